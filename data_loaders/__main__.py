@@ -1,0 +1,182 @@
+"""Command line: `python -m data_loaders COMMAND …` (a contract: other tools depend on its JSON and
+exit codes). Exit 0 on success, 1 for a rejected import, 2 for bad usage, an unknown unit, a bad
+date or an unreadable file; errors are one line on stderr (or JSON with --json), never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from . import bootstrap, db, queries
+from .excel_reader import UnreadableFile
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from .importer import import_file
+from .templates import write_template
+
+
+class UsageError(Exception):
+    """A one-line message for the user; exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+        raise UsageError(message)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(t("cli_bad_date", _lang(), value=value)) from None
+
+
+def _lang() -> str:
+    lang = os.environ.get("NQ57_LANG", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    engine = bootstrap.prepare()
+    as_of = _date(args.as_of) if args.as_of else None
+    try:
+        result = queries.summary(args.unit, as_of, engine)
+    except queries.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+    if args.json:
+        _print_json(result)
+    else:
+        unit, tasks = result["unit"], result["tasks"]
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}")
+        print(f"  tasks: {tasks['total']} = {tasks['completed']} completed + {tasks['on_schedule']} on schedule"
+              f" + {tasks['overdue']} overdue")
+        for code, value in result["indicators"].items():
+            print(f"  {code}: {value}")
+        print(f"  children: {result['children']}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    engine = bootstrap.prepare()
+    if not bootstrap.is_empty(engine):
+        print(t("cli_database_not_empty", _lang()), file=sys.stderr)
+        return 0
+    for result in bootstrap.load_sample(engine):
+        print(f"{result.kind}: {result.status}, {result.rows} rows, {result.created} created")
+    return 0
+
+
+def cmd_generate_sample(args: argparse.Namespace) -> int:
+    from .sample import generate
+
+    for path in generate(Path(args.out_dir)):
+        print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    lang = _lang()
+    if not path.is_file():
+        return _import_error(args, t("cli_file_missing", lang, path=path))
+    engine = bootstrap.prepare()
+    try:
+        result = import_file(path.read_bytes(), path.name, user=args.user, dry_run=args.dry_run, lang=lang,
+                             engine=engine)
+    except UnreadableFile as error:
+        return _import_error(args, t(error.key, lang, **error.params))
+    payload = result.as_json()
+    if args.dry_run and result.status != "rejected":
+        payload["status"] = "imported" if result.status == "preview" else result.status
+        payload["dry_run"] = True
+    if args.json:
+        _print_json(payload)
+    else:
+        print(f"{payload['status']}: {result.kind}, {result.rows} rows")
+        for problem in payload.get("errors", []) + payload.get("warnings", []):
+            print(f"  {problem['sheet']}!{problem['column']} row {problem['row']}: {problem['message']}"
+                  f" [{problem['value']}]")
+    return 1 if result.status == "rejected" else 0
+
+
+def _import_error(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        _print_json({"status": "error", "message": message})
+    else:
+        print(message, file=sys.stderr)
+    return 2
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    write_template(args.kind, Path(args.out))
+    print(args.out)
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    print(db.database_url().split("@")[-1])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m data_loaders", description="NQ57 Dashboard data commands")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    summary = commands.add_parser("summary", help="headline figures of a unit")
+    summary.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+    summary.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(handler=cmd_summary)
+
+    seed = commands.add_parser("seed", help="load the sample workbooks into an empty database")
+    seed.set_defaults(handler=cmd_seed)
+
+    generate = commands.add_parser("generate-sample", help="(re)write the sample workbooks")
+    generate.add_argument("--out-dir", default=str(Path(__file__).resolve().parent.parent / "sample_data"))
+    generate.set_defaults(handler=cmd_generate_sample)
+
+    importer = commands.add_parser("import", help="import a task-progress or indicator workbook")
+    importer.add_argument("file")
+    importer.add_argument("--dry-run", action="store_true", help="validate and preview; change nothing")
+    importer.add_argument("--user", default=os.environ.get("USER", "cli"))
+    importer.add_argument("--json", action="store_true")
+    importer.set_defaults(handler=cmd_import)
+
+    template = commands.add_parser("template", help="write a blank template")
+    template.add_argument("kind", choices=("tasks", "indicators"))
+    template.add_argument("--out", required=True)
+    template.set_defaults(handler=cmd_template)
+
+    upgrade = commands.add_parser("upgrade", help="apply database migrations")
+    upgrade.set_defaults(handler=cmd_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except UsageError as error:
+        if "--json" in argv and argv[:1] == ["import"]:
+            _print_json({"status": "error", "message": str(error)})
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError:
+        print(f"error: {t('database_unavailable', _lang())}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Bringing a database to a working state: schema migrations, reference data (administrative
+units, indicators), and on first start the sample workbooks, loaded through the normal importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select
+
+from . import db
+from .catalogue import INDICATORS
+from .importer import ImportResult, import_file
+from .models import AdminUnit, Indicator, IndicatorValue, Task
+from .sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
+from .units import all_units
+
+SAMPLE_USER = "sample"
+
+
+def sync_reference_data(engine: Engine) -> None:
+    """Insert the units and indicators a database lacks; existing rows and uploaded data stay as they are."""
+    with engine.begin() as conn:
+        known_units = set(conn.execute(select(AdminUnit.code)).scalars())
+        missing = [
+            {"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code,
+             "province_code": u.province_code, "division_type": u.division_type, "lat": u.lat, "lon": u.lon}
+            for u in all_units() if u.code not in known_units
+        ]
+        # parents before children: all_units() lists the nation, then provinces, then communes
+        for start in range(0, len(missing), 2000):
+            conn.execute(insert(AdminUnit), missing[start:start + 2000])
+        known_indicators = set(conn.execute(select(Indicator.code)).scalars())
+        rows = [
+            {"code": i.code, "name_vi": i.vi, "name_en": i.en, "unit_vi": i.unit_vi, "unit_en": i.unit_en,
+             "rollup": i.rollup}
+            for i in INDICATORS if i.code not in known_indicators
+        ]
+        if rows:
+            conn.execute(insert(Indicator), rows)
+
+
+def prepare(engine: Engine | None = None) -> Engine:
+    engine = engine or db.get_engine()
+    db.upgrade(engine)
+    sync_reference_data(engine)
+    return engine
+
+
+def is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        tasks = conn.execute(select(func.count()).select_from(Task)).scalar_one()
+        values = conn.execute(select(func.count()).select_from(IndicatorValue)).scalar_one()
+    return tasks == 0 and values == 0
+
+
+def sample_files(sample_dir: Path = SAMPLE_DIR) -> list[Path]:
+    paths = [sample_dir / INDICATORS_FILE, sample_dir / TASKS_FILE]
+    if not all(p.exists() for p in paths):
+        generate(sample_dir)
+    return paths
+
+
+def load_sample(engine: Engine | None = None) -> list[ImportResult]:
+    """Load the sample workbooks through the same importer as any upload."""
+    engine = prepare(engine)
+    results = []
+    for path in sample_files():
+        result = import_file(path.read_bytes(), path.name, user=SAMPLE_USER, engine=engine)
+        if result.status == "rejected":
+            raise RuntimeError(f"sample workbook {path.name} was rejected: {result.errors[:3]}")
+        results.append(result)
+    return results
+
+
+def ensure_ready(engine: Engine | None = None) -> Engine:
+    """What the app runs on start: migrate, and seed the sample into an empty database."""
+    engine = prepare(engine)
+    if is_empty(engine):
+        load_sample(engine)
+    return engine
+
+
+def holds_sample_data(engine: Engine) -> bool:
+    from .models import Upload
+
+    with engine.connect() as conn:
+        users = set(conn.execute(select(Upload.uploaded_by).where(Upload.status == "imported")).scalars())
+    return SAMPLE_USER in users

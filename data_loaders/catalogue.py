@@ -1,0 +1,105 @@
+"""The fixed vocabularies of the domain: task statuses, areas, plans and indicators.
+
+Each entry carries its Vietnamese and English names; the Excel templates, the validator, the
+database seed and the UI all read them from here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REFERENCE_FACTS = Path(__file__).resolve().parent / "reference" / "resolution57_facts.yaml"
+
+
+@functools.cache
+def reference_facts() -> dict:
+    """The national figures of the 2 July 2025 review conference (see the file for sources)."""
+    with open(REFERENCE_FACTS, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    vi: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+# Reported statuses (what a report says). "Overdue" is never reported: it is derived.
+REPORT_STATUSES = (
+    Term("completed", "Đã hoàn thành", "Completed"),
+    Term("in_progress", "Đang thực hiện", "In progress"),
+    Term("not_started", "Chưa triển khai", "Not started"),
+)
+
+# Derived statuses at a date, in the order charts show them.
+DERIVED_STATUSES = (
+    Term("completed", "Đã hoàn thành", "Completed"),
+    Term("on_schedule", "Đang thực hiện theo lộ trình", "In progress, on schedule"),
+    Term("overdue", "Quá hạn", "Overdue"),
+)
+
+AREAS = (
+    Term("institutions", "Thể chế, chính sách", "Institutions and policy"),
+    Term("digital_infrastructure", "Hạ tầng số", "Digital infrastructure"),
+    Term("human_resources", "Nguồn nhân lực", "Human resources"),
+    Term("research", "Nghiên cứu khoa học và công nghệ", "Science and technology research"),
+    Term("innovation", "Đổi mới sáng tạo", "Innovation"),
+    Term("digital_transformation", "Chuyển đổi số", "Digital transformation"),
+    Term("cybersecurity", "An ninh mạng, an toàn thông tin", "Cybersecurity"),
+)
+
+
+def plans() -> tuple[Term, ...]:
+    return tuple(Term(p["code"], p["name_vi"], p["name_en"]) for p in reference_facts()["plans"])
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    vi: str
+    en: str
+    unit_vi: str
+    unit_en: str
+    rollup: str  # "sum" | "population_weighted"
+    group: str  # "population" | "infrastructure" | "ecosystem"
+    decimals: int = 0
+
+    def label(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+    def unit_label(self, lang: str) -> str:
+        return self.unit_vi if lang == "vi" else self.unit_en
+
+
+INDICATORS = (
+    IndicatorDef("population", "Dân số", "Population", "người", "people", "sum", "population"),
+    IndicatorDef("fiveg_stations", "Số trạm 5G", "5G stations", "trạm", "stations", "sum", "infrastructure"),
+    IndicatorDef("fiveg_coverage_pct", "Tỷ lệ dân số được phủ sóng 5G", "5G population coverage",
+                 "%", "%", "population_weighted", "infrastructure", 1),
+    IndicatorDef("fiber_coverage_pct", "Tỷ lệ hộ gia đình có cáp quang", "Households with fibre",
+                 "%", "%", "population_weighted", "infrastructure", 1),
+    IndicatorDef("villages_no_signal", "Số thôn chưa có sóng di động", "Villages without mobile signal",
+                 "thôn", "villages", "sum", "infrastructure"),
+    IndicatorDef("villages_no_power", "Số thôn chưa có điện lưới", "Villages without electricity",
+                 "thôn", "villages", "sum", "infrastructure"),
+    IndicatorDef("st_enterprises", "Doanh nghiệp khoa học và công nghệ", "S&T enterprises",
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
+    IndicatorDef("high_tech_enterprises", "Doanh nghiệp công nghệ cao", "High-tech enterprises",
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
+    IndicatorDef("digital_tech_enterprises", "Doanh nghiệp công nghệ số", "Digital-tech enterprises",
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
+    IndicatorDef("ai_experts", "Chuyên gia trí tuệ nhân tạo", "AI experts", "người", "people", "sum", "ecosystem"),
+)
+INDICATOR_BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+
+def term_by_code(terms: tuple[Term, ...]) -> dict[str, Term]:
+    return {term.code: term for term in terms}

@@ -1,0 +1,104 @@
+"""The canonical spreadsheet formats: the columns of the task-progress and indicator workbooks.
+
+The templates, the sample workbooks and the reader share these definitions. Headers are matched
+in Vietnamese or English, with or without diacritics, in any case, order or spacing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .catalogue import INDICATORS
+from .text import fold
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    vi: str
+    en: str
+    kind: str  # text | code | date | period | number | percent
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def header(self, lang: str = "vi") -> str:
+        return self.vi if lang == "vi" else self.en
+
+    def folded_names(self) -> set[str]:
+        return {_fold_header(name) for name in (self.vi, self.en, self.key, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class SheetFormat:
+    kind: str  # tasks | indicators
+    sheet_vi: str
+    sheet_en: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(column for column in self.columns if column.key == key)
+
+
+def _fold_header(text: str) -> str:
+    # "Tiến độ (%)" and "tien do %" and "TIEN_DO" all fold to "tien do"
+    cleaned = fold(text)
+    for char in "()[]%_:*./-":
+        cleaned = cleaned.replace(char, " ")
+    return " ".join(cleaned.split())
+
+
+fold_header = _fold_header
+
+_UNIT_COLUMNS = (
+    Column("province_code", "Mã tỉnh", "Province code", "code", required=False, aliases=("ma tinh thanh",)),
+    Column("province_name", "Tỉnh/Thành phố", "Province", "text", required=False,
+           aliases=("tinh", "tinh thanh", "tinh thanh pho", "province city")),
+    Column("commune_code", "Mã xã", "Commune code", "code", required=False, aliases=("ma xa phuong", "ma phuong")),
+    Column("commune_name", "Xã/Phường", "Commune", "text", required=False,
+           aliases=("xa", "phuong", "xa phuong dac khu", "commune ward")),
+)
+
+TASKS = SheetFormat(
+    kind="tasks",
+    sheet_vi="Tiến độ nhiệm vụ",
+    sheet_en="Task progress",
+    columns=(
+        Column("task_code", "Mã nhiệm vụ", "Task code", "text", aliases=("ma nv", "task id")),
+        Column("title", "Tên nhiệm vụ", "Task title", "text", required=False, aliases=("nhiem vu", "task")),
+        Column("plan", "Kế hoạch", "Plan", "text", required=False),
+        Column("area", "Lĩnh vực", "Area", "text", required=False),
+        Column("lead_agency", "Cơ quan chủ trì", "Lead agency", "text", required=False,
+               aliases=("don vi chu tri", "co quan chu tri thuc hien")),
+        *_UNIT_COLUMNS,
+        Column("responsible_official", "Người chịu trách nhiệm", "Responsible official", "text", required=False,
+               aliases=("nguoi phu trach", "can bo phu trach", "responsible")),
+        Column("deadline", "Hạn hoàn thành", "Deadline", "date", required=False, aliases=("thoi han", "han")),
+        Column("report_date", "Ngày báo cáo", "Report date", "date", aliases=("ngay bc",)),
+        Column("status", "Trạng thái", "Status", "text", aliases=("tinh trang",)),
+        Column("progress_pct", "Tiến độ (%)", "Progress (%)", "percent", aliases=("ti le hoan thanh", "progress")),
+        Column("note", "Ghi chú", "Note", "text", required=False, aliases=("notes",)),
+    ),
+)
+
+INDICATOR_VALUES = SheetFormat(
+    kind="indicators",
+    sheet_vi="Chỉ tiêu theo xã",
+    sheet_en="Indicators by commune",
+    columns=(
+        *_UNIT_COLUMNS,
+        Column("period", "Kỳ báo cáo", "Period", "period", aliases=("thang", "ky", "thang bao cao", "month")),
+        *(
+            Column(
+                indicator.code,
+                f"{indicator.vi} ({indicator.unit_vi})",
+                f"{indicator.en} ({indicator.unit_en})",
+                "percent" if indicator.unit_vi == "%" else "number",
+                required=False,
+                aliases=(indicator.vi, indicator.en),
+            )
+            for indicator in INDICATORS
+        ),
+    ),
+)
+
+FORMATS = {TASKS.kind: TASKS, INDICATOR_VALUES.kind: INDICATOR_VALUES}

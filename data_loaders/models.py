@@ -1,0 +1,145 @@
+"""The data model. Alembic migrations (data_loaders/migrations) create and evolve these tables.
+
+Administrative units keep their GSO codes: "VN" for the nation, two digits for a province ("01",
+"68"), five for a commune ("00004", "24781"). Without the leading zeros the two ranges overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NATIONAL_CODE = "VN"
+LEVELS = ("national", "province", "commune")
+TASK_STATUSES = ("completed", "in_progress", "not_started")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUnit(Base):
+    __tablename__ = "admin_unit"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"))
+    # The province a unit lies in (itself for a province, None for the nation): one indexed
+    # column lets every rollup select a subtree without recursive queries.
+    province_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    division_type: Mapped[str] = mapped_column(String(40))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Upload(Base):
+    """One file a person uploaded. Its id is the data version the UI caches are keyed on."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))  # tasks | indicators
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))  # imported | unchanged | rejected
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[dict] = mapped_column(JSON, default=dict)  # {"errors": [...], "warnings": [...]}
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the original file, kept for audit
+
+
+class Task(Base):
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(String(40))
+    area: Mapped[str] = mapped_column(String(40))
+    lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    owner_unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    responsible_official: Mapped[str] = mapped_column(String(120))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+    lead_agency: Mapped[Agency] = relationship()
+    reports: Mapped[list[TaskReport]] = relationship(back_populates="task", order_by="TaskReport.report_date")
+
+
+class TaskReport(Base):
+    """A progress report on a task. A task's status at a date is its latest report on or before it."""
+
+    __tablename__ = "task_report"
+    __table_args__ = (
+        UniqueConstraint("task_id", "report_date", name="uq_task_report_task_date"),
+        Index("ix_task_report_date_task", "report_date", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    report_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    progress_pct: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+
+    task: Mapped[Task] = relationship(back_populates="reports")
+
+
+class Indicator(Base):
+    __tablename__ = "indicator"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    unit_vi: Mapped[str] = mapped_column(String(40))
+    unit_en: Mapped[str] = mapped_column(String(40))
+    # "sum": latest value per commune, summed; "population_weighted": a percentage averaged
+    # over communes weighted by their population.
+    rollup: Mapped[str] = mapped_column(String(30))
+
+
+class IndicatorValue(Base):
+    """A commune's value of an indicator for a period; `period` is the period's last day."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        UniqueConstraint("indicator_code", "unit_code", "period", name="uq_indicator_value_key"),
+        Index("ix_indicator_value_period", "indicator_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    source_row: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,286 @@
+"""Queries and rollups. Every figure is aggregated in SQL (GROUP BY on the server); functions take
+plain arguments (unit code, date) so pages, the command line, benchmarks and tests call the same code.
+
+Rules:
+- A task's status at a date is its latest report on or before that date; a task with no report by
+  then does not exist yet. Overdue is derived: not completed and deadline before the date.
+- Stock indicators take each commune's latest value on or before the date and sum; percentages are
+  averaged over communes weighted by their population (latest on or before the date, too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, case, func, literal, select
+from sqlalchemy.sql import ColumnElement
+
+from . import db
+from .catalogue import INDICATORS
+from .models import NATIONAL_CODE, AdminUnit, IndicatorValue, Task, TaskReport
+from .units import candidate_codes
+
+PERCENT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "population_weighted")
+CENTRAL_GROUP = NATIONAL_CODE  # at the national level, central ministries' tasks form their own group
+
+
+class UnknownUnit(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    province_code: str | None
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "level": self.level}
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return engine or db.get_engine()
+
+
+def get_unit(code: str, engine: Engine | None = None) -> UnitInfo:
+    """A unit by code: "VN", a province code or a commune code, with or without leading zeros."""
+    try:
+        candidates = candidate_codes(code)
+    except ValueError as error:
+        raise UnknownUnit(code) from error
+    with _engine(engine).connect() as conn:
+        rows = {
+            row.code: row
+            for row in conn.execute(
+                select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code, AdminUnit.province_code)
+                .where(AdminUnit.code.in_(candidates))
+            )
+        }
+    for candidate in candidates:
+        if candidate in rows:
+            return UnitInfo(*rows[candidate])
+    raise UnknownUnit(code)
+
+
+def unit_path(code: str, engine: Engine | None = None) -> list[UnitInfo]:
+    """The nation, then the province, then the commune: the breadcrumb to a unit."""
+    path = [get_unit(code, engine)]
+    while path[0].parent_code:
+        path.insert(0, get_unit(path[0].parent_code, engine))
+    return path
+
+
+def child_units(code: str, engine: Engine | None = None) -> list[UnitInfo]:
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(
+            select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code, AdminUnit.province_code)
+            .where(AdminUnit.parent_code == code)
+        ).all()
+    return [UnitInfo(*row) for row in rows]
+
+
+def child_count(code: str, engine: Engine | None = None) -> int:
+    with _engine(engine).connect() as conn:
+        return conn.execute(select(func.count()).where(AdminUnit.parent_code == code)).scalar_one()
+
+
+def latest_data_date(engine: Engine | None = None) -> dt.date | None:
+    """The latest report date or indicator period: the default as-of date."""
+    with _engine(engine).connect() as conn:
+        report = conn.execute(select(func.max(TaskReport.report_date))).scalar_one()
+        period = conn.execute(select(func.max(IndicatorValue.period))).scalar_one()
+    dates = [d for d in (report, period) if d is not None]
+    return max(dates) if dates else None
+
+
+def _scope_filter(unit: UnitInfo, owner: AdminUnit) -> ColumnElement[bool]:
+    if unit.level == "national":
+        return literal(True)
+    if unit.level == "province":
+        return owner.province_code == unit.code
+    return owner.code == unit.code
+
+
+def _child_key(unit: UnitInfo, owner: AdminUnit) -> ColumnElement:
+    """The child a row rolls up into: its province at national level, its commune at province level.
+    Tasks owned by the unit itself (central ministries; the province's own) keep the unit's code."""
+    if unit.level == "national":
+        return func.coalesce(owner.province_code, literal(NATIONAL_CODE))
+    return owner.code
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+def _latest_reports(as_of: dt.date):
+    latest_date = (
+        select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
+        .where(TaskReport.report_date <= as_of)
+        .group_by(TaskReport.task_id)
+        .subquery("latest_date")
+    )
+    return (
+        select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
+        .join(latest_date, and_(latest_date.c.task_id == TaskReport.task_id,
+                                latest_date.c.report_date == TaskReport.report_date))
+        .subquery("latest_report")
+    )
+
+
+def _status_columns(latest, as_of: dt.date) -> list:
+    completed = latest.c.status == "completed"
+    overdue = and_(latest.c.status != "completed", Task.deadline < as_of)
+    return [
+        func.count().label("total"),
+        func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("completed"),
+        func.coalesce(func.sum(case((completed, 0), (overdue, 0), else_=1)), 0).label("on_schedule"),
+        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0).label("overdue"),
+    ]
+
+
+def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, int]:
+    """{"total", "completed", "on_schedule", "overdue"} for a unit and everything under it."""
+    unit = get_unit(unit_code, engine)
+    latest = _latest_reports(as_of)
+    query = (
+        select(*_status_columns(latest, as_of))
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+    )
+    with _engine(engine).connect() as conn:
+        row = conn.execute(query).one()
+    return {key: int(row._mapping[key]) for key in ("total", "completed", "on_schedule", "overdue")}
+
+
+def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[dict]:
+    """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
+    own when it has any (central ministries at the national level)."""
+    unit = get_unit(unit_code, engine)
+    latest = _latest_reports(as_of)
+    key = _child_key(unit, AdminUnit).label("code")
+    query = (
+        select(key, *_status_columns(latest, as_of))
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+        .group_by(key)
+    )
+    with _engine(engine).connect() as conn:
+        counts = {row.code: dict(row._mapping) for row in conn.execute(query)}
+    rows = []
+    zero = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
+    if unit.level != "commune" and unit.code in counts:
+        rows.append({**counts[unit.code], "code": unit.code, "name": unit.name, "own": True})
+    for child in child_units(unit.code, engine):
+        rows.append({**zero, **counts.get(child.code, {}), "code": child.code, "name": child.name, "own": False})
+    return rows
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+
+def _latest_values(unit: UnitInfo, as_of: dt.date):
+    latest_period = (
+        select(IndicatorValue.indicator_code, IndicatorValue.unit_code,
+               func.max(IndicatorValue.period).label("period"))
+        .where(IndicatorValue.period <= as_of)
+        .group_by(IndicatorValue.indicator_code, IndicatorValue.unit_code)
+        .subquery("latest_period")
+    )
+    return (
+        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
+               _child_key(unit, AdminUnit).label("child"))
+        .join(latest_period, and_(latest_period.c.indicator_code == IndicatorValue.indicator_code,
+                                  latest_period.c.unit_code == IndicatorValue.unit_code,
+                                  latest_period.c.period == IndicatorValue.period))
+        .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+        .cte("latest_value")
+    )
+
+
+def _indicator_rollup(unit: UnitInfo, as_of: dt.date, by_child: bool, engine: Engine | None) -> dict:
+    values = _latest_values(unit, as_of)
+    # Pivot to one row per commune first, so a percentage meets its commune's population without a
+    # self-join, then aggregate per child (or for the whole unit).
+    per_commune = (
+        select(values.c.child, *(
+            func.sum(case((values.c.indicator_code == indicator.code, values.c.value))).label(indicator.code)
+            for indicator in INDICATORS
+        ))
+        .group_by(values.c.unit_code, values.c.child)
+        .subquery("per_commune")
+    )
+    population = per_commune.c.population
+    columns = []
+    for indicator in INDICATORS:
+        column = per_commune.c[indicator.code]
+        if indicator.code in PERCENT_INDICATORS:
+            columns.append(func.sum(column * population).label(f"{indicator.code}__weighted"))
+            columns.append(func.sum(case((column.is_not(None), population))).label(f"{indicator.code}__weight"))
+        else:
+            columns.append(func.sum(column).label(indicator.code))
+    group = [per_commune.c.child] if by_child else []
+    query = select(*group, *columns).group_by(*group)
+    result: dict = {}
+    with _engine(engine).connect() as conn:
+        for row in conn.execute(query):
+            mapping = row._mapping
+            rolled = {}
+            for indicator in INDICATORS:
+                if indicator.code in PERCENT_INDICATORS:
+                    weight = mapping[f"{indicator.code}__weight"]
+                    rolled[indicator.code] = mapping[f"{indicator.code}__weighted"] / weight if weight else None
+                else:
+                    rolled[indicator.code] = mapping[indicator.code]
+            if by_child:
+                result[mapping["child"]] = rolled
+            else:
+                result = rolled
+    return result
+
+
+def indicator_totals(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, float | None]:
+    """Every indicator rolled up for a unit: sums, and population-weighted percentages."""
+    unit = get_unit(unit_code, engine)
+    values = _indicator_rollup(unit, as_of, by_child=False, engine=engine)
+    return {indicator.code: values.get(indicator.code) for indicator in INDICATORS}
+
+
+def indicators_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[dict]:
+    """One row per child unit with every indicator rolled up (None where nothing was reported)."""
+    unit = get_unit(unit_code, engine)
+    values = _indicator_rollup(unit, as_of, by_child=True, engine=engine)
+    return [
+        {"code": child.code, "name": child.name,
+         **{indicator.code: values.get(child.code, {}).get(indicator.code) for indicator in INDICATORS}}
+        for child in child_units(unit.code, engine)
+    ]
+
+
+def _json_number(code: str, value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    if code in PERCENT_INDICATORS:
+        return round(value, 2)
+    return int(round(value))
+
+
+def summary(unit_code: str, as_of: dt.date | None = None, engine: Engine | None = None) -> dict:
+    """The headline figures of a unit: the `summary` command's JSON contract."""
+    unit = get_unit(unit_code, engine)
+    as_of = as_of or latest_data_date(engine) or dt.date.today()
+    indicators = indicator_totals(unit.code, as_of, engine)
+    return {
+        "unit": unit.as_json(),
+        "as_of": as_of.isoformat(),
+        "tasks": task_status(unit.code, as_of, engine),
+        "indicators": {code: _json_number(code, value) for code, value in indicators.items()},
+        "children": child_count(unit.code, engine),
+    }

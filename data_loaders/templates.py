@@ -1,0 +1,179 @@
+"""Writing the canonical workbooks with openpyxl: the blank templates staff download, and the
+sample workbooks (same layout, filled). An instructions sheet documents every column in Vietnamese
+and English; dropdowns restrict status, plan, area and province."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
+from .formats import INDICATOR_VALUES, TASKS, SheetFormat
+from .models import NATIONAL_CODE
+from .units import all_units
+
+HEADER_ROW = 4
+_FIXED_TIME = dt.datetime(2025, 7, 1, 8, 0, 0)  # workbook metadata, so regenerated files are identical
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_TITLES = {
+    "tasks": ("BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ NGHỊ QUYẾT 57-NQ/TW",
+              "Mỗi dòng là một lần báo cáo của một nhiệm vụ. Báo cáo đầu tiên của nhiệm vụ mới phải ghi đủ thông tin nhiệm vụ."),
+    "indicators": ("SỐ LIỆU CHỈ TIÊU HẠ TẦNG SỐ VÀ HỆ SINH THÁI ĐỔI MỚI SÁNG TẠO THEO XÃ",
+                   "Mỗi dòng là số liệu của một xã/phường/đặc khu trong một tháng (kỳ báo cáo mm/yyyy)."),
+}
+_SAMPLE_NOTE = "DỮ LIỆU MẪU (mô phỏng) – tổng toàn quốc khớp số liệu Hội nghị sơ kết 6 tháng, 02/07/2025."
+_NUMBER_FORMATS = {"date": "dd/mm/yyyy", "period": "mm/yyyy", "percent": "0.0", "number": "#,##0"}
+_WIDTHS = {"title": 48, "lead_agency": 34, "note": 30, "responsible_official": 24, "province_name": 20,
+           "commune_name": 22}
+
+
+def _new_workbook(sheet_format: SheetFormat, sample: bool) -> tuple[Workbook, object]:
+    workbook = Workbook()
+    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
+    workbook.properties.creator = "NQ57 Dashboard"
+    sheet = workbook.active
+    sheet.title = sheet_format.sheet_vi
+    title, subtitle = _TITLES[sheet_format.kind]
+    sheet["A1"] = title
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = _SAMPLE_NOTE if sample else subtitle
+    sheet["A2"].font = Font(italic=True)
+    for index, column in enumerate(sheet_format.columns, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=column.vi)
+        cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column.key, 16)
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    _instructions_sheet(workbook, sheet_format)
+    return workbook, sheet
+
+
+def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
+    sheet = workbook.create_sheet("Hướng dẫn")
+    sheet.append(["Cột (tiếng Việt)", "Column (English)", "Bắt buộc / Required", "Kiểu / Type", "Ghi chú / Notes"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    kinds = {"text": "Văn bản / text", "code": "Mã / code", "date": "Ngày dd/mm/yyyy / date",
+             "period": "Tháng mm/yyyy / month", "number": "Số / number", "percent": "Tỷ lệ 0–100 / percent 0–100"}
+    notes = {
+        "province_code": "Mã tỉnh theo danh mục 2025; \"VN\" cho nhiệm vụ của bộ, ngành trung ương / 2025 GSO code; VN for central tasks",
+        "province_name": "Có thể ghi tên thay cho mã, có hoặc không dấu / a name may replace the code",
+        "commune_code": "Mã xã/phường 2025 / 2025 commune code",
+        "status": ", ".join(f"{s.vi} ({s.en})" for s in REPORT_STATUSES),
+        "plan": ", ".join(p.code for p in plans()),
+        "area": ", ".join(a.vi for a in AREAS),
+    }
+    for column in sheet_format.columns:
+        sheet.append([column.vi, column.en, "x" if column.required else "", kinds[column.kind], notes.get(column.key, "")])
+    sheet.append([])
+    sheet.append(["Dòng tiêu đề có thể đặt dưới các dòng tên biểu mẫu; dòng \"Tổng cộng\" cuối bảng được bỏ qua.",
+                  "The header may sit under form title rows; a trailing total row is ignored."])
+    for letter, width in zip("ABCDE", (36, 32, 18, 26, 70)):
+        sheet.column_dimensions[letter].width = width
+
+
+def _lists_sheet(workbook: Workbook) -> dict[str, str]:
+    """A hidden sheet holding the dropdown lists; returns list name -> range formula."""
+    sheet = workbook.create_sheet("Danh mục")
+    sheet.sheet_state = "hidden"
+    lists = {
+        "status": [s.vi for s in REPORT_STATUSES],
+        "plan": [p.code for p in plans()],
+        "area": [a.vi for a in AREAS],
+        "province": ["Trung ương"] + [u.name for u in all_units() if u.level == "province"],
+    }
+    ranges = {}
+    for column_index, (name, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(column_index)
+        sheet.cell(row=1, column=column_index, value=name)
+        for row_index, value in enumerate(values, start=2):
+            sheet.cell(row=row_index, column=column_index, value=value)
+        ranges[name] = f"='Danh mục'!${letter}$2:${letter}${len(values) + 1}"
+    return ranges
+
+
+def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int) -> None:
+    ranges = _lists_sheet(workbook)
+    targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province"}
+    for index, column in enumerate(sheet_format.columns, start=1):
+        letter = get_column_letter(index)
+        cell_range = f"{letter}{HEADER_ROW + 1}:{letter}{last_row}"
+        if column.key in targets:
+            validation = DataValidation(type="list", formula1=ranges[targets[column.key]], allow_blank=True,
+                                        showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
+                                        error="Chọn một giá trị trong danh sách.")
+        elif column.kind == "percent":
+            validation = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
+                                        allow_blank=True, showErrorMessage=True, error="Từ 0 đến 100.")
+        elif column.kind == "date":
+            validation = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                                        showErrorMessage=True, error="Nhập ngày dd/mm/yyyy.")
+        else:
+            continue
+        sheet.add_data_validation(validation)
+        validation.add(cell_range)
+
+
+def _write_rows(sheet, sheet_format: SheetFormat, rows: Iterable[list]) -> int:
+    formats = [_NUMBER_FORMATS.get(column.kind) for column in sheet_format.columns]
+    row_index = HEADER_ROW
+    for values in rows:
+        row_index += 1
+        for column_index, (value, number_format) in enumerate(zip(values, formats), start=1):
+            if value is None:
+                continue
+            cell = sheet.cell(row=row_index, column=column_index, value=value)
+            if number_format:
+                cell.number_format = number_format
+    return row_index
+
+
+def _unit_cells(unit) -> list:
+    if unit.code == NATIONAL_CODE:
+        return [NATIONAL_CODE, "Trung ương", None, None]
+    if unit.level == "province":
+        return [unit.code, unit.name, None, None]
+    province = next(u for u in all_units() if u.code == unit.province_code)
+    return [province.code, province.name, unit.code, unit.name]
+
+
+def write_task_workbook(path: Path, tasks: list, sample: bool = False) -> None:
+    workbook, sheet = _new_workbook(TASKS, sample)
+    area_names = {a.code: a.vi for a in AREAS}
+    status_names = {s.code: s.vi for s in REPORT_STATUSES}
+    rows = []
+    for task in tasks:
+        for i, (day, status, progress, note) in enumerate(task.reports):
+            attributes = [task.title, task.plan, area_names[task.area], task.lead_agency]
+            first = i == 0
+            rows.append([task.code, *(attributes if first else [None] * 4), *_unit_cells(task.owner),
+                         task.responsible_official if first else None, task.deadline if first else None,
+                         day, status_names[status], progress, note])
+    last_row = _write_rows(sheet, TASKS, rows)
+    _add_dropdowns(workbook, sheet, TASKS, max(last_row, HEADER_ROW + 500))
+    workbook.save(path)
+
+
+def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False) -> None:
+    workbook, sheet = _new_workbook(INDICATOR_VALUES, sample)
+    indicator_codes = [c.key for c in INDICATOR_VALUES.columns if c.key in INDICATOR_BY_CODE]
+    values = ([*_unit_cells(row["unit"]), dt.date(row["period"].year, row["period"].month, 1),
+               *(row.get(code) for code in indicator_codes)] for row in rows)
+    last_row = _write_rows(sheet, INDICATOR_VALUES, values)
+    _add_dropdowns(workbook, sheet, INDICATOR_VALUES, max(last_row, HEADER_ROW + 500))
+    workbook.save(path)
+
+
+def write_template(kind: str, path: Path) -> None:
+    """A blank template for staff to fill in."""
+    if kind == "tasks":
+        write_task_workbook(path, [])
+    else:
+        write_indicator_workbook(path, [])

@@ -1,0 +1,44 @@
+"""Vietnamese text helpers: matching without diacritics and sorting in Vietnamese alphabetical order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+# Vietnamese alphabet order; letters with a breve/circumflex/horn are letters of their own.
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+# Tone marks, in the order Vietnamese dictionaries use: none, huyền, sắc, hỏi, ngã, nặng.
+_TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+
+
+def fold(text: object) -> str:
+    """Lower-case, without diacritics, đ as d, single spaces: "  Lâm  Đồng " -> "lam dong"."""
+    if text is None:
+        return ""
+    decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def normalize(text: object) -> str:
+    """NFC with single spaces: the form names are stored and compared in."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def vietnamese_sort_key(text: str) -> tuple:
+    """Sort key following the Vietnamese alphabet (a ă â b c d đ …), tones as a tie-break."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", text.lower()):
+        decomposed = unicodedata.normalize("NFD", char)
+        base, marks = decomposed[0], decomposed[1:]
+        letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in _LETTER_MARKS))
+        tone = next((_TONES[m] for m in marks if m in _TONES), 0)
+        letters.append(_LETTER_RANK.get(letter, 100 + ord(letter)) if letter.isalpha() else ord(letter) - 1000)
+        tones.append(tone)
+    return tuple(letters), tuple(tones)

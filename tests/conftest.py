@@ -1,0 +1,62 @@
+"""Database fixtures: every database test runs on SQLite, and on PostgreSQL too when
+TEST_DATABASE_URL is set (as .ci/run does). Each fixture gets its own database."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from data_loaders import bootstrap  # noqa: E402
+from data_loaders.db import make_engine  # noqa: E402
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def fresh_database_url(backend: str, name: str, tmp_dir: Path) -> str:
+    """A new, empty database named for the fixture that asked for it."""
+    if backend == "sqlite":
+        path = tmp_dir / f"{name}.sqlite"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    base = make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    database = f"nq57_test_{name}_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return base.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_url(request, tmp_path_factory) -> str:
+    """A database holding the sample data, shared by the read-only tests of a session."""
+    url = fresh_database_url(request.param, "seeded", tmp_path_factory.mktemp("db"))
+    engine = make_engine(url)
+    bootstrap.load_sample(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(seeded_url):
+    engine = make_engine(seeded_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path):
+    """A migrated database with the reference data (units, indicators) and nothing uploaded."""
+    url = fresh_database_url(request.param, f"empty_{request.node.name[:20]}".lower().replace("[", "_").replace("]", "").replace("-", "_"), tmp_path)
+    engine = bootstrap.prepare(make_engine(url))
+    yield engine
+    engine.dispose()

@@ -1,0 +1,46 @@
+"""The bundled sample reproduces every `sample_must_match` figure of the reference file exactly."""
+
+import datetime as dt
+
+from data_loaders import queries
+from data_loaders.catalogue import reference_facts
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def test_reference_as_of_is_the_sample_date():
+    assert reference_facts()["as_of"] == AS_OF
+
+
+def test_national_task_figures(seeded_engine):
+    facts = reference_facts()["tasks"]
+    status = queries.task_status("VN", AS_OF, seeded_engine)
+    assert status == {
+        "total": facts["total"],
+        "completed": facts["completed"],
+        "on_schedule": facts["in_progress_on_schedule"],
+        "overdue": facts["overdue"],
+    }
+
+
+def test_national_infrastructure_and_ecosystem(seeded_engine):
+    facts = reference_facts()
+    values = queries.indicator_totals("VN", AS_OF, seeded_engine)
+    assert values["fiveg_stations"] == facts["digital_infrastructure"]["fiveg_stations"]
+    assert 26.0 <= values["fiveg_coverage_pct"] < 27.0
+    ecosystem = facts["ecosystem"]
+    assert values["st_enterprises"] == ecosystem["st_enterprises"]
+    assert values["high_tech_enterprises"] == ecosystem["high_tech_enterprises"]
+    assert 73_000 < values["digital_tech_enterprises"] < 74_000
+    assert values["ai_experts"] == ecosystem["ai_experts_mobilised"]
+
+
+def test_administrative_units(seeded_engine):
+    facts = reference_facts()["administrative_units"]
+    assert queries.child_count("VN", seeded_engine) == facts["provinces"]
+    communes = sum(queries.child_count(p.code, seeded_engine) for p in queries.child_units("VN", seeded_engine))
+    assert communes == facts["communes"]
+
+
+def test_summary_defaults_to_latest_data_date(seeded_engine):
+    assert queries.summary("VN", engine=seeded_engine)["as_of"] == AS_OF.isoformat()
