@@ -91,6 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "\"{old}\" is a province name from before 1 July 2025; read as {new}.",
     },
     "warn_duplicate_row": {"vi": "Dòng trùng với dòng {other_row}; chỉ tính một lần.", "en": "Same as row {other_row}; counted once."},
+    # --- upload page and upload history (issue 4)
+    # --- end upload
+    # --- map and drill-down pages (issue 3)
+    # --- end map
 }
 
 
