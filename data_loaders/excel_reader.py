@@ -8,15 +8,18 @@ for writing only.
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
 import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .formats import SheetFormat, fold_header
+from .limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits
 from .text import fold, normalize
 
 HEADER_SEARCH_ROWS = 30
@@ -46,9 +49,13 @@ class SheetRows:
 def sniff_format(content: bytes, file_name: str = "") -> str:
     """'xlsx' | 'ods' | 'xls' | 'csv' from the bytes themselves, not the name the user gave."""
     if content.startswith(b"PK\x03\x04"):
-        return "ods" if b"application/vnd.oasis.opendocument" in content[:200] else "xlsx"
+        if b"application/vnd.oasis.opendocument.spreadsheet" in content[:200]:
+            return "ods"
+        return "xlsx"
     if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
+    if content.startswith(b"PK") or content.startswith(b"%PDF") or content.startswith(b"\x89PNG"):
+        raise UnreadableFile("err_not_spreadsheet")
     try:
         sample = content[:65536].decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -61,21 +68,85 @@ def sniff_format(content: bytes, file_name: str = "") -> str:
     return "csv"
 
 
-def read_raw_sheets(content: bytes, file_name: str = "") -> dict[str, pd.DataFrame]:
-    """Every sheet as an all-object frame with no header interpretation."""
-    kind = sniff_format(content, file_name)
+def check_before_parsing(content: bytes, limits: Limits | None = None) -> str:
+    """Size, archive inflation and (where it is cheap to know) row count, before any parsing.
+    Returns the sniffed format; raises UnreadableFile with the catalogue key of the message."""
+    limits = limits or current_limits()
+    try:
+        check_size(content, limits)
+        kind = sniff_format(content)
+        if kind in ("xlsx", "ods"):
+            check_archive(content, limits)
+            _check_members(content, kind)
+            rows = _declared_xlsx_rows(content) if kind == "xlsx" else None
+        elif kind == "csv":
+            rows = content.count(b"\n") + 1
+        else:
+            rows = None
+        if rows is not None:
+            check_rows(rows, limits)
+    except LimitExceeded as error:
+        raise UnreadableFile(error.key, **error.params) from None
+    return kind
+
+
+def _check_members(content: bytes, kind: str) -> None:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = set(archive.namelist())
+    needed = "xl/workbook.xml" if kind == "xlsx" else "content.xml"
+    if needed not in names:  # a .docx, .pptx or any other zip
+        raise UnreadableFile("err_not_spreadsheet")
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
+
+
+def _declared_xlsx_rows(content: bytes) -> int | None:
+    """Rows the worksheets declare in their <dimension>, read from each sheet's first bytes only."""
+    most = 0
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as handle:
+                head = handle.read(4096)
+            match = _DIMENSION.search(head)
+            if match and match.group(1):
+                most = max(most, int(match.group(1)))
+    return most or None
+
+
+def _csv_frame(content: bytes) -> pd.DataFrame:
+    text = content.decode("utf-8-sig")
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    sample = "\n".join(lines)
+    counts = {sep: sample.count(sep) for sep in (";", ",", "\t")}
+    delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    width = max((len(row) for row in rows), default=0)
+    return pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
+
+
+def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None = None) -> dict[str, pd.DataFrame]:
+    """Every sheet as an all-object frame with no header interpretation. The limits are checked first."""
+    limits = limits or current_limits()
+    kind = check_before_parsing(content, limits)
     try:
         if kind == "csv":
-            text = content.decode("utf-8-sig")
-            delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-            frame = pd.read_csv(io.StringIO(text), header=None, dtype=object, sep=delimiter,
-                                keep_default_na=False, skip_blank_lines=False)
-            return {file_name.rsplit("/", 1)[-1] or "CSV": frame}
-        return pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, engine="calamine", dtype=object)
+            sheets = {(file_name.rsplit("/", 1)[-1] or "CSV"): _csv_frame(content)}
+        else:
+            sheets = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, engine="calamine", dtype=object)
     except UnreadableFile:
         raise
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("err_not_spreadsheet") from error
     except Exception as error:  # calamine and pandas raise many types for corrupt files
-        raise UnreadableFile("err_unreadable", detail=str(error).splitlines()[0][:200]) from error
+        raise UnreadableFile("err_unreadable", detail=(str(error).splitlines() or [type(error).__name__])[0][:200]) from error
+    try:
+        check_rows(max((len(frame) for frame in sheets.values()), default=0), limits)
+    except LimitExceeded as error:
+        raise UnreadableFile(error.key, **error.params) from None
+    return sheets
 
 
 def _column_letter(index: int) -> str:
@@ -118,13 +189,20 @@ def _is_total_row(values: list[object]) -> bool:
     return any(text.rstrip(":") in _TOTAL_ROW_WORDS or text.startswith("tong cong") for text in texts)
 
 
-def find_rows(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat) -> SheetRows | None:
-    """The sheet whose header row matches the format best, with its data rows."""
+def locate_header(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat) -> tuple[str, int, dict[int, str]] | None:
+    """(sheet, 0-based header row, column index -> key) of the sheet matching the format best."""
     best: tuple[str, int, dict[int, str]] | None = None
     for name, frame in sheets.items():
         match = _match_header_row(frame, sheet_format)
         if match and (best is None or len(match[1]) > len(best[2])):
             best = (name, *match)
+    return best
+
+
+def find_rows(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat,
+              located: tuple[str, int, dict[int, str]] | None = None) -> SheetRows | None:
+    """The sheet whose header row matches the format best, with its data rows."""
+    best = located or locate_header(sheets, sheet_format)
     if best is None:
         return None
     sheet_name, header_index, columns = best
@@ -177,10 +255,10 @@ def parse_date(value: object) -> dt.date:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(value)
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
     if match:
         day, month, year = (int(g) for g in match.groups())
-        return dt.date(year, month, day)
+        return dt.date(year + 2000 if year < 100 else year, month, day)
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -228,3 +306,33 @@ def parse_number(value: object) -> float:
     if re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
         return float(text)
     raise ValueError(value)
+
+
+def fraction_percent_columns(rows: SheetRows, keys: list[str]) -> dict[str, tuple[int, object]]:
+    """Percent columns typed as Excel percentages: the cell shows 26.5% but holds 0.265. A column
+    is read that way when every number in it lies in 0..1 and at least one is a fraction.
+    Returns key -> (Excel row, value) of the first such cell, for the warning."""
+    found = {}
+    for key in keys:
+        first = None
+        fraction = False
+        for excel_row, raw in rows.rows:
+            value = raw.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                if isinstance(value, str) and value.strip() and not value.strip().endswith("%"):
+                    try:
+                        value = parse_number(value)
+                    except ValueError:
+                        continue
+                else:
+                    continue
+            if not 0 <= value <= 1:
+                first = None
+                break
+            if 0 < value < 1:
+                fraction = True
+                if first is None:
+                    first = (excel_row, raw.get(key))
+        if fraction and first is not None:
+            found[key] = first
+    return found

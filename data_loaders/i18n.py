@@ -47,6 +47,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     "count": {"vi": "Số lượng", "en": "Count"},
     "status": {"vi": "Tình trạng", "en": "Status"},
     "national": {"vi": "Toàn quốc", "en": "Nationwide"},
+    "nav_tasks": {"vi": "Nhiệm vụ", "en": "Tasks"},
+    "nav_infrastructure": {"vi": "Hạ tầng số", "en": "Digital infrastructure"},
+    "nav_ecosystem": {"vi": "Hệ sinh thái", "en": "Ecosystem"},
+    "nav_map": {"vi": "Bản đồ", "en": "Map"},
+    "nav_upload": {"vi": "Tải dữ liệu lên", "en": "Upload data"},
+    "nav_section_views": {"vi": "Theo dõi", "en": "Monitor"},
+    "nav_section_data": {"vi": "Dữ liệu", "en": "Data"},
+    "drill_heading": {"vi": "Phạm vi", "en": "Scope"},
+    "province": {"vi": "Tỉnh, thành phố", "en": "Province or city"},
+    "commune": {"vi": "Xã, phường, đặc khu", "en": "Commune, ward or special zone"},
+    "all_provinces": {"vi": "Toàn quốc", "en": "Nationwide"},
+    "all_communes": {"vi": "Toàn tỉnh", "en": "Whole province"},
+    "search_units": {"vi": "Tìm tỉnh, xã (gõ có hoặc không dấu)", "en": "Find a province or commune (with or without diacritics)"},
+    "search_results": {"vi": "Kết quả tìm kiếm", "en": "Search results"},
+    "search_none": {"vi": "Không tìm thấy đơn vị nào.", "en": "No unit found."},
+    "search_pick": {"vi": "Chọn để mở", "en": "Pick one to open"},
+    "as_of_help": {"vi": "Xem tình hình tại một ngày trong quá khứ: mỗi nhiệm vụ lấy báo cáo gần nhất đến ngày này.", "en": "See the state on a past date: each task takes its latest report on or before it."},
+    "data_freshness": {"vi": "Dữ liệu mới nhất: {date}", "en": "Latest data: {date}"},
+    "breadcrumb_label": {"vi": "Đang xem", "en": "Viewing"},
+    "level_national": {"vi": "Toàn quốc", "en": "National"},
+    "level_province": {"vi": "Cấp tỉnh", "en": "Province"},
+    "level_commune": {"vi": "Cấp xã", "en": "Commune"},
+    "central_ministries": {"vi": "Bộ, ngành trung ương", "en": "Central ministries"},
+    "province_own_tasks": {"vi": "Nhiệm vụ cấp tỉnh", "en": "Province-level tasks"},
+    "kpi_fiveg_stations": {"vi": "Trạm 5G", "en": "5G stations"},
+    "kpi_fiveg_coverage": {"vi": "Dân số được phủ sóng 5G", "en": "Population covered by 5G"},
+    "kpi_fiber": {"vi": "Hộ gia đình có cáp quang", "en": "Households with fibre"},
+    "kpi_no_signal": {"vi": "Thôn chưa có sóng di động", "en": "Villages without mobile signal"},
+    "kpi_no_power": {"vi": "Thôn chưa có điện lưới", "en": "Villages without electricity"},
+    "kpi_st": {"vi": "Doanh nghiệp KH&CN", "en": "S&T enterprises"},
+    "kpi_high_tech": {"vi": "Doanh nghiệp công nghệ cao", "en": "High-tech enterprises"},
+    "kpi_digital_tech": {"vi": "Doanh nghiệp công nghệ số", "en": "Digital-tech enterprises"},
+    "kpi_ai_experts": {"vi": "Chuyên gia AI", "en": "AI experts"},
+    "kpi_population": {"vi": "Dân số", "en": "Population"},
+    "per_100k": {"vi": "{value} / 100.000 dân", "en": "{value} per 100,000 people"},
+    "gap_to_target": {"vi": "Còn thiếu {gap} điểm % so với mục tiêu {target}%", "en": "{gap} percentage points short of the {target}% target"},
+    "target_reached": {"vi": "Đã đạt mục tiêu {target}%", "en": "{target}% target reached"},
+    "unit_people": {"vi": "người", "en": "people"},
+    "status_completed": {"vi": "Đã hoàn thành", "en": "Completed"},
+    "status_on_schedule": {"vi": "Đang thực hiện theo lộ trình", "en": "In progress, on schedule"},
+    "status_overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "overdue_rate": {"vi": "Tỷ lệ quá hạn", "en": "Overdue rate"},
+    "on_time_rate": {"vi": "Tỷ lệ đúng hạn", "en": "On-time rate"},
+    "unit_name": {"vi": "Đơn vị", "en": "Unit"},
+    "click_to_drill": {"vi": "Bấm vào một đơn vị trên biểu đồ để xem chi tiết.", "en": "Click a unit in the chart to drill into it."},
+    "error_page": {"vi": "Không hiển thị được trang này. Vui lòng tải lại hoặc báo quản trị viên.", "en": "This page could not be shown. Please reload or tell the administrator."},
     # --- command line
     "cli_unknown_unit": {"vi": "Không có đơn vị hành chính mã {code}", "en": "No administrative unit has code {code}"},
     "cli_bad_date": {"vi": "Ngày không hợp lệ: {value} (cần dạng YYYY-MM-DD)", "en": "Invalid date: {value} (expected YYYY-MM-DD)"},
@@ -94,6 +140,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- upload page and upload history (issue 4)
     # --- end upload
     # --- map and drill-down pages (issue 3)
+    "map_attribution": {
+        "vi": "Ranh giới: Natural Earth (phạm vi công cộng), đã điều chỉnh; mã đơn vị: Tổng cục Thống kê",
+        "en": "Boundaries: Natural Earth (public domain), adapted; codes: GSO",
+    },
+    "map_no_data": {"vi": "Chưa có số liệu", "en": "No data"},
+    "map_province": {"vi": "Tỉnh, thành phố", "en": "Province"},
+    "map_commune": {"vi": "Xã, phường, đặc khu", "en": "Commune"},
+    "map_unit": {"vi": "Đơn vị", "en": "Unit"},
+    "map_hoang_sa": {"vi": "QĐ. Hoàng Sa", "en": "Hoang Sa Is."},
+    "map_truong_sa": {"vi": "QĐ. Trường Sa", "en": "Truong Sa Is."},
+    "map_click_hint": {"vi": "Bấm vào một đơn vị trên bản đồ hoặc biểu đồ để xem chi tiết.", "en": "Click a unit on the map or chart to drill down."},
     # --- end map
 }
 
@@ -110,6 +167,16 @@ def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decim
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+
+
+def format_compact(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Large counts for a card: 101.300.000 -> "101,3 triệu" (vi) / "101.3 million" (en)."""
+    if value is None:
+        return "–"
+    for size, vi, en in ((1e9, "tỷ", "billion"), (1e6, "triệu", "million")):
+        if abs(value) >= size:
+            return f"{format_number(value / size, lang, 1)} {vi if lang == 'vi' else en}"
+    return format_number(value, lang)
 
 
 def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 1) -> str:

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from sqlalchemy import Engine, func, insert, select, text, tuple_, update
+from sqlalchemy import Date, Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from . import db
@@ -17,6 +17,8 @@ from .excel_reader import (
     SheetRows,
     UnreadableFile,
     find_rows,
+    locate_header,
+    fraction_percent_columns,
     is_blank,
     parse_date,
     parse_number,
@@ -102,6 +104,9 @@ class _RowChecker:
         self.lang = lang
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._unit_cache: dict[tuple, tuple[str | None, list[tuple]]] = {}
+        self._choice_cache: dict[tuple[int, object], str | None] = {}
+        self.scale: dict[str, float] = {}  # percent columns typed as Excel fractions -> 100
 
     def problem(self, excel_row: int | None, key: str | None, value: object, message_key: str,
                 warning: bool = False, **params: object) -> None:
@@ -118,10 +123,20 @@ class _RowChecker:
                 self.problem(excel_row, key, value, "err_required")
             return None
         try:
-            return parser(value)
+            parsed = parser(value)
         except (ValueError, TypeError, OverflowError):
             self.problem(excel_row, key, value, error_key)
             return None
+        if key in self.scale:
+            parsed = round(parsed * self.scale[key], 10)
+        return parsed
+
+    def detect_fractions(self, keys: list[str]) -> None:
+        """Percent columns holding Excel fractions (0.265 shown as 26.5%) are read times 100, with a warning."""
+        for key, (excel_row, value) in fraction_percent_columns(self.rows, keys).items():
+            self.scale[key] = 100.0
+            self.problem(excel_row, key, value, "warn_percent_fraction", warning=True,
+                         value=value, scaled=round(parse_number(value) * 100, 6))
 
     def choice(self, excel_row: int, raw: dict, key: str, lookup: dict[str, str], terms: tuple[Term, ...],
                required: bool = False) -> str | None:
@@ -130,38 +145,62 @@ class _RowChecker:
             if required:
                 self.problem(excel_row, key, value, "err_required")
             return None
-        code = lookup.get(fold(value))
+        cache_key = (id(lookup), value)
+        try:
+            code = self._choice_cache[cache_key]
+        except KeyError:
+            code = self._choice_cache[cache_key] = lookup.get(fold(value))
+        except TypeError:  # unhashable cell value
+            code = lookup.get(fold(value))
         if code is None:
             self.problem(excel_row, key, value, "err_bad_choice",
                          choices=", ".join(term.label(self.lang) for term in terms))
         return code
 
     def unit(self, excel_row: int, raw: dict, commune_required: bool) -> str | None:
-        index = unit_index()
-        province_match = index.match_province(raw.get("province_code"), raw.get("province_name"))
-        key = "province_code" if not is_blank(raw.get("province_code")) else "province_name"
-        if province_match.warning_key:
-            self.problem(excel_row, key, raw.get(key), province_match.warning_key, warning=True,
-                         **province_match.warning_params)
-        if province_match.unit is None:
-            self.problem(excel_row, key, raw.get(key), province_match.error_key, **province_match.error_params)
-            return None
-        province = province_match.unit
-        commune_code, commune_name = raw.get("commune_code"), raw.get("commune_name")
-        if is_blank(commune_code) and is_blank(commune_name):
-            if commune_required:
-                self.problem(excel_row, "commune_name", None, "err_commune_required")
-                return None
-            return province.code
-        if province.level != "province":
-            self.problem(excel_row, key, raw.get(key), "err_commune_needs_province")
-            return None
-        match = index.match_commune(province, commune_code, commune_name)
-        commune_key = "commune_code" if not is_blank(commune_code) else "commune_name"
-        if match.unit is None:
-            self.problem(excel_row, commune_key, raw.get(commune_key), match.error_key, **match.error_params)
-            return None
-        return match.unit.code
+        """The unit a row names. Matching is memoized per distinct cells: a sheet names each commune
+        once per period, so the 20,000 rows of a typical file hold about 3,300 distinct units."""
+        cells = tuple(None if is_blank(raw.get(k)) else raw.get(k) for k in _UNIT_KEYS)
+        key = (*cells, commune_required)
+        cached = self._unit_cache.get(key)
+        if cached is None:
+            cached = self._unit_cache[key] = _match_unit(dict(zip(_UNIT_KEYS, cells)), commune_required)
+        code, problems = cached
+        for column, value, message_key, warning, params in problems:
+            self.problem(excel_row, column, value, message_key, warning=warning, **params)
+        return code
+
+
+_UNIT_KEYS = ("province_code", "province_name", "commune_code", "commune_name")
+
+
+def _match_unit(raw: dict, commune_required: bool) -> tuple[str | None, list[tuple]]:
+    """(unit code or None, problems as (column key, value, message key, is warning, params))."""
+    index = unit_index()
+    problems: list[tuple] = []
+    province_match = index.match_province(raw.get("province_code"), raw.get("province_name"))
+    key = "province_code" if raw.get("province_code") is not None else "province_name"
+    if province_match.warning_key:
+        problems.append((key, raw.get(key), province_match.warning_key, True, province_match.warning_params))
+    if province_match.unit is None:
+        problems.append((key, raw.get(key), province_match.error_key, False, province_match.error_params))
+        return None, problems
+    province = province_match.unit
+    commune_code, commune_name = raw.get("commune_code"), raw.get("commune_name")
+    if commune_code is None and commune_name is None:
+        if commune_required:
+            problems.append(("commune_name", None, "err_commune_required", False, {}))
+            return None, problems
+        return province.code, problems
+    if province.level != "province":
+        problems.append((key, raw.get(key), "err_commune_needs_province", False, {}))
+        return None, problems
+    match = index.match_commune(province, commune_code, commune_name)
+    commune_key = "commune_code" if commune_code is not None else "commune_name"
+    if match.unit is None:
+        problems.append((commune_key, raw.get(commune_key), match.error_key, False, match.error_params))
+        return None, problems
+    return match.unit.code, problems
 
 
 def _check_future(checker: _RowChecker, excel_row: int, key: str, raw: dict, day: dt.date | None, today: dt.date) -> None:
@@ -180,6 +219,7 @@ def _validate_tasks(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChe
     plan_lookup = _choice_lookup(plan_terms)
     tasks: dict[str, dict] = {}  # code -> attributes, with the Excel row each came from
     reports: dict[tuple[str, dt.date], dict] = {}
+    checker.detect_fractions(["progress_pct"])
     for excel_row, raw in rows.rows:
         errors_before = len(checker.errors)
         code = checker.parse(excel_row, raw, "task_code", parse_text, "err_required", required=True)
@@ -214,7 +254,7 @@ def _validate_tasks(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChe
                 continue
             task[name] = value
             task["rows"].setdefault(name, excel_row)
-        report = {"status": status, "progress_pct": progress, "note": parse_text(raw.get("note")) or None,
+        report = {"status": status, "progress_pct": progress, "note": None if is_blank(raw.get("note")) else parse_text(raw.get("note")),
                   "source_row": excel_row}
         key = (code, report_date)
         if key in reports:
@@ -231,12 +271,17 @@ def _validate_tasks(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChe
 
 def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports: dict, checker: _RowChecker,
                   dry_run: bool) -> tuple[dict, bool]:
-    existing = {}
+    connection = session.connection()
+    task_table, report_table, agency_table = Task.__table__, TaskReport.__table__, Agency.__table__
+    existing: dict[str, dict] = {}
     codes = list(tasks)
+    columns = [task_table.c.id, task_table.c.code, Agency.name.label("lead_agency"),
+               *(task_table.c[name] for name in _TASK_ATTRIBUTES if name != "lead_agency")]
     for start in range(0, len(codes), CHUNK):
-        for task in session.scalars(select(Task).where(Task.code.in_(codes[start:start + CHUNK]))):
-            existing[task.code] = task
-    agencies = {a.name: a.id for a in session.scalars(select(Agency))}
+        query = (select(*columns).join(agency_table, agency_table.c.id == task_table.c.lead_agency_id)
+                 .where(task_table.c.code.in_(codes[start:start + CHUNK])))
+        for row in connection.execute(query):
+            existing[row.code] = row._asdict()
     counts = {"tasks_created": 0, "tasks_updated": 0, "tasks_unchanged": 0,
               "reports_created": 0, "reports_updated": 0, "reports_unchanged": 0}
     new_task_rows, task_updates = [], []
@@ -250,16 +295,8 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
             counts["tasks_created"] += 1
             new_task_rows.append((code, attributes))
             continue
-        changes = {}
-        for name in _TASK_ATTRIBUTES:
-            value = attributes.get(name)
-            if value is None:
-                continue
-            if name == "lead_agency":
-                if current.lead_agency.name != value:
-                    changes["lead_agency"] = value
-            elif getattr(current, name) != value:
-                changes[name] = value
+        changes = {name: attributes[name] for name in _TASK_ATTRIBUTES
+                   if attributes.get(name) is not None and current[name] != attributes[name]}
         if changes:
             counts["tasks_updated"] += 1
             task_updates.append((current, changes))
@@ -268,12 +305,15 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
     if checker.errors:
         return counts, False
     # reports: compare with what is stored for the same task and date
-    existing_reports: dict[tuple[str, dt.date], TaskReport] = {}
-    existing_ids = {task.id: code for code, task in existing.items()}
+    existing_reports: dict[tuple[str, dt.date], dict] = {}
+    existing_ids = {task["id"]: code for code, task in existing.items()}
     ids = list(existing_ids)
     for start in range(0, len(ids), CHUNK):
-        for report in session.scalars(select(TaskReport).where(TaskReport.task_id.in_(ids[start:start + CHUNK]))):
-            existing_reports[(existing_ids[report.task_id], report.report_date)] = report
+        query = select(report_table.c.id, report_table.c.task_id, report_table.c.report_date, report_table.c.status,
+                       report_table.c.progress_pct, report_table.c.note).where(
+            report_table.c.task_id.in_(ids[start:start + CHUNK]))
+        for row in connection.execute(query):
+            existing_reports[(existing_ids[row.task_id], row.report_date)] = row
     report_inserts, report_updates = [], []
     for key, report in reports.items():
         current = existing_reports.get(key)
@@ -289,32 +329,41 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
     if dry_run or not changed:
         return counts, changed
 
-    def agency_id(name: str) -> int:
-        if name not in agencies:
-            agencies[name] = session.execute(insert(Agency).values(name=name).returning(Agency.id)).scalar_one()
-        return agencies[name]
+    # agencies named by new or changed tasks, inserted in one statement
+    needed = {a["lead_agency"] for _, a in new_task_rows} | {c["lead_agency"] for _, c in task_updates if "lead_agency" in c}
+    agencies = {row.name: row.id for row in connection.execute(select(agency_table.c.id, agency_table.c.name))}
+    missing_agencies = sorted(needed - set(agencies))
+    if missing_agencies:
+        connection.execute(insert(agency_table), [{"name": name} for name in missing_agencies])
+        agencies = {row.name: row.id for row in connection.execute(select(agency_table.c.id, agency_table.c.name))}
 
-    task_ids = {code: task.id for code, task in existing.items()}
-    for code, attributes in new_task_rows:
-        task_ids[code] = session.execute(insert(Task).values(
-            code=code, title=attributes["title"], plan=attributes["plan"], area=attributes["area"],
-            lead_agency_id=agency_id(attributes["lead_agency"]), owner_unit_code=attributes["owner_unit_code"],
-            responsible_official=attributes["responsible_official"], deadline=attributes["deadline"],
-            upload_id=upload_id, source_row=attributes["first_row"],
-        ).returning(Task.id)).scalar_one()
+    task_rows = [{"code": code, "title": a["title"], "plan": a["plan"], "area": a["area"],
+                  "lead_agency_id": agencies[a["lead_agency"]], "owner_unit_code": a["owner_unit_code"],
+                  "responsible_official": a["responsible_official"], "deadline": a["deadline"],
+                  "upload_id": upload_id, "source_row": a["first_row"]} for code, a in new_task_rows]
+    for start in range(0, len(task_rows), CHUNK):
+        connection.execute(insert(task_table), task_rows[start:start + CHUNK])
+    task_ids = {code: task["id"] for code, task in existing.items()}
+    new_codes = [code for code, _ in new_task_rows]
+    for start in range(0, len(new_codes), CHUNK):
+        query = select(task_table.c.id, task_table.c.code).where(task_table.c.code.in_(new_codes[start:start + CHUNK]))
+        task_ids.update({row.code: row.id for row in connection.execute(query)})
     for task, changes in task_updates:
         if "lead_agency" in changes:
-            changes["lead_agency_id"] = agency_id(changes.pop("lead_agency"))
-        session.execute(update(Task).where(Task.id == task.id).values(**changes, upload_id=upload_id))
+            changes["lead_agency_id"] = agencies[changes.pop("lead_agency")]
+        connection.execute(update(task_table).where(task_table.c.id == task["id"]).values(**changes, upload_id=upload_id))
     rows = [{"task_id": task_ids[code], "report_date": day, "status": r["status"], "progress_pct": r["progress_pct"],
              "note": r["note"], "upload_id": upload_id, "source_row": r["source_row"]}
             for (code, day), r in report_inserts]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(TaskReport), rows[start:start + CHUNK])
-    for current, report in report_updates:
-        session.execute(update(TaskReport).where(TaskReport.id == current.id).values(
-            status=report["status"], progress_pct=report["progress_pct"], note=report["note"],
-            upload_id=upload_id, source_row=report["source_row"]))
+    _bulk_insert(connection, report_table, rows)
+    if report_updates:
+        statement = (update(report_table).where(report_table.c.id == _bind("row_id"))
+                     .values(status=_bind("new_status"), progress_pct=_bind("new_progress"), note=_bind("new_note"),
+                             source_row=_bind("new_source_row"), upload_id=upload_id))
+        params = [{"row_id": current.id, "new_status": r["status"], "new_progress": r["progress_pct"],
+                   "new_note": r["note"], "new_source_row": r["source_row"]} for current, r in report_updates]
+        for start in range(0, len(params), CHUNK):
+            connection.execute(statement, params[start:start + CHUNK])
     return counts, changed
 
 
@@ -326,6 +375,7 @@ def _validate_indicators(rows: SheetRows, lang: str, today: dt.date) -> tuple[_R
     values: dict[tuple[str, str, dt.date], tuple[float, int]] = {}
     seen_rows: dict[tuple[str, dt.date], int] = {}
     indicator_keys = [i for i in INDICATORS if i.code in rows.headers]
+    checker.detect_fractions([i.code for i in indicator_keys if i.unit_vi == "%"])
     for excel_row, raw in rows.rows:
         errors_before = len(checker.errors)
         period = checker.parse(excel_row, raw, "period", parse_period, "err_bad_period", required=True)
@@ -377,7 +427,7 @@ def _commit_indicators(session: Session, upload_id: int | None, values: dict, dr
             inserts.append({"indicator_code": key[0], "unit_code": key[1], "period": key[2], "value": value,
                             "upload_id": upload_id, "source_row": excel_row})
         elif abs(current[1] - value) > 1e-9:
-            updates.append({"row_id": current[0], "value": value, "source_row": excel_row})
+            updates.append({"row_id": current[0], "new_value": value, "new_source_row": excel_row})
             changes.append({"indicator": key[0], "unit": key[1], "period": key[2].isoformat(),
                             "old": current[1], "new": value})
         else:
@@ -388,13 +438,14 @@ def _commit_indicators(session: Session, upload_id: int | None, values: dict, dr
     changed = bool(inserts or updates)
     if dry_run or not changed:
         return counts, changed
-    for start in range(0, len(inserts), CHUNK):
-        session.execute(insert(IndicatorValue), inserts[start:start + CHUNK])
+    connection = session.connection()
+    table = IndicatorValue.__table__
+    _bulk_insert(connection, table, inserts)
     if updates:
-        statement = (update(IndicatorValue).where(IndicatorValue.id == _bind("row_id"))
-                     .values(value=_bind("value"), source_row=_bind("source_row"), upload_id=upload_id))
+        statement = (update(table).where(table.c.id == _bind("row_id"))
+                     .values(value=_bind("new_value"), source_row=_bind("new_source_row"), upload_id=upload_id))
         for start in range(0, len(updates), CHUNK):
-            session.connection().execute(statement, updates[start:start + CHUNK])
+            connection.execute(statement, updates[start:start + CHUNK])
     return counts, changed
 
 
@@ -404,19 +455,51 @@ def _bind(name: str):
     return bindparam(name)
 
 
+def _bulk_insert(connection, table, rows: list[dict]) -> None:
+    """Insert many rows inside the caller's transaction: COPY on PostgreSQL, one prepared
+    executemany on SQLite. Both skip SQLAlchemy's per-row parameter processing, which costs more
+    than the database itself for the 200,000 values of a national indicator file."""
+    if not rows:
+        return
+    names = list(rows[0])
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        cursor = connection.connection.dbapi_connection.cursor()
+        columns = ", ".join(f'"{name}"' for name in names)
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+        return
+    if dialect == "sqlite":
+        date_columns = [name for name in names if isinstance(table.c[name].type, Date)]
+        sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" for _ in names)})'
+        params = [tuple(row[name].isoformat() if name in date_columns and row[name] is not None else row[name]
+                        for name in names) for row in rows]
+        for start in range(0, len(params), CHUNK * 10):
+            connection.exec_driver_sql(sql, params[start:start + CHUNK * 10])
+        return
+    for start in range(0, len(rows), CHUNK):
+        connection.execute(insert(table), rows[start:start + CHUNK])
+
+
 # --- the whole import -------------------------------------------------------------------------
 
 
 def detect_format(sheets) -> tuple[SheetFormat, SheetRows] | None:
+    """The format whose header row the file matches best (all required columns first), with its rows."""
     best = None
     for sheet_format in FORMATS.values():
-        rows = find_rows(sheets, sheet_format)
-        if rows is None:
+        located = locate_header(sheets, sheet_format)
+        if located is None:
             continue
-        score = (not rows.missing_required, len(rows.headers))
+        keys = set(located[2].values())
+        complete = all(c.key in keys for c in sheet_format.columns if c.required)
+        score = (complete, len(keys))
         if best is None or score > best[0]:
-            best = (score, sheet_format, rows)
-    return None if best is None else (best[1], best[2])
+            best = (score, sheet_format, located)
+    if best is None:
+        return None
+    return best[1], find_rows(sheets, best[1], best[2])
 
 
 def _lock_for_import(session: Session) -> None:
@@ -427,14 +510,24 @@ def _lock_for_import(session: Session) -> None:
 
 def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run: bool = False,
                 lang: str = DEFAULT_LANGUAGE, engine: Engine | None = None, today: dt.date | None = None,
-                progress: Progress | None = None) -> ImportResult:
-    """Read, validate and (unless dry_run) commit one workbook. Raises UnreadableFile for a file
-    that is not a readable spreadsheet; returns a rejected result, changing nothing, for any error."""
+                progress: Progress | None = None, record_rejection: bool | None = None) -> ImportResult:
+    """Read, validate and (unless dry_run) commit one workbook, all or nothing.
+
+    Raises UnreadableFile for a file that is not a readable spreadsheet or breaks a limit (size,
+    rows, archive inflation). Returns a rejected result, changing no figure, for any error; the
+    rejected attempt is kept in the upload history unless dry_run (`record_rejection` overrides,
+    so the upload page records a rejected preview). `progress(stage, fraction)` is called with the
+    stages read, validate, commit and done."""
     engine = engine or db.get_engine()
     today = today or dt.date.today()
+    record = (not dry_run) if record_rejection is None else record_rejection
     report = progress or (lambda _stage, _fraction: None)
     sha256 = hashlib.sha256(content).hexdigest()
     report("read", 0.0)
+    previous = _previous_upload(engine, sha256)
+    if previous is not None:
+        report("done", 1.0)
+        return previous
     sheets = read_raw_sheets(content, file_name)
     detected = detect_format(sheets)
     if detected is None:
@@ -447,6 +540,8 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
             column = sheet_format.column(key)
             result.errors.append(Problem(rows.sheet, rows.header_row, column.header(lang), None,
                                          t("err_missing_column", lang, column=column.header(lang))))
+        if record:
+            result.upload_id = _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result)
         return result
     report("validate", 0.3)
     if sheet_format is TASKS:
@@ -456,23 +551,22 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
     result.warnings = checker.warnings
     result.errors = checker.errors
     if checker.errors:
-        _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result, dry_run)
+        if record:
+            result.upload_id = _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result)
         return result
     report("commit", 0.6)
     session_maker = db.session_factory(engine)
+    rejected = False
     with session_maker() as session, session.begin():
         _lock_for_import(session)
-        previous = session.scalars(select(Upload).where(Upload.sha256 == sha256, Upload.status.in_(("imported", "unchanged")))
-                                   .order_by(Upload.id.desc())).first()
-        if previous is not None:
-            result.status = "already_imported"
-            result.upload_id = previous.id
-            result.created = result.updated = 0
-            result.unchanged = previous.created + previous.updated + previous.unchanged
-            return result
+        # checked again under the lock: the same file may have been committed meanwhile
+        already = session.scalars(select(Upload).where(Upload.sha256 == sha256, Upload.status.in_(("imported", "unchanged")))
+                                  .order_by(Upload.id.desc())).first()
+        if already is not None:
+            return _already_imported(already)
         upload_id = None
         if not dry_run:
-            upload = Upload(file_name=file_name, kind=sheet_format.kind, sha256=sha256, uploaded_by=user,
+            upload = Upload(file_name=file_name[:255], kind=sheet_format.kind, sha256=sha256, uploaded_by=user[:120],
                             uploaded_at=dt.datetime.now(dt.timezone.utc), status="imported", rows=len(rows.rows),
                             messages={}, content=content)
             session.add(upload)
@@ -484,33 +578,56 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
                 counts["tasks_created"], counts["tasks_updated"], counts["tasks_unchanged"])
             if checker.errors:  # a new task without its attributes is found only against the database
                 session.rollback()
-                result.status = "rejected"
-                result.errors = checker.errors
-                _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result, dry_run)
-                return result
+                rejected = True
         else:
             counts, changed = _commit_indicators(session, upload_id, values, dry_run)
             result.created, result.updated, result.unchanged = (
                 counts["values_created"], counts["values_updated"], counts["values_unchanged"])
-        result.details = counts
-        result.status = ("preview" if dry_run else "imported") if changed else "unchanged"
-        if not dry_run:
-            upload.status = result.status
-            upload.created, upload.updated, upload.unchanged = result.created, result.updated, result.unchanged
-            upload.messages = {"warnings": [p.as_json() for p in result.warnings], **counts}
-            result.upload_id = upload_id
+        if not rejected:
+            result.details = counts
+            result.status = ("preview" if dry_run else "imported") if changed else "unchanged"
+            if not dry_run:
+                upload.status = result.status
+                upload.created, upload.updated, upload.unchanged = result.created, result.updated, result.unchanged
+                upload.messages = {"warnings": [p.as_json() for p in result.warnings[:MAX_STORED_MESSAGES]], **counts}
+                result.upload_id = upload_id
+    if rejected:
+        result.status = "rejected"
+        result.created = result.updated = result.unchanged = 0
+        result.errors = checker.errors
+        if record:
+            result.upload_id = _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result)
+        return result
     report("done", 1.0)
     return result
 
 
+MAX_STORED_MESSAGES = 1000
+
+
+def _already_imported(upload: Upload) -> ImportResult:
+    return ImportResult(status="already_imported", kind=upload.kind, rows=upload.rows, created=0, updated=0,
+                        unchanged=upload.created + upload.updated + upload.unchanged, upload_id=upload.id)
+
+
+def _previous_upload(engine: Engine, sha256: str) -> ImportResult | None:
+    """The same bytes were committed before: nothing to read, nothing changes."""
+    with db.session_factory(engine)() as session:
+        upload = session.scalars(select(Upload).where(Upload.sha256 == sha256, Upload.status.in_(("imported", "unchanged")))
+                                 .order_by(Upload.id.desc())).first()
+        return None if upload is None else _already_imported(upload)
+
+
 def _record_rejection(engine: Engine, file_name: str, kind: str, sha256: str, user: str, content: bytes,
-                      result: ImportResult, dry_run: bool) -> None:
+                      result: ImportResult) -> int:
     """A rejected file changes no figure, but the attempt is kept in the upload history."""
-    if dry_run:
-        return
     with db.session_factory(engine)() as session, session.begin():
-        session.add(Upload(file_name=file_name, kind=kind, sha256=sha256, uploaded_by=user,
-                           uploaded_at=dt.datetime.now(dt.timezone.utc), status="rejected", rows=result.rows,
-                           messages={"errors": [p.as_json() for p in result.errors[:1000]],
-                                     "warnings": [p.as_json() for p in result.warnings[:1000]]},
-                           content=content))
+        upload = Upload(file_name=file_name[:255], kind=kind, sha256=sha256, uploaded_by=user[:120],
+                        uploaded_at=dt.datetime.now(dt.timezone.utc), status="rejected", rows=result.rows,
+                        messages={"errors": [p.as_json() for p in result.errors[:MAX_STORED_MESSAGES]],
+                                  "warnings": [p.as_json() for p in result.warnings[:MAX_STORED_MESSAGES]],
+                                  "error_count": len(result.errors), "warning_count": len(result.warnings)},
+                        content=content)
+        session.add(upload)
+        session.flush()
+        return upload.id

@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -18,8 +19,9 @@ from sqlalchemy.sql import ColumnElement
 
 from . import db
 from .catalogue import INDICATORS
-from .models import NATIONAL_CODE, AdminUnit, IndicatorValue, Task, TaskReport
-from .units import candidate_codes
+from .models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport, Upload
+from .text import vietnamese_sort_key
+from .units import candidate_codes, short_fold_name
 
 PERCENT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "population_weighted")
 CENTRAL_GROUP = NATIONAL_CODE  # at the national level, central ministries' tasks form their own group
@@ -74,12 +76,20 @@ def unit_path(code: str, engine: Engine | None = None) -> list[UnitInfo]:
 
 
 def child_units(code: str, engine: Engine | None = None) -> list[UnitInfo]:
+    """The units directly under a unit, in Vietnamese alphabetical order."""
     with _engine(engine).connect() as conn:
         rows = conn.execute(
             select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code, AdminUnit.province_code)
             .where(AdminUnit.parent_code == code)
         ).all()
-    return [UnitInfo(*row) for row in rows]
+    return sorted((UnitInfo(*row) for row in rows), key=lambda u: vietnamese_sort_key(short_fold_name(u.name)))
+
+
+def unit_coordinates(code: str, engine: Engine | None = None) -> dict[str, tuple[float | None, float | None]]:
+    """Latitude and longitude of a unit's children (commune points on the province map)."""
+    with _engine(engine).connect() as conn:
+        rows = conn.execute(select(AdminUnit.code, AdminUnit.lat, AdminUnit.lon).where(AdminUnit.parent_code == code))
+        return {row.code: (row.lat, row.lon) for row in rows}
 
 
 def child_count(code: str, engine: Engine | None = None) -> int:
@@ -284,3 +294,160 @@ def summary(unit_code: str, as_of: dt.date | None = None, engine: Engine | None 
         "indicators": {code: _json_number(code, value) for code, value in indicators.items()},
         "children": child_count(unit.code, engine),
     }
+
+
+def earliest_data_date(engine: Engine | None = None) -> dt.date | None:
+    with _engine(engine).connect() as conn:
+        report = conn.execute(select(func.min(TaskReport.report_date))).scalar_one()
+        period = conn.execute(select(func.min(IndicatorValue.period))).scalar_one()
+    dates = [d for d in (report, period) if d is not None]
+    return min(dates) if dates else None
+
+
+def holds_sample_data(engine: Engine | None = None) -> bool:
+    """Whether the figures come (at least partly) from the bundled sample workbooks."""
+    from .bootstrap import SAMPLE_USER
+
+    with _engine(engine).connect() as conn:
+        found = conn.execute(
+            select(Upload.id).where(Upload.uploaded_by == SAMPLE_USER, Upload.status == "imported").limit(1)
+        ).first()
+    return found is not None
+
+
+def units_for_search(engine: Engine | None = None) -> list[dict]:
+    """Every province and commune with its province's name, for the sidebar search."""
+    province = AdminUnit.__table__.alias("province")
+    query = (
+        select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.province_code,
+               province.c.name.label("province_name"))
+        .join(province, province.c.code == AdminUnit.province_code)
+        .where(AdminUnit.level.in_(("province", "commune")))
+    )
+    with _engine(engine).connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+# --- task breakdowns, lists and detail ---------------------------------------------------------
+
+_TASK_GROUPS = {"area": Task.area, "plan": Task.plan, "lead_agency": Agency.name}
+
+
+def _task_rows(unit: UnitInfo, as_of: dt.date, latest):
+    return (
+        select()
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(Agency, Agency.id == Task.lead_agency_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+    )
+
+
+def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | None = None) -> list[dict]:
+    """Status counts per area, plan or lead agency, most overdue first."""
+    unit = get_unit(unit_code, engine)
+    latest = _latest_reports(as_of)
+    key = _TASK_GROUPS[group].label("key")
+    query = _task_rows(unit, as_of, latest).add_columns(key, *_status_columns(latest, as_of)).group_by(key)
+    with _engine(engine).connect() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["total"], r["key"]))
+
+
+def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
+    """The plans, areas and lead agencies that occur among a unit's tasks."""
+    unit = get_unit(unit_code, engine)
+    latest = _latest_reports(as_of)
+    options = {}
+    with _engine(engine).connect() as conn:
+        for name, column in _TASK_GROUPS.items():
+            query = _task_rows(unit, as_of, latest).add_columns(column).distinct()
+            options[name] = sorted(v for v in conn.execute(query).scalars() if v is not None)
+    return options
+
+
+def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
+              area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
+              engine: Engine | None = None) -> list[dict]:
+    """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
+    unit = get_unit(unit_code, engine)
+    latest = _latest_reports(as_of)
+    completed = latest.c.status == "completed"
+    overdue = and_(latest.c.status != "completed", Task.deadline < as_of)
+    derived = case((completed, "completed"), (overdue, "overdue"), else_="on_schedule").label("derived_status")
+    query = _task_rows(unit, as_of, latest).add_columns(
+        Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"),
+        Task.responsible_official, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
+        latest.c.status.label("reported_status"), latest.c.progress_pct, latest.c.report_date.label("last_report"),
+        derived,
+    )
+    if status == "completed":
+        query = query.where(completed)
+    elif status == "overdue":
+        query = query.where(overdue)
+    elif status == "on_schedule":
+        query = query.where(~completed, ~overdue)
+    for value, column in ((plan, Task.plan), (area, Task.area), (lead_agency, Agency.name)):
+        if value:
+            query = query.where(column == value)
+    query = query.order_by(case((overdue, 0), else_=1), Task.deadline, Task.code).limit(limit)
+    with _engine(engine).connect() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    for row in rows:
+        row["days_overdue"] = (as_of - row["deadline"]).days if row["derived_status"] == "overdue" else 0
+    return rows
+
+
+def task_detail(task_code: str, engine: Engine | None = None) -> dict | None:
+    """A task with its whole report history and where each report came from."""
+    with _engine(engine).connect() as conn:
+        task = conn.execute(
+            select(Task.id, Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"),
+                   Task.responsible_official, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"))
+            .join(Agency, Agency.id == Task.lead_agency_id)
+            .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+            .where(Task.code == task_code)
+        ).first()
+        if task is None:
+            return None
+        reports = conn.execute(
+            select(TaskReport.report_date, TaskReport.status, TaskReport.progress_pct, TaskReport.note,
+                   Upload.file_name, TaskReport.source_row)
+            .outerjoin(Upload, Upload.id == TaskReport.upload_id)
+            .where(TaskReport.task_id == task.id)
+            .order_by(TaskReport.report_date)
+        ).all()
+    return {**dict(task._mapping), "reports": [dict(r._mapping) for r in reports]}
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+
+def month_ends(as_of: dt.date, months: int) -> list[dt.date]:
+    """The last `months` month ends up to as_of, the last one being as_of itself."""
+    dates = [as_of]
+    year, month = as_of.year, as_of.month
+    for _ in range(months - 1):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        dates.insert(0, dt.date(year, month, calendar.monthrange(year, month)[1]))
+    return dates
+
+
+def indicator_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: Engine | None = None) -> list[dict]:
+    """Every indicator rolled up at each of the last `months` month ends (state on that date)."""
+    earliest = earliest_data_date(engine)
+    rows = []
+    for day in month_ends(as_of, months):
+        if earliest and day < earliest:
+            continue
+        rows.append({"date": day, **indicator_totals(unit_code, day, engine)})
+    return rows
+
+
+def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: Engine | None = None) -> list[dict]:
+    earliest = earliest_data_date(engine)
+    return [{"date": day, **task_status(unit_code, day, engine)}
+            for day in month_ends(as_of, months) if not earliest or day >= earliest]

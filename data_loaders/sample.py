@@ -236,7 +236,9 @@ def _task_reports(rng: random.Random, start: dt.date, deadline: dt.date, status:
         if day > start:
             dates.append(day)
         month += 1
-    if status != "completed" and len(dates) > 2 and rng.random() < 0.12:
+    if status == "completed" and len(dates) > 1:
+        dates = dates[: rng.randint(max(2, len(dates) // 2), len(dates))]  # finished in some month, then silent
+    elif len(dates) > 2 and rng.random() < 0.12:
         dates = dates[: len(dates) - rng.choice((1, 2))]  # stalled: no report lately
     reports = []
     final_progress = {"completed": 100.0, "on_schedule": rng.uniform(20, 90), "overdue": rng.uniform(10, 85)}[status]

@@ -104,3 +104,11 @@ def old_province_names() -> dict[str, tuple[str, str]]:
     """Pre-2025 province name (as written in old sheets) -> (new code, new name)."""
     with open(GEO_DIR / "old63_to_new34.csv", encoding="utf-8") as handle:
         return {row["old_name"]: (province_code(row["new_code"]), row["new_name"]) for row in csv.DictReader(handle)}
+
+
+def short_fold_name(name: str) -> str:
+    """A name without its type word, for sorting: 'Thành phố Hà Nội' sorts under H, 'Xã An Phú' under A."""
+    for prefix in ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name

@@ -1,0 +1,26 @@
+"""The breadcrumb: "Toàn quốc › Lâm Đồng › Xã …", each step a button back up the drill path."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.state import drill_path, go_to, tr
+from data_loaders.models import NATIONAL_CODE
+
+
+def breadcrumb() -> None:
+    path = drill_path()
+    columns = st.columns([1] * len(path) + [max(1, 6 - len(path))], gap="small", vertical_alignment="center")
+    for index, (column, unit) in enumerate(zip(columns, path)):
+        label = tr("level_national") if unit.code == NATIONAL_CODE else unit.name
+        last = index == len(path) - 1
+        with column:
+            st.button(
+                f"{label} ›" if not last else label,
+                key=f"crumb::{unit.code}",
+                type="tertiary" if not last else "secondary",
+                disabled=last,
+                on_click=go_to,
+                args=(unit.code,),
+                width="content",
+            )

@@ -1,0 +1,62 @@
+"""The UI side of the data line: `st.cache_data` around data_loaders.queries.
+
+Every cached call is keyed on the database's data version (the id of the latest committed upload),
+read afresh on each run, so every app process behind a load balancer sees a new upload at once
+without any cross-process cache clearing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_loaders import bootstrap, db, queries
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """Migrate, and seed the sample into an empty database, once per process."""
+    return bootstrap.ensure_ready()
+
+
+def data_version() -> int:
+    return db.data_version(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _run(query_name: str, version: int, args: tuple) -> Any:
+    # `version` is unused in the body on purpose: it is part of the cache key.
+    return getattr(queries, query_name)(*args, engine=engine())
+
+
+def _query(query_name: str):
+    def call(*args: Any) -> Any:
+        return _run(query_name, data_version(), args)
+
+    call.__name__ = query_name
+    call.__doc__ = getattr(queries, query_name).__doc__
+    return call
+
+
+get_unit = _query("get_unit")
+unit_path = _query("unit_path")
+child_units = _query("child_units")
+latest_data_date = _query("latest_data_date")
+earliest_data_date = _query("earliest_data_date")
+summary = _query("summary")
+task_status = _query("task_status")
+task_status_by_child = _query("task_status_by_child")
+task_status_by = _query("task_status_by")
+task_list = _query("task_list")
+task_detail = _query("task_detail")
+task_filter_options = _query("task_filter_options")
+indicator_totals = _query("indicator_totals")
+indicators_by_child = _query("indicators_by_child")
+indicator_trend = _query("indicator_trend")
+task_status_trend = _query("task_status_trend")
+units_for_search = _query("units_for_search")
+unit_coordinates = _query("unit_coordinates")
+holds_sample_data = _query("holds_sample_data")
+

@@ -1,0 +1,159 @@
+"""Altair chart builders: pure functions returning alt.Chart, so the same chart goes on a page, into
+a PNG for a deck, and into a test that inspects its spec. Charts that list units carry a point
+selection named "unit" on the field `code`; pages drill into the clicked unit."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from data_loaders.i18n import format_number, format_percent, t
+
+STATUS_ORDER = ("completed", "on_schedule", "overdue")
+STATUS_COLOURS = {"completed": "#2e7d32", "on_schedule": "#1565c0", "overdue": "#c62828"}
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+def _theme() -> dict:
+    return {"config": {
+        "font": FONT,
+        "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+        "title": {"fontSize": 16, "anchor": "start"},
+        "view": {"stroke": None},
+    }}
+
+
+alt.theme.register("nq57", enable=True)(_theme)
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    return {status: t(f"status_{status}", lang) for status in STATUS_ORDER}
+
+
+def _status_scale(lang: str) -> alt.Scale:
+    labels = status_labels(lang)
+    return alt.Scale(domain=[labels[s] for s in STATUS_ORDER], range=[STATUS_COLOURS[s] for s in STATUS_ORDER])
+
+
+def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
+    """Tasks by status: one bar per status, labelled with count and share."""
+    labels = status_labels(lang)
+    total = max(status.get("total", 0), 1)
+    frame = pd.DataFrame([
+        {"status": labels[s], "count": status.get(s, 0),
+         "label": f"{format_number(status.get(s, 0), lang)} ({format_percent(100 * status.get(s, 0) / total, lang, 0)})"}
+        for s in STATUS_ORDER
+    ])
+    base = alt.Chart(frame).encode(
+        y=alt.Y("status:N", sort=[labels[s] for s in STATUS_ORDER], title=None),
+        x=alt.X("count:Q", title=t("count", lang), axis=alt.Axis(format="d")),
+    )
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(
+        color=alt.Color("status:N", scale=_status_scale(lang), legend=None),
+        tooltip=[alt.Tooltip("status:N", title=t("status", lang)), alt.Tooltip("label:N", title=t("count", lang))],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=14).encode(text="label:N")
+    return (bars + text).properties(height=150)
+
+
+def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt.Chart:
+    """Stacked status bars, one per unit, sorted by overdue count or rate; click a unit to drill."""
+    labels = status_labels(lang)
+    records = []
+    for row in rows:
+        total = row["total"] or 0
+        rate = 100 * row["overdue"] / total if total else 0.0
+        for status in STATUS_ORDER:
+            records.append({
+                "code": row["code"], "unit": row["label"], "status": labels[status], "order": STATUS_ORDER.index(status),
+                "count": row[status], "total": total, "overdue": row["overdue"], "rate": rate,
+                "rate_label": format_percent(rate, lang), "total_label": format_number(total, lang),
+                "count_label": format_number(row[status], lang),
+            })
+    frame = pd.DataFrame(records)
+    sort_field = "rate" if sort_by == "rate" else "overdue"
+    unit_order = (frame.drop_duplicates("code").sort_values([sort_field, "total"], ascending=False)["unit"].tolist()
+                  if not frame.empty else [])
+    select = alt.selection_point(name="unit", fields=["code"], on="click")
+    height = max(160, 22 * len(rows))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("unit:N", sort=unit_order, title=None),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang)),
+            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
+            order=alt.Order("order:Q"),
+            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+            tooltip=[
+                alt.Tooltip("unit:N", title=t("unit_name", lang)),
+                alt.Tooltip("status:N", title=t("status", lang)),
+                alt.Tooltip("count_label:N", title=t("count", lang)),
+                alt.Tooltip("total_label:N", title=t("tasks_total", lang)),
+                alt.Tooltip("rate_label:N", title=t("overdue_rate", lang)),
+            ],
+        )
+        .add_params(select)
+        .properties(height=height)
+    )
+
+
+def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> alt.Chart:
+    """Stacked status bars per area, plan or lead agency (no drilling: these are not units)."""
+    labels = status_labels(lang)
+    records = [
+        {"group": label_of(row["key"]), "status": labels[s], "order": STATUS_ORDER.index(s), "count": row[s],
+         "count_label": format_number(row[s], lang), "total": row["total"]}
+        for row in rows for s in STATUS_ORDER
+    ]
+    frame = pd.DataFrame(records)
+    order = [label_of(row["key"]) for row in rows]
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("group:N", sort=order, title=None),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang)),
+            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
+            order=alt.Order("order:Q"),
+            tooltip=[alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
+                     alt.Tooltip("count_label:N", title=t("count", lang))],
+        )
+        .properties(height=max(140, 24 * len(rows)))
+    )
+
+
+def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float | None = None,
+                colours: dict[str, str] | None = None) -> alt.Chart:
+    """Lines over month ends; frame columns: date, series, value, value_label."""
+    date_format = "%m/%Y" if lang == "vi" else "%b %Y"
+    encoding = {
+        "x": alt.X("date:T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
+        "y": alt.Y("value:Q", title=value_title),
+        "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
+                    alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
+    }
+    if colours:
+        encoding["color"] = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())))
+    else:
+        encoding["color"] = alt.Color("series:N", title=None)
+    chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
+    if target is not None:
+        rule = alt.Chart(pd.DataFrame({"target": [target], "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
+        chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
+            align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
+    return chart.properties(height=280)
+
+
+def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:
+    """Completed and overdue tasks (and the total) at each month end."""
+    labels = status_labels(lang)
+    series = {"total": t("tasks_total", lang), "completed": labels["completed"], "overdue": labels["overdue"]}
+    frame = pd.DataFrame([
+        {"date": row["date"].isoformat(), "series": name, "value": row[key], "value_label": format_number(row[key], lang)}
+        for row in rows for key, name in series.items()
+    ])
+    colours = {series["total"]: "#607d8b", series["completed"]: STATUS_COLOURS["completed"],
+               series["overdue"]: STATUS_COLOURS["overdue"]}
+    return trend_lines(frame, t("count", lang), lang, colours=colours)

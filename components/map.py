@@ -1,0 +1,389 @@
+"""Map and ranking chart builders: pure functions that return `alt.Chart`.
+
+No SQL and no Streamlit calls here, so the same chart goes on a page, into a PNG for a deck
+(vl-convert) and into a test that inspects its spec. Every chart carries a point selection named
+`unit` on the field `code`; on a page,
+
+    event = st.altair_chart(chart, on_select="rerun", key="province_map")
+    clicked = event.selection["unit"]   # [] or [{"code": "68"}]
+
+gives the code of the clicked province or commune (see `selected_code`).
+
+Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in Vietnamese,
+12,106 in English); legend and axis labels use the same separators through a Vega label expression.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from data_loaders import i18n
+from data_loaders.catalogue import INDICATOR_BY_CODE
+from data_loaders.units import all_units
+
+GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "geo" / "vn_provinces_2025.geojson"
+SELECTION = "unit"  # the selection parameter every chart here carries, on the field `code`
+NO_DATA_COLOUR = "#d9d9d9"
+OUTLINE_COLOUR = "#ffffff"
+HIGHLIGHT_COLOUR = "#222222"
+DEFAULT_SCHEME = "yellowgreenblue"
+# The fixed extent the national map is fitted to: the mainland, Hoàng Sa and Trường Sa. Fitting to
+# a fixed extent (not to the data) keeps the map from jumping between renders and across indicators.
+NATIONAL_EXTENT = {"type": "Feature", "properties": {},
+                   "geometry": {"type": "MultiPoint", "coordinates": [[102.1, 7.0], [117.9, 23.4]]}}
+MAP_WIDTH = 420
+MAP_HEIGHT = 450  # the extent's aspect ratio in Mercator is about 1.07
+ISLANDS_EAST_OF = 110.5  # longitude: the parts of Đà Nẵng (48) and Khánh Hòa (56) that are archipelagos
+ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
+
+
+# --- geometry ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _features() -> tuple[dict, ...]:
+    """The 34 province features, each with our two-digit `code` and the `name` at the top level
+    (GeoJSON allows foreign members) so the charts join and select on `code` directly."""
+    with open(GEOJSON_PATH, encoding="utf-8") as handle:
+        collection = json.load(handle)
+    features = []
+    for feature in collection["features"]:
+        code = "%02d" % int(feature["properties"]["code"])
+        features.append({
+            "type": "Feature",
+            "code": code,
+            "geo_name": feature["properties"]["name"],
+            "properties": {"code": code, "name": feature["properties"]["name"]},
+            "geometry": feature["geometry"],
+        })
+    return tuple(features)
+
+
+@functools.cache
+def _island_features() -> tuple[dict, ...]:
+    """Hoàng Sa (part of feature 48) and Trường Sa (part of 56), as features of their own."""
+    islands = []
+    for feature in _features():
+        geometry = feature["geometry"]
+        if geometry["type"] != "MultiPolygon":
+            continue
+        parts = [polygon for polygon in geometry["coordinates"]
+                 if sum(x for x, _ in polygon[0]) / len(polygon[0]) > ISLANDS_EAST_OF]
+        if parts:
+            islands.append({**feature, "geometry": {"type": "MultiPolygon", "coordinates": parts}})
+    return tuple(islands)
+
+
+def province_features() -> list[dict]:
+    """A fresh copy of the 34 province features (code "01".."96"), safe to modify."""
+    return copy.deepcopy(list(_features()))
+
+
+@functools.cache
+def _province_of_commune() -> dict[str, str]:
+    return {unit.code: unit.province_code for unit in all_units() if unit.level == "commune"}
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _value_format(value_field: str, decimals: int | None, percent: bool | None) -> tuple[int, bool]:
+    indicator = INDICATOR_BY_CODE.get(value_field)
+    if percent is None:
+        percent = bool(indicator and indicator.unit_en == "%") or value_field.endswith(("_pct", "_rate"))
+    if decimals is None:
+        decimals = indicator.decimals if indicator else (1 if percent else 0)
+    return decimals, percent
+
+
+def format_value(value: Any, lang: str, decimals: int, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return i18n.t("map_no_data", lang)
+    if percent:
+        return i18n.format_percent(float(value), lang, decimals)
+    return i18n.format_number(value, lang, decimals)
+
+
+def number_label_expr(lang: str, decimals: int = 0, percent: bool = False) -> str:
+    """A Vega expression formatting `datum.value` with the language's separators, for legend and
+    axis labels (the browser's Vega has only the en-US locale)."""
+    expr = f"format(datum.value, ',.{decimals}f')"
+    if lang == "vi":  # 12,106.5 -> 12.106,5
+        expr = (f"replace(replace(replace({expr}, regexp(',', 'g'), '_'), "
+                f"regexp('[.]', 'g'), ','), regexp('_', 'g'), '.')")
+    return f"{expr} + '%'" if percent else expr
+
+
+def _labelled(frame: pd.DataFrame, value_field: str, lang: str, decimals: int, percent: bool) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["code"] = frame["code"].astype(str)
+    frame[value_field] = pd.to_numeric(frame[value_field], errors="coerce").astype(float)
+    frame["value_label"] = [format_value(v, lang, decimals, percent) for v in frame[value_field]]
+    return frame
+
+
+def _tooltip_columns(frame: pd.DataFrame, value_field: str, tooltip: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """Extra tooltip columns: those given as (column, title), else every other column of the frame
+    (pre-formatted strings, titled by their column name)."""
+    if tooltip is not None:
+        return list(tooltip)
+    reserved = {"code", "name", value_field, "value_label", "lat", "lon"}
+    return [(column, column) for column in frame.columns if column not in reserved]
+
+
+def _tooltips(name_title: str, value_title: str, extra: list[tuple[str, str]]) -> list[alt.Tooltip]:
+    return [alt.Tooltip("name:N", title=name_title), alt.Tooltip("value_label:N", title=value_title),
+            *(alt.Tooltip(f"{column}:N", title=title) for column, title in extra)]
+
+
+def _title(title: str, lang: str, attribution: bool) -> alt.Title:
+    if attribution:
+        return alt.Title(title, subtitle=i18n.t("map_attribution", lang), anchor="start",
+                         subtitleFontSize=10, subtitleColor="#666666")
+    return alt.Title(title, anchor="start")
+
+
+def _selection() -> alt.Parameter:
+    return alt.selection_point(name=SELECTION, fields=["code"], on="click", clear="dblclick", toggle=False)
+
+
+def _domain(values: pd.Series) -> list[float] | alt.UndefinedType:
+    """The data's [min, max], set explicitly so that fill and outline scales agree."""
+    values = values.dropna()
+    if values.empty:
+        return alt.Undefined
+    low, high = float(values.min()), float(values.max())
+    return [low, high] if high > low else [low - 1, high + 1]
+
+
+def _colour(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
+            higher_is_better: bool, scheme: str, legend: bool = True) -> alt.Color:
+    return alt.Color(
+        f"{value_field}:Q",
+        scale=alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field])),
+        legend=alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
+                          orient="bottom", direction="horizontal", gradientLength=220) if legend else None,
+    )
+
+
+def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
+    """An outline channel (stroke or strokeWidth): `highlight` for the current unit (`selected_code`)
+    and for a clicked one, `normal` otherwise."""
+    conditions: list[dict] = [{"param": selection.name, "empty": False, "value": highlight}]
+    if selected_code:
+        conditions.insert(0, {"test": f"datum.code === {json.dumps(str(selected_code))}", "value": highlight})
+    return {"condition": conditions, "value": normal}
+
+
+def selected_code(event: Any) -> str | None:
+    """The code a chart click selected, from what `st.altair_chart(on_select="rerun")` returns:
+    {"selection": {"unit": [{"code": "68"}]}} (an empty list or dict when nothing is selected)."""
+    try:
+        points = event["selection"][SELECTION]
+    except (KeyError, TypeError):
+        return None
+    if isinstance(points, Mapping):  # defensive: {"code": ["68"]} in some renderer versions
+        values = points.get("code")
+        return str(values[0]) if values else None
+    for point in points or []:
+        if isinstance(point, Mapping) and point.get("code") is not None:
+            return str(point["code"])
+    return None
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+def province_choropleth(
+    frame: pd.DataFrame,
+    value_field: str,
+    title: str,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+    selected_code: str | None = None,
+    *,
+    higher_is_better: bool = True,
+    legend_title: str | None = None,
+    decimals: int | None = None,
+    percent: bool | None = None,
+    tooltip: Sequence[tuple[str, str]] | None = None,
+    scheme: str = DEFAULT_SCHEME,
+    width: int = MAP_WIDTH,
+    height: int = MAP_HEIGHT,
+) -> alt.LayerChart:
+    """The 34 provinces coloured by `value_field` of `frame` (columns code, name, value_field and
+    optional tooltip columns). Provinces missing from the frame, or with no value, are grey.
+    Hoàng Sa (Đà Nẵng) and Trường Sa (Khánh Hòa) are drawn with a thick outline in their province's
+    colour and labelled, so they show at national scale."""
+    decimals, percent = _value_format(value_field, decimals, percent)
+    data = _labelled(frame, value_field, lang, decimals, percent)
+    extra = _tooltip_columns(data, value_field, tooltip)
+    lookup_fields = ["name", value_field, "value_label", *(column for column, _ in extra)]
+    lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
+    selection = _selection()
+    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
+    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    fill = alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
+    tooltips = _tooltips(i18n.t("map_province", lang), legend_title or title, extra)
+    projection = {"type": "mercator", "fit": NATIONAL_EXTENT}
+
+    def joined(features: Sequence[dict]) -> alt.Chart:
+        return (
+            alt.Chart(alt.Data(values=list(features)))
+            .transform_lookup(lookup="code", from_=lookup)
+            .transform_calculate(
+                name="isValid(datum.name) ? datum.name : datum.geo_name",
+                value_label="isValid(datum.value_label) ? datum.value_label : "
+                            + json.dumps(i18n.t("map_no_data", lang)),
+            )
+        )
+
+    provinces = (
+        joined(_features())
+        .mark_geoshape(cursor="pointer", invalid="show")  # no value: drawn grey, not dropped
+        .encode(
+            color=fill,
+            stroke=_outline(selected_code, selection, OUTLINE_COLOUR, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(selected_code, selection, 0.5, 2.5),
+            tooltip=tooltips,
+        )
+        .add_params(selection)
+        .project(**projection)
+    )
+    # The archipelagos: the same colour as their province, as fill and as a thick outline.
+    island_colour = alt.when(has_value).then(
+        alt.Stroke(f"{value_field}:Q", legend=None, scale=alt.Scale(
+            scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field])))
+    ).otherwise(alt.value("#aaaaaa"))
+    islands = (
+        joined(_island_features())
+        .mark_geoshape(strokeWidth=3, strokeJoin="round", invalid="show")
+        .encode(color=fill, stroke=island_colour, tooltip=tooltips)
+        .project(**projection)
+    )
+    labels = (
+        alt.Chart(alt.Data(values=[
+            {"lon": lon, "lat": lat, "label": i18n.t(key, lang)} for key, lon, lat in ARCHIPELAGO_LABELS]))
+        .mark_text(fontSize=10, fontStyle="italic", color="#555555")
+        .encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+        .project(**projection)
+    )
+    return alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True)).properties(
+        width=width, height=height)
+
+
+def _province_outline(province: str | None) -> list[dict]:
+    return [feature for feature in _features() if feature["code"] == province]
+
+
+def commune_points(
+    frame: pd.DataFrame,
+    value_field: str,
+    title: str,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+    *,
+    province_code: str | None = None,
+    selected_code: str | None = None,
+    higher_is_better: bool = True,
+    legend_title: str | None = None,
+    decimals: int | None = None,
+    percent: bool | None = None,
+    tooltip: Sequence[tuple[str, str]] | None = None,
+    scheme: str = DEFAULT_SCHEME,
+    width: int = MAP_WIDTH,
+    height: int = MAP_HEIGHT,
+) -> alt.LayerChart:
+    """A province's communes as points (frame: code, name, lat, lon, value_field), sized and coloured
+    by value over the province's outline. Communes without coordinates are left out; without a value
+    they are small grey points."""
+    decimals, percent = _value_format(value_field, decimals, percent)
+    data = _labelled(frame, value_field, lang, decimals, percent)
+    data = data[data["lat"].notna() & data["lon"].notna()]
+    if province_code is None and len(frame):
+        province_code = _province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
+    outline = _province_outline(province_code)
+    extent = {key: outline[0][key] for key in ("type", "properties", "geometry")} if outline else {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": data[["lon", "lat"]].values.tolist() or [[102.1, 7.0], [117.9, 23.4]]}}
+    projection = {"type": "mercator", "fit": extent}
+    extra = _tooltip_columns(data, value_field, tooltip)
+    selection = _selection()
+    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
+    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    base = (
+        alt.Chart(alt.Data(values=outline))
+        .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
+        .project(**projection)
+    )
+    points = (
+        alt.Chart(data[["code", "name", "lat", "lon", value_field, "value_label", *(c for c, _ in extra)]])
+        .mark_circle(opacity=0.85, stroke="#ffffff", cursor="pointer")
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            color=alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR)),
+            size=alt.Size(f"{value_field}:Q", legend=None, scale=alt.Scale(range=[15, 260], zero=False)),
+            stroke=_outline(selected_code, selection, "#ffffff", HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(selected_code, selection, 0.4, 2.5),
+            tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
+        )
+        .add_params(selection)
+        .project(**projection)
+    )
+    return alt.layer(base, points, title=_title(title, lang, attribution=True)).properties(
+        width=width, height=height)
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    value_field: str,
+    title: str,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+    top: int | None = None,
+    *,
+    selected_code: str | None = None,
+    higher_is_better: bool = True,
+    ascending: bool = False,
+    legend_title: str | None = None,
+    decimals: int | None = None,
+    percent: bool | None = None,
+    tooltip: Sequence[tuple[str, str]] | None = None,
+    scheme: str = DEFAULT_SCHEME,
+    width: int = 360,
+    row_height: int = 16,
+) -> alt.LayerChart:
+    """Units ranked by `value_field`, largest first (or smallest with `ascending`), `top` of them
+    when given; units without a value go last. Same colours and selection as the maps."""
+    decimals, percent = _value_format(value_field, decimals, percent)
+    data = _labelled(frame, value_field, lang, decimals, percent)
+    data = data.sort_values(value_field, ascending=ascending, na_position="last", kind="stable")
+    if top:
+        data = data.head(top)
+    data = data.assign(rank=range(1, len(data) + 1))
+    extra = _tooltip_columns(data, value_field, tooltip)
+    extra = [(column, heading) for column, heading in extra if column != "rank"]
+    selection = _selection()
+    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
+    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                     legend=False)
+    y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
+              axis=alt.Axis(labelLimit=160))
+    base = alt.Chart(data[["code", "name", "rank", value_field, "value_label", *(c for c, _ in extra)]]).encode(
+        y=y, tooltip=_tooltips(i18n.t("map_unit", lang), legend_title or title, extra))
+    bars = base.mark_bar(cursor="pointer").encode(
+        x=alt.X(f"{value_field}:Q", title=legend_title or title,
+                axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4)),
+        color=alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR)),
+        stroke=alt.value(HIGHLIGHT_COLOUR),
+        strokeWidth=_outline(selected_code, selection, 0, 2),
+    ).add_params(selection)
+    labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333333").encode(
+        x=alt.X(f"{value_field}:Q"), text="value_label:N")
+    return alt.layer(bars, labels, title=_title(title, lang, attribution=False)).properties(
+        width=width, height=max(row_height * len(data), 40))

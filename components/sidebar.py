@@ -1,0 +1,96 @@
+"""The shared sidebar: language, unit search, province and commune pickers, as-of date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from components import cached
+from components.state import as_of, drill_path, go_to, language, set_as_of, tr
+from data_loaders.i18n import format_date
+from data_loaders.models import NATIONAL_CODE
+from data_loaders.text import fold
+
+_LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+SEARCH_LIMIT = 30
+
+
+def _pick(widget_key: str) -> None:
+    code = st.session_state.get(widget_key)
+    if code:
+        go_to(code)
+
+
+def _language_switch() -> None:
+    st.sidebar.segmented_control(
+        tr("language"), options=list(_LANGUAGE_NAMES), format_func=_LANGUAGE_NAMES.get, key="lang",
+        default=language(), label_visibility="collapsed",
+    )
+    if st.session_state.get("lang") is None:  # a second click deselects: keep a language
+        st.session_state["lang"] = "vi"
+
+
+def _unit_search() -> None:
+    query = st.sidebar.text_input(tr("search_units"), key="unit_search", placeholder="lam dong, phu cat…")
+    if not query.strip():
+        return
+    needle = fold(query)
+    matches = [u for u in cached.units_for_search() if needle in fold(u["name"])]
+    matches.sort(key=lambda u: (u["level"] != "province", not fold(u["name"]).startswith(needle), fold(u["name"])))
+    if not matches:
+        st.sidebar.caption(tr("search_none"))
+        return
+    labels = {
+        u["code"]: u["name"] if u["level"] == "province" else f"{u['name']} — {u['province_name']}"
+        for u in matches[:SEARCH_LIMIT]
+    }
+    key = f"search_pick::{needle}"
+    st.sidebar.selectbox(tr("search_results"), options=list(labels), format_func=labels.get, index=None,
+                         placeholder=tr("search_pick"), key=key, on_change=_pick, args=(key,))
+
+
+def _pickers(path) -> None:
+    provinces = cached.child_units(NATIONAL_CODE)
+    names = {NATIONAL_CODE: tr("all_provinces"), **{p.code: p.name for p in provinces}}
+    current_province = path[1].code if len(path) > 1 else NATIONAL_CODE
+    key = f"province_pick::{current_province}"
+    st.sidebar.selectbox(tr("province"), options=list(names), format_func=names.get,
+                         index=list(names).index(current_province), key=key, on_change=_pick, args=(key,))
+    if current_province == NATIONAL_CODE:
+        return
+    communes = cached.child_units(current_province)
+    commune_names = {current_province: tr("all_communes"), **{c.code: c.name for c in communes}}
+    current_commune = path[2].code if len(path) > 2 else current_province
+    key = f"commune_pick::{current_commune}"
+    st.sidebar.selectbox(tr("commune"), options=list(commune_names), format_func=commune_names.get,
+                         index=list(commune_names).index(current_commune), key=key, on_change=_pick, args=(key,))
+
+
+def _as_of_picker() -> dt.date:
+    chosen = as_of()
+    earliest = cached.earliest_data_date() or chosen
+    key = f"as_of_pick::{chosen.isoformat()}"
+
+    def changed() -> None:
+        value = st.session_state.get(key)
+        if isinstance(value, dt.date):
+            set_as_of(value)
+
+    st.sidebar.date_input(tr("as_of"), value=chosen, min_value=min(earliest, chosen), max_value=dt.date.today(),
+                          format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", key=key,
+                          on_change=changed, help=tr("as_of_help"))
+    latest = cached.latest_data_date()
+    if latest:
+        st.sidebar.caption(tr("data_freshness", date=format_date(latest, language())))
+    return chosen
+
+
+def render_sidebar() -> None:
+    _language_switch()
+    st.sidebar.subheader(tr("drill_heading"))
+    _unit_search()
+    _pickers(drill_path())
+    _as_of_picker()
+    if cached.holds_sample_data():
+        st.sidebar.info(tr("sample_data_notice"), icon=":material/science:")

@@ -1,0 +1,34 @@
+"""Overview: the headline figures of the chosen unit — tasks, digital infrastructure, ecosystem."""
+
+import streamlit as st
+
+from components import cached
+from components.breadcrumb import breadcrumb
+from components.charts import status_bars, status_trend_chart
+from components.headline import ecosystem_kpis, infrastructure_kpis, task_kpis
+from components.state import as_of, language, scope, tr
+from data_loaders.i18n import format_date
+
+lang = language()
+unit, day = scope(), as_of()
+st.title(tr("app_title"))
+st.caption(tr("app_subtitle"))
+breadcrumb()
+st.subheader(f"{unit.name if unit.level != 'national' else tr('national')} · {tr('as_of_caption', date=format_date(day, lang))}")
+
+status = cached.task_status(unit.code, day)
+indicators = cached.indicator_totals(unit.code, day)
+
+st.markdown(f"#### {tr('tasks_heading')}")
+task_kpis(status, lang)
+left, right = st.columns(2)
+with left:
+    st.altair_chart(status_bars(status, lang), width="stretch")
+with right:
+    st.altair_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang), width="stretch")
+
+st.markdown(f"#### {tr('infrastructure_heading')}")
+infrastructure_kpis(indicators, lang)
+
+st.markdown(f"#### {tr('ecosystem_heading')}")
+ecosystem_kpis(indicators, lang)
