@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 st.set_page_config(page_title="NQ57 Dashboard", page_icon=":material/monitoring:", layout="wide")
 
 from components import cached  # noqa: E402  (after set_page_config)
+from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import tr  # noqa: E402
 
@@ -34,6 +35,7 @@ PAGES = {
 }
 navigation = st.navigation({tr(section): pages for section, pages in PAGES.items()})
 render_sidebar()
+mark_app_shell(True)
 try:
     navigation.run()
 except OperationalError:
@@ -42,3 +44,5 @@ except OperationalError:
 except Exception:  # any other failure: a message in the user's language, details in the log
     log.exception("page failed")
     st.error(tr("error_page"), icon=":material/error:")
+finally:
+    mark_app_shell(False)

@@ -18,7 +18,7 @@ def _theme() -> dict:
     return {"config": {
         "font": FONT,
         "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
-        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "columns": 1, "labelLimit": 400},
         "title": {"fontSize": 16, "anchor": "start"},
         "view": {"stroke": None},
     }}
@@ -126,11 +126,11 @@ def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> a
 
 def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float | None = None,
                 colours: dict[str, str] | None = None) -> alt.Chart:
-    """Lines over month ends; frame columns: date, series, value, value_label."""
+    """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label."""
     date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
         "x": alt.X("date:T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
-        "y": alt.Y("value:Q", title=value_title),
+        "y": alt.Y("value:Q", title=None),
         "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
     }
@@ -143,7 +143,7 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
         rule = alt.Chart(pd.DataFrame({"target": [target], "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
         chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
             align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
-    return chart.properties(height=280)
+    return chart.properties(height=260, title=value_title)
 
 
 def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:

@@ -15,7 +15,6 @@ Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in V
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ from data_loaders.units import all_units
 
 GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "geo" / "vn_provinces_2025.geojson"
 SELECTION = "unit"  # the selection parameter every chart here carries, on the field `code`
+COLOUR_FIELD = "colour_value"
 NO_DATA_COLOUR = "#d9d9d9"
 OUTLINE_COLOUR = "#ffffff"
 HIGHLIGHT_COLOUR = "#222222"
@@ -38,9 +38,9 @@ DEFAULT_SCHEME = "yellowgreenblue"
 # The fixed extent the national map is fitted to: the mainland, Hoàng Sa and Trường Sa. Fitting to
 # a fixed extent (not to the data) keeps the map from jumping between renders and across indicators.
 NATIONAL_EXTENT = {"type": "Feature", "properties": {},
-                   "geometry": {"type": "MultiPoint", "coordinates": [[102.1, 7.0], [117.9, 23.4]]}}
+                   "geometry": {"type": "MultiPoint", "coordinates": [[102.1, 8.2], [117.9, 23.4]]}}
 MAP_WIDTH = 420
-MAP_HEIGHT = 450  # the extent's aspect ratio in Mercator is about 1.07
+MAP_HEIGHT = 430  # the extent's aspect ratio in Mercator is about 1.0; the legend sits below
 ISLANDS_EAST_OF = 110.5  # longitude: the parts of Đà Nẵng (48) and Khánh Hòa (56) that are archipelagos
 ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
 
@@ -62,29 +62,56 @@ def _features() -> tuple[dict, ...]:
             "code": code,
             "geo_name": feature["properties"]["name"],
             "properties": {"code": code, "name": feature["properties"]["name"]},
-            "geometry": feature["geometry"],
+            # Coordinates as nested tuples: Altair deep-copies lists when it builds a layered chart
+            # and walks them when it serializes, which took about a second for this geometry;
+            # tuples pass through both untouched (and serialize to the same JSON arrays).
+            "geometry": {"type": feature["geometry"]["type"],
+                         "coordinates": _frozen(feature["geometry"]["coordinates"])},
         })
     return tuple(features)
 
 
+def _bounds(coordinates: Any) -> list[list[float]]:
+    """[[west, south], [east, north]] of nested GeoJSON coordinates."""
+    points: list[tuple[float, float]] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item[0], (int, float)):
+            points.append((item[0], item[1]))
+        else:
+            for child in item:
+                walk(child)
+
+    walk(coordinates)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [[min(xs), min(ys)], [max(xs), max(ys)]]
+
+
+def _frozen(coordinates: Any) -> Any:
+    return tuple(_frozen(item) for item in coordinates) if isinstance(coordinates, list) else coordinates
+
+
 @functools.cache
-def _island_features() -> tuple[dict, ...]:
-    """Hoàng Sa (part of feature 48) and Trường Sa (part of 56), as features of their own."""
-    islands = []
+def _island_points() -> tuple[dict, ...]:
+    """One point per island of Hoàng Sa (part of feature 48) and Trường Sa (part of 56): at national
+    scale their polygons are a pixel wide, so they are drawn as dots in their province's colour."""
+    points = []
     for feature in _features():
         geometry = feature["geometry"]
         if geometry["type"] != "MultiPolygon":
             continue
-        parts = [polygon for polygon in geometry["coordinates"]
-                 if sum(x for x, _ in polygon[0]) / len(polygon[0]) > ISLANDS_EAST_OF]
-        if parts:
-            islands.append({**feature, "geometry": {"type": "MultiPolygon", "coordinates": parts}})
-    return tuple(islands)
+        for polygon in geometry["coordinates"]:
+            ring = polygon[0]
+            lon, lat = sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+            if lon > ISLANDS_EAST_OF:
+                points.append({"code": feature["code"], "geo_name": feature["geo_name"],
+                               "lon": round(lon, 4), "lat": round(lat, 4)})
+    return tuple(points)
 
 
 def province_features() -> list[dict]:
     """A fresh copy of the 34 province features (code "01".."96"), safe to modify."""
-    return copy.deepcopy(list(_features()))
+    return json.loads(json.dumps(list(_features())))
 
 
 @functools.cache
@@ -155,23 +182,42 @@ def _selection() -> alt.Parameter:
     return alt.selection_point(name=SELECTION, fields=["code"], on="click", clear="dblclick", toggle=False)
 
 
-def _domain(values: pd.Series) -> list[float] | alt.UndefinedType:
-    """The data's [min, max], set explicitly so that fill and outline scales agree."""
+def _domain(values: pd.Series) -> list[float]:
+    """The data's [min, max], set explicitly: the colour scale does not depend on the placeholder
+    that units without a value carry (see `_fill`), and is the same on every layer."""
     values = values.dropna()
     if values.empty:
-        return alt.Undefined
+        return [0.0, 1.0]
     low, high = float(values.min()), float(values.max())
     return [low, high] if high > low else [low - 1, high + 1]
 
 
-def _colour(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
-            higher_is_better: bool, scheme: str, legend: bool = True) -> alt.Color:
-    return alt.Color(
-        f"{value_field}:Q",
+def _has_value(field: str) -> str:
+    return f"isValid(datum[{json.dumps(field)}]) && isFinite(datum[{json.dumps(field)}])"
+
+
+def _placeholder_expr(value_field: str, domain: list[float]) -> str:
+    """`COLOUR_FIELD`: the value, or a placeholder inside the domain for units without one. Vega-Lite 6
+    drops marks (or paints them with the scale's minimum) whose colour field is null, so the colour
+    reads this always-valid field and a condition on the real value paints the rest grey."""
+    return f"{_has_value(value_field)} ? datum[{json.dumps(value_field)}] : {domain[0]!r}"
+
+
+def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
+          higher_is_better: bool, scheme: str, legend: bool = True) -> dict:
+    """The colour channel: sequential scheme (reversed where lower is better) on the value, grey
+    where there is none. Reads `COLOUR_FIELD` (see `_placeholder_expr`)."""
+    colour = alt.Color(
+        f"{COLOUR_FIELD}:Q",
         scale=alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field])),
         legend=alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
                           orient="bottom", direction="horizontal", gradientLength=220) if legend else None,
     )
+    return alt.when(_has_value(value_field)).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
+
+
+def _with_placeholder(data: pd.DataFrame, value_field: str) -> pd.DataFrame:
+    return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(data[value_field])[0])})
 
 
 def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
@@ -228,20 +274,19 @@ def province_choropleth(
     lookup_fields = ["name", value_field, "value_label", *(column for column, _ in extra)]
     lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
     selection = _selection()
-    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
-    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
-    fill = alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
     tooltips = _tooltips(i18n.t("map_province", lang), legend_title or title, extra)
     projection = {"type": "mercator", "fit": NATIONAL_EXTENT}
 
     def joined(features: Sequence[dict]) -> alt.Chart:
         return (
-            alt.Chart(alt.Data(values=list(features)))
+            alt.Chart({"values": list(features)})  # a dict: moved to datasets as is, not walked
             .transform_lookup(lookup="code", from_=lookup)
             .transform_calculate(
                 name="isValid(datum.name) ? datum.name : datum.geo_name",
                 value_label="isValid(datum.value_label) ? datum.value_label : "
                             + json.dumps(i18n.t("map_no_data", lang)),
+                **{COLOUR_FIELD: _placeholder_expr(value_field, _domain(data[value_field]))},
             )
         )
 
@@ -257,15 +302,11 @@ def province_choropleth(
         .add_params(selection)
         .project(**projection)
     )
-    # The archipelagos: the same colour as their province, as fill and as a thick outline.
-    island_colour = alt.when(has_value).then(
-        alt.Stroke(f"{value_field}:Q", legend=None, scale=alt.Scale(
-            scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field])))
-    ).otherwise(alt.value("#aaaaaa"))
+    # The archipelagos: dots in their province's colour (and clickable to the province).
     islands = (
-        joined(_island_features())
-        .mark_geoshape(strokeWidth=3, strokeJoin="round", invalid="show")
-        .encode(color=fill, stroke=island_colour, tooltip=tooltips)
+        joined(_island_points())
+        .mark_circle(size=22, opacity=1, stroke="#ffffff", strokeWidth=0.5, cursor="pointer")
+        .encode(longitude="lon:Q", latitude="lat:Q", color=fill, tooltip=tooltips)
         .project(**projection)
     )
     labels = (
@@ -309,26 +350,28 @@ def commune_points(
     if province_code is None and len(frame):
         province_code = _province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
     outline = _province_outline(province_code)
-    extent = {key: outline[0][key] for key in ("type", "properties", "geometry")} if outline else {"type": "Feature", "properties": {}, "geometry": {
-        "type": "MultiPoint", "coordinates": data[["lon", "lat"]].values.tolist() or [[102.1, 7.0], [117.9, 23.4]]}}
-    projection = {"type": "mercator", "fit": extent}
+    corners = _bounds(outline[0]["geometry"]["coordinates"]) if outline else data[["lon", "lat"]].values.tolist()
+    projection = {"type": "mercator", "fit": {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}}
     extra = _tooltip_columns(data, value_field, tooltip)
     selection = _selection()
-    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
-    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    data = _with_placeholder(data, value_field)
     base = (
-        alt.Chart(alt.Data(values=outline))
+        alt.Chart({"values": outline})
         .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
         .project(**projection)
     )
     points = (
-        alt.Chart(data[["code", "name", "lat", "lon", value_field, "value_label", *(c for c, _ in extra)]])
+        alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, "value_label",
+                        *(c for c, _ in extra)]])
         .mark_circle(opacity=0.85, stroke="#ffffff", cursor="pointer")
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
-            color=alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR)),
-            size=alt.Size(f"{value_field}:Q", legend=None, scale=alt.Scale(range=[15, 260], zero=False)),
+            color=fill,
+            size=alt.Size(f"{COLOUR_FIELD}:Q", legend=None, scale=alt.Scale(
+                range=[15, 260], domain=_domain(data[value_field]))),
             stroke=_outline(selected_code, selection, "#ffffff", HIGHLIGHT_COLOUR),
             strokeWidth=_outline(selected_code, selection, 0.4, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
@@ -369,17 +412,18 @@ def ranked_bars(
     extra = _tooltip_columns(data, value_field, tooltip)
     extra = [(column, heading) for column, heading in extra if column != "rank"]
     selection = _selection()
-    has_value = f"isValid(datum[{json.dumps(value_field)}]) && isFinite(datum[{json.dumps(value_field)}])"
-    colour = _colour(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
-                     legend=False)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                 legend=False)
+    data = _with_placeholder(data, value_field)
     y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
               axis=alt.Axis(labelLimit=160))
-    base = alt.Chart(data[["code", "name", "rank", value_field, "value_label", *(c for c, _ in extra)]]).encode(
+    base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, "value_label",
+                           *(c for c, _ in extra)]]).encode(
         y=y, tooltip=_tooltips(i18n.t("map_unit", lang), legend_title or title, extra))
     bars = base.mark_bar(cursor="pointer").encode(
         x=alt.X(f"{value_field}:Q", title=legend_title or title,
                 axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4)),
-        color=alt.when(has_value).then(colour).otherwise(alt.value(NO_DATA_COLOUR)),
+        color=fill,
         stroke=alt.value(HIGHLIGHT_COLOUR),
         strokeWidth=_outline(selected_code, selection, 0, 2),
     ).add_params(selection)

@@ -94,6 +94,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                              engine=engine)
     except UnreadableFile as error:
         return _import_error(args, t(error.key, lang, **error.params))
+    except OperationalError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the contract: one JSON object or line, never a traceback
+        return _import_error(args, t("err_unreadable", lang, detail=f"{type(error).__name__}: {str(error)[:200]}"))
     payload = result.as_json()
     if args.dry_run and result.status != "rejected":
         payload["status"] = "imported" if result.status == "preview" else result.status
@@ -117,8 +121,14 @@ def _import_error(args: argparse.Namespace, message: str) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    write_template(args.kind, Path(args.out))
-    print(args.out)
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must name an .xlsx file: {out}")
+    try:
+        write_template(args.kind, out)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    print(out)
     return 0
 
 

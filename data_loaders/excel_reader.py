@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import pandas as pd
+import python_calamine
 
 from .formats import SheetFormat, fold_header
 from .limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits
@@ -127,6 +128,18 @@ def _csv_frame(content: bytes) -> pd.DataFrame:
     return pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
 
 
+def _calamine_frames(content: bytes) -> dict[str, pd.DataFrame]:
+    """Every sheet through python-calamine directly: its Rust side converts the cells, about 2.5×
+    faster than pandas.read_excel(engine="calamine"), which converts each cell in Python. Rows
+    start at A1 (skip_empty_area=False) so row numbers are the ones Excel shows; empty cells are ""."""
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    try:
+        return {name: pd.DataFrame(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False), dtype=object)
+                for name in workbook.sheet_names}
+    finally:
+        workbook.close()
+
+
 def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None = None) -> dict[str, pd.DataFrame]:
     """Every sheet as an all-object frame with no header interpretation. The limits are checked first."""
     limits = limits or current_limits()
@@ -135,7 +148,7 @@ def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None =
         if kind == "csv":
             sheets = {(file_name.rsplit("/", 1)[-1] or "CSV"): _csv_frame(content)}
         else:
-            sheets = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, engine="calamine", dtype=object)
+            sheets = _calamine_frames(content)
     except UnreadableFile:
         raise
     except UnicodeDecodeError as error:

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from sqlalchemy import Date, Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from . import db
@@ -136,7 +136,7 @@ class _RowChecker:
         for key, (excel_row, value) in fraction_percent_columns(self.rows, keys).items():
             self.scale[key] = 100.0
             self.problem(excel_row, key, value, "warn_percent_fraction", warning=True,
-                         value=value, scaled=round(parse_number(value) * 100, 6))
+                         example=value, scaled=round(parse_number(value) * 100, 6))
 
     def choice(self, excel_row: int, raw: dict, key: str, lookup: dict[str, str], terms: tuple[Term, ...],
                required: bool = False) -> str | None:
@@ -355,7 +355,11 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
     rows = [{"task_id": task_ids[code], "report_date": day, "status": r["status"], "progress_pct": r["progress_pct"],
              "note": r["note"], "upload_id": upload_id, "source_row": r["source_row"]}
             for (code, day), r in report_inserts]
-    _bulk_insert(connection, report_table, rows)
+    names = ("task_id", "report_date", "status", "progress_pct", "note", "upload_id", "source_row")
+    sqlite = connection.dialect.name == "sqlite"
+    _bulk_insert(connection, report_table, names, [
+        (r["task_id"], r["report_date"].isoformat() if sqlite else r["report_date"], *(r[n] for n in names[2:]))
+        for r in rows])
     if report_updates:
         statement = (update(report_table).where(report_table.c.id == _bind("row_id"))
                      .values(status=_bind("new_status"), progress_pct=_bind("new_progress"), note=_bind("new_note"),
@@ -376,22 +380,40 @@ def _validate_indicators(rows: SheetRows, lang: str, today: dt.date) -> tuple[_R
     seen_rows: dict[tuple[str, dt.date], int] = {}
     indicator_keys = [i for i in INDICATORS if i.code in rows.headers]
     checker.detect_fractions([i.code for i in indicator_keys if i.unit_vi == "%"])
+    # (code, is percent, read as a plain cell number): number cells skip the text parser
+    columns = [(i.code, i.unit_vi == "%", i.code not in checker.scale) for i in indicator_keys]
+    periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
     for excel_row, raw in rows.rows:
         errors_before = len(checker.errors)
-        period = checker.parse(excel_row, raw, "period", parse_period, "err_bad_period", required=True)
+        cell = raw.get("period")
+        try:
+            period = periods[cell]
+        except (KeyError, TypeError):
+            period = checker.parse(excel_row, raw, "period", parse_period, "err_bad_period", required=True)
+            if period is not None and len(checker.errors) == errors_before:
+                try:
+                    periods[cell] = period
+                except TypeError:
+                    pass
         if period is not None and period.replace(day=1) > today:
-            checker.problem(excel_row, "period", raw.get("period"), "err_future_date")
+            checker.problem(excel_row, "period", cell, "err_future_date")
         unit_code = checker.unit(excel_row, raw, commune_required=True)
         parsed = {}
-        for indicator in indicator_keys:
-            value = checker.parse(excel_row, raw, indicator.code, parse_number, "err_bad_number")
-            if value is None:
-                continue
+        for code, percent, plain in columns:
+            value = raw.get(code)
+            if plain and value.__class__ is float and value == value:
+                pass
+            elif plain and value.__class__ is int:
+                value = float(value)
+            else:
+                value = checker.parse(excel_row, raw, code, parse_number, "err_bad_number")
+                if value is None:
+                    continue
             if value < 0:
-                checker.problem(excel_row, indicator.code, raw.get(indicator.code), "err_negative")
-            elif indicator.unit_vi == "%" and value > 100:
-                checker.problem(excel_row, indicator.code, raw.get(indicator.code), "err_percent_range")
-            parsed[indicator.code] = value
+                checker.problem(excel_row, code, raw.get(code), "err_negative")
+            elif percent and value > 100:
+                checker.problem(excel_row, code, raw.get(code), "err_percent_range")
+            parsed[code] = value
         if len(checker.errors) > errors_before or unit_code is None or period is None:
             continue
         key = (unit_code, period)
@@ -421,11 +443,12 @@ def _commit_indicators(session: Session, upload_id: int | None, values: dict, dr
             existing[(row.indicator_code, row.unit_code, row.period)] = (row.id, row.value)
     inserts, updates, changes = [], [], []
     unchanged = 0
+    # SQLite stores dates as ISO text; the few distinct periods are converted once, not per value
+    stored_period = {p: (p.isoformat() if session.bind.dialect.name == "sqlite" else p) for p in periods}
     for key, (value, excel_row) in values.items():
         current = existing.get(key)
         if current is None:
-            inserts.append({"indicator_code": key[0], "unit_code": key[1], "period": key[2], "value": value,
-                            "upload_id": upload_id, "source_row": excel_row})
+            inserts.append((key[0], key[1], stored_period[key[2]], value, upload_id, excel_row))
         elif abs(current[1] - value) > 1e-9:
             updates.append({"row_id": current[0], "new_value": value, "new_source_row": excel_row})
             changes.append({"indicator": key[0], "unit": key[1], "period": key[2].isoformat(),
@@ -440,7 +463,7 @@ def _commit_indicators(session: Session, upload_id: int | None, values: dict, dr
         return counts, changed
     connection = session.connection()
     table = IndicatorValue.__table__
-    _bulk_insert(connection, table, inserts)
+    _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"), inserts)
     if updates:
         statement = (update(table).where(table.c.id == _bind("row_id"))
                      .values(value=_bind("new_value"), source_row=_bind("new_source_row"), upload_id=upload_id))
@@ -455,31 +478,28 @@ def _bind(name: str):
     return bindparam(name)
 
 
-def _bulk_insert(connection, table, rows: list[dict]) -> None:
+def _bulk_insert(connection, table, names: tuple[str, ...], rows: list[tuple]) -> None:
     """Insert many rows inside the caller's transaction: COPY on PostgreSQL, one prepared
-    executemany on SQLite. Both skip SQLAlchemy's per-row parameter processing, which costs more
-    than the database itself for the 200,000 values of a national indicator file."""
+    executemany on SQLite (dates already as ISO text, as SQLAlchemy stores them there). Both skip
+    SQLAlchemy's per-row parameter processing, which costs more than the database itself for the
+    200,000 values of a national indicator file."""
     if not rows:
         return
-    names = list(rows[0])
     dialect = connection.dialect.name
     if dialect == "postgresql":
         cursor = connection.connection.dbapi_connection.cursor()
         columns = ", ".join(f'"{name}"' for name in names)
         with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row[name] for name in names])
+                copy.write_row(row)
         return
     if dialect == "sqlite":
-        date_columns = [name for name in names if isinstance(table.c[name].type, Date)]
         sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" for _ in names)})'
-        params = [tuple(row[name].isoformat() if name in date_columns and row[name] is not None else row[name]
-                        for name in names) for row in rows]
-        for start in range(0, len(params), CHUNK * 10):
-            connection.exec_driver_sql(sql, params[start:start + CHUNK * 10])
+        connection.exec_driver_sql(sql, rows)
         return
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(insert(table), rows[start:start + CHUNK])
+    dicts = [dict(zip(names, row)) for row in rows]
+    for start in range(0, len(dicts), CHUNK):
+        connection.execute(insert(table), dicts[start:start + CHUNK])
 
 
 # --- the whole import -------------------------------------------------------------------------
@@ -589,7 +609,8 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
             if not dry_run:
                 upload.status = result.status
                 upload.created, upload.updated, upload.unchanged = result.created, result.updated, result.unchanged
-                upload.messages = {"warnings": [p.as_json() for p in result.warnings[:MAX_STORED_MESSAGES]], **counts}
+                upload.messages = {"warnings": [p.as_json() for p in result.warnings[:MAX_STORED_MESSAGES]],
+                                   "warning_count": len(result.warnings), "error_count": 0, **counts}
                 result.upload_id = upload_id
     if rejected:
         result.status = "rejected"

@@ -16,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
 from .formats import INDICATOR_VALUES, TASKS, SheetFormat
 from .models import NATIONAL_CODE
+from .text import vietnamese_sort_key
 from .units import all_units
 
 HEADER_ROW = 4
@@ -88,6 +89,9 @@ def _lists_sheet(workbook: Workbook) -> dict[str, str]:
         "plan": [p.code for p in plans()],
         "area": [a.vi for a in AREAS],
         "province": ["Trung ương"] + [u.name for u in all_units() if u.level == "province"],
+        # commune names repeat across provinces; the list holds each name once, the importer
+        # resolves it within the row's province
+        "commune": sorted({u.name for u in all_units() if u.level == "commune"}, key=vietnamese_sort_key),
     }
     ranges = {}
     for column_index, (name, values) in enumerate(lists.items(), start=1):
@@ -95,16 +99,23 @@ def _lists_sheet(workbook: Workbook) -> dict[str, str]:
         sheet.cell(row=1, column=column_index, value=name)
         for row_index, value in enumerate(values, start=2):
             sheet.cell(row=row_index, column=column_index, value=value)
-        ranges[name] = f"='Danh mục'!${letter}$2:${letter}${len(values) + 1}"
+        ranges[name] = f"'Danh mục'!${letter}$2:${letter}${len(values) + 1}"
     return ranges
 
 
 def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int) -> None:
     ranges = _lists_sheet(workbook)
-    targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province"}
+    targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province",
+               "commune_name": "commune"}
     for index, column in enumerate(sheet_format.columns, start=1):
         letter = get_column_letter(index)
         cell_range = f"{letter}{HEADER_ROW + 1}:{letter}{last_row}"
+        if column.kind in ("date", "period", "percent"):  # so typed dates and percents display as such
+            number_format = _NUMBER_FORMATS[column.kind]
+            for row in range(HEADER_ROW + 1, last_row + 1):
+                cell = sheet.cell(row=row, column=index)
+                if cell.number_format != number_format:
+                    cell.number_format = number_format
         if column.key in targets:
             validation = DataValidation(type="list", formula1=ranges[targets[column.key]], allow_blank=True,
                                         showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
@@ -119,6 +130,7 @@ def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_ro
             continue
         sheet.add_data_validation(validation)
         validation.add(cell_range)
+
 
 
 def _write_rows(sheet, sheet_format: SheetFormat, rows: Iterable[list]) -> int:
@@ -177,3 +189,15 @@ def write_template(kind: str, path: Path) -> None:
         write_task_workbook(path, [])
     else:
         write_indicator_workbook(path, [])
+
+
+def template_bytes(kind: str) -> bytes:
+    """The blank template as bytes, for a download button."""
+    import io
+
+    buffer = io.BytesIO()
+    if kind == "tasks":
+        write_task_workbook(buffer, [])
+    else:
+        write_indicator_workbook(buffer, [])
+    return buffer.getvalue()

@@ -4,11 +4,14 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import breadcrumb
+from components.display import show_chart
 from components.charts import status_bars, status_trend_chart
 from components.headline import ecosystem_kpis, infrastructure_kpis, task_kpis
+from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from data_loaders.i18n import format_date
 
+require_app_shell()
 lang = language()
 unit, day = scope(), as_of()
 st.title(tr("app_title"))
@@ -23,9 +26,9 @@ st.markdown(f"#### {tr('tasks_heading')}")
 task_kpis(status, lang)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(status_bars(status, lang), width="stretch")
+    show_chart(status_bars(status, lang))
 with right:
-    st.altair_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang), width="stretch")
+    show_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang))
 
 st.markdown(f"#### {tr('infrastructure_heading')}")
 infrastructure_kpis(indicators, lang)

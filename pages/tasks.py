@@ -1,1 +1,98 @@
+"""Tasks: status of the chosen unit and of each unit below it, breakdowns, overdue list, task detail."""
+
 import streamlit as st
+
+from components import cached
+from components.breadcrumb import breadcrumb
+from components.display import show_chart
+from components.charts import status_breakdown, status_by_unit
+from components.headline import task_kpis
+from components.markdown import escape
+from components.shell_guard import require_app_shell
+from components.state import as_of, language, on_chart_select, scope, tr
+from components.tables import column_config, report_history_frame, task_frame
+from data_loaders.catalogue import AREAS, term_by_code
+from data_loaders.i18n import format_date
+
+require_app_shell()
+lang = language()
+unit, day = scope(), as_of()
+areas = term_by_code(AREAS)
+
+st.title(tr("tasks_title"))
+breadcrumb()
+st.caption(tr("as_of_caption", date=format_date(day, lang)))
+
+status = cached.task_status(unit.code, day)
+task_kpis(status, lang)
+
+if unit.level != "commune":
+    st.subheader(tr("by_child_heading"))
+    sort_by = st.segmented_control(tr("sort_by"), ["overdue", "rate"], default="overdue", key="tasks_sort",
+                                   format_func=lambda k: tr("sort_overdue_count" if k == "overdue" else "sort_overdue_rate"))
+    rows = cached.task_status_by_child(unit.code, day)
+    own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
+    for row in rows:
+        row["label"] = own_label if row["own"] else row["name"]
+    if unit.level == "province":  # 3,321 communes: show the ones with tasks
+        idle = sum(1 for row in rows if not row["own"] and row["total"] == 0)
+        rows = [row for row in rows if row["own"] or row["total"] > 0]
+        if idle:
+            st.caption(tr("communes_without_tasks", count=idle))
+    chart_key = f"status_by_child::{unit.code}::{day}"
+    show_chart(status_by_unit(rows, lang, sort_by or "overdue"), width="stretch", key=chart_key,
+                    on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
+    st.caption(tr("click_to_drill"))
+
+if status["total"] == 0:
+    st.info(tr("no_tasks"))
+    st.stop()
+
+by_area, by_agency = st.tabs([tr("by_area"), tr("by_agency")])
+with by_area:
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area"), lang,
+                                     lambda code: areas[code].label(lang) if code in areas else code))
+with by_agency:
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency")[:25], lang))
+
+st.subheader(tr("overdue_list"))
+overdue = cached.task_list(unit.code, day, "overdue")
+if overdue:
+    st.dataframe(
+        task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
+                                   "days_overdue", "progress_pct")),
+        hide_index=True, width="stretch", column_config=column_config(lang),
+    )
+else:
+    st.success(tr("overdue_none"))
+
+st.subheader(tr("task_list"))
+options = cached.task_filter_options(unit.code, day)
+columns = st.columns(4)
+everything = tr("filter_all")
+plan = columns[0].selectbox(tr("filter_plan"), [None] + options["plan"], format_func=lambda v: v or everything)
+area = columns[1].selectbox(tr("filter_area"), [None] + options["area"],
+                            format_func=lambda v: areas[v].label(lang) if v in areas else (v or everything))
+task_status = columns[2].selectbox(tr("filter_status"), [None, "completed", "on_schedule", "overdue"],
+                                   format_func=lambda v: tr(f"status_{v}") if v else everything)
+agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"], format_func=lambda v: v or everything)
+tasks = cached.task_list(unit.code, day, task_status, plan, area, agency)
+st.caption(f"{tr('tasks_shown', shown=len(tasks), total=status['total'])} · {tr('task_list_help')}")
+selection = st.dataframe(
+    task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
+                             "deadline", "derived_status", "progress_pct", "last_report")),
+    hide_index=True, width="stretch", column_config=column_config(lang), on_select="rerun",
+    selection_mode="single-row", key=f"task_table::{unit.code}",
+)
+picked = selection.selection.rows if selection else []
+if picked and picked[0] < len(tasks):
+    detail = cached.task_detail(tasks[picked[0]]["code"])
+    if detail:
+        st.markdown(f"##### {escape(tr('task_detail', code=detail['code']))}: {escape(detail['title'])}")
+        st.markdown(
+            f"**{tr('col_agency')}:** {escape(detail['lead_agency'])} · **{tr('col_official')}:** "
+            f"{escape(detail['responsible_official'])} · **{tr('col_deadline')}:** {format_date(detail['deadline'], lang)}"
+            f" · **{tr('col_owner')}:** {escape(detail['owner_name'])}"
+        )
+        st.dataframe(report_history_frame(detail["reports"], lang), hide_index=True, width="stretch",
+                     column_config=column_config(lang))

@@ -1,0 +1,388 @@
+"""Time every page at every level on a national-scale database, next to the raw SQL it runs.
+
+For each backend (SQLite under benchmarks/out/, PostgreSQL with --pg), each page of the app (found
+automatically: app.py's pages under pages/) and each level (the nation, province 68, a commune of it):
+
+- page (cold): the page's script time through `AppTest` (app.py + the page, as a user opening the
+  link `?province=68` gets it) with `st.cache_data` cleared, median of --repeat runs;
+- page (warm): a rerun with the caches full (what a widget click costs);
+- raw SQL: the same `data_loaders.queries` calls the page made (recorded during its run, with the
+  same arguments) replayed directly, median of --repeat runs; the slowest of them is named;
+- ratio = page (cold) / raw SQL; peak = peak Python allocation during a cold run (tracemalloc).
+
+    python -m benchmarks.bench_pages                  # SQLite, generating the database if needed
+    python -m benchmarks.bench_pages --pg             # and PostgreSQL ($TEST_DATABASE_URL or --pg URL)
+    python -m benchmarks.bench_pages --small          # the small database: seconds, with checks
+    python -m benchmarks.bench_pages --generate       # regenerate the databases first
+
+Goal (issue 3): each page under 1 s on PostgreSQL at national scale, and within 2x its raw SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import functools
+import inspect
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
+
+from benchmarks import national_scale  # noqa: E402
+from data_loaders import queries  # noqa: E402
+from data_loaders.db import make_engine  # noqa: E402
+from data_loaders.models import NATIONAL_CODE, Task  # noqa: E402
+
+APP_FILE = PROJECT_DIR / "app.py"
+PAGES_DIR = PROJECT_DIR / "pages"
+PROVINCE = "68"  # Lâm Đồng
+# What each page ran when this benchmark was written, used only when a page's calls cannot be
+# recorded (the page is missing): raw SQL is timed from the recorded calls otherwise.
+PAGE_QUERIES = {
+    "overview": ("task_status", "indicator_totals"),
+    "tasks": ("task_status", "task_status_by_child"),
+    "infrastructure": ("indicator_totals", "indicators_by_child"),
+    "ecosystem": ("indicator_totals", "indicators_by_child"),
+}
+
+
+@dataclass
+class Result:
+    backend: str
+    page: str
+    level: str
+    unit: str
+    raw_ms: float | None = None
+    cold_ms: float | None = None
+    warm_ms: float | None = None
+    peak_mb: float | None = None
+    calls: int = 0
+    slowest: str = ""
+    error: str = ""
+    call_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.cold_ms / self.raw_ms if self.cold_ms and self.raw_ms else None
+
+
+# --- recording the queries a page runs ---------------------------------------------------------
+
+
+class QueryRecorder:
+    """Wraps the public functions of data_loaders.queries so a page's top-level calls (name, args)
+    are recorded; calls the query functions make to each other are not."""
+
+    def __init__(self) -> None:
+        self.originals: dict[str, Callable] = {}
+        self.calls: list[tuple[str, tuple, dict]] = []
+        self.recording = False
+        self._depth = 0
+
+    def install(self) -> None:
+        for name, function in inspect.getmembers(queries, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != queries.__name__:
+                continue
+            self.originals[name] = function
+            setattr(queries, name, self._wrap(name, function))
+
+    def _wrap(self, name: str, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if self.recording and self._depth == 0:
+                self.calls.append((name, args, {k: v for k, v in kwargs.items() if k != "engine"}))
+            self._depth += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._depth -= 1
+        return wrapper
+
+    @contextlib.contextmanager
+    def record(self):
+        self.calls = []
+        self.recording = True
+        try:
+            yield self.calls
+        finally:
+            self.recording = False
+
+
+def replay(recorder: QueryRecorder, calls: list[tuple[str, tuple, dict]], engine, repeat: int) -> tuple[float, dict[str, float]]:
+    """Median total time of the calls, and the median time of each distinct call (by name)."""
+    totals, per_call = [], {}
+    for _ in range(repeat):
+        total = 0.0
+        for index, (name, args, kwargs) in enumerate(calls):
+            started = time.perf_counter()
+            recorder.originals[name](*args, **kwargs, engine=engine)
+            elapsed = time.perf_counter() - started
+            total += elapsed
+            per_call.setdefault(f"{index}:{name}", []).append(elapsed)
+        totals.append(total)
+    by_name: dict[str, float] = {}
+    for key, values in per_call.items():
+        name = key.split(":", 1)[1]
+        by_name[name] = by_name.get(name, 0.0) + statistics.median(values) * 1000
+    return statistics.median(totals) * 1000, by_name
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def discover_pages() -> list[str]:
+    """Page names (file stems under pages/), in app.py's order when it lists them."""
+    names = sorted(path.stem for path in PAGES_DIR.glob("*.py") if not path.stem.startswith("_"))
+    if APP_FILE.exists():
+        text = APP_FILE.read_text(encoding="utf-8")
+        names.sort(key=lambda name: (text.find(f"pages/{name}.py") < 0, text.find(f"pages/{name}.py"), name))
+    return names or list(PAGE_QUERIES)
+
+
+class _LoggedErrors(logging.Handler):
+    """The app logs a page's exception and shows a friendly message: keep the exception."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            self.messages.append(f"{type(error).__name__}: {error}")
+        else:
+            self.messages.append(record.getMessage())
+
+
+LOGGED_ERRORS = _LoggedErrors()
+
+
+def page_errors(at) -> str:
+    messages = list(LOGGED_ERRORS.messages)
+    if at.exception:
+        messages += [str(getattr(e, "message", e)) for e in at.exception]
+    if not messages:
+        messages = [str(getattr(e, "value", "")) for e in at.error]
+    return "; ".join(m.splitlines()[0][:100] for m in messages if m)
+
+
+def _clear_streamlit_caches(resources: bool = False) -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    if resources:
+        st.cache_resource.clear()
+
+
+def bench_page(page: str, level: str, params: dict[str, str], backend: str, engine, recorder: QueryRecorder,
+               repeat: int, unit_code: str) -> Result:
+    from streamlit.testing.v1 import AppTest
+
+    result = Result(backend, page, level, unit_code)
+    page_file = PAGES_DIR / f"{page}.py"
+    if not page_file.exists():
+        result.error = "n/a (no page yet)"
+        return result
+    if APP_FILE.exists():
+        at = AppTest.from_file(str(APP_FILE), default_timeout=300)
+        at.query_params.update(params)
+        at.run()  # registers the navigation; then open the page
+        at.switch_page(f"pages/{page}.py")
+    else:
+        at = AppTest.from_file(str(page_file), default_timeout=300)
+        at.query_params.update(params)
+
+    cold = []
+    for attempt in range(repeat):
+        _clear_streamlit_caches()
+        at.query_params.clear()
+        at.query_params.update(params)
+        LOGGED_ERRORS.messages.clear()
+        with recorder.record() as calls:
+            started = time.perf_counter()
+            at.run()
+            cold.append((time.perf_counter() - started) * 1000)
+        if attempt == 0:
+            recorded = list(calls)
+            result.error = page_errors(at)
+    result.cold_ms = statistics.median(cold)
+    started = time.perf_counter()
+    at.run()
+    result.warm_ms = (time.perf_counter() - started) * 1000
+
+    _clear_streamlit_caches()
+    tracemalloc.start()
+    at.run()
+    result.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+
+    if not recorded:  # nothing recorded (a page that queries nothing): fall back to the known list
+        as_of = queries.latest_data_date(engine)
+        recorded = [(name, (unit_code, as_of), {}) for name in PAGE_QUERIES.get(page, ())]
+    result.calls = len(recorded)
+    result.raw_ms, result.call_ms = replay(recorder, recorded, engine, repeat)
+    if result.call_ms:
+        name, ms = max(result.call_ms.items(), key=lambda item: item[1])
+        result.slowest = f"{name} {ms:.0f} ms"
+    return result
+
+
+def levels(engine) -> list[tuple[str, str, dict[str, str]]]:
+    """(level, unit code, query params): the nation, province 68 (or the first with data), and
+    the commune of it that owns the most tasks."""
+    with engine.connect() as conn:
+        province = PROVINCE if queries.child_count(PROVINCE, engine) else None
+        provinces_with_data = conn.execute(
+            select(Task.owner_unit_code).where(func.length(Task.owner_unit_code) == 2).distinct()).scalars().all()
+        if province is None or (provinces_with_data and province not in provinces_with_data):
+            province = sorted(provinces_with_data)[0]
+        communes = [u.code for u in queries.child_units(province, engine)]
+        commune = conn.execute(
+            select(Task.owner_unit_code, func.count().label("n")).where(Task.owner_unit_code.in_(communes))
+            .group_by(Task.owner_unit_code).order_by(func.count().desc(), Task.owner_unit_code).limit(1)
+        ).scalar() or communes[0]
+    return [
+        ("national", NATIONAL_CODE, {}),
+        ("province", province, {"province": province}),
+        ("commune", commune, {"province": province, "commune": commune}),
+    ]
+
+
+def run_backend(backend: str, url: str, pages: list[str], repeat: int, recorder: QueryRecorder,
+                wanted_levels: set[str] | None = None) -> list[Result]:
+    os.environ["DATABASE_URL"] = url
+    _clear_streamlit_caches(resources=True)
+    engine = make_engine(url)
+    results = []
+    try:
+        for level, code, params in levels(engine):
+            if wanted_levels and level not in wanted_levels:
+                continue
+            for page in pages:
+                result = bench_page(page, level, params, backend, engine, recorder, repeat, code)
+                results.append(result)
+                print(format_row(result), flush=True)
+    finally:
+        engine.dispose()
+    return results
+
+
+# --- output ------------------------------------------------------------------------------------
+
+HEADER = ("backend", "page", "level", "unit", "raw SQL ms", "page cold ms", "ratio", "page warm ms",
+          "peak MB", "calls", "slowest query", "note")
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def row_values(r: Result) -> tuple[str, ...]:
+    return (r.backend, r.page, r.level, r.unit, _ms(r.raw_ms), _ms(r.cold_ms),
+            "n/a" if r.ratio is None else f"{r.ratio:.2f}", _ms(r.warm_ms),
+            "n/a" if r.peak_mb is None else f"{r.peak_mb:.1f}", str(r.calls), r.slowest, r.error[:60])
+
+
+def format_row(r: Result) -> str:
+    return " | ".join(row_values(r))
+
+
+def markdown_table(results: list[Result]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row_values(r)) + " |" for r in results]
+    return "\n".join(lines)
+
+
+def database_has_data(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        if "task" not in sa_inspect(engine).get_table_names():
+            return False
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Task)).scalar_one() > 0
+    except Exception:  # noqa: BLE001 - an absent PostgreSQL database
+        return False
+    finally:
+        engine.dispose()
+
+
+def prepare_database(url: str, small: bool, regenerate: bool) -> None:
+    if not regenerate and database_has_data(url):
+        return
+    print(f"generating {'small' if small else 'national-scale'} database at {url.split('@')[-1]}", flush=True)
+    national_scale.fresh_database(url)
+    engine = make_engine(url)
+    try:
+        expected = national_scale.generate(engine, national_scale.Scale.small() if small else national_scale.Scale.full())
+        if small:
+            failures = national_scale.check(engine, expected)
+            if failures:
+                raise SystemExit("checks failed: " + "; ".join(failures[:10]))
+            print("  checks: ok")
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="the small database (seconds), checked")
+    parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""),
+                        help="also PostgreSQL: the server URL (default: $TEST_DATABASE_URL)")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
+    parser.add_argument("--generate", action="store_true", help="regenerate the databases first")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page)")
+    parser.add_argument("--levels", default="national,province,commune")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    logging.getLogger("nq57").addHandler(LOGGED_ERRORS)
+    logging.getLogger("nq57").propagate = False  # the table says what failed; no tracebacks
+
+    backends: list[tuple[str, str]] = []
+    if not args.no_sqlite:
+        backends.append(("sqlite", national_scale.sqlite_url(args.small)))
+    if args.pg is not None:
+        if not args.pg:
+            parser.error("--pg needs a URL or TEST_DATABASE_URL")
+        backends.append(("postgresql", national_scale.postgres_url(
+            args.pg, "nq57_bench_small" if args.small else "nq57_bench")))
+    pages = args.pages.split(",") if args.pages else discover_pages()
+    wanted_levels = set(args.levels.split(","))
+
+    recorder = QueryRecorder()
+    recorder.install()
+    os.chdir(PROJECT_DIR)
+    results: list[Result] = []
+    print(" | ".join(HEADER))
+    for backend, url in backends:
+        prepare_database(url, args.small, args.generate)
+        results += run_backend(backend, url, pages, args.repeat, recorder, wanted_levels)
+
+    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    out.write_text(f"Benchmark {stamp} (repeat={args.repeat})\n\n{markdown_table(results)}\n", encoding="utf-8")
+    (out.with_suffix(".json")).write_text(json.dumps([asdict(r) | {"ratio": r.ratio} for r in results], indent=1,
+                                                     default=str), encoding="utf-8")
+    print()
+    print(markdown_table(results))
+    print(f"\nwritten to {out.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""The child units of the chosen unit, ranked on one metric: a map (provinces, or a province's
+communes) beside ranked bars. A click on either drills into the unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from components import cached
+from components.display import show_chart
+from components.map import commune_points, province_choropleth, ranked_bars
+from components.state import on_chart_select, tr
+from data_loaders.catalogue import INDICATOR_BY_CODE
+from data_loaders.i18n import t
+from data_loaders.queries import UnitInfo
+
+TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
+LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}
+RANKED_BARS_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    decimals: int
+    percent: bool
+
+
+def metric(code: str, lang: str, per_capita: bool = False) -> Metric:
+    if code in TASK_METRICS:
+        percent = code.endswith("rate")
+        return Metric(code, t(f"metric_{code}", lang), 1 if percent else 0, percent)
+    indicator = INDICATOR_BY_CODE[code]
+    if per_capita and indicator.rollup == "sum":
+        return Metric(code, f"{indicator.label(lang)} / 100.000" if lang == "vi" else f"{indicator.label(lang)} per 100,000", 2, False)
+    return Metric(code, indicator.label(lang), indicator.decimals, indicator.unit_vi == "%")
+
+
+def child_metric_frame(unit: UnitInfo, day: dt.date, code: str, per_capita: bool = False) -> pd.DataFrame:
+    """code, name, value for each unit below `unit` (the unit's own tasks are not a child)."""
+    if code in TASK_METRICS:
+        rows = [r for r in cached.task_status_by_child(unit.code, day) if not r["own"]]
+        values = []
+        for row in rows:
+            total = row["total"]
+            value = {
+                "overdue": row["overdue"],
+                "tasks_total": total,
+                "overdue_rate": 100 * row["overdue"] / total if total else None,
+                "on_time_rate": 100 * (total - row["overdue"]) / total if total else None,
+            }[code]
+            values.append({"code": row["code"], "name": row["name"], "value": value})
+        return pd.DataFrame(values, columns=["code", "name", "value"])
+    rows = cached.indicators_by_child(unit.code, day)
+    frame = pd.DataFrame([{"code": r["code"], "name": r["name"], "value": r[code], "population": r["population"]}
+                          for r in rows], columns=["code", "name", "value", "population"])
+    if per_capita and INDICATOR_BY_CODE[code].rollup == "sum":
+        frame["value"] = 100_000 * frame["value"] / frame["population"].where(frame["population"] > 0)
+    return frame[["code", "name", "value"]]
+
+
+def _top_and_bottom(frame: pd.DataFrame, count: int, ascending: bool) -> pd.DataFrame:
+    ordered = frame.sort_values("value", ascending=ascending, na_position="last", kind="stable")
+    if len(ordered) <= count:
+        return ordered
+    return pd.concat([ordered.head(count // 2), ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
+
+
+def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...], lang: str, key: str,
+                    per_capita_option: bool = False, show_map: bool = True) -> None:
+    if unit.level == "commune":
+        st.caption(tr("no_children"))
+        return
+    controls = st.columns([3, 1])
+    code = controls[0].selectbox(tr("metric"), metric_codes, key=f"{key}::metric",
+                                 format_func=lambda c: metric(c, lang).label)
+    per_capita = per_capita_option and controls[1].toggle(tr("per_capita_toggle"), key=f"{key}::per_capita")
+    chosen = metric(code, lang, per_capita)
+    frame = child_metric_frame(unit, day, code, per_capita)
+    better_high = code not in LOWER_IS_BETTER
+    map_column, bars_column = st.columns([1, 1]) if show_map else (None, st.container())
+    if show_map:
+        with map_column:
+            map_key = f"{key}::map::{unit.code}::{code}"
+            if unit.level == "national":
+                chart = province_choropleth(frame, "value", chosen.label, lang, higher_is_better=better_high,
+                                            decimals=chosen.decimals, percent=chosen.percent)
+            else:
+                coordinates = cached.unit_coordinates(unit.code)
+                points = frame.assign(lat=[coordinates.get(c, (None, None))[0] for c in frame["code"]],
+                                      lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
+                chart = commune_points(points, "value", chosen.label, lang, province_code=unit.code,
+                                       higher_is_better=better_high, decimals=chosen.decimals, percent=chosen.percent)
+            show_chart(chart, key=map_key, on_select=lambda: on_chart_select(map_key), selection_mode="unit")
+    with bars_column:
+        shown = _top_and_bottom(frame, RANKED_BARS_SHOWN, ascending=not better_high)
+        if len(shown) < len(frame):
+            st.caption(tr("ranking_top_bottom", shown=len(shown) // 2, total=len(frame)))
+        bars_key = f"{key}::bars::{unit.code}::{code}"
+        chart = ranked_bars(shown, "value", chosen.label, lang, higher_is_better=better_high, ascending=not better_high,
+                            decimals=chosen.decimals, percent=chosen.percent)
+        show_chart(chart, key=bars_key, on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
+    st.caption(tr("click_to_drill"))

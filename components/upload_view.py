@@ -1,0 +1,251 @@
+"""UI pieces of the upload page: template downloads, the upload → preview → confirm flow with
+progress, the errors table with the marked-up workbook, and the upload history.
+
+All the work is done by data_loaders (importer, error_workbook, uploads); this module only lays it
+out. User text is shown through st.dataframe and plain st.* calls, never as HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from components import cached
+from components.state import language, tr
+from data_loaders import uploads
+from data_loaders.error_workbook import error_workbook
+from data_loaders.excel_reader import UnreadableFile
+from data_loaders.i18n import format_number, t
+from data_loaders.importer import ImportResult, import_file
+from data_loaders.limits import MB, current_limits
+from data_loaders.templates import template_bytes
+
+log = logging.getLogger("nq57.upload")
+
+_PREVIEW = "upload_preview"  # session key: {"sha", "name", "content", "result", "marked"}
+_UPLOADER_ROUND = "upload_round"  # bumping it gives a fresh, empty file uploader
+_FLASH = "upload_flash"  # a message to show after the rerun that follows a commit
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(show_spinner=False)
+def _template(kind: str) -> bytes:
+    return template_bytes(kind)
+
+
+def template_buttons() -> None:
+    st.subheader(tr("upload_templates"))
+    left, right = st.columns(2)
+    left.download_button(tr("upload_template_tasks"), _template("tasks"), "nq57_mau_tien_do_nhiem_vu.xlsx",
+                         mime=_XLSX, icon=":material/download:", key="template_tasks")
+    right.download_button(tr("upload_template_indicators"), _template("indicators"), "nq57_mau_chi_tieu_theo_xa.xlsx",
+                          mime=_XLSX, icon=":material/download:", key="template_indicators")
+
+
+def _progress_callback(status, bar):
+    labels = {"read": "upload_stage_read", "validate": "upload_stage_validate", "commit": "upload_stage_commit",
+              "done": "upload_stage_done"}
+
+    def report(stage: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=tr(labels.get(stage, "upload_stage_done")))
+        status.update(label=tr(labels.get(stage, "upload_stage_done")))
+
+    return report
+
+
+def _run_import(content: bytes, name: str, user: str, dry_run: bool, label_key: str) -> ImportResult | str:
+    """The import with a status box and progress bar; a message string instead of a result when
+    the file cannot be read or something fails (never a traceback on screen)."""
+    with st.status(tr(label_key), expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            result = import_file(content, name, user=user or "web", dry_run=dry_run, lang=language(),
+                                 engine=cached.engine(), progress=_progress_callback(status, bar),
+                                 record_rejection=True)
+        except UnreadableFile as error:
+            status.update(state="error", expanded=False)
+            return tr("upload_unreadable", message=t(error.key, language(), **error.params))
+        except Exception:  # noqa: BLE001 - logged with details, the user gets a sentence
+            log.exception("upload of %s failed", name)
+            status.update(state="error", expanded=False)
+            return tr("upload_failed")
+        state = "error" if result.status == "rejected" else "complete"
+        status.update(label=tr("upload_stage_done"), state=state, expanded=False)
+    return result
+
+
+def upload_form() -> None:
+    """File uploader → preview (dry run) → Confirm → commit."""
+    limits = current_limits()
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
+    user = st.text_input(tr("upload_user"), key="upload_user", max_chars=120)
+    round_ = st.session_state.setdefault(_UPLOADER_ROUND, 0)
+    uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"], key=f"upload_file_{round_}",
+                                help=tr("upload_limits", max_mb=format_number(limits.max_upload_bytes / MB, language()),
+                                        max_rows=format_number(limits.max_rows, language())))
+    if uploaded is None:
+        st.session_state.pop(_PREVIEW, None)
+        return
+    content = uploaded.getvalue()
+    sha = hashlib.sha256(content).hexdigest()
+    preview = st.session_state.get(_PREVIEW)
+    if preview is None or preview["sha"] != sha:
+        outcome = _run_import(content, uploaded.name, user, dry_run=True, label_key="upload_checking")
+        preview = {"sha": sha, "name": uploaded.name, "content": content, "result": outcome, "marked": None}
+        st.session_state[_PREVIEW] = preview
+    outcome = preview["result"]
+    if isinstance(outcome, str):
+        st.error(outcome, icon=":material/block:")
+        return
+    _show_outcome(preview, user)
+
+
+def _show_outcome(preview: dict, user: str) -> None:
+    result: ImportResult = preview["result"]
+    if result.status == "rejected":
+        st.error(tr("upload_rejected", errors=format_number(len(result.errors), language())), icon=":material/block:")
+        st.subheader(tr("upload_errors_heading"))
+        problems_table(result.errors, key="errors")
+        if preview["marked"] is None:
+            try:
+                preview["marked"] = error_workbook(preview["content"], preview["name"], result.errors, result.warnings,
+                                                   language())
+            except Exception:  # noqa: BLE001 - the table above already says everything
+                log.exception("error workbook for %s failed", preview["name"])
+                preview["marked"] = b""
+        if preview["marked"]:
+            stem = preview["name"].rsplit(".", 1)[0]
+            st.download_button(tr("upload_error_workbook"), preview["marked"], f"{stem}_loi.xlsx", mime=_XLSX,
+                               icon=":material/download:", key="error_workbook")
+        _warnings(result)
+        return
+    if result.status == "already_imported":
+        st.info(tr("upload_already_imported", upload_id=result.upload_id), icon=":material/info:")
+        return
+    if result.status == "unchanged":
+        st.info(tr("upload_nothing_changes"), icon=":material/info:")
+        _warnings(result)
+        return
+    kind = tr(f"upload_kind_{result.kind}")
+    st.success(tr("upload_preview_ready", rows=format_number(result.rows, language()), kind=kind),
+               icon=":material/fact_check:")
+    preview_summary(result)
+    _warnings(result)
+    confirm, cancel = st.columns([1, 4])
+    if cancel.button(tr("upload_cancel"), key="upload_cancel"):
+        _reset()
+        st.rerun()
+    if confirm.button(tr("upload_confirm"), type="primary", key="upload_confirm", icon=":material/save:"):
+        outcome = _run_import(preview["content"], preview["name"], user, dry_run=False, label_key="upload_saving")
+        if isinstance(outcome, str):
+            st.error(outcome, icon=":material/block:")
+            return
+        if outcome.status == "rejected":  # the database changed since the preview
+            preview["result"], preview["marked"] = outcome, None
+            st.rerun()
+        # cached figures are keyed on db.data_version(), which this upload's id has just moved;
+        # clearing also drops this process's copies at once
+        st.cache_data.clear()
+        if outcome.status == "already_imported":
+            message = tr("upload_already_imported", upload_id=outcome.upload_id)
+        else:
+            message = tr("upload_imported", created=format_number(outcome.created, language()),
+                         updated=format_number(outcome.updated, language()),
+                         unchanged=format_number(outcome.unchanged, language()), upload_id=outcome.upload_id)
+        _reset()
+        st.session_state[_FLASH] = message
+        st.rerun()
+
+
+def _reset() -> None:
+    st.session_state.pop(_PREVIEW, None)
+    st.session_state[_UPLOADER_ROUND] = st.session_state.get(_UPLOADER_ROUND, 0) + 1
+
+
+def _warnings(result: ImportResult) -> None:
+    if result.warnings:
+        with st.expander(f"{tr('upload_warnings_heading')} ({format_number(len(result.warnings), language())})"):
+            problems_table(result.warnings, key="warnings")
+
+
+def problems_table(problems: list, key: str) -> None:
+    frame = pd.DataFrame(
+        [{"sheet": p.sheet, "row": p.row, "column": p.column or "", "value": "" if p.value is None else str(p.value),
+          "message": p.message} for p in problems[:5000]],
+        columns=["sheet", "row", "column", "value", "message"],
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"problems_{key}", column_config={
+        "sheet": st.column_config.TextColumn(tr("col_sheet")),
+        "row": st.column_config.NumberColumn(tr("col_row"), format="%d"),
+        "column": st.column_config.TextColumn(tr("col_column")),
+        "value": st.column_config.TextColumn(tr("col_value")),
+        "message": st.column_config.TextColumn(tr("col_message"), width="large"),
+    })
+
+
+def preview_summary(result: ImportResult) -> None:
+    st.subheader(tr("upload_preview_heading"))
+    lang = language()
+    keys = (["tasks_created", "tasks_updated", "tasks_unchanged", "reports_created", "reports_updated"]
+            if result.kind == "tasks" else ["values_created", "values_updated", "values_unchanged"])
+    columns = st.columns(len(keys))
+    for column, key in zip(columns, keys):
+        column.metric(tr(f"preview_{key}"), format_number(result.details.get(key, 0), lang))
+    changes = result.details.get("biggest_changes") or []
+    if changes:
+        st.caption(tr("upload_biggest_changes"))
+        frame = pd.DataFrame(changes, columns=["indicator", "unit", "period", "old", "new"])
+        st.dataframe(frame, hide_index=True, width="stretch", key="biggest_changes", column_config={
+            "indicator": st.column_config.TextColumn(tr("col_indicator")),
+            "unit": st.column_config.TextColumn(tr("col_unit")),
+            "period": st.column_config.TextColumn(tr("col_period")),
+            "old": st.column_config.NumberColumn(tr("col_old")),
+            "new": st.column_config.NumberColumn(tr("col_new")),
+        })
+
+
+def history() -> None:
+    """Who uploaded what and when, with the outcome; the original file downloadable for audit."""
+    st.subheader(tr("upload_history"))
+    rows = uploads.list_uploads(limit=200, engine=cached.engine())
+    if not rows:
+        st.info(tr("upload_history_empty"))
+        return
+    frame = pd.DataFrame([{
+        "id": r["id"],
+        "uploaded_at": r["uploaded_at"].strftime("%d/%m/%Y %H:%M") if hasattr(r["uploaded_at"], "strftime") else str(r["uploaded_at"]),
+        "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
+        if r["kind"] in ("tasks", "indicators") else r["kind"],
+        "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged", "rejected")
+        else r["status"],
+        "created": r["created"], "updated": r["updated"], "warnings": r["warnings"], "errors": r["errors"],
+    } for r in rows])
+    st.dataframe(frame, hide_index=True, width="stretch", key="upload_history", column_config={
+        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
+        "uploaded_at": st.column_config.TextColumn(tr("col_uploaded_at")),
+        "uploaded_by": st.column_config.TextColumn(tr("col_uploaded_by")),
+        "file_name": st.column_config.TextColumn(tr("col_file_name")),
+        "kind": st.column_config.TextColumn(tr("col_kind")),
+        "rows": st.column_config.NumberColumn(tr("col_rows"), format="%d"),
+        "status": st.column_config.TextColumn(tr("col_outcome")),
+        "created": st.column_config.NumberColumn(tr("col_created"), format="%d"),
+        "updated": st.column_config.NumberColumn(tr("col_updated"), format="%d"),
+        "warnings": st.column_config.NumberColumn(tr("col_warnings"), format="%d"),
+        "errors": st.column_config.NumberColumn(tr("col_errors"), format="%d"),
+    })
+    with_content = [r for r in rows if r["has_content"]]
+    if not with_content:
+        return
+    by_id = {r["id"]: r for r in with_content}
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox(tr("upload_download_original"), list(by_id), key="history_pick",
+                            format_func=lambda i: f"{i} · {by_id[i]['file_name']}")
+    found = uploads.upload_content(chosen, engine=cached.engine()) if chosen is not None else None
+    if found:
+        name, content = found
+        right.download_button(tr("upload_download_button"), content, name, key="history_download",
+                              icon=":material/download:")

@@ -1,0 +1,18 @@
+"""Upload: download a template, upload a filled workbook, see exactly what will change (or which
+cells to fix), confirm, and find the upload in the history."""
+
+import streamlit as st
+
+from components.shell_guard import require_app_shell
+from components.state import tr
+from components.upload_view import history, template_buttons, upload_form
+
+require_app_shell()
+
+st.title(tr("upload_title"))
+st.caption(tr("upload_intro"))
+template_buttons()
+st.divider()
+upload_form()
+st.divider()
+history()

@@ -1,0 +1,189 @@
+"""End to end in a real browser: start `streamlit run app.py` on a copy of the seeded SQLite
+database, open it in Debian's Chromium through Playwright, wait until the script has finished
+running, check the headline figures a leader sees and save screenshots under tests/artifacts/.
+
+Needs /usr/bin/chromium (test.sh and .ci/run install it; never `playwright install`). Skipped
+with a reason when it is missing, except when NQ57_REQUIRE_BROWSER is set (as in CI): then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+START_TIMEOUT_S = 120
+RUN_TIMEOUT_MS = 120_000
+
+# The national headline figures of the sample as of 2025-06-30, formatted the Vietnamese way.
+HEADLINE = ["802", "239", "427", "136", "12.106", "858", "277"]
+
+pytestmark = [
+    pytest.mark.browser,
+    # The app runs on SQLite only: one backend is enough to show what a person sees.
+    pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True),
+]
+
+
+def _missing_browser_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (Debian: apt-get install chromium; ./test.sh does it as root)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing_browser_reason()
+    if reason is None:
+        return
+    if os.environ.get("NQ57_REQUIRE_BROWSER"):
+        pytest.fail(f"browser test required (NQ57_REQUIRE_BROWSER) but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _copy_sqlite(source_url: str, target: Path) -> str:
+    """A private copy for the app (it migrates and may write); the backup API includes the WAL."""
+    source_path = source_url.removeprefix("sqlite:///")
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return f"sqlite:///{target}"
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S}s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_url(seeded_url, tmp_path_factory):
+    """The app, served by `streamlit run app.py` on a free port, on a copy of the seeded database."""
+    _require_browser()
+    assert seeded_url.startswith("sqlite"), seeded_url
+    database_url = _copy_sqlite(seeded_url, tmp_path_factory.mktemp("browser") / "app.sqlite")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log_path = ARTIFACTS / "streamlit.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log_path)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # our own process group, started above
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null
+        && app.getAttribute('data-test-script-state') === 'notRunning'
+        && document.querySelector('[data-testid="stStatusWidget"]') === null
+        && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
+}"""
+
+
+def wait_until_run_finished(page) -> None:
+    """Until the script has run to its end: Streamlit marks the app `notRunning` and hides its
+    status widget ("Running…"). Checked twice a second apart, so a rerun the page triggers itself
+    (or charts still painting) is waited for too."""
+    for _ in range(2):
+        page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
+        page.wait_for_timeout(1000)
+    page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
+
+
+def assert_no_error_on_screen(page, where: str) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
+    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
+
+
+def test_overview_shows_the_headline_figures(app_url, page):
+    page.goto(app_url)
+    page.get_by_text("802", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_run_finished(page)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    missing = [figure for figure in HEADLINE if figure not in text]
+    assert not missing, f"not on screen: {missing}\n{text[:2000]}"
+    assert "30/06/2025" in text or "2025-06-30" in text, "the as-of date is shown"
+    assert_no_error_on_screen(page, "overview")
+
+
+def test_every_page_renders_without_error(app_url, page):
+    page.goto(app_url)
+    wait_until_run_finished(page)
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    targets = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    assert len(targets) >= 2, "the app is multipage"
+    for index, (title, href) in enumerate(targets):
+        page.goto(href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
+        wait_until_run_finished(page)
+        page.screenshot(path=str(ARTIFACTS / f"page_{index}.png"), full_page=True)
+        assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title}: empty page"
+        assert_no_error_on_screen(page, title)

@@ -1,0 +1,288 @@
+"""Validating and committing uploads: every problem names its cell, a file with any error changes
+nothing, an accepted file moves the figures by exactly what it changed, and every value keeps its
+source upload and row. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+
+import pytest
+from fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    MESSY_TASK_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    task_row,
+    workbook_bytes,
+)
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from data_loaders import db, queries, uploads
+from data_loaders.error_workbook import error_workbook
+from data_loaders.importer import import_file
+from data_loaders.models import IndicatorValue, Task, TaskReport, Upload
+
+TODAY = dt.date(2025, 7, 15)
+AS_OF = dt.date(2025, 6, 30)
+XUAN_HUONG = "24781"  # Phường Xuân Hương - Đà Lạt, Lâm Đồng
+
+
+def run(engine, content: bytes, name: str = "upload.xlsx", **kwargs):
+    return import_file(content, name, engine=engine, today=TODAY, lang="en", **kwargs)
+
+
+def counts(engine) -> dict:
+    with engine.connect() as conn:
+        return {model.__tablename__: conn.execute(select(func.count()).select_from(model)).scalar_one()
+                for model in (Task, TaskReport, IndicatorValue, Upload)}
+
+
+def figures(engine) -> dict:
+    return {code: queries.summary(code, AS_OF, engine) for code in ("VN", "68", XUAN_HUONG, "24")}
+
+
+def base_data(engine) -> None:
+    """Two tasks and two communes' indicators, so later uploads have something to change."""
+    tasks = workbook_bytes([task_row("NV-1"), task_row("NV-2", status="Đã hoàn thành", progress=100)], TASK_HEADERS)
+    assert run(engine, tasks, "base_tasks.xlsx").status == "imported"
+    lam_dong = communes("68", 2)
+    values = workbook_bytes([indicator_row("Lâm Đồng", None, c.code, "06/2025", 10, 20.5, 5000) for c in lam_dong],
+                            INDICATOR_HEADERS)
+    assert run(engine, values, "base_values.xlsx").status == "imported"
+
+
+def test_messy_task_sheet_is_accepted_with_old_province_warning(empty_engine):
+    bac_ninh = communes("24", 1)[0]
+    rows = [
+        task_row("NV-10", province="Lam Dong"),  # no diacritics
+        task_row("NV-11", province="Đắk Nông"),  # pre-2025: now Lâm Đồng
+        task_row("NV-12", province="Bắc Giang", commune=bac_ninh.name, status="dang thuc hien"),  # now Bắc Ninh
+    ]
+    result = run(empty_engine, workbook_bytes(rows, MESSY_TASK_HEADERS, title_rows=3, total_row=True))
+    assert result.status == "imported", [p.as_json() for p in result.errors]
+    assert result.created == 3 and result.rows == 3
+    old = [w for w in result.warnings if "before 1 July 2025" in w.message]
+    assert {(w.row, w.value) for w in old} == {(6, "Đắk Nông"), (7, "Bắc Giang")}
+    assert all(w.sheet == "Báo cáo" and w.column == "tinh/thanh pho" for w in old)
+    assert queries.summary("68", AS_OF, empty_engine)["tasks"]["total"] == 2
+    assert queries.summary(bac_ninh.code, AS_OF, empty_engine)["tasks"]["total"] == 1
+
+
+def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
+    content = workbook_bytes([indicator_row("Lâm Đồng", "Phường Xuan Hong - Da Lat", None, "06/2025", 3, 10)],
+                             INDICATOR_HEADERS)
+    result = run(empty_engine, content)
+    assert result.status == "rejected"
+    [error] = result.errors
+    assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường", "Phường Xuan Hong - Da Lat")
+    assert "Phường Xuân Hương - Đà Lạt" in error.message and error.cell == "B4"
+
+
+def test_commune_names_match_without_diacritics_or_type_word(empty_engine):
+    content = workbook_bytes([indicator_row("lam dong", "Xuan Huong - Da Lat", None, "06/2025", 3, 10)], INDICATOR_HEADERS)
+    result = run(empty_engine, content)
+    assert result.status == "imported", [p.as_json() for p in result.errors]
+    assert queries.indicator_totals(XUAN_HUONG, AS_OF, empty_engine)["fiveg_stations"] == 3
+
+
+def test_each_bad_cell_is_reported_with_sheet_row_column_and_value(empty_engine):
+    rows = [
+        task_row("NV-1", report="31/02/2025"),  # row 4: impossible date
+        task_row("NV-2", status="Sắp xong"),  # row 5: not a status
+        task_row("NV-3", progress=150),  # row 6
+        task_row("NV-4", report="01/01/2026"),  # row 7: future (today is 15/07/2025)
+        task_row("NV-5", progress=None),  # row 8: required
+        task_row("NV-6", province="Atlantis"),  # row 9
+        task_row("NV-7", area="Vũ trụ"),  # row 10
+    ]
+    result = run(empty_engine, workbook_bytes(rows, TASK_HEADERS))
+    assert result.status == "rejected"
+    found = {(e.row, e.column, e.value) for e in result.errors}
+    assert found == {
+        (4, "Ngày báo cáo", "31/02/2025"), (5, "Trạng thái", "Sắp xong"), (6, "Tiến độ (%)", 150),
+        (7, "Ngày báo cáo", "01/01/2026"), (8, "Tiến độ (%)", None), (9, "Tỉnh/Thành phố", "Atlantis"),
+        (10, "Lĩnh vực", "Vũ trụ"),
+    }
+    assert all(e.sheet == "Báo cáo" and e.message for e in result.errors)
+    by_row = {e.row: e for e in result.errors}
+    assert "between 0 and 100" in by_row[6].message and "future" in by_row[7].message
+    assert by_row[6].cell == "L6"
+
+
+def test_missing_required_column_is_rejected(empty_engine):
+    headers = [h for h in TASK_HEADERS if h != "Trạng thái"]
+    rows = [[v for i, v in enumerate(task_row("NV-1")) if TASK_HEADERS[i] != "Trạng thái"]]
+    result = run(empty_engine, workbook_bytes(rows, headers))
+    assert result.status == "rejected"
+    assert [e.column for e in result.errors] == ["Status"] and result.errors[0].row == 3
+
+
+def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
+    same = run(empty_engine, workbook_bytes([task_row("NV-1"), task_row("NV-1")], TASK_HEADERS))
+    assert same.status == "imported"
+    assert [(w.row, w.value) for w in same.warnings] == [(5, "NV-1")]
+    with db.session_factory(empty_engine)() as session:
+        assert session.scalar(select(func.count()).select_from(TaskReport)) == 1
+    conflict = run(empty_engine, workbook_bytes([task_row("NV-2", progress=40), task_row("NV-2", progress=60)], TASK_HEADERS))
+    assert conflict.status == "rejected"
+    assert [(e.row, "row 4" in e.message) for e in conflict.errors] == [(5, True)]
+    values = workbook_bytes([indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 3, 10),
+                             indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 4, 10)], INDICATOR_HEADERS)
+    result = run(empty_engine, values)
+    assert result.status == "rejected" and [(e.row, e.column, e.value) for e in result.errors] == [(5, "Số trạm 5G", 4)]
+
+
+def test_completed_with_progress_below_100_is_a_warning(empty_engine):
+    result = run(empty_engine, workbook_bytes([task_row("NV-1", status="Đã hoàn thành", progress=90)], TASK_HEADERS))
+    assert result.status == "imported"
+    assert [(w.row, w.column, w.value) for w in result.warnings] == [(4, "Tiến độ (%)", 90)]
+
+
+def test_new_task_needs_its_attributes_and_nothing_is_kept(empty_engine):
+    before = counts(empty_engine)
+    rows = [task_row("NV-1"), task_row("NV-2", title=None)]
+    result = run(empty_engine, workbook_bytes(rows, TASK_HEADERS))
+    assert result.status == "rejected"
+    assert [(e.row, e.column) for e in result.errors] == [(5, "Tên nhiệm vụ")]
+    after = counts(empty_engine)
+    assert {k: after[k] for k in ("task", "task_report", "indicator_value")} == \
+        {k: before[k] for k in ("task", "task_report", "indicator_value")}
+    assert after["upload"] == before["upload"] + 1  # the attempt is in the history
+
+
+def test_dry_run_changes_nothing(empty_engine):
+    base_data(empty_engine)
+    before_counts, before_figures = counts(empty_engine), figures(empty_engine)
+    content = workbook_bytes([task_row("NV-3"), task_row("NV-1", progress=55, report="20/06/2025")], TASK_HEADERS)
+    result = run(empty_engine, content, dry_run=True)
+    assert result.status == "preview" and result.created == 1 and result.upload_id is None
+    assert result.details["reports_created"] == 2
+    assert counts(empty_engine) == before_counts and figures(empty_engine) == before_figures
+    # and the same bytes can still be imported for real afterwards
+    assert run(empty_engine, content).status == "imported"
+
+
+def test_same_file_twice_is_already_imported(empty_engine):
+    content = workbook_bytes([task_row("NV-1")], TASK_HEADERS)
+    first = run(empty_engine, content)
+    before = counts(empty_engine)
+    second = run(empty_engine, content, "renamed.xlsx")
+    assert second.status == "already_imported" and second.upload_id == first.upload_id
+    assert second.created == 0 and second.kind == "tasks"
+    assert counts(empty_engine) == before
+
+
+def test_rejected_upload_leaves_every_figure_unchanged(empty_engine):
+    base_data(empty_engine)
+    before_counts, before_figures = counts(empty_engine), figures(empty_engine)
+    version = db.data_version(empty_engine)
+    rows = [indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 99, 50),  # fine on its own
+            indicator_row("Lâm Đồng", None, "99999", "06/2025", 1, 1)]  # unknown commune
+    result = run(empty_engine, workbook_bytes(rows, INDICATOR_HEADERS))
+    assert result.status == "rejected" and len(result.errors) == 1
+    assert figures(empty_engine) == before_figures
+    after = counts(empty_engine)
+    assert after["indicator_value"] == before_counts["indicator_value"] and after["upload"] == before_counts["upload"] + 1
+    history = uploads.list_uploads(engine=empty_engine)
+    assert history[0]["status"] == "rejected" and history[0]["errors"] == 1
+    assert db.data_version(empty_engine) >= version
+
+
+def test_accepted_upload_moves_figures_by_exactly_what_it_changed(empty_engine):
+    base_data(empty_engine)
+    before = figures(empty_engine)
+    lam_dong = communes("68", 2)
+    values = workbook_bytes([indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 15, 20.5, 5000)],
+                            INDICATOR_HEADERS)
+    result = run(empty_engine, values)
+    assert result.status == "imported" and (result.created, result.updated, result.unchanged) == (0, 1, 2)
+    assert result.details["biggest_changes"][0] == {"indicator": "fiveg_stations", "unit": lam_dong[0].code,
+                                                    "period": "2025-06-30", "old": 10.0, "new": 15.0}
+    tasks = workbook_bytes([task_row("NV-9", report="20/06/2025")], TASK_HEADERS)
+    assert run(empty_engine, tasks).status == "imported"
+    after = figures(empty_engine)
+    for code in ("VN", "68"):
+        assert after[code]["indicators"]["fiveg_stations"] == before[code]["indicators"]["fiveg_stations"] + 5
+        assert after[code]["indicators"]["population"] == before[code]["indicators"]["population"]
+        assert after[code]["tasks"]["total"] == before[code]["tasks"]["total"] + 1
+        assert after[code]["tasks"]["on_schedule"] == before[code]["tasks"]["on_schedule"] + 1
+        assert after[code]["tasks"]["completed"] == before[code]["tasks"]["completed"]
+    assert after["24"] == before["24"]
+
+
+def test_excel_percent_fractions_are_scaled_with_a_warning(empty_engine):
+    lam_dong = communes("68", 2)
+    rows = [indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 1, 0.265),
+            indicator_row("Lâm Đồng", None, lam_dong[1].code, "06/2025", 1, 1)]
+    result = run(empty_engine, workbook_bytes(rows, INDICATOR_HEADERS))
+    assert result.status == "imported"
+    [warning] = result.warnings
+    assert (warning.row, warning.column, warning.value) == (4, "Tỷ lệ dân số được phủ sóng 5G (%)", 0.265)
+    with empty_engine.connect() as conn:
+        stored = dict(conn.execute(select(IndicatorValue.unit_code, IndicatorValue.value)
+                                   .where(IndicatorValue.indicator_code == "fiveg_coverage_pct")).all())
+    assert stored == {lam_dong[0].code: pytest.approx(26.5), lam_dong[1].code: pytest.approx(100.0)}
+
+
+def test_progress_is_reported_by_stage(empty_engine):
+    stages = []
+    run(empty_engine, workbook_bytes([task_row("NV-1")], TASK_HEADERS), progress=lambda s, f: stages.append((s, f)))
+    assert [s for s, _ in stages] == ["read", "validate", "commit", "done"]
+    assert [f for _, f in stages] == sorted(f for _, f in stages)
+
+
+def test_every_value_traces_back_to_its_upload_and_row(empty_engine):
+    base_data(empty_engine)
+    lam_dong = communes("68", 2)
+    trace = uploads.trace_indicator("fiveg_stations", lam_dong[1].code, dt.date(2025, 6, 1), engine=empty_engine)
+    assert trace["value"] == 10 and trace["source"]["row"] == 5 and trace["source"]["file_name"] == "base_values.xlsx"
+    task = uploads.trace_task("NV-2", engine=empty_engine)
+    assert task["source"]["row"] == 5 and task["source"]["file_name"] == "base_tasks.xlsx"
+    assert task["reports"][0]["source"]["row"] == 5
+    assert uploads.trace_task("NOPE", engine=empty_engine) is None
+    history = uploads.list_uploads(engine=empty_engine)
+    assert [(h["file_name"], h["kind"], h["status"], h["rows"], h["created"]) for h in history] == [
+        ("base_values.xlsx", "indicators", "imported", 2, 6), ("base_tasks.xlsx", "tasks", "imported", 2, 2)]
+    name, content = uploads.upload_content(history[1]["id"], engine=empty_engine)
+    assert name == "base_tasks.xlsx" and content[:2] == b"PK"
+
+
+def test_error_workbook_marks_the_users_cells(empty_engine):
+    content = workbook_bytes([task_row("NV-1"), task_row("NV-2", progress=150, status="???")], TASK_HEADERS)
+    result = run(empty_engine, content)
+    marked = load_workbook(io.BytesIO(error_workbook(content, "x.xlsx", result.errors, result.warnings, "en")))
+    sheet = marked["Báo cáo"]
+    for ref in ("L5", "K5"):
+        assert sheet[ref].fill.fgColor.rgb.endswith("FFC7CE") and sheet[ref].comment is not None
+    assert "between 0 and 100" in sheet["L5"].comment.text
+    assert sheet["L4"].comment is None and sheet["A1"].value.startswith("BIỂU MẪU")  # the rest is untouched
+    listing = marked["Errors"]
+    assert listing.max_row == 1 + len(result.errors)
+
+
+def test_error_workbook_from_csv_is_a_new_xlsx(empty_engine):
+    csv = ("Tỉnh/Thành phố;Mã xã;Kỳ báo cáo;Số trạm 5G\nLâm Đồng;24781;06/2025;abc\n").encode()
+    result = run(empty_engine, csv, "values.csv")
+    assert result.status == "rejected" and result.errors[0].cell == "D2"
+    marked = load_workbook(io.BytesIO(error_workbook(csv, "values.csv", result.errors, lang="vi")))
+    sheet = marked["values.csv"]
+    assert sheet["D2"].value == "abc" and sheet["D2"].comment is not None
+
+
+def test_two_uploads_at_once_both_land_whole(empty_engine):
+    files = [workbook_bytes([task_row(f"NV-{n}-{i}") for i in range(200)], TASK_HEADERS) for n in range(2)]
+    results = []
+    threads = [threading.Thread(target=lambda c=c: results.append(run(empty_engine, c))) for c in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in results) == ["imported", "imported"]
+    assert counts(empty_engine)["task"] == 400
+    with empty_engine.connect() as conn:
+        per_upload = dict(conn.execute(select(Task.upload_id, func.count()).group_by(Task.upload_id)).all())
+    assert sorted(per_upload.values()) == [200, 200]
