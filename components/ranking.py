@@ -63,8 +63,8 @@ def child_metric_frame(unit: UnitInfo, day: dt.date, code: str, per_capita: bool
     return frame[["code", "name", "value"]]
 
 
-def _top_and_bottom(frame: pd.DataFrame, count: int, ascending: bool) -> pd.DataFrame:
-    ordered = frame.sort_values("value", ascending=ascending, na_position="last", kind="stable")
+def _top_and_bottom(frame: pd.DataFrame, count: int) -> pd.DataFrame:
+    ordered = frame.sort_values("value", ascending=False, na_position="last", kind="stable")
     if len(ordered) <= count:
         return ordered
     return pd.concat([ordered.head(count // 2), ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
@@ -81,27 +81,29 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
     per_capita = per_capita_option and controls[1].toggle(tr("per_capita_toggle"), key=f"{key}::per_capita")
     chosen = metric(code, lang, per_capita)
     frame = child_metric_frame(unit, day, code, per_capita)
-    better_high = code not in LOWER_IS_BETTER
+    # Darker means more; a warm scheme for what is bad to have more of (overdue tasks, villages
+    # without signal), a cool one for what is good. Ranked largest first: #1 is at the top.
+    colours = {"higher_is_better": True, "scheme": "orangered" if code in LOWER_IS_BETTER else "yellowgreenblue"}
     map_column, bars_column = st.columns([1, 1]) if show_map else (None, st.container())
     if show_map:
         with map_column:
             map_key = f"{key}::map::{unit.code}::{code}"
             if unit.level == "national":
-                chart = province_choropleth(frame, "value", chosen.label, lang, higher_is_better=better_high,
-                                            decimals=chosen.decimals, percent=chosen.percent)
+                chart = province_choropleth(frame, "value", chosen.label, lang, decimals=chosen.decimals,
+                                            percent=chosen.percent, **colours)
             else:
                 coordinates = cached.unit_coordinates(unit.code)
                 points = frame.assign(lat=[coordinates.get(c, (None, None))[0] for c in frame["code"]],
                                       lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
                 chart = commune_points(points, "value", chosen.label, lang, province_code=unit.code,
-                                       higher_is_better=better_high, decimals=chosen.decimals, percent=chosen.percent)
+                                       decimals=chosen.decimals, percent=chosen.percent, **colours)
             show_chart(chart, key=map_key, on_select=lambda: on_chart_select(map_key), selection_mode="unit")
     with bars_column:
-        shown = _top_and_bottom(frame, RANKED_BARS_SHOWN, ascending=not better_high)
+        shown = _top_and_bottom(frame, RANKED_BARS_SHOWN)
         if len(shown) < len(frame):
             st.caption(tr("ranking_top_bottom", shown=len(shown) // 2, total=len(frame)))
         bars_key = f"{key}::bars::{unit.code}::{code}"
-        chart = ranked_bars(shown, "value", chosen.label, lang, higher_is_better=better_high, ascending=not better_high,
-                            decimals=chosen.decimals, percent=chosen.percent)
+        chart = ranked_bars(shown, "value", chosen.label, lang, decimals=chosen.decimals, percent=chosen.percent,
+                            row_height=24, **colours)
         show_chart(chart, key=bars_key, on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
     st.caption(tr("click_to_drill"))

@@ -20,7 +20,7 @@ import pandas as pd
 import python_calamine
 
 from .formats import SheetFormat, fold_header
-from .limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits
+from .limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits, verify_archive
 from .text import fold, normalize
 
 HEADER_SEARCH_ROWS = 30
@@ -79,6 +79,7 @@ def check_before_parsing(content: bytes, limits: Limits | None = None) -> str:
         if kind in ("xlsx", "ods"):
             check_archive(content, limits)
             _check_members(content, kind)
+            verify_archive(content, limits)
             rows = _declared_xlsx_rows(content) if kind == "xlsx" else None
         elif kind == "csv":
             rows = content.count(b"\n") + 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 MB = 1024 * 1024
@@ -61,9 +62,9 @@ def check_size(content: bytes, limits: Limits | None = None) -> None:
 
 
 def check_archive(content: bytes, limits: Limits | None = None) -> None:
-    """Reject an .xlsx/.ods whose members would inflate beyond the bounds. Only the central
-    directory is read (sizes as declared), so this takes milliseconds and no extra memory; the
-    declared sizes cannot lie to the reader either, since calamine stops at the declared size."""
+    """Reject an .xlsx/.ods whose members would inflate beyond the bounds, from the sizes the
+    central directory declares: milliseconds, no extra memory. `verify_archive` then checks that
+    the declared sizes are true."""
     limits = limits or current_limits()
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -86,3 +87,22 @@ def check_rows(count: int, limits: Limits | None = None) -> None:
     limits = limits or current_limits()
     if count > limits.max_rows:
         raise LimitExceeded("err_too_many_rows", rows=count, max_rows=limits.max_rows)
+
+
+def verify_archive(content: bytes, limits: Limits | None = None) -> None:
+    """Stream every member through zipfile in 1 MB chunks, so a member whose central-directory
+    sizes lie cannot slip past `check_archive`: zipfile never yields more than the declared size
+    and fails the CRC check when the data is longer or shorter. Memory stays at one chunk; the
+    time is bounded by the declared total, which check_archive has already capped."""
+    limits = limits or current_limits()
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for member in archive.infolist():
+                with archive.open(member) as handle:
+                    while chunk := handle.read(MB):
+                        total += len(chunk)
+                        if total > limits.max_unzipped_bytes:
+                            raise LimitExceeded("err_zip_bomb", max_mb=round(limits.max_unzipped_bytes / MB))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
+        raise LimitExceeded("err_unreadable", detail=str(error)[:200] or type(error).__name__) from error

@@ -27,12 +27,16 @@ def _page(content: bytes | None, name: str):
         def getvalue(self) -> bytes:
             return self._data
 
+    # AppTest cannot drop a file on the uploader: the real widget is drawn, its value replaced
     real = st.file_uploader
     st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content, name) if content else None)[1]
-    st.session_state["lang"] = "en"
-    mark_app_shell(True)
-    with open("pages/upload.py", encoding="utf-8") as handle:
-        exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
+    try:
+        st.session_state["lang"] = "en"
+        mark_app_shell(True)
+        with open("pages/upload.py", encoding="utf-8") as handle:
+            exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
+    finally:
+        st.file_uploader = real
 
 
 @pytest.fixture

@@ -205,3 +205,19 @@ def test_indicator_rows_accept_names_codes_and_text_numbers():
     rows = find_rows(read_raw_sheets(content, "x.xlsx"), INDICATOR_VALUES)
     raw = rows.rows[0][1]
     assert parse_number(raw["fiveg_stations"]) == 1234 and parse_number(raw["fiveg_coverage_pct"]) == 26.5
+
+
+def test_archive_whose_directory_understates_sizes_is_refused():
+    """A member declared tiny in the central directory but inflating to much more."""
+    honest = _zip_bomb(5)
+    archive = zipfile.ZipFile(io.BytesIO(honest))
+    info = archive.getinfo("xl/worksheets/sheet1.xml")
+    declared = info.file_size.to_bytes(4, "little")
+    lying = bytearray(honest)
+    directory = lying.rfind(b"PK\x01\x02", 0, len(lying))  # last central-directory entry: sheet1.xml
+    offset = directory + 24  # uncompressed size field of the central-directory entry
+    assert bytes(lying[offset:offset + 4]) == declared
+    lying[offset:offset + 4] = (1000).to_bytes(4, "little")
+    with pytest.raises(UnreadableFile) as info_:
+        read_raw_sheets(bytes(lying), "x.xlsx")
+    assert info_.value.key in ("err_unreadable", "err_zip_bomb")

@@ -1,0 +1,133 @@
+"""Every page at every level renders under AppTest, names its unit, and shows the figures the
+CLI's `summary` gives for it, formatted the Vietnamese way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT_DIR
+from data_loaders import queries
+from data_loaders.i18n import format_number, format_percent
+
+APP = str(PROJECT_DIR / "app.py")
+PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map")
+LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province": "68", "commune": "24781"}}
+
+
+@pytest.fixture(scope="module")
+def app_database(seeded_url, monkeypatch_module):
+    """Point the app at the seeded database, with caches from earlier backends dropped."""
+    monkeypatch_module.setenv("DATABASE_URL", seeded_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield seeded_url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def run_page(page: str, params: dict, lang: str | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    if lang:
+        app.session_state["lang"] = lang
+    if page != "overview":
+        app.switch_page(f"pages/{page}.py")
+    app.run()
+    return app
+
+
+def rendered_text(app: AppTest) -> str:
+    parts = [m.value for m in app.metric] + [m.label for m in app.metric]
+    for kind in (app.title, app.subheader, app.caption, app.markdown, app.button):
+        parts += [getattr(element, "value", "") or getattr(element, "label", "") for element in kind]
+    parts += [str(b.label) for b in app.button]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_unit_and_summary_figures(app_database, seeded_engine, page, level):
+    params = LEVELS[level]
+    app = run_page(page, params)
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    unit_code = params.get("commune") or params.get("province") or "VN"
+    summary = queries.summary(unit_code, engine=seeded_engine)
+    text = rendered_text(app)
+    if level != "national":
+        assert summary["unit"]["name"] in text
+    metrics = [m.value for m in app.metric]
+    if page in ("overview", "tasks"):
+        tasks = summary["tasks"]
+        for key in ("total", "completed", "on_schedule", "overdue"):
+            assert format_number(tasks[key], "vi") in metrics
+    if page in ("overview", "infrastructure"):
+        values = summary["indicators"]
+        assert format_number(values["fiveg_stations"], "vi") in metrics
+        assert format_percent(values["fiveg_coverage_pct"], "vi") in metrics
+        assert format_number(values["villages_no_signal"], "vi") in metrics
+    if page in ("overview", "ecosystem"):
+        values = summary["indicators"]
+        for key in ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts"):
+            assert format_number(values[key], "vi") in metrics
+
+
+def test_national_overview_shows_the_review_figures(app_database):
+    app = run_page("overview", {})
+    metrics = [m.value for m in app.metric]
+    for figure in ("802", "239", "427", "136", "12.106", "858", "45", "277"):
+        assert figure in metrics
+
+
+def test_query_string_opens_lam_dong(app_database):
+    app = run_page("overview", {"province": "68"})
+    assert "Lâm Đồng" in rendered_text(app)
+    assert app.query_params["province"] == ["68"] or app.query_params["province"] == "68"
+    pickers = [s for s in app.selectbox if s.value == "68"]
+    assert pickers, "the sidebar province picker shows Lâm Đồng"
+
+
+def test_query_string_without_leading_zero_and_bad_codes(app_database):
+    app = run_page("overview", {"province": "1"})
+    assert "Thành phố Hà Nội" in rendered_text(app)
+    app = run_page("overview", {"province": "999", "commune": "abc"})
+    assert not app.exception and not app.error
+    assert "802" in [m.value for m in app.metric]  # an unknown code falls back to the nation
+
+
+def test_commune_alone_finds_its_province(app_database):
+    app = run_page("overview", {"commune": "24781"})
+    text = rendered_text(app)
+    assert "Lâm Đồng" in text and "Phường Xuân Hương - Đà Lạt" in text
+
+
+def test_sidebar_pick_changes_the_url(app_database):
+    app = run_page("overview", {})
+    picker = next(s for s in app.selectbox if s.value == "VN")
+    picker.set_value("68").run()
+    assert "Lâm Đồng" in rendered_text(app)
+
+
+def test_english_switch(app_database):
+    app = run_page("overview", {}, lang="en")
+    metrics = [m.value for m in app.metric]
+    assert "12,106" in metrics and "802" in metrics
+    assert any("Resolution 57" in t.value for t in app.title)
+
+
+def test_past_as_of_date(app_database, seeded_engine):
+    app = run_page("overview", {"as_of": "2025-03-31"})
+    status = queries.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    assert format_number(status["total"], "vi") in [m.value for m in app.metric]
+    assert status["total"] < 802
