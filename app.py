@@ -17,7 +17,7 @@ from components.state import tr  # noqa: E402
 log = logging.getLogger("nq57")
 
 try:
-    cached.engine()
+    cached.refresh_data_version()  # once per run: every cached query below is keyed on it
 except OperationalError:
     log.exception("database unavailable")
     st.error(tr("database_unavailable"), icon=":material/cloud_off:")

@@ -21,8 +21,19 @@ def engine() -> Engine:
     return bootstrap.ensure_ready()
 
 
+_VERSION_KEY = "_nq57_data_version"
+
+
+def refresh_data_version() -> int:
+    """Read the data version once per script run (app.py calls this first on every run)."""
+    version = db.data_version(engine())
+    st.session_state[_VERSION_KEY] = version
+    return version
+
+
 def data_version() -> int:
-    return db.data_version(engine())
+    version = st.session_state.get(_VERSION_KEY)
+    return refresh_data_version() if version is None else version
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import Engine, insert, select, text, update
@@ -26,7 +26,7 @@ from .excel_reader import (
     parse_text,
     read_raw_sheets,
 )
-from .formats import FORMATS, INDICATOR_VALUES, TASKS, SheetFormat
+from .formats import FORMATS, TASKS, SheetFormat
 from .i18n import DEFAULT_LANGUAGE, t
 from .models import Agency, IndicatorValue, Task, TaskReport, Upload
 from .text import fold

@@ -143,3 +143,15 @@ class IndicatorValue(Base):
     value: Mapped[float] = mapped_column(Float)
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
     source_row: Mapped[int | None] = mapped_column(Integer)
+
+
+class Setting(Base):
+    """A threshold an administrator can change (warnings, quality scores); defaults live in
+    data_loaders/settings.py, this table holds only what was changed."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(120))

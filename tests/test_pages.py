@@ -131,3 +131,44 @@ def test_past_as_of_date(app_database, seeded_engine):
     status = queries.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
     assert format_number(status["total"], "vi") in [m.value for m in app.metric]
     assert status["total"] < 802
+
+
+def test_sidebar_search_without_diacritics(app_database):
+    app = run_page("overview", {})
+    app.text_input(key="unit_search").input("xuan huong").run()
+    results = [s for s in app.selectbox if s.key and s.key.startswith("search_pick::")]
+    assert results and "24781" in results[0].options or any("Xuân Hương" in o for o in results[0].options)
+    results[0].set_value("24781").run()
+    text = rendered_text(app)
+    assert "Phường Xuân Hương - Đà Lạt" in text and "Lâm Đồng" in text
+
+
+def _indicator_workbook(path, stations: int) -> bytes:
+    from openpyxl import Workbook
+
+    from data_loaders.formats import INDICATOR_VALUES
+
+    workbook = Workbook()
+    sheet = workbook.active
+    columns = {c.key: c.vi for c in INDICATOR_VALUES.columns}
+    sheet.append([columns[k] for k in ("province_code", "commune_code", "period", "population", "fiveg_stations")])
+    sheet.append(["68", "24781", "06/2025", 50000, stations])
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_new_upload_is_seen_without_clearing_caches(empty_engine, tmp_path, monkeypatch):
+    """Cached queries are keyed on the data version, so a committed upload (made here outside the
+    app, as another app process would) shows on the next run with no cache clearing."""
+    from data_loaders.importer import import_file
+
+    monkeypatch.setenv("DATABASE_URL", empty_engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    try:
+        import_file(_indicator_workbook(tmp_path / "a.xlsx", 5), "a.xlsx", engine=empty_engine)
+        assert "5" in [m.value for m in run_page("overview", {}).metric]
+        import_file(_indicator_workbook(tmp_path / "b.xlsx", 7), "b.xlsx", engine=empty_engine)
+        metrics = [m.value for m in run_page("overview", {}).metric]
+        assert "7" in metrics and "5" not in metrics
+    finally:
+        st.cache_resource.clear()

@@ -1,0 +1,158 @@
+"""Thresholds an administrator can change: the warning windows, the 5G target, the quality-score
+scales. Defaults live here in code; the `setting` table holds only the values someone changed
+(with who and when). Every reader calls `get_settings(engine)`; nothing else hard-codes them.
+
+    python -m data_loaders settings                       # print every setting
+    python -m data_loaders settings --set stalled_days=45  # change one (validated)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from . import db
+from .catalogue import reference_facts
+from .models import Setting
+
+
+class InvalidSetting(ValueError):
+    """An unknown key or a value out of range; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    kind: type  # int | float | dt.date
+    minimum: Any
+    maximum: Any
+    help: str
+
+    def parse(self, raw: Any) -> Any:
+        """A value from JSON or the command line, checked; raises InvalidSetting."""
+        try:
+            if self.kind is dt.date:
+                value = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
+            elif self.kind is int:
+                if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                    raise ValueError(raw)
+                value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+            else:
+                if isinstance(raw, bool):
+                    raise ValueError(raw)
+                value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        except (TypeError, ValueError):
+            raise InvalidSetting(f"{self.key}: {raw!r} is not a valid {self.kind.__name__}") from None
+        if not (self.minimum <= value <= self.maximum):
+            raise InvalidSetting(f"{self.key}: {value} is outside {self.minimum} … {self.maximum}")
+        return value
+
+    def to_json(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _facts() -> dict:
+    return reference_facts()["digital_infrastructure"]
+
+
+def _fiveg_target_date() -> dt.date:
+    value = _facts()["target_date"]
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+DEFINITIONS: tuple[SettingDef, ...] = (
+    SettingDef("due_soon_days", int, 1, 365, "warn about tasks due within this many days that are behind pace"),
+    SettingDef("stalled_days", int, 1, 365, "a task with no report for more than this many days is stalled"),
+    SettingDef("fiveg_target_pct", float, 0.0, 100.0, "5G population coverage target (%)"),
+    SettingDef("fiveg_target_date", dt.date, dt.date(2000, 1, 1), dt.date(2100, 12, 31), "date of the 5G target"),
+    SettingDef("trend_months", int, 2, 36, "months of history the 5G projection is fitted on"),
+    SettingDef("tasks_start_date", dt.date, dt.date(2000, 1, 1), dt.date(2100, 12, 31),
+               "no task can be reported on before this date (Resolution 57 was issued on 22 Dec 2024)"),
+    SettingDef("live_full_days", int, 0, 3650, "'live' scores 100 when the last report is at most this many days old"),
+    SettingDef("live_zero_days", int, 1, 3650, "'live' scores 0 when the last report is this many days old or more"),
+    SettingDef("clean_resolved_weight", float, 0.0, 1.0,
+               "share of a duplicate or conflict that still counts against 'clean' once resolved"),
+    SettingDef("attention_count", int, 1, 34, "provinces named as needing attention on the national scorecard"),
+)
+DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "due_soon_days": 30,
+        "stalled_days": 30,
+        "fiveg_target_pct": float(_facts()["fiveg_population_coverage_target_pct"]),
+        "fiveg_target_date": _fiveg_target_date(),
+        "trend_months": 6,
+        "tasks_start_date": dt.date(2024, 12, 22),
+        "live_full_days": 31,
+        "live_zero_days": 180,
+        "clean_resolved_weight": 0.25,
+        "attention_count": 5,
+    }
+
+
+def get_settings(engine: Engine | None = None) -> dict[str, Any]:
+    """Every setting: the stored value where one was set (and is still valid), else the default."""
+    engine = engine or db.get_engine()
+    values = defaults()
+    with engine.connect() as conn:
+        for key, raw in conn.execute(select(Setting.key, Setting.value)):
+            definition = DEFINITION_BY_KEY.get(key)
+            if definition is None:
+                continue
+            try:
+                values[key] = definition.parse(raw)
+            except InvalidSetting:
+                continue  # a value made invalid by a later rule: fall back to the default
+    _check_consistent(values)
+    return values
+
+
+def _check_consistent(values: dict[str, Any]) -> None:
+    if values["live_zero_days"] <= values["live_full_days"]:
+        values["live_zero_days"] = values["live_full_days"] + 1
+
+
+def set_setting(key: str, value: Any, user: str, engine: Engine | None = None) -> Any:
+    """Validate and store one setting; returns the parsed value. Raises InvalidSetting."""
+    definition = DEFINITION_BY_KEY.get(key)
+    if definition is None:
+        raise InvalidSetting(f"unknown setting {key!r}; known: {', '.join(DEFINITION_BY_KEY)}")
+    parsed = definition.parse(value)
+    engine = engine or db.get_engine()
+    current = get_settings(engine)
+    candidate = {**current, key: parsed}
+    if candidate["live_zero_days"] <= candidate["live_full_days"]:
+        raise InvalidSetting("live_zero_days must be greater than live_full_days")
+    now = dt.datetime.now(dt.timezone.utc)
+    with db.session_factory(engine)() as session, session.begin():
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=definition.to_json(parsed), updated_at=now, updated_by=user[:120]))
+        else:
+            row.value, row.updated_at, row.updated_by = definition.to_json(parsed), now, user[:120]
+    return parsed
+
+
+def settings_json(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: DEFINITION_BY_KEY[key].to_json(value) for key, value in values.items()}
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """"KEY=VALUE" from the command line."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise InvalidSetting(f"expected KEY=VALUE, got {text!r}")
+    value = value.strip()
+    try:  # allow JSON numbers and strings ("45", "0.5", "\"2025-12-31\"")
+        decoded = json.loads(value)
+        if isinstance(decoded, (int, float, str)):
+            value = decoded
+    except ValueError:
+        pass
+    return key.strip(), value
