@@ -76,7 +76,6 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
     unit_order = (frame.drop_duplicates("code").sort_values([sort_field, "total"], ascending=False)["unit"].tolist()
                   if not frame.empty else [])
     select = alt.selection_point(name="unit", fields=["code"], on="click")
-    height = max(160, 22 * len(rows))
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -95,7 +94,7 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
             ],
         )
         .add_params(select)
-        .properties(height=height)
+        .properties(height=alt.Step(26))
     )
 
 
@@ -120,7 +119,7 @@ def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> a
             tooltip=[alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
                      alt.Tooltip("count_label:N", title=t("count", lang))],
         )
-        .properties(height=max(140, 24 * len(rows)))
+        .properties(height=alt.Step(26))
     )
 
 
