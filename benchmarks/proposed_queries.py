@@ -33,18 +33,23 @@ from data_loaders.models import AdminUnit, Indicator, IndicatorValue, Task, Task
 def latest_reports(as_of: dt.date):
     """Each task's latest report on or before `as_of` (tasks without one are left out):
     task_id, status, progress_pct, report_date."""
-    owner_task = aliased(Task, name="reported_task")
     earlier = aliased(TaskReport, name="earlier_report")
     latest_date = (
         select(func.max(earlier.report_date))
-        .where(earlier.task_id == owner_task.id, earlier.report_date <= as_of)
-        .correlate(owner_task)
+        .where(earlier.task_id == Task.id, earlier.report_date <= as_of)
+        .correlate(Task)
         .scalar_subquery()
     )
+    # OFFSET 0 keeps the planner from merging this derived table into the outer query, where the
+    # correlated MAX() would become a join filter run once per task_report row (2.6 million
+    # times) instead of once per task.
+    latest_date_per_task = (
+        select(Task.id.label("task_id"), latest_date.label("report_date")).offset(0).subquery("latest_date")
+    )
     return (
-        select(owner_task.id.label("task_id"), TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
-        .select_from(owner_task)
-        .join(TaskReport, and_(TaskReport.task_id == owner_task.id, TaskReport.report_date == latest_date))
+        select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
+        .join(latest_date_per_task, and_(latest_date_per_task.c.task_id == TaskReport.task_id,
+                                         latest_date_per_task.c.report_date == TaskReport.report_date))
         .subquery("latest_report")
     )
 
@@ -60,15 +65,22 @@ def latest_values(unit: queries.UnitInfo, as_of: dt.date):
         .correlate(Indicator, AdminUnit)
         .scalar_subquery()
     )
-    return (
-        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
-               queries._child_key(unit, AdminUnit).label("child"))
+    # One row per (indicator, unit in scope) with its latest period: an index probe each. OFFSET 0:
+    # see latest_reports.
+    pairs = (
+        select(Indicator.code.label("indicator_code"), AdminUnit.code.label("unit_code"),
+               queries._child_key(unit, AdminUnit).label("child"), latest_period.label("period"))
         .select_from(AdminUnit)
         .join(Indicator, true())
-        .join(IndicatorValue, and_(IndicatorValue.indicator_code == Indicator.code,
-                                   IndicatorValue.unit_code == AdminUnit.code,
-                                   IndicatorValue.period == latest_period))
-        .where(queries._scope_filter(unit, AdminUnit))
+        .where(queries._scope_filter(unit, AdminUnit), AdminUnit.level == "commune")
+        .offset(0)
+        .subquery("latest_period")
+    )
+    return (
+        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value, pairs.c.child)
+        .join(pairs, and_(pairs.c.indicator_code == IndicatorValue.indicator_code,
+                          pairs.c.unit_code == IndicatorValue.unit_code,
+                          pairs.c.period == IndicatorValue.period))
         .cte("latest_value")
     )
 

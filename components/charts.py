@@ -18,7 +18,7 @@ def _theme() -> dict:
     return {"config": {
         "font": FONT,
         "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
-        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "columns": 1, "labelLimit": 400},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal", "labelLimit": 400},
         "title": {"fontSize": 16, "anchor": "start"},
         "view": {"stroke": None},
     }}
@@ -128,7 +128,8 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
     """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label."""
     date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
-        "x": alt.X("date:T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
+        # month-end dates plotted as their month, so "06/2025" sits under June's value
+        "x": alt.X("yearmonth(date):T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
         "y": alt.Y("value:Q", title=None),
         "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],

@@ -45,7 +45,7 @@ def _unit_search() -> None:
         u["code"]: u["name"] if u["level"] == "province" else f"{u['name']} — {u['province_name']}"
         for u in matches[:SEARCH_LIMIT]
     }
-    key = f"search_pick::{needle}"
+    key = f"search_pick::{language()}::{needle}"
     st.sidebar.selectbox(tr("search_results"), options=list(labels), format_func=labels.get, index=None,
                          placeholder=tr("search_pick"), key=key, on_change=_pick, args=(key,))
 
@@ -54,7 +54,8 @@ def _pickers(path) -> None:
     provinces = cached.child_units(NATIONAL_CODE)
     names = {NATIONAL_CODE: tr("all_provinces"), **{p.code: p.name for p in provinces}}
     current_province = path[1].code if len(path) > 1 else NATIONAL_CODE
-    key = f"province_pick::{current_province}"
+    # The language is part of the keys so a language switch redraws the option labels.
+    key = f"province_pick::{language()}::{current_province}"
     st.sidebar.selectbox(tr("province"), options=list(names), format_func=names.get,
                          index=list(names).index(current_province), key=key, on_change=_pick, args=(key,))
     if current_province == NATIONAL_CODE:
@@ -62,7 +63,7 @@ def _pickers(path) -> None:
     communes = cached.child_units(current_province)
     commune_names = {current_province: tr("all_communes"), **{c.code: c.name for c in communes}}
     current_commune = path[2].code if len(path) > 2 else current_province
-    key = f"commune_pick::{current_commune}"
+    key = f"commune_pick::{language()}::{current_commune}"
     st.sidebar.selectbox(tr("commune"), options=list(commune_names), format_func=commune_names.get,
                          index=list(commune_names).index(current_commune), key=key, on_change=_pick, args=(key,))
 
@@ -70,7 +71,7 @@ def _pickers(path) -> None:
 def _as_of_picker() -> dt.date:
     chosen = as_of()
     earliest = cached.earliest_data_date() or chosen
-    key = f"as_of_pick::{chosen.isoformat()}"
+    key = f"as_of_pick::{language()}::{chosen.isoformat()}"
 
     def changed() -> None:
         value = st.session_state.get(key)
