@@ -33,23 +33,22 @@ from data_loaders.models import AdminUnit, Indicator, IndicatorValue, Task, Task
 def latest_reports(as_of: dt.date):
     """Each task's latest report on or before `as_of` (tasks without one are left out):
     task_id, status, progress_pct, report_date."""
-    earlier = aliased(TaskReport, name="earlier_report")
-    latest_date = (
-        select(func.max(earlier.report_date))
-        .where(earlier.task_id == Task.id, earlier.report_date <= as_of)
+    latest_id = (
+        select(TaskReport.id)
+        .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
+        .order_by(TaskReport.report_date.desc())
+        .limit(1)
         .correlate(Task)
         .scalar_subquery()
     )
-    # OFFSET 0 keeps the planner from merging this derived table into the outer query, where the
-    # correlated MAX() would become a join filter run once per task_report row (2.6 million
-    # times) instead of once per task.
-    latest_date_per_task = (
-        select(Task.id.label("task_id"), latest_date.label("report_date")).offset(0).subquery("latest_date")
-    )
+    # One row per task: the id of its latest report, found by one backward probe of the index
+    # uq_task_report_task_date (task_id, report_date). OFFSET 0 keeps the planner from merging this
+    # derived table into the outer query, where the correlated subquery would become a join filter
+    # run once per task_report row (2.6 million times) instead of once per task.
+    latest = select(latest_id.label("report_id")).select_from(Task).offset(0).subquery("latest_id")
     return (
         select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
-        .join(latest_date_per_task, and_(latest_date_per_task.c.task_id == TaskReport.task_id,
-                                         latest_date_per_task.c.report_date == TaskReport.report_date))
+        .join(latest, latest.c.report_id == TaskReport.id)
         .subquery("latest_report")
     )
 
@@ -57,30 +56,29 @@ def latest_reports(as_of: dt.date):
 def latest_values(unit: queries.UnitInfo, as_of: dt.date):
     """Each (indicator, unit in scope)'s latest value on or before `as_of`: indicator_code,
     unit_code, value, child (the child unit it rolls up into)."""
-    earlier = aliased(IndicatorValue, name="earlier_value")
-    latest_period = (
-        select(func.max(earlier.period))
-        .where(earlier.indicator_code == Indicator.code, earlier.unit_code == AdminUnit.code,
-               earlier.period <= as_of)
+    latest_value = (
+        select(IndicatorValue.value)
+        .where(IndicatorValue.indicator_code == Indicator.code, IndicatorValue.unit_code == AdminUnit.code,
+               IndicatorValue.period <= as_of)
+        .order_by(IndicatorValue.period.desc())
+        .limit(1)
         .correlate(Indicator, AdminUnit)
         .scalar_subquery()
     )
-    # One row per (indicator, unit in scope) with its latest period: an index probe each. OFFSET 0:
-    # see latest_reports.
+    # One row per (indicator, commune in scope), its value found by one backward index probe on
+    # uq_indicator_value_key (indicator_code, unit_code, period). OFFSET 0: see latest_reports.
     pairs = (
         select(Indicator.code.label("indicator_code"), AdminUnit.code.label("unit_code"),
-               queries._child_key(unit, AdminUnit).label("child"), latest_period.label("period"))
+               latest_value.label("value"), queries._child_key(unit, AdminUnit).label("child"))
         .select_from(AdminUnit)
         .join(Indicator, true())
         .where(queries._scope_filter(unit, AdminUnit), AdminUnit.level == "commune")
         .offset(0)
-        .subquery("latest_period")
+        .subquery("latest_pair")
     )
     return (
-        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value, pairs.c.child)
-        .join(pairs, and_(pairs.c.indicator_code == IndicatorValue.indicator_code,
-                          pairs.c.unit_code == IndicatorValue.unit_code,
-                          pairs.c.period == IndicatorValue.period))
+        select(pairs.c.indicator_code, pairs.c.unit_code, pairs.c.value, pairs.c.child)
+        .where(pairs.c.value.is_not(None))
         .cte("latest_value")
     )
 

@@ -37,14 +37,15 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _run(query_name: str, version: int, args: tuple) -> Any:
-    # `version` is unused in the body on purpose: it is part of the cache key.
+def _run(query_name: str, database: str, version: int, args: tuple) -> Any:
+    # `database` and `version` are unused in the body on purpose: they are the cache key, so an
+    # entry never outlives the data it was computed from, nor crosses to another database.
     return getattr(queries, query_name)(*args, engine=engine())
 
 
 def _query(query_name: str):
     def call(*args: Any) -> Any:
-        return _run(query_name, data_version(), args)
+        return _run(query_name, str(engine().url), data_version(), args)
 
     call.__name__ = query_name
     call.__doc__ = getattr(queries, query_name).__doc__
