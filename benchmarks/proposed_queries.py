@@ -30,25 +30,34 @@ from data_loaders import queries  # noqa: E402
 from data_loaders.models import AdminUnit, Indicator, IndicatorValue, Task, TaskReport  # noqa: E402
 
 
-def latest_reports(as_of: dt.date):
+def latest_reports(as_of: dt.date, unit: queries.UnitInfo | None = None):
     """Each task's latest report on or before `as_of` (tasks without one are left out):
-    task_id, status, progress_pct, report_date."""
-    latest_id = (
-        select(TaskReport.id)
-        .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
-        .order_by(TaskReport.report_date.desc())
-        .limit(1)
-        .correlate(Task)
-        .scalar_subquery()
-    )
-    # One row per task: the id of its latest report, found by one backward probe of the index
-    # uq_task_report_task_date (task_id, report_date). OFFSET 0 keeps the planner from merging this
-    # derived table into the outer query, where the correlated subquery would become a join filter
-    # run once per task_report row (2.6 million times) instead of once per task.
-    latest = select(latest_id.label("report_id")).select_from(Task).offset(0).subquery("latest_id")
+    task_id, status, progress_pct, report_date. With `unit`, only the tasks in its scope."""
+
+    def latest(column):
+        # one backward probe of uq_task_report_task_date (task_id, report_date) per task
+        return (
+            select(column)
+            .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
+            .order_by(TaskReport.report_date.desc())
+            .limit(1)
+            .correlate(Task)
+            .scalar_subquery()
+        )
+
+    per_task = select(Task.id.label("task_id"), latest(TaskReport.status).label("status"),
+                      latest(TaskReport.progress_pct).label("progress_pct"),
+                      latest(TaskReport.report_date).label("report_date")).select_from(Task)
+    if unit is not None and unit.level != "national":
+        per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(
+            queries._scope_filter(unit, AdminUnit))
+    # OFFSET 0 keeps the planner from merging this derived table into the outer query: merged, each
+    # probe would be re-run wherever the outer query mentions its column (or, as a join condition,
+    # once per task_report row). PostgreSQL drops the probes of columns the outer query never reads.
+    per_task = per_task.offset(0).subquery("latest_probe")
     return (
-        select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
-        .join(latest, latest.c.report_id == TaskReport.id)
+        select(per_task.c.task_id, per_task.c.status, per_task.c.progress_pct, per_task.c.report_date)
+        .where(per_task.c.status.is_not(None))
         .subquery("latest_report")
     )
 
@@ -87,7 +96,13 @@ def latest_values(unit: queries.UnitInfo, as_of: dt.date):
 def installed():
     """Run the code inside with the replacements in data_loaders.queries."""
     saved = queries._latest_reports, queries._latest_values
-    queries._latest_reports, queries._latest_values = latest_reports, latest_values
+
+    def scoped_latest_reports(as_of: dt.date):
+        # The current call sites pass only the date; the proposal passes the unit too. For this
+        # comparison, take it from the caller (every caller has its UnitInfo in `unit`).
+        return latest_reports(as_of, sys._getframe(1).f_locals.get("unit"))
+
+    queries._latest_reports, queries._latest_values = scoped_latest_reports, latest_values
     try:
         yield
     finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.state import drill_path, go_to, tr
+from components.state import as_of, drill_path, go_to, language, tr
+from data_loaders.i18n import format_date
 from data_loaders.models import NATIONAL_CODE
 
 
@@ -24,3 +25,10 @@ def breadcrumb() -> None:
                 args=(unit.code,),
                 width="content",
             )
+
+
+def page_header(title: str) -> None:
+    """Every page's top: its title, the breadcrumb, and the date its figures are frozen at."""
+    st.title(title)
+    breadcrumb()
+    st.caption(tr("as_of_caption", date=format_date(as_of(), language())))

@@ -150,10 +150,16 @@ def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:
     """Completed and overdue tasks (and the total) at each month end."""
     labels = status_labels(lang)
     series = {"total": t("tasks_total", lang), "completed": labels["completed"], "overdue": labels["overdue"]}
-    frame = pd.DataFrame([
-        {"date": row["date"].isoformat(), "series": name, "value": row[key], "value_label": format_number(row[key], lang)}
-        for row in rows for key, name in series.items()
-    ])
+    frame = trend_frame(rows, series, lang)
     colours = {series["total"]: "#607d8b", series["completed"]: STATUS_COLOURS["completed"],
                series["overdue"]: STATUS_COLOURS["overdue"]}
     return trend_lines(frame, t("count", lang), lang, colours=colours)
+
+
+def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:
+    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label)."""
+    return pd.DataFrame([
+        {"date": row["date"].isoformat(), "series": label, "value": row[field],
+         "value_label": format_percent(row[field], lang) if percent else format_number(row[field], lang)}
+        for row in rows for field, label in fields.items() if row[field] is not None
+    ], columns=["date", "series", "value", "value_label"])

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans, reference_facts
+from .catalogue import AREAS, plans, reference_facts
 from .excel_reader import month_end
 from .templates import write_indicator_workbook, write_task_workbook
 from .units import Unit, all_units

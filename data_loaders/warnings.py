@@ -26,7 +26,7 @@ import datetime as dt
 from typing import Any
 
 from babel.dates import format_date as _babel_format_date
-from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy import Engine, case, func, or_, select
 
 from . import db
 from .i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
@@ -34,12 +34,10 @@ from .models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, Task
 from .queries import (
     UnitInfo,
     _latest_reports,
+    _child_key,
     _scope_filter,
     child_units,
-    earliest_data_date,
     get_unit,
-    indicator_totals,
-    indicators_by_child,
     latest_data_date,
     month_ends,
 )
@@ -166,10 +164,10 @@ def latest_period(as_of: dt.date, engine: Engine | None = None) -> dt.date | Non
 
 def communes_not_reporting(unit: UnitInfo, period: dt.date, engine: Engine | None = None) -> list[dict]:
     """Communes in scope with no indicator value at all for `period`."""
-    reported = exists().where(IndicatorValue.unit_code == AdminUnit.code, IndicatorValue.period == period)
+    reported = select(IndicatorValue.unit_code).where(IndicatorValue.period == period).distinct()
     query = (
         select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code)
-        .where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit), ~reported)
+        .where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit), AdminUnit.code.not_in(reported))
         .order_by(AdminUnit.province_code, AdminUnit.code)
     )
     with _engine(engine).connect() as conn:
@@ -258,20 +256,41 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
 
 def coverage_series(unit: UnitInfo, as_of: dt.date, months: int, engine: Engine | None = None
                     ) -> tuple[list[tuple[dt.date, float]], dict[str, list[tuple[dt.date, float]]]]:
-    """5G coverage at each of the last `months` month ends: for the unit, and for each unit below it."""
-    earliest = earliest_data_date(engine)
-    own: list[tuple[dt.date, float]] = []
+    """5G coverage as reported for each monthly period of the last `months` months up to as_of,
+    population-weighted: for the unit, and for each unit below it (one SQL query)."""
+    first = month_ends(as_of, months)[0].replace(day=1)
+    per_commune = (
+        select(IndicatorValue.unit_code, IndicatorValue.period,
+               func.sum(case((IndicatorValue.indicator_code == COVERAGE, IndicatorValue.value))).label("coverage"),
+               func.sum(case((IndicatorValue.indicator_code == "population", IndicatorValue.value))).label("population"))
+        .where(IndicatorValue.indicator_code.in_((COVERAGE, "population")),
+               IndicatorValue.period >= first, IndicatorValue.period <= as_of)
+        .group_by(IndicatorValue.unit_code, IndicatorValue.period)
+        .subquery("per_commune")
+    )
+    child = _child_key(unit, AdminUnit).label("child")
+    weighted = func.sum(per_commune.c.coverage * per_commune.c.population).label("weighted")
+    weight = func.sum(case((per_commune.c.coverage.is_not(None), per_commune.c.population))).label("weight")
+    query = (
+        select(child, per_commune.c.period, weighted, weight)
+        .join(AdminUnit, AdminUnit.code == per_commune.c.unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+        .group_by(child, per_commune.c.period)
+        .order_by(per_commune.c.period)
+    )
+    totals: dict[dt.date, list[float]] = {}
     children: dict[str, list[tuple[dt.date, float]]] = {}
-    for day in month_ends(as_of, months):
-        if earliest is None or day < earliest:
-            continue
-        value = indicator_totals(unit.code, day, engine).get(COVERAGE)
-        if value is not None:
-            own.append((day, value))
-        if unit.level != "commune":
-            for row in indicators_by_child(unit.code, day, engine):
-                if row[COVERAGE] is not None:
-                    children.setdefault(row["code"], []).append((day, row[COVERAGE]))
+    with _engine(engine).connect() as conn:
+        for row in conn.execute(query):
+            if not row.weight:
+                continue
+            children.setdefault(row.child, []).append((row.period, row.weighted / row.weight))
+            total = totals.setdefault(row.period, [0.0, 0.0])
+            total[0] += row.weighted
+            total[1] += row.weight
+    own = [(period, weighted / weight) for period, (weighted, weight) in sorted(totals.items())]
+    if unit.level == "commune":
+        children = {}
     return own, children
 
 

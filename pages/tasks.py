@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import cached
-from components.breadcrumb import breadcrumb
+from components.breadcrumb import page_header
 from components.display import show_chart
 from components.charts import status_breakdown, status_by_unit
 from components.headline import task_kpis
@@ -19,9 +19,7 @@ lang = language()
 unit, day = scope(), as_of()
 areas = term_by_code(AREAS)
 
-st.title(tr("tasks_title"))
-breadcrumb()
-st.caption(tr("as_of_caption", date=format_date(day, lang)))
+page_header(tr("tasks_title"))
 
 status = cached.task_status(unit.code, day)
 task_kpis(status, lang)
