@@ -47,7 +47,7 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
     ])
     base = alt.Chart(frame).encode(
         y=alt.Y("status:N", sort=[labels[s] for s in STATUS_ORDER], title=None),
-        x=alt.X("count:Q", title=t("count", lang), axis=alt.Axis(format="d")),
+        x=alt.X("count:Q", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         color=alt.Color("status:N", scale=_status_scale(lang), legend=None),
@@ -81,7 +81,7 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
         .mark_bar()
         .encode(
             y=alt.Y("unit:N", sort=unit_order, title=None),
-            x=alt.X("count:Q", stack="zero", title=t("count", lang)),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
             order=alt.Order("order:Q"),
             opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
@@ -113,7 +113,7 @@ def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> a
         .mark_bar()
         .encode(
             y=alt.Y("group:N", sort=order, title=None),
-            x=alt.X("count:Q", stack="zero", title=t("count", lang)),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
             order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
