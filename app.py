@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-st.set_page_config(page_title="NQ57 Dashboard", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="NQ57 Dashboard", page_icon="📊", layout="wide")
 
 from components import cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
@@ -31,6 +31,9 @@ PAGES = {
                 url_path="infrastructure"),
         st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:", url_path="ecosystem"),
         st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map"),
+    ],
+    "nav_section_data": [
+        st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload"),
     ],
 }
 navigation = st.navigation({tr(section): pages for section, pages in PAGES.items()})

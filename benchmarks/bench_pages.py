@@ -42,7 +42,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
 
-from benchmarks import national_scale  # noqa: E402
+from benchmarks import national_scale, proposed_queries  # noqa: E402
 from data_loaders import queries  # noqa: E402
 from data_loaders.db import make_engine  # noqa: E402
 from data_loaders.models import NATIONAL_CODE, Task  # noqa: E402
@@ -50,6 +50,7 @@ from data_loaders.models import NATIONAL_CODE, Task  # noqa: E402
 APP_FILE = PROJECT_DIR / "app.py"
 PAGES_DIR = PROJECT_DIR / "pages"
 PROVINCE = "68"  # Lâm Đồng
+PAGE_TIMEOUT = 180  # seconds: a page run longer than this fails (AppTest raises)
 # What each page ran when this benchmark was written, used only when a page's calls cannot be
 # recorded (the page is missing): raw SQL is timed from the recorded calls otherwise.
 PAGE_QUERIES = {
@@ -77,7 +78,9 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
-        return self.cold_ms / self.raw_ms if self.cold_ms and self.raw_ms else None
+        if self.error or not self.cold_ms or not self.raw_ms:
+            return None
+        return self.cold_ms / self.raw_ms
 
 
 # --- recording the queries a page runs ---------------------------------------------------------
@@ -173,8 +176,9 @@ LOGGED_ERRORS = _LoggedErrors()
 
 def page_errors(at) -> str:
     messages = list(LOGGED_ERRORS.messages)
-    if at.exception:
-        messages += [str(getattr(e, "message", e)) for e in at.exception]
+    for exception in at.exception:
+        trace = [line for line in getattr(exception, "stack_trace", []) or [] if line.strip()]
+        messages.append(trace[-1].strip() if trace else str(getattr(exception, "message", exception)))
     if not messages:
         messages = [str(getattr(e, "value", "")) for e in at.error]
     return "; ".join(m.splitlines()[0][:100] for m in messages if m)
@@ -198,37 +202,43 @@ def bench_page(page: str, level: str, params: dict[str, str], backend: str, engi
         result.error = "n/a (no page yet)"
         return result
     if APP_FILE.exists():
-        at = AppTest.from_file(str(APP_FILE), default_timeout=300)
+        at = AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT)
         at.query_params.update(params)
         at.run()  # registers the navigation; then open the page
-        at.switch_page(f"pages/{page}.py")
+        try:
+            at.switch_page(f"pages/{page}.py")
+        except ValueError:
+            result.error = "n/a (not in the navigation for this user)"
+            return result
     else:
-        at = AppTest.from_file(str(page_file), default_timeout=300)
+        at = AppTest.from_file(str(page_file), default_timeout=PAGE_TIMEOUT)
         at.query_params.update(params)
 
+    # First a cold run that records the queries the page makes and its peak allocation (tracemalloc
+    # slows Python down, so this run is not timed), then the timed cold runs, then a warm one.
+    _clear_streamlit_caches()
+    LOGGED_ERRORS.messages.clear()
+    at.query_params.clear()
+    at.query_params.update(params)
+    tracemalloc.start()
+    with recorder.record() as calls:
+        at.run()
+    result.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    recorded = list(calls)
+    result.error = page_errors(at)
     cold = []
-    for attempt in range(repeat):
+    for _ in range(repeat):
         _clear_streamlit_caches()
         at.query_params.clear()
         at.query_params.update(params)
-        LOGGED_ERRORS.messages.clear()
-        with recorder.record() as calls:
-            started = time.perf_counter()
-            at.run()
-            cold.append((time.perf_counter() - started) * 1000)
-        if attempt == 0:
-            recorded = list(calls)
-            result.error = page_errors(at)
+        started = time.perf_counter()
+        at.run()
+        cold.append((time.perf_counter() - started) * 1000)
     result.cold_ms = statistics.median(cold)
     started = time.perf_counter()
     at.run()
     result.warm_ms = (time.perf_counter() - started) * 1000
-
-    _clear_streamlit_caches()
-    tracemalloc.start()
-    at.run()
-    result.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
 
     if not recorded:  # nothing recorded (a page that queries nothing): fall back to the known list
         as_of = queries.latest_data_date(engine)
@@ -347,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     parser.add_argument("--levels", default="national,province,commune")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--proposed", action="store_true",
+                        help="with the latest-row subqueries of benchmarks/proposed_queries.py installed")
     args = parser.parse_args(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     logging.getLogger("nq57").addHandler(LOGGED_ERRORS)
@@ -368,11 +380,14 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(PROJECT_DIR)
     results: list[Result] = []
     print(" | ".join(HEADER))
-    for backend, url in backends:
-        prepare_database(url, args.small, args.generate)
-        results += run_backend(backend, url, pages, args.repeat, recorder, wanted_levels)
+    variant = proposed_queries.installed() if args.proposed else contextlib.nullcontext()
+    with variant:
+        for backend, url in backends:
+            prepare_database(url, args.small, args.generate)
+            results += run_backend(backend + ("+proposed" if args.proposed else ""), url, pages, args.repeat,
+                                   recorder, wanted_levels)
 
-    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}.md"
+    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}{'_proposed' if args.proposed else ''}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     out.write_text(f"Benchmark {stamp} (repeat={args.repeat})\n\n{markdown_table(results)}\n", encoding="utf-8")

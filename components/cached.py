@@ -72,3 +72,9 @@ units_for_search = _query("units_for_search")
 unit_coordinates = _query("unit_coordinates")
 holds_sample_data = _query("holds_sample_data")
 
+# warnings, accountability, quality (issue 5); pass get_settings()'s dict so a changed threshold is a new key
+warnings = _query("warnings")
+quality = _query("quality")
+accountability_ranking = _query("accountability_ranking")
+overdue_buckets = _query("overdue_buckets")
+tasks_by_official = _query("tasks_by_official")

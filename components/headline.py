@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import streamlit as st
+
 from components.kpi import Kpi, kpi_row
 from data_loaders.catalogue import reference_facts
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
@@ -33,7 +35,7 @@ def fiveg_target_caption(coverage: float | None, lang: str) -> str:
 
 
 def infrastructure_kpis(values: dict, lang: str) -> None:
-    kpi_row([
+    kpi_row(per_row=3, kpis=[
         Kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang)),
         Kpi(t("kpi_fiveg_coverage", lang), format_percent(values.get("fiveg_coverage_pct"), lang),
             fiveg_target_caption(values.get("fiveg_coverage_pct"), lang)),
@@ -55,5 +57,6 @@ def ecosystem_kpis(values: dict, lang: str) -> None:
         *(Kpi(t(label, lang), format_number(values.get(code), lang), per_100k(values.get(code), population, lang))
           for label, code in (("kpi_st", "st_enterprises"), ("kpi_high_tech", "high_tech_enterprises"),
                               ("kpi_digital_tech", "digital_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))),
-        Kpi(t("kpi_population", lang), format_compact(population, lang), f"{format_number(population, lang)} {t('unit_people', lang)}"),
     ])
+    st.caption(f"{t('kpi_population', lang)}: {format_compact(population, lang)} "
+               f"({format_number(population, lang)} {t('unit_people', lang)})")

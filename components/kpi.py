@@ -16,9 +16,11 @@ class Kpi:
     delta_color: str = "normal"
 
 
-def kpi_row(kpis: list[Kpi], columns: int | None = None) -> None:
-    for column, kpi in zip(st.columns(columns or len(kpis)), kpis):
-        with column:
-            st.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color=kpi.delta_color, border=True)
-            if kpi.caption:
-                st.caption(kpi.caption)
+def kpi_row(kpis: list[Kpi], per_row: int = 4) -> None:
+    """Cards, at most `per_row` to a row so labels such as "Doanh nghiệp công nghệ cao" fit."""
+    for start in range(0, len(kpis), per_row):
+        for column, kpi in zip(st.columns(per_row), kpis[start:start + per_row]):
+            with column:
+                st.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color=kpi.delta_color, border=True)
+                if kpi.caption:
+                    st.caption(kpi.caption)

@@ -399,7 +399,7 @@ def ranked_bars(
     tooltip: Sequence[tuple[str, str]] | None = None,
     scheme: str = DEFAULT_SCHEME,
     width: int = 360,
-    row_height: int = 16,
+    row_height: int = 18,
 ) -> alt.LayerChart:
     """Units ranked by `value_field`, largest first (or smallest with `ascending`), `top` of them
     when given; units without a value go last. Same colours and selection as the maps."""
@@ -429,5 +429,7 @@ def ranked_bars(
     ).add_params(selection)
     labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333333").encode(
         x=alt.X(f"{value_field}:Q"), text="value_label:N")
+    # A height per band, not a total: Streamlit fits a chart with a numeric height, title and axes
+    # included, into that height, which squeezed the bars.
     return alt.layer(bars, labels, title=_title(title, lang, attribution=False)).properties(
-        width=width, height=max(row_height * len(data), 40))
+        width=width, height=alt.Step(row_height))

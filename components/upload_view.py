@@ -110,17 +110,21 @@ def _show_outcome(preview: dict, user: str) -> None:
         st.error(tr("upload_rejected", errors=format_number(len(result.errors), language())), icon=":material/block:")
         st.subheader(tr("upload_errors_heading"))
         problems_table(result.errors, key="errors")
-        if preview["marked"] is None:
-            try:
-                preview["marked"] = error_workbook(preview["content"], preview["name"], result.errors, result.warnings,
-                                                   language())
-            except Exception:  # noqa: BLE001 - the table above already says everything
-                log.exception("error workbook for %s failed", preview["name"])
-                preview["marked"] = b""
-        if preview["marked"]:
-            stem = preview["name"].rsplit(".", 1)[0]
-            st.download_button(tr("upload_error_workbook"), preview["marked"], f"{stem}_loi.xlsx", mime=_XLSX,
-                               icon=":material/download:", key="error_workbook")
+        lang = language()
+
+        def marked() -> bytes:  # built on click: loading a large workbook takes seconds
+            if preview["marked"] is None:
+                try:
+                    preview["marked"] = error_workbook(preview["content"], preview["name"], result.errors,
+                                                       result.warnings, lang)
+                except Exception:  # noqa: BLE001 - the table above already says everything
+                    log.exception("error workbook for %s failed", preview["name"])
+                    preview["marked"] = preview["content"]
+            return preview["marked"]
+
+        stem = preview["name"].rsplit(".", 1)[0]
+        st.download_button(tr("upload_error_workbook"), marked, f"{stem}_loi.xlsx", mime=_XLSX,
+                           icon=":material/download:", key="error_workbook", on_click="ignore")
         _warnings(result)
         return
     if result.status == "already_imported":
@@ -244,8 +248,12 @@ def history() -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     chosen = left.selectbox(tr("upload_download_original"), list(by_id), key="history_pick",
                             format_func=lambda i: f"{i} · {by_id[i]['file_name']}")
-    found = uploads.upload_content(chosen, engine=cached.engine()) if chosen is not None else None
-    if found:
-        name, content = found
-        right.download_button(tr("upload_download_button"), content, name, key="history_download",
-                              icon=":material/download:")
+    if chosen is not None:
+        engine = cached.engine()
+
+        def original() -> bytes:  # fetched on click, not on every rerun
+            found = uploads.upload_content(chosen, engine=engine)
+            return found[1] if found else b""
+
+        right.download_button(tr("upload_download_button"), original, by_id[chosen]["file_name"],
+                              key="history_download", icon=":material/download:", on_click="ignore")

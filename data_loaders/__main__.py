@@ -65,6 +65,68 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from . import warnings as early_warnings
+
+    engine = bootstrap.prepare()
+    as_of = _date(args.as_of) if args.as_of else None
+    try:
+        result = early_warnings.warnings(args.unit, as_of, _lang(), engine=engine)
+    except queries.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+    if args.json:
+        _print_json(result)
+    else:
+        unit = result["unit"]
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: {len(result['warnings'])} warnings")
+        for item in result["warnings"]:
+            print(f"  [{item['kind']}] {item['message']}")
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from . import quality as data_quality
+
+    engine = bootstrap.prepare()
+    as_of = _date(args.as_of) if args.as_of else None
+    try:
+        result = data_quality.quality(args.unit, as_of, engine=engine)
+    except queries.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+    if args.json:
+        _print_json(result)
+    else:
+        def line(name: str, scores: dict) -> str:
+            return name + ": " + ", ".join(f"{k} {'–' if v is None else v}" for k, v in scores.items())
+
+        print(f"{result['unit']['name']} ({result['unit']['code']}) — {result['as_of']}")
+        print("  " + line("scores", result["scores"]))
+        for child in result["children"]:
+            print("  " + line(f"{child['unit']['code']} {child['unit']['name']}", child["scores"]))
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from . import settings as admin_settings
+
+    engine = bootstrap.prepare()
+    try:  # check every assignment before changing any
+        assignments = [admin_settings.parse_assignment(a) for a in args.set or []]
+        for key, value in assignments:
+            admin_settings.validate(key, value)
+        for key, value in assignments:
+            admin_settings.set_setting(key, value, args.user, engine)
+    except admin_settings.InvalidSetting as error:
+        raise UsageError(t("cli_bad_setting", _lang(), detail=str(error))) from None
+    values = admin_settings.settings_json(admin_settings.get_settings(engine))
+    if args.json:
+        _print_json(values)
+    else:
+        for key, value in values.items():
+            print(f"{key} = {value}")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     engine = bootstrap.prepare()
     if not bootstrap.is_empty(engine):
@@ -147,6 +209,24 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=cmd_summary)
+
+    warnings = commands.add_parser("warnings", help="early warnings for a unit, most urgent first")
+    warnings.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+    warnings.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    warnings.add_argument("--json", action="store_true")
+    warnings.set_defaults(handler=cmd_warnings)
+
+    quality = commands.add_parser("quality", help="data quality scores (correct, sufficient, clean, live)")
+    quality.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+    quality.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    quality.add_argument("--json", action="store_true")
+    quality.set_defaults(handler=cmd_quality)
+
+    settings = commands.add_parser("settings", help="show or change the thresholds (warnings, quality)")
+    settings.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a setting (repeatable)")
+    settings.add_argument("--user", default=os.environ.get("USER", "cli"))
+    settings.add_argument("--json", action="store_true")
+    settings.set_defaults(handler=cmd_settings)
 
     seed = commands.add_parser("seed", help="load the sample workbooks into an empty database")
     seed.set_defaults(handler=cmd_seed)

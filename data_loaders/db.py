@@ -74,8 +74,11 @@ def upgrade(engine: Engine | None = None) -> None:
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """The id of the latest committed upload: what the UI caches are keyed on, so every app
-    process behind a load balancer sees a new upload at once."""
+    """The id of the latest upload that changed data: what the UI caches are keyed on, so every
+    app process behind a load balancer sees a new upload at once (rejected or unchanged uploads
+    change no figure, so they keep the caches)."""
     engine = engine or get_engine()
     with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(Upload.id), 0))).scalar_one()
+        return conn.execute(
+            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status == "imported")
+        ).scalar_one()

@@ -243,7 +243,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "quality_map_score": {"vi": "Điểm trên bản đồ", "en": "Score on the map"},
     "quality_attention": {"vi": "Dữ liệu cần quan tâm nhất: {units}.", "en": "Data most in need of attention: {units}."},
-    "quality_attention_none": {"vi": "Không có đơn vị nào có điểm dưới {threshold}.", "en": "No unit scores below {threshold}."},
+    "quality_attention_none": {"vi": "Mọi đơn vị đều đạt điểm tối đa ở cả bốn tiêu chí.", "en": "Every unit scores full marks on all four measures."},
     "quality_scorecard": {"vi": "Bảng điểm", "en": "Scorecard"},
     "quality_days_since": {"vi": "Số ngày từ báo cáo gần nhất", "en": "Days since the last report"},
     "quality_no_data": {"vi": "Chưa có số liệu", "en": "No data"},

@@ -451,3 +451,40 @@ def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: E
     earliest = earliest_data_date(engine)
     return [{"date": day, **task_status(unit_code, day, engine)}
             for day in month_ends(as_of, months) if not earliest or day >= earliest]
+
+
+# --- warnings, accountability, quality (issue 5): re-exported so components/cached.py finds them ---
+
+
+def warnings(unit_code: str, as_of: dt.date | None = None, lang: str = "vi", settings: dict | None = None,
+             engine: Engine | None = None) -> dict:
+    from .warnings import warnings as _warnings
+
+    return _warnings(unit_code, as_of, lang, settings, engine)
+
+
+def quality(unit_code: str, as_of: dt.date | None = None, settings: dict | None = None,
+            engine: Engine | None = None) -> dict:
+    from .quality import quality as _quality
+
+    return _quality(unit_code, as_of, settings, engine)
+
+
+def accountability_ranking(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_agency",
+                           engine: Engine | None = None) -> list[dict]:
+    from .accountability import rank_change
+
+    return rank_change(unit_code, as_of, since, by, engine)
+
+
+def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, int]:
+    from .accountability import overdue_buckets as _overdue_buckets
+
+    return _overdue_buckets(unit_code, as_of, engine)
+
+
+def tasks_by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[dict]:
+    from .accountability import by_official
+
+    return by_official(unit_code, as_of, engine)
+

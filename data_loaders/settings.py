@@ -118,12 +118,18 @@ def _check_consistent(values: dict[str, Any]) -> None:
         values["live_zero_days"] = values["live_full_days"] + 1
 
 
-def set_setting(key: str, value: Any, user: str, engine: Engine | None = None) -> Any:
-    """Validate and store one setting; returns the parsed value. Raises InvalidSetting."""
+def validate(key: str, value: Any) -> Any:
+    """The parsed value of one setting; raises InvalidSetting for an unknown key or a bad value."""
     definition = DEFINITION_BY_KEY.get(key)
     if definition is None:
         raise InvalidSetting(f"unknown setting {key!r}; known: {', '.join(DEFINITION_BY_KEY)}")
-    parsed = definition.parse(value)
+    return definition.parse(value)
+
+
+def set_setting(key: str, value: Any, user: str, engine: Engine | None = None) -> Any:
+    """Validate and store one setting; returns the parsed value. Raises InvalidSetting."""
+    parsed = validate(key, value)
+    definition = DEFINITION_BY_KEY[key]
     engine = engine or db.get_engine()
     current = get_settings(engine)
     candidate = {**current, key: parsed}

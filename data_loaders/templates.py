@@ -11,6 +11,7 @@ from typing import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
@@ -96,15 +97,43 @@ def _lists_sheet(workbook: Workbook) -> dict[str, str]:
     ranges = {}
     for column_index, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(column_index)
-        sheet.cell(row=1, column=column_index, value=name)
+        sheet.cell(row=1, column=column_index, value=f"list_{name}")  # a label no format header matches
         for row_index, value in enumerate(values, start=2):
             sheet.cell(row=row_index, column=column_index, value=value)
         ranges[name] = f"'Danh mục'!${letter}$2:${letter}${len(values) + 1}"
+    _commune_lists(workbook, sheet, start_column=len(lists) + 2, ranges=ranges)
     return ranges
+
+
+def _commune_lists(workbook: Workbook, sheet, start_column: int, ranges: dict[str, str]) -> None:
+    """For the dependent dropdown: each province's communes in a column named XA_<code>, and a
+    province name -> list name table. ranges gets "province_lists" (the table)."""
+    provinces = [u for u in all_units() if u.level == "province"]
+    communes: dict[str, list[str]] = {}
+    for unit in all_units():
+        if unit.level == "commune":
+            communes.setdefault(unit.province_code, []).append(unit.name)
+    name_col, key_col = get_column_letter(start_column), get_column_letter(start_column + 1)
+    sheet.cell(row=1, column=start_column, value="list_province_lookup")
+    sheet.cell(row=1, column=start_column + 1, value="list_name")
+    for row, province in enumerate(provinces, start=2):
+        sheet.cell(row=row, column=start_column, value=province.name)
+        sheet.cell(row=row, column=start_column + 1, value=f"XA_{province.code}")
+    ranges["province_lists"] = f"'Danh mục'!${name_col}$2:${key_col}${len(provinces) + 1}"
+    for offset, province in enumerate(provinces):
+        column = start_column + 3 + offset
+        letter = get_column_letter(column)
+        names = sorted(communes.get(province.code, []), key=vietnamese_sort_key)
+        sheet.cell(row=1, column=column, value=f"XA_{province.code}")
+        for row, name in enumerate(names, start=2):
+            sheet.cell(row=row, column=column, value=name)
+        workbook.defined_names[f"XA_{province.code}"] = DefinedName(
+            f"XA_{province.code}", attr_text=f"'Danh mục'!${letter}$2:${letter}${len(names) + 1}")
 
 
 def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int) -> None:
     ranges = _lists_sheet(workbook)
+    keys = {column.key: get_column_letter(i) for i, column in enumerate(sheet_format.columns, start=1)}
     targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province",
                "commune_name": "commune"}
     for index, column in enumerate(sheet_format.columns, start=1):
@@ -116,10 +145,20 @@ def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_ro
                 cell = sheet.cell(row=row, column=index)
                 if cell.number_format != number_format:
                     cell.number_format = number_format
-        if column.key in targets:
+        if column.key == "commune_name" and "province_name" in keys:
+            # dependent dropdown: the communes of the province chosen on the same row; the whole
+            # list when the province cell is empty or not a 2025 name. A warning, not a stop: the
+            # importer also takes names typed without diacritics or the type word.
+            province = f"${keys['province_name']}{HEADER_ROW + 1}"
+            lookup = f"VLOOKUP({province},{ranges['province_lists']},2,FALSE)"
+            validation = DataValidation(type="list", formula1=f"IF(ISNA({lookup}),{ranges['commune']},INDIRECT({lookup}))",
+                                        allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                                        errorTitle="Tên xã/phường", error="Không có trong danh sách xã/phường của tỉnh đã chọn.")
+        elif column.key in targets:
+            lenient = column.key == "province_name"
             validation = DataValidation(type="list", formula1=ranges[targets[column.key]], allow_blank=True,
-                                        showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
-                                        error="Chọn một giá trị trong danh sách.")
+                                        showErrorMessage=True, errorStyle="warning" if lenient else "stop",
+                                        errorTitle="Giá trị không hợp lệ", error="Chọn một giá trị trong danh sách.")
         elif column.kind == "percent":
             validation = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
                                         allow_blank=True, showErrorMessage=True, error="Từ 0 đến 100.")

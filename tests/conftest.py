@@ -36,14 +36,27 @@ def fresh_database_url(backend: str, name: str, tmp_dir: Path) -> str:
     return base.set(database=database).render_as_string(hide_password=False)
 
 
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL test database (SQLite files go with pytest's temporary directories)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return
+    admin = create_engine(make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded_url(request, tmp_path_factory) -> str:
+def seeded_url(request, tmp_path_factory):
     """A database holding the sample data, shared by the read-only tests of a session."""
     url = fresh_database_url(request.param, "seeded", tmp_path_factory.mktemp("db"))
     engine = make_engine(url)
     bootstrap.load_sample(engine)
     engine.dispose()
-    return url
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +73,4 @@ def empty_engine(request, tmp_path):
     engine = bootstrap.prepare(make_engine(url))
     yield engine
     engine.dispose()
+    drop_database(url)

@@ -102,6 +102,9 @@ def test_template_command_writes_both_templates(empty_engine, tmp_path):
         english = {row[1] for row in guide.iter_rows(min_row=2, values_only=True)}
         assert ("Task code" if kind == "tasks" else "Period") in english
         assert workbook["Danh mục"].sheet_state == "hidden"
+        # communes: a dependent list (the row's province), falling back to every commune
+        assert any("INDIRECT" in formula for formula in lists)
+        assert workbook.defined_names["XA_68"].attr_text.startswith("'Danh mục'!")
     code, _, _ = cli(empty_engine, "template", "budget", "--out", str(tmp_path / "x.xlsx"))
     assert code == 2
     code, _, _ = cli(empty_engine, "template", "tasks", "--out", str(tmp_path / "nope" / "x.xlsx"))

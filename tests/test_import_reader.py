@@ -221,3 +221,19 @@ def test_archive_whose_directory_understates_sizes_is_refused():
     with pytest.raises(UnreadableFile) as info_:
         read_raw_sheets(bytes(lying), "x.xlsx")
     assert info_.value.key in ("err_unreadable", "err_zip_bomb")
+
+
+def test_row_numbers_and_letters_count_leading_empty_rows_and_columns():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for column, header in enumerate(["Tỉnh/Thành phố", "Mã xã", "Kỳ báo cáo", "Số trạm 5G"], start=3):
+        sheet.cell(row=5, column=column, value=header)  # rows 1-4 and columns A-B left empty
+    for column, value in enumerate(["Lâm Đồng", "24781", "06/2025", 3], start=3):
+        sheet.cell(row=6, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = find_rows(read_raw_sheets(buffer.getvalue(), "x.xlsx"), INDICATOR_VALUES)
+    assert rows.header_row == 5 and [r for r, _ in rows.rows] == [6]
+    assert rows.column_letters["fiveg_stations"] == "F"

@@ -286,3 +286,39 @@ def test_two_uploads_at_once_both_land_whole(empty_engine):
     with empty_engine.connect() as conn:
         per_upload = dict(conn.execute(select(Task.upload_id, func.count()).group_by(Task.upload_id)).all())
     assert sorted(per_upload.values()) == [200, 200]
+
+
+def test_xls_ods_and_csv_import_end_to_end(empty_engine, tmp_path):
+    from pathlib import Path
+
+    import pandas as pd
+
+    xls = (Path(__file__).resolve().parent / "fixtures" / "tasks.xls").read_bytes()
+    result = run(empty_engine, xls, "tasks.xls")
+    assert result.status == "imported" and result.created == 2, [p.as_json() for p in result.errors]
+    assert [(w.row, w.value) for w in result.warnings] == [(5, "Đắk Nông")]
+
+    lam_dong = communes("68", 2)
+    frame = pd.DataFrame([["Biểu số liệu", None, None, None],
+                          ["tinh", "ma xa", "ky bao cao", "so tram 5g"],
+                          ["Lâm Đồng", lam_dong[0].code, "06/2025", 4]])
+    path = tmp_path / "values.ods"
+    frame.to_excel(path, engine="odf", header=False, index=False)
+    result = run(empty_engine, path.read_bytes(), "values.ods")
+    assert result.status == "imported" and result.created == 1, [p.as_json() for p in result.errors]
+
+    csv = ("Tỉnh/Thành phố;Mã xã;Kỳ báo cáo;Số trạm 5G;Dân số (người)\n"
+           f"Lâm Đồng;{lam_dong[1].code};06/2025;5;1.234\n").encode("utf-8")
+    result = run(empty_engine, csv, "values.csv")
+    assert result.status == "imported" and result.created == 2
+    assert queries.indicator_totals("68", AS_OF, empty_engine)["fiveg_stations"] == 9
+    assert queries.indicator_totals(lam_dong[1].code, AS_OF, empty_engine)["population"] == 1234
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine):
+    note = "Giai đoạn 1:\tđã xong\nGiai đoạn 2: C:\\du_an\\nq57 \\N"
+    result = run(empty_engine, workbook_bytes([task_row("NV-1", note=note)], TASK_HEADERS))
+    assert result.status == "imported"
+    with empty_engine.connect() as conn:
+        # notes are stored with single spaces; backslashes and a literal \N survive COPY as typed
+        assert conn.execute(select(TaskReport.note)).scalar_one() == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"

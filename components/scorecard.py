@@ -1,0 +1,142 @@
+"""The data-quality scorecard: the four scores defined in one sentence each, a table of the units
+below, a map of one chosen score, and the units whose data most need attention."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components import cached
+from components.display import show_chart
+from components.kpi import Kpi, kpi_row
+from components.map import commune_points, province_choropleth
+from components.state import on_chart_select
+from data_loaders.i18n import format_number, t
+from data_loaders.quality import SCORES, needing_attention, overall
+from data_loaders.queries import UnitInfo
+
+
+def _score_text(value: float | None, lang: str) -> str:
+    return t("quality_no_data", lang) if value is None else format_number(value, lang, 1)
+
+
+def score_kpis(result: dict, lang: str) -> None:
+    scores = result["scores"]
+    kpi_row([Kpi(t(f"quality_{score}", lang), _score_text(scores[score], lang)) for score in SCORES]
+            + [Kpi(t("quality_overall", lang), _score_text(overall(scores), lang))])
+
+
+def definitions(settings: dict, lang: str) -> None:
+    weight = format_number(settings["clean_resolved_weight"], lang, 2)
+    params = {"clean": {"weight": weight},
+              "live": {"full": settings["live_full_days"], "zero": settings["live_zero_days"]}}
+    for score in SCORES:
+        st.markdown(f"- {t(f'quality_{score}_def', lang, **params.get(score, {}))}")
+
+
+def scorecard_frame(result: dict, lang: str) -> pd.DataFrame:
+    """One row per unit below: name, the four scores, overall, days since the last report."""
+    rows = []
+    for child in result["children"]:
+        rows.append({
+            "code": child["unit"]["code"], t("unit_name", lang): child["unit"]["name"],
+            **{t(f"quality_{score}", lang): child["scores"][score] for score in SCORES},
+            t("quality_overall", lang): overall(child["scores"]),
+            t("quality_days_since", lang): child["figures"]["days_since_report"],
+        })
+    return pd.DataFrame(rows)
+
+
+def scorecard_table(result: dict, lang: str) -> None:
+    frame = scorecard_frame(result, lang)
+    if frame.empty:
+        return
+    config = {t(f"quality_{score}", lang): st.column_config.ProgressColumn(
+        t(f"quality_{score}", lang), min_value=0, max_value=100, format="%.1f") for score in SCORES}
+    config[t("quality_overall", lang)] = st.column_config.NumberColumn(t("quality_overall", lang), format="%.1f")
+    config["code"] = None  # hidden
+    st.dataframe(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
+                 hide_index=True, width="stretch", column_config=config)
+
+
+def attention(result: dict, settings: dict, lang: str) -> None:
+    worst = needing_attention(result, settings["attention_count"])
+    if worst:
+        names = ", ".join(f"{w['unit']['name']} ({format_number(w['overall'], lang, 1)})" for w in worst)
+        st.warning(t("quality_attention", lang, units=names), icon=":material/priority_high:")
+    else:
+        st.success(t("quality_attention_none", lang))
+
+
+def score_map(unit: UnitInfo, result: dict, score: str, lang: str, key: str) -> None:
+    """The chosen score across the provinces (national) or the province's communes; click to drill."""
+    if unit.level == "commune" or not result["children"]:
+        return
+    frame = pd.DataFrame([{"code": c["unit"]["code"], "name": c["unit"]["name"],
+                           "value": overall(c["scores"]) if score == "overall" else c["scores"][score]}
+                          for c in result["children"]])
+    title = t(f"quality_{score}", lang)
+    map_key = f"{key}::map::{unit.code}::{score}"
+    if unit.level == "national":
+        chart = province_choropleth(frame, "value", title, lang, decimals=1, percent=False)
+    else:
+        coordinates = cached.unit_coordinates(unit.code)
+        frame = frame.assign(lat=[coordinates.get(c, (None, None))[0] for c in frame["code"]],
+                             lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
+        chart = commune_points(frame, "value", title, lang, province_code=unit.code, decimals=1, percent=False)
+    show_chart(chart, key=map_key, on_select=lambda: on_chart_select(map_key), selection_mode="unit")
+
+
+# --- accountability: ranking tables (the emulation scorecard) -----------------------------------
+
+
+def rank_change_label(change: int | None, lang: str) -> str:
+    if change is None:
+        return t("rank_new", lang)
+    if change > 0:
+        return "▲ " + t("rank_up", lang, places=change)
+    if change < 0:
+        return "▼ " + t("rank_down", lang, places=-change)
+    return "= " + t("rank_same", lang)
+
+
+def ranking_frame(rows: list[dict], lang: str, own_label: str | None = None) -> pd.DataFrame:
+    """Ranked rows (from accountability.rank_change) with translated headers."""
+    return pd.DataFrame([{
+        t("col_rank", lang): row["rank"],
+        t("col_rank_change", lang): rank_change_label(row.get("change"), lang),
+        t("col_agency_or_unit", lang): own_label if row.get("own") and own_label else row["name"],
+        t("col_total", lang): row["total"],
+        t("col_completed", lang): row["completed"],
+        t("col_overdue", lang): row["overdue"],
+        t("col_on_time_rate", lang): row["on_time_rate"],
+        t("col_overdue_rate", lang): row["overdue_rate"],
+        t("bucket_le_30", lang): row["le_30"],
+        t("bucket_31_90", lang): row["31_90"],
+        t("bucket_gt_90", lang): row["gt_90"],
+    } for row in rows if row["total"]])
+
+
+def ranking_table(rows: list[dict], lang: str, own_label: str | None = None) -> None:
+    frame = ranking_frame(rows, lang, own_label)
+    if frame.empty:
+        st.info(t("accountability_no_tasks", lang))
+        return
+    config = {t(name, lang): st.column_config.ProgressColumn(t(name, lang), min_value=0, max_value=100, format="%.1f%%")
+              for name in ("col_on_time_rate", "col_overdue_rate")}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+
+
+def bucket_kpis(buckets: dict[str, int], lang: str) -> None:
+    kpi_row([Kpi(f"{t('status_overdue', lang)} {t(f'bucket_{b}', lang)}", format_number(buckets[b], lang))
+             for b in ("le_30", "31_90", "gt_90")])
+
+
+def officials_frame(rows: list[dict], lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        t("col_official", lang): row["official"],
+        t("col_total", lang): row["total"],
+        t("col_completed", lang): row["completed"],
+        t("col_overdue", lang): row["overdue"],
+        t("col_days_overdue", lang): row["max_days_overdue"],
+    } for row in rows])

@@ -1,0 +1,74 @@
+"""The warnings list: counts per kind, then each warning, most urgent first, with a button that opens
+its drill-down view (the task list of its unit, or the unit's indicators)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.kpi import Kpi, kpi_row
+from components.markdown import escape
+from components.state import go_to
+from data_loaders.i18n import format_number, t
+from data_loaders.warnings import KINDS, warning_counts
+
+PAGE_SIZE = 30
+TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
+               "not_reporting": "pages/infrastructure.py", "off_target": "pages/infrastructure.py"}
+ICON = {"overdue": ":material/alarm:", "due_soon_behind": ":material/hourglass_bottom:",
+        "stalled": ":material/pause_circle:", "not_reporting": ":material/report_off:",
+        "off_target": ":material/trending_down:"}
+_OPEN_KEY = "_nq57_warning_open"
+COLOUR = {"overdue": "red", "due_soon_behind": "orange", "stalled": "orange", "not_reporting": "violet",
+          "off_target": "blue"}
+
+
+def _request_drill_down(unit_code: str, page: str) -> None:
+    """Button callback: drill to the warning's unit, and ask the next run to open its page (a page
+    switch cannot happen inside a callback; the request survives any rerun in between)."""
+    go_to(unit_code)
+    st.session_state[_OPEN_KEY] = page
+
+
+def open_requested_page() -> None:
+    """Open the page a warning's button asked for, keeping the drill path and date in the URL."""
+    page = st.session_state.pop(_OPEN_KEY, None)
+    if page:
+        st.switch_page(page, query_params=st.query_params.to_dict())
+
+
+def warning_counts_row(result: dict, lang: str) -> None:
+    counts = warning_counts(result)
+    kpi_row([Kpi(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang)) for kind in KINDS])
+
+
+def warning_list(result: dict, lang: str, key: str) -> None:
+    """The warnings of the chosen kinds, PAGE_SIZE at a time."""
+    open_requested_page()
+    counts = warning_counts(result)
+    present = [kind for kind in KINDS if counts[kind]]
+    if not present:
+        st.success(t("warnings_none", lang))
+        return
+    chosen = st.pills(t("filter_status", lang), present, selection_mode="multi", default=present, key=f"{key}::kinds",
+                      format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} ({format_number(counts[kind], lang)})",
+                      label_visibility="collapsed")
+    items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
+    limit_key = f"{key}::shown"
+    shown = st.session_state.get(limit_key, PAGE_SIZE)
+    for index, item in enumerate(items[:shown]):
+        with st.container(border=True):
+            text, action = st.columns([8, 1], vertical_alignment="center")
+            with text:
+                st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
+                st.markdown(escape(item["message"]))
+                if item["kind"] == "not_reporting" and item["count"] > 1:
+                    st.caption(", ".join(c["name"] for c in item["communes"][:20])
+                               + (" …" if len(item["communes"]) > 20 else ""))
+            with action:
+                st.button(t("warning_open", lang), key=f"{key}::open::{index}", icon=":material/open_in_new:",
+                          on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
+    st.caption(t("warnings_shown", lang, shown=format_number(min(shown, len(items)), lang),
+                 total=format_number(len(items), lang)))
+    if shown < len(items):
+        st.button(t("warnings_show_more", lang), key=f"{key}::more",
+                  on_click=lambda: st.session_state.__setitem__(limit_key, shown + PAGE_SIZE))

@@ -1,0 +1,337 @@
+"""Data quality scorecard: "đúng, đủ, sạch, sống" (correct, sufficient, clean, live), each 0–100.
+
+`quality(unit_code, as_of)` is the `quality` command's JSON contract:
+
+    {"unit": {...}, "as_of": "YYYY-MM-DD", "scores": {"correct", "sufficient", "clean", "live"},
+     "figures": {...}, "children": [{"unit": {...}, "scores": {...}, "figures": {...}}]}
+
+A score is None when there is nothing to measure it on. The definitions (one sentence each, shown on the
+page) live in the i18n catalogue under quality_*_def:
+
+- correct = share of uploaded rows that passed validation × (1 − share of task reports up to as_of that
+  contradict themselves: "completed" below 100%, "not started" with progress, dated before
+  `tasks_start_date`);
+- sufficient = for the latest period on or before as_of, the share of communes that reported each
+  indicator, averaged over the indicators;
+- clean = 100 × (1 − (unresolved + weight × resolved duplicates and conflicts) / uploaded rows); a duplicate
+  in an accepted file was resolved by the importer (counted once); a problem in a rejected file is resolved
+  when the same person later had a file of the same kind accepted;
+- live = 100 when the latest task report or indicator period is at most `live_full_days` old, falling
+  linearly to 0 at `live_zero_days`.
+
+Uploads are tied to units through the rows they stored (`upload_id`, `source_row`); a rejected file stored
+no rows, so its problems count at the national level only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, or_, select, union_all
+
+from . import db
+from .catalogue import INDICATORS
+from .i18n import LANGUAGES, MESSAGES
+from .models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
+from .queries import UnitInfo, _child_key, _scope_filter, child_units, get_unit, latest_data_date
+from .settings import get_settings
+
+SCORES = ("correct", "sufficient", "clean", "live")
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return engine or db.get_engine()
+
+
+def _message_pattern(key: str) -> re.Pattern:
+    """A regex matching the importer's message `key` in any language, capturing {other_row}."""
+    alternatives = []
+    for lang in LANGUAGES:
+        template = MESSAGES[key][lang]
+        parts = re.split(r"(\{other_row\})", template)
+        alternatives.append("".join(r"(?P<row_%s>\d+)" % lang if p == "{other_row}" else re.escape(p) for p in parts))
+    return re.compile("^(?:" + "|".join(alternatives) + ")$")
+
+
+_DUPLICATE = _message_pattern("warn_duplicate_row")
+_CONFLICT = _message_pattern("err_duplicate_conflict")
+
+
+def classify(message: str) -> tuple[str, int | None] | None:
+    """("duplicate" | "conflict", the other row) for an importer message about a repeated row, else None."""
+    for kind, pattern in (("duplicate", _DUPLICATE), ("conflict", _CONFLICT)):
+        match = pattern.match(message or "")
+        if match:
+            row = next((int(v) for v in match.groupdict().values() if v), None)
+            return kind, row
+    return None
+
+
+def live_score(days: int | None, full_days: int, zero_days: int) -> float | None:
+    if days is None:
+        return None
+    if days <= full_days:
+        return 100.0
+    if days >= zero_days:
+        return 0.0
+    return 100.0 * (zero_days - days) / (zero_days - full_days)
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(100.0, value))
+
+
+# --- the pieces, each one grouped by child in SQL -------------------------------------------------
+
+
+def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine | None) -> dict[str, dict]:
+    """Per child: task reports up to as_of, how many contradict themselves, the latest report date."""
+    child = _child_key(unit, AdminUnit).label("child")
+    contradicting = or_(
+        and_(TaskReport.status == "completed", TaskReport.progress_pct < 100),
+        and_(TaskReport.status == "not_started", TaskReport.progress_pct > 0),
+        TaskReport.report_date < start,
+    )
+    query = (
+        select(child, func.count().label("reports"),
+               func.coalesce(func.sum(case((contradicting, 1), else_=0)), 0).label("contradicting"),
+               func.max(TaskReport.report_date).label("last_report"))
+        .select_from(TaskReport)
+        .join(Task, Task.id == TaskReport.task_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(_scope_filter(unit, AdminUnit), TaskReport.report_date <= as_of)
+        .group_by(child)
+    )
+    with _engine(engine).connect() as conn:
+        return {row.child: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> tuple[dt.date | None, dict, dict, dict]:
+    """The latest period; per child: communes, values reported for that period, the latest period reported."""
+    child = _child_key(unit, AdminUnit).label("child")
+    with _engine(engine).connect() as conn:
+        period = conn.execute(select(func.max(IndicatorValue.period)).where(IndicatorValue.period <= as_of)).scalar_one()
+        communes = dict(conn.execute(
+            select(child, func.count()).where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit)).group_by(child)
+        ).all())
+        reported: dict[str, int] = {}
+        last: dict[str, dt.date] = {}
+        if period is not None:
+            reported = dict(conn.execute(
+                select(child, func.count())
+                .select_from(IndicatorValue)
+                .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
+                .where(_scope_filter(unit, AdminUnit), IndicatorValue.period == period,
+                       IndicatorValue.indicator_code.in_([i.code for i in INDICATORS]))
+                .group_by(child)
+            ).all())
+            # the latest period per child: the communes that reported for `period` settle it at once;
+            # only children with none of them need a search further back
+            last = {code: period for code, count in reported.items() if count}
+            missing = [code for code in communes if code not in last]
+            if missing:
+                last.update(dict(conn.execute(
+                    select(child, func.max(IndicatorValue.period))
+                    .select_from(IndicatorValue)
+                    .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
+                    .where(_scope_filter(unit, AdminUnit), IndicatorValue.period <= as_of, child.in_(missing))
+                    .group_by(child)
+                ).all()))
+    return period, communes, reported, last
+
+
+def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
+    """Per child: the uploaded rows stored for it (a row is one (upload, source row))."""
+    reports = (
+        select(TaskReport.upload_id.label("upload_id"), TaskReport.source_row.label("source_row"),
+               Task.owner_unit_code.label("unit_code"))
+        .join(Task, Task.id == TaskReport.task_id)
+        .where(TaskReport.upload_id.is_not(None))
+    )
+    values = (
+        select(IndicatorValue.upload_id, IndicatorValue.source_row, IndicatorValue.unit_code)
+        .where(IndicatorValue.upload_id.is_not(None))
+        .distinct()
+    )
+    rows = union_all(reports, values).subquery("stored")
+    child = _child_key(unit, AdminUnit).label("child")
+    distinct_rows = (
+        select(child, rows.c.upload_id, rows.c.source_row)
+        .join(AdminUnit, AdminUnit.code == rows.c.unit_code)
+        .where(_scope_filter(unit, AdminUnit))
+        .distinct()
+        .subquery("distinct_rows")
+    )
+    query = select(distinct_rows.c.child, func.count()).group_by(distinct_rows.c.child)
+    with _engine(engine).connect() as conn:
+        return dict(conn.execute(query).all())
+
+
+def _upload_problems(engine: Engine | None) -> tuple[list[dict], dict[int, dict]]:
+    """Every upload (without its file) and the duplicate and conflict problems its messages record."""
+    with _engine(engine).connect() as conn:
+        uploads = [dict(row._mapping) for row in conn.execute(
+            select(Upload.id, Upload.kind, Upload.status, Upload.rows, Upload.uploaded_by, Upload.messages)
+            .order_by(Upload.id))]
+    problems: dict[int, dict] = {}
+    for upload in uploads:
+        messages = upload.pop("messages") or {}
+        errors = messages.get("errors") or []
+        error_rows = {(p.get("sheet"), p.get("row")) for p in errors}
+        stored_errors = len(errors)
+        counted = messages.get("error_count", stored_errors) or 0
+        # messages keep the first problems only; scale the distinct error rows up to the full count
+        upload["error_rows"] = min(upload["rows"] or 0, round(len(error_rows) * counted / stored_errors)
+                                   if stored_errors else 0)
+        found = []
+        for problem in list(errors) + list(messages.get("warnings") or []):
+            kind = classify(problem.get("message", ""))
+            if kind:
+                found.append({"kind": kind[0], "other_row": kind[1], "row": problem.get("row")})
+        problems[upload["id"]] = {"found": found}
+    return uploads, problems
+
+
+def _resolved_uploads(uploads: list[dict]) -> set[int]:
+    """Rejected uploads followed by an accepted upload of the same kind from the same person."""
+    resolved = set()
+    for index, upload in enumerate(uploads):
+        if upload["status"] != "rejected":
+            continue
+        if any(later["kind"] == upload["kind"] and later["uploaded_by"] == upload["uploaded_by"]
+               and later["status"] in ("imported", "unchanged") for later in uploads[index + 1:]):
+            resolved.add(upload["id"])
+    return resolved
+
+
+def _attribute(unit: UnitInfo, pairs: dict[int, set[int]], engine: Engine | None) -> dict[tuple[int, int], str]:
+    """(upload, source row) -> child key, for the few rows that problems point at."""
+    if not pairs:
+        return {}
+    child = _child_key(unit, AdminUnit).label("child")
+    found: dict[tuple[int, int], str] = {}
+    with _engine(engine).connect() as conn:
+        for upload_id, rows in pairs.items():
+            rows_list = sorted(rows)
+            for start in range(0, len(rows_list), 500):
+                chunk = rows_list[start:start + 500]
+                for model, owner in ((TaskReport, Task.owner_unit_code), (IndicatorValue, IndicatorValue.unit_code)):
+                    query = select(model.upload_id, model.source_row, child).distinct()
+                    if model is TaskReport:
+                        query = query.join(Task, Task.id == TaskReport.task_id)
+                    query = (query.join(AdminUnit, AdminUnit.code == owner)
+                             .where(_scope_filter(unit, AdminUnit), model.upload_id == upload_id,
+                                    model.source_row.in_(chunk)))
+                    for row in conn.execute(query):
+                        found[(row.upload_id, row.source_row)] = row.child
+    return found
+
+
+# --- the scorecard ------------------------------------------------------------------------------
+
+
+def _scores(figures: dict, settings: dict) -> dict[str, float | None]:
+    rows = figures["uploaded_rows"]
+    reports = figures["reports"]
+    correct = None
+    if rows or reports:
+        passed = (rows - figures["error_rows"]) / rows if rows else 1.0
+        sound = 1 - figures["contradicting"] / reports if reports else 1.0
+        correct = 100 * passed * sound
+    sufficient = None
+    if figures["period"] is not None and figures["communes"]:
+        sufficient = 100 * figures["values_reported"] / (figures["communes"] * len(INDICATORS))
+    clean = None
+    if rows:
+        weight = settings["clean_resolved_weight"]
+        clean = 100 * (1 - (figures["unresolved"] + weight * figures["resolved"]) / rows)
+    live = live_score(figures["days_since_report"], settings["live_full_days"], settings["live_zero_days"])
+    return {key: None if value is None else round(_clamp(value), 1)
+            for key, value in (("correct", correct), ("sufficient", sufficient), ("clean", clean), ("live", live))}
+
+
+def overall(scores: dict[str, float | None]) -> float | None:
+    values = [v for v in scores.values() if v is not None]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def quality(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
+            engine: Engine | None = None) -> dict:
+    """The four scores for a unit and for each unit below it."""
+    unit = get_unit(unit_code, engine)
+    as_of = as_of or latest_data_date(engine) or dt.date.today()
+    settings = settings or get_settings(engine)
+    reports = _report_figures(unit, as_of, settings["tasks_start_date"], engine)
+    period, communes, reported, last_period = _indicator_figures(unit, as_of, engine)
+    stored = _stored_rows(unit, engine)
+    uploads, problems = _upload_problems(engine)
+    resolved_uploads = _resolved_uploads(uploads)
+
+    # problems in accepted uploads, tied to a unit through the row they point at
+    pairs: dict[int, set[int]] = defaultdict(set)
+    for upload in uploads:
+        if upload["status"] != "rejected":
+            for problem in problems[upload["id"]]["found"]:
+                if problem["other_row"] is not None:
+                    pairs[upload["id"]].add(problem["other_row"])
+    where = _attribute(unit, pairs, engine)
+    by_child: dict[str, dict[str, int]] = defaultdict(lambda: {"resolved": 0, "unresolved": 0})
+    national = {"resolved": 0, "unresolved": 0, "rejected_rows": 0, "error_rows": 0, "duplicates": 0, "conflicts": 0}
+    for upload in uploads:
+        accepted = upload["status"] != "rejected"
+        if not accepted:
+            national["rejected_rows"] += upload["rows"] or 0
+            national["error_rows"] += upload["error_rows"]
+        for problem in problems[upload["id"]]["found"]:
+            national["duplicates" if problem["kind"] == "duplicate" else "conflicts"] += 1
+            is_resolved = accepted or upload["id"] in resolved_uploads
+            national["resolved" if is_resolved else "unresolved"] += 1
+            if accepted:
+                key = where.get((upload["id"], problem["other_row"]))
+                if key is not None:
+                    by_child[key]["resolved"] += 1
+
+    def figures_for(keys: list[str], whole_unit: bool) -> dict:
+        def total(mapping: dict, field: str | None = None) -> int:
+            return sum(int((mapping.get(k) or {}).get(field, 0) if field else mapping.get(k) or 0) for k in keys)
+
+        last_dates = [d for d in ([(reports.get(k) or {}).get("last_report") for k in keys]
+                                  + [last_period.get(k) for k in keys]) if d is not None]
+        last = max(last_dates) if last_dates else None
+        figures = {
+            "uploaded_rows": total(stored), "error_rows": 0,
+            "reports": total(reports, "reports"), "contradicting": total(reports, "contradicting"),
+            "period": period.isoformat() if period else None,
+            "communes": total(communes), "values_reported": total(reported), "indicators": len(INDICATORS),
+            "resolved": total(by_child, "resolved"), "unresolved": total(by_child, "unresolved"),
+            "last_report": last.isoformat() if last else None,
+            "days_since_report": (as_of - last).days if last else None,
+        }
+        if whole_unit and unit.level == "national":
+            # uploads that were not accepted are tied to no unit: they count for the nation
+            figures["uploaded_rows"] += national["rejected_rows"]
+            figures["error_rows"] = national["error_rows"]
+            figures["resolved"], figures["unresolved"] = national["resolved"], national["unresolved"]
+            figures["duplicates"], figures["conflicts"] = national["duplicates"], national["conflicts"]
+        return figures
+
+    every_key = set(reports) | set(communes) | set(stored) | set(by_child) | {unit.code}
+    own = figures_for(sorted(every_key), whole_unit=True)
+    children = []
+    if unit.level != "commune":
+        for child in child_units(unit.code, engine):
+            figures = figures_for([child.code], whole_unit=False)
+            children.append({"unit": child.as_json(), "scores": _scores(figures, settings), "figures": figures})
+    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "scores": _scores(own, settings), "figures": own,
+            "children": children}
+
+
+def needing_attention(result: dict, count: int) -> list[dict]:
+    """The children with the lowest overall score (mean of the scores they have), worst first."""
+    scored = [(overall(child["scores"]), child) for child in result["children"]]
+    scored = [(score, child) for score, child in scored if score is not None and score < 100]
+    scored.sort(key=lambda pair: (pair[0], pair[1]["unit"]["code"]))
+    return [{**child, "overall": score} for score, child in scored[:count]]

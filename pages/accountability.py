@@ -1,0 +1,53 @@
+"""Accountability and emulation ranking: lead agencies and units ranked, overdue tasks by lateness,
+rank change since an earlier date, and the tasks of each responsible official."""
+
+import datetime as dt
+
+import streamlit as st
+
+from components import cached
+from components.breadcrumb import breadcrumb
+from components.scorecard import bucket_kpis, officials_frame, ranking_table
+from components.shell_guard import require_app_shell
+from components.state import as_of, language, scope, tr
+from components.markdown import escape
+from components.tables import column_config, task_frame
+from data_loaders.i18n import format_date
+from data_loaders.queries import month_ends
+
+require_app_shell()
+lang = language()
+unit, day = scope(), as_of()
+
+st.title(tr("accountability_title"))
+breadcrumb()
+st.caption(tr("as_of_caption", date=format_date(day, lang)))
+
+earliest = cached.earliest_data_date() or day
+default_since = max(earliest, min(month_ends(day, 4)[0], day))
+since = st.date_input(tr("accountability_compare"), value=default_since, min_value=min(earliest, day), max_value=day,
+                      help=tr("accountability_compare_help"), format="DD/MM/YYYY", key="accountability_since")
+since = since if isinstance(since, dt.date) else default_since
+
+bucket_kpis(cached.overdue_buckets(unit.code, day), lang)
+
+own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
+tabs = [tr("accountability_agencies")] + ([tr("accountability_provinces") if unit.level == "national"
+                                          else tr("by_child_heading")] if unit.level != "commune" else [])
+for tab, by in zip(st.tabs(tabs), ("lead_agency", "child")):
+    with tab:
+        ranking_table(cached.accountability_ranking(unit.code, day, since, by), lang, own_label)
+
+st.subheader(tr("accountability_officials"))
+officials = cached.tasks_by_official(unit.code, day)
+if not officials:
+    st.info(tr("accountability_no_tasks"))
+    st.stop()
+selection = st.dataframe(officials_frame(officials, lang), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key=f"officials::{unit.code}::{day}")
+picked = selection.selection.rows if selection else []
+chosen = officials[picked[0]] if picked and picked[0] < len(officials) else officials[0]
+st.markdown(f"##### {escape(tr('col_official'))}: {escape(chosen['official'])}")
+st.dataframe(task_frame(chosen["tasks"], lang, ("code", "title", "owner_name", "lead_agency", "deadline",
+                                                "derived_status", "days_overdue", "progress_pct")),
+             hide_index=True, width="stretch", column_config=column_config(lang))

@@ -1,0 +1,27 @@
+"""Early warnings: what the chosen unit must act on, most urgent first, each opening its drill-down."""
+
+import streamlit as st
+
+from components import cached
+from components.breadcrumb import breadcrumb
+from components.shell_guard import require_app_shell
+from components.state import as_of, language, scope, tr
+from components.warning_list import warning_counts_row, warning_list
+from data_loaders.i18n import format_date, format_number
+from data_loaders.settings import get_settings
+
+require_app_shell()
+lang = language()
+unit, day = scope(), as_of()
+settings = get_settings(cached.engine())  # read afresh: an administrator may have changed a threshold
+
+st.title(tr("warnings_title"))
+breadcrumb()
+st.caption(tr("as_of_caption", date=format_date(day, lang)) + " · " + tr("warnings_intro"))
+
+result = cached.warnings(unit.code, day, lang, settings)
+warning_counts_row(result, lang)
+st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
+              target=format_number(settings["fiveg_target_pct"], lang),
+              date=format_date(settings["fiveg_target_date"], lang)))
+warning_list(result, lang, key=f"warnings::{unit.code}::{day}")
