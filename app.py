@@ -31,6 +31,11 @@ PAGES = {
                 url_path="infrastructure"),
         st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:", url_path="ecosystem"),
         st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map"),
+        st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
+                url_path="warnings"),
+        st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
+                url_path="accountability"),
+        st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality"),
     ],
     "nav_section_data": [
         st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload"),

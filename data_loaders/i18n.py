@@ -51,7 +51,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav_infrastructure": {"vi": "Hạ tầng số", "en": "Digital infrastructure"},
     "nav_ecosystem": {"vi": "Hệ sinh thái", "en": "Ecosystem"},
     "nav_map": {"vi": "Bản đồ", "en": "Map"},
-    "nav_upload": {"vi": "Tải dữ liệu lên", "en": "Upload data"},
     "nav_section_views": {"vi": "Theo dõi", "en": "Monitor"},
     "nav_section_data": {"vi": "Dữ liệu", "en": "Data"},
     "drill_heading": {"vi": "Phạm vi", "en": "Scope"},
