@@ -42,7 +42,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
 
-from benchmarks import national_scale, proposed_queries  # noqa: E402
+from benchmarks import national_scale, reference_queries  # noqa: E402
 from data_loaders import queries  # noqa: E402
 from data_loaders.db import make_engine  # noqa: E402
 from data_loaders.models import NATIONAL_CODE, Task  # noqa: E402
@@ -357,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     parser.add_argument("--levels", default="national,province,commune")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--proposed", action="store_true",
-                        help="with the latest-row subqueries of benchmarks/proposed_queries.py installed")
+    parser.add_argument("--reference", action="store_true",
+                        help="with the reference (group-by) latest-row subqueries of benchmarks/reference_queries.py")
     args = parser.parse_args(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     logging.getLogger("nq57").addHandler(LOGGED_ERRORS)
@@ -380,14 +380,14 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(PROJECT_DIR)
     results: list[Result] = []
     print(" | ".join(HEADER))
-    variant = proposed_queries.installed() if args.proposed else contextlib.nullcontext()
+    variant = reference_queries.installed() if args.reference else contextlib.nullcontext()
     with variant:
         for backend, url in backends:
             prepare_database(url, args.small, args.generate)
-            results += run_backend(backend + ("+proposed" if args.proposed else ""), url, pages, args.repeat,
+            results += run_backend(backend + ("+reference" if args.reference else ""), url, pages, args.repeat,
                                    recorder, wanted_levels)
 
-    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}{'_proposed' if args.proposed else ''}.md"
+    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}{'_reference' if args.reference else ''}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     out.write_text(f"Benchmark {stamp} (repeat={args.repeat})\n\n{markdown_table(results)}\n", encoding="utf-8")

@@ -9,17 +9,36 @@ from data_loaders.catalogue import reference_facts
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
 
 
-def task_kpis(status: dict[str, int], lang: str) -> None:
+def delta(current: float | None, previous: dict | None, key: str, lang: str, percent: bool = False) -> str | None:
+    """The change since the comparison date, signed and formatted ("+12", "−1,5 điểm %")."""
+    if previous is None or current is None or previous.get(key) is None:
+        return None
+    change = current - previous[key]
+    text = format_number(abs(change), lang, 1 if percent else 0)
+    text = t("delta_points", lang, value=text) if percent else text
+    return f"{'-' if change < 0 else '+'}{text}"
+
+
+# Whether a rise is good news: green when it is, red when it is not, grey when it is neither.
+_DELTA_COLOURS = {"total": "off", "completed": "normal", "on_schedule": "off", "overdue": "inverse",
+                  "villages_no_signal": "inverse", "villages_no_power": "inverse"}
+
+
+def _kpi(label: str, value: str, caption: str | None, current, previous: dict | None, key: str, lang: str,
+         percent: bool = False) -> Kpi:
+    return Kpi(label, value, caption, delta(current, previous, key, lang, percent), _DELTA_COLOURS.get(key, "normal"))
+
+
+def task_kpis(status: dict[str, int], lang: str, previous: dict | None = None) -> None:
     total = status["total"]
 
     def share(count: int) -> str:
         return t("share_of_total", lang, pct=format_number(100 * count / total, lang, 1)) if total else ""
 
     kpi_row([
-        Kpi(t("tasks_total", lang), format_number(total, lang)),
-        Kpi(t("status_completed", lang), format_number(status["completed"], lang), share(status["completed"])),
-        Kpi(t("status_on_schedule", lang), format_number(status["on_schedule"], lang), share(status["on_schedule"])),
-        Kpi(t("status_overdue", lang), format_number(status["overdue"], lang), share(status["overdue"])),
+        _kpi(t("tasks_total", lang), format_number(total, lang), None, total, previous, "total", lang),
+        *(_kpi(t(f"status_{key}", lang), format_number(status[key], lang), share(status[key]), status[key], previous,
+               key, lang) for key in ("completed", "on_schedule", "overdue")),
     ])
 
 
@@ -34,14 +53,17 @@ def fiveg_target_caption(coverage: float | None, lang: str) -> str:
     return f"{caption} · {t('gap_to_target', lang, gap=format_number(target - coverage, lang, 1), target=target)}"
 
 
-def infrastructure_kpis(values: dict, lang: str) -> None:
+def infrastructure_kpis(values: dict, lang: str, previous: dict | None = None) -> None:
+    coverage = values.get("fiveg_coverage_pct")
     kpi_row(per_row=3, kpis=[
-        Kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang)),
-        Kpi(t("kpi_fiveg_coverage", lang), format_percent(values.get("fiveg_coverage_pct"), lang),
-            fiveg_target_caption(values.get("fiveg_coverage_pct"), lang)),
-        Kpi(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang)),
-        Kpi(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang)),
-        Kpi(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang)),
+        _kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), None,
+             values.get("fiveg_stations"), previous, "fiveg_stations", lang),
+        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, lang),
+             coverage, previous, "fiveg_coverage_pct", lang, percent=True),
+        _kpi(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), None,
+             values.get("fiber_coverage_pct"), previous, "fiber_coverage_pct", lang, percent=True),
+        *(_kpi(t(label, lang), format_number(values.get(key), lang), None, values.get(key), previous, key, lang)
+          for label, key in (("kpi_no_signal", "villages_no_signal"), ("kpi_no_power", "villages_no_power"))),
     ])
 
 
@@ -51,12 +73,13 @@ def per_100k(value: float | None, population: float | None, lang: str) -> str | 
     return t("per_100k", lang, value=format_number(100_000 * value / population, lang, 2))
 
 
-def ecosystem_kpis(values: dict, lang: str) -> None:
+def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None) -> None:
     population = values.get("population")
     kpi_row([
-        *(Kpi(t(label, lang), format_number(values.get(code), lang), per_100k(values.get(code), population, lang))
-          for label, code in (("kpi_st", "st_enterprises"), ("kpi_high_tech", "high_tech_enterprises"),
-                              ("kpi_digital_tech", "digital_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))),
+        _kpi(t(label, lang), format_number(values.get(code), lang), per_100k(values.get(code), population, lang),
+             values.get(code), previous, code, lang)
+        for label, code in (("kpi_st", "st_enterprises"), ("kpi_high_tech", "high_tech_enterprises"),
+                            ("kpi_digital_tech", "digital_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))
     ])
     st.caption(f"{t('kpi_population', lang)}: {format_compact(population, lang)} "
                f"({format_number(population, lang)} {t('unit_people', lang)})")

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from components import cached
-from components.state import as_of, drill_path, go_to, language, set_as_of, tr
+from components.state import as_of, compare_date, drill_path, go_to, language, set_as_of, set_compare_date, tr
 from data_loaders.i18n import format_date
 from data_loaders.models import NATIONAL_CODE
 from data_loaders.text import fold
@@ -87,11 +87,25 @@ def _as_of_picker() -> dt.date:
     return chosen
 
 
+def _compare_picker(earliest: dt.date) -> None:
+    current = compare_date()
+    key = f"compare_pick::{language()}::{current.isoformat() if current else ''}"
+
+    def changed() -> None:
+        value = st.session_state.get(key)
+        set_compare_date(value if isinstance(value, dt.date) else None)
+
+    st.sidebar.date_input(tr("compare_with"), value=current, min_value=min(earliest, current or earliest),
+                          max_value=dt.date.today(), format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD",
+                          key=key, on_change=changed, help=tr("compare_help"))
+
+
 def render_sidebar() -> None:
     _language_switch()
     st.sidebar.subheader(tr("drill_heading"))
     _unit_search()
     _pickers(drill_path())
-    _as_of_picker()
+    chosen = _as_of_picker()
+    _compare_picker(cached.earliest_data_date() or chosen)
     if cached.holds_sample_data():
         st.sidebar.info(tr("sample_data_notice"), icon=":material/science:")

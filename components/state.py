@@ -17,7 +17,7 @@ from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from data_loaders.models import NATIONAL_CODE
 from data_loaders.queries import UnitInfo, UnknownUnit
 
-PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY = "province", "commune", "as_of"
+PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY = "province", "commune", "as_of", "compare"
 
 
 def language() -> str:
@@ -106,6 +106,26 @@ def set_as_of(value: dt.date) -> None:
             del st.query_params[AS_OF_KEY]
     else:
         st.query_params[AS_OF_KEY] = value.isoformat()
+
+
+def compare_date() -> dt.date | None:
+    """The earlier date the figure cards compare with (`?compare=2025-03-31`), if any."""
+    raw = st.query_params.get(COMPARE_KEY)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        del st.query_params[COMPARE_KEY]
+        return None
+
+
+def set_compare_date(value: dt.date | None) -> None:
+    if value is None:
+        if COMPARE_KEY in st.query_params:
+            del st.query_params[COMPARE_KEY]
+    else:
+        st.query_params[COMPARE_KEY] = value.isoformat()
 
 
 def on_chart_select(key: str) -> None:

@@ -30,7 +30,7 @@ def _engine(engine: Engine | None) -> Engine:
 
 def _grouped(unit_code: str, as_of: dt.date, key_column, engine: Engine | None) -> list[dict]:
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     completed = latest.c.status == "completed"
     overdue = and_(latest.c.status != "completed", Task.deadline < as_of)
     key = (key_column(unit) if isinstance(key_column, FunctionType) else key_column).label("key")

@@ -134,6 +134,7 @@ class IndicatorValue(Base):
     __table_args__ = (
         UniqueConstraint("indicator_code", "unit_code", "period", name="uq_indicator_value_key"),
         Index("ix_indicator_value_period", "indicator_code", "period"),
+        Index("ix_indicator_value_by_period", "period"),  # latest/earliest data date
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -14,12 +14,12 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, case, func, literal, select
+from sqlalchemy import Engine, and_, case, func, literal, select, true
 from sqlalchemy.sql import ColumnElement
 
 from . import db
 from .catalogue import INDICATORS
-from .models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport, Upload
+from .models import NATIONAL_CODE, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
 from .text import vietnamese_sort_key
 from .units import candidate_codes, short_fold_name
 
@@ -125,17 +125,35 @@ def _child_key(unit: UnitInfo, owner: AdminUnit) -> ColumnElement:
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def _latest_reports(as_of: dt.date):
-    latest_date = (
-        select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
-        .where(TaskReport.report_date <= as_of)
-        .group_by(TaskReport.task_id)
-        .subquery("latest_date")
-    )
+def _latest_reports(as_of: dt.date, unit: UnitInfo | None = None):
+    """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date);
+    tasks with no report by then are left out. With `unit`, only the tasks in its scope.
+
+    Starts from the tasks in scope and finds each one's latest report with one backward probe of
+    the (task_id, report_date) unique index, instead of grouping every report up to the date:
+    a commune no longer costs as much as the nation (see benchmarks/README.md)."""
+
+    def latest(column):
+        return (
+            select(column)
+            .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
+            .order_by(TaskReport.report_date.desc())
+            .limit(1)
+            .correlate(Task)
+            .scalar_subquery()
+        )
+
+    per_task = select(Task.id.label("task_id"), latest(TaskReport.status).label("status"),
+                      latest(TaskReport.progress_pct).label("progress_pct"),
+                      latest(TaskReport.report_date).label("report_date")).select_from(Task)
+    if unit is not None and unit.level != "national":
+        per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(_scope_filter(unit, AdminUnit))
+    # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
+    # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
+    per_task = per_task.offset(0).subquery("latest_probe")
     return (
-        select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
-        .join(latest_date, and_(latest_date.c.task_id == TaskReport.task_id,
-                                latest_date.c.report_date == TaskReport.report_date))
+        select(per_task.c.task_id, per_task.c.status, per_task.c.progress_pct, per_task.c.report_date)
+        .where(per_task.c.status.is_not(None))
         .subquery("latest_report")
     )
 
@@ -154,7 +172,7 @@ def _status_columns(latest, as_of: dt.date) -> list:
 def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, int]:
     """{"total", "completed", "on_schedule", "overdue"} for a unit and everything under it."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     query = (
         select(*_status_columns(latest, as_of))
         .select_from(latest)
@@ -171,7 +189,7 @@ def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None =
     """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
     own when it has any (central ministries at the national level)."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     key = _child_key(unit, AdminUnit).label("code")
     query = (
         select(key, *_status_columns(latest, as_of))
@@ -196,21 +214,30 @@ def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None =
 
 
 def _latest_values(unit: UnitInfo, as_of: dt.date):
-    latest_period = (
-        select(IndicatorValue.indicator_code, IndicatorValue.unit_code,
-               func.max(IndicatorValue.period).label("period"))
-        .where(IndicatorValue.period <= as_of)
-        .group_by(IndicatorValue.indicator_code, IndicatorValue.unit_code)
-        .subquery("latest_period")
+    """Each (indicator, commune in scope)'s latest value on or before `as_of`: indicator_code,
+    unit_code, value, child (the child unit it rolls up into). One backward probe of the
+    (indicator_code, unit_code, period) unique index per pair, as in `_latest_reports`."""
+    latest_value = (
+        select(IndicatorValue.value)
+        .where(IndicatorValue.indicator_code == Indicator.code, IndicatorValue.unit_code == AdminUnit.code,
+               IndicatorValue.period <= as_of)
+        .order_by(IndicatorValue.period.desc())
+        .limit(1)
+        .correlate(Indicator, AdminUnit)
+        .scalar_subquery()
+    )
+    pairs = (
+        select(Indicator.code.label("indicator_code"), AdminUnit.code.label("unit_code"),
+               latest_value.label("value"), _child_key(unit, AdminUnit).label("child"))
+        .select_from(AdminUnit)
+        .join(Indicator, true())
+        .where(_scope_filter(unit, AdminUnit), AdminUnit.level == "commune")
+        .offset(0)
+        .subquery("latest_pair")
     )
     return (
-        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
-               _child_key(unit, AdminUnit).label("child"))
-        .join(latest_period, and_(latest_period.c.indicator_code == IndicatorValue.indicator_code,
-                                  latest_period.c.unit_code == IndicatorValue.unit_code,
-                                  latest_period.c.period == IndicatorValue.period))
-        .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-        .where(_scope_filter(unit, AdminUnit))
+        select(pairs.c.indicator_code, pairs.c.unit_code, pairs.c.value, pairs.c.child)
+        .where(pairs.c.value.is_not(None))
         .cte("latest_value")
     )
 
@@ -347,7 +374,7 @@ def _task_rows(unit: UnitInfo, as_of: dt.date, latest):
 def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | None = None) -> list[dict]:
     """Status counts per area, plan or lead agency, most overdue first."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     key = _TASK_GROUPS[group].label("key")
     query = _task_rows(unit, as_of, latest).add_columns(key, *_status_columns(latest, as_of)).group_by(key)
     with _engine(engine).connect() as conn:
@@ -358,7 +385,7 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
 def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
     """The plans, areas and lead agencies that occur among a unit's tasks."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     options = {}
     with _engine(engine).connect() as conn:
         for name, column in _TASK_GROUPS.items():
@@ -372,7 +399,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
               engine: Engine | None = None) -> list[dict]:
     """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     completed = latest.c.status == "completed"
     overdue = and_(latest.c.status != "completed", Task.deadline < as_of)
     derived = case((completed, "completed"), (overdue, "overdue"), else_="on_schedule").label("derived_status")

@@ -81,7 +81,7 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
                     engine: Engine | None = None) -> list[dict]:
     """Tasks in scope, not completed at as_of, that are overdue, due within the window, or whose
     latest report is older than the stalled threshold."""
-    latest = _latest_reports(as_of)
+    latest = _latest_reports(as_of, unit)
     first = (
         select(TaskReport.task_id, func.min(TaskReport.report_date).label("first_report"))
         .where(TaskReport.report_date <= as_of)

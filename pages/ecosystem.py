@@ -9,14 +9,15 @@ from components.charts import trend_frame, trend_lines
 from components.headline import ecosystem_kpis
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
-from components.state import as_of, language, scope, tr
+from components.state import as_of, compare_date, language, scope, tr
 
 require_app_shell()
 lang = language()
-unit, day = scope(), as_of()
+unit, day, since = scope(), as_of(), compare_date()
 
 page_header(tr("ecosystem_title"))
-ecosystem_kpis(cached.indicator_totals(unit.code, day), lang)
+ecosystem_kpis(cached.indicator_totals(unit.code, day), lang,
+               cached.indicator_totals(unit.code, since) if since else None)
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day, 6)

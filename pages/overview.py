@@ -8,12 +8,12 @@ from components.display import show_chart
 from components.charts import status_bars, status_trend_chart
 from components.headline import ecosystem_kpis, infrastructure_kpis, task_kpis
 from components.shell_guard import require_app_shell
-from components.state import as_of, language, scope, tr
+from components.state import as_of, compare_date, language, scope, tr
 from data_loaders.i18n import format_date
 
 require_app_shell()
 lang = language()
-unit, day = scope(), as_of()
+unit, day, since = scope(), as_of(), compare_date()
 st.title(tr("app_title"))
 st.caption(tr("app_subtitle"))
 breadcrumb()
@@ -21,9 +21,12 @@ st.subheader(f"{unit.name if unit.level != 'national' else tr('national')} · {t
 
 status = cached.task_status(unit.code, day)
 indicators = cached.indicator_totals(unit.code, day)
+previous_indicators = cached.indicator_totals(unit.code, since) if since else None
+if since:
+    st.caption(tr("compare_caption", date=format_date(since, lang)))
 
 st.markdown(f"#### {tr('tasks_heading')}")
-task_kpis(status, lang)
+task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 left, right = st.columns(2)
 with left:
     show_chart(status_bars(status, lang))
@@ -31,7 +34,7 @@ with right:
     show_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang))
 
 st.markdown(f"#### {tr('infrastructure_heading')}")
-infrastructure_kpis(indicators, lang)
+infrastructure_kpis(indicators, lang, previous_indicators)
 
 st.markdown(f"#### {tr('ecosystem_heading')}")
-ecosystem_kpis(indicators, lang)
+ecosystem_kpis(indicators, lang, previous_indicators)

@@ -9,20 +9,20 @@ from components.charts import status_breakdown, status_by_unit
 from components.headline import task_kpis
 from components.markdown import escape
 from components.shell_guard import require_app_shell
-from components.state import as_of, language, on_chart_select, scope, tr
+from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
 from data_loaders.catalogue import AREAS, term_by_code
 from data_loaders.i18n import format_date
 
 require_app_shell()
 lang = language()
-unit, day = scope(), as_of()
+unit, day, since = scope(), as_of(), compare_date()
 areas = term_by_code(AREAS)
 
 page_header(tr("tasks_title"))
 
 status = cached.task_status(unit.code, day)
-task_kpis(status, lang)
+task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 
 if unit.level != "commune":
     st.subheader(tr("by_child_heading"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import national_scale, proposed_queries
+from benchmarks import national_scale, reference_queries
 from data_loaders import queries
 from data_loaders.db import make_engine
 from data_loaders.models import NATIONAL_CODE
@@ -49,12 +49,12 @@ def test_a_check_fails_when_the_data_disagree(small):
     assert any(failure.startswith("task rows") for failure in national_scale.check(engine, wrong))
 
 
-def test_proposed_latest_row_subqueries_give_the_same_figures(small):
+def test_probe_and_reference_subqueries_give_the_same_figures(small):
     engine, expected = small
     codes = [NATIONAL_CODE, "68", expected.communes[-1]]
-    for name, code, _current_ms, _proposed_ms, same in proposed_queries.compare(engine, codes, expected.as_of, repeat=1):
+    for name, code, _current_ms, _reference_ms, same in reference_queries.compare(engine, codes, expected.as_of, repeat=1):
         assert same, (name, code)
     # and at an earlier date, when tasks and values have older latest rows
     earlier = expected.as_of.replace(month=9, day=30)
-    for name, code, _current_ms, _proposed_ms, same in proposed_queries.compare(engine, codes, earlier, repeat=1):
+    for name, code, _current_ms, _reference_ms, same in reference_queries.compare(engine, codes, earlier, repeat=1):
         assert same, (name, code, earlier)

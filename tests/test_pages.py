@@ -172,3 +172,14 @@ def test_new_upload_is_seen_without_clearing_caches(empty_engine, tmp_path, monk
         assert "7" in metrics and "5" not in metrics
     finally:
         st.cache_resource.clear()
+
+
+def test_change_since_an_earlier_date(app_database, seeded_engine):
+    """`?compare=` puts the change since that date on every headline card (issue 5, item 4)."""
+    earlier = queries.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    app = run_page("overview", {"compare": "2025-03-31"})
+    deltas = {m.label: m.delta for m in app.metric}
+    assert deltas["Đã hoàn thành"] == f"+{format_number(239 - earlier['completed'], 'vi')}"
+    assert deltas["Quá hạn"] == f"+{format_number(136 - earlier['overdue'], 'vi')}"
+    assert deltas["Trạm 5G"].startswith("+")
+    assert "điểm %" in deltas["Dân số được phủ sóng 5G"]

@@ -1,6 +1,6 @@
 """settings: thresholds an administrator can change
 
-Revision ID: 0003
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 08:30:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
@@ -17,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('setting',
     sa.Column('key', sa.String(length=60), nullable=False),
-    sa.Column('value', sa.JSON(), nullable=True),
+    sa.Column('value', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=120), nullable=False),
     sa.PrimaryKeyConstraint('key')

@@ -1,0 +1,131 @@
+"""The straightforward "latest row on or before a date" subqueries, kept as a reference
+implementation: group every row up to the date, then join back. data_loaders/queries.py now probes
+the indexes per task / commune instead (3–100× faster at national scale); the test suite and
+`bench_pages --reference` check that both give the same figures and compare their speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import and_, func, select
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from data_loaders import queries  # noqa: E402
+from data_loaders.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
+
+
+def latest_reports(as_of: dt.date, unit: queries.UnitInfo | None = None):
+    latest_date = (
+        select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
+        .where(TaskReport.report_date <= as_of)
+        .group_by(TaskReport.task_id)
+        .subquery("latest_date")
+    )
+    return (
+        select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
+        .join(latest_date, and_(latest_date.c.task_id == TaskReport.task_id,
+                                latest_date.c.report_date == TaskReport.report_date))
+        .subquery("latest_report")
+    )
+
+
+def latest_values(unit: queries.UnitInfo, as_of: dt.date):
+    latest_period = (
+        select(IndicatorValue.indicator_code, IndicatorValue.unit_code,
+               func.max(IndicatorValue.period).label("period"))
+        .where(IndicatorValue.period <= as_of)
+        .group_by(IndicatorValue.indicator_code, IndicatorValue.unit_code)
+        .subquery("latest_period")
+    )
+    return (
+        select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
+               queries._child_key(unit, AdminUnit).label("child"))
+        .join(latest_period, and_(latest_period.c.indicator_code == IndicatorValue.indicator_code,
+                                  latest_period.c.unit_code == IndicatorValue.unit_code,
+                                  latest_period.c.period == IndicatorValue.period))
+        .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
+        .where(queries._scope_filter(unit, AdminUnit))
+        .cte("latest_value")
+    )
+
+
+@contextlib.contextmanager
+def installed():
+    """Run the code inside with the reference subqueries in data_loaders.queries."""
+    saved = queries._latest_reports, queries._latest_values
+    queries._latest_reports, queries._latest_values = latest_reports, latest_values
+    try:
+        yield
+    finally:
+        queries._latest_reports, queries._latest_values = saved
+
+
+def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[tuple]:
+    """(function, code, current ms, reference ms, same result) for the rollups the pages use."""
+    rows = []
+    for name in ("task_status", "task_status_by_child", "indicator_totals", "indicators_by_child",
+                 "task_status_by", "task_list"):
+        function = getattr(queries, name)
+        args = ("area",) if name == "task_status_by" else ()
+        for code in codes:
+            timings, results = [], []
+            for reference in (False, True):
+                with installed() if reference else contextlib.nullcontext():
+                    best = float("inf")
+                    for _ in range(repeat):
+                        started = time.perf_counter()
+                        result = function(code, as_of, *args, engine=engine)
+                        best = min(best, time.perf_counter() - started)
+                timings.append(best * 1000)
+                results.append(result)
+            rows.append((name, code, timings[0], timings[1], _same(results[0], results[1])))
+    return rows
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a))
+    return a == b
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import os
+
+    from benchmarks import national_scale
+    from data_loaders.db import make_engine
+
+    parser = argparse.ArgumentParser(description="current vs reference latest-row subqueries")
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""))
+    args = parser.parse_args(argv)
+    url = (national_scale.postgres_url(args.pg, "nq57_bench_small" if args.small else "nq57_bench")
+           if args.pg is not None else national_scale.sqlite_url(args.small))
+    engine = make_engine(url)
+    as_of = queries.latest_data_date(engine)
+    province = "68"
+    commune = queries.child_units(province, engine)[0].code
+    print(f"{engine.dialect.name}  as of {as_of}")
+    print(f"{'function':24} {'unit':6} {'current ms':>11} {'reference ms':>13}  same")
+    ok = True
+    for name, code, current, reference, same in compare(engine, ["VN", province, commune], as_of):
+        ok &= same
+        print(f"{name:24} {code:6} {current:11.0f} {reference:13.0f}  {'yes' if same else 'NO'}")
+    engine.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
