@@ -7,41 +7,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-PYTHON="${PYTHON:-python3}"
-VENV=.venv
-
-die() { echo "test.sh: $*" >&2; exit 1; }
-
-ensure_venv() {
-    if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
-        return
-    fi
-    command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11 or newer"
-    rm -rf "$VENV"
-    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
-        rm -rf "$VENV"
-        if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-            echo "test.sh: installing python3-venv" >&2
-            DEBIAN_FRONTEND=noninteractive apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-            "$PYTHON" -m venv "$VENV" || die "could not create $VENV"
-        else
-            die "could not create $VENV: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"
-        fi
-    fi
-}
-
-install_requirements() {
-    local file=$1 stamp="$VENV/.stamp-$1.sha256" hash
-    hash=$(cat "$@" | "$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
-        return
-    fi
-    echo "test.sh: installing $file into $VENV (first time or requirements changed)…" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$file" \
-        || die "pip install -r $file failed"
-    echo "$hash" > "$stamp"
-}
+# shellcheck source=scripts/venv.sh
+source scripts/venv.sh
 
 ensure_venv
 install_requirements requirements-dev.txt requirements.txt
