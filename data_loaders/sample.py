@@ -133,25 +133,43 @@ def indicator_rows(rng: random.Random, communes: list[Unit]) -> list[dict]:
     high_tech_june = _apportion(ecosystem["high_tech_enterprises"], [b ** 1.15 for b in business])
     digital_june = _apportion(73_412, business)
     ai_june = _apportion(ecosystem["ai_experts_mobilised"], [b ** 1.25 for b in business])
+    def values(i: int, month: int) -> dict:
+        growth, slow = _GROWTH[month], _SLOW_GROWTH[month]
+        june = month == 6
+        return {
+            "population": population[i],
+            "fiveg_stations": stations_june[i] if june else math.floor(stations_june[i] * growth),
+            "fiveg_coverage_pct": coverage_june[i] if june else round(coverage_june[i] * growth, 1),
+            "fiber_coverage_pct": round(fibre_june[i] * slow, 1),
+            "villages_no_signal": round(no_signal_june[i] * (2.6 - 1.6 * growth)),
+            "villages_no_power": round(no_power_june[i] * (1.3 - 0.3 * growth)),
+            "st_enterprises": st_june[i] if june else math.floor(st_june[i] * slow),
+            "high_tech_enterprises": high_tech_june[i] if june else math.floor(high_tech_june[i] * slow),
+            "digital_tech_enterprises": digital_june[i] if june else math.floor(digital_june[i] * slow),
+            "ai_experts": ai_june[i] if june else math.floor(ai_june[i] * growth),
+        }
+
+    late = _late_reporters(communes)
     rows = []
     for month in MONTHS:
-        growth, slow = _GROWTH[month], _SLOW_GROWTH[month]
         for i, unit in enumerate(communes):
-            rows.append({
-                "unit": unit,
-                "period": month_end(YEAR, month),
-                "population": population[i],
-                "fiveg_stations": math.floor(stations_june[i] * growth) if month < 6 else stations_june[i],
-                "fiveg_coverage_pct": round(coverage_june[i] * growth, 1) if month < 6 else coverage_june[i],
-                "fiber_coverage_pct": round(fibre_june[i] * slow, 1),
-                "villages_no_signal": round(no_signal_june[i] * (2.6 - 1.6 * growth)),
-                "villages_no_power": round(no_power_june[i] * (1.3 - 0.3 * growth)),
-                "st_enterprises": math.floor(st_june[i] * slow) if month < 6 else st_june[i],
-                "high_tech_enterprises": math.floor(high_tech_june[i] * slow) if month < 6 else high_tech_june[i],
-                "digital_tech_enterprises": math.floor(digital_june[i] * slow) if month < 6 else digital_june[i],
-                "ai_experts": math.floor(ai_june[i] * growth) if month < 6 else ai_june[i],
-            })
+            if i in late and month == 6:
+                continue  # has not sent June yet: its May report already carries the latest figures
+            figures = values(i, 6) if i in late and month == 5 else values(i, month)
+            rows.append({"unit": unit, "period": month_end(YEAR, month), **figures})
     return rows
+
+
+def _late_reporters(communes: list[Unit]) -> set[int]:
+    """Communes that have not reported the latest month (so that the data-quality view has something
+    true to show): a fifth of the communes of four provinces, and one in a hundred elsewhere. Their
+    latest figures sit in their May report, so every national total as of 30/06/2025 is unchanged.
+    A separate seeded generator keeps every other sample figure as it was."""
+    rng = random.Random(SEED + 1)
+    provinces = sorted({u.province_code for u in communes})
+    lagging = set(rng.sample(provinces, 4))
+    return {i for i, unit in enumerate(communes)
+            if rng.random() < (0.2 if unit.province_code in lagging else 0.01)}
 
 
 def _calibrated_coverage(stations: list[int], population: list[int], target: float) -> list[float]:
