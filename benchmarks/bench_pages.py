@@ -100,6 +100,8 @@ class QueryRecorder:
         for name, function in inspect.getmembers(queries, inspect.isfunction):
             if name.startswith("_") or function.__module__ != queries.__name__:
                 continue
+            if "engine" not in inspect.signature(function).parameters:
+                continue  # a pure helper (month_ends, …), not a query
             self.originals[name] = function
             setattr(queries, name, self._wrap(name, function))
 
