@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, case, func, literal, select, true
@@ -23,6 +25,7 @@ from .models import NATIONAL_CODE, AdminUnit, Agency, Indicator, IndicatorValue,
 from .text import vietnamese_sort_key
 from .units import candidate_codes, short_fold_name
 
+TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))
 PERCENT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "population_weighted")
 CENTRAL_GROUP = NATIONAL_CODE  # at the national level, central ministries' tasks form their own group
 
@@ -383,14 +386,17 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
 
 
 def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
-    """The plans, areas and lead agencies that occur among a unit's tasks."""
+    """The plans, areas and lead agencies that occur among a unit's tasks existing at the date."""
     unit = get_unit(unit_code, engine)
-    latest = _latest_reports(as_of, unit)
+    reported = select(TaskReport.id).where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of).exists()
+    in_scope = (select().select_from(Task).join(Agency, Agency.id == Task.lead_agency_id)
+                .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+                .where(_scope_filter(unit, AdminUnit), reported))
     options = {}
     with _engine(engine).connect() as conn:
         for name, column in _TASK_GROUPS.items():
-            query = _task_rows(unit, as_of, latest).add_columns(column).distinct()
-            options[name] = sorted(v for v in conn.execute(query).scalars() if v is not None)
+            options[name] = sorted((v for v in conn.execute(in_scope.add_columns(column).distinct()).scalars()
+                                    if v is not None), key=vietnamese_sort_key)
     return options
 
 
@@ -463,21 +469,26 @@ def month_ends(as_of: dt.date, months: int) -> list[dt.date]:
     return dates
 
 
+def _at_month_ends(query, unit_code: str, as_of: dt.date, months: int, engine: Engine | None) -> list[dict]:
+    """`query(unit_code, day)` at each of the last `months` month ends with data. The dates are
+    independent queries, so they run side by side on the connection pool: a trend costs about one
+    rollup per core rather than one per month."""
+    engine = _engine(engine)
+    earliest = earliest_data_date(engine)
+    days = [day for day in month_ends(as_of, months) if not earliest or day >= earliest]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(days), TREND_WORKERS))) as pool:
+        results = list(pool.map(lambda day: query(unit_code, day, engine), days))
+    return [{"date": day, **result} for day, result in zip(days, results)]
+
+
 def indicator_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: Engine | None = None) -> list[dict]:
     """Every indicator rolled up at each of the last `months` month ends (state on that date)."""
-    earliest = earliest_data_date(engine)
-    rows = []
-    for day in month_ends(as_of, months):
-        if earliest and day < earliest:
-            continue
-        rows.append({"date": day, **indicator_totals(unit_code, day, engine)})
-    return rows
+    return _at_month_ends(indicator_totals, unit_code, as_of, months, engine)
 
 
 def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: Engine | None = None) -> list[dict]:
-    earliest = earliest_data_date(engine)
-    return [{"date": day, **task_status(unit_code, day, engine)}
-            for day in month_ends(as_of, months) if not earliest or day >= earliest]
+    """Task status counts at each of the last `months` month ends."""
+    return _at_month_ends(task_status, unit_code, as_of, months, engine)
 
 
 # --- warnings, accountability, quality (issue 5): re-exported so components/cached.py finds them ---

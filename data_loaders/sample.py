@@ -223,10 +223,13 @@ def sample_tasks(rng: random.Random, units: tuple[Unit, ...]) -> list[SampleTask
         if owner.level == "national":
             agency = rng.choices(ministries, ministry_weights)[0]
         elif owner.level == "province":
-            agency = rng.choice(("Sở Khoa học và Công nghệ", "Văn phòng Ủy ban nhân dân", "Sở Tài chính",
-                                 "Sở Giáo dục và Đào tạo", "Công an tỉnh")) + f" {owner.name}"
+            city = owner.name.startswith("Thành phố ")
+            short = owner.name.removeprefix("Thành phố ")
+            formal = f"thành phố {short}" if city else f"tỉnh {short}"  # "Công an thành phố Hà Nội"
+            agency = rng.choice((f"Sở Khoa học và Công nghệ {short}", f"Văn phòng Ủy ban nhân dân {formal}",
+                                 f"Sở Tài chính {short}", f"Sở Giáo dục và Đào tạo {short}", f"Công an {formal}"))
         else:
-            agency = f"Ủy ban nhân dân {owner.name}"
+            agency = f"Ủy ban nhân dân {owner.name[0].lower()}{owner.name[1:]}"  # "… nhân dân xã Phú Cát"
         official = f"{rng.choice(_SURNAMES)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
         start = dt.date(YEAR, 1, 15) + dt.timedelta(days=rng.randrange(0, 140))
         if status == "overdue":
