@@ -54,7 +54,9 @@ with by_agency:
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency")[:25], lang))
 
 st.subheader(tr("overdue_list"))
-overdue = cached.task_list(unit.code, day, "overdue")
+# One query serves both lists when no filter is set: the list puts overdue tasks first.
+all_tasks = cached.task_list(unit.code, day)
+overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
     st.dataframe(
         task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
@@ -74,7 +76,8 @@ area = columns[1].selectbox(tr("filter_area"), [None] + options["area"],
 task_status = columns[2].selectbox(tr("filter_status"), [None, "completed", "on_schedule", "overdue"],
                                    format_func=lambda v: tr(f"status_{v}") if v else everything)
 agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"], format_func=lambda v: v or everything)
-tasks = cached.task_list(unit.code, day, task_status, plan, area, agency)
+filtered = any((task_status, plan, area, agency))
+tasks = cached.task_list(unit.code, day, task_status, plan, area, agency) if filtered else all_tasks
 st.caption(f"{tr('tasks_shown', shown=len(tasks), total=status['total'])} · {tr('task_list_help')}")
 selection = st.dataframe(
     task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
