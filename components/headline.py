@@ -14,6 +14,8 @@ def delta(current: float | None, previous: dict | None, key: str, lang: str, per
     if previous is None or current is None or previous.get(key) is None:
         return None
     change = current - previous[key]
+    if abs(change) < 1e-9:
+        return None  # unchanged: no arrow
     text = format_number(abs(change), lang, 1 if percent else 0)
     text = t("delta_points", lang, value=text) if percent else text
     return f"{'-' if change < 0 else '+'}{text}"

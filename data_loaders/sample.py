@@ -143,10 +143,11 @@ def indicator_rows(rng: random.Random, communes: list[Unit]) -> list[dict]:
             "fiber_coverage_pct": round(fibre_june[i] * slow, 1),
             "villages_no_signal": round(no_signal_june[i] * (2.6 - 1.6 * growth)),
             "villages_no_power": round(no_power_june[i] * (1.3 - 0.3 * growth)),
-            "st_enterprises": st_june[i] if june else math.floor(st_june[i] * slow),
-            "high_tech_enterprises": high_tech_june[i] if june else math.floor(high_tech_june[i] * slow),
-            "digital_tech_enterprises": digital_june[i] if june else math.floor(digital_june[i] * slow),
-            "ai_experts": ai_june[i] if june else math.floor(ai_june[i] * growth),
+            # rounded, not floored: a commune's one enterprise in June was mostly there in March too
+            "st_enterprises": st_june[i] if june else round(st_june[i] * slow),
+            "high_tech_enterprises": high_tech_june[i] if june else round(high_tech_june[i] * slow),
+            "digital_tech_enterprises": digital_june[i] if june else round(digital_june[i] * slow),
+            "ai_experts": ai_june[i] if june else round(ai_june[i] * growth),
         }
 
     late = _late_reporters(communes)
