@@ -45,13 +45,19 @@ def _print_json(payload: dict) -> None:
     print(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def _unit_report(args: argparse.Namespace, compute) -> dict:
+    """Run `compute(unit, as_of, engine)` for the unit and date on the command line; an unknown
+    unit or a bad date becomes a one-line usage error (exit 2)."""
     engine = bootstrap.prepare()
     as_of = _date(args.as_of) if args.as_of else None
     try:
-        result = queries.summary(args.unit, as_of, engine)
+        return compute(args.unit, as_of, engine)
     except queries.UnknownUnit:
         raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    result = _unit_report(args, queries.summary)
     if args.json:
         _print_json(result)
     else:
@@ -68,12 +74,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_warnings(args: argparse.Namespace) -> int:
     from . import warnings as early_warnings
 
-    engine = bootstrap.prepare()
-    as_of = _date(args.as_of) if args.as_of else None
-    try:
-        result = early_warnings.warnings(args.unit, as_of, _lang(), engine=engine)
-    except queries.UnknownUnit:
-        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+    result = _unit_report(args, lambda unit, as_of, engine: early_warnings.warnings(unit, as_of, _lang(), engine=engine))
     if args.json:
         _print_json(result)
     else:
@@ -87,12 +88,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 def cmd_quality(args: argparse.Namespace) -> int:
     from . import quality as data_quality
 
-    engine = bootstrap.prepare()
-    as_of = _date(args.as_of) if args.as_of else None
-    try:
-        result = data_quality.quality(args.unit, as_of, engine=engine)
-    except queries.UnknownUnit:
-        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+    result = _unit_report(args, lambda unit, as_of, engine: data_quality.quality(unit, as_of, engine=engine))
     if args.json:
         _print_json(result)
     else:

@@ -74,3 +74,18 @@ def empty_engine(request, tmp_path):
     yield engine
     engine.dispose()
     drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def app_database(seeded_url):
+    """Point the app (AppTest runs it in this process) at the seeded database, with the caches of
+    an earlier backend dropped."""
+    import streamlit as st
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", seeded_url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        yield seeded_url
+        st.cache_data.clear()
+        st.cache_resource.clear()

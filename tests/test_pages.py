@@ -18,23 +18,6 @@ PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map")
 LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province": "68", "commune": "24781"}}
 
 
-@pytest.fixture(scope="module")
-def app_database(seeded_url, monkeypatch_module):
-    """Point the app at the seeded database, with caches from earlier backends dropped."""
-    monkeypatch_module.setenv("DATABASE_URL", seeded_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield seeded_url
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
-
-
 def run_page(page: str, params: dict, lang: str | None = None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
     for key, value in params.items():

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT_DIR
@@ -303,14 +302,8 @@ LEVELS = {"national": {}, "province": {"province": PROVINCE}, "commune": {"provi
 
 
 @pytest.fixture(scope="module")
-def page_database(seeded_url):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", seeded_url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        yield seeded_url
-        st.cache_data.clear()
-        st.cache_resource.clear()
+def page_database(app_database):
+    return app_database
 
 
 def render_page(page: str, params: dict, lang: str | None = None) -> AppTest:
