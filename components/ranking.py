@@ -76,9 +76,9 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
         st.caption(tr("no_children"))
         return
     controls = st.columns([3, 1])
-    code = controls[0].selectbox(tr("metric"), metric_codes, key=f"{key}::metric",
+    code = controls[0].selectbox(tr("metric"), metric_codes, key=f"{key}::metric::{lang}",
                                  format_func=lambda c: metric(c, lang).label)
-    per_capita = per_capita_option and controls[1].toggle(tr("per_capita_toggle"), key=f"{key}::per_capita")
+    per_capita = per_capita_option and controls[1].toggle(tr("per_capita_toggle"), key=f"{key}::per_capita::{lang}")
     chosen = metric(code, lang, per_capita)
     frame = child_metric_frame(unit, day, code, per_capita)
     # Darker means more; a warm scheme for what is bad to have more of (overdue tasks, villages

@@ -31,7 +31,7 @@ if unit.level == "commune":
 st.subheader(tr("quality_scorecard"))
 attention(result, settings, lang)
 score = st.segmented_control(tr("quality_map_score"), ("overall",) + SCORES, default="overall",
-                             key="quality_map_score", format_func=lambda s: tr(f"quality_{s}"))
+                             key=f"quality_map_score::{lang}", format_func=lambda s: tr(f"quality_{s}"))
 map_column, table_column = st.columns([1, 1])
 with map_column:
     score_map(unit, result, score or "overall", lang, key="quality")

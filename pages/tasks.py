@@ -26,7 +26,7 @@ task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 
 if unit.level != "commune":
     st.subheader(tr("by_child_heading"))
-    sort_by = st.segmented_control(tr("sort_by"), ["overdue", "rate"], default="overdue", key="tasks_sort",
+    sort_by = st.segmented_control(tr("sort_by"), ["overdue", "rate"], default="overdue", key=f"tasks_sort::{lang}",
                                    format_func=lambda k: tr("sort_overdue_count" if k == "overdue" else "sort_overdue_rate"))
     rows = cached.task_status_by_child(unit.code, day)
     own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
