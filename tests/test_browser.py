@@ -9,6 +9,7 @@ with a reason when it is missing, except when NQ57_REQUIRE_BROWSER is set (as in
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -187,3 +188,37 @@ def test_every_page_renders_without_error(app_url, page):
         page.screenshot(path=str(ARTIFACTS / f"page_{index}.png"), full_page=True)
         assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title}: empty page"
         assert_no_error_on_screen(page, title)
+
+
+def _bar(page, unit_name: str):
+    """The first bar of the status-by-unit chart for a unit: Vega's SVG marks carry an aria-label
+    listing their fields, the unit's name among them."""
+    return page.locator(f'.vega-embed g.role-mark path[aria-label*="unit: {unit_name};"]').filter(visible=True).first
+
+
+def test_two_clicks_from_the_nation_to_a_commune(app_url, page):
+    """Click-to-drill (AppTest cannot click charts): a province's bar, then a commune's bar; the URL
+    carries the path and the back button steps back up."""
+    page.goto(f"{app_url}/tasks")
+    wait_until_run_finished(page)
+    _bar(page, "Lâm Đồng").click()
+    page.wait_for_url(re.compile(r"province=68"))
+    wait_until_run_finished(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert "Lâm Đồng" in main.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "drill_province.png"), full_page=True)
+
+    commune_bar = page.locator('.vega-embed g.role-mark path[aria-label*="unit: X"], '
+                               '.vega-embed g.role-mark path[aria-label*="unit: Phường"]').filter(visible=True).first
+    label = commune_bar.get_attribute("aria-label")
+    commune_name = re.search(r"unit: ([^;]+);", label).group(1)
+    commune_bar.click()
+    page.wait_for_url(re.compile(r"province=68&commune=\d{5}"))
+    wait_until_run_finished(page)
+    assert commune_name in main.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "drill_commune.png"), full_page=True)
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"province=68$"))
+    wait_until_run_finished(page)
+    assert "commune=" not in page.url
