@@ -11,15 +11,14 @@ from data_loaders.models import NATIONAL_CODE
 
 def breadcrumb() -> None:
     path = drill_path()
-    columns = st.columns([1] * len(path) + [max(1, 6 - len(path))], gap="small", vertical_alignment="center")
-    for index, (column, unit) in enumerate(zip(columns, path)):
-        label = tr("level_national") if unit.code == NATIONAL_CODE else unit.name
-        last = index == len(path) - 1
-        with column:
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        for index, unit in enumerate(path):
+            label = tr("level_national") if unit.code == NATIONAL_CODE else unit.name
+            last = index == len(path) - 1
             st.button(
-                f"{label} ›" if not last else label,
+                label if last else f"{label} ›",
                 key=f"crumb::{unit.code}",
-                type="tertiary" if not last else "secondary",
+                type="secondary" if last else "tertiary",
                 disabled=last,
                 on_click=go_to,
                 args=(unit.code,),
