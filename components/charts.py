@@ -57,6 +57,22 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
     return (bars + text).properties(height=150)
 
 
+def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: str, tooltip: list) -> alt.Chart:
+    """Horizontal bars of completed / on schedule / overdue stacked in that order, one 26 px row each."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{y_field}:N", sort=order, title=None),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
+            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
+            order=alt.Order("order:Q"),
+            tooltip=tooltip,
+        )
+        .properties(height=alt.Step(26))
+    )
+
+
 def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt.Chart:
     """Stacked status bars, one per unit, sorted by overdue count or rate; click a unit to drill."""
     labels = status_labels(lang)
@@ -76,51 +92,29 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
     unit_order = (frame.drop_duplicates("code").sort_values([sort_field, "total"], ascending=False)["unit"].tolist()
                   if not frame.empty else [])
     select = alt.selection_point(name="unit", fields=["code"], on="click")
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("unit:N", sort=unit_order, title=None),
-            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
-            order=alt.Order("order:Q"),
-            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
-            tooltip=[
-                alt.Tooltip("unit:N", title=t("unit_name", lang)),
-                alt.Tooltip("status:N", title=t("status", lang)),
-                alt.Tooltip("count_label:N", title=t("count", lang)),
-                alt.Tooltip("total_label:N", title=t("tasks_total", lang)),
-                alt.Tooltip("rate_label:N", title=t("overdue_rate", lang)),
-            ],
-        )
-        .add_params(select)
-        .properties(height=alt.Step(26))
-    )
+    tooltip = [
+        alt.Tooltip("unit:N", title=t("unit_name", lang)),
+        alt.Tooltip("status:N", title=t("status", lang)),
+        alt.Tooltip("count_label:N", title=t("count", lang)),
+        alt.Tooltip("total_label:N", title=t("tasks_total", lang)),
+        alt.Tooltip("rate_label:N", title=t("overdue_rate", lang)),
+    ]
+    return (_stacked_status(frame, "unit", unit_order, lang, tooltip)
+            .encode(opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)))
+            .add_params(select))
 
 
 def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> alt.Chart:
     """Stacked status bars per area, plan or lead agency (no drilling: these are not units)."""
     labels = status_labels(lang)
-    records = [
+    frame = pd.DataFrame([
         {"group": label_of(row["key"]), "status": labels[s], "order": STATUS_ORDER.index(s), "count": row[s],
          "count_label": format_number(row[s], lang), "total": row["total"]}
         for row in rows for s in STATUS_ORDER
-    ]
-    frame = pd.DataFrame(records)
-    order = [label_of(row["key"]) for row in rows]
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("group:N", sort=order, title=None),
-            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
-            order=alt.Order("order:Q"),
-            tooltip=[alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
-                     alt.Tooltip("count_label:N", title=t("count", lang))],
-        )
-        .properties(height=alt.Step(26))
-    )
+    ])
+    tooltip = [alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
+               alt.Tooltip("count_label:N", title=t("count", lang))]
+    return _stacked_status(frame, "group", [label_of(row["key"]) for row in rows], lang, tooltip)
 
 
 def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float | None = None,
