@@ -199,10 +199,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "accountability_title": {"vi": "Trách nhiệm và thi đua", "en": "Accountability and emulation ranking"},
     "accountability_agencies": {"vi": "Cơ quan chủ trì", "en": "Lead agencies"},
     "accountability_provinces": {"vi": "Tỉnh, thành phố", "en": "Provinces"},
-    "accountability_compare": {"vi": "So với ngày", "en": "Compared with"},
     "accountability_compare_help": {
-        "vi": "Thứ hạng thay đổi so với ngày này (ví dụ: ngày hội nghị sơ kết gần nhất).",
-        "en": "Rank change since this date (for example, the last review conference).",
+        "vi": "Thứ hạng thay đổi tính từ ngày so sánh chọn ở thanh bên (mặc định: 3 tháng trước).",
+        "en": "Rank changes count from the comparison date chosen in the sidebar (default: three months earlier).",
     },
     "accountability_buckets": {"vi": "Nhiệm vụ quá hạn theo mức độ trễ", "en": "Overdue tasks by lateness"},
     "accountability_officials": {"vi": "Nhiệm vụ theo người chịu trách nhiệm", "en": "Tasks by responsible official"},

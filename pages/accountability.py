@@ -1,15 +1,13 @@
 """Accountability and emulation ranking: lead agencies and units ranked, overdue tasks by lateness,
 rank change since an earlier date, and the tasks of each responsible official."""
 
-import datetime as dt
-
 import streamlit as st
 
 from components import cached
-from components.breadcrumb import breadcrumb
+from components.breadcrumb import page_header
 from components.scorecard import bucket_kpis, officials_frame, ranking_table
 from components.shell_guard import require_app_shell
-from components.state import as_of, language, scope, tr
+from components.state import as_of, compare_date, language, scope, tr
 from components.markdown import escape
 from components.tables import column_config, task_frame
 from data_loaders.i18n import format_date
@@ -18,16 +16,12 @@ from data_loaders.queries import month_ends
 require_app_shell()
 lang = language()
 unit, day = scope(), as_of()
+page_header(tr("accountability_title"))
 
-st.title(tr("accountability_title"))
-breadcrumb()
-st.caption(tr("as_of_caption", date=format_date(day, lang)))
-
+# Rank changes are measured since the sidebar's comparison date, or three months back by default.
 earliest = cached.earliest_data_date() or day
-default_since = max(earliest, min(month_ends(day, 4)[0], day))
-since = st.date_input(tr("accountability_compare"), value=default_since, min_value=min(earliest, day), max_value=day,
-                      help=tr("accountability_compare_help"), format="DD/MM/YYYY", key="accountability_since")
-since = since if isinstance(since, dt.date) else default_since
+since = compare_date() or max(earliest, min(month_ends(day, 4)[0], day))
+st.caption(tr("compare_caption", date=format_date(since, lang)) + " · " + tr("accountability_compare_help"))
 
 bucket_kpis(cached.overdue_buckets(unit.code, day), lang)
 
