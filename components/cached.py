@@ -7,12 +7,13 @@ without any cross-process cache clearing.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_loaders import bootstrap, db, queries
+from data_loaders import bootstrap, db, queries, rollup_cache
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,9 +39,20 @@ def data_version() -> int:
 
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _run(query_name: str, database: str, version: int, args: tuple) -> Any:
-    # `database` and `version` are unused in the body on purpose: they are the cache key, so an
-    # entry never outlives the data it was computed from, nor crosses to another database.
+    # `database` and `version` are the cache key, so an entry never outlives the data it was
+    # computed from, nor crosses to another database. Slow scope-wide figures are also shared with
+    # the other app processes through the database (data_loaders/rollup_cache.py).
+    if query_name in rollup_cache.SHARED_QUERIES:
+        return rollup_cache.cached_call(engine(), version, query_name, args)
     return getattr(queries, query_name)(*args, engine=engine())
+
+
+def warm_in_background() -> None:
+    """After an upload commits: compute the national figures for every process to share, in a
+    thread, so the first leader to open the dashboard does not wait for them."""
+    current = engine()
+    version = db.data_version(current)
+    threading.Thread(target=rollup_cache.warm, args=(current, version), name="nq57-warm", daemon=True).start()
 
 
 def _query(query_name: str):

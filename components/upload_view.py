@@ -154,6 +154,8 @@ def _show_outcome(preview: dict, user: str) -> None:
         # cached figures are keyed on db.data_version(), which this upload's id has just moved;
         # clearing also drops this process's copies at once
         st.cache_data.clear()
+        if outcome.status == "imported":
+            cached.warm_in_background()
         if outcome.status == "already_imported":
             message = tr("upload_already_imported", upload_id=outcome.upload_id)
         else:

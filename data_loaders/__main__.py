@@ -190,6 +190,16 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    from . import rollup_cache
+
+    engine = bootstrap.prepare()
+    count = rollup_cache.warm(engine, db.data_version(engine), [u.code for u in queries.child_units("VN", engine)]
+                              if args.provinces else None)
+    print(f"{count} figures computed for data version {db.data_version(engine)}")
+    return 0
+
+
 def cmd_upgrade(args: argparse.Namespace) -> int:
     bootstrap.prepare()
     print(db.database_url().split("@")[-1])
@@ -242,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("kind", choices=("tasks", "indicators"))
     template.add_argument("--out", required=True)
     template.set_defaults(handler=cmd_template)
+
+    warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")
+    warm.add_argument("--provinces", action="store_true", help="the 34 provinces too")
+    warm.set_defaults(handler=cmd_warm)
 
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)

@@ -156,3 +156,15 @@ class Setting(Base):
     value: Mapped[object] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(120))
+
+
+class RollupCache(Base):
+    """Computed figures shared by every app process: one row per query and arguments, valid for
+    the data version it was computed at (see data_loaders/rollup_cache.py)."""
+
+    __tablename__ = "rollup_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data_version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
