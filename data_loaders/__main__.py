@@ -210,23 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m data_loaders", description="NQ57 Dashboard data commands")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    summary = commands.add_parser("summary", help="headline figures of a unit")
-    summary.add_argument("--unit", required=True, help="VN, a province code or a commune code")
-    summary.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
-    summary.add_argument("--json", action="store_true")
-    summary.set_defaults(handler=cmd_summary)
-
-    warnings = commands.add_parser("warnings", help="early warnings for a unit, most urgent first")
-    warnings.add_argument("--unit", required=True, help="VN, a province code or a commune code")
-    warnings.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
-    warnings.add_argument("--json", action="store_true")
-    warnings.set_defaults(handler=cmd_warnings)
-
-    quality = commands.add_parser("quality", help="data quality scores (correct, sufficient, clean, live)")
-    quality.add_argument("--unit", required=True, help="VN, a province code or a commune code")
-    quality.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
-    quality.add_argument("--json", action="store_true")
-    quality.set_defaults(handler=cmd_quality)
+    for name, help_text, handler in (
+        ("summary", "headline figures of a unit", cmd_summary),
+        ("warnings", "early warnings for a unit, most urgent first", cmd_warnings),
+        ("quality", "data quality scores (correct, sufficient, clean, live)", cmd_quality),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+        command.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+        command.add_argument("--json", action="store_true")
+        command.set_defaults(handler=handler)
 
     settings = commands.add_parser("settings", help="show or change the thresholds (warnings, quality)")
     settings.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a setting (repeatable)")

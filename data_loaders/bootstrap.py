@@ -78,11 +78,3 @@ def ensure_ready(engine: Engine | None = None) -> Engine:
     if is_empty(engine):
         load_sample(engine)
     return engine
-
-
-def holds_sample_data(engine: Engine) -> bool:
-    from .models import Upload
-
-    with engine.connect() as conn:
-        users = set(conn.execute(select(Upload.uploaded_by).where(Upload.status == "imported")).scalars())
-    return SAMPLE_USER in users

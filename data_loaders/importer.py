@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import bindparam, Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from . import db
@@ -361,9 +361,9 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
         (r["task_id"], r["report_date"].isoformat() if sqlite else r["report_date"], *(r[n] for n in names[2:]))
         for r in rows])
     if report_updates:
-        statement = (update(report_table).where(report_table.c.id == _bind("row_id"))
-                     .values(status=_bind("new_status"), progress_pct=_bind("new_progress"), note=_bind("new_note"),
-                             source_row=_bind("new_source_row"), upload_id=upload_id))
+        statement = (update(report_table).where(report_table.c.id == bindparam("row_id"))
+                     .values(status=bindparam("new_status"), progress_pct=bindparam("new_progress"), note=bindparam("new_note"),
+                             source_row=bindparam("new_source_row"), upload_id=upload_id))
         params = [{"row_id": current.id, "new_status": r["status"], "new_progress": r["progress_pct"],
                    "new_note": r["note"], "new_source_row": r["source_row"]} for current, r in report_updates]
         for start in range(0, len(params), CHUNK):
@@ -465,17 +465,11 @@ def _commit_indicators(session: Session, upload_id: int | None, values: dict, dr
     table = IndicatorValue.__table__
     _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"), inserts)
     if updates:
-        statement = (update(table).where(table.c.id == _bind("row_id"))
-                     .values(value=_bind("new_value"), source_row=_bind("new_source_row"), upload_id=upload_id))
+        statement = (update(table).where(table.c.id == bindparam("row_id"))
+                     .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))
         for start in range(0, len(updates), CHUNK):
             connection.execute(statement, updates[start:start + CHUNK])
     return counts, changed
-
-
-def _bind(name: str):
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
