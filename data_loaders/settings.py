@@ -27,16 +27,24 @@ class InvalidSetting(ValueError):
 @dataclass(frozen=True)
 class SettingDef:
     key: str
-    kind: type  # int | float | dt.date
+    kind: type  # int | float | bool | str | dt.date
     minimum: Any
     maximum: Any
     help: str
 
     def parse(self, raw: Any) -> Any:
         """A value from JSON or the command line, checked; raises InvalidSetting."""
+        if self.kind is str:
+            value = raw.strip() if isinstance(raw, str) else None
+            if value is None or len(value) > self.maximum or not value.startswith(self.minimum):
+                raise InvalidSetting(f"{self.key}: {raw!r} must be text starting with {self.minimum!r}, "
+                                     f"at most {self.maximum} characters")
+            return value
         try:
             if self.kind is dt.date:
                 value = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
+            elif self.kind is bool:
+                value = _parse_bool(raw)
             elif self.kind is int:
                 if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
                     raise ValueError(raw)
@@ -47,12 +55,23 @@ class SettingDef:
                 value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
         except (TypeError, ValueError):
             raise InvalidSetting(f"{self.key}: {raw!r} is not a valid {self.kind.__name__}") from None
-        if not (self.minimum <= value <= self.maximum):
+        if self.kind is not bool and not (self.minimum <= value <= self.maximum):
             raise InvalidSetting(f"{self.key}: {value} is outside {self.minimum} … {self.maximum}")
         return value
 
     def to_json(self, value: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"true", "1", "yes", "on"}:
+        return True
+    if text in {"false", "0", "no", "off"}:
+        return False
+    raise ValueError(raw)
 
 
 def _facts() -> dict:
@@ -77,6 +96,14 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("clean_resolved_weight", float, 0.0, 1.0,
                "share of a duplicate or conflict that still counts against 'clean' once resolved"),
     SettingDef("attention_count", int, 1, 34, "provinces named as needing attention on the national scorecard"),
+    # For str settings, minimum is the required prefix and maximum the longest length.
+    SettingDef("public_base_url", str, "http", 300,
+               "address of this dashboard as people reach it (QR codes and shared links point here)"),
+    SettingDef("public_read_only", bool, False, True,
+               "anyone may read the national view without signing in (nobody may change anything)"),
+    SettingDef("lockout_attempts", int, 1, 100, "failed sign-ins in a row that lock an account"),
+    SettingDef("lockout_minutes", int, 1, 1440, "how long a locked account stays locked"),
+    SettingDef("session_minutes", int, 5, 10080, "a sign-in expires after this many minutes"),
 )
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -93,6 +120,11 @@ def defaults() -> dict[str, Any]:
         "live_zero_days": 180,
         "clean_resolved_weight": 0.25,
         "attention_count": 5,
+        "public_base_url": "http://localhost:8501",
+        "public_read_only": False,
+        "lockout_attempts": 5,
+        "lockout_minutes": 15,
+        "session_minutes": 480,
     }
 
 
@@ -155,9 +187,9 @@ def parse_assignment(text: str) -> tuple[str, str]:
     if not sep or not key.strip():
         raise InvalidSetting(f"expected KEY=VALUE, got {text!r}")
     value = value.strip()
-    try:  # allow JSON numbers and strings ("45", "0.5", "\"2025-12-31\"")
+    try:  # allow JSON numbers, booleans and strings ("45", "0.5", "true", "\"2025-12-31\"")
         decoded = json.loads(value)
-        if isinstance(decoded, (int, float, str)):
+        if isinstance(decoded, (int, float, str, bool)):
             value = decoded
     except ValueError:
         pass

@@ -241,6 +241,19 @@ def test_settings_defaults_validation_and_storage(empty_engine):
     assert settings["due_soon_days"] == 45 and settings["fiveg_target_date"] == D(2026, 6, 30)
 
 
+def test_boolean_and_text_settings(empty_engine):
+    settings = get_settings(empty_engine)
+    assert settings["public_read_only"] is False and settings["public_base_url"].startswith("http")
+    for key, value in (("public_read_only", "maybe"), ("public_read_only", 2), ("public_base_url", "ftp://x"),
+                       ("public_base_url", 5), ("public_base_url", "https://" + "x" * 300)):
+        with pytest.raises(InvalidSetting):
+            set_setting(key, value, "admin", empty_engine)
+    set_setting("public_read_only", "true", "admin", empty_engine)
+    set_setting("public_base_url", " https://nq57.example.vn ", "admin", empty_engine)
+    settings = get_settings(empty_engine)
+    assert settings["public_read_only"] is True and settings["public_base_url"] == "https://nq57.example.vn"
+
+
 # --- the sample and the command line ------------------------------------------------------------
 
 
