@@ -97,7 +97,8 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
                                       lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
                 chart = commune_points(points, "value", chosen.label, lang, province_code=unit.code,
                                        decimals=chosen.decimals, percent=chosen.percent, **colours)
-            show_chart(chart, key=map_key, on_select=lambda: on_chart_select(map_key), selection_mode="unit")
+            show_chart(chart, key=map_key, name=f"{tr('nav_map')} {chosen.label}",
+                       on_select=lambda: on_chart_select(map_key), selection_mode="unit")
     with bars_column:
         shown = _top_and_bottom(frame, RANKED_BARS_SHOWN)
         if len(shown) < len(frame):
@@ -105,5 +106,6 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
         bars_key = f"{key}::bars::{unit.code}::{code}"
         chart = ranked_bars(shown, "value", chosen.label, lang, decimals=chosen.decimals, percent=chosen.percent,
                             row_height=24, **colours)
-        show_chart(chart, key=bars_key, on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
+        show_chart(chart, key=bars_key, name=f"{tr('ranking_heading')} {chosen.label}",
+                   on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
     st.caption(tr("click_to_drill"))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import cached
 from components.display import show_chart
+from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.map import commune_points, province_choropleth
 from components.state import on_chart_select
@@ -55,8 +56,8 @@ def scorecard_table(result: dict, lang: str) -> None:
         t(f"quality_{score}", lang), min_value=0, max_value=100, format="%.1f") for score in SCORES}
     config[t("quality_overall", lang)] = st.column_config.NumberColumn(t("quality_overall", lang), format="%.1f")
     config["code"] = None  # hidden
-    st.dataframe(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
-                 hide_index=True, width="stretch", column_config=config)
+    show_table(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
+               name=t("quality_scorecard", lang), key="quality_scorecard", column_config=config)
 
 
 def attention(result: dict, settings: dict, lang: str) -> None:
@@ -84,7 +85,8 @@ def score_map(unit: UnitInfo, result: dict, score: str, lang: str, key: str) -> 
         frame = frame.assign(lat=[coordinates.get(c, (None, None))[0] for c in frame["code"]],
                              lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
         chart = commune_points(frame, "value", title, lang, province_code=unit.code, decimals=1, percent=False)
-    show_chart(chart, key=map_key, on_select=lambda: on_chart_select(map_key), selection_mode="unit")
+    show_chart(chart, key=map_key, name=f"{t('nav_map', lang)} {title}",
+               on_select=lambda: on_chart_select(map_key), selection_mode="unit")
 
 
 # --- accountability: ranking tables (the emulation scorecard) -----------------------------------
@@ -117,14 +119,14 @@ def ranking_frame(rows: list[dict], lang: str, own_label: str | None = None) -> 
     } for row in rows if row["total"]])
 
 
-def ranking_table(rows: list[dict], lang: str, own_label: str | None = None) -> None:
+def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, name: str, key: str) -> None:
     frame = ranking_frame(rows, lang, own_label)
     if frame.empty:
         st.info(t("accountability_no_tasks", lang))
         return
     config = {t(name, lang): st.column_config.ProgressColumn(t(name, lang), min_value=0, max_value=100, format="%.1f%%")
               for name in ("col_on_time_rate", "col_overdue_rate")}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    show_table(frame, name=name, key=key, column_config=config)
 
 
 def bucket_kpis(buckets: dict[str, int], lang: str) -> None:

@@ -347,6 +347,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "upload_history_empty": {"vi": "Chưa có lần tải lên nào.", "en": "No uploads yet."},
     "upload_download_original": {"vi": "Tải tệp gốc của lần tải số", "en": "Download the original file of upload"},
     "upload_download_button": {"vi": "Tải tệp gốc", "en": "Download original"},
+    # --- exports of tables and charts (issue 6)
+    "download_xlsx": {"vi": "Tải Excel", "en": "Excel"},
+    "download_csv": {"vi": "Tải CSV", "en": "CSV"},
+    "download_chart": {"vi": "Tải ảnh", "en": "Image"},
+    "download_png": {"vi": "Ảnh PNG (báo cáo, trình chiếu)", "en": "PNG image (reports, slides)"},
+    "download_svg": {"vi": "Ảnh SVG (phóng to không vỡ nét)", "en": "SVG image (sharp at any size)"},
+    "status_trend_file": {"vi": "Diễn biến tình trạng nhiệm vụ", "en": "Task status over time"},
+    # --- end exports
     "upload_kind_tasks": {"vi": "Tiến độ nhiệm vụ", "en": "Task progress"},
     "upload_kind_indicators": {"vi": "Chỉ tiêu theo xã", "en": "Indicators by commune"},
     "upload_status_imported": {"vi": "Đã ghi", "en": "Imported"},

@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import page_header
+from components.exports import show_table
 from components.scorecard import bucket_kpis, officials_frame, ranking_table
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
@@ -28,20 +29,21 @@ bucket_kpis(cached.overdue_buckets(unit.code, day), lang)
 own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
 tabs = [tr("accountability_agencies")] + ([tr("accountability_provinces") if unit.level == "national"
                                           else tr("by_child_heading")] if unit.level != "commune" else [])
-for tab, by in zip(st.tabs(tabs), ("lead_agency", "child")):
+for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
     with tab:
-        ranking_table(cached.accountability_ranking(unit.code, day, since, by), lang, own_label)
+        ranking_table(cached.accountability_ranking(unit.code, day, since, by), lang, own_label,
+                      name=label, key=f"ranking::{by}")
 
 st.subheader(tr("accountability_officials"))
 officials = cached.tasks_by_official(unit.code, day)
 if not officials:
     st.info(tr("accountability_no_tasks"))
     st.stop()
-selection = st.dataframe(officials_frame(officials, lang), hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key=f"officials::{unit.code}::{day}")
+selection = show_table(officials_frame(officials, lang), name=tr("accountability_officials"),
+                       key=f"officials::{unit.code}::{day}", on_select="rerun", selection_mode="single-row")
 picked = selection.selection.rows if selection else []
 chosen = officials[picked[0]] if picked and picked[0] < len(officials) else officials[0]
 st.markdown(f"##### {escape(tr('col_official'))}: {escape(chosen['official'])}")
-st.dataframe(task_frame(chosen["tasks"], lang, ("code", "title", "owner_name", "lead_agency", "deadline",
-                                                "derived_status", "days_overdue", "progress_pct")),
-             hide_index=True, width="stretch", column_config=column_config(lang))
+show_table(task_frame(chosen["tasks"], lang, ("code", "title", "owner_name", "lead_agency", "deadline",
+                                              "derived_status", "days_overdue", "progress_pct")),
+           name=f"{tr('col_official')} {chosen['official']}", key="official_tasks", column_config=column_config(lang))

@@ -27,7 +27,8 @@ fields_right = {"digital_tech_enterprises": tr("kpi_digital_tech")}
 for column, fields in ((left, fields_left), (right, fields_right)):
     frame = trend_frame(trend, fields, lang)
     with column:
-        show_chart(trend_lines(frame, tr("enterprises_trend"), lang))
+        show_chart(trend_lines(frame, tr("enterprises_trend"), lang),
+                   name=f"{tr('enterprises_trend')} {', '.join(fields.values())}")
 
 st.subheader(tr("ranking_heading"))
 ranking_section(unit, day, ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts"),

@@ -29,14 +29,14 @@ coverage, stations, villages = st.columns(3)
 with coverage:
     show_chart(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
                                                "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
-                                tr("coverage_trend"), lang, target=target))
+                                tr("coverage_trend"), lang, target=target), name=tr("coverage_trend"))
 with stations:
     show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang), tr("stations_trend"), lang),
-                    width="stretch")
+               name=tr("stations_trend"))
 with villages:
     show_chart(trend_lines(trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
                                                "villages_no_power": tr("kpi_no_power")}, lang), tr("villages_trend"), lang),
-                    width="stretch")
+               name=tr("villages_trend"))
 
 st.subheader(tr("ranking_heading"))
 ranking_section(unit, day, ("fiveg_coverage_pct", "fiveg_stations", "fiber_coverage_pct", "villages_no_signal",

@@ -29,9 +29,9 @@ st.markdown(f"#### {tr('tasks_heading')}")
 task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 left, right = st.columns(2)
 with left:
-    show_chart(status_bars(status, lang))
+    show_chart(status_bars(status, lang), name=tr("tasks_heading"))
 with right:
-    show_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang))
+    show_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang), name=tr("status_trend_file"))
 
 st.markdown(f"#### {tr('infrastructure_heading')}")
 infrastructure_kpis(indicators, lang, previous_indicators)

@@ -5,6 +5,7 @@ import streamlit as st
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
+from components.exports import show_table
 from components.charts import status_breakdown, status_by_unit
 from components.headline import task_kpis
 from components.markdown import escape
@@ -38,8 +39,8 @@ if unit.level != "commune":
         if idle:
             st.caption(tr("communes_without_tasks", count=idle))
     chart_key = f"status_by_child::{unit.code}::{day}"
-    show_chart(status_by_unit(rows, lang, sort_by or "overdue"), width="stretch", key=chart_key,
-                    on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
+    show_chart(status_by_unit(rows, lang, sort_by or "overdue"), key=chart_key, name=tr("by_child_heading"),
+               on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
     st.caption(tr("click_to_drill"))
 
 if status["total"] == 0:
@@ -49,19 +50,19 @@ if status["total"] == 0:
 by_area, by_agency = st.tabs([tr("by_area"), tr("by_agency")])
 with by_area:
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area"), lang,
-                                     lambda code: areas[code].label(lang) if code in areas else code))
+                                lambda code: areas[code].label(lang) if code in areas else code), name=tr("by_area"))
 with by_agency:
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency")[:25], lang))
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency")[:25], lang), name=tr("by_agency"))
 
 st.subheader(tr("overdue_list"))
 # One query serves both lists when no filter is set: the list puts overdue tasks first.
 all_tasks = cached.task_list(unit.code, day)
 overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
-    st.dataframe(
+    show_table(
         task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
                                    "days_overdue", "progress_pct")),
-        hide_index=True, width="stretch", column_config=column_config(lang),
+        name=tr("overdue_list"), key="overdue_tasks", column_config=column_config(lang),
     )
 else:
     st.success(tr("overdue_none"))
@@ -79,11 +80,11 @@ agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency
 filtered = any((task_status, plan, area, agency))
 tasks = cached.task_list(unit.code, day, task_status, plan, area, agency) if filtered else all_tasks
 st.caption(f"{tr('tasks_shown', shown=len(tasks), total=status['total'])} · {tr('task_list_help')}")
-selection = st.dataframe(
+selection = show_table(
     task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
                              "deadline", "derived_status", "progress_pct", "last_report")),
-    hide_index=True, width="stretch", column_config=column_config(lang), on_select="rerun",
-    selection_mode="single-row", key=f"task_table::{unit.code}",
+    name=tr("task_list"), key=f"task_table::{unit.code}", column_config=column_config(lang), on_select="rerun",
+    selection_mode="single-row",
 )
 picked = selection.selection.rows if selection else []
 if picked and picked[0] < len(tasks):
@@ -95,5 +96,5 @@ if picked and picked[0] < len(tasks):
             f"{escape(detail['responsible_official'])} · **{tr('col_deadline')}:** {format_date(detail['deadline'], lang)}"
             f" · **{tr('col_owner')}:** {escape(detail['owner_name'])}"
         )
-        st.dataframe(report_history_frame(detail["reports"], lang), hide_index=True, width="stretch",
-                     column_config=column_config(lang))
+        show_table(report_history_frame(detail["reports"], lang), name=tr("task_detail", code=detail["code"]),
+                   key="task_reports", column_config=column_config(lang))

@@ -1,0 +1,61 @@
+"""Downloads under every table (.xlsx, .csv) and every chart (.png, .svg).
+
+The files are made only when someone clicks (Streamlit runs a callable `data` on click), so a page
+with many tables does not pay for exports nobody asked for. Streamlit's own CSV button in the
+table toolbar is switched off (`client.disableDataExport`), so every file leaves through
+data_loaders.exports, which keeps text that looks like a formula from running in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from components.state import as_of, scope, tr
+from data_loaders import exports
+
+
+def show_table(frame: pd.DataFrame, *, name: str, key: str, **dataframe_kwargs):
+    """st.dataframe plus its downloads; `name` (the table's title in the user's language) names
+    the file and the sheet. Returns what st.dataframe returns (the selection when on_select is set)."""
+    dataframe_kwargs.setdefault("hide_index", True)
+    dataframe_kwargs.setdefault("width", "stretch")
+    shown = st.dataframe(frame, key=key, **dataframe_kwargs)
+    hidden = [column for column, config in (dataframe_kwargs.get("column_config") or {}).items() if config is None]
+    table_downloads(frame.drop(columns=hidden, errors="ignore"), name=name, key=key)
+    return shown
+
+
+def table_downloads(frame: pd.DataFrame, *, name: str, key: str) -> None:
+    stem = _stem(name)
+    xlsx_column, csv_column, _ = st.columns([1, 1, 6], gap="small")
+    with xlsx_column:
+        _download(tr("download_xlsx"), lambda: exports.frame_to_xlsx(frame, name), f"{stem}.xlsx",
+                  exports.XLSX_MIME, f"{key}::xlsx", ":material/table_view:")
+    with csv_column:
+        _download(tr("download_csv"), lambda: exports.frame_to_csv(frame), f"{stem}.csv",
+                  exports.CSV_MIME, f"{key}::csv", ":material/description:")
+
+
+def chart_downloads(render: Callable[[str], bytes], *, name: str, key: str) -> None:
+    """PNG and SVG of a chart; `render(fmt)` returns the image bytes for "png" or "svg"."""
+    stem = _stem(name)
+    with st.popover(tr("download_chart"), icon=":material/download:"):
+        _download(tr("download_png"), lambda: render("png"), f"{stem}.png", "image/png", f"{key}::png",
+                  ":material/image:")
+        _download(tr("download_svg"), lambda: render("svg"), f"{stem}.svg", "image/svg+xml", f"{key}::svg",
+                  ":material/polyline:")
+
+
+def _stem(name: str) -> str:
+    # The file says which view its figures belong to: nhiem-vu-qua-han_68_2025-06-30.xlsx
+    return exports.file_stem(name, scope().code, as_of())
+
+
+def _download(label: str, data: Callable[[], bytes], file_name: str, mime: str, key: str, icon: str) -> None:
+    # on_click="ignore": a download must not rerun the page (nor reset a table's selection).
+    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key, icon=icon,
+                       on_click="ignore", type="tertiary")
+
