@@ -36,6 +36,8 @@ PAGES = {
         st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
                 url_path="accountability"),
         st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality"),
+        st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
+                url_path="presentation"),
     ],
     "nav_section_data": [
         st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload"),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 import altair as alt
 import streamlit as st
 
-from components.chart_images import chart_image, localized
+from components.chart_locale import localized
 from components.exports import chart_downloads
 from components.state import language
+
+__all__ = ["localized", "show_chart"]
 
 
 def show_chart(chart: alt.TopLevelMixin, *, name: str | None = None, key: str | None = None, **kwargs):
@@ -19,5 +19,14 @@ def show_chart(chart: alt.TopLevelMixin, *, name: str | None = None, key: str | 
     kwargs.setdefault("width", "stretch")
     event = st.altair_chart(localized(chart, lang), key=key, **kwargs)
     if name:
-        chart_downloads(functools.partial(chart_image, chart, lang), name=name, key=key or f"chart::{name}")
+        chart_downloads(lambda fmt: page_chart_image(chart, lang, fmt), name=name, key=key or f"chart::{name}")
     return event
+
+
+def page_chart_image(chart: alt.TopLevelMixin, lang: str, fmt: str) -> bytes:
+    """The chart as the page shows it (the deck's renderer at the page's type size) in PNG or SVG."""
+    from reports import render  # only when someone downloads: vl-convert and the font load on first use
+
+    if fmt == "png":
+        return render.chart_png(chart, lang, width=render.PAGE_CHART_WIDTH, font_scale=1.0)
+    return render.chart_svg(chart, lang, width=render.PAGE_CHART_WIDTH, font_scale=1.0).encode("utf-8")

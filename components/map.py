@@ -140,12 +140,9 @@ def format_value(value: Any, lang: str, decimals: int, percent: bool) -> str:
 
 
 def number_label_expr(lang: str, decimals: int = 0, percent: bool = False) -> str:
-    """A Vega expression formatting `datum.value` with the language's separators, for legend and
-    axis labels (the browser's Vega has only the en-US locale)."""
+    """A Vega expression formatting `datum.value` for legend and axis labels. The separators come
+    from the number locale every chart carries (components/chart_locale.py): 12.106,5 in Vietnamese."""
     expr = f"format(datum.value, ',.{decimals}f')"
-    if lang == "vi":  # 12,106.5 -> 12.106,5
-        expr = (f"replace(replace(replace({expr}, regexp(',', 'g'), '_'), "
-                f"regexp('[.]', 'g'), ','), regexp('_', 'g'), '.')")
     return f"{expr} + '%'" if percent else expr
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from components.chart_images import chart_png, chart_svg
+from reports.render import chart_png, chart_svg
 from components.charts import status_bars
 from data_loaders.exports import file_stem, frame_to_csv, frame_to_xlsx, neutralise, safe_sheet_name
 
@@ -73,15 +73,15 @@ def test_chart_images_are_valid():
     chart = status_bars({"total": 802, "completed": 239, "on_schedule": 427, "overdue": 136}, "vi")
     png = chart_png(chart, "vi")
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.width >= 1000 and image.height > 100
-    svg = chart_svg(chart, "vi").decode()
+    assert image.format == "PNG" and image.width >= 900 and image.height > 100
+    svg = chart_svg(chart, "vi")
     assert svg.lstrip().startswith("<svg") and "239" in svg
 
 
 def test_chart_images_use_the_language_number_format():
     chart = alt.Chart(pd.DataFrame({"x": ["a"], "y": [12106]})).mark_bar().encode(x="x", y=alt.Y("y", axis=alt.Axis(format=",.0f")))
-    assert "12.000" in chart_svg(chart, "vi").decode()
-    assert "12,000" in chart_svg(chart, "en").decode()
+    assert "12.000" in chart_svg(chart, "vi")
+    assert "12,000" in chart_svg(chart, "en")
 
 
 @pytest.mark.parametrize("page, tables, charts", [("tasks", 2, 3), ("accountability", 4, 0), ("overview", 0, 2)])

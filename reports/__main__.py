@@ -1,0 +1,148 @@
+"""Command line: briefing decks and A4 briefs from live data (a contract, like `python -m data_loaders`).
+
+    python -m reports deck --unit CODE [--as-of DATE] [--compare DATE] [--lang vi|en] --out FILE.pptx|FILE.pdf
+    python -m reports brief --unit PROVINCE_CODE [--as-of DATE] [--lang vi|en] --out FILE.pdf
+    python -m reports brief --all-provinces [--as-of DATE] [--lang vi|en] --out DIR
+
+Exit 0 on success (one line per file written on stdout), 2 for bad usage, an unknown unit, a bad
+date, an unsupported extension or an unwritable file: one line on stderr, never a traceback.
+DATABASE_URL selects the database, NQ57_LANG the language of messages when --lang is not given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from data_loaders import bootstrap, queries
+from data_loaders.__main__ import UsageError, _Parser
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_number, t
+from data_loaders.models import NATIONAL_CODE
+
+DECK_FORMATS = (".pptx", ".pdf")
+
+
+def _message_language(argv: list[str]) -> str:
+    if "--lang" in argv[:-1] and argv[argv.index("--lang") + 1] in LANGUAGES:
+        return argv[argv.index("--lang") + 1]
+    lang = os.environ.get("NQ57_LANG", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _date(value: str, lang: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(t("cli_bad_date", lang, value=value)) from None
+
+
+def _write(path: Path, content: bytes, lang: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    except OSError as error:
+        raise UsageError(t("cli_cannot_write", lang, path=path, detail=error.strerror or error)) from None
+
+
+def _written(path: Path, pages: int, started: float, lang: str) -> None:
+    print(t("cli_written", lang, path=path, pages=pages, seconds=format_number(time.perf_counter() - started, lang, 1)))
+
+
+def cmd_deck(args: argparse.Namespace) -> int:
+    from reports.compose import slide_images
+    from reports.pdf import deck_pdf
+    from reports.pptx_deck import deck_pptx
+    from reports.slides import build_slides
+
+    lang, out = args.lang, Path(args.out)
+    if out.suffix.lower() not in DECK_FORMATS:
+        raise UsageError(t("cli_bad_extension", lang, name=out.name, allowed=", ".join(DECK_FORMATS)))
+    as_of = _date(args.as_of, lang) if args.as_of else None
+    compare = _date(args.compare, lang) if args.compare else None
+    started = time.perf_counter()
+    engine = bootstrap.prepare()
+    try:
+        deck = build_slides(args.unit, as_of, compare, lang=lang, engine=engine)
+    except queries.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
+    images = slide_images(deck)
+    content = deck_pptx(deck, images) if out.suffix.lower() == ".pptx" else deck_pdf(deck, images)
+    _write(out, content, lang)
+    _written(out, len(deck.slides), started, lang)
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from reports.pdf import province_brief
+
+    lang = args.lang
+    as_of = _date(args.as_of, lang) if args.as_of else None
+    if bool(args.unit) == bool(args.all_provinces):
+        raise UsageError(t("cli_brief_target", lang))
+    out = Path(args.out)
+    if args.unit and out.suffix.lower() != ".pdf":
+        raise UsageError(t("cli_bad_extension", lang, name=out.name, allowed=".pdf"))
+    engine = bootstrap.prepare()
+    if args.unit:
+        try:
+            unit = queries.get_unit(args.unit, engine)
+        except queries.UnknownUnit:
+            raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
+        if unit.level != "province":
+            raise UsageError(t("cli_not_province", lang, code=args.unit))
+        targets = [(unit, out)]
+    else:
+        as_of = as_of or queries.latest_data_date(engine)
+        targets = [(province, out / f"nq57_brief_{province.code}_{as_of.isoformat()}.pdf")
+                   for province in queries.child_units(NATIONAL_CODE, engine)]
+    for unit, path in targets:
+        started = time.perf_counter()
+        _write(path, province_brief(unit.code, as_of, lang=lang, engine=engine), lang)
+        _written(path, 1, started, lang)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m reports", description="NQ57 Dashboard briefing decks and briefs")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    deck = commands.add_parser("deck", help="the briefing deck of a unit (.pptx or .pdf)")
+    deck.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+    deck.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    deck.add_argument("--compare", help="YYYY-MM-DD: show the change in task status since this date")
+    deck.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    deck.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
+    deck.set_defaults(handler=cmd_deck)
+
+    brief = commands.add_parser("brief", help="a one-page A4 PDF brief of a province (or of every province)")
+    brief.add_argument("--unit", help="a province code")
+    brief.add_argument("--all-provinces", action="store_true", help="one brief per province into the --out folder")
+    brief.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    brief.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    brief.add_argument("--out", required=True, help="FILE.pdf, or a folder with --all-provinces")
+    brief.set_defaults(handler=cmd_brief)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    lang = _message_language(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError:
+        print(f"error: {t('database_unavailable', lang)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""QR codes that open a slide's view live in the dashboard."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+
+def qr_png(url: str, box_size: int = 10, border: int = 2) -> bytes:
+    """A black-on-white PNG of `url`; medium error correction survives a projector's glare."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
+    code.add_data(url)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
