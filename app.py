@@ -1,4 +1,5 @@
-"""NQ57 Dashboard: entry point. Page config, navigation, and the sidebar every page shares."""
+"""NQ57 Dashboard: entry point. Page config, who is signed in, the navigation they may use, and
+the sidebar every page shares."""
 
 from __future__ import annotations
 
@@ -9,42 +10,80 @@ from sqlalchemy.exc import OperationalError
 
 st.set_page_config(page_title="NQ57 Dashboard", page_icon="📊", layout="wide")
 
-from components import cached  # noqa: E402  (after set_page_config)
+from components import auth, cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
-from components.state import tr  # noqa: E402
+from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
+from data_loaders import access, accounts  # noqa: E402
+from data_loaders.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
 
+# Each page with the action a person must be allowed; st.navigation gets only the permitted ones.
+PAGES = {
+    "nav_section_views": [
+        ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
+        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:", url_path="tasks")),
+        ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
+                         url_path="infrastructure")),
+        ("view", st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:",
+                         url_path="ecosystem")),
+        ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map")),
+        ("view", st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
+                         url_path="warnings")),
+        ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
+                         url_path="accountability")),
+        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality")),
+        ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
+                         url_path="presentation")),
+    ],
+    "nav_section_data": [
+        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload")),
+    ],
+    "nav_section_admin": [
+        ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),
+                                    icon=":material/manage_accounts:", url_path="accounts")),
+        ("manage_settings", st.Page("pages/admin_settings.py", title=tr("nav_admin_settings"),
+                                    icon=":material/tune:", url_path="settings")),
+        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:", url_path="audit")),
+    ],
+}
+
+
+def _hidden_navigation() -> None:
+    """Every page registered but none shown: the URL of a shared link (page and query string)
+    stays as it is while the person signs in, and opens once they have."""
+    st.navigation([page for pages in PAGES.values() for _, page in pages], position="hidden")
+
+
 try:
     cached.refresh_data_version()  # once per run: every cached query below is keyed on it
+    if accounts.needs_setup(cached.engine()):
+        _hidden_navigation()
+        auth.setup_screen()  # first run: create the administrator (no default password)
+        st.stop()
+    public_read_only = bool(get_settings(cached.engine())["public_read_only"])
+    account = auth.current_account()
 except OperationalError:
     log.exception("database unavailable")
     st.error(tr("database_unavailable"), icon=":material/cloud_off:")
     st.stop()
 
-PAGES = {
-    "nav_section_views": [
-        st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True),
-        st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:", url_path="tasks"),
-        st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
-                url_path="infrastructure"),
-        st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:", url_path="ecosystem"),
-        st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map"),
-        st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
-                url_path="warnings"),
-        st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
-                url_path="accountability"),
-        st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality"),
-        st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
-                url_path="presentation"),
-    ],
-    "nav_section_data": [
-        st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload"),
-    ],
+if account is None and (not public_read_only or auth.wants_sign_in()):
+    _hidden_navigation()
+    auth.sign_in_screen(public_read_only)
+    st.stop()
+
+permitted = {
+    tr(section): [page for action, page in pages if access.may(account, action, public_read_only=public_read_only)]
+    for section, pages in PAGES.items()
 }
-navigation = st.navigation({tr(section): pages for section, pages in PAGES.items()})
-render_sidebar()
+navigation = st.navigation({section: pages for section, pages in permitted.items() if pages})
+set_viewable_scope(access.viewable_scope(account))
+render_sidebar(account, public_read_only)
+auth.return_to_shared_view()
+if pop_outside_scope_notice():
+    st.warning(tr("auth_outside_scope", unit=viewable_scope().name), icon=":material/lock:")
 mark_app_shell(True)
 try:
     navigation.run()

@@ -1,4 +1,5 @@
-"""The shared sidebar: language, unit search, province and commune pickers, as-of date."""
+"""The shared sidebar: who is signed in (and sign-out), language, unit search, province and
+commune pickers within the person's scope, as-of date."""
 
 from __future__ import annotations
 
@@ -6,13 +7,25 @@ import datetime as dt
 
 import streamlit as st
 
-from components import cached
-from components.state import as_of, compare_date, drill_path, go_to, language, set_as_of, set_compare_date, tr
+from components import auth, cached
+from components.markdown import escape
+from components.state import (
+    as_of,
+    compare_date,
+    drill_path,
+    go_to,
+    language,
+    language_switch,
+    set_as_of,
+    set_compare_date,
+    tr,
+    viewable_scope,
+)
+from data_loaders.accounts import Account
 from data_loaders.i18n import format_date
 from data_loaders.models import NATIONAL_CODE
 from data_loaders.text import fold
 
-_LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 SEARCH_LIMIT = 30
 
 
@@ -22,21 +35,14 @@ def _pick(widget_key: str) -> None:
         go_to(code)
 
 
-def _language_switch() -> None:
-    st.sidebar.segmented_control(
-        tr("language"), options=list(_LANGUAGE_NAMES), format_func=_LANGUAGE_NAMES.get, key="lang",
-        default=language(), label_visibility="collapsed",
-    )
-    if st.session_state.get("lang") is None:  # a second click deselects: keep a language
-        st.session_state["lang"] = "vi"
-
-
 def _unit_search() -> None:
     query = st.sidebar.text_input(tr("search_units"), key="unit_search", placeholder="lam dong, phu cat…")
     if not query.strip():
         return
     needle = fold(query)
-    matches = [u for u in cached.units_for_search() if needle in fold(u["name"])]
+    root = viewable_scope()
+    matches = [u for u in cached.units_for_search() if needle in fold(u["name"])
+               and (root.level == "national" or root.code in (u["code"], u["province_code"]))]
     matches.sort(key=lambda u: (u["level"] != "province", not fold(u["name"]).startswith(needle), fold(u["name"])))
     if not matches:
         st.sidebar.caption(tr("search_none"))
@@ -51,18 +57,24 @@ def _unit_search() -> None:
 
 
 def _pickers(path) -> None:
-    provinces = cached.child_units(NATIONAL_CODE)
-    names = {NATIONAL_CODE: tr("all_provinces"), **{p.code: p.name for p in provinces}}
-    current_province = path[1].code if len(path) > 1 else NATIONAL_CODE
-    # The language is part of the keys so a language switch redraws the option labels.
-    key = f"province_pick::{language()}::{current_province}"
-    st.sidebar.selectbox(tr("province"), options=list(names), format_func=names.get,
-                         index=list(names).index(current_province), key=key, on_change=_pick, args=(key,))
+    """Province and commune pickers, from the person's own unit down (a province's staff get only
+    the commune picker, a commune's none)."""
+    by_level = {unit.level: unit.code for unit in path}
+    current_province = by_level.get("province", NATIONAL_CODE)
+    if path[0].level == "commune":
+        return
+    if path[0].level == "national":
+        provinces = cached.child_units(NATIONAL_CODE)
+        names = {NATIONAL_CODE: tr("all_provinces"), **{p.code: p.name for p in provinces}}
+        # The language is part of the keys so a language switch redraws the option labels.
+        key = f"province_pick::{language()}::{current_province}"
+        st.sidebar.selectbox(tr("province"), options=list(names), format_func=names.get,
+                             index=list(names).index(current_province), key=key, on_change=_pick, args=(key,))
     if current_province == NATIONAL_CODE:
         return
     communes = cached.child_units(current_province)
     commune_names = {current_province: tr("all_communes"), **{c.code: c.name for c in communes}}
-    current_commune = path[2].code if len(path) > 2 else current_province
+    current_commune = by_level.get("commune", current_province)
     key = f"commune_pick::{language()}::{current_commune}"
     st.sidebar.selectbox(tr("commune"), options=list(commune_names), format_func=commune_names.get,
                          index=list(commune_names).index(current_commune), key=key, on_change=_pick, args=(key,))
@@ -100,8 +112,27 @@ def _compare_picker(earliest: dt.date) -> None:
                           key=key, on_change=changed, help=tr("compare_help"))
 
 
-def render_sidebar() -> None:
-    _language_switch()
+def _who(account: Account | None, public_read_only: bool) -> None:
+    """The signed-in person with their role and scope, and sign-out; for an anonymous visitor of
+    a public dashboard, a sign-in button."""
+    box = st.sidebar.container(border=True)
+    if account is None:
+        if public_read_only:
+            box.caption(tr("auth_public_visitor"))
+            box.button(tr("auth_sign_in_button"), key="sidebar_sign_in", icon=":material/login:",
+                       on_click=auth.ask_for_sign_in, width="stretch")
+        return
+    scope = cached.get_unit(account.scope_code)
+    scope_name = tr("level_national") if scope.code == NATIONAL_CODE else scope.name
+    box.markdown(f"**{escape(account.display_name or account.username)}**")
+    details = [auth.role_label(account.role), scope_name] + ([account.agency] if account.agency else [])
+    box.caption(" · ".join(escape(part) for part in details))
+    box.button(tr("auth_sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=auth.sign_out)
+
+
+def render_sidebar(account: Account | None = None, public_read_only: bool = False) -> None:
+    _who(account, public_read_only)
+    language_switch(st.sidebar)
     st.sidebar.subheader(tr("drill_heading"))
     _unit_search()
     _pickers(drill_path())

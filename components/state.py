@@ -4,6 +4,10 @@ The drill path lives in the query string under the contract keys `province` and 
 codes: `?province=68&commune=24781`); `as_of` (ISO date) joins them when it is not the latest data
 date. Python writes them with `st.query_params`, which pushes a browser-history entry, so a link
 opens the same view and the back button steps back up the path.
+
+The path is clamped to the unit the signed-in person may view (app.py sets it on every run from
+`data_loaders.access.viewable_scope`): a viewer of one province who edits the URL to another lands
+on their own province, with a message, and the path starts at their unit.
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ def tr(key: str, **params: object) -> str:
     return t(key, language(), **params)
 
 
+_LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def language_switch(container) -> None:
+    """Tiếng Việt | English, in the sidebar (or on the sign-in screen)."""
+    container.segmented_control(
+        tr("language"), options=list(_LANGUAGE_NAMES), format_func=_LANGUAGE_NAMES.get, key="lang",
+        default=language(), label_visibility="collapsed",
+    )
+    if st.session_state.get("lang") is None:  # a second click deselects: keep a language
+        st.session_state["lang"] = DEFAULT_LANGUAGE
+
+
 def _unit_or_none(code: str | None, level: str) -> UnitInfo | None:
     if not code:
         return None
@@ -39,22 +56,62 @@ def _unit_or_none(code: str | None, level: str) -> UnitInfo | None:
     return unit if unit.level == level else None
 
 
+_VIEWABLE_SCOPE = "_nq57_viewable_scope"  # unit code the signed-in person may view (set by app.py)
+_OUTSIDE_SCOPE = "_nq57_outside_scope"  # set when the URL asked for a unit outside it
+
+
+def set_viewable_scope(code: str) -> None:
+    st.session_state[_VIEWABLE_SCOPE] = code
+
+
+def viewable_scope() -> UnitInfo:
+    """The unit the person may view: the nation, a province or a commune. Outside app.py (a page
+    run on its own in a test) nothing has narrowed it: the nation."""
+    return cached.get_unit(st.session_state.get(_VIEWABLE_SCOPE) or NATIONAL_CODE)
+
+
+def inside_viewable_scope(unit: UnitInfo) -> bool:
+    root = viewable_scope()
+    if root.level == "national":
+        return True
+    if root.level == "province":
+        return unit.code == root.code or unit.province_code == root.code
+    return unit.code == root.code
+
+
+def pop_outside_scope_notice() -> bool:
+    """True once after the URL (or a click) asked for a unit outside the person's scope."""
+    return bool(st.session_state.pop(_OUTSIDE_SCOPE, False))
+
+
 def drill_path() -> list[UnitInfo]:
-    """The nation, then the chosen province and commune, read from the URL. Codes that name no
-    unit (or a commune outside the province) are dropped from the URL rather than failing."""
-    path = [cached.get_unit(NATIONAL_CODE)]
+    """From the unit the person may view (the nation for most) down to the chosen province and
+    commune, read from the URL. Codes that name no unit (or a commune outside the province) are
+    dropped from the URL rather than failing; a unit outside the person's scope is replaced by
+    their own unit, with a notice."""
+    root = viewable_scope()
     province = _unit_or_none(st.query_params.get(PROVINCE_KEY), "province")
     commune = _unit_or_none(st.query_params.get(COMMUNE_KEY), "commune")
     if commune and province is None:
         province = cached.get_unit(commune.province_code)
     if commune and commune.province_code != province.code:
         commune = None
+    if root.level != "national":
+        asked = commune or province
+        if asked is not None and not inside_viewable_scope(asked):
+            st.session_state[_OUTSIDE_SCOPE] = True
+            province, commune = None, None
+        if root.level == "province":
+            province = root
+        else:
+            province, commune = cached.get_unit(root.province_code), root
+    path = [cached.get_unit(NATIONAL_CODE)]
     if province:
         path.append(province)
     if commune:
         path.append(commune)
     _write_path(province.code if province else None, commune.code if commune else None, only_if_changed=True)
-    return path
+    return path[[unit.code for unit in path].index(root.code):]
 
 
 def scope() -> UnitInfo:
@@ -74,11 +131,15 @@ def _write_path(province: str | None, commune: str | None, only_if_changed: bool
 
 
 def go_to(code: str) -> None:
-    """Drill to a unit (the nation, a province or a commune), keeping the rest of the URL."""
+    """Drill to a unit (the nation, a province or a commune), keeping the rest of the URL. A unit
+    outside the person's scope is refused with a notice."""
+    unit = cached.get_unit(code)
+    if not inside_viewable_scope(unit):
+        st.session_state[_OUTSIDE_SCOPE] = True
+        return
     if code == NATIONAL_CODE:
         _write_path(None, None)
         return
-    unit = cached.get_unit(code)
     if unit.level == "province":
         _write_path(unit.code, None)
     else:

@@ -2,7 +2,8 @@
 progress, the errors table with the marked-up workbook, and the upload history.
 
 All the work is done by data_loaders (importer, error_workbook, uploads); this module only lays it
-out. User text is shown through st.dataframe and plain st.* calls, never as HTML."""
+out. The uploader is the signed-in account: the importer applies its scope and records its
+username. User text is shown through st.dataframe and plain st.* calls, never as HTML."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from components import cached
+from components import auth, cached
+from components.markdown import escape
 from components.state import language, tr
-from data_loaders import uploads
+from data_loaders import access, uploads
+from data_loaders.accounts import Account, AccountError
 from data_loaders.error_workbook import error_workbook
 from data_loaders.excel_reader import UnreadableFile
 from data_loaders.i18n import format_number, t
@@ -55,18 +58,21 @@ def _progress_callback(status, bar):
     return report
 
 
-def _run_import(content: bytes, name: str, user: str, dry_run: bool, label_key: str) -> ImportResult | str:
+def _run_import(content: bytes, name: str, uploader: Account, dry_run: bool, label_key: str) -> ImportResult | str:
     """The import with a status box and progress bar; a message string instead of a result when
-    the file cannot be read or something fails (never a traceback on screen)."""
+    the file cannot be read, the account may not upload, or something fails (never a traceback)."""
     with st.status(tr(label_key), expanded=True) as status:
         bar = st.progress(0.0)
         try:
-            result = import_file(content, name, user=user or "web", dry_run=dry_run, lang=language(),
-                                 engine=cached.engine(), progress=_progress_callback(status, bar),
+            result = import_file(content, name, user=uploader.username, account=uploader, dry_run=dry_run,
+                                 lang=language(), engine=cached.engine(), progress=_progress_callback(status, bar),
                                  record_rejection=True)
         except UnreadableFile as error:
             status.update(state="error", expanded=False)
             return tr("upload_unreadable", message=t(error.key, language(), **error.params))
+        except AccountError as error:
+            status.update(state="error", expanded=False)
+            return auth.error_message(error)
         except Exception:  # noqa: BLE001 - logged with details, the user gets a sentence
             log.exception("upload of %s failed", name)
             status.update(state="error", expanded=False)
@@ -76,13 +82,19 @@ def _run_import(content: bytes, name: str, user: str, dry_run: bool, label_key: 
     return result
 
 
-def upload_form() -> None:
+def upload_scope_notice(uploader: Account) -> None:
+    """Whose upload this is and what it may touch, before any file is chosen."""
+    st.info(tr("upload_as", name=escape(uploader.display_name or uploader.username), username=escape(uploader.username),
+               scope=escape(access.upload_scope_label(uploader, language()))), icon=":material/badge:")
+
+
+def upload_form(uploader: Account) -> None:
     """File uploader → preview (dry run) → Confirm → commit."""
     limits = current_limits()
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
-    user = st.text_input(tr("upload_user"), key="upload_user", max_chars=120)
+    upload_scope_notice(uploader)
     round_ = st.session_state.setdefault(_UPLOADER_ROUND, 0)
     uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"], key=f"upload_file_{round_}",
                                 help=tr("upload_limits", max_mb=format_number(limits.max_upload_bytes / MB, language()),
@@ -94,17 +106,17 @@ def upload_form() -> None:
     sha = hashlib.sha256(content).hexdigest()
     preview = st.session_state.get(_PREVIEW)
     if preview is None or preview["sha"] != sha:
-        outcome = _run_import(content, uploaded.name, user, dry_run=True, label_key="upload_checking")
+        outcome = _run_import(content, uploaded.name, uploader, dry_run=True, label_key="upload_checking")
         preview = {"sha": sha, "name": uploaded.name, "content": content, "result": outcome, "marked": None}
         st.session_state[_PREVIEW] = preview
     outcome = preview["result"]
     if isinstance(outcome, str):
         st.error(outcome, icon=":material/block:")
         return
-    _show_outcome(preview, user)
+    _show_outcome(preview, uploader)
 
 
-def _show_outcome(preview: dict, user: str) -> None:
+def _show_outcome(preview: dict, uploader: Account) -> None:
     result: ImportResult = preview["result"]
     if result.status == "rejected":
         st.error(tr("upload_rejected", errors=format_number(len(result.errors), language())), icon=":material/block:")
@@ -144,7 +156,7 @@ def _show_outcome(preview: dict, user: str) -> None:
         _reset()
         st.rerun()
     if confirm.button(tr("upload_confirm"), type="primary", key="upload_confirm", icon=":material/save:"):
-        outcome = _run_import(preview["content"], preview["name"], user, dry_run=False, label_key="upload_saving")
+        outcome = _run_import(preview["content"], preview["name"], uploader, dry_run=False, label_key="upload_saving")
         if isinstance(outcome, str):
             st.error(outcome, icon=":material/block:")
             return
@@ -214,10 +226,14 @@ def preview_summary(result: ImportResult) -> None:
         })
 
 
-def history() -> None:
-    """Who uploaded what and when, with the outcome; the original file downloadable for audit."""
+def history(uploader: Account) -> None:
+    """Who uploaded what and when, with the outcome; the original file downloadable for audit.
+    Someone who may upload anything (an administrator) sees every upload; anyone else their own."""
     st.subheader(tr("upload_history"))
     rows = uploads.list_uploads(limit=200, engine=cached.engine())
+    if not access.upload_scope(uploader).unrestricted:
+        rows = [r for r in rows if r["uploaded_by"] == uploader.username]
+        st.caption(tr("upload_history_own"))
     if not rows:
         st.info(tr("upload_history_empty"))
         return

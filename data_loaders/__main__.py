@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from . import bootstrap, db, queries
+from . import accounts, bootstrap, db, queries
 from .excel_reader import UnreadableFile
 from .i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from .importer import import_file
@@ -147,10 +147,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _import_error(args, t("cli_file_missing", lang, path=path))
     engine = bootstrap.prepare()
+    account = None
+    if args.user is not None:  # the upload is that person's, inside their scope
+        account = accounts.get_account(args.user, engine)
+        if account is None:
+            return _import_error(args, t("cli_unknown_account", lang, username=args.user))
+        if account.disabled:
+            return _import_error(args, t("cli_account_disabled", lang, username=account.username))
     try:
-        result = import_file(path.read_bytes(), path.name, user=args.user, dry_run=args.dry_run, lang=lang,
-                             engine=engine)
+        result = import_file(path.read_bytes(), path.name, user=os.environ.get("USER", "cli"), account=account,
+                             dry_run=args.dry_run, lang=lang, engine=engine)
     except UnreadableFile as error:
+        return _import_error(args, t(error.key, lang, **error.params))
+    except accounts.AccountError as error:
         return _import_error(args, t(error.key, lang, **error.params))
     except OperationalError:
         raise
@@ -168,6 +177,92 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {problem['sheet']}!{problem['column']} row {problem['row']}: {problem['message']}"
                   f" [{problem['value']}]")
     return 1 if result.status == "rejected" else 0
+
+
+def _system_actor() -> str:
+    """Who runs the command line, as the audit trail names them ("cli:" marks a system actor)."""
+    import getpass
+
+    try:
+        login = getpass.getuser()  # $USER, $LOGNAME, … or the password database
+    except (KeyError, OSError):
+        login = "unknown"
+    return accounts.SYSTEM_ACTOR_PREFIX + login
+
+
+def _read_password() -> str:
+    """From a prompt, asked twice, on a terminal; else the first line of standard input. Never argv."""
+    lang = _lang()
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(t("cli_password_prompt", lang))
+        if getpass.getpass(t("cli_password_repeat", lang)) != password:
+            raise UsageError(t("cli_password_mismatch", lang))
+        return password
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError(t("cli_password_missing", lang))
+    return line.rstrip("\r\n")
+
+
+def _account_line(account: accounts.Account) -> str:
+    scope = account.scope_code + (f" / {account.agency}" if account.agency else "")
+    state = " (disabled)" if account.disabled else ""
+    return f"{account.username}\t{account.role}\t{scope}\t{account.display_name}\t{account.email or ''}{state}"
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    engine = bootstrap.prepare()
+    actor = _system_actor()
+    try:
+        if args.users_command == "add":
+            password = _read_password()
+            account = accounts.create_account(args.name, password, args.role, args.scope, agency=args.agency,
+                                              email=args.email, display_name=args.display_name or "", actor=actor,
+                                              engine=engine)
+        elif args.users_command == "list":
+            listed = accounts.list_accounts(engine)
+            if args.json:
+                _print_json({"accounts": [a.as_json() for a in listed]})
+            else:
+                for account in listed:
+                    print(_account_line(account))
+            return 0
+        elif args.users_command in ("disable", "enable"):
+            account = accounts.set_disabled(args.name, args.users_command == "disable", actor=actor, engine=engine)
+        else:  # reset-password
+            if accounts.get_account(args.name, engine) is None:  # before asking for a password
+                raise accounts.AccountError("account_unknown", username=args.name)
+            account = accounts.reset_password(args.name, _read_password(), actor=actor, engine=engine)
+    except accounts.AccountError as error:
+        raise UsageError(t(error.key, _lang(), **error.params)) from None
+    if getattr(args, "json", False):
+        _print_json(account.as_json())
+    else:
+        print(_account_line(account))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import audit
+
+    if args.action and args.action not in audit.ACTIONS:
+        raise UsageError(f"--action must be one of: {', '.join(audit.ACTIONS)}")
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    since = _date(args.since) if args.since else None
+    until = _date(args.until) + dt.timedelta(days=1) if args.until else None
+    found = audit.entries(actor=args.actor, action=args.action, since=since, until=until, limit=args.limit,
+                          engine=bootstrap.prepare())
+    if args.json:
+        _print_json({"entries": [{**entry, "at": entry["at"].isoformat()} for entry in found]})
+    else:
+        for entry in found:
+            detail = json.dumps(entry["detail"], ensure_ascii=False) if entry["detail"] else ""
+            print(f"{entry['at'].isoformat(timespec='seconds')}\t{entry['actor'] or '-'}\t{entry['action']}\t"
+                  f"{entry['outcome']}\t{entry['target'] or ''}\t{detail}")
+    return 0
 
 
 def _import_error(args: argparse.Namespace, message: str) -> int:
@@ -237,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import a task-progress or indicator workbook")
     importer.add_argument("file")
     importer.add_argument("--dry-run", action="store_true", help="validate and preview; change nothing")
-    importer.add_argument("--user", default=os.environ.get("USER", "cli"))
+    importer.add_argument("--user", help="the account whose upload this is: its scope applies")
     importer.add_argument("--json", action="store_true")
     importer.set_defaults(handler=cmd_import)
 
@@ -249,6 +344,34 @@ def build_parser() -> argparse.ArgumentParser:
     warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")
     warm.add_argument("--provinces", action="store_true", help="the 34 provinces too")
     warm.set_defaults(handler=cmd_warm)
+
+    users = commands.add_parser("users", help="accounts: add, list, disable, enable, reset-password")
+    users_commands = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    add = users_commands.add_parser("add", help="a new account; the password is read from a prompt or stdin")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("admin", "viewer", "reporter"))
+    add.add_argument("--scope", required=True, help="VN, a province code or a commune code")
+    add.add_argument("--agency", help="a ministry reporter's lead agency (with --scope VN)")
+    add.add_argument("--email")
+    add.add_argument("--display-name")
+    add.add_argument("--json", action="store_true")
+    listing = users_commands.add_parser("list", help="every account")
+    listing.add_argument("--json", action="store_true")
+    for name, help_text in (("disable", "stop an account from signing in"), ("enable", "let it sign in again"),
+                            ("reset-password", "a new password, read as for add (also lifts a lock-out)")):
+        command = users_commands.add_parser(name, help=help_text)
+        command.add_argument("name")
+        command.add_argument("--json", action="store_true")
+    users.set_defaults(handler=cmd_users)
+
+    audit_trail = commands.add_parser("audit", help="the audit trail, newest first")
+    audit_trail.add_argument("--actor")
+    audit_trail.add_argument("--action")
+    audit_trail.add_argument("--since", help="YYYY-MM-DD (inclusive)")
+    audit_trail.add_argument("--until", help="YYYY-MM-DD (inclusive)")
+    audit_trail.add_argument("--limit", type=int, default=100)
+    audit_trail.add_argument("--json", action="store_true")
+    audit_trail.set_defaults(handler=cmd_audit)
 
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)

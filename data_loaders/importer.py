@@ -11,7 +11,8 @@ from typing import Callable
 from sqlalchemy import bindparam, Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from . import db
+from . import access, audit, db
+from .accounts import Account, AccountError, get_account
 from .catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
 from .excel_reader import (
     SheetRows,
@@ -99,9 +100,12 @@ _AREA_LOOKUP = _choice_lookup(AREAS)
 class _RowChecker:
     """Collects problems for one sheet, naming each cell as the user sees it."""
 
-    def __init__(self, rows: SheetRows, lang: str) -> None:
+    def __init__(self, rows: SheetRows, lang: str, track_scope: bool = False) -> None:
         self.rows = rows
         self.lang = lang
+        # per valid row, what it touches, for the uploader's scope check: (excel_row, unit code,
+        # column key naming the unit, that cell, task code, lead agency); None when nobody needs it
+        self.claims: list[tuple] | None = [] if track_scope else None
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self._unit_cache: dict[tuple, tuple[str | None, list[tuple]]] = {}
@@ -213,8 +217,17 @@ def _check_future(checker: _RowChecker, excel_row: int, key: str, raw: dict, day
 _TASK_ATTRIBUTES = ("title", "plan", "area", "lead_agency", "owner_unit_code", "responsible_official", "deadline")
 
 
-def _validate_tasks(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChecker, dict, dict]:
-    checker = _RowChecker(rows, lang)
+def _unit_column(raw: dict) -> str:
+    """The column that names a row's unit, as the user filled it in."""
+    for key in ("commune_code", "commune_name", "province_code", "province_name"):
+        if not is_blank(raw.get(key)):
+            return key
+    return "province_name"
+
+
+def _validate_tasks(rows: SheetRows, lang: str, today: dt.date,
+                    track_scope: bool = False) -> tuple[_RowChecker, dict, dict]:
+    checker = _RowChecker(rows, lang, track_scope)
     plan_terms = plans()
     plan_lookup = _choice_lookup(plan_terms)
     tasks: dict[str, dict] = {}  # code -> attributes, with the Excel row each came from
@@ -242,6 +255,10 @@ def _validate_tasks(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChe
             attributes["owner_unit_code"] = checker.unit(excel_row, raw, commune_required=False)
         if len(checker.errors) > errors_before or code is None:
             continue
+        if checker.claims is not None:
+            unit_key = _unit_column(raw)
+            checker.claims.append((excel_row, attributes["owner_unit_code"], unit_key, raw.get(unit_key), code,
+                                   attributes["lead_agency"]))
         if status == "completed" and progress is not None and progress < 100:
             checker.problem(excel_row, "progress_pct", raw.get("progress_pct"), "err_completed_progress", warning=True)
         task = tasks.setdefault(code, {"first_row": excel_row, "rows": {}})
@@ -374,8 +391,9 @@ def _commit_tasks(session: Session, upload_id: int | None, tasks: dict, reports:
 # --- indicators -------------------------------------------------------------------------------
 
 
-def _validate_indicators(rows: SheetRows, lang: str, today: dt.date) -> tuple[_RowChecker, dict]:
-    checker = _RowChecker(rows, lang)
+def _validate_indicators(rows: SheetRows, lang: str, today: dt.date,
+                         track_scope: bool = False) -> tuple[_RowChecker, dict]:
+    checker = _RowChecker(rows, lang, track_scope)
     values: dict[tuple[str, str, dt.date], tuple[float, int]] = {}
     seen_rows: dict[tuple[str, dt.date], int] = {}
     indicator_keys = [i for i in INDICATORS if i.code in rows.headers]
@@ -416,6 +434,9 @@ def _validate_indicators(rows: SheetRows, lang: str, today: dt.date) -> tuple[_R
             parsed[code] = value
         if len(checker.errors) > errors_before or unit_code is None or period is None:
             continue
+        if checker.claims is not None:
+            unit_key = _unit_column(raw)
+            checker.claims.append((excel_row, unit_code, unit_key, raw.get(unit_key), None, None))
         key = (unit_code, period)
         if key in seen_rows:
             other = seen_rows[key]
@@ -538,17 +559,94 @@ def _lock_for_import(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(57057)"))
 
 
-def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run: bool = False,
-                lang: str = DEFAULT_LANGUAGE, engine: Engine | None = None, today: dt.date | None = None,
-                progress: Progress | None = None, record_rejection: bool | None = None) -> ImportResult:
+def _uploader(account: Account, engine: Engine) -> Account:
+    """The uploader as stored now (not as the page remembered them), checked for upload rights."""
+    current = get_account(account.username, engine)
+    if current is None or current.id != account.id or current.disabled:
+        raise AccountError("not_permitted")
+    access.check_permission(current, "upload")
+    return current
+
+
+def _scope_problems(session: Session, account: Account, kind: str, rows: SheetRows, checker: _RowChecker,
+                    tasks: dict) -> list[Problem]:
+    """One Problem per row outside the uploader's scope. A task row is checked against the unit
+    and lead agency it names, those another row of the file names for the same task, and those
+    already stored for the task, so no upload can take over or move someone else's task."""
+    stored: dict[str, tuple[str, str]] = {}
+    if kind == "tasks":
+        codes = list({claim[4] for claim in checker.claims})
+        for start in range(0, len(codes), CHUNK):
+            query = (select(Task.code, Task.owner_unit_code, Agency.name).join(Agency, Agency.id == Task.lead_agency_id)
+                     .where(Task.code.in_(codes[start:start + CHUNK])))
+            stored.update({code: (owner, agency) for code, owner, agency in session.execute(query)})
+    claims = {}
+    checks = []
+    for excel_row, unit_code, unit_key, unit_cell, task_code, agency in checker.claims:
+        claims[excel_row] = (unit_code, unit_key, unit_cell, task_code, agency)
+        if kind == "tasks":
+            declared = tasks.get(task_code, {})
+            known = stored.get(task_code, (None, None))
+            units = tuple(dict.fromkeys(u for u in (unit_code, declared.get("owner_unit_code"), known[0]) if u))
+            agencies = tuple(dict.fromkeys(a for a in (agency, declared.get("lead_agency"), known[1]) if a))
+        else:
+            units, agencies = (unit_code,), ()
+        checks.append((rows.sheet, excel_row, units, agencies))
+    if kind == "indicators" and not checks:
+        checks.append((rows.sheet, rows.header_row, (), ()))
+    try:
+        access.check_upload_rows(account, kind, checks)
+    except access.ScopeRefused as refusal:
+        lang = checker.lang
+        scope = access.upload_scope_label(account, lang)
+        before = len(checker.errors)
+        for (sheet, excel_row, value), reason in zip(refusal.rows, refusal.reasons):
+            if reason == "indicators":
+                checker.problem(rows.header_row, None, None, "scope_no_indicators", agency=account.agency or "")
+                continue
+            unit_code, unit_key, unit_cell, task_code, agency = claims[excel_row]
+            if reason == "unit" and value == unit_code:
+                checker.problem(excel_row, unit_key, unit_cell, "scope_unit_outside",
+                                unit=access.unit_label(value, lang), scope=scope)
+            elif reason == "unit":
+                checker.problem(excel_row, "task_code", task_code, "scope_task_unit_outside", task=task_code,
+                                unit=access.unit_label(value, lang), scope=scope)
+            elif agency is not None and fold(agency) == fold(value):
+                checker.problem(excel_row, "lead_agency", agency, "scope_agency_outside", agency=value,
+                                own=account.agency or "")
+            else:
+                checker.problem(excel_row, "task_code", task_code, "scope_task_agency_outside", task=task_code,
+                                agency=value, own=account.agency or "")
+        return checker.errors[before:]
+    return []
+
+
+def import_file(content: bytes, file_name: str, *, user: str = "system", account: Account | None = None,
+                dry_run: bool = False, lang: str = DEFAULT_LANGUAGE, engine: Engine | None = None,
+                today: dt.date | None = None, progress: Progress | None = None,
+                record_rejection: bool | None = None) -> ImportResult:
     """Read, validate and (unless dry_run) commit one workbook, all or nothing.
+
+    With `account`, the upload is that person's: AccountError("not_permitted") unless they may
+    upload (checked against the stored account, not the one passed in), every row must lie inside
+    their scope (else the upload is rejected whole, one error per offending row), and `user` is
+    their username. Without it (the sample loader, the command line without --user), no scope applies.
 
     Raises UnreadableFile for a file that is not a readable spreadsheet or breaks a limit (size,
     rows, archive inflation). Returns a rejected result, changing no figure, for any error; the
     rejected attempt is kept in the upload history unless dry_run (`record_rejection` overrides,
     so the upload page records a rejected preview). `progress(stage, fraction)` is called with the
-    stages read, validate, commit and done."""
+    stages read, validate, commit and done. Commits and recorded rejections are audited."""
     engine = engine or db.get_engine()
+    if account is not None:
+        try:
+            account = _uploader(account, engine)
+        except AccountError:
+            audit.record("upload_rejected", account.username, target=file_name[:255], outcome="refused",
+                         detail={"reason": "not_permitted"}, engine=engine)
+            raise
+        user = account.username
+    restricted = account is not None and not access.upload_scope(account).unrestricted
     today = today or dt.date.today()
     record = (not dry_run) if record_rejection is None else record_rejection
     report = progress or (lambda _stage, _fraction: None)
@@ -574,10 +672,11 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
             result.upload_id = _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result)
         return result
     report("validate", 0.3)
+    tasks: dict = {}
     if sheet_format is TASKS:
-        checker, tasks, reports = _validate_tasks(rows, lang, today)
+        checker, tasks, reports = _validate_tasks(rows, lang, today, track_scope=restricted)
     else:
-        checker, values = _validate_indicators(rows, lang, today)
+        checker, values = _validate_indicators(rows, lang, today, track_scope=restricted)
     result.warnings = checker.warnings
     result.errors = checker.errors
     if checker.errors:
@@ -586,7 +685,7 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
         return result
     report("commit", 0.6)
     session_maker = db.session_factory(engine)
-    rejected = False
+    rejected = out_of_scope = False
     with session_maker() as session, session.begin():
         _lock_for_import(session)
         # checked again under the lock: the same file may have been committed meanwhile
@@ -594,15 +693,20 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
                                   .order_by(Upload.id.desc())).first()
         if already is not None:
             return _already_imported(already)
+        # the scope is checked under the import lock, against the tasks as stored at commit time
+        if restricted and _scope_problems(session, account, sheet_format.kind, rows, checker, tasks):
+            rejected = out_of_scope = True
         upload_id = None
-        if not dry_run:
+        if not dry_run and not rejected:
             upload = Upload(file_name=file_name[:255], kind=sheet_format.kind, sha256=sha256, uploaded_by=user[:120],
                             uploaded_at=dt.datetime.now(dt.timezone.utc), status="imported", rows=len(rows.rows),
                             messages={}, content=content)
             session.add(upload)
             session.flush()
             upload_id = upload.id
-        if sheet_format is TASKS:
+        if rejected:
+            pass
+        elif sheet_format is TASKS:
             counts, changed = _commit_tasks(session, upload_id, tasks, reports, checker, dry_run)
             result.created, result.updated, result.unchanged = (
                 counts["tasks_created"], counts["tasks_updated"], counts["tasks_unchanged"])
@@ -622,10 +726,16 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", dry_run
                 upload.messages = {"warnings": [p.as_json() for p in result.warnings[:MAX_STORED_MESSAGES]],
                                    "warning_count": len(result.warnings), "error_count": 0, **counts}
                 result.upload_id = upload_id
+                session.flush()
+                audit.record_in(session.connection(), "upload_committed", user, target=file_name[:255],
+                                detail={"upload_id": upload_id, "kind": sheet_format.kind, "status": result.status,
+                                        "rows": result.rows, "created": result.created, "updated": result.updated,
+                                        "unchanged": result.unchanged})
     if rejected:
         result.status = "rejected"
         result.created = result.updated = result.unchanged = 0
         result.errors = checker.errors
+        result.details = {"out_of_scope": True} if out_of_scope else {}
         if record:
             result.upload_id = _record_rejection(engine, file_name, sheet_format.kind, sha256, user, content, result)
         return result
@@ -661,4 +771,7 @@ def _record_rejection(engine: Engine, file_name: str, kind: str, sha256: str, us
                         content=content)
         session.add(upload)
         session.flush()
+        audit.record_in(session.connection(), "upload_rejected", user, target=file_name[:255], outcome="refused",
+                        detail={"upload_id": upload.id, "kind": kind, "rows": result.rows,
+                                "errors": len(result.errors), "out_of_scope": bool(result.details.get("out_of_scope"))})
         return upload.id

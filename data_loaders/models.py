@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -63,7 +64,7 @@ class Upload(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(20))  # tasks | indicators
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_by: Mapped[str] = mapped_column(String(120))  # the account's username (or "sample", a CLI user)
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20))  # imported | unchanged | rejected
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -168,3 +169,40 @@ class RollupCache(Base):
     data_version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """A person who signs in (data_loaders/accounts.py). Lock-out state lives here, not in a
+    process, so every app process behind a load balancer agrees on it."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)  # lower-case [a-z0-9._-]
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # viewer | reporter | admin
+    # "VN", a province or a commune: what the person reads and (as a reporter) uploads for
+    scope_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    agency: Mapped[str | None] = mapped_column(String(200))  # a ministry reporter's lead agency
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who did what, when (data_loaders/audit.py). Append-only: the application has no update or
+    delete path, and on PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str | None] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | refused | failed
+    detail: Mapped[dict | None] = mapped_column(JSON)

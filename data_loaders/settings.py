@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from . import db
+from . import audit, db
 from .catalogue import reference_facts
 from .models import Setting
 
@@ -158,11 +158,22 @@ def validate(key: str, value: Any) -> Any:
     return definition.parse(value)
 
 
-def set_setting(key: str, value: Any, user: str, engine: Engine | None = None) -> Any:
-    """Validate and store one setting; returns the parsed value. Raises InvalidSetting."""
+def set_setting(key: str, value: Any, user: str, engine: Engine | None = None, *, account=None) -> Any:
+    """Validate and store one setting; returns the parsed value. Raises InvalidSetting. With
+    `account` (the app), that person must be allowed to manage settings (AccountError
+    "not_permitted" otherwise) and `user` is their username. Every change is audited with its
+    old and new value."""
     parsed = validate(key, value)
     definition = DEFINITION_BY_KEY[key]
     engine = engine or db.get_engine()
+    if account is not None:
+        from .access import check_permission
+        from .accounts import get_account
+
+        current_account = get_account(account.username, engine)  # as stored now, not as remembered
+        check_permission(current_account if current_account and current_account.id == account.id else None,
+                         "manage_settings")
+        user = current_account.username
     current = get_settings(engine)
     candidate = {**current, key: parsed}
     if candidate["live_zero_days"] <= candidate["live_full_days"]:
@@ -174,6 +185,9 @@ def set_setting(key: str, value: Any, user: str, engine: Engine | None = None) -
             session.add(Setting(key=key, value=definition.to_json(parsed), updated_at=now, updated_by=user[:120]))
         else:
             row.value, row.updated_at, row.updated_by = definition.to_json(parsed), now, user[:120]
+        session.flush()
+        audit.record_in(session.connection(), "settings_changed", user, target=key,
+                        detail={"old": definition.to_json(current[key]), "new": definition.to_json(parsed)})
     return parsed
 
 

@@ -1,6 +1,7 @@
 """End to end in a real browser: start `streamlit run app.py` on a copy of the seeded SQLite
-database, open it in Debian's Chromium through Playwright, wait until the script has finished
-running, check the headline figures a leader sees and save screenshots under tests/artifacts/.
+database, open it in Debian's Chromium through Playwright, sign in through the form, wait until
+the script has finished running, check the headline figures a leader sees and save screenshots
+under tests/artifacts/.
 
 Needs /usr/bin/chromium (test.sh and .ci/run install it; never `playwright install`). Skipped
 with a reason when it is missing, except when NQ57_REQUIRE_BROWSER is set (as in CI): then it fails.
@@ -20,6 +21,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+
+from data_loaders.db import make_engine
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
@@ -93,6 +97,11 @@ def app_url(seeded_url, tmp_path_factory):
     _require_browser()
     assert seeded_url.startswith("sqlite"), seeded_url
     database_url = _copy_sqlite(seeded_url, tmp_path_factory.mktemp("browser") / "app.sqlite")
+    engine = make_engine(database_url)
+    try:
+        ensure_account(engine)  # the administrator the tests sign in as (in this private copy)
+    finally:
+        engine.dispose()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log_path = ARTIFACTS / "streamlit.log"
@@ -157,6 +166,19 @@ def wait_until_run_finished(page) -> None:
     page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
 
 
+def open_signed_in(page, url: str) -> None:
+    """Open a link and, on the sign-in screen it shows to a new browser session, sign in as the
+    test administrator; the link's page and query string are what opens afterwards."""
+    page.goto(url)
+    wait_until_run_finished(page)
+    if page.locator(".st-key-sign_in_submit").count():  # the sign-in form's button
+        page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(TEST_ADMIN)
+        page.get_by_role("textbox", name="Mật khẩu", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=RUN_TIMEOUT_MS)
+        wait_until_run_finished(page)
+
+
 def assert_no_error_on_screen(page, where: str) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     errors = page.locator('[data-testid="stAlertContentError"]')
@@ -165,7 +187,7 @@ def assert_no_error_on_screen(page, where: str) -> None:
 
 
 def test_overview_shows_the_headline_figures(app_url, page):
-    page.goto(app_url)
+    open_signed_in(page, app_url)
     page.get_by_text("802", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
     wait_until_run_finished(page)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
@@ -177,14 +199,12 @@ def test_overview_shows_the_headline_figures(app_url, page):
 
 
 def test_every_page_renders_without_error(app_url, page):
-    page.goto(app_url)
-    wait_until_run_finished(page)
+    open_signed_in(page, app_url)
     links = page.locator('[data-testid="stSidebarNav"] a')
     targets = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
     assert len(targets) >= 2, "the app is multipage"
     for index, (title, href) in enumerate(targets):
-        page.goto(href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
-        wait_until_run_finished(page)
+        open_signed_in(page, href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
         page.screenshot(path=str(ARTIFACTS / f"page_{index}.png"), full_page=True)
         assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title}: empty page"
         assert_no_error_on_screen(page, title)
@@ -199,8 +219,7 @@ def _bar(page, unit_name: str):
 def test_two_clicks_from_the_nation_to_a_commune(app_url, page):
     """Click-to-drill (AppTest cannot click charts): a province's bar, then a commune's bar; the URL
     carries the path and the back button steps back up."""
-    page.goto(f"{app_url}/tasks")
-    wait_until_run_finished(page)
+    open_signed_in(page, f"{app_url}/tasks")
     _bar(page, "Lâm Đồng").click()
     page.wait_for_url(re.compile(r"province=68"))
     wait_until_run_finished(page)

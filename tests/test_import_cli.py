@@ -48,7 +48,7 @@ def test_import_exit_codes_and_json(empty_engine, tmp_path):
     assert code == 0 and payload["status"] == "imported" and payload["dry_run"] is True
     assert data_counts(empty_engine) == (0, 0, 0)
 
-    code, payload, _ = cli(empty_engine, "import", str(good), "--user", "Cán bộ A", "--json")
+    code, payload, _ = cli(empty_engine, "import", str(good), "--json")
     assert code == 0 and OK_KEYS <= set(payload)
     assert (payload["status"], payload["kind"], payload["rows"], payload["created"]) == ("imported", "tasks", 2, 2)
     assert isinstance(payload["upload_id"], int)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from auth_helpers import ensure_account
 from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -18,6 +19,7 @@ from data_loaders.models import IndicatorValue, Upload
 def _page(content: bytes | None, name: str):
     import streamlit as st
 
+    from auth_helpers import sign_in_as_test_admin
     from components.shell_guard import mark_app_shell
 
     class FakeUpload:
@@ -32,6 +34,7 @@ def _page(content: bytes | None, name: str):
     st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content, name) if content else None)[1]
     try:
         st.session_state["lang"] = "en"
+        sign_in_as_test_admin()  # the upload page requires a signed-in person who may upload (issue 7)
         mark_app_shell(True)
         with open("pages/upload.py", encoding="utf-8") as handle:
             exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
@@ -51,6 +54,7 @@ def database(tmp_path, monkeypatch):
     # something in the database, so the app does not seed the sample
     base = workbook_bytes([task_row("NV-0")], TASK_HEADERS)
     assert import_file(base, "base.xlsx", engine=engine, today=dt.date(2025, 7, 15)).status == "imported"
+    ensure_account(engine)
     yield engine
     engine.dispose()
 

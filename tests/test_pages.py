@@ -1,14 +1,17 @@
 """Every page at every level renders under AppTest, names its unit, and shows the figures the
-CLI's `summary` gives for it, formatted the Vietnamese way."""
+CLI's `summary` gives for it, formatted the Vietnamese way. The app requires a signed-in person:
+`run_page` signs in as a test administrator (tests/auth_helpers.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from auth_helpers import sign_in_test_admin
 from conftest import PROJECT_DIR
 from data_loaders import queries
 from data_loaders.i18n import format_number, format_percent
@@ -20,6 +23,7 @@ LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province"
 
 def run_page(page: str, params: dict, lang: str | None = None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
+    sign_in_test_admin(app, os.environ["DATABASE_URL"])
     for key, value in params.items():
         app.query_params[key] = value
     if lang:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from auth_helpers import sign_in_test_admin
 from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT_DIR
@@ -378,6 +379,7 @@ def app_with_warnings_page(page_database):
 
 def test_open_button_drills_to_the_task_list(app_with_warnings_page, seeded_engine):
     app = AppTest.from_file(str(app_with_warnings_page), default_timeout=120)
+    sign_in_test_admin(app, os.environ["DATABASE_URL"])  # app.py requires a signed-in person (issue 7)
     app.query_params["province"] = PROVINCE
     app.switch_page("pages/warnings.py")
     app.run()

@@ -1,0 +1,327 @@
+"""Who is using the dashboard: the first-run setup screen, the sign-in form, sign-in through an
+identity provider (st.login, OpenID Connect), session expiry and sign-out.
+
+The signed-in person is kept in `st.session_state` as a username and a sign-in time, and the
+account is read again from the database on every run, so disabling an account or changing its
+role or scope takes effect at the next click in every open session. `data_loaders.access` decides
+what the account may do; this module only establishes who it is.
+
+Persistence across a browser refresh: a password sign-in lives in the Streamlit session on the
+server. It survives a dropped connection (Streamlit resumes the session within
+`server.disconnectedSessionTTL`) but not a refresh or a new tab, which start a new session:
+Streamlit has no supported way for the app to set its own cookie, and a token in the URL would
+travel with every shared link. A sign-in through the identity provider is kept by Streamlit's own
+signed cookie (`st.login`), so it survives refreshes; it is still bounded by `session_minutes`,
+counted from the moment the provider issued the identity token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import streamlit as st
+
+from components import cached
+from components.markdown import escape
+from components.state import language, language_switch, tr
+from data_loaders import access, accounts, audit
+from data_loaders.accounts import Account, AccountError
+from data_loaders.i18n import t
+from data_loaders.settings import get_settings
+
+log = logging.getLogger("nq57.auth")
+
+USERNAME_KEY = "_nq57_username"  # the signed-in account's username
+SIGNED_IN_AT_KEY = "_nq57_signed_in_at"  # aware UTC datetime of the sign-in
+METHOD_KEY = "_nq57_sign_in_method"  # "password" | "oidc"
+_NOTICE = "_nq57_auth_notice"  # (message key, params) for the sign-in screen: expired, signed out, …
+_WANTS_SIGN_IN = "_nq57_wants_sign_in"  # an anonymous visitor of a public dashboard asked for the form
+OIDC_PROVIDER = "oidc"  # as written in the audit trail
+
+# A shared link's query string must survive the identity provider, which always sends the browser
+# back to the app's home page: keep it in the tab's sessionStorage before leaving, go back to it on return.
+_REMEMBER_VIEW_JS = """<script>
+sessionStorage.setItem('nq57_return', JSON.stringify({to: location.pathname + location.search, at: Date.now()}));
+</script>"""
+_RETURN_TO_VIEW_JS = """<script>
+const saved = JSON.parse(sessionStorage.getItem('nq57_return') || 'null');
+sessionStorage.removeItem('nq57_return');
+if (saved && Date.now() - saved.at < 15 * 60 * 1000 && saved.to.startsWith('/')
+    && saved.to !== location.pathname + location.search) {
+  location.replace(saved.to);
+}
+</script>"""
+
+
+# --- who is signed in ------------------------------------------------------------------------------
+
+def oidc_configured() -> bool:
+    """An identity provider is set up: `.streamlit/secrets.toml` has an [auth] section."""
+    try:
+        return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
+    except Exception:  # noqa: BLE001 - an unreadable secrets file means no provider, logged by Streamlit
+        return False
+
+
+def _oidc_logged_in() -> bool:
+    return oidc_configured() and bool(st.user.get("is_logged_in"))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _session_valid(signed_in_at: dt.datetime) -> bool:
+    return accounts.session_is_valid(signed_in_at, settings=get_settings(cached.engine()))
+
+
+def _start_session(account: Account, method: str, signed_in_at: dt.datetime | None = None) -> None:
+    st.session_state[USERNAME_KEY] = account.username
+    st.session_state[SIGNED_IN_AT_KEY] = signed_in_at or _now()
+    st.session_state[METHOD_KEY] = method
+    st.session_state.pop(_NOTICE, None)
+    st.session_state.pop(_WANTS_SIGN_IN, None)
+
+
+def _end_session(notice: str | None = None, **params: object) -> None:
+    for key in (USERNAME_KEY, SIGNED_IN_AT_KEY, METHOD_KEY):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[_NOTICE] = (notice, params)
+
+
+def current_account() -> Account | None:
+    """The signed-in account, re-read from the database; None when nobody is signed in, the
+    session has expired, or the account has been disabled (the sign-in screen then says why)."""
+    username = st.session_state.get(USERNAME_KEY)
+    if username is None:
+        return _account_from_identity_provider() if _oidc_logged_in() else None
+    account = accounts.get_account(username, engine=cached.engine())
+    if account is None or account.disabled:
+        _end_session("auth_account_disabled")
+        return None
+    if not _session_valid(st.session_state[SIGNED_IN_AT_KEY]):
+        audit.record("sign_out", account.username, detail={"reason": "expired"}, engine=cached.engine())
+        _end_session("auth_session_expired")
+        return None
+    return account
+
+
+def _identity_token_time() -> dt.datetime:
+    issued = st.user.get("iat") or st.user.get("auth_time")
+    try:
+        return dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return _now()
+
+
+@st.cache_resource(show_spinner=False)
+def _identity_sign_ins_audited() -> dict:
+    """(e-mail, token time) of the provider sign-ins this process has audited. Streamlit's cookie
+    opens every new tab or refresh already signed in; that is one sign-in, audited once, not one
+    per browser session."""
+    return {}
+
+
+def _first_sight(email: str, signed_in_at: dt.datetime) -> bool:
+    seen = _identity_sign_ins_audited()
+    key = (email, signed_in_at.isoformat())
+    if key in seen:
+        return False
+    if len(seen) > 10_000:  # bounded: forget the oldest
+        seen.pop(next(iter(seen)))
+    seen[key] = True
+    return True
+
+
+def _account_from_identity_provider() -> Account | None:
+    """Match the identity provider's e-mail to an account; an e-mail with no enabled account is
+    refused. Both are audited once per provider sign-in."""
+    engine = cached.engine()
+    email = str(st.user.get("email") or "").strip().lower()
+    signed_in_at = _identity_token_time()
+    if not _session_valid(signed_in_at):
+        st.session_state[_NOTICE] = ("auth_session_expired", {})
+        return None
+    account = accounts.account_by_email(email, engine=engine) if email else None
+    first_time = _first_sight(email, signed_in_at)
+    if account is None:
+        if first_time:
+            audit.record("sign_in_failed", email or None, outcome="refused",
+                         detail={"provider": OIDC_PROVIDER, "reason": "no_account_for_email"}, engine=engine)
+        st.session_state[_NOTICE] = ("auth_oidc_no_account", {"email": escape(email) or "–"})
+        return None
+    if first_time:
+        accounts.record_external_sign_in(account, OIDC_PROVIDER, engine=engine)
+    _start_session(account, "oidc", signed_in_at)
+    return account
+
+
+def require(action: str) -> Account | None:
+    """The signed-in account, if it may do `action` (see data_loaders.access); otherwise a message
+    and the page stops. app.py already hides pages a person may not use; this is the page's own
+    check, so a page reached some other way still refuses."""
+    account = current_account()
+    public_read_only = bool(get_settings(cached.engine())["public_read_only"])
+    if not access.may(account, action, public_read_only=public_read_only):
+        st.error(t("not_permitted", language()), icon=":material/lock:")
+        st.stop()
+    return account
+
+
+def sign_out() -> None:
+    """End the session (audited); a provider sign-in also ends the provider's cookie. A button
+    callback: the script runs again right after it, now signed out."""
+    username = st.session_state.get(USERNAME_KEY)
+    method = st.session_state.get(METHOD_KEY)
+    if username:
+        audit.record("sign_out", username, engine=cached.engine())
+    _end_session("auth_signed_out")
+    if method == "oidc" or _oidc_logged_in():
+        st.logout()  # clears Streamlit's identity cookie and starts a new session
+
+
+def ask_for_sign_in() -> None:
+    """An anonymous visitor of a public dashboard wants the sign-in form."""
+    st.session_state[_WANTS_SIGN_IN] = True
+
+
+def wants_sign_in() -> bool:
+    return bool(st.session_state.get(_WANTS_SIGN_IN))
+
+
+def return_to_shared_view() -> None:
+    """After an identity-provider sign-in: reopen the view (page and query string) the person had
+    been sent, which the provider's redirect to the home page dropped."""
+    if st.session_state.get(METHOD_KEY) == "oidc" and not st.session_state.get("_nq57_returned"):
+        st.session_state["_nq57_returned"] = True
+        st.html(_RETURN_TO_VIEW_JS, unsafe_allow_javascript=True)
+
+
+# --- screens ---------------------------------------------------------------------------------------
+
+def error_message(error: AccountError) -> str:
+    """The refusal in the person's language; names and e-mails in it are escaped, since the
+    message is shown as Markdown."""
+    params = {key: escape(value) if isinstance(value, str) else value for key, value in error.params.items()}
+    return t(error.key, language(), **params)
+
+
+def _error(error: AccountError) -> None:
+    st.error(error_message(error), icon=":material/block:")
+
+
+def _notice() -> None:
+    """What the last attempt or event left to say: a refusal, an expiry, a sign-out."""
+    key, params = st.session_state.get(_NOTICE) or (None, {})
+    if key == "_error":  # a refusal, already in the person's language
+        st.session_state.pop(_NOTICE, None)
+        st.error(params["message"], icon=":material/block:")
+    elif key == "auth_signed_out":
+        st.success(tr(key), icon=":material/logout:")
+    elif key:
+        st.warning(tr(key, **params), icon=":material/info:")
+
+
+def _screen_header(title_key: str, intro_key: str) -> None:
+    language_switch(st)
+    st.title(tr("app_title"))
+    st.subheader(tr(title_key))
+    st.caption(tr(intro_key))
+
+
+def sign_in_screen(public_read_only: bool = False) -> None:
+    """The sign-in form (and the identity provider's button). The URL is left as it is, so after
+    signing in the person lands on the view of the link they opened."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        _screen_header("auth_sign_in_title", "auth_sign_in_intro")
+        _notice()
+        if _oidc_logged_in():  # signed in at the provider, but no enabled account has that e-mail
+            st.button(tr("auth_oidc_switch"), key="oidc_switch", icon=":material/switch_account:",
+                      on_click=st.logout)
+        elif oidc_configured():
+            st.html(_REMEMBER_VIEW_JS, unsafe_allow_javascript=True)
+            st.button(tr("auth_oidc_button"), key="oidc_sign_in", type="primary", icon=":material/key:",
+                      on_click=st.login, width="stretch")
+            st.caption(tr("auth_or_password"))
+        with st.form("sign_in", enter_to_submit=True):
+            st.text_input(tr("auth_username"), key="sign_in_username", max_chars=60, autocomplete="username")
+            st.text_input(tr("auth_password"), key="sign_in_password", type="password", max_chars=200,
+                          autocomplete="current-password")
+            # The work is done in the callback, before the script runs, so the click cannot be lost
+            # to a rerun (and the page the link named is what runs next).
+            st.form_submit_button(tr("auth_sign_in_button"), key="sign_in_submit", type="primary", width="stretch",
+                                  icon=":material/login:", on_click=_sign_in_with_password)
+        if public_read_only:
+            st.button(tr("auth_back_to_public"), key="back_to_public", type="tertiary",
+                      on_click=lambda: st.session_state.pop(_WANTS_SIGN_IN, None))
+
+
+def _sign_in_with_password() -> None:
+    username = st.session_state.get("sign_in_username") or ""
+    password = st.session_state.get("sign_in_password") or ""
+    st.session_state["sign_in_password"] = ""  # never kept in the session
+    if not username.strip() or not password:
+        st.session_state[_NOTICE] = ("auth_fill_both", {})
+        return
+    try:
+        account = accounts.authenticate(username, password, engine=cached.engine())
+    except AccountError as error:
+        st.session_state[_NOTICE] = ("_error", {"message": error_message(error)})
+        return
+    st.session_state.pop("sign_in_username", None)
+    _start_session(account, "password")
+
+
+def setup_screen() -> None:
+    """First run: no account exists yet, so whoever opens the dashboard creates the first
+    administrator (there is no default password). Two browsers cannot both do it: the data layer
+    refuses once any account exists."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        _screen_header("auth_setup_title", "auth_setup_intro")
+        _notice()
+        with st.form("first_admin"):
+            st.text_input(tr("auth_username"), key="setup_username", max_chars=60, help=tr("auth_username_help"),
+                          autocomplete="username")
+            st.text_input(tr("auth_display_name"), key="setup_display_name", max_chars=120)
+            st.text_input(tr("auth_email"), key="setup_email", max_chars=254, help=tr("auth_email_help"))
+            st.text_input(tr("auth_password"), key="setup_password", type="password", max_chars=200,
+                          help=tr("auth_password_help", length=accounts.MIN_PASSWORD_LENGTH),
+                          autocomplete="new-password")
+            st.text_input(tr("auth_password_repeat"), key="setup_password_repeat", type="password", max_chars=200,
+                          autocomplete="new-password")
+            st.form_submit_button(tr("auth_setup_button"), key="setup_submit", type="primary", width="stretch",
+                                  icon=":material/admin_panel_settings:", on_click=_create_first_admin)
+
+
+def _create_first_admin() -> None:
+    state = st.session_state
+    password, repeat = state.get("setup_password") or "", state.get("setup_password_repeat") or ""
+    state["setup_password"] = state["setup_password_repeat"] = ""
+    if password != repeat:
+        state[_NOTICE] = ("_error", {"message": tr("auth_passwords_differ")})
+        return
+    try:
+        account = accounts.create_first_admin(state.get("setup_username") or "", password,
+                                              display_name=(state.get("setup_display_name") or "").strip(),
+                                              email=(state.get("setup_email") or "").strip() or None,
+                                              engine=cached.engine())
+    except AccountError as error:
+        state[_NOTICE] = ("_error", {"message": error_message(error)})
+        return
+    _start_session(account, "password")
+
+
+def role_label(role: str) -> str:
+    return tr(f"role_{role}")
+
+
+def detail_text(detail: object) -> str:
+    """An audit entry's detail as plain text (shown in a table cell, never as HTML)."""
+    if not detail:
+        return ""
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,146 @@
+"""The settings form: one widget per entry of data_loaders.settings.DEFINITIONS, chosen by its kind
+and bounded by its range, labelled and explained in the person's language. Saving checks every
+changed value first (data_loaders.settings.validate and the cross-setting rule) and writes nothing
+if any is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from components import auth, cached
+from components.state import language, tr
+from data_loaders import settings
+from data_loaders.accounts import Account, AccountError
+from data_loaders.i18n import format_date, format_number
+from data_loaders.settings import DEFINITIONS, InvalidSetting, SettingDef
+
+_FLASH = "settings_flash"
+
+
+def show_flash() -> None:
+    outcome = st.session_state.pop(_FLASH, None)
+    if outcome is None:
+        return
+    ok, messages = outcome
+    for message in messages:
+        if ok:
+            st.success(message, icon=":material/check_circle:")
+        else:
+            st.error(message, icon=":material/block:")
+
+
+def _range_text(definition: SettingDef) -> str:
+    lang = language()
+    if definition.kind is bool:
+        return ""
+    if definition.kind is str:
+        return tr("settings_range_text", prefix=definition.minimum, length=format_number(definition.maximum, lang))
+    if definition.kind is dt.date:
+        low, high = format_date(definition.minimum, lang), format_date(definition.maximum, lang)
+    else:
+        decimals = 0 if definition.kind is int else 2
+        low, high = format_number(definition.minimum, lang, decimals), format_number(definition.maximum, lang, decimals)
+    return tr("settings_range", minimum=low, maximum=high)
+
+
+def _help(definition: SettingDef) -> str:
+    extra = _range_text(definition)
+    text = tr(f"setting_{definition.key}_help")
+    return f"{text} {extra}".strip()
+
+
+def _widget(container, definition: SettingDef, value: Any) -> Any:
+    label, help_text, key = tr(f"setting_{definition.key}"), _help(definition), f"setting::{definition.key}"
+    if definition.kind is bool:
+        return container.toggle(label, value=bool(value), help=help_text, key=key)
+    if definition.kind is int:
+        return container.number_input(label, value=int(value), min_value=int(definition.minimum),
+                                      max_value=int(definition.maximum), step=1, help=help_text, key=key)
+    if definition.kind is float:
+        return container.number_input(label, value=float(value), min_value=float(definition.minimum),
+                                      max_value=float(definition.maximum), step=0.05, format="%.2f",
+                                      help=help_text, key=key)
+    if definition.kind is dt.date:
+        return container.date_input(label, value=value, min_value=definition.minimum, max_value=definition.maximum,
+                                    format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
+                                    key=key)
+    return container.text_input(label, value=str(value), max_chars=int(definition.maximum), help=help_text, key=key)
+
+
+# Settings shown together, in this order; any definition not listed goes to the last group.
+GROUPS = (
+    ("settings_group_warnings", ("due_soon_days", "stalled_days", "fiveg_target_pct", "fiveg_target_date",
+                                 "trend_months", "tasks_start_date")),
+    ("settings_group_quality", ("live_full_days", "live_zero_days", "clean_resolved_weight", "attention_count")),
+    ("settings_group_access", ("public_read_only", "public_base_url", "lockout_attempts", "lockout_minutes",
+                               "session_minutes")),
+)
+
+
+def _grouped() -> list[tuple[str, list[SettingDef]]]:
+    listed = {key for _, keys in GROUPS for key in keys}
+    groups = [(title, [settings.DEFINITION_BY_KEY[k] for k in keys if k in settings.DEFINITION_BY_KEY])
+              for title, keys in GROUPS]
+    rest = [d for d in DEFINITIONS if d.key not in listed]
+    if rest:
+        groups[-1][1].extend(rest)
+    return groups
+
+
+def settings_form(admin: Account) -> None:
+    """The form; saving happens in its callback (before the page runs again), which leaves the
+    outcome for show_flash."""
+    current = settings.get_settings(cached.engine())
+    with st.form("settings"):
+        for title, definitions in _grouped():
+            st.subheader(tr(title))
+            columns = st.columns(2)
+            for index, definition in enumerate(definitions):
+                _widget(columns[index % 2], definition, current[definition.key])
+        st.form_submit_button(tr("settings_save"), key="settings_submit", type="primary", icon=":material/save:",
+                              on_click=_save, args=(admin, current))
+
+
+def _save(admin: Account, shown: dict[str, Any]) -> None:
+    submitted = {d.key: st.session_state.get(f"setting::{d.key}", shown[d.key]) for d in DEFINITIONS}
+    problems = save_settings(submitted, shown, admin)
+    if problems:
+        st.session_state[_FLASH] = (False, problems)
+
+
+def save_settings(submitted: dict[str, Any], shown: dict[str, Any], admin: Account) -> list[str]:
+    """Check every changed value, then store them under the administrator's name (the data layer
+    checks again that the account may manage settings); nothing is stored when any is refused.
+    Returns the problems (empty when saved)."""
+    changed = {key: value for key, value in submitted.items() if value != shown[key]}
+    if not changed:
+        st.session_state[_FLASH] = (True, [tr("settings_nothing_changed")])
+        return []
+    problems, parsed = [], {}
+    for key, value in changed.items():
+        try:
+            parsed[key] = settings.validate(key, value)
+        except InvalidSetting:
+            problems.append(tr("settings_refused", setting=tr(f"setting_{key}"),
+                               rule=_range_text(settings.DEFINITION_BY_KEY[key])))
+    candidate = {**submitted, **parsed}
+    if candidate["live_zero_days"] <= candidate["live_full_days"]:
+        problems.append(tr("settings_live_order", zero=tr("setting_live_zero_days"), full=tr("setting_live_full_days")))
+    if problems:
+        return problems + [tr("settings_nothing_saved")]
+    # set_setting checks live_full_days < live_zero_days after each single change: when the
+    # window's end moves later, store the end first; otherwise its start first
+    zero_first = parsed.get("live_zero_days", 0) > shown["live_zero_days"]
+    order = sorted(parsed, key=lambda k: (k != "live_zero_days") if zero_first else (k == "live_zero_days"))
+    try:
+        for key in order:
+            settings.set_setting(key, parsed[key], admin.username, engine=cached.engine(), account=admin)
+    except InvalidSetting:
+        return [tr("settings_save_failed")]
+    except AccountError as error:
+        return [auth.error_message(error)]
+    st.session_state[_FLASH] = (True, [tr("settings_saved", count=format_number(len(parsed), language()))])
+    return []

@@ -1,0 +1,94 @@
+"""The audit trail (data_loaders/audit.py): an entry for each action with who, when and what;
+filters; and entries cannot be changed: the database refuses UPDATE and DELETE (a trigger on
+PostgreSQL, and on SQLite too). Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from data_loaders import accounts, audit
+from data_loaders.importer import import_file
+from data_loaders.settings import set_setting
+
+PASSWORD = "correct horse battery"
+TODAY = dt.date(2025, 7, 15)
+
+
+def test_every_action_writes_an_entry(empty_engine):
+    engine = empty_engine
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    set_setting("lockout_attempts", 2, "cli:ops", engine)
+    accounts.create_first_admin("admin", PASSWORD, engine=engine)
+    accounts.create_account("ld.reporter", PASSWORD, "reporter", "68", actor="admin", engine=engine)
+    accounts.update_account("ld.reporter", display_name="Sở KH&CN Lâm Đồng", actor="admin", engine=engine)
+    accounts.authenticate("admin", PASSWORD, engine=engine)
+    for _ in range(2):
+        with pytest.raises(accounts.AccountError):
+            accounts.authenticate("ld.reporter", "wrong password", engine=engine)
+    accounts.reset_password("ld.reporter", PASSWORD + "2", actor="admin", engine=engine)
+    accounts.set_disabled("ld.reporter", True, actor="admin", engine=engine)
+    accounts.set_disabled("ld.reporter", False, actor="admin", engine=engine)
+    reporter = accounts.get_account("ld.reporter", engine)
+    good = workbook_bytes([task_row("LD-1", province="Lâm Đồng")], TASK_HEADERS)
+    assert import_file(good, "ok.xlsx", account=reporter, engine=engine, today=TODAY).status == "imported"
+    bad = workbook_bytes([task_row("HN-1", province="Hà Nội")], TASK_HEADERS)
+    assert import_file(bad, "bad.xlsx", account=reporter, engine=engine, today=TODAY).status == "rejected"
+    # written by the app itself (sign-out, exports): the same function
+    audit.record("sign_out", "admin", engine=engine)
+    audit.record("export", "admin", target="overview.pptx", detail={"unit": "VN", "as_of": dt.date(2025, 6, 30)},
+                 engine=engine)
+
+    found = audit.entries(engine=engine)
+    assert {entry["action"] for entry in found} == set(audit.ACTIONS)
+    by_action = {}
+    for entry in found:
+        by_action.setdefault(entry["action"], entry)
+        assert entry["at"].tzinfo is not None and started <= entry["at"] <= dt.datetime.now(dt.timezone.utc)
+    assert by_action["settings_changed"]["actor"] == "cli:ops"
+    assert by_action["settings_changed"]["detail"] == {"old": 5, "new": 2}
+    assert by_action["settings_changed"]["target"] == "lockout_attempts"
+    assert (by_action["account_created"]["actor"], by_action["account_created"]["target"]) == ("admin", "ld.reporter")
+    assert by_action["account_updated"]["detail"]["changes"]["display_name"] == ["ld.reporter", "Sở KH&CN Lâm Đồng"]
+    assert by_action["upload_committed"]["target"] == "ok.xlsx" and by_action["upload_committed"]["actor"] == "ld.reporter"
+    assert by_action["upload_rejected"]["outcome"] == "refused" and by_action["upload_rejected"]["detail"]["out_of_scope"]
+    assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
+    ids = [entry["id"] for entry in found]
+    assert ids == sorted(ids, reverse=True)  # newest first
+
+
+def test_filters(empty_engine):
+    for actor, action in (("a", "sign_in"), ("b", "sign_in"), ("a", "export"), (None, "sign_in_failed")):
+        audit.record(action, actor, engine=empty_engine)
+    assert [e["action"] for e in audit.entries(actor="a", engine=empty_engine)] == ["export", "sign_in"]
+    assert [e["actor"] for e in audit.entries(action="sign_in", engine=empty_engine)] == ["b", "a"]
+    assert len(audit.entries(limit=2, engine=empty_engine)) == 2
+    assert [e["action"] for e in audit.entries(limit=2, offset=2, engine=empty_engine)] == ["sign_in", "sign_in"]
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert len(audit.entries(since=today, engine=empty_engine)) == 4
+    assert audit.entries(until=today, engine=empty_engine) == []
+    assert audit.entries(since=today + dt.timedelta(days=1), engine=empty_engine) == []
+    with pytest.raises(ValueError):
+        audit.record("delete_history", "a", engine=empty_engine)
+    with pytest.raises(ValueError):
+        audit.record("export", "a", outcome="maybe", engine=empty_engine)
+
+
+def test_entries_cannot_be_changed_or_deleted(empty_engine):
+    audit.record("sign_in", "admin", target="admin", engine=empty_engine)
+    for statement in ("UPDATE audit_entry SET actor = 'someone else'", "DELETE FROM audit_entry"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with empty_engine.begin() as conn:
+                conn.execute(text(statement))
+    if empty_engine.dialect.name == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"):
+            with empty_engine.begin() as conn:
+                conn.execute(text("TRUNCATE audit_entry"))
+    [entry] = audit.entries(engine=empty_engine)
+    assert entry["actor"] == "admin"
+    # the module offers reading and appending only
+    assert not [name for name in dir(audit) if name.startswith(("update", "delete", "remove", "edit"))]
