@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.markdown import escape
+from components.exports import show_table
 from components.state import language, tr
 from data_loaders import accounts
 from data_loaders.accounts import ROLES, Account, AccountError
@@ -79,7 +80,7 @@ def account_table() -> list[Account]:
         "created_at": local_time(a.created_at), "last_sign_in_at": local_time(a.last_sign_in_at),
     } for a in everyone], columns=["username", "display_name", "email", "role", "scope", "agency", "status",
                                    "created_at", "last_sign_in_at"])
-    st.dataframe(frame, hide_index=True, width="stretch", key="accounts_table", column_config={
+    show_table(frame, name=tr("nav_admin_accounts"), key="accounts_table", column_config={
         "username": st.column_config.TextColumn(tr("auth_username")),
         "display_name": st.column_config.TextColumn(tr("auth_display_name")),
         "email": st.column_config.TextColumn(tr("auth_email")),

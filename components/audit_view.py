@@ -12,6 +12,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.account_admin import VIETNAM_TIME, local_time
+from components.exports import show_table
 from components.state import language, tr
 from data_loaders import audit
 from data_loaders.i18n import format_number
@@ -70,7 +71,7 @@ def audit_table(chosen: AuditFilter) -> None:
             "target": row["target"] or "", "outcome": tr(f"audit_outcome_{row['outcome']}")
             if row["outcome"] in audit.OUTCOMES else row["outcome"], "detail": auth.detail_text(row["detail"]),
         } for row in rows], columns=["at", "actor", "action", "target", "outcome", "detail"])
-        st.dataframe(frame, hide_index=True, width="stretch", key="audit_entries", column_config={
+        show_table(frame, name=tr("nav_audit"), key="audit_entries", column_config={
             "at": st.column_config.TextColumn(tr("audit_col_at")),
             "actor": st.column_config.TextColumn(tr("audit_col_actor")),
             "action": st.column_config.TextColumn(tr("audit_col_action")),

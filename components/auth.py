@@ -92,6 +92,11 @@ def _end_session(notice: str | None = None, **params: object) -> None:
         st.session_state[_NOTICE] = (notice, params)
 
 
+def signed_in_username() -> str | None:
+    """The username of this session's sign-in, without touching the database (None: anonymous)."""
+    return st.session_state.get(USERNAME_KEY)
+
+
 def current_account() -> Account | None:
     """The signed-in account, re-read from the database; None when nobody is signed in, the
     session has expired, or the account has been disabled (the sign-in screen then says why)."""

@@ -3,7 +3,8 @@
 The files are made only when someone clicks (Streamlit runs a callable `data` on click), so a page
 with many tables does not pay for exports nobody asked for. Streamlit's own CSV button in the
 table toolbar is switched off (`client.disableDataExport`), so every file leaves through
-data_loaders.exports, which keeps text that looks like a formula from running in a spreadsheet.
+data_loaders.exports, which keeps text that looks like a formula from running in a spreadsheet,
+and every download writes an "export" entry in the audit trail (who, which file, which view).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from components import auth, cached
 from components.state import as_of, scope, tr
-from data_loaders import exports
+from data_loaders import audit, exports
 
 
 def show_table(frame: pd.DataFrame, *, name: str, key: str, **dataframe_kwargs):
@@ -23,9 +25,21 @@ def show_table(frame: pd.DataFrame, *, name: str, key: str, **dataframe_kwargs):
     dataframe_kwargs.setdefault("hide_index", True)
     dataframe_kwargs.setdefault("width", "stretch")
     shown = st.dataframe(frame, key=key, **dataframe_kwargs)
-    hidden = [column for column, config in (dataframe_kwargs.get("column_config") or {}).items() if config is None]
-    table_downloads(frame.drop(columns=hidden, errors="ignore"), name=name, key=key)
+    table_downloads(as_shown(frame, dataframe_kwargs.get("column_config")), name=name, key=key)
     return shown
+
+
+def as_shown(frame: pd.DataFrame, column_config: dict | None) -> pd.DataFrame:
+    """The frame as the table shows it: hidden columns dropped, headers as labelled on screen."""
+    hidden, labels = [], {}
+    for column, config in (column_config or {}).items():
+        if config is None:
+            hidden.append(column)
+        elif isinstance(config, str):
+            labels[column] = config
+        elif isinstance(config, dict) and config.get("label"):
+            labels[column] = config["label"]
+    return frame.drop(columns=hidden, errors="ignore").rename(columns=labels)
 
 
 def table_downloads(frame: pd.DataFrame, *, name: str, key: str) -> None:
@@ -54,8 +68,22 @@ def _stem(name: str) -> str:
     return exports.file_stem(name, scope().code, as_of())
 
 
+def audited(data: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
+    """`data` that, when someone downloads (Streamlit calls it on its own thread, outside the page
+    script: so who and where are captured now), also writes the audit entry."""
+    engine, actor = cached.engine(), auth.signed_in_username()
+    view = {"unit": scope().code, "as_of": as_of().isoformat()}
+
+    def build() -> bytes:
+        content = data()
+        audit.record("export", actor, target=file_name, detail={**view, "bytes": len(content)}, engine=engine)
+        return content
+
+    return build
+
+
 def _download(label: str, data: Callable[[], bytes], file_name: str, mime: str, key: str, icon: str) -> None:
     # on_click="ignore": a download must not rerun the page (nor reset a table's selection).
-    st.download_button(label, data=data, file_name=file_name, mime=mime, key=key, icon=icon,
+    st.download_button(label, data=audited(data, file_name), file_name=file_name, mime=mime, key=key, icon=icon,
                        on_click="ignore", type="tertiary")
 

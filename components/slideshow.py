@@ -11,6 +11,7 @@ import time
 import streamlit as st
 
 from components import cached
+from components.exports import audited
 from components.state import language, tr
 from data_loaders.queries import UnitInfo
 from reports.qr import qr_png
@@ -167,6 +168,7 @@ def _downloads(deck: Deck) -> None:
 
     left, right = st.columns(2)
     # A callable is run only when the button is pressed, on its own thread: no file is built per rerun.
+    pptx, pdf = audited(pptx, f"{deck.file_stem()}.pptx"), audited(pdf, f"{deck.file_stem()}.pdf")
     left.download_button(tr("presentation_download_pptx"), data=pptx, file_name=f"{deck.file_stem()}.pptx",
                          mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                          icon=":material/slideshow:", on_click="ignore", width="stretch")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.markdown import escape
+from components.exports import show_table
 from components.state import language, tr
 from data_loaders import access, uploads
 from data_loaders.accounts import Account, AccountError
@@ -196,7 +197,7 @@ def problems_table(problems: list, key: str) -> None:
           "message": p.message} for p in problems[:5000]],
         columns=["sheet", "row", "column", "value", "message"],
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"problems_{key}", column_config={
+    show_table(frame, name=tr("upload_problems_file"), key=f"problems_{key}", column_config={
         "sheet": st.column_config.TextColumn(tr("col_sheet")),
         "row": st.column_config.NumberColumn(tr("col_row"), format="%d"),
         "column": st.column_config.TextColumn(tr("col_column")),
@@ -217,7 +218,7 @@ def preview_summary(result: ImportResult) -> None:
     if changes:
         st.caption(tr("upload_biggest_changes"))
         frame = pd.DataFrame(changes, columns=["indicator", "unit", "period", "old", "new"])
-        st.dataframe(frame, hide_index=True, width="stretch", key="biggest_changes", column_config={
+        show_table(frame, name=tr("upload_biggest_changes"), key="biggest_changes", column_config={
             "indicator": st.column_config.TextColumn(tr("col_indicator")),
             "unit": st.column_config.TextColumn(tr("col_unit")),
             "period": st.column_config.TextColumn(tr("col_period")),
@@ -230,9 +231,9 @@ def history(uploader: Account) -> None:
     """Who uploaded what and when, with the outcome; the original file downloadable for audit.
     Someone who may upload anything (an administrator) sees every upload; anyone else their own."""
     st.subheader(tr("upload_history"))
-    rows = uploads.list_uploads(limit=200, engine=cached.engine())
-    if not access.upload_scope(uploader).unrestricted:
-        rows = [r for r in rows if r["uploaded_by"] == uploader.username]
+    own_only = not access.upload_scope(uploader).unrestricted
+    rows = uploads.list_uploads(limit=200, engine=cached.engine(), uploaded_by=uploader.username if own_only else None)
+    if own_only:
         st.caption(tr("upload_history_own"))
     if not rows:
         st.info(tr("upload_history_empty"))
@@ -246,7 +247,7 @@ def history(uploader: Account) -> None:
         else r["status"],
         "created": r["created"], "updated": r["updated"], "warnings": r["warnings"], "errors": r["errors"],
     } for r in rows])
-    st.dataframe(frame, hide_index=True, width="stretch", key="upload_history", column_config={
+    show_table(frame, name=tr("upload_history"), key="upload_history", column_config={
         "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
         "uploaded_at": st.column_config.TextColumn(tr("col_uploaded_at")),
         "uploaded_by": st.column_config.TextColumn(tr("col_uploaded_by")),

@@ -353,6 +353,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_chart": {"vi": "Tải ảnh", "en": "Image"},
     "download_png": {"vi": "Ảnh PNG (báo cáo, trình chiếu)", "en": "PNG image (reports, slides)"},
     "download_svg": {"vi": "Ảnh SVG (phóng to không vỡ nét)", "en": "SVG image (sharp at any size)"},
+    "upload_problems_file": {"vi": "Lỗi và cảnh báo của tệp tải lên", "en": "Upload problems"},
     "status_trend_file": {"vi": "Diễn biến tình trạng nhiệm vụ", "en": "Task status over time"},
     # --- end exports
     "upload_kind_tasks": {"vi": "Tiến độ nhiệm vụ", "en": "Task progress"},

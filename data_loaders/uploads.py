@@ -21,14 +21,17 @@ def _count(key: str):
     return func.coalesce(Upload.messages[key].as_integer(), 0)
 
 
-def list_uploads(limit: int = 200, engine: Engine | None = None, status: str | None = None) -> list[dict]:
-    """The latest uploads first: id, uploaded_at, uploaded_by, file_name, kind, rows, status,
-    created, updated, unchanged, warnings, errors (counts), has_content."""
+def list_uploads(limit: int = 200, engine: Engine | None = None, status: str | None = None,
+                 uploaded_by: str | None = None) -> list[dict]:
+    """The latest uploads first (only `uploaded_by`'s when given): id, uploaded_at, uploaded_by,
+    file_name, kind, rows, status, created, updated, unchanged, warnings, errors (counts), has_content."""
     query = (select(*_HISTORY_COLUMNS, _count("warning_count").label("warnings"), _count("error_count").label("errors"),
                     (Upload.content.is_not(None)).label("has_content"))
              .order_by(Upload.id.desc()).limit(limit))
     if status:
         query = query.where(Upload.status == status)
+    if uploaded_by is not None:
+        query = query.where(Upload.uploaded_by == uploaded_by)
     with (engine or db.get_engine()).connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 

@@ -89,3 +89,11 @@ def app_database(seeded_url):
         yield seeded_url
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The one Chromium of the run (tests/browser_support.py); skipped or failed with a reason when missing."""
+    from browser_support import launched_chromium
+
+    yield from launched_chromium()

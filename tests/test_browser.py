@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pytest
 from auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from browser_support import _require_browser
 
 from data_loaders.db import make_engine
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT_S = 120
 RUN_TIMEOUT_MS = 120_000
 
@@ -40,25 +39,6 @@ pytestmark = [
     # The app runs on SQLite only: one backend is enough to show what a person sees.
     pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True),
 ]
-
-
-def _missing_browser_reason() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (Debian: apt-get install chromium; ./test.sh does it as root)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def _require_browser() -> None:
-    reason = _missing_browser_reason()
-    if reason is None:
-        return
-    if os.environ.get("NQ57_REQUIRE_BROWSER"):
-        pytest.fail(f"browser test required (NQ57_REQUIRE_BROWSER) but {reason}")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -129,13 +109,8 @@ def app_url(seeded_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(app_url, chromium):
+    return chromium
 
 
 @pytest.fixture

@@ -93,3 +93,31 @@ def test_pages_offer_downloads_for_every_table_and_chart(app_database, page, tab
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels.count("Tải Excel") == labels.count("Tải CSV") == tables
     assert labels.count("Ảnh PNG (báo cáo, trình chiếu)") == labels.count("Ảnh SVG (phóng to không vỡ nét)") == charts
+
+
+def test_a_download_writes_an_export_entry_in_the_audit_trail(empty_engine, monkeypatch):
+    from types import SimpleNamespace
+
+    from components import exports as page_exports
+    from data_loaders import audit
+
+    monkeypatch.setattr(page_exports.cached, "engine", lambda: empty_engine)
+    monkeypatch.setattr(page_exports.auth, "signed_in_username", lambda: "lan.nguyen")
+    monkeypatch.setattr(page_exports, "scope", lambda: SimpleNamespace(code="68"))
+    monkeypatch.setattr(page_exports, "as_of", lambda: dt.date(2025, 6, 30))
+    build = page_exports.audited(lambda: b"xlsx bytes", "nhiem-vu-qua-han_68_2025-06-30.xlsx")
+    assert audit.entries(action="export", engine=empty_engine) == []  # nothing until someone downloads
+    assert build() == b"xlsx bytes"
+    [entry] = audit.entries(action="export", engine=empty_engine)
+    assert entry["actor"] == "lan.nguyen" and entry["target"] == "nhiem-vu-qua-han_68_2025-06-30.xlsx"
+    assert entry["detail"] == {"unit": "68", "as_of": "2025-06-30", "bytes": 10}
+
+
+def test_exported_headers_are_the_labels_shown_and_hidden_columns_stay_out():
+    import streamlit as st
+
+    from components.exports import as_shown
+
+    frame = pd.DataFrame({"code": ["68"], "uploaded_by": ["lan"], "rows": [3]})
+    shown = as_shown(frame, {"code": None, "uploaded_by": st.column_config.TextColumn("Người tải lên"), "rows": "Số dòng"})
+    assert list(shown.columns) == ["Người tải lên", "Số dòng"]

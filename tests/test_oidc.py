@@ -19,15 +19,13 @@ import sys
 
 import pytest
 from auth_helpers import ensure_account
+from browser_support import _require_browser
 from test_browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PROJECT_DIR,
     RUN_TIMEOUT_MS,
     _copy_sqlite,
     _free_port,
-    _require_browser,
     _wait_healthy,
     wait_until_run_finished,
 )
@@ -100,17 +98,12 @@ def oidc_app(seeded_url, provider, tmp_path_factory):
 
 
 @pytest.fixture
-def page(oidc_app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-        page = context.new_page()
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        yield page
-        context.close()
-        chromium.close()
+def page(oidc_app, chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    yield page
+    context.close()
 
 
 def _through_the_provider(page, app_url: str, email: str) -> None:
