@@ -64,6 +64,7 @@ try:
         st.stop()
     public_read_only = bool(get_settings(cached.engine())["public_read_only"])
     account = auth.current_account()
+    auth.write_pending_cookie()  # after a sign-in or sign-out: the browser's session cookie
 except OperationalError:
     log.exception("database unavailable")
     st.error(tr("database_unavailable"), icon=":material/cloud_off:")

@@ -6,13 +6,15 @@ account is read again from the database on every run, so disabling an account or
 role or scope takes effect at the next click in every open session. `data_loaders.access` decides
 what the account may do; this module only establishes who it is.
 
-Persistence across a browser refresh: a password sign-in lives in the Streamlit session on the
-server. It survives a dropped connection (Streamlit resumes the session within
-`server.disconnectedSessionTTL`) but not a refresh or a new tab, which start a new session:
-Streamlit has no supported way for the app to set its own cookie, and a token in the URL would
-travel with every shared link. A sign-in through the identity provider is kept by Streamlit's own
-signed cookie (`st.login`), so it survives refreshes; it is still bounded by `session_minutes`,
-counted from the moment the provider issued the identity token.
+Persistence across a browser refresh: Streamlit's session lives as long as one browser tab's
+connection, so a refresh or a link opened in a new tab would ask for the password again. A password
+sign-in therefore also opens a server-side sign-in session (data_loaders/sign_in_sessions.py) whose
+random token the browser keeps in the cookie `nq57_session` (set by a small fixed script, since
+Streamlit has no API for an app's own cookie; SameSite=Lax, Secure over HTTPS). A new tab presents it
+(`st.context.cookies`) and is signed in again, in any app process; sign-out, expiry, disabling the
+account or a new password end it everywhere. A token in the URL was ruled out: it would travel with
+every shared link. A sign-in through the identity provider is kept by Streamlit's own signed cookie
+(`st.login`); it is bounded by `session_minutes` too, counted from when the provider issued the token.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import streamlit as st
 from components import cached
 from components.markdown import escape
 from components.state import language, language_switch, tr
-from data_loaders import access, accounts, audit
+from data_loaders import access, accounts, audit, sign_in_sessions
 from data_loaders.accounts import Account, AccountError
 from data_loaders.i18n import t
 from data_loaders.settings import get_settings
@@ -38,6 +40,10 @@ SIGNED_IN_AT_KEY = "_nq57_signed_in_at"  # aware UTC datetime of the sign-in
 METHOD_KEY = "_nq57_sign_in_method"  # "password" | "oidc"
 _NOTICE = "_nq57_auth_notice"  # (message key, params) for the sign-in screen: expired, signed out, …
 _WANTS_SIGN_IN = "_nq57_wants_sign_in"  # an anonymous visitor of a public dashboard asked for the form
+SESSION_COOKIE = "nq57_session"  # the browser's copy of a sign-in session token
+_TOKEN = "_nq57_session_token"  # this session's token (password sign-ins)
+_COOKIE_PENDING = "_nq57_cookie_pending"  # ("set", token) | ("clear", None): written on the next run
+_COOKIE_TRIED = "_nq57_cookie_tried"  # the cookie token already looked up in this browser session
 OIDC_PROVIDER = "oidc"  # as written in the audit trail
 
 # A shared link's query string must survive the identity provider, which always sends the browser
@@ -85,7 +91,51 @@ def _start_session(account: Account, method: str, signed_in_at: dt.datetime | No
     st.session_state.pop(_WANTS_SIGN_IN, None)
 
 
+def _remember_in_browser(account: Account, signed_in_at: dt.datetime) -> None:
+    """A password sign-in also outlives this tab: a sign-in session and its token in a cookie."""
+    token = sign_in_sessions.open_session(account, signed_in_at=signed_in_at, engine=cached.engine())
+    st.session_state[_TOKEN] = token
+    st.session_state[_COOKIE_TRIED] = token
+    st.session_state[_COOKIE_PENDING] = ("set", token)
+
+
+def _resume_from_cookie() -> Account | None:
+    """A new tab or a refresh: the cookie's sign-in session, if it is still live (looked up once)."""
+    token = st.context.cookies.get(SESSION_COOKIE)
+    if not isinstance(token, str) or not token or st.session_state.get(_COOKIE_TRIED) == token:
+        return None
+    st.session_state[_COOKIE_TRIED] = token
+    resumed = sign_in_sessions.resume_session(token, engine=cached.engine())
+    if resumed is None:  # ended, expired or refused: the browser forgets it
+        st.session_state[_COOKIE_PENDING] = ("clear", None)
+        return None
+    account, signed_in_at = resumed
+    _start_session(account, "password", signed_in_at)
+    st.session_state[_TOKEN] = token
+    return account
+
+
+def write_pending_cookie() -> None:
+    """Set or clear the browser's session cookie when a sign-in or sign-out asked for it. The script
+    is fixed; the token is URL-safe base64, passed as a JSON string."""
+    pending = st.session_state.pop(_COOKIE_PENDING, None)
+    if pending is None:
+        return
+    action, token = pending
+    if action == "set":
+        max_age = int(get_settings(cached.engine())["session_minutes"]) * 60
+        value = f"{json.dumps(token)} + '; Max-Age={max_age}'"
+    else:
+        value = "'; Max-Age=0'"
+    st.html(f"<script>document.cookie = '{SESSION_COOKIE}=' + {value} + '; Path=/; SameSite=Lax'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
 def _end_session(notice: str | None = None, **params: object) -> None:
+    token = st.session_state.pop(_TOKEN, None)
+    if token:  # the sign-in ends in every tab and process, and this browser forgets the cookie
+        sign_in_sessions.end_session(token, engine=cached.engine())
+        st.session_state[_COOKIE_PENDING] = ("clear", None)
     for key in (USERNAME_KEY, SIGNED_IN_AT_KEY, METHOD_KEY):
         st.session_state.pop(key, None)
     if notice:
@@ -102,7 +152,7 @@ def current_account() -> Account | None:
     session has expired, or the account has been disabled (the sign-in screen then says why)."""
     username = st.session_state.get(USERNAME_KEY)
     if username is None:
-        return _account_from_identity_provider() if _oidc_logged_in() else None
+        return _account_from_identity_provider() if _oidc_logged_in() else _resume_from_cookie()
     account = accounts.get_account(username, engine=cached.engine())
     if account is None or account.disabled:
         _end_session("auth_account_disabled")
@@ -279,6 +329,7 @@ def _sign_in_with_password() -> None:
         return
     st.session_state.pop("sign_in_username", None)
     _start_session(account, "password")
+    _remember_in_browser(account, st.session_state[SIGNED_IN_AT_KEY])
 
 
 def setup_screen() -> None:
@@ -319,6 +370,7 @@ def _create_first_admin() -> None:
         state[_NOTICE] = ("_error", {"message": error_message(error)})
         return
     _start_session(account, "password")
+    _remember_in_browser(account, state[SIGNED_IN_AT_KEY])
 
 
 def role_label(role: str) -> str:

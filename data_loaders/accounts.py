@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, db
-from .models import NATIONAL_CODE, Account as AccountRow, Agency
+from .models import NATIONAL_CODE, Account as AccountRow, Agency, SignInSession
 from .text import fold, normalize
 from .units import all_units, candidate_codes
 
@@ -442,6 +442,13 @@ def list_accounts(engine: Engine | None = None) -> list[Account]:
         return [_account(row) for row in conn.execute(select(*_COLUMNS).order_by(AccountRow.username))]
 
 
+def end_all_sign_in_sessions(conn: Connection, account_id: int, now: dt.datetime | None = None) -> None:
+    """Inside the caller's transaction: every open sign-in of the account ends (see
+    data_loaders/sign_in_sessions.py), so a forgotten or stolen browser is signed out too."""
+    conn.execute(update(SignInSession).where(SignInSession.account_id == account_id, SignInSession.ended_at.is_(None))
+                 .values(ended_at=_now(now)))
+
+
 def set_disabled(username: str, disabled: bool, *, actor: str, engine: Engine | None = None) -> Account:
     """Disable or re-enable an account. The last enabled administrator cannot be disabled."""
     with (engine or db.get_engine()).begin() as conn:
@@ -452,6 +459,8 @@ def set_disabled(username: str, disabled: bool, *, actor: str, engine: Engine | 
             raise InvalidAccount("account_last_admin")
         conn.execute(update(AccountRow).where(AccountRow.id == row.id)
                      .values(disabled=bool(disabled), failed_attempts=0, locked_until=None))
+        if disabled:
+            end_all_sign_in_sessions(conn, row.id)
         audit.record_in(conn, "account_disabled" if disabled else "account_enabled", actor, target=row.username)
         return _read(conn, row.id)
 
@@ -464,6 +473,7 @@ def reset_password(username: str, password: str, *, actor: str, engine: Engine |
         row = _row_for_update(conn, username)
         conn.execute(update(AccountRow).where(AccountRow.id == row.id)
                      .values(password_hash=_hasher.hash(password), failed_attempts=0, locked_until=None))
+        end_all_sign_in_sessions(conn, row.id)  # whoever knew the old password is signed out everywhere
         audit.record_in(conn, "password_reset", actor, target=row.username)
         return _read(conn, row.id)
 

@@ -206,3 +206,18 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(255))
     outcome: Mapped[str] = mapped_column(String(20))  # ok | refused | failed
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class SignInSession(Base):
+    """A password sign-in that survives a browser refresh (data_loaders/sign_in_sessions.py): the
+    browser keeps a random token in a cookie, the database only its SHA-256, so a copy of this table
+    signs nobody in. Every app process behind a load balancer resolves the same cookie."""
+
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -185,6 +185,28 @@ def test_every_page_renders_without_error(app_url, page):
         assert_no_error_on_screen(page, title)
 
 
+def test_a_sign_in_outlives_a_refresh_and_a_new_tab_until_sign_out(app_url, page):
+    open_signed_in(page, f"{app_url}/tasks?province=68")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "nq57_session")
+    assert cookie["sameSite"] == "Lax" and len(cookie["value"]) >= 40
+    page.reload()
+    wait_until_run_finished(page)
+    assert page.locator(".st-key-sign_in_submit").count() == 0, "a refresh asked for the password again"
+    assert "Lâm Đồng" in page.locator('[data-testid="stMain"]').inner_text()
+    second_tab = page.context.new_page()
+    second_tab.goto(f"{app_url}/infrastructure")
+    wait_until_run_finished(second_tab)
+    assert second_tab.locator('[data-testid="stSidebarNav"]').count() == 1 and \
+        second_tab.locator(".st-key-sign_in_submit").count() == 0, "a new tab asked for the password again"
+    second_tab.get_by_role("button", name="Đăng xuất").click()
+    second_tab.locator(".st-key-sign_in_submit").wait_for(timeout=RUN_TIMEOUT_MS)
+    second_tab.close()
+    page.reload()  # signed out in one tab: the other's cookie no longer signs anyone in
+    wait_until_run_finished(page)
+    assert page.locator(".st-key-sign_in_submit").count() == 1
+    assert not [c for c in page.context.cookies() if c["name"] == "nq57_session" and c["value"]]
+
+
 def _bar(page, unit_name: str):
     """The first bar of the status-by-unit chart for a unit: Vega's SVG marks carry an aria-label
     listing their fields, the unit's name among them."""

@@ -1,0 +1,79 @@
+"""Password sign-ins that survive a browser refresh or a new tab.
+
+Streamlit keeps a signed-in person in the server-side session of one browser tab; a refresh or a
+link opened in a new tab starts a new one. So a sign-in also opens a row here and hands the browser
+a random token to keep in a cookie; the next session presents the cookie and is signed in again,
+in whichever app process it lands. The database stores only the token's SHA-256. A session ends at
+sign-out, when it is older than the setting `session_minutes`, and for every session of an account
+that is disabled or whose password is reset (accounts.end_all_sign_in_sessions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from . import accounts, audit, db
+from .models import Account as AccountRow, SignInSession
+from .settings import get_settings
+
+TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return audit.utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
+
+
+def open_session(account: accounts.Account, *, signed_in_at: dt.datetime | None = None,
+                 engine: Engine | None = None, now: dt.datetime | None = None) -> str:
+    """A new token for `account`'s sign-in (made at `signed_in_at`, default now); ended sessions
+    and long-expired ones are swept out on the way."""
+    engine = engine or db.get_engine()
+    started = _now(signed_in_at or now)
+    lifetime = dt.timedelta(minutes=get_settings(engine)["session_minutes"])
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with engine.begin() as conn:
+        conn.execute(delete(SignInSession).where(SignInSession.expires_at < _now(now) - dt.timedelta(days=1)))
+        conn.execute(insert(SignInSession), [{"token_sha256": _digest(token), "account_id": account.id,
+                                               "created_at": started, "expires_at": started + lifetime}])
+    return token
+
+
+def resume_session(token: str | None, *, engine: Engine | None = None,
+                   now: dt.datetime | None = None) -> tuple[accounts.Account, dt.datetime] | None:
+    """(account, time of its sign-in) for a live token, else None: unknown, ended, expired (by
+    the expiry it was given or by today's session_minutes, whichever is sooner) or a disabled account."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    engine = engine or db.get_engine()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SignInSession.created_at, SignInSession.expires_at, SignInSession.ended_at, AccountRow.username)
+            .join(AccountRow, AccountRow.id == SignInSession.account_id)
+            .where(SignInSession.token_sha256 == _digest(token))
+        ).first()
+    if row is None or row.ended_at is not None or _now(now) >= audit.utc(row.expires_at):
+        return None
+    signed_in_at = audit.utc(row.created_at)
+    if not accounts.session_is_valid(signed_in_at, settings=get_settings(engine), now=now):
+        return None
+    account = accounts.get_account(row.username, engine=engine)
+    if account is None or account.disabled:
+        return None
+    return account, signed_in_at
+
+
+def end_session(token: str | None, *, engine: Engine | None = None, now: dt.datetime | None = None) -> None:
+    """Sign-out: the token no longer signs anyone in, in any process."""
+    if not token:
+        return
+    with (engine or db.get_engine()).begin() as conn:
+        conn.execute(update(SignInSession).where(SignInSession.token_sha256 == _digest(token),
+                                                 SignInSession.ended_at.is_(None)).values(ended_at=_now(now)))
