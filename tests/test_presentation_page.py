@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 
 import pytest
+from auth_helpers import sign_in_test_admin
 from streamlit.testing.v1 import AppTest
 
 from components.slideshow import step
@@ -19,6 +21,7 @@ AS_OF = dt.date(2025, 6, 30)
 
 def run_presentation(params: dict, lang: str | None = None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
+    sign_in_test_admin(app, os.environ["DATABASE_URL"])
     for key, value in params.items():
         app.query_params[key] = value
     if lang:
