@@ -7,6 +7,8 @@ one session-scoped Chromium (the `chromium` fixture in conftest.py), whichever m
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,15 @@ def launched_chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server started with start_new_session=True: its whole process group, politely first."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
-from browser_support import _require_browser
+from browser_support import _require_browser, stop_server
 
 from data_loaders.db import make_engine
 
@@ -99,13 +98,7 @@ def app_url(seeded_url, tmp_path_factory):
         _wait_healthy(url, process, log_path)
         yield url
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # our own process group, started above
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")

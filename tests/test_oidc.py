@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 
 import pytest
 from auth_helpers import ensure_account
-from browser_support import _require_browser
+from browser_support import _require_browser, stop_server
 from test_browser import (
     ARTIFACTS,
     PROJECT_DIR,
@@ -87,13 +86,7 @@ def oidc_app(seeded_url, provider, tmp_path_factory):
         _wait_healthy(url, process, log_path)
         yield url, engine
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # our own process group, started above
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_server(process)
         engine.dispose()
 
 
