@@ -3,8 +3,8 @@
 For each backend (SQLite under benchmarks/out/, PostgreSQL with --pg), each page of the app (found
 automatically: app.py's pages under pages/) and each level (the nation, province 68, a commune of it):
 
-- page (cold): the page's script time through `AppTest` (app.py + the page, as a user opening the
-  link `?province=68` gets it) with `st.cache_data` cleared, median of --repeat runs;
+- page (cold): the page's script time through `AppTest` (app.py + the page, as an administrator signed in
+  and opening the link `?province=68` gets it) with `st.cache_data` cleared, median of --repeat runs;
 - page (warm): a rerun with the caches full (what a widget click costs);
 - raw SQL: the same `data_loaders.queries` calls the page made (recorded during its run, with the
   same arguments) replayed directly, median of --repeat runs; the slowest of them is named;
@@ -28,6 +28,7 @@ import inspect
 import json
 import logging
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -202,6 +203,31 @@ def _clear_streamlit_caches(resources: bool = False, engine=None) -> None:
             conn.execute(RollupCache.__table__.delete())
 
 
+BENCH_USER = "bench-admin"  # pages are timed as an administrator sees them (every page, every unit)
+
+
+def ensure_bench_admin(engine) -> None:
+    """The account the timed sessions are signed in as (sign-in is required since issue 7)."""
+    from data_loaders import accounts
+
+    if accounts.get_account(BENCH_USER, engine=engine) is not None:
+        return
+    password = secrets.token_urlsafe(24)  # nobody signs in with it: the session state is set directly
+    if accounts.needs_setup(engine):
+        accounts.create_first_admin(BENCH_USER, password, engine=engine)
+    else:
+        accounts.create_account(BENCH_USER, password, "admin", actor="cli:bench", engine=engine)
+
+
+def _signed_in(at):
+    from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
+
+    at.session_state[USERNAME_KEY] = BENCH_USER
+    at.session_state[SIGNED_IN_AT_KEY] = dt.datetime.now(dt.timezone.utc)
+    at.session_state[METHOD_KEY] = "password"
+    return at
+
+
 def bench_page(page: str, level: str, params: dict[str, str], backend: str, engine, recorder: QueryRecorder,
                repeat: int, unit_code: str) -> Result:
     from streamlit.testing.v1 import AppTest
@@ -212,7 +238,7 @@ def bench_page(page: str, level: str, params: dict[str, str], backend: str, engi
         result.error = "n/a (no page yet)"
         return result
     if APP_FILE.exists():
-        at = AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT)
+        at = _signed_in(AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT))
         at.query_params.update(params)
         at.run()  # registers the navigation; then open the page
         try:
@@ -294,6 +320,7 @@ def run_backend(backend: str, url: str, pages: list[str], repeat: int, recorder:
     os.environ["DATABASE_URL"] = url
     _clear_streamlit_caches(resources=True)
     engine = make_engine(url)
+    ensure_bench_admin(engine)
     results = []
     try:
         for level, code, params in levels(engine):
