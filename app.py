@@ -79,7 +79,8 @@ permitted = {
     tr(section): [page for action, page in pages if access.may(account, action, public_read_only=public_read_only)]
     for section, pages in PAGES.items()
 }
-navigation = st.navigation({section: pages for section, pages in permitted.items() if pages})
+# expanded: an administrator's section is not folded away behind "View more"
+navigation = st.navigation({section: pages for section, pages in permitted.items() if pages}, expanded=True)
 set_viewable_scope(access.viewable_scope(account))
 render_sidebar(account, public_read_only)
 auth.return_to_shared_view()
