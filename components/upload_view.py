@@ -42,10 +42,12 @@ def _template(kind: str) -> bytes:
 def template_buttons() -> None:
     st.subheader(tr("upload_templates"))
     left, right = st.columns(2)
-    left.download_button(tr("upload_template_tasks"), _template("tasks"), "nq57_mau_tien_do_nhiem_vu.xlsx",
-                         mime=_XLSX, icon=":material/download:", key="template_tasks")
-    right.download_button(tr("upload_template_indicators"), _template("indicators"), "nq57_mau_chi_tieu_theo_xa.xlsx",
-                          mime=_XLSX, icon=":material/download:", key="template_indicators")
+    # Built on click (then cached): the indicator template lists all 3,321 communes for its dropdowns.
+    left.download_button(tr("upload_template_tasks"), lambda: _template("tasks"), "nq57_mau_tien_do_nhiem_vu.xlsx",
+                         mime=_XLSX, icon=":material/download:", key="template_tasks", on_click="ignore")
+    right.download_button(tr("upload_template_indicators"), lambda: _template("indicators"),
+                          "nq57_mau_chi_tieu_theo_xa.xlsx", mime=_XLSX, icon=":material/download:",
+                          key="template_indicators", on_click="ignore")
 
 
 def _progress_callback(status, bar):
