@@ -49,6 +49,11 @@ _FULLSCREEN_STYLE = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top:1rem; padding-bottom:1rem; max-width:100%;}
+/* A projector is often 1280×720 or 1366×768: the slide shrinks to stay on one screen.
+   Text and QR code shrink; a chart keeps its size (zoom would leave it narrower than its column). */
+@media (max-height: 900px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.82;}}
+@media (max-height: 780px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.68;}}
+@media (max-height: 650px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.58;}}
 </style>
 """
 
@@ -123,6 +128,8 @@ def render_slide(deck: Deck, slide: Slide) -> None:
                 if isinstance(spec.get("height"), (int, float)):
                     spec["height"] = round(spec["height"] * PAGE_CHART_HEIGHT)
                 spec["config"]["font"] = PAGE_CHART_FONT
+                # a legend under a "container"-wide chart is clipped at the plot's width; beside it, it is not
+                spec["config"].setdefault("legend", {}).update(orient="right", direction="vertical")
                 st.vega_lite_chart(spec=spec, theme=None, width="stretch")
             with side:
                 st.markdown(_figures_html(slide.figures), unsafe_allow_html=True)
