@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, cached
-from components.markdown import escape
 from components.exports import show_table
+from components.markdown import escape
 from components.state import language, tr
 from data_loaders import access, uploads
 from data_loaders.accounts import Account, AccountError
@@ -24,6 +24,7 @@ from data_loaders.excel_reader import UnreadableFile
 from data_loaders.i18n import format_number, t
 from data_loaders.importer import ImportResult, import_file
 from data_loaders.limits import MB, current_limits
+from data_loaders.models import NATIONAL_CODE
 from data_loaders.templates import template_bytes
 
 log = logging.getLogger("nq57.upload")
@@ -35,19 +36,26 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @st.cache_data(show_spinner=False)
-def _template(kind: str) -> bytes:
-    return template_bytes(kind)
+def _template(kind: str, scope_code: str) -> bytes:
+    return template_bytes(kind, scope_code)
 
 
-def template_buttons() -> None:
+def template_buttons(uploader: Account) -> None:
+    """The templates cut to what this person may upload: a province's staff get its communes, a
+    commune clerk their commune, already named on the indicator sheet's rows."""
     st.subheader(tr("upload_templates"))
+    scope = access.upload_scope(uploader).unit_code
+    suffix = "" if scope == NATIONAL_CODE else f"_{scope}"
     left, right = st.columns(2)
-    # Built on click (then cached): the indicator template lists all 3,321 communes for its dropdowns.
-    left.download_button(tr("upload_template_tasks"), lambda: _template("tasks"), "nq57_mau_tien_do_nhiem_vu.xlsx",
-                         mime=_XLSX, icon=":material/download:", key="template_tasks", on_click="ignore")
-    right.download_button(tr("upload_template_indicators"), lambda: _template("indicators"),
-                          "nq57_mau_chi_tieu_theo_xa.xlsx", mime=_XLSX, icon=":material/download:",
+    # Built on click (then cached): the national indicator template lists 3,321 communes.
+    left.download_button(tr("upload_template_tasks"), lambda: _template("tasks", scope),
+                         f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
+                         key="template_tasks", on_click="ignore")
+    right.download_button(tr("upload_template_indicators"), lambda: _template("indicators", scope),
+                          f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                           key="template_indicators", on_click="ignore")
+    if scope != NATIONAL_CODE:
+        st.caption(tr("upload_templates_scoped"))
 
 
 def _progress_callback(status, bar):

@@ -278,11 +278,21 @@ def cmd_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must name an .xlsx file: {out}")
     try:
-        write_template(args.kind, out)
+        write_template(args.kind, out, scope_code=_template_scope(args.scope))
     except OSError as error:
         raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
     print(out)
     return 0
+
+
+def _template_scope(raw: str | None) -> str:
+    """--scope: VN, a province or a commune code as for `users add --scope` (leading zeros optional)."""
+    if raw is None:
+        return "VN"
+    try:
+        return accounts.normalize_scope(raw)
+    except accounts.AccountError as error:
+        raise UsageError(f"--scope: {t(error.key, _lang(), **error.params)}") from None
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
@@ -339,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write a blank template")
     template.add_argument("kind", choices=("tasks", "indicators"))
     template.add_argument("--out", required=True)
+    template.add_argument("--scope", metavar="CODE", help="cut to a province or commune: its units only, "
+                          "and (indicators) one row per commune already named")
     template.set_defaults(handler=cmd_template)
 
     warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")

@@ -353,6 +353,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_chart": {"vi": "Tải ảnh", "en": "Image"},
     "download_png": {"vi": "Ảnh PNG (báo cáo, trình chiếu)", "en": "PNG image (reports, slides)"},
     "download_svg": {"vi": "Ảnh SVG (phóng to không vỡ nét)", "en": "SVG image (sharp at any size)"},
+    "upload_templates_scoped": {
+        "vi": "Biểu mẫu chỉ gồm các đơn vị trong phạm vi của bạn; biểu mẫu chỉ tiêu đã ghi sẵn từng xã, phường: chỉ cần nhập kỳ báo cáo và số liệu. Dòng để trống được bỏ qua.",
+        "en": "The templates list only the units in your scope; the indicator template already names each commune: enter the period and the figures. Rows left blank are skipped.",
+    },
     "upload_problems_file": {"vi": "Lỗi và cảnh báo của tệp tải lên", "en": "Upload problems"},
     "status_trend_file": {"vi": "Diễn biến tình trạng nhiệm vụ", "en": "Task status over time"},
     # --- end exports

@@ -402,8 +402,10 @@ def _validate_indicators(rows: SheetRows, lang: str, today: dt.date,
     columns = [(i.code, i.unit_vi == "%", i.code not in checker.scale) for i in indicator_keys]
     periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
     for excel_row, raw in rows.rows:
-        errors_before = len(checker.errors)
         cell = raw.get("period")
+        if is_blank(cell) and all(is_blank(raw.get(code)) for code, _, _ in columns):
+            continue  # a commune row of a scoped template left as it came: nothing reported for it
+        errors_before = len(checker.errors)
         try:
             period = periods[cell]
         except (KeyError, TypeError):

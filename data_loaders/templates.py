@@ -1,6 +1,11 @@
 """Writing the canonical workbooks with openpyxl: the blank templates staff download, and the
 sample workbooks (same layout, filled). An instructions sheet documents every column in Vietnamese
-and English; dropdowns restrict status, plan, area and province."""
+and English; dropdowns restrict status, plan, area and province.
+
+A template can be cut to a scope (a province, or one commune): its dropdowns list only the units
+there, and the indicator template comes with one row per commune already named, so a commune clerk
+or a province's staff fill in numbers, not names — and cannot pick a unit their upload would be
+refused for."""
 
 from __future__ import annotations
 
@@ -81,18 +86,31 @@ def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def _lists_sheet(workbook: Workbook) -> dict[str, str]:
+def scope_units(scope_code: str = NATIONAL_CODE) -> tuple:
+    """The units a template for `scope_code` offers: every unit for the nation, else the province
+    and its communes, or the one commune."""
+    if scope_code == NATIONAL_CODE:
+        return all_units()
+    inside = tuple(u for u in all_units() if u.code == scope_code or (u.level == "commune" and u.province_code == scope_code))
+    if not inside:
+        raise ValueError(f"no administrative unit with code {scope_code!r}")
+    return inside
+
+
+def _lists_sheet(workbook: Workbook, units: tuple) -> dict[str, str]:
     """A hidden sheet holding the dropdown lists; returns list name -> range formula."""
     sheet = workbook.create_sheet("Danh mục")
     sheet.sheet_state = "hidden"
+    central = ["Trung ương"] if any(u.code == NATIONAL_CODE for u in units) else []
+    provinces = _provinces_of(units)
     lists = {
         "status": [s.vi for s in REPORT_STATUSES],
         "plan": [p.code for p in plans()],
         "area": [a.vi for a in AREAS],
-        "province": ["Trung ương"] + [u.name for u in all_units() if u.level == "province"],
+        "province": central + [u.name for u in provinces],
         # commune names repeat across provinces; the list holds each name once, the importer
         # resolves it within the row's province
-        "commune": sorted({u.name for u in all_units() if u.level == "commune"}, key=vietnamese_sort_key),
+        "commune": sorted({u.name for u in units if u.level == "commune"}, key=vietnamese_sort_key),
     }
     ranges = {}
     for column_index, (name, values) in enumerate(lists.items(), start=1):
@@ -101,16 +119,22 @@ def _lists_sheet(workbook: Workbook) -> dict[str, str]:
         for row_index, value in enumerate(values, start=2):
             sheet.cell(row=row_index, column=column_index, value=value)
         ranges[name] = f"'Danh mục'!${letter}$2:${letter}${len(values) + 1}"
-    _commune_lists(workbook, sheet, start_column=len(lists) + 2, ranges=ranges)
+    _commune_lists(workbook, sheet, units, start_column=len(lists) + 2, ranges=ranges)
     return ranges
 
 
-def _commune_lists(workbook: Workbook, sheet, start_column: int, ranges: dict[str, str]) -> None:
+def _provinces_of(units: tuple) -> list:
+    """The provinces of `units`: those listed, or the province of a lone commune."""
+    codes = {u.code if u.level == "province" else u.province_code for u in units if u.level != "national"}
+    return [u for u in all_units() if u.level == "province" and u.code in codes]
+
+
+def _commune_lists(workbook: Workbook, sheet, units: tuple, start_column: int, ranges: dict[str, str]) -> None:
     """For the dependent dropdown: each province's communes in a column named XA_<code>, and a
     province name -> list name table. ranges gets "province_lists" (the table)."""
-    provinces = [u for u in all_units() if u.level == "province"]
+    provinces = _provinces_of(units)
     communes: dict[str, list[str]] = {}
-    for unit in all_units():
+    for unit in units:
         if unit.level == "commune":
             communes.setdefault(unit.province_code, []).append(unit.name)
     name_col, key_col = get_column_letter(start_column), get_column_letter(start_column + 1)
@@ -131,8 +155,9 @@ def _commune_lists(workbook: Workbook, sheet, start_column: int, ranges: dict[st
             f"XA_{province.code}", attr_text=f"'Danh mục'!${letter}$2:${letter}${len(names) + 1}")
 
 
-def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int) -> None:
-    ranges = _lists_sheet(workbook)
+def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int,
+                   units: tuple | None = None) -> None:
+    ranges = _lists_sheet(workbook, units or all_units())
     keys = {column.key: get_column_letter(i) for i, column in enumerate(sheet_format.columns, start=1)}
     targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province",
                "commune_name": "commune"}
@@ -195,7 +220,7 @@ def _unit_cells(unit) -> list:
     return [province.code, province.name, unit.code, unit.name]
 
 
-def write_task_workbook(path: Path, tasks: list, sample: bool = False) -> None:
+def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_code: str = NATIONAL_CODE) -> None:
     workbook, sheet = _new_workbook(TASKS, sample)
     area_names = {a.code: a.vi for a in AREAS}
     status_names = {s.code: s.vi for s in REPORT_STATUSES}
@@ -208,35 +233,38 @@ def write_task_workbook(path: Path, tasks: list, sample: bool = False) -> None:
                          task.responsible_official if first else None, task.deadline if first else None,
                          day, status_names[status], progress, note])
     last_row = _write_rows(sheet, TASKS, rows)
-    _add_dropdowns(workbook, sheet, TASKS, max(last_row, HEADER_ROW + 500))
+    _add_dropdowns(workbook, sheet, TASKS, max(last_row, HEADER_ROW + 500), scope_units(scope_code))
     workbook.save(path)
 
 
-def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False) -> None:
+def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False,
+                             scope_code: str = NATIONAL_CODE) -> None:
     workbook, sheet = _new_workbook(INDICATOR_VALUES, sample)
     indicator_codes = [c.key for c in INDICATOR_VALUES.columns if c.key in INDICATOR_BY_CODE]
-    values = ([*_unit_cells(row["unit"]), dt.date(row["period"].year, row["period"].month, 1),
+    values = ([*_unit_cells(row["unit"]),
+               dt.date(row["period"].year, row["period"].month, 1) if row["period"] else None,
                *(row.get(code) for code in indicator_codes)] for row in rows)
     last_row = _write_rows(sheet, INDICATOR_VALUES, values)
-    _add_dropdowns(workbook, sheet, INDICATOR_VALUES, max(last_row, HEADER_ROW + 500))
+    _add_dropdowns(workbook, sheet, INDICATOR_VALUES, max(last_row, HEADER_ROW + 500), scope_units(scope_code))
     workbook.save(path)
 
 
-def write_template(kind: str, path: Path) -> None:
-    """A blank template for staff to fill in."""
+def write_template(kind: str, path, scope_code: str = NATIONAL_CODE) -> None:
+    """A blank template for staff to fill in (a path or a binary file), cut to `scope_code` (see the
+    module docstring): below the nation, the indicator template names each commune of the scope on a row."""
     if kind == "tasks":
-        write_task_workbook(path, [])
-    else:
-        write_indicator_workbook(path, [])
+        write_task_workbook(path, [], scope_code=scope_code)
+        return
+    rows = [] if scope_code == NATIONAL_CODE else [
+        {"unit": unit, "period": None} for unit in sorted(
+            (u for u in scope_units(scope_code) if u.level == "commune"), key=lambda u: vietnamese_sort_key(u.name))]
+    write_indicator_workbook(path, rows, scope_code=scope_code)
 
 
-def template_bytes(kind: str) -> bytes:
+def template_bytes(kind: str, scope_code: str = NATIONAL_CODE) -> bytes:
     """The blank template as bytes, for a download button."""
     import io
 
     buffer = io.BytesIO()
-    if kind == "tasks":
-        write_task_workbook(buffer, [])
-    else:
-        write_indicator_workbook(buffer, [])
+    write_template(kind, buffer, scope_code)
     return buffer.getvalue()

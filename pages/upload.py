@@ -14,7 +14,7 @@ uploader = auth.require("upload")
 
 st.title(tr("upload_title"))
 st.caption(tr("upload_intro"))
-template_buttons()
+template_buttons(uploader)
 st.divider()
 upload_form(uploader)
 st.divider()

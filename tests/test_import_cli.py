@@ -109,6 +109,10 @@ def test_template_command_writes_both_templates(empty_engine, tmp_path):
     assert code == 2
     code, _, _ = cli(empty_engine, "template", "tasks", "--out", str(tmp_path / "nope" / "x.xlsx"))
     assert code == 2
+    code, _, _ = cli(empty_engine, "template", "indicators", "--scope", "68", "--out", str(tmp_path / "68.xlsx"))
+    assert code == 0 and load_workbook(tmp_path / "68.xlsx").worksheets[0]["B5"].value == "Lâm Đồng"
+    code, _, stderr = cli(empty_engine, "template", "tasks", "--scope", "99", "--out", str(tmp_path / "99.xlsx"))
+    assert code == 2 and "99" in stderr and not (tmp_path / "99.xlsx").exists()
 
 
 def test_blank_template_round_trips_through_the_importer(empty_engine, tmp_path):
