@@ -18,10 +18,16 @@ from sqlalchemy import Engine, and_, case, func, literal, select
 
 from . import db
 from .models import NATIONAL_CODE, AdminUnit, Agency, Task
-from .queries import _child_key, _latest_reports, _scope_filter, child_units, get_unit, task_list
+from .queries import _child_key, _latest_reports, _scope_filter, child_units, get_unit, month_ends, task_list
 
 BUCKETS = ("le_30", "31_90", "gt_90")
 GROUPINGS = ("lead_agency", "child")
+
+
+def default_since(as_of: dt.date, earliest: dt.date | None) -> dt.date:
+    """Where rank changes are measured from when nobody chose a date: three month-ends back, but
+    not before the first data (the accountability page and the warm-up use the same date)."""
+    return max(earliest or as_of, min(month_ends(as_of, 4)[0], as_of))
 
 
 def _engine(engine: Engine | None) -> Engine:

@@ -18,7 +18,10 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from . import queries
+from .accountability import default_since
+from .i18n import DEFAULT_LANGUAGE
 from .models import RollupCache
+from .settings import get_settings
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED_QUERIES = frozenset({
@@ -75,11 +78,23 @@ def cached_call(engine: Engine, version: int, query_name: str, args: tuple,
     return json.loads(payload, object_hook=_decode)
 
 
-def page_calls(unit_code: str, as_of: dt.date, months: int = 6) -> list[tuple[str, tuple]]:
-    """The shared figures the monitoring pages ask for on opening a unit at a date, with the same
-    arguments the pages pass (tests/test_rollup_cache.py checks they stay in step)."""
-    return [
+def page_calls(unit_code: str, as_of: dt.date, months: int = 6, *, settings: dict | None = None,
+               earliest: dt.date | None = None, lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, tuple]]:
+    """The shared figures the monitoring pages (and the presentation, which shows them all) ask for
+    on opening a unit at a date, with the same arguments the pages pass (tests/test_rollup_cache.py
+    checks they stay in step). With `settings`, also the warnings, quality and accountability figures,
+    which are keyed on the thresholds (and the warnings on the language)."""
+    judged = [] if settings is None else [
+        ("warnings", (unit_code, as_of, lang, settings)),
+        ("quality", (unit_code, as_of, settings)),
+        ("overdue_buckets", (unit_code, as_of)),
+        ("tasks_by_official", (unit_code, as_of)),
+        *(("accountability_ranking", (unit_code, as_of, default_since(as_of, earliest), by))
+          for by in ("lead_agency", "child")),
+    ]
+    return judged + [
         ("task_status", (unit_code, as_of)),
+        ("task_status", (unit_code, queries.month_ends(as_of, months)[0])),  # the presentation's "since"
         ("task_status_trend", (unit_code, as_of, months)),
         ("indicator_totals", (unit_code, as_of)),
         ("indicator_trend", (unit_code, as_of, months)),
@@ -102,8 +117,9 @@ def warm(engine: Engine, version: int, unit_codes: list[str] | None = None) -> i
     with engine.begin() as conn:
         conn.execute(delete(RollupCache).where(RollupCache.data_version < version))
     computed = 0
+    settings, earliest = get_settings(engine), queries.earliest_data_date(engine)
     for unit_code in ["VN", *(unit_codes or [])]:
-        for query_name, args in page_calls(unit_code, as_of):
+        for query_name, args in page_calls(unit_code, as_of, settings=settings, earliest=earliest):
             cached_call(engine, version, query_name, args)
             computed += 1
     return computed

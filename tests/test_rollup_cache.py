@@ -52,7 +52,8 @@ def test_warm_covers_what_the_pages_open_with(fresh_cache, app_database, monkeyp
     assert rollup_cache.warm(fresh_cache, db.data_version(fresh_cache)) > 0
     for name in rollup_cache.SHARED_QUERIES:
         monkeypatch.setattr(queries, name, _fail(name))
-    for page in ("overview", "tasks", "infrastructure", "ecosystem", "map"):
+    for page in ("overview", "tasks", "infrastructure", "ecosystem", "map", "warnings", "quality", "accountability",
+                 "presentation"):
         st.cache_data.clear()
         app = run_page(page, {})
         assert not app.exception and not app.error, (page, [e.value for e in app.error])
