@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 
 import pytest
-from auth_helpers import sign_in_test_admin
 from streamlit.testing.v1 import AppTest
 
 from components.slideshow import step
-from conftest import PROJECT_DIR
 from reports.slides import SLIDE_KINDS, build_slides
+from test_pages import run_page
 
-APP = str(PROJECT_DIR / "app.py")
 AS_OF = dt.date(2025, 6, 30)
 
 
 def run_presentation(params: dict, lang: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in_test_admin(app, os.environ["DATABASE_URL"])
-    for key, value in params.items():
-        app.query_params[key] = value
-    if lang:
-        app.session_state["lang"] = lang
-    app.switch_page("pages/presentation.py")
-    app.run()
+    app = run_page("presentation", params, lang)
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     return app
