@@ -14,8 +14,9 @@ from components import auth, cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
-from data_loaders import access, accounts  # noqa: E402
-from data_loaders.settings import get_settings  # noqa: E402
+from data_loaders.identity import access  # noqa: E402
+from data_loaders.identity import accounts  # noqa: E402
+from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
 

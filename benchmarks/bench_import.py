@@ -27,13 +27,13 @@ from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from data_loaders import bootstrap  # noqa: E402
-from data_loaders.catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans  # noqa: E402
-from data_loaders.db import make_engine  # noqa: E402
-from data_loaders.excel_reader import _calamine_frames  # noqa: E402
-from data_loaders.formats import INDICATOR_VALUES, TASKS  # noqa: E402
-from data_loaders.importer import import_file  # noqa: E402
-from data_loaders.units import all_units  # noqa: E402
+from data_loaders.seed import bootstrap  # noqa: E402
+from data_loaders.figures.catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans  # noqa: E402
+from data_loaders.store.engine import make_engine  # noqa: E402
+from data_loaders.ingest.read import _calamine_frames  # noqa: E402
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS  # noqa: E402
+from data_loaders.ingest.importer import import_file  # noqa: E402
+from data_loaders.units.divisions import all_units  # noqa: E402
 
 TODAY = dt.date(2025, 7, 15)
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 7)]

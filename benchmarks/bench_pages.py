@@ -44,9 +44,9 @@ if str(PROJECT_DIR) not in sys.path:
 from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
 
 from benchmarks import national_scale, reference_queries  # noqa: E402
-from data_loaders import queries  # noqa: E402
-from data_loaders.db import make_engine  # noqa: E402
-from data_loaders.models import NATIONAL_CODE, Task  # noqa: E402
+from data_loaders.figures import queries  # noqa: E402
+from data_loaders.store.engine import make_engine  # noqa: E402
+from data_loaders.store.models import NATIONAL_CODE, Task  # noqa: E402
 
 APP_FILE = PROJECT_DIR / "app.py"
 PAGES_DIR = PROJECT_DIR / "pages"
@@ -197,7 +197,7 @@ def _clear_streamlit_caches(resources: bool = False, engine=None) -> None:
     if resources:
         st.cache_resource.clear()
     if engine is not None:
-        from data_loaders.models import RollupCache
+        from data_loaders.store.models import RollupCache
 
         with engine.begin() as conn:
             conn.execute(RollupCache.__table__.delete())
@@ -208,7 +208,7 @@ BENCH_USER = "bench-admin"  # pages are timed as an administrator sees them (eve
 
 def ensure_bench_admin(engine) -> None:
     """The account the timed sessions are signed in as (sign-in is required since issue 7)."""
-    from data_loaders import accounts
+    from data_loaders.identity import accounts
 
     if accounts.get_account(BENCH_USER, engine=engine) is not None:
         return

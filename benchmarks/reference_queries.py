@@ -18,8 +18,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders import queries  # noqa: E402
-from data_loaders.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
+from data_loaders.figures import queries  # noqa: E402
+from data_loaders.store.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
 
 
 def latest_reports(as_of: dt.date, unit: queries.UnitInfo | None = None):
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     from benchmarks import national_scale
-    from data_loaders.db import make_engine
+    from data_loaders.store.engine import make_engine
 
     parser = argparse.ArgumentParser(description="current vs reference latest-row subqueries")
     parser.add_argument("--small", action="store_true")

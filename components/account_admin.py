@@ -15,11 +15,11 @@ from components import auth, cached
 from components.markdown import escape
 from components.exports import show_table
 from components.state import language, tr
-from data_loaders import accounts
-from data_loaders.accounts import ROLES, Account, AccountError
+from data_loaders.identity import accounts
+from data_loaders.identity.accounts import ROLES, Account, AccountError
 from data_loaders.i18n import t
-from data_loaders.models import NATIONAL_CODE
-from data_loaders.text import vietnamese_sort_key
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.i18n.text import vietnamese_sort_key
 
 _FLASH = "admin_accounts_flash"
 VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))  # no daylight saving in Vietnam

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.state import as_of, drill_path, go_to, language, tr
 from data_loaders.i18n import format_date
-from data_loaders.models import NATIONAL_CODE
+from data_loaders.store.models import NATIONAL_CODE
 
 
 def breadcrumb() -> None:

@@ -16,7 +16,8 @@ import streamlit as st
 
 from components import auth, cached
 from components.state import as_of, scope, tr
-from data_loaders import audit, exports
+from data_loaders.identity import audit
+from reports import tables as exports
 
 
 def show_table(frame: pd.DataFrame, *, name: str, key: str, **dataframe_kwargs):

@@ -25,10 +25,10 @@ import altair as alt
 import pandas as pd
 
 from data_loaders import i18n
-from data_loaders.catalogue import INDICATOR_BY_CODE
-from data_loaders.units import all_units
+from data_loaders.figures.catalogue import INDICATOR_BY_CODE
+from data_loaders.units.divisions import all_units
 
-GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "geo" / "vn_provinces_2025.geojson"
+GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "units" / "geo" / "vn_provinces_2025.geojson"
 SELECTION = "unit"  # the selection parameter every chart here carries, on the field `code`
 COLOUR_FIELD = "colour_value"
 NO_DATA_COLOUR = "#d9d9d9"

@@ -13,9 +13,9 @@ from components import cached
 from components.display import show_chart
 from components.map import commune_points, province_choropleth, ranked_bars
 from components.state import on_chart_select, tr
-from data_loaders.catalogue import INDICATOR_BY_CODE
+from data_loaders.figures.catalogue import INDICATOR_BY_CODE
 from data_loaders.i18n import t
-from data_loaders.queries import UnitInfo
+from data_loaders.figures.queries import UnitInfo
 
 TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
 LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}

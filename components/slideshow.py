@@ -13,7 +13,7 @@ import streamlit as st
 from components import cached
 from components.exports import audited
 from components.state import language, tr
-from data_loaders.queries import UnitInfo
+from data_loaders.figures.queries import UnitInfo
 from reports.qr import qr_png
 from reports.render import slide_spec
 from reports.slides import SLIDE_KEY, Deck, Figure, Slide, build_slides

@@ -9,7 +9,7 @@ from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
 from data_loaders.i18n import format_number, t
-from data_loaders.warnings import KINDS, warning_counts
+from data_loaders.figures.warnings import KINDS, warning_counts
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",

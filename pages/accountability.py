@@ -12,7 +12,7 @@ from components.state import as_of, compare_date, language, scope, tr
 from components.markdown import escape
 from components.tables import column_config, task_frame
 from data_loaders.i18n import format_date
-from data_loaders.accountability import default_since
+from data_loaders.figures.accountability import default_since
 
 require_app_shell()
 lang = language()

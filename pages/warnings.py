@@ -8,7 +8,7 @@ from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from components.warning_list import warning_counts_row, warning_list
 from data_loaders.i18n import format_date, format_number
-from data_loaders.settings import get_settings
+from data_loaders.store.settings import get_settings
 
 require_app_shell()
 lang = language()

@@ -22,14 +22,15 @@ from sqlalchemy import Engine
 
 from components.charts import status_bars, status_breakdown, status_by_unit, status_trend_chart, trend_frame, trend_lines
 from components.map import ranked_bars
-from data_loaders import db, queries as data_queries
+from data_loaders.store import engine as db
+from data_loaders.figures import queries as data_queries
 from data_loaders.i18n import format_date, format_number, format_percent, t
-from data_loaders.models import NATIONAL_CODE
-from data_loaders.quality import SCORES, needing_attention, overall
-from data_loaders.queries import UnitInfo
-from data_loaders.settings import get_settings
-from data_loaders.uploads import list_uploads
-from data_loaders.warnings import KINDS, warning_counts
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.figures.quality import SCORES, needing_attention, overall
+from data_loaders.figures.queries import UnitInfo
+from data_loaders.store.settings import get_settings
+from data_loaders.ingest.history import list_uploads
+from data_loaders.figures.warnings import KINDS, warning_counts
 
 # The query-string contract of the dashboard (components/state.py), plus the slide number.
 PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY, SLIDE_KEY = "province", "commune", "as_of", "compare", "slide"

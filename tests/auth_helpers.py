@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
-from data_loaders import accounts
-from data_loaders.accounts import Account
-from data_loaders.db import make_engine
+from data_loaders.identity import accounts
+from data_loaders.identity.accounts import Account
+from data_loaders.store.engine import make_engine
 
 TEST_ADMIN = "pytest-admin"
 PASSWORD = "mat-khau-thu-nghiem-57"  # long enough for the password rule

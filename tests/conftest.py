@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders import bootstrap  # noqa: E402
-from data_loaders.db import make_engine  # noqa: E402
+from data_loaders.seed import bootstrap  # noqa: E402
+from data_loaders.store.engine import make_engine  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

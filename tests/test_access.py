@@ -12,10 +12,14 @@ import pytest
 from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 
-from data_loaders import access, accounts, audit, queries, uploads
-from data_loaders.accounts import AccountError
-from data_loaders.importer import import_file
-from data_loaders.models import IndicatorValue, Task, TaskReport
+from data_loaders.identity import access
+from data_loaders.identity import accounts
+from data_loaders.identity import audit
+from data_loaders.figures import queries
+from data_loaders.ingest import history as uploads
+from data_loaders.identity.accounts import AccountError
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import IndicatorValue, Task, TaskReport
 
 TODAY = dt.date(2025, 7, 15)
 AS_OF = dt.date(2025, 6, 30)
@@ -97,7 +101,7 @@ def test_nobody_signed_in_reads_only_in_public_read_only_mode():
 
 
 def test_check_permission_reads_public_read_only_from_the_database(empty_engine):
-    from data_loaders.settings import set_setting
+    from data_loaders.store.settings import set_setting
 
     with pytest.raises(AccountError) as refused:
         access.check_permission(None, "view", engine=empty_engine)

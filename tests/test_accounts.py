@@ -12,17 +12,18 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from data_loaders import accounts, audit
-from data_loaders.accounts import (
+from data_loaders.identity import accounts
+from data_loaders.identity import audit
+from data_loaders.identity.accounts import (
     AccountDisabled,
     AccountError,
     AccountExists,
     AccountLocked,
     InvalidCredentials,
 )
-from data_loaders.db import make_engine
-from data_loaders.models import Account as AccountRow
-from data_loaders.settings import set_setting
+from data_loaders.store.engine import make_engine
+from data_loaders.store.models import Account as AccountRow
+from data_loaders.store.settings import set_setting
 
 PASSWORD = "correct horse battery"
 ACTOR = "cli:test"

@@ -11,9 +11,10 @@ from fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from data_loaders import accounts, audit
-from data_loaders.importer import import_file
-from data_loaders.settings import set_setting
+from data_loaders.identity import accounts
+from data_loaders.identity import audit
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.settings import set_setting
 
 PASSWORD = "correct horse battery"
 TODAY = dt.date(2025, 7, 15)

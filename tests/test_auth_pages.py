@@ -15,11 +15,13 @@ from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indica
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from data_loaders import accounts, audit, queries
+from data_loaders.identity import accounts
+from data_loaders.identity import audit
+from data_loaders.figures import queries
 from data_loaders.i18n import t
-from data_loaders.importer import import_file
-from data_loaders.models import IndicatorValue, Upload
-from data_loaders.settings import get_settings, set_setting
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import IndicatorValue, Upload
+from data_loaders.store.settings import get_settings, set_setting
 
 APP = str(PROJECT_DIR / "app.py")
 VIEW_PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map", "warnings", "accountability", "quality")

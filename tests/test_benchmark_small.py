@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import national_scale, reference_queries
-from data_loaders import queries
-from data_loaders.db import make_engine
-from data_loaders.models import NATIONAL_CODE
+from data_loaders.figures import queries
+from data_loaders.store.engine import make_engine
+from data_loaders.store.models import NATIONAL_CODE
 from tests.conftest import BACKENDS, fresh_database_url
 
 

@@ -23,7 +23,7 @@ import pytest
 from auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
 from browser_support import _require_browser, stop_server
 
-from data_loaders.db import make_engine
+from data_loaders.store.engine import make_engine
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"

@@ -16,9 +16,10 @@ import pytest
 from fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import func, select
 
-from data_loaders import __main__ as cli_main
-from data_loaders import accounts, audit
-from data_loaders.models import Task, TaskReport
+from data_loaders.cli import main as cli_main
+from data_loaders.identity import accounts
+from data_loaders.identity import audit
+from data_loaders.store.models import Task, TaskReport
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -13,7 +13,7 @@ from PIL import Image
 
 from reports.render import chart_png, chart_svg
 from components.charts import status_bars
-from data_loaders.exports import file_stem, frame_to_csv, frame_to_xlsx, neutralise, safe_sheet_name
+from reports.tables import file_stem, frame_to_csv, frame_to_xlsx, neutralise, safe_sheet_name
 
 RISKY = ["=1+1", "+84 912", "-SUM(A1)", "@cmd", "\t=2", "bình thường", "Giá trị - ghi chú"]
 
@@ -99,7 +99,7 @@ def test_a_download_writes_an_export_entry_in_the_audit_trail(empty_engine, monk
     from types import SimpleNamespace
 
     from components import exports as page_exports
-    from data_loaders import audit
+    from data_loaders.identity import audit
 
     monkeypatch.setattr(page_exports.cached, "engine", lambda: empty_engine)
     monkeypatch.setattr(page_exports.auth, "signed_in_username", lambda: "lan.nguyen")

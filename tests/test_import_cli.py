@@ -14,7 +14,7 @@ from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, t
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from data_loaders.models import IndicatorValue, Task, TaskReport
+from data_loaders.store.models import IndicatorValue, Task, TaskReport
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}

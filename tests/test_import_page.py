@@ -11,9 +11,10 @@ from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, t
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from data_loaders import bootstrap, db
-from data_loaders.importer import import_file
-from data_loaders.models import IndicatorValue, Upload
+from data_loaders.seed import bootstrap
+from data_loaders.store import engine as db
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import IndicatorValue, Upload
 
 
 def _page(content: bytes | None, name: str):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from fixtures.workbooks import INDICATOR_HEADERS, MESSY_TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
-from data_loaders.excel_reader import (
+from data_loaders.ingest.read import (
     UnreadableFile,
     check_before_parsing,
     find_rows,
@@ -22,8 +22,8 @@ from data_loaders.excel_reader import (
     read_raw_sheets,
     sniff_format,
 )
-from data_loaders.formats import INDICATOR_VALUES, TASKS
-from data_loaders.importer import detect_format
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
+from data_loaders.ingest.importer import detect_format
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -21,10 +21,12 @@ from fixtures.workbooks import (
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from data_loaders import db, queries, uploads
-from data_loaders.error_workbook import error_workbook
-from data_loaders.importer import import_file
-from data_loaders.models import IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store import engine as db
+from data_loaders.figures import queries
+from data_loaders.ingest import history as uploads
+from data_loaders.ingest.error_workbook import error_workbook
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 
 TODAY = dt.date(2025, 7, 15)
 AS_OF = dt.date(2025, 6, 30)

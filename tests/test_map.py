@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from components import map as charts
-from data_loaders.units import all_units
+from data_loaders.units.divisions import all_units
 
 PROVINCES = [u for u in all_units() if u.level == "province"]
 LAM_DONG_COMMUNES = [u for u in all_units() if u.level == "commune" and u.province_code == "68"]

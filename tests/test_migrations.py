@@ -4,8 +4,9 @@ an upgrade keeps uploaded data."""
 from alembic import command
 from sqlalchemy import func, select
 
-from data_loaders import db, queries
-from data_loaders.models import TaskReport
+from data_loaders.store import engine as db
+from data_loaders.figures import queries
+from data_loaders.store.models import TaskReport
 
 
 def test_migrations_match_the_models(empty_engine):

@@ -29,8 +29,8 @@ from test_browser import (
     wait_until_run_finished,
 )
 
-from data_loaders import audit
-from data_loaders.db import make_engine
+from data_loaders.identity import audit
+from data_loaders.store.engine import make_engine
 
 pytestmark = [
     pytest.mark.browser,

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from auth_helpers import sign_in_test_admin
 from conftest import PROJECT_DIR
-from data_loaders import queries
+from data_loaders.figures import queries
 from data_loaders.i18n import format_number, format_percent
 
 APP = str(PROJECT_DIR / "app.py")
@@ -133,7 +133,7 @@ def test_sidebar_search_without_diacritics(app_database):
 def _indicator_workbook(path, stations: int) -> bytes:
     from openpyxl import Workbook
 
-    from data_loaders.formats import INDICATOR_VALUES
+    from data_loaders.ingest.formats import INDICATOR_VALUES
 
     workbook = Workbook()
     sheet = workbook.active
@@ -147,7 +147,7 @@ def _indicator_workbook(path, stations: int) -> bytes:
 def test_new_upload_is_seen_without_clearing_caches(empty_engine, tmp_path, monkeypatch):
     """Cached queries are keyed on the data version, so a committed upload (made here outside the
     app, as another app process would) shows on the next run with no cache clearing."""
-    from data_loaders.importer import import_file
+    from data_loaders.ingest.importer import import_file
 
     monkeypatch.setenv("DATABASE_URL", empty_engine.url.render_as_string(hide_password=False))
     st.cache_resource.clear()

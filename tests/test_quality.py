@@ -9,8 +9,8 @@ import json
 import pytest
 
 from data_loaders.i18n import format_number, t
-from data_loaders.quality import SCORES, classify, live_score, needing_attention, quality
-from data_loaders.settings import set_setting
+from data_loaders.figures.quality import SCORES, classify, live_score, needing_attention, quality
+from data_loaders.store.settings import set_setting
 from test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page, run_cli  # noqa: F401
 
 D = dt.date
@@ -64,7 +64,7 @@ def test_correct_other_contradictions_and_the_clean_case(empty_engine):
 
 
 def test_sufficient_share_of_communes_per_indicator(empty_engine):
-    from data_loaders.catalogue import INDICATORS
+    from data_loaders.figures.catalogue import INDICATORS
 
     b = Builder(empty_engine)
     for indicator in INDICATORS:
@@ -162,8 +162,8 @@ def test_live_days_since_last_report(empty_engine):
 def test_sample_scores(seeded_engine):
     """The sample is clean, correct and live; some communes have not sent June's figures yet
     (data_loaders.sample._late_reporters), which is exactly what "sufficient" measures."""
-    from data_loaders.sample import _late_reporters
-    from data_loaders.units import all_units
+    from data_loaders.seed.sample import _late_reporters
+    from data_loaders.units.divisions import all_units
 
     communes = [u for u in all_units() if u.level == "commune"]
     late = _late_reporters(communes)

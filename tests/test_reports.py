@@ -22,7 +22,7 @@ from conftest import PROJECT_DIR
 from components import state
 from components.charts import status_bars
 from components.map import ranked_bars
-from data_loaders import queries
+from data_loaders.figures import queries
 from data_loaders.i18n import format_number, format_percent, t
 from reports import slides as slide_model
 from reports.compose import slide_images
@@ -206,7 +206,7 @@ def test_links_follow_the_query_string_contract(seeded_engine):
 
 
 def test_base_url_comes_from_the_setting(empty_engine):
-    from data_loaders.settings import set_setting
+    from data_loaders.store.settings import set_setting
 
     set_setting("public_base_url", "https://dashboard.example.vn/nq57", "test", empty_engine)
     deck = build_slides("VN", AS_OF, engine=empty_engine)

@@ -9,8 +9,10 @@ import pytest
 import streamlit as st
 from sqlalchemy import delete, select
 
-from data_loaders import db, queries, rollup_cache
-from data_loaders.models import RollupCache
+from data_loaders.store import engine as db
+from data_loaders.figures import queries
+from data_loaders.figures import cache as rollup_cache
+from data_loaders.store.models import RollupCache
 from test_pages import run_page
 
 AS_OF = dt.date(2025, 6, 30)

@@ -19,11 +19,11 @@ import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
-from data_loaders import queries
-from data_loaders.catalogue import INDICATORS
-from data_loaders.formats import TASKS
-from data_loaders.importer import import_file
-from data_loaders.models import IndicatorValue, Task
+from data_loaders.figures import queries
+from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.ingest.formats import TASKS
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import IndicatorValue, Task
 
 TASK_KEYS = ("total", "completed", "on_schedule", "overdue")
 COUNT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "sum")

@@ -10,10 +10,10 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
 from conftest import PROJECT_DIR
-from data_loaders import sample
-from data_loaders.catalogue import INDICATORS
-from data_loaders.models import Agency, IndicatorValue, Task, TaskReport
-from data_loaders.units import all_units
+from data_loaders.seed import sample
+from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport
+from data_loaders.units.divisions import all_units
 
 
 def _cells(path) -> dict[str, list[list]]:

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from data_loaders import queries
-from data_loaders.catalogue import reference_facts
+from data_loaders.figures import queries
+from data_loaders.figures.catalogue import reference_facts
 
 AS_OF = dt.date(2025, 6, 30)
 

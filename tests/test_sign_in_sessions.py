@@ -7,9 +7,10 @@ import hashlib
 
 from sqlalchemy import select
 
-from data_loaders import accounts, sign_in_sessions
-from data_loaders.models import SignInSession
-from data_loaders.settings import set_setting
+from data_loaders.identity import accounts
+from data_loaders.identity import sessions as sign_in_sessions
+from data_loaders.store.models import SignInSession
+from data_loaders.store.settings import set_setting
 
 PASSWORD = "mat-khau-du-dai-2025"
 NOW = dt.datetime(2025, 7, 1, 8, 0, tzinfo=dt.timezone.utc)

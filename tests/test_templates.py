@@ -9,9 +9,10 @@ import io
 import openpyxl
 import pytest
 
-from data_loaders import importer, queries
-from data_loaders.templates import scope_units, template_bytes
-from data_loaders.units import all_units
+from data_loaders.ingest import importer
+from data_loaders.figures import queries
+from data_loaders.ingest.templates import scope_units, template_bytes
+from data_loaders.units.divisions import all_units
 from auth_helpers import ensure_account
 
 LAM_DONG = "68"

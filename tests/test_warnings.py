@@ -14,10 +14,10 @@ from auth_helpers import sign_in_test_admin
 from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT_DIR
-from data_loaders import db
-from data_loaders.models import Agency, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.settings import InvalidSetting, get_settings, set_setting
-from data_loaders.warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.store import engine as db
+from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.settings import InvalidSetting, get_settings, set_setting
+from data_loaders.figures.warnings import KINDS, linear_fit, projection, warnings
 
 AS_OF = dt.date(2025, 6, 30)
 PROVINCE, COMMUNE, OTHER_COMMUNE = "68", "24781", "24823"  # Lâm Đồng; two of its communes

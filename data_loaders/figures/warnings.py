@@ -28,10 +28,10 @@ from typing import Any
 from babel.dates import format_date as _babel_format_date
 from sqlalchemy import Engine, case, func, or_, select
 
-from . import db
-from .i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
-from .models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
-from .queries import (
+from data_loaders.store import engine as db
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
+from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
+from data_loaders.figures.queries import (
     UnitInfo,
     _latest_reports,
     _child_key,
@@ -41,7 +41,7 @@ from .queries import (
     latest_data_date,
     month_ends,
 )
-from .settings import get_settings
+from data_loaders.store.settings import get_settings
 
 KINDS = ("overdue", "due_soon_behind", "stalled", "not_reporting", "off_target")
 COVERAGE = "fiveg_coverage_pct"

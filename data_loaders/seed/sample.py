@@ -14,12 +14,12 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import AREAS, plans, reference_facts
-from .excel_reader import month_end
-from .templates import write_indicator_workbook, write_task_workbook
-from .units import Unit, all_units
+from data_loaders.figures.catalogue import AREAS, plans, reference_facts
+from data_loaders.ingest.read import month_end
+from data_loaders.ingest.templates import write_indicator_workbook, write_task_workbook
+from data_loaders.units.divisions import Unit, all_units
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 TASKS_FILE = "nq57_tien_do_nhiem_vu_mau.xlsx"
 INDICATORS_FILE = "nq57_chi_tieu_theo_xa_mau.xlsx"
 SEED = 57

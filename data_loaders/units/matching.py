@@ -8,9 +8,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .models import NATIONAL_CODE
-from .text import fold
-from .units import Unit, all_units, commune_code, old_province_names, province_code
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.i18n.text import fold
+from data_loaders.units.divisions import Unit, all_units, commune_code, old_province_names, province_code
 
 _TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|dac khu|thi tran|thi xa)\s+")
 NATIONAL_ALIASES = {"vn", "trung uong", "toan quoc", "viet nam", "central", "national", "bo nganh trung uong"}

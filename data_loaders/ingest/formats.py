@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue import INDICATORS
-from .text import fold
+from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.i18n.text import fold
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
-from . import db
-from .catalogue import INDICATORS
-from .importer import ImportResult, import_file
-from .models import AdminUnit, Indicator, IndicatorValue, Task
-from .sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
-from .units import all_units
+from data_loaders.store import engine as db
+from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.store.models import AdminUnit, Indicator, IndicatorValue, Task
+from data_loaders.seed.sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
+from data_loaders.units.divisions import all_units
 
 SAMPLE_USER = "sample"
 

@@ -19,11 +19,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
-from .formats import INDICATOR_VALUES, TASKS, SheetFormat
-from .models import NATIONAL_CODE
-from .text import vietnamese_sort_key
-from .units import all_units
+from data_loaders.figures.catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, SheetFormat
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.units.divisions import all_units
 
 HEADER_ROW = 4
 _FIXED_TIME = dt.datetime(2025, 7, 1, 8, 0, 0)  # workbook metadata, so regenerated files are identical

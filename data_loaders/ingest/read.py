@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import python_calamine
 
-from .formats import SheetFormat, fold_header
-from .limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits, verify_archive
-from .text import fold, normalize
+from data_loaders.ingest.formats import SheetFormat, fold_header
+from data_loaders.ingest.limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits, verify_archive
+from data_loaders.i18n.text import fold, normalize
 
 HEADER_SEARCH_ROWS = 30
 _TOTAL_ROW_WORDS = ("tong cong", "tong so", "tong", "cong", "total", "grand total")

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, case, func, literal, select, true
 from sqlalchemy.sql import ColumnElement
 
-from . import db
-from .catalogue import INDICATORS
-from .models import NATIONAL_CODE, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
-from .text import vietnamese_sort_key
-from .units import candidate_codes, short_fold_name
+from data_loaders.store import engine as db
+from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.units.divisions import candidate_codes, short_fold_name
 
 TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))
 PERCENT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "population_weighted")
@@ -336,7 +336,7 @@ def earliest_data_date(engine: Engine | None = None) -> dt.date | None:
 
 def holds_sample_data(engine: Engine | None = None) -> bool:
     """Whether the figures come (at least partly) from the bundled sample workbooks."""
-    from .bootstrap import SAMPLE_USER
+    from data_loaders.seed.bootstrap import SAMPLE_USER
 
     with _engine(engine).connect() as conn:
         found = conn.execute(
@@ -496,33 +496,33 @@ def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6, engine: E
 
 def warnings(unit_code: str, as_of: dt.date | None = None, lang: str = "vi", settings: dict | None = None,
              engine: Engine | None = None) -> dict:
-    from .warnings import warnings as _warnings
+    from data_loaders.figures.warnings import warnings as _warnings
 
     return _warnings(unit_code, as_of, lang, settings, engine)
 
 
 def quality(unit_code: str, as_of: dt.date | None = None, settings: dict | None = None,
             engine: Engine | None = None) -> dict:
-    from .quality import quality as _quality
+    from data_loaders.figures.quality import quality as _quality
 
     return _quality(unit_code, as_of, settings, engine)
 
 
 def accountability_ranking(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_agency",
                            engine: Engine | None = None) -> list[dict]:
-    from .accountability import rank_change
+    from data_loaders.figures.accountability import rank_change
 
     return rank_change(unit_code, as_of, since, by, engine)
 
 
 def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, int]:
-    from .accountability import overdue_buckets as _overdue_buckets
+    from data_loaders.figures.accountability import overdue_buckets as _overdue_buckets
 
     return _overdue_buckets(unit_code, as_of, engine)
 
 
 def tasks_by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[dict]:
-    from .accountability import by_official
+    from data_loaders.figures.accountability import by_official
 
     return by_official(unit_code, as_of, engine)
 

@@ -11,10 +11,12 @@ from typing import Callable
 from sqlalchemy import bindparam, Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, db
-from .accounts import Account, AccountError, get_account
-from .catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
-from .excel_reader import (
+from data_loaders.identity import access
+from data_loaders.identity import audit
+from data_loaders.store import engine as db
+from data_loaders.identity.accounts import Account, AccountError, get_account
+from data_loaders.figures.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
+from data_loaders.ingest.read import (
     SheetRows,
     UnreadableFile,
     find_rows,
@@ -27,11 +29,11 @@ from .excel_reader import (
     parse_text,
     read_raw_sheets,
 )
-from .formats import FORMATS, TASKS, SheetFormat
-from .i18n import DEFAULT_LANGUAGE, t
-from .models import Agency, IndicatorValue, Task, TaskReport, Upload
-from .text import fold
-from .unit_matching import unit_index
+from data_loaders.ingest.formats import FORMATS, TASKS, SheetFormat
+from data_loaders.i18n import DEFAULT_LANGUAGE, t
+from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.i18n.text import fold
+from data_loaders.units.matching import unit_index
 
 CHUNK = 5000
 Progress = Callable[[str, float], None]

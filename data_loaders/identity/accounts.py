@@ -28,10 +28,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, exists, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, db
-from .models import NATIONAL_CODE, Account as AccountRow, Agency, SignInSession
-from .text import fold, normalize
-from .units import all_units, candidate_codes
+from data_loaders.identity import audit
+from data_loaders.store import engine as db
+from data_loaders.store.models import NATIONAL_CODE, Account as AccountRow, Agency, SignInSession
+from data_loaders.i18n.text import fold, normalize
+from data_loaders.units.divisions import all_units, candidate_codes
 
 ROLES = ("viewer", "reporter", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -318,7 +319,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _settings(engine: Engine) -> dict:
-    from .settings import get_settings
+    from data_loaders.store.settings import get_settings
 
     return get_settings(engine)
 

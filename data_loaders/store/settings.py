@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from . import audit, db
-from .catalogue import reference_facts
-from .models import Setting
+from data_loaders.identity import audit
+from data_loaders.store import engine as db
+from data_loaders.figures.catalogue import reference_facts
+from data_loaders.store.models import Setting
 
 
 class InvalidSetting(ValueError):
@@ -167,8 +168,8 @@ def set_setting(key: str, value: Any, user: str, engine: Engine | None = None, *
     definition = DEFINITION_BY_KEY[key]
     engine = engine or db.get_engine()
     if account is not None:
-        from .access import check_permission
-        from .accounts import get_account
+        from data_loaders.identity.access import check_permission
+        from data_loaders.identity.accounts import get_account
 
         current_account = get_account(account.username, engine)  # as stored now, not as remembered
         check_permission(current_account if current_account and current_account.id == account.id else None,

@@ -1,6 +1,6 @@
 from alembic import context
 
-from data_loaders.models import Base
+from data_loaders.store.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")

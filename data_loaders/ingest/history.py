@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import Engine, func, select
 
-from . import db
-from .models import Agency, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store import engine as db
+from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
 
 _HISTORY_COLUMNS = (
     Upload.id, Upload.uploaded_at, Upload.uploaded_by, Upload.file_name, Upload.kind, Upload.rows,

@@ -11,9 +11,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Upload
+from data_loaders.store.models import Upload
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

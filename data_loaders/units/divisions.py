@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vietnam_provinces import Province, Ward
 
-from .models import NATIONAL_CODE
+from data_loaders.store.models import NATIONAL_CODE
 
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 NATIONAL_NAME = "Việt Nam"

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from . import db
-from .models import AuditEntry
+from data_loaders.store import engine as db
+from data_loaders.store.models import AuditEntry
 
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "account_locked", "setup_admin", "account_created",

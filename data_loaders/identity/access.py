@@ -17,11 +17,11 @@ from typing import Iterable
 
 from sqlalchemy import Engine
 
-from .accounts import Account, AccountError
-from .i18n import DEFAULT_LANGUAGE, t
-from .models import NATIONAL_CODE
-from .text import fold
-from .units import Unit, all_units, candidate_codes
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.i18n import DEFAULT_LANGUAGE, t
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.i18n.text import fold
+from data_loaders.units.divisions import Unit, all_units, candidate_codes
 
 ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export")
 _ROLE_ACTIONS = {
@@ -66,7 +66,7 @@ def check_permission(account: Account | None, action: str, *, engine: Engine | N
     public_read_only is read from the database."""
     public_read_only = False
     if account is None and action in _PUBLIC_ACTIONS:
-        from .settings import get_settings
+        from data_loaders.store.settings import get_settings
 
         public_read_only = bool(get_settings(engine)["public_read_only"])
     if not may(account, action, public_read_only=public_read_only):

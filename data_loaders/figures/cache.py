@@ -17,11 +17,11 @@ from typing import Any, Callable
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from . import queries
-from .accountability import default_since
-from .i18n import DEFAULT_LANGUAGE
-from .models import RollupCache
-from .settings import get_settings
+from data_loaders.figures import queries
+from data_loaders.figures.accountability import default_since
+from data_loaders.i18n import DEFAULT_LANGUAGE
+from data_loaders.store.models import RollupCache
+from data_loaders.store.settings import get_settings
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED_QUERIES = frozenset({

@@ -1,0 +1,410 @@
+"""Command line: `python -m data_loaders COMMAND …` (a contract: other tools depend on its JSON and
+exit codes). Exit 0 on success, 1 for a rejected import, 2 for bad usage, an unknown unit, a bad
+date or an unreadable file; errors are one line on stderr (or JSON with --json), never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from data_loaders.identity import accounts
+from data_loaders.seed import bootstrap
+from data_loaders.store import engine as db
+from data_loaders.figures import queries
+from data_loaders.ingest.read import UnreadableFile
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from data_loaders.ingest.importer import import_file
+from data_loaders.ingest.templates import write_template
+
+
+class UsageError(Exception):
+    """A one-line message for the user; exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+        raise UsageError(message)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(t("cli_bad_date", _lang(), value=value)) from None
+
+
+def _lang() -> str:
+    lang = os.environ.get("NQ57_LANG", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _unit_report(args: argparse.Namespace, compute) -> dict:
+    """Run `compute(unit, as_of, engine)` for the unit and date on the command line; an unknown
+    unit or a bad date becomes a one-line usage error (exit 2)."""
+    engine = bootstrap.prepare()
+    as_of = _date(args.as_of) if args.as_of else None
+    try:
+        return compute(args.unit, as_of, engine)
+    except queries.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    result = _unit_report(args, queries.summary)
+    if args.json:
+        _print_json(result)
+    else:
+        unit, tasks = result["unit"], result["tasks"]
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}")
+        print(f"  tasks: {tasks['total']} = {tasks['completed']} completed + {tasks['on_schedule']} on schedule"
+              f" + {tasks['overdue']} overdue")
+        for code, value in result["indicators"].items():
+            print(f"  {code}: {value}")
+        print(f"  children: {result['children']}")
+    return 0
+
+
+def cmd_warnings(args: argparse.Namespace) -> int:
+    from data_loaders.figures import warnings as early_warnings
+
+    result = _unit_report(args, lambda unit, as_of, engine: early_warnings.warnings(unit, as_of, _lang(), engine=engine))
+    if args.json:
+        _print_json(result)
+    else:
+        unit = result["unit"]
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: {len(result['warnings'])} warnings")
+        for item in result["warnings"]:
+            print(f"  [{item['kind']}] {item['message']}")
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from data_loaders.figures import quality as data_quality
+
+    result = _unit_report(args, lambda unit, as_of, engine: data_quality.quality(unit, as_of, engine=engine))
+    if args.json:
+        _print_json(result)
+    else:
+        def line(name: str, scores: dict) -> str:
+            return name + ": " + ", ".join(f"{k} {'–' if v is None else v}" for k, v in scores.items())
+
+        print(f"{result['unit']['name']} ({result['unit']['code']}) — {result['as_of']}")
+        print("  " + line("scores", result["scores"]))
+        for child in result["children"]:
+            print("  " + line(f"{child['unit']['code']} {child['unit']['name']}", child["scores"]))
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from data_loaders.store import settings as admin_settings
+
+    engine = bootstrap.prepare()
+    try:  # check every assignment before changing any
+        assignments = [admin_settings.parse_assignment(a) for a in args.set or []]
+        for key, value in assignments:
+            admin_settings.validate(key, value)
+        for key, value in assignments:
+            admin_settings.set_setting(key, value, args.user, engine)
+    except admin_settings.InvalidSetting as error:
+        raise UsageError(t("cli_bad_setting", _lang(), detail=str(error))) from None
+    values = admin_settings.settings_json(admin_settings.get_settings(engine))
+    if args.json:
+        _print_json(values)
+    else:
+        for key, value in values.items():
+            print(f"{key} = {value}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    engine = bootstrap.prepare()
+    if not bootstrap.is_empty(engine):
+        print(t("cli_database_not_empty", _lang()), file=sys.stderr)
+        return 0
+    for result in bootstrap.load_sample(engine):
+        print(f"{result.kind}: {result.status}, {result.rows} rows, {result.created} created")
+    return 0
+
+
+def cmd_generate_sample(args: argparse.Namespace) -> int:
+    from data_loaders.seed.sample import generate
+
+    for path in generate(Path(args.out_dir)):
+        print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    lang = _lang()
+    if not path.is_file():
+        return _import_error(args, t("cli_file_missing", lang, path=path))
+    engine = bootstrap.prepare()
+    account = None
+    if args.user is not None:  # the upload is that person's, inside their scope
+        account = accounts.get_account(args.user, engine)
+        if account is None:
+            return _import_error(args, t("cli_unknown_account", lang, username=args.user))
+        if account.disabled:
+            return _import_error(args, t("cli_account_disabled", lang, username=account.username))
+    try:
+        result = import_file(path.read_bytes(), path.name, user=os.environ.get("USER", "cli"), account=account,
+                             dry_run=args.dry_run, lang=lang, engine=engine)
+    except UnreadableFile as error:
+        return _import_error(args, t(error.key, lang, **error.params))
+    except accounts.AccountError as error:
+        return _import_error(args, t(error.key, lang, **error.params))
+    except OperationalError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the contract: one JSON object or line, never a traceback
+        return _import_error(args, t("err_unreadable", lang, detail=f"{type(error).__name__}: {str(error)[:200]}"))
+    payload = result.as_json()
+    if args.dry_run and result.status != "rejected":
+        payload["status"] = "imported" if result.status == "preview" else result.status
+        payload["dry_run"] = True
+    if args.json:
+        _print_json(payload)
+    else:
+        print(f"{payload['status']}: {result.kind}, {result.rows} rows")
+        for problem in payload.get("errors", []) + payload.get("warnings", []):
+            print(f"  {problem['sheet']}!{problem['column']} row {problem['row']}: {problem['message']}"
+                  f" [{problem['value']}]")
+    return 1 if result.status == "rejected" else 0
+
+
+def _system_actor() -> str:
+    """Who runs the command line, as the audit trail names them ("cli:" marks a system actor)."""
+    import getpass
+
+    try:
+        login = getpass.getuser()  # $USER, $LOGNAME, … or the password database
+    except (KeyError, OSError):
+        login = "unknown"
+    return accounts.SYSTEM_ACTOR_PREFIX + login
+
+
+def _read_password() -> str:
+    """From a prompt, asked twice, on a terminal; else the first line of standard input. Never argv."""
+    lang = _lang()
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(t("cli_password_prompt", lang))
+        if getpass.getpass(t("cli_password_repeat", lang)) != password:
+            raise UsageError(t("cli_password_mismatch", lang))
+        return password
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError(t("cli_password_missing", lang))
+    return line.rstrip("\r\n")
+
+
+def _account_line(account: accounts.Account) -> str:
+    scope = account.scope_code + (f" / {account.agency}" if account.agency else "")
+    state = " (disabled)" if account.disabled else ""
+    return f"{account.username}\t{account.role}\t{scope}\t{account.display_name}\t{account.email or ''}{state}"
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    engine = bootstrap.prepare()
+    actor = _system_actor()
+    try:
+        if args.users_command == "add":
+            password = _read_password()
+            account = accounts.create_account(args.name, password, args.role, args.scope, agency=args.agency,
+                                              email=args.email, display_name=args.display_name or "", actor=actor,
+                                              engine=engine)
+        elif args.users_command == "list":
+            listed = accounts.list_accounts(engine)
+            if args.json:
+                _print_json({"accounts": [a.as_json() for a in listed]})
+            else:
+                for account in listed:
+                    print(_account_line(account))
+            return 0
+        elif args.users_command in ("disable", "enable"):
+            account = accounts.set_disabled(args.name, args.users_command == "disable", actor=actor, engine=engine)
+        else:  # reset-password
+            if accounts.get_account(args.name, engine) is None:  # before asking for a password
+                raise accounts.AccountError("account_unknown", username=args.name)
+            account = accounts.reset_password(args.name, _read_password(), actor=actor, engine=engine)
+    except accounts.AccountError as error:
+        raise UsageError(t(error.key, _lang(), **error.params)) from None
+    if getattr(args, "json", False):
+        _print_json(account.as_json())
+    else:
+        print(_account_line(account))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from data_loaders.identity import audit
+
+    if args.action and args.action not in audit.ACTIONS:
+        raise UsageError(f"--action must be one of: {', '.join(audit.ACTIONS)}")
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    since = _date(args.since) if args.since else None
+    until = _date(args.until) + dt.timedelta(days=1) if args.until else None
+    found = audit.entries(actor=args.actor, action=args.action, since=since, until=until, limit=args.limit,
+                          engine=bootstrap.prepare())
+    if args.json:
+        _print_json({"entries": [{**entry, "at": entry["at"].isoformat()} for entry in found]})
+    else:
+        for entry in found:
+            detail = json.dumps(entry["detail"], ensure_ascii=False) if entry["detail"] else ""
+            print(f"{entry['at'].isoformat(timespec='seconds')}\t{entry['actor'] or '-'}\t{entry['action']}\t"
+                  f"{entry['outcome']}\t{entry['target'] or ''}\t{detail}")
+    return 0
+
+
+def _import_error(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        _print_json({"status": "error", "message": message})
+    else:
+        print(message, file=sys.stderr)
+    return 2
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must name an .xlsx file: {out}")
+    try:
+        write_template(args.kind, out, scope_code=_template_scope(args.scope))
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    print(out)
+    return 0
+
+
+def _template_scope(raw: str | None) -> str:
+    """--scope: VN, a province or a commune code as for `users add --scope` (leading zeros optional)."""
+    if raw is None:
+        return "VN"
+    try:
+        return accounts.normalize_scope(raw)
+    except accounts.AccountError as error:
+        raise UsageError(f"--scope: {t(error.key, _lang(), **error.params)}") from None
+
+
+def cmd_warm(args: argparse.Namespace) -> int:
+    from data_loaders.figures import cache as rollup_cache
+
+    engine = bootstrap.prepare()
+    count = rollup_cache.warm(engine, db.data_version(engine), [u.code for u in queries.child_units("VN", engine)]
+                              if args.provinces else None)
+    print(f"{count} figures computed for data version {db.data_version(engine)}")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    print(db.database_url().split("@")[-1])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m data_loaders", description="NQ57 Dashboard data commands")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    for name, help_text, handler in (
+        ("summary", "headline figures of a unit", cmd_summary),
+        ("warnings", "early warnings for a unit, most urgent first", cmd_warnings),
+        ("quality", "data quality scores (correct, sufficient, clean, live)", cmd_quality),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+        command.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+        command.add_argument("--json", action="store_true")
+        command.set_defaults(handler=handler)
+
+    settings = commands.add_parser("settings", help="show or change the thresholds (warnings, quality)")
+    settings.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a setting (repeatable)")
+    settings.add_argument("--user", default=os.environ.get("USER", "cli"))
+    settings.add_argument("--json", action="store_true")
+    settings.set_defaults(handler=cmd_settings)
+
+    seed = commands.add_parser("seed", help="load the sample workbooks into an empty database")
+    seed.set_defaults(handler=cmd_seed)
+
+    generate = commands.add_parser("generate-sample", help="(re)write the sample workbooks")
+    generate.add_argument("--out-dir", default=str(Path(__file__).resolve().parents[2] / "sample_data"))
+    generate.set_defaults(handler=cmd_generate_sample)
+
+    importer = commands.add_parser("import", help="import a task-progress or indicator workbook")
+    importer.add_argument("file")
+    importer.add_argument("--dry-run", action="store_true", help="validate and preview; change nothing")
+    importer.add_argument("--user", help="the account whose upload this is: its scope applies")
+    importer.add_argument("--json", action="store_true")
+    importer.set_defaults(handler=cmd_import)
+
+    template = commands.add_parser("template", help="write a blank template")
+    template.add_argument("kind", choices=("tasks", "indicators"))
+    template.add_argument("--out", required=True)
+    template.add_argument("--scope", metavar="CODE", help="cut to a province or commune: its units only, "
+                          "and (indicators) one row per commune already named")
+    template.set_defaults(handler=cmd_template)
+
+    warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")
+    warm.add_argument("--provinces", action="store_true", help="the 34 provinces too")
+    warm.set_defaults(handler=cmd_warm)
+
+    users = commands.add_parser("users", help="accounts: add, list, disable, enable, reset-password")
+    users_commands = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    add = users_commands.add_parser("add", help="a new account; the password is read from a prompt or stdin")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("admin", "viewer", "reporter"))
+    add.add_argument("--scope", required=True, help="VN, a province code or a commune code")
+    add.add_argument("--agency", help="a ministry reporter's lead agency (with --scope VN)")
+    add.add_argument("--email")
+    add.add_argument("--display-name")
+    add.add_argument("--json", action="store_true")
+    listing = users_commands.add_parser("list", help="every account")
+    listing.add_argument("--json", action="store_true")
+    for name, help_text in (("disable", "stop an account from signing in"), ("enable", "let it sign in again"),
+                            ("reset-password", "a new password, read as for add (also lifts a lock-out)")):
+        command = users_commands.add_parser(name, help=help_text)
+        command.add_argument("name")
+        command.add_argument("--json", action="store_true")
+    users.set_defaults(handler=cmd_users)
+
+    audit_trail = commands.add_parser("audit", help="the audit trail, newest first")
+    audit_trail.add_argument("--actor")
+    audit_trail.add_argument("--action")
+    audit_trail.add_argument("--since", help="YYYY-MM-DD (inclusive)")
+    audit_trail.add_argument("--until", help="YYYY-MM-DD (inclusive)")
+    audit_trail.add_argument("--limit", type=int, default=100)
+    audit_trail.add_argument("--json", action="store_true")
+    audit_trail.set_defaults(handler=cmd_audit)
+
+    upgrade = commands.add_parser("upgrade", help="apply database migrations")
+    upgrade.set_defaults(handler=cmd_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except UsageError as error:
+        if "--json" in argv and argv[:1] == ["import"]:
+            _print_json({"status": "error", "message": str(error)})
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError:
+        print(f"error: {t('database_unavailable', _lang())}", file=sys.stderr)
+        return 2
+

@@ -1,0 +1,1 @@
+"""A working database from nothing: migrations, reference data and the bundled sample workbooks."""
