@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from data_loaders.seed import bootstrap  # noqa: E402
-from data_loaders.figures.catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans  # noqa: E402
+from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
 from data_loaders.ingest.read import _calamine_frames  # noqa: E402
 from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS  # noqa: E402

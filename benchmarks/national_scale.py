@@ -34,7 +34,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from data_loaders.seed import bootstrap  # noqa: E402
 from data_loaders.figures import queries  # noqa: E402
-from data_loaders.figures.catalogue import AREAS, INDICATORS, plans  # noqa: E402
+from data_loaders.store.catalogue import AREAS, INDICATORS, plans  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
 from data_loaders.store.models import (  # noqa: E402
     NATIONAL_CODE, Agency, IndicatorValue, Task, TaskReport, Upload,

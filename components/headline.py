@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.kpi import Kpi, kpi_row
-from data_loaders.figures.catalogue import reference_facts
+from data_loaders.store.catalogue import reference_facts
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
 
 

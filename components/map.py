@@ -25,7 +25,7 @@ import altair as alt
 import pandas as pd
 
 from data_loaders import i18n
-from data_loaders.figures.catalogue import INDICATOR_BY_CODE
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.units.divisions import all_units
 
 GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "units" / "geo" / "vn_provinces_2025.geojson"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_loaders.figures.catalogue import AREAS, term_by_code
+from data_loaders.store.catalogue import AREAS, term_by_code
 from data_loaders.i18n import format_date, t
 
 _AREAS = term_by_code(AREAS)

@@ -10,7 +10,7 @@ from components.headline import infrastructure_kpis
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
-from data_loaders.figures.catalogue import reference_facts
+from data_loaders.store.catalogue import reference_facts
 
 require_app_shell()
 lang = language()

@@ -5,7 +5,7 @@ from components.breadcrumb import page_header
 from components.ranking import TASK_METRICS, ranking_section
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
-from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS
 
 require_app_shell()
 lang = language()

@@ -64,7 +64,7 @@ def test_correct_other_contradictions_and_the_clean_case(empty_engine):
 
 
 def test_sufficient_share_of_communes_per_indicator(empty_engine):
-    from data_loaders.figures.catalogue import INDICATORS
+    from data_loaders.store.catalogue import INDICATORS
 
     b = Builder(empty_engine)
     for indicator in INDICATORS:

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from data_loaders.figures import queries
-from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Task

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from conftest import PROJECT_DIR
 from data_loaders.seed import sample
-from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport
 from data_loaders.units.divisions import all_units
 

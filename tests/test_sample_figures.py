@@ -3,7 +3,7 @@
 import datetime as dt
 
 from data_loaders.figures import queries
-from data_loaders.figures.catalogue import reference_facts
+from data_loaders.store.catalogue import reference_facts
 
 AS_OF = dt.date(2025, 6, 30)
 

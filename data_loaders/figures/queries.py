@@ -20,8 +20,8 @@ from sqlalchemy import Engine, and_, case, func, literal, select, true
 from sqlalchemy.sql import ColumnElement
 
 from data_loaders.store import engine as db
-from data_loaders.figures.catalogue import INDICATORS
-from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.catalogue import INDICATORS
+from data_loaders.store.models import NATIONAL_CODE, SAMPLE_USER, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.units.divisions import candidate_codes, short_fold_name
 
@@ -336,8 +336,6 @@ def earliest_data_date(engine: Engine | None = None) -> dt.date | None:
 
 def holds_sample_data(engine: Engine | None = None) -> bool:
     """Whether the figures come (at least partly) from the bundled sample workbooks."""
-    from data_loaders.seed.bootstrap import SAMPLE_USER
-
     with _engine(engine).connect() as conn:
         found = conn.execute(
             select(Upload.id).where(Upload.uploaded_by == SAMPLE_USER, Upload.status == "imported").limit(1)

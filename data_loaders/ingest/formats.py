@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data_loaders.figures.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.i18n.text import fold
 
 

@@ -15,7 +15,7 @@ from data_loaders.identity import access
 from data_loaders.identity import audit
 from data_loaders.store import engine as db
 from data_loaders.identity.accounts import Account, AccountError, get_account
-from data_loaders.figures.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
+from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
 from data_loaders.ingest.read import (
     SheetRows,
     UnreadableFile,

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_loaders.figures.catalogue import AREAS, plans, reference_facts
+from data_loaders.store.catalogue import AREAS, plans, reference_facts
 from data_loaders.ingest.read import month_end
 from data_loaders.ingest.templates import write_indicator_workbook, write_task_workbook
 from data_loaders.units.divisions import Unit, all_units

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NATIONAL_CODE = "VN"
+SAMPLE_USER = "sample"  # who the bundled sample workbooks are uploaded as
 LEVELS = ("national", "province", "commune")
 TASK_STATUSES = ("completed", "in_progress", "not_started")
 

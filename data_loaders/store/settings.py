@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 
 from data_loaders.identity import audit
 from data_loaders.store import engine as db
-from data_loaders.figures.catalogue import reference_facts
+from data_loaders.store.catalogue import reference_facts
 from data_loaders.store.models import Setting
 
 
