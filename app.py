@@ -16,6 +16,7 @@ from components.sidebar import render_sidebar  # noqa: E402
 from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
 from data_loaders.identity import access  # noqa: E402
 from data_loaders.identity import accounts  # noqa: E402
+from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
 from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
@@ -24,29 +25,29 @@ log = logging.getLogger("nq57")
 PAGES = {
     "nav_section_views": [
         ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
-        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:", url_path="tasks")),
+        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:", url_path=PAGE_PATHS["tasks"])),
         ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
-                         url_path="infrastructure")),
+                         url_path=PAGE_PATHS["infrastructure"])),
         ("view", st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:",
-                         url_path="ecosystem")),
-        ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map")),
+                         url_path=PAGE_PATHS["ecosystem"])),
+        ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path=PAGE_PATHS["map"])),
         ("view", st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
-                         url_path="warnings")),
+                         url_path=PAGE_PATHS["warnings"])),
         ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
-                         url_path="accountability")),
-        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality")),
+                         url_path=PAGE_PATHS["accountability"])),
+        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path=PAGE_PATHS["quality"])),
         ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
-                         url_path="presentation")),
+                         url_path=PAGE_PATHS["presentation"])),
     ],
     "nav_section_data": [
-        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload")),
+        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path=PAGE_PATHS["upload"])),
     ],
     "nav_section_admin": [
         ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),
-                                    icon=":material/manage_accounts:", url_path="accounts")),
+                                    icon=":material/manage_accounts:", url_path=PAGE_PATHS["accounts"])),
         ("manage_settings", st.Page("pages/admin_settings.py", title=tr("nav_admin_settings"),
-                                    icon=":material/tune:", url_path="settings")),
-        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:", url_path="audit")),
+                                    icon=":material/tune:", url_path=PAGE_PATHS["settings"])),
+        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:", url_path=PAGE_PATHS["audit"])),
     ],
 }
 

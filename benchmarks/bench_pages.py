@@ -6,7 +6,7 @@ automatically: app.py's pages under pages/) and each level (the nation, province
 - page (cold): the page's script time through `AppTest` (app.py + the page, as an administrator signed in
   and opening the link `?province=68` gets it) with `st.cache_data` cleared, median of --repeat runs;
 - page (warm): a rerun with the caches full (what a widget click costs);
-- raw SQL: the same `data_loaders.queries` calls the page made (recorded during its run, with the
+- raw SQL: the same figures of `data_loaders.figures` the page read (recorded during its run, with the
   same arguments) replayed directly, median of --repeat runs; the slowest of them is named;
 - ratio = page (cold) / raw SQL; peak = peak Python allocation during a cold run (tracemalloc).
 
@@ -44,7 +44,8 @@ if str(PROJECT_DIR) not in sys.path:
 from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
 
 from benchmarks import national_scale, reference_queries  # noqa: E402
-from data_loaders.figures import queries  # noqa: E402
+from data_loaders import figures  # noqa: E402
+from data_loaders.figures import cache as figure_cache  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
 from data_loaders.store.models import NATIONAL_CODE, Task  # noqa: E402
 
@@ -55,10 +56,10 @@ PAGE_TIMEOUT = 180  # seconds: a page run longer than this fails (AppTest raises
 # What each page ran when this benchmark was written, used only when a page's calls cannot be
 # recorded (the page is missing): raw SQL is timed from the recorded calls otherwise.
 PAGE_QUERIES = {
-    "overview": ("task_status", "indicator_totals"),
-    "tasks": ("task_status", "task_status_by_child"),
-    "infrastructure": ("indicator_totals", "indicators_by_child"),
-    "ecosystem": ("indicator_totals", "indicators_by_child"),
+    "overview": (figures.task_status, figures.indicator_totals),
+    "tasks": (figures.task_status, figures.task_status_by_child),
+    "infrastructure": (figures.indicator_totals, figures.indicators_by_child),
+    "ecosystem": (figures.indicator_totals, figures.indicators_by_child),
 }
 
 
@@ -89,35 +90,25 @@ class Result:
 
 
 class QueryRecorder:
-    """Wraps the public functions of data_loaders.queries so a page's top-level calls (name, args)
-    are recorded; calls the query functions make to each other are not."""
+    """Records the figures a page reads: every consumer reads them through
+    `data_loaders.figures.cache.read(figure, engine, version, *args)`, so wrapping that one function
+    sees each (figure, args) a page asks for; figures computed inside other figures are not counted."""
 
     def __init__(self) -> None:
-        self.originals: dict[str, Callable] = {}
-        self.calls: list[tuple[str, tuple, dict]] = []
+        self.original: Callable | None = None
+        self.calls: list[tuple[Callable, tuple]] = []
         self.recording = False
-        self._depth = 0
 
     def install(self) -> None:
-        for name, function in inspect.getmembers(queries, inspect.isfunction):
-            if name.startswith("_") or function.__module__ != queries.__name__:
-                continue
-            if "engine" not in inspect.signature(function).parameters:
-                continue  # a pure helper (month_ends, …), not a query
-            self.originals[name] = function
-            setattr(queries, name, self._wrap(name, function))
+        self.original = original = figure_cache.read
 
-    def _wrap(self, name: str, function: Callable) -> Callable:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if self.recording and self._depth == 0:
-                self.calls.append((name, args, {k: v for k, v in kwargs.items() if k != "engine"}))
-            self._depth += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self._depth -= 1
-        return wrapper
+        @functools.wraps(original)
+        def read(figure: Callable, engine, version: int, *args: Any) -> Any:
+            if self.recording:
+                self.calls.append((figure, args))
+            return original(figure, engine, version, *args)
+
+        figure_cache.read = read
 
     @contextlib.contextmanager
     def record(self):
@@ -129,17 +120,18 @@ class QueryRecorder:
             self.recording = False
 
 
-def replay(recorder: QueryRecorder, calls: list[tuple[str, tuple, dict]], engine, repeat: int) -> tuple[float, dict[str, float]]:
-    """Median total time of the calls, and the median time of each distinct call (by name)."""
+def replay(calls: list[tuple[Callable, tuple]], engine, repeat: int) -> tuple[float, dict[str, float]]:
+    """The raw SQL: the recorded figures computed directly (no cache of any kind). Median total time
+    of the calls, and the median time of each distinct figure (by name)."""
     totals, per_call = [], {}
     for _ in range(repeat):
         total = 0.0
-        for index, (name, args, kwargs) in enumerate(calls):
+        for index, (figure, args) in enumerate(calls):
             started = time.perf_counter()
-            recorder.originals[name](*args, **kwargs, engine=engine)
+            figure(*args, engine=engine)
             elapsed = time.perf_counter() - started
             total += elapsed
-            per_call.setdefault(f"{index}:{name}", []).append(elapsed)
+            per_call.setdefault(f"{index}:{figure.__name__}", []).append(elapsed)
         totals.append(total)
     by_name: dict[str, float] = {}
     for key, values in per_call.items():
@@ -284,10 +276,10 @@ def bench_page(page: str, level: str, params: dict[str, str], backend: str, engi
     result.warm_ms = (time.perf_counter() - started) * 1000
 
     if not recorded:  # nothing recorded (a page that queries nothing): fall back to the known list
-        as_of = queries.latest_data_date(engine)
-        recorded = [(name, (unit_code, as_of), {}) for name in PAGE_QUERIES.get(page, ())]
+        as_of = figures.latest_data_date(engine)
+        recorded = [(figure, (unit_code, as_of)) for figure in PAGE_QUERIES.get(page, ())]
     result.calls = len(recorded)
-    result.raw_ms, result.call_ms = replay(recorder, recorded, engine, repeat)
+    result.raw_ms, result.call_ms = replay(recorded, engine, repeat)
     if result.call_ms:
         name, ms = max(result.call_ms.items(), key=lambda item: item[1])
         result.slowest = f"{name} {ms:.0f} ms"
@@ -298,12 +290,12 @@ def levels(engine) -> list[tuple[str, str, dict[str, str]]]:
     """(level, unit code, query params): the nation, province 68 (or the first with data), and
     the commune of it that owns the most tasks."""
     with engine.connect() as conn:
-        province = PROVINCE if queries.child_count(PROVINCE, engine) else None
+        province = PROVINCE if figures.child_count(PROVINCE, engine) else None
         provinces_with_data = conn.execute(
             select(Task.owner_unit_code).where(func.length(Task.owner_unit_code) == 2).distinct()).scalars().all()
         if province is None or (provinces_with_data and province not in provinces_with_data):
             province = sorted(provinces_with_data)[0]
-        communes = [u.code for u in queries.child_units(province, engine)]
+        communes = [u.code for u in figures.child_units(province, engine)]
         commune = conn.execute(
             select(Task.owner_unit_code, func.count().label("n")).where(Task.owner_unit_code.in_(communes))
             .group_by(Task.owner_unit_code).order_by(func.count().desc(), Task.owner_unit_code).limit(1)

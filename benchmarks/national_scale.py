@@ -33,7 +33,7 @@ if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 from data_loaders.seed import bootstrap  # noqa: E402
-from data_loaders.figures import queries  # noqa: E402
+from data_loaders import figures  # noqa: E402
 from data_loaders.store.catalogue import AREAS, INDICATORS, plans  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
 from data_loaders.store.models import (  # noqa: E402
@@ -318,14 +318,14 @@ def check(engine: Engine, expected: Expected) -> list[str]:
         same("task rows", conn.execute(select(func.count()).select_from(Task)).scalar_one(), expected.tasks)
         same("report rows", conn.execute(select(func.count()).select_from(TaskReport)).scalar_one(),
              expected.report_rows)
-    same("latest data date", queries.latest_data_date(engine), as_of)
+    same("latest data date", figures.latest_data_date(engine), as_of)
 
     # tasks: the nation equals everything generated; each province and the central group as generated
     keys = ("total", "completed", "on_schedule", "overdue")
-    national = queries.task_status(NATIONAL_CODE, as_of, engine)
+    national = figures.task_status(NATIONAL_CODE, as_of, engine)
     for key in keys:
         same(f"VN tasks {key}", national[key], sum(b[key] for b in expected.status_by_province.values()))
-    by_child = {row["code"]: row for row in queries.task_status_by_child(NATIONAL_CODE, as_of, engine)}
+    by_child = {row["code"]: row for row in figures.task_status_by_child(NATIONAL_CODE, as_of, engine)}
     for code, bucket in expected.status_by_province.items():
         for key in keys:
             same(f"tasks by child {code} {key}", by_child.get(code, {}).get(key, 0), bucket[key])
@@ -333,33 +333,33 @@ def check(engine: Engine, expected: Expected) -> list[str]:
         same(f"VN tasks {key} = sum of children", national[key], sum(row[key] for row in by_child.values()))
     provinces = sorted({code for code in expected.status_by_province if code != NATIONAL_CODE})
     for province in provinces[:3]:
-        total = queries.task_status(province, as_of, engine)
-        children = queries.task_status_by_child(province, as_of, engine)
+        total = figures.task_status(province, as_of, engine)
+        children = figures.task_status_by_child(province, as_of, engine)
         for key in keys:
             same(f"{province} tasks {key}", total[key], expected.status_by_province[province][key])
             same(f"{province} tasks {key} = sum of children", total[key], sum(row[key] for row in children))
 
     # indicators: sums of the latest values; children sum to the parent; percentages weighted
     sums = [i.code for i in INDICATORS if i.rollup == "sum"]
-    totals = queries.indicator_totals(NATIONAL_CODE, as_of, engine)
+    totals = figures.indicator_totals(NATIONAL_CODE, as_of, engine)
     for code in sums:
         same(f"VN {code}", totals[code], sum(v for (_, c), v in expected.latest.items() if c == code))
     for code in (i.code for i in INDICATORS if i.rollup == "population_weighted"):
         weight = sum(expected.latest[(u, "population")] for u in expected.communes)
         want = sum(expected.latest[(u, code)] * expected.latest[(u, "population")] for u in expected.communes) / weight
         same(f"VN {code} (population-weighted)", totals[code], want)
-    children = queries.indicators_by_child(NATIONAL_CODE, as_of, engine)
+    children = figures.indicators_by_child(NATIONAL_CODE, as_of, engine)
     for code in sums:
         same(f"VN {code} = sum of provinces", totals[code], float(sum(row[code] or 0 for row in children)))
     province = (expected.communes and next(u.province_code for u in all_units() if u.code == expected.communes[0]))
     if province:
-        province_totals = queries.indicator_totals(province, as_of, engine)
-        communes = queries.indicators_by_child(province, as_of, engine)
+        province_totals = figures.indicator_totals(province, as_of, engine)
+        communes = figures.indicators_by_child(province, as_of, engine)
         for code in sums:
             same(f"{province} {code} = sum of communes", province_totals[code],
                  float(sum(row[code] or 0 for row in communes)))
         commune = expected.communes[0]
-        commune_totals = queries.indicator_totals(commune, as_of, engine)
+        commune_totals = figures.indicator_totals(commune, as_of, engine)
         for code in (i.code for i in INDICATORS):
             same(f"{commune} {code}", commune_totals[code], expected.latest[(commune, code)])
     return failures

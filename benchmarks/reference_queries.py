@@ -1,5 +1,5 @@
 """The straightforward "latest row on or before a date" subqueries, kept as a reference
-implementation: group every row up to the date, then join back. data_loaders/queries.py now probes
+implementation: group every row up to the date, then join back. data_loaders/figures.py now probes
 the indexes per task / commune instead (3–100× faster at national scale); the test suite and
 `bench_pages --reference` check that both give the same figures and compare their speed.
 """
@@ -18,11 +18,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders.figures import queries  # noqa: E402
+from data_loaders import figures  # noqa: E402
 from data_loaders.store.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
 
 
-def latest_reports(as_of: dt.date, unit: queries.UnitInfo | None = None):
+def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None):
     latest_date = (
         select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
         .where(TaskReport.report_date <= as_of)
@@ -37,7 +37,7 @@ def latest_reports(as_of: dt.date, unit: queries.UnitInfo | None = None):
     )
 
 
-def latest_values(unit: queries.UnitInfo, as_of: dt.date):
+def latest_values(unit: figures.UnitInfo, as_of: dt.date):
     latest_period = (
         select(IndicatorValue.indicator_code, IndicatorValue.unit_code,
                func.max(IndicatorValue.period).label("period"))
@@ -47,12 +47,12 @@ def latest_values(unit: queries.UnitInfo, as_of: dt.date):
     )
     return (
         select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
-               queries._child_key(unit, AdminUnit).label("child"))
+               figures._child_key(unit, AdminUnit).label("child"))
         .join(latest_period, and_(latest_period.c.indicator_code == IndicatorValue.indicator_code,
                                   latest_period.c.unit_code == IndicatorValue.unit_code,
                                   latest_period.c.period == IndicatorValue.period))
         .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-        .where(queries._scope_filter(unit, AdminUnit))
+        .where(figures._scope_filter(unit, AdminUnit))
         .cte("latest_value")
     )
 
@@ -60,12 +60,12 @@ def latest_values(unit: queries.UnitInfo, as_of: dt.date):
 @contextlib.contextmanager
 def installed():
     """Run the code inside with the reference subqueries in data_loaders.queries."""
-    saved = queries._latest_reports, queries._latest_values
-    queries._latest_reports, queries._latest_values = latest_reports, latest_values
+    saved = figures._latest_reports, figures._latest_values
+    figures._latest_reports, figures._latest_values = latest_reports, latest_values
     try:
         yield
     finally:
-        queries._latest_reports, queries._latest_values = saved
+        figures._latest_reports, figures._latest_values = saved
 
 
 def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[tuple]:
@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     url = (national_scale.postgres_url(args.pg, "nq57_bench_small" if args.small else "nq57_bench")
            if args.pg is not None else national_scale.sqlite_url(args.small))
     engine = make_engine(url)
-    as_of = queries.latest_data_date(engine)
+    as_of = figures.latest_data_date(engine)
     province = "68"
-    commune = queries.child_units(province, engine)[0].code
+    commune = figures.child_units(province, engine)[0].code
     print(f"{engine.dialect.name}  as of {as_of}")
     print(f"{'function':24} {'unit':6} {'current ms':>11} {'reference ms':>13}  same")
     ok = True

@@ -1,22 +1,34 @@
-"""The UI side of the data line: `st.cache_data` around data_loaders.queries.
+"""The app's figures: every page reads them through these typed functions, one per figure of the
+metric layer (data_loaders/figures), each cached with st.cache_data on (database, data version).
 
-Every cached call is keyed on the database's data version (the id of the latest committed upload),
-read afresh on each run, so every app process behind a load balancer sees a new upload at once
-without any cross-process cache clearing.
+The data version (the id of the latest committed upload) is read once per script run, so every app
+process behind a load balancer sees a new upload at once without any cross-process cache clearing;
+`data_loaders.figures.cache.read` decides whether a figure is shared with the other processes
+through the database or computed here.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+import datetime as dt
+from typing import Any, Callable, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from data_loaders.figures import accountability, cache, indicators, scope, tasks
+from data_loaders.figures import data_quality
+from data_loaders.figures import early_warnings
+from data_loaders.figures.accountability import RankedRow
+from data_loaders.figures.indicators import ChildIndicatorValues, DatedIndicatorValues, IndicatorValues
+from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.headline import Summary, summary as _summary
+from data_loaders.figures.tasks import ChildTaskStatus, DatedTaskStatus, GroupTaskStatus, TaskRow, TaskStatus
+from data_loaders.figures.early_warnings import Warnings
+import threading
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
-from data_loaders.figures import cache as rollup_cache
+
+Result = TypeVar("Result")
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,55 +53,146 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _run(query_name: str, database: str, version: int, args: tuple) -> Any:
-    # `database` and `version` are the cache key, so an entry never outlives the data it was
-    # computed from, nor crosses to another database. Slow scope-wide figures are also shared with
-    # the other app processes through the database (data_loaders/rollup_cache.py).
-    if query_name in rollup_cache.SHARED_QUERIES:
-        return rollup_cache.cached_call(engine(), version, query_name, args)
-    return getattr(queries, query_name)(*args, engine=engine())
+def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any]) -> Any:
+    # `name`, `database`, `version` and `args` are the key: an entry never outlives the data it was
+    # computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
+    return cache.read(_figure, engine(), version, *args)
+
+
+def read(figure: Callable[..., Result], *args: Any) -> Result:
+    """`figure(*args)` of the metric layer, cached for this database at the current data version."""
+    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure)
+
+
+def reader() -> Callable[..., Any]:
+    """`read`, for code that takes a figure reader (the presentation's slides)."""
+    return read
 
 
 def warm_in_background() -> None:
     """After an upload commits: compute the national figures for every process to share, in a
     thread, so the first leader to open the dashboard does not wait for them."""
     current = engine()
-    version = db.data_version(current)
-    threading.Thread(target=rollup_cache.warm, args=(current, version), name="nq57-warm", daemon=True).start()
+    threading.Thread(target=cache.warm, args=(current, db.data_version(current)), name="nq57-warm",
+                     daemon=True).start()
 
 
-def _query(query_name: str):
-    def call(*args: Any) -> Any:
-        return _run(query_name, str(engine().url), data_version(), args)
-
-    call.__name__ = query_name
-    call.__doc__ = getattr(queries, query_name).__doc__
-    return call
+# --- units and dates ------------------------------------------------------------------------------
 
 
-get_unit = _query("get_unit")
-unit_path = _query("unit_path")
-child_units = _query("child_units")
-latest_data_date = _query("latest_data_date")
-earliest_data_date = _query("earliest_data_date")
-summary = _query("summary")
-task_status = _query("task_status")
-task_status_by_child = _query("task_status_by_child")
-task_status_by = _query("task_status_by")
-task_list = _query("task_list")
-task_detail = _query("task_detail")
-task_filter_options = _query("task_filter_options")
-indicator_totals = _query("indicator_totals")
-indicators_by_child = _query("indicators_by_child")
-indicator_trend = _query("indicator_trend")
-task_status_trend = _query("task_status_trend")
-units_for_search = _query("units_for_search")
-unit_coordinates = _query("unit_coordinates")
-holds_sample_data = _query("holds_sample_data")
+def get_unit(code: str) -> UnitInfo:
+    return read(scope.get_unit, code)
 
-# warnings, accountability, quality (issue 5); pass get_settings()'s dict so a changed threshold is a new key
-warnings = _query("warnings")
-quality = _query("quality")
-accountability_ranking = _query("accountability_ranking")
-overdue_buckets = _query("overdue_buckets")
-tasks_by_official = _query("tasks_by_official")
+
+def unit_path(code: str) -> list[UnitInfo]:
+    return read(scope.unit_path, code)
+
+
+def child_units(code: str) -> list[UnitInfo]:
+    return read(scope.child_units, code)
+
+
+def unit_coordinates(code: str) -> dict[str, tuple[float | None, float | None]]:
+    return read(scope.unit_coordinates, code)
+
+
+def units_for_search() -> list[dict]:
+    return read(scope.units_for_search)
+
+
+def latest_data_date() -> dt.date | None:
+    return read(scope.latest_data_date)
+
+
+def earliest_data_date() -> dt.date | None:
+    return read(scope.earliest_data_date)
+
+
+def holds_sample_data() -> bool:
+    return read(scope.holds_sample_data)
+
+
+def default_comparison_date(as_of: dt.date) -> dt.date:
+    """The date changes are measured from when nobody chose one (the same for every page)."""
+    from data_loaders.figures.definitions import default_comparison_date as rule
+
+    return rule(as_of, earliest_data_date())
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+def summary(unit_code: str, as_of: dt.date | None = None) -> Summary:
+    return read(_summary, unit_code, as_of)
+
+
+def task_status(unit_code: str, as_of: dt.date) -> TaskStatus:
+    return read(tasks.task_status, unit_code, as_of)
+
+
+def task_status_by_child(unit_code: str, as_of: dt.date) -> list[ChildTaskStatus]:
+    return read(tasks.task_status_by_child, unit_code, as_of)
+
+
+def task_status_by(unit_code: str, as_of: dt.date, group: str) -> list[GroupTaskStatus]:
+    return read(tasks.task_status_by, unit_code, as_of, group)
+
+
+def task_list(unit_code: str, as_of: dt.date, *filters: Any) -> list[TaskRow]:
+    """Positional filters as data_loaders.figures.tasks.task_list takes them (status, plan, area, lead_agency)."""
+    return read(tasks.task_list, unit_code, as_of, *filters)
+
+
+def task_detail(task_code: str) -> dict | None:
+    return read(tasks.task_detail, task_code)
+
+
+def task_filter_options(unit_code: str, as_of: dt.date) -> dict[str, list[str]]:
+    return read(tasks.task_filter_options, unit_code, as_of)
+
+
+def task_status_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MONTHS) -> list[DatedTaskStatus]:
+    return read(tasks.task_status_trend, unit_code, as_of, months)
+
+
+# --- indicators -----------------------------------------------------------------------------------
+
+
+def indicator_totals(unit_code: str, as_of: dt.date) -> IndicatorValues:
+    return read(indicators.indicator_totals, unit_code, as_of)
+
+
+def indicators_by_child(unit_code: str, as_of: dt.date) -> list[ChildIndicatorValues]:
+    return read(indicators.indicators_by_child, unit_code, as_of)
+
+
+def indicator_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MONTHS) -> list[DatedIndicatorValues]:
+    return read(indicators.indicator_trend, unit_code, as_of, months)
+
+
+def fiveg_target() -> indicators.Target:
+    """Read on every run (not cached): an administrator may change it without new data."""
+    return indicators.fiveg_target(engine())
+
+
+# --- warnings, accountability, quality (keyed on the thresholds: pass get_settings()'s dict) -------
+
+
+def warnings(unit_code: str, as_of: dt.date, settings: dict) -> Warnings:
+    return read(early_warnings.warnings, unit_code, as_of, settings)
+
+
+def quality(unit_code: str, as_of: dt.date, settings: dict) -> dict:
+    return read(data_quality.quality, unit_code, as_of, settings)
+
+
+def accountability_ranking(unit_code: str, as_of: dt.date, since: dt.date, by: str) -> list[RankedRow]:
+    return read(accountability.rank_change, unit_code, as_of, since, by)
+
+
+def overdue_buckets(unit_code: str, as_of: dt.date) -> dict[str, int]:
+    return read(accountability.overdue_buckets, unit_code, as_of)
+
+
+def tasks_by_official(unit_code: str, as_of: dt.date) -> list[dict]:
+    return read(accountability.by_official, unit_code, as_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.kpi import Kpi, kpi_row
-from data_loaders.store.catalogue import reference_facts
+from data_loaders.figures.indicators import Target, per_inhabitants
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
 
 
@@ -44,23 +44,23 @@ def task_kpis(status: dict[str, int], lang: str, previous: dict | None = None) -
     ])
 
 
-def fiveg_target_caption(coverage: float | None, lang: str) -> str:
-    facts = reference_facts()["digital_infrastructure"]
-    target = facts["fiveg_population_coverage_target_pct"]
-    caption = t("fiveg_target_caption", lang, target=target, date=format_date(facts["target_date"], lang))
+def fiveg_target_caption(coverage: float | None, target_of: Target, lang: str) -> str:
+    target = format_number(target_of["value"], lang)
+    caption = t("fiveg_target_caption", lang, target=target, date=format_date(target_of["date"], lang))
     if coverage is None:
         return caption
-    if coverage >= target:
+    if coverage >= target_of["value"]:
         return f"{caption} · {t('target_reached', lang, target=target)}"
-    return f"{caption} · {t('gap_to_target', lang, gap=format_number(target - coverage, lang, 1), target=target)}"
+    gap = format_number(target_of["value"] - coverage, lang, 1)
+    return f"{caption} · {t('gap_to_target', lang, gap=gap, target=target)}"
 
 
-def infrastructure_kpis(values: dict, lang: str, previous: dict | None = None) -> None:
+def infrastructure_kpis(values: dict, target: Target, lang: str, previous: dict | None = None) -> None:
     coverage = values.get("fiveg_coverage_pct")
     kpi_row(per_row=3, kpis=[
         _kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), None,
              values.get("fiveg_stations"), previous, "fiveg_stations", lang),
-        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, lang),
+        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, target, lang),
              coverage, previous, "fiveg_coverage_pct", lang, percent=True),
         _kpi(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), None,
              values.get("fiber_coverage_pct"), previous, "fiber_coverage_pct", lang, percent=True),
@@ -70,9 +70,8 @@ def infrastructure_kpis(values: dict, lang: str, previous: dict | None = None) -
 
 
 def per_100k(value: float | None, population: float | None, lang: str) -> str | None:
-    if value is None or not population:
-        return None
-    return t("per_100k", lang, value=format_number(100_000 * value / population, lang, 2))
+    per = per_inhabitants(value, population)
+    return None if per is None else t("per_100k", lang, value=format_number(per, lang, 2))
 
 
 def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None) -> None:

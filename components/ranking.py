@@ -15,7 +15,9 @@ from components.map import commune_points, province_choropleth, ranked_bars
 from components.state import on_chart_select, tr
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.i18n import t
-from data_loaders.figures.queries import UnitInfo
+from data_loaders.figures import definitions as rules
+from data_loaders.figures.indicators import per_inhabitants
+from data_loaders.figures.scope import UnitInfo
 
 TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
 LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}
@@ -50,17 +52,16 @@ def child_metric_frame(unit: UnitInfo, day: dt.date, code: str, per_capita: bool
             value = {
                 "overdue": row["overdue"],
                 "tasks_total": total,
-                "overdue_rate": 100 * row["overdue"] / total if total else None,
-                "on_time_rate": 100 * (total - row["overdue"]) / total if total else None,
+                "overdue_rate": rules.overdue_rate(total, row["overdue"]),
+                "on_time_rate": rules.on_time_rate(total, row["overdue"]),
             }[code]
             values.append({"code": row["code"], "name": row["name"], "value": value})
         return pd.DataFrame(values, columns=["code", "name", "value"])
     rows = cached.indicators_by_child(unit.code, day)
-    frame = pd.DataFrame([{"code": r["code"], "name": r["name"], "value": r[code], "population": r["population"]}
-                          for r in rows], columns=["code", "name", "value", "population"])
-    if per_capita and INDICATOR_BY_CODE[code].rollup == "sum":
-        frame["value"] = 100_000 * frame["value"] / frame["population"].where(frame["population"] > 0)
-    return frame[["code", "name", "value"]]
+    per = per_capita and INDICATOR_BY_CODE[code].rollup == "sum"
+    return pd.DataFrame([{"code": r["code"], "name": r["name"],
+                          "value": per_inhabitants(r[code], r["population"]) if per else r[code]} for r in rows],
+                        columns=["code", "name", "value"])
 
 
 def _top_and_bottom(frame: pd.DataFrame, count: int) -> pd.DataFrame:

@@ -13,10 +13,11 @@ import streamlit as st
 from components import cached
 from components.exports import audited
 from components.state import language, tr
-from data_loaders.figures.queries import UnitInfo
+from data_loaders.figures.scope import UnitInfo
 from reports.qr import qr_png
 from reports.render import slide_spec
-from reports.slides import SLIDE_KEY, Deck, Figure, Slide, build_slides
+from data_loaders.figures.views import SLIDE_KEY
+from reports.slides import Deck, Figure, Slide, build_slides
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"
 _SHOWN_AT = "_nq57_slide_shown_at"  # when the current slide appeared: auto-advance counts from here
@@ -60,7 +61,7 @@ _FULLSCREEN_STYLE = """
 
 def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str) -> Deck:
     """The deck of the sidebar's unit and dates, from the app's cached queries."""
-    return build_slides(unit.code, day, since, lang=lang, engine=cached.engine(), queries=cached)
+    return build_slides(unit.code, day, since, lang=lang, engine=cached.engine(), read=cached.read)
 
 
 def slide_number(count: int) -> int:

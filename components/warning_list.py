@@ -9,7 +9,8 @@ from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
 from data_loaders.i18n import format_number, t
-from data_loaders.figures.warnings import KINDS, warning_counts
+from data_loaders.i18n.message import render
+from data_loaders.figures.early_warnings import KINDS, warning_counts
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
@@ -60,7 +61,7 @@ def warning_list(result: dict, lang: str, key: str) -> None:
             text, action = st.columns([8, 1], vertical_alignment="center")
             with text:
                 st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
-                st.markdown(escape(item["message"]))
+                st.markdown(escape(render(item["message"], lang)))
                 if item["kind"] == "not_reporting" and item["count"] > 1:
                     st.caption(", ".join(c["name"] for c in item["communes"][:20])
                                + (" …" if len(item["communes"]) > 20 else ""))

@@ -12,7 +12,6 @@ from components.state import as_of, compare_date, language, scope, tr
 from components.markdown import escape
 from components.tables import column_config, task_frame
 from data_loaders.i18n import format_date
-from data_loaders.figures.accountability import default_since
 
 require_app_shell()
 lang = language()
@@ -20,7 +19,7 @@ unit, day = scope(), as_of()
 page_header(tr("accountability_title"))
 
 # Rank changes are measured since the sidebar's comparison date, or three months back by default.
-since = compare_date() or default_since(day, cached.earliest_data_date())
+since = compare_date() or cached.default_comparison_date(day)
 st.caption(tr("compare_caption", date=format_date(since, lang)) + " · " + tr("accountability_compare_help"))
 
 bucket_kpis(cached.overdue_buckets(unit.code, day), lang)

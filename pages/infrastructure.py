@@ -10,26 +10,25 @@ from components.headline import infrastructure_kpis
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
-from data_loaders.store.catalogue import reference_facts
 
 require_app_shell()
 lang = language()
 unit, day, since = scope(), as_of(), compare_date()
 
 page_header(tr("infrastructure_title"))
-infrastructure_kpis(cached.indicator_totals(unit.code, day), lang,
+target = cached.fiveg_target()
+infrastructure_kpis(cached.indicator_totals(unit.code, day), target, lang,
                     cached.indicator_totals(unit.code, since) if since else None)
 
 st.subheader(tr("trend_heading"))
-trend = cached.indicator_trend(unit.code, day, 6)
-target = reference_facts()["digital_infrastructure"]["fiveg_population_coverage_target_pct"]
+trend = cached.indicator_trend(unit.code, day)
 coverage, stations, villages = st.columns(3)
 
 
 with coverage:
     show_chart(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
                                                "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
-                                tr("coverage_trend"), lang, target=target), name=tr("coverage_trend"))
+                                tr("coverage_trend"), lang, target=target["value"]), name=tr("coverage_trend"))
 with stations:
     show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang), tr("stations_trend"), lang),
                name=tr("stations_trend"))

@@ -31,10 +31,10 @@ left, right = st.columns(2)
 with left:
     show_chart(status_bars(status, lang), name=tr("tasks_heading"))
 with right:
-    show_chart(status_trend_chart(cached.task_status_trend(unit.code, day, 6), lang), name=tr("status_trend_file"))
+    show_chart(status_trend_chart(cached.task_status_trend(unit.code, day), lang), name=tr("status_trend_file"))
 
 st.markdown(f"#### {tr('infrastructure_heading')}")
-infrastructure_kpis(indicators, lang, previous_indicators)
+infrastructure_kpis(indicators, cached.fiveg_target(), lang, previous_indicators)
 
 st.markdown(f"#### {tr('ecosystem_heading')}")
 ecosystem_kpis(indicators, lang, previous_indicators)

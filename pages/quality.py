@@ -8,7 +8,7 @@ from components.scorecard import attention, definitions, score_kpis, score_map, 
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from data_loaders.i18n import format_date
-from data_loaders.figures.quality import SCORES
+from data_loaders.figures.data_quality import SCORES
 from data_loaders.store.settings import get_settings
 
 require_app_shell()

@@ -19,7 +19,7 @@ st.title(tr("warnings_title"))
 breadcrumb()
 st.caption(tr("as_of_caption", date=format_date(day, lang)) + " · " + tr("warnings_intro"))
 
-result = cached.warnings(unit.code, day, lang, settings)
+result = cached.warnings(unit.code, day, settings)
 warning_counts_row(result, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
               target=format_number(settings["fiveg_target_pct"], lang),

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from data_loaders.seed import bootstrap
-from data_loaders.figures import queries
+from data_loaders.figures import scope
 from data_loaders.cli.main import UsageError, _Parser
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_number, t
 from data_loaders.store.models import NATIONAL_CODE
@@ -70,7 +70,7 @@ def cmd_deck(args: argparse.Namespace) -> int:
     engine = bootstrap.prepare()
     try:
         deck = build_slides(args.unit, as_of, compare, lang=lang, engine=engine)
-    except queries.UnknownUnit:
+    except scope.UnknownUnit:
         raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
     images = slide_images(deck)
     content = deck_pptx(deck, images) if out.suffix.lower() == ".pptx" else deck_pdf(deck, images)
@@ -92,16 +92,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
     engine = bootstrap.prepare()
     if args.unit:
         try:
-            unit = queries.get_unit(args.unit, engine)
-        except queries.UnknownUnit:
+            unit = scope.get_unit(args.unit, engine)
+        except scope.UnknownUnit:
             raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
         if unit.level != "province":
             raise UsageError(t("cli_not_province", lang, code=args.unit))
         targets = [(unit, out)]
     else:
-        as_of = as_of or queries.latest_data_date(engine)
+        as_of = as_of or scope.latest_data_date(engine)
         targets = [(province, out / f"nq57_brief_{province.code}_{as_of.isoformat()}.pdf")
-                   for province in queries.child_units(NATIONAL_CODE, engine)]
+                   for province in scope.child_units(NATIONAL_CODE, engine)]
     for unit, path in targets:
         started = time.perf_counter()
         _write(path, province_brief(unit.code, as_of, lang=lang, engine=engine), lang)

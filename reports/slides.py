@@ -1,20 +1,18 @@
 """The slide model of a briefing: what each slide says, with its exact figures, for one unit and date.
 
 `build_slides(unit_code, as_of)` returns a `Deck` of plain dataclasses; the presentation page, the
-.pptx and the PDF all draw the same Deck. Every figure comes from data_loaders.queries (aggregated in
+.pptx and the PDF all draw the same Deck. Every figure comes from the metric layer, data_loaders.figures (aggregated in
 SQL); this module only picks, ranks the handful of sibling rows it is given, and formats.
 
-The page passes `queries=components.cached` so a slideshow reuses the app's cached figures; the
-command line passes nothing and the queries run on `engine`.
+The page passes `read=components.cached.read` so a slideshow reuses the app's cached figures; the
+command line passes nothing and the figures are read on `engine`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Callable
 
 import altair as alt
 import pandas as pd
@@ -22,29 +20,32 @@ from sqlalchemy import Engine
 
 from components.charts import status_bars, status_breakdown, status_by_unit, status_trend_chart, trend_frame, trend_lines
 from components.map import ranked_bars
-from data_loaders.store import engine as db
-from data_loaders.figures import queries as data_queries
+from data_loaders.figures import accountability, indicators, scope, tasks
+from data_loaders.figures import definitions as rules
+from data_loaders.figures import data_quality
+from data_loaders.figures import early_warnings
+from data_loaders.figures.cache import TREND_MONTHS, Reader
+from data_loaders.figures.data_quality import SCORES, needing_attention, overall
+from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.views import SLIDE_KEY, view_url
+from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.i18n import format_date, format_number, format_percent, t
-from data_loaders.store.models import NATIONAL_CODE
-from data_loaders.figures.quality import SCORES, needing_attention, overall
-from data_loaders.figures.queries import UnitInfo
-from data_loaders.store.settings import get_settings
+from data_loaders.i18n.message import render
 from data_loaders.ingest.history import list_uploads
-from data_loaders.figures.warnings import KINDS, warning_counts
+from data_loaders.store import engine as db
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.store.settings import get_settings
 
-# The query-string contract of the dashboard (components/state.py), plus the slide number.
-PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY, SLIDE_KEY = "province", "commune", "as_of", "compare", "slide"
-PRESENTATION_PATH = "presentation"
+FigureReader = Callable[..., Any]  # read(figure, *args): data_loaders.figures.cache.Reader or the app's cached read
 
 SLIDE_KINDS = ("title", "headline", "task_status", "lagging_children", "overdue_by_agency", "infrastructure",
                "ecosystem", "quality", "warnings")
-# The dashboard page that shows each slide's figures live (url_path in app.py; "" is the overview).
-VIEW_PATHS = {"title": PRESENTATION_PATH, "headline": "", "task_status": "tasks", "lagging_children": "tasks",
+# The dashboard page that shows each slide's figures live (data_loaders/figures/views.py).
+VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "tasks", "lagging_children": "tasks",
               "overdue_by_agency": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem",
               "quality": "quality", "warnings": "warnings"}
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
 WARNINGS_SHOWN = 5
-TREND_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -109,40 +110,6 @@ class Deck:
         return f"nq57_{self.unit.code}_{self.as_of.isoformat()}"
 
 
-# --- links ------------------------------------------------------------------------------------
-
-
-def view_url(base_url: str, path: str, unit: UnitInfo, as_of: dt.date, compare: dt.date | None = None,
-             slide: int | None = None) -> str:
-    """A dashboard link under the query-string contract. The date is always in it: the figures a QR
-    code opens are frozen at the date on the slide, not whatever is latest when it is scanned."""
-    params: dict[str, str] = {}
-    if unit.level == "province":
-        params[PROVINCE_KEY] = unit.code
-    elif unit.level == "commune":
-        params[PROVINCE_KEY] = unit.province_code or ""
-        params[COMMUNE_KEY] = unit.code
-    params[AS_OF_KEY] = as_of.isoformat()
-    if compare:
-        params[COMPARE_KEY] = compare.isoformat()
-    if slide:
-        params[SLIDE_KEY] = str(slide)
-    return f"{base_url.rstrip('/')}/{path}?{urlencode(params)}"
-
-
-# --- data access ------------------------------------------------------------------------------
-
-
-class _EngineQueries:
-    """data_loaders.queries bound to one engine, looked up by name like components.cached."""
-
-    def __init__(self, engine: Engine):
-        self._engine = engine
-
-    def __getattr__(self, name: str):
-        return functools.partial(getattr(data_queries, name), engine=self._engine)
-
-
 def unit_label(unit: UnitInfo, lang: str) -> str:
     return t("national", lang) if unit.code == NATIONAL_CODE else unit.name
 
@@ -153,22 +120,15 @@ def _signed(value: float | int, lang: str, decimals: int = 0) -> str:
     return ("+" if value > 0 else "−") + format_number(abs(value), lang, decimals)
 
 
-def _on_time_rate(row: dict) -> float | None:
-    return 100 * (row["total"] - row["overdue"]) / row["total"] if row["total"] else None
-
-
-def sibling_rank(unit: UnitInfo, as_of: dt.date, q: Any) -> tuple[int, int] | None:
-    """The unit's place by on-time rate among the units under the same parent that have tasks
-    (competition ranking: equal rates share a place), or None at the national level."""
+def sibling_rank(unit: UnitInfo, as_of: dt.date, read: FigureReader) -> tuple[int, int] | None:
+    """The unit's place among the units under the same parent, as the accountability ranking of
+    the parent ranks them, and how many are ranked; None at the national level."""
     if unit.parent_code is None:
         return None
-    rows = [row for row in q.task_status_by_child(unit.parent_code, as_of) if not row["own"] and row["total"]]
-    mine = next((row for row in rows if row["code"] == unit.code), None)
-    if mine is None:
-        return None
-    rate = _on_time_rate(mine)
-    better = sum(1 for row in rows if _on_time_rate(row) > rate + 1e-9)
-    return better + 1, len(rows)
+    rows = [row for row in read(accountability.ranking, unit.parent_code, as_of, "child") if not row.get("own")]
+    ranked = [row for row in rows if row["rank"] is not None]
+    mine = next((row for row in ranked if row["key"] == unit.code), None)
+    return (mine["rank"], len(ranked)) if mine else None
 
 
 def source_line(engine: Engine, latest: dt.date | None, lang: str, sample: bool) -> str:
@@ -194,7 +154,7 @@ def _title_slide(ctx: _Context) -> Slide:
         figures.append(Figure(t("compare_with", ctx.lang), format_date(ctx.compare, ctx.lang), ctx.compare.isoformat()))
     subtitle = ctx.label
     if ctx.unit.level == "commune" and ctx.unit.province_code:
-        subtitle = f"{ctx.label} · {ctx.q.get_unit(ctx.unit.province_code).name}"
+        subtitle = f"{ctx.label} · {ctx.read(scope.get_unit, ctx.unit.province_code).name}"
     return ctx.slide("title", t("deck_title", ctx.lang),
                      t("deck_title_sentence", ctx.lang, unit=ctx.label, date=format_date(ctx.as_of, ctx.lang)),
                      figures=figures, bullets=[ctx.source], subtitle=subtitle)
@@ -206,12 +166,12 @@ def _headline_slide(ctx: _Context) -> Slide:
     figures = [Figure(t("tasks_total", lang), format_number(status["total"], lang), status["total"])]
     figures += [Figure(t(f"status_{key}", lang), format_number(status[key], lang), status[key], alert=key == "overdue")
                 for key in ("completed", "on_schedule", "overdue")]
-    rate = _on_time_rate(status)
+    rate = rules.on_time_rate(status["total"], status["overdue"])
     if status["total"]:
         sentence = t("deck_headline_sentence", lang, unit=ctx.label, rate=format_percent(rate, lang, 0),
                      overdue=format_number(status["overdue"], lang))
         figures.append(Figure(t("on_time_rate", lang), format_percent(rate, lang), round(rate, 1)))
-        rank = sibling_rank(ctx.unit, ctx.as_of, ctx.q)
+        rank = sibling_rank(ctx.unit, ctx.as_of, ctx.read)
         if rank:
             sentence += t("deck_rank", lang, rank=rank[0], count=rank[1])
             figures.append(Figure(t("deck_rank_label", lang), f"{rank[0]}/{rank[1]}", rank[0]))
@@ -230,9 +190,9 @@ def _headline_slide(ctx: _Context) -> Slide:
 
 def _task_status_slide(ctx: _Context) -> Slide:
     lang, status = ctx.lang, ctx.status
-    trend = ctx.q.task_status_trend(ctx.unit.code, ctx.as_of, TREND_MONTHS)
-    since = ctx.compare or (trend[0]["date"] if len(trend) > 1 else None)
-    before = ctx.q.task_status(ctx.unit.code, since) if since else None
+    trend = ctx.read(tasks.task_status_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS)
+    since = ctx.since if ctx.since < ctx.as_of else None
+    before = ctx.read(tasks.task_status, ctx.unit.code, since) if since else None
     figures = []
     for key in ("total", "completed", "on_schedule", "overdue"):
         label = t("tasks_total", lang) if key == "total" else t(f"status_{key}", lang)
@@ -257,12 +217,12 @@ def _task_status_slide(ctx: _Context) -> Slide:
 
 def _lagging_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    rows = [row for row in ctx.q.task_status_by_child(ctx.unit.code, ctx.as_of) if not row["own"] and row["overdue"]]
+    rows = [row for row in ctx.read(tasks.task_status_by_child, ctx.unit.code, ctx.as_of) if not row["own"] and row["overdue"]]
     rows.sort(key=lambda row: (-row["overdue"], -(row["overdue"] / row["total"]), row["name"]))
     rows = rows[:LIST_LENGTH]
     figures = [Figure(row["name"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                      total=format_number(row["total"], lang),
-                                     rate=format_percent(100 * row["overdue"] / row["total"], lang)), row["overdue"])
+                                     rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]), lang)), row["overdue"])
                for row in rows]
     if rows:
         items = [t("deck_lagging_item", lang, unit=row["name"], overdue=format_number(row["overdue"], lang),
@@ -276,10 +236,10 @@ def _lagging_slide(ctx: _Context) -> Slide:
 
 def _agency_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    rows = [row for row in ctx.q.task_status_by(ctx.unit.code, ctx.as_of, "lead_agency") if row["overdue"]][:LIST_LENGTH]
+    rows = [row for row in ctx.read(tasks.task_status_by, ctx.unit.code, ctx.as_of, "lead_agency") if row["overdue"]][:LIST_LENGTH]
     figures = [Figure(row["key"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                     total=format_number(row["total"], lang),
-                                    rate=format_percent(100 * row["overdue"] / row["total"], lang)), row["overdue"])
+                                    rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]), lang)), row["overdue"])
                for row in rows]
     if rows:
         items = ", ".join(t("deck_agency_item", lang, agency=row["key"], overdue=format_number(row["overdue"], lang))
@@ -314,15 +274,11 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         sentence = t("deck_infra_reached", lang, **params)
     else:
         sentence = t("deck_infra_gap", lang, gap=format_number(target - coverage, lang, 1), **params)
-    trend = ctx.q.indicator_trend(ctx.unit.code, ctx.as_of, TREND_MONTHS)
+    trend = ctx.read(indicators.indicator_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS)
     frame = trend_frame(trend, {"fiveg_coverage_pct": t("kpi_fiveg_coverage", lang),
                                 "fiber_coverage_pct": t("kpi_fiber", lang)}, lang, percent=True)
     chart = trend_lines(frame, t("coverage_trend", lang), lang, target=target).properties(height=300) if len(frame) else None
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart)
-
-
-def _per_100k(value: float | None, population: float | None) -> float | None:
-    return 100_000 * value / population if value is not None and population else None
 
 
 def _ecosystem_slide(ctx: _Context) -> Slide:
@@ -332,10 +288,10 @@ def _ecosystem_slide(ctx: _Context) -> Slide:
              ("kpi_high_tech", "high_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))
     figures = []
     for label, code in codes:
-        per = _per_100k(values.get(code), population)
+        per = indicators.per_inhabitants(values.get(code), population)
         figures.append(Figure(t(label, lang), format_number(values.get(code), lang), values.get(code),
                               t("per_100k", lang, value=format_number(per, lang, 2)) if per is not None else None))
-    digital_per = _per_100k(values.get("digital_tech_enterprises"), population)
+    digital_per = indicators.per_inhabitants(values.get("digital_tech_enterprises"), population)
     sentence = t("deck_ecosystem_sentence", lang, unit=ctx.label,
                  digital=format_number(values.get("digital_tech_enterprises"), lang),
                  per100k=format_number(digital_per, lang, 1), st=format_number(values.get("st_enterprises"), lang),
@@ -343,9 +299,9 @@ def _ecosystem_slide(ctx: _Context) -> Slide:
                  ai=format_number(values.get("ai_experts"), lang))
     chart = None
     if ctx.unit.level != "commune":
-        rows = ctx.q.indicators_by_child(ctx.unit.code, ctx.as_of)
+        rows = ctx.read(indicators.indicators_by_child, ctx.unit.code, ctx.as_of)
         frame = pd.DataFrame([{"code": row["code"], "name": row["name"],
-                               "value": _per_100k(row["digital_tech_enterprises"], row["population"])} for row in rows],
+                               "value": indicators.per_inhabitants(row["digital_tech_enterprises"], row["population"])} for row in rows],
                              columns=["code", "name", "value"]).dropna(subset=["value"])
         if len(frame):
             chart = ranked_bars(frame, "value", t("deck_ecosystem_chart", lang), lang, top=10, decimals=1,
@@ -355,7 +311,7 @@ def _ecosystem_slide(ctx: _Context) -> Slide:
 
 def _quality_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    result = ctx.q.quality(ctx.unit.code, ctx.as_of, ctx.settings)
+    result = ctx.read(data_quality.quality, ctx.unit.code, ctx.as_of, ctx.settings)
     scores = result["scores"]
     total = overall(scores)
 
@@ -380,7 +336,7 @@ def _quality_slide(ctx: _Context) -> Slide:
 
 def _warnings_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    result = ctx.q.warnings(ctx.unit.code, ctx.as_of, lang, ctx.settings)
+    result = ctx.read(early_warnings.warnings, ctx.unit.code, ctx.as_of, ctx.settings)
     counts = warning_counts(result)
     figures = [Figure(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang), counts[kind],
                       alert=kind == "overdue") for kind in KINDS]
@@ -391,7 +347,7 @@ def _warnings_slide(ctx: _Context) -> Slide:
         sentence = t("deck_warnings_sentence", lang, total=format_number(len(items), lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
-    bullets = [item["message"] for item in items[:WARNINGS_SHOWN]]
+    bullets = [render(item["message"], lang) for item in items[:WARNINGS_SHOWN]]
     if len(items) > WARNINGS_SHOWN:
         bullets.append(t("deck_more_warnings", lang, count=format_number(len(items) - WARNINGS_SHOWN, lang)))
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
@@ -403,8 +359,9 @@ class _Context:
     label: str
     as_of: dt.date
     compare: dt.date | None
+    since: dt.date  # the comparison date: the one chosen, else the default one
     lang: str
-    q: Any
+    read: FigureReader
     settings: dict
     base_url: str
     source: str
@@ -414,7 +371,7 @@ class _Context:
     def slide(self, kind: str, title: str, sentence: str, **content: Any) -> Slide:
         return Slide(number=0, kind=kind, title=title, sentence=sentence,
                      frozen=t("as_of_caption", self.lang, date=format_date(self.as_of, self.lang)),
-                     url=view_url(self.base_url, VIEW_PATHS[kind], self.unit, self.as_of, self.compare), **content)
+                     url=view_url(self.base_url, VIEW_PAGES[kind], self.unit, self.as_of, self.compare), **content)
 
 
 BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _task_status_slide,
@@ -429,26 +386,29 @@ def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
 
 
 def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date | None = None, lang: str = "vi",
-                 engine: Engine | None = None, base_url: str | None = None, queries: Any = None) -> Deck:
-    """The deck of a unit ("VN", a province or a commune code) at a date. Raises
-    data_loaders.queries.UnknownUnit for a code that names no unit."""
+                 engine: Engine | None = None, base_url: str | None = None, read: FigureReader | None = None) -> Deck:
+    """The deck of a unit ("VN", a province or a commune code) at a date; `read` reads each figure
+    (the app passes its cached reader; by default the figures are read on `engine`). Raises
+    data_loaders.figures.scope.UnknownUnit for a code that names no unit."""
     engine = engine or db.get_engine()
-    q = queries or _EngineQueries(engine)
-    unit = q.get_unit(unit_code)
-    as_of = as_of or q.latest_data_date() or dt.date.today()
+    read = read or Reader(engine)
+    unit = read(scope.get_unit, unit_code)
+    latest = read(scope.latest_data_date)
+    as_of = as_of or latest or dt.date.today()
     settings = get_settings(engine)
     base_url = base_url or settings["public_base_url"]
-    ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, lang=lang, q=q,
-                   settings=settings, base_url=base_url,
-                   source=source_line(engine, q.latest_data_date(), lang, q.holds_sample_data()))
-    ctx.status = q.task_status(unit.code, as_of)
-    ctx.indicators = q.indicator_totals(unit.code, as_of)
+    since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
+    ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
+                   read=read, settings=settings, base_url=base_url,
+                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)))
+    ctx.status = read(tasks.task_status, unit.code, as_of)
+    ctx.indicators = read(indicators.indicator_totals, unit.code, as_of)
     deck = Deck(unit=unit, unit_label=ctx.label, as_of=as_of, compare=compare, lang=lang, source=ctx.source,
                 base_url=base_url)
     for number, kind in enumerate(slide_kinds(unit), start=1):
         slide = BUILDERS[kind](ctx)
         slide.number = number
-        slide.presentation_url = view_url(base_url, PRESENTATION_PATH, unit, as_of, compare, slide=number)
+        slide.presentation_url = view_url(base_url, "presentation", unit, as_of, compare, slide=number)
         if kind == "title":
             slide.url = slide.presentation_url
         deck.slides.append(slide)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from data_loaders.identity import access
 from data_loaders.identity import accounts
 from data_loaders.identity import audit
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.ingest import history as uploads
 from data_loaders.identity.accounts import AccountError
 from data_loaders.ingest.importer import import_file
@@ -41,8 +41,8 @@ def data_counts(engine) -> tuple[int, ...]:
                      for m in (Task, TaskReport, IndicatorValue))
 
 
-def figures(engine) -> dict:
-    return {code: queries.summary(code, AS_OF, engine)
+def figures_of(engine) -> dict:
+    return {code: figures.summary(code, AS_OF, engine)
             for code in ("VN", LAM_DONG, HA_NOI, LD_COMMUNES[0].code, HN_COMMUNE.code)}
 
 
@@ -161,7 +161,7 @@ def test_province_reporter_uploads_its_province_and_communes(world):
 
 def test_rows_of_another_province_reject_the_whole_upload_and_change_nothing(world):
     engine, people = world
-    before, figures_before = data_counts(engine), figures(engine)
+    before, figures_before = data_counts(engine), figures_of(engine)
     content = workbook_bytes([
         task_row("LD-1", province="Lâm Đồng", progress=90),            # row 4: fine
         task_row("HN-1", province="Hà Nội", progress=90),              # row 5: another province
@@ -174,7 +174,7 @@ def test_rows_of_another_province_reject_the_whole_upload_and_change_nothing(wor
         ("Báo cáo", 5, "Tỉnh/Thành phố", "Hà Nội"), ("Báo cáo", 6, "Xã/Phường", HN_COMMUNE.name)]
     assert result.errors[0].message == "Thành phố Hà Nội (01) is outside your scope (Lâm Đồng and its communes)."
     assert HN_COMMUNE.code in result.errors[1].message and "Hà Nội" in result.errors[1].message
-    assert data_counts(engine) == before and figures(engine) == figures_before
+    assert data_counts(engine) == before and figures_of(engine) == figures_before
     [latest] = uploads.list_uploads(limit=1, engine=engine)
     assert (latest["status"], latest["uploaded_by"], latest["errors"]) == ("rejected", "ld.reporter", 2)
     [entry] = audit.entries(action="upload_rejected", engine=engine)
@@ -211,7 +211,7 @@ def test_commune_reporter_uploads_its_commune_only(world):
     values = workbook_bytes([indicator_row("Lâm Đồng", None, own.code, "06/2025", 11, 22, 5000)], INDICATOR_HEADERS)
     assert run(engine, values, people["commune"]).status == "imported"
 
-    before, figures_before = data_counts(engine), figures(engine)
+    before, figures_before = data_counts(engine), figures_of(engine)
     bad_tasks = workbook_bytes([
         task_row("LD-X-1", province="Lâm Đồng", commune=own.name, progress=80),
         task_row("LD-1", province="Lâm Đồng", progress=80),                      # the province's own task
@@ -224,7 +224,7 @@ def test_commune_reporter_uploads_its_commune_only(world):
     result = run(engine, bad_values, people["commune"])
     assert result.status == "rejected"
     assert [(p.row, p.column, p.value) for p in result.errors] == [(5, "Mã xã", sibling.code)]
-    assert data_counts(engine) == before and figures(engine) == figures_before
+    assert data_counts(engine) == before and figures_of(engine) == figures_before
 
 
 def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
@@ -237,7 +237,7 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
     result = run(engine, ok, people["ministry"])
     assert result.status == "imported", [p.message for p in result.errors]
 
-    before, figures_before = data_counts(engine), figures(engine)
+    before, figures_before = data_counts(engine), figures_of(engine)
     bad = workbook_bytes([
         task_row("BO-1", province="Trung ương", agency=MINISTRY, progress=85),
         task_row("BO-2", province="Trung ương", agency="Bộ Tài chính", progress=85),  # another ministry's task
@@ -262,7 +262,7 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
     result = run(engine, values, people["ministry"])
     assert result.status == "rejected" and len(result.errors) == 1
     assert result.errors[0].message == f"The account of {MINISTRY} may upload task progress only, not indicator values."
-    assert data_counts(engine) == before and figures(engine) == figures_before
+    assert data_counts(engine) == before and figures_of(engine) == figures_before
 
 
 def test_viewer_and_disabled_reporter_may_not_upload(world):

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_loaders.identity import accounts
 from data_loaders.identity import audit
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.i18n import t
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Upload
@@ -279,7 +279,7 @@ def test_reporter_upload_of_another_province_is_refused_whole(app_db):
     own, other = communes("68", 1)[0], communes("01", 1)[0]
     rows = [indicator_row("Lâm Đồng", own.name, own.code, "06/2025", 7, 30),
             indicator_row("Hà Nội", other.name, other.code, "06/2025", 9, 40)]
-    before = queries.summary("VN", engine=app_db)
+    before = figures.summary("VN", engine=app_db)
     at = AppTest.from_function(_upload_page, args=(workbook_bytes(rows, INDICATOR_HEADERS), "mixed.xlsx",
                                                    "baocao-lamdong"), default_timeout=120).run()
     assert not at.exception, at.exception
@@ -289,7 +289,7 @@ def test_reporter_upload_of_another_province_is_refused_whole(app_db):
     errors = next(df.value for df in at.dataframe if "message" in df.value.columns)
     assert list(errors["row"]) == [5] and other.code in errors.iloc[0]["message"] + str(errors.iloc[0]["value"])
     assert not [b for b in at.button if b.label == "Confirm and save"]
-    assert queries.summary("VN", engine=app_db) == before and _values(app_db) == 0
+    assert figures.summary("VN", engine=app_db) == before and _values(app_db) == 0
     with app_db.connect() as conn:
         assert conn.execute(select(Upload.uploaded_by, Upload.status).order_by(Upload.id.desc())).first() == (
             "baocao-lamdong", "rejected")

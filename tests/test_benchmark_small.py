@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import national_scale, reference_queries
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import NATIONAL_CODE
 from tests.conftest import BACKENDS, fresh_database_url
@@ -36,8 +36,8 @@ def test_children_sum_to_their_parent(small):
     engine, expected = small
     as_of = expected.as_of
     for code in (NATIONAL_CODE, *national_scale.SMALL_PROVINCES):
-        total = queries.task_status(code, as_of, engine)
-        children = queries.task_status_by_child(code, as_of, engine)
+        total = figures.task_status(code, as_of, engine)
+        children = figures.task_status_by_child(code, as_of, engine)
         for key in ("total", "completed", "on_schedule", "overdue"):
             assert total[key] == sum(row[key] for row in children), (code, key)
         assert total["total"] == total["completed"] + total["on_schedule"] + total["overdue"]

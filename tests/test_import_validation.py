@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.ingest import history as uploads
 from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.importer import import_file
@@ -44,7 +44,7 @@ def counts(engine) -> dict:
 
 
 def figures(engine) -> dict:
-    return {code: queries.summary(code, AS_OF, engine) for code in ("VN", "68", XUAN_HUONG, "24")}
+    return {code: figures.summary(code, AS_OF, engine) for code in ("VN", "68", XUAN_HUONG, "24")}
 
 
 def base_data(engine) -> None:
@@ -70,8 +70,8 @@ def test_messy_task_sheet_is_accepted_with_old_province_warning(empty_engine):
     old = [w for w in result.warnings if "before 1 July 2025" in w.message]
     assert {(w.row, w.value) for w in old} == {(6, "Đắk Nông"), (7, "Bắc Giang")}
     assert all(w.sheet == "Báo cáo" and w.column == "tinh/thanh pho" for w in old)
-    assert queries.summary("68", AS_OF, empty_engine)["tasks"]["total"] == 2
-    assert queries.summary(bac_ninh.code, AS_OF, empty_engine)["tasks"]["total"] == 1
+    assert figures.summary("68", AS_OF, empty_engine)["tasks"]["total"] == 2
+    assert figures.summary(bac_ninh.code, AS_OF, empty_engine)["tasks"]["total"] == 1
 
 
 def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
@@ -88,7 +88,7 @@ def test_commune_names_match_without_diacritics_or_type_word(empty_engine):
     content = workbook_bytes([indicator_row("lam dong", "Xuan Huong - Da Lat", None, "06/2025", 3, 10)], INDICATOR_HEADERS)
     result = run(empty_engine, content)
     assert result.status == "imported", [p.as_json() for p in result.errors]
-    assert queries.indicator_totals(XUAN_HUONG, AS_OF, empty_engine)["fiveg_stations"] == 3
+    assert figures.indicator_totals(XUAN_HUONG, AS_OF, empty_engine)["fiveg_stations"] == 3
 
 
 def test_each_bad_cell_is_reported_with_sheet_row_column_and_value(empty_engine):
@@ -313,8 +313,8 @@ def test_xls_ods_and_csv_import_end_to_end(empty_engine, tmp_path):
            f"Lâm Đồng;{lam_dong[1].code};06/2025;5;1.234\n").encode("utf-8")
     result = run(empty_engine, csv, "values.csv")
     assert result.status == "imported" and result.created == 2
-    assert queries.indicator_totals("68", AS_OF, empty_engine)["fiveg_stations"] == 9
-    assert queries.indicator_totals(lam_dong[1].code, AS_OF, empty_engine)["population"] == 1234
+    assert figures.indicator_totals("68", AS_OF, empty_engine)["fiveg_stations"] == 9
+    assert figures.indicator_totals(lam_dong[1].code, AS_OF, empty_engine)["population"] == 1234
 
 
 def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine):

@@ -5,7 +5,7 @@ from alembic import command
 from sqlalchemy import func, select
 
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.store.models import TaskReport
 
 
@@ -27,4 +27,4 @@ def test_upgrade_keeps_uploaded_data(seeded_engine):
     db.upgrade(seeded_engine)  # already at head: a no-op that must not touch data
     with seeded_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TaskReport)).scalar_one() == before
-    assert queries.task_status("VN", queries.latest_data_date(seeded_engine), seeded_engine)["total"] == 802
+    assert figures.task_status("VN", figures.latest_data_date(seeded_engine), seeded_engine)["total"] == 802

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from auth_helpers import sign_in_test_admin
 from conftest import PROJECT_DIR
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.i18n import format_number, format_percent
 
 APP = str(PROJECT_DIR / "app.py")
@@ -50,7 +50,7 @@ def test_page_renders_unit_and_summary_figures(app_database, seeded_engine, page
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     unit_code = params.get("commune") or params.get("province") or "VN"
-    summary = queries.summary(unit_code, engine=seeded_engine)
+    summary = figures.summary(unit_code, engine=seeded_engine)
     text = rendered_text(app)
     if level != "national":
         assert summary["unit"]["name"] in text
@@ -115,7 +115,7 @@ def test_english_switch(app_database):
 
 def test_past_as_of_date(app_database, seeded_engine):
     app = run_page("overview", {"as_of": "2025-03-31"})
-    status = queries.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    status = figures.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
     assert format_number(status["total"], "vi") in [m.value for m in app.metric]
     assert status["total"] < 802
 
@@ -163,7 +163,7 @@ def test_new_upload_is_seen_without_clearing_caches(empty_engine, tmp_path, monk
 
 def test_change_since_an_earlier_date(app_database, seeded_engine):
     """`?compare=` puts the change since that date on every headline card (issue 5, item 4)."""
-    earlier = queries.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    earlier = figures.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
     app = run_page("overview", {"compare": "2025-03-31"})
     deltas = {m.label: m.delta for m in app.metric}
     assert deltas["Đã hoàn thành"] == f"+{format_number(239 - earlier['completed'], 'vi')}"

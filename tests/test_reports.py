@@ -22,7 +22,7 @@ from conftest import PROJECT_DIR
 from components import state
 from components.charts import status_bars
 from components.map import ranked_bars
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.i18n import format_number, format_percent, t
 from reports import slides as slide_model
 from reports.compose import slide_images
@@ -111,7 +111,7 @@ def test_pdf_has_one_page_per_slide(national):
 
 
 def test_province_deck_carries_the_province_summary(seeded_engine):
-    summary = queries.summary(PROVINCE, AS_OF, engine=seeded_engine)
+    summary = figures.summary(PROVINCE, AS_OF, engine=seeded_engine)
     deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
     texts, notes = pptx_texts(deck_pptx(deck))
     everything = "\n".join(texts + notes)
@@ -127,8 +127,8 @@ def test_province_deck_carries_the_province_summary(seeded_engine):
 
 def test_headline_sentence_states_the_on_time_rate_overdue_and_rank_among_provinces(seeded_engine):
     deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
-    status = queries.task_status(PROVINCE, AS_OF, engine=seeded_engine)
-    provinces = [row for row in queries.task_status_by_child("VN", AS_OF, engine=seeded_engine)
+    status = figures.task_status(PROVINCE, AS_OF, engine=seeded_engine)
+    provinces = [row for row in figures.task_status_by_child("VN", AS_OF, engine=seeded_engine)
                  if not row["own"] and row["total"]]
 
     def on_time(row):
@@ -140,14 +140,14 @@ def test_headline_sentence_states_the_on_time_rate_overdue_and_rank_among_provin
     sentence = deck.slides[SLIDE_KINDS.index("headline")].sentence
     assert sentence == f"Lâm Đồng: {rate} nhiệm vụ đúng hạn, {status['overdue']} quá hạn, xếp thứ {rank}/{len(provinces)}."
     assert len(provinces) == 34
-    national = queries.get_unit("VN", engine=seeded_engine)
+    national = figures.get_unit("VN", engine=seeded_engine)
     assert sibling_rank(national, AS_OF, slide_model._EngineQueries(seeded_engine)) is None
 
 
 def test_task_status_slide_states_the_change_since_the_comparison_date(seeded_engine):
     since = dt.date(2025, 3, 31)
     deck = build_slides("VN", AS_OF, compare=since, lang="vi", engine=seeded_engine, base_url=BASE_URL)
-    before = queries.task_status("VN", since, engine=seeded_engine)
+    before = figures.task_status("VN", since, engine=seeded_engine)
     slide = deck.slides[SLIDE_KINDS.index("task_status")]
     change = 239 - before["completed"]
     assert "Từ 31/03/2025 đến 30/06/2025" in slide.sentence
@@ -161,10 +161,10 @@ def test_lagging_and_agency_slides_list_the_most_overdue_first(seeded_engine):
     lagging = deck.slides[SLIDE_KINDS.index("lagging_children")]
     overdue = [figure.raw for figure in lagging.figures]
     assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
-    children = {row["name"]: row for row in queries.task_status_by_child("VN", AS_OF, engine=seeded_engine)}
+    children = {row["name"]: row for row in figures.task_status_by_child("VN", AS_OF, engine=seeded_engine)}
     assert children[lagging.figures[0].label]["overdue"] == max(r["overdue"] for r in children.values() if not r["own"])
     agencies = deck.slides[SLIDE_KINDS.index("overdue_by_agency")]
-    top = queries.task_status_by("VN", AS_OF, "lead_agency", engine=seeded_engine)[0]
+    top = figures.task_status_by("VN", AS_OF, "lead_agency", engine=seeded_engine)[0]
     assert agencies.figures[0].label == top["key"] and top["key"] in agencies.sentence
 
 
@@ -192,7 +192,7 @@ def test_a4_brief_is_one_a4_page(seeded_engine):
 def test_links_follow_the_query_string_contract(seeded_engine):
     keys = (slide_model.PROVINCE_KEY, slide_model.COMMUNE_KEY, slide_model.AS_OF_KEY, slide_model.COMPARE_KEY)
     assert keys == (state.PROVINCE_KEY, state.COMMUNE_KEY, state.AS_OF_KEY, state.COMPARE_KEY)
-    commune = queries.get_unit("24781", engine=seeded_engine)
+    commune = figures.get_unit("24781", engine=seeded_engine)
     url = urlparse(view_url(BASE_URL + "/", "tasks", commune, AS_OF, dt.date(2025, 3, 31), slide=3))
     assert url.path == "/tasks"
     assert parse_qs(url.query) == {"province": ["68"], "commune": ["24781"], "as_of": ["2025-06-30"],
@@ -230,7 +230,7 @@ def test_empty_database_gives_a_deck_that_says_so(empty_engine):
 
 
 def test_unknown_unit_raises(seeded_engine):
-    with pytest.raises(queries.UnknownUnit):
+    with pytest.raises(figures.UnknownUnit):
         build_slides("99999", AS_OF, engine=seeded_engine)
 
 

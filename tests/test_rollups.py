@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import import_file
@@ -47,24 +47,24 @@ def _weighted_mean(rows: list[dict], code: str) -> float:
 
 @pytest.mark.parametrize("as_of", DATES, ids=str)
 def test_national_tasks_are_provinces_plus_central_group(seeded_engine, as_of):
-    rows = queries.task_status_by_child("VN", as_of, seeded_engine)
+    rows = figures.task_status_by_child("VN", as_of, seeded_engine)
     own = [row for row in rows if row["own"]]
     assert [row["code"] for row in own] == ["VN"], "central ministries' tasks form their own group"
     assert own[0]["total"] > 0
     assert len(rows) == 1 + 34
-    assert _sum_rows(rows, TASK_KEYS) == queries.task_status("VN", as_of, seeded_engine)
+    assert _sum_rows(rows, TASK_KEYS) == figures.task_status("VN", as_of, seeded_engine)
     for row in rows:
         assert row["total"] == row["completed"] + row["on_schedule"] + row["overdue"], row
 
 
 @pytest.mark.parametrize("as_of", DATES, ids=str)
 def test_each_province_row_equals_the_province(seeded_engine, as_of):
-    rows = [row for row in queries.task_status_by_child("VN", as_of, seeded_engine) if not row["own"]]
-    values = {row["code"]: row for row in queries.indicators_by_child("VN", as_of, seeded_engine)}
+    rows = [row for row in figures.task_status_by_child("VN", as_of, seeded_engine) if not row["own"]]
+    values = {row["code"]: row for row in figures.indicators_by_child("VN", as_of, seeded_engine)}
     for row in rows:
-        assert {k: row[k] for k in TASK_KEYS} == queries.task_status(row["code"], as_of, seeded_engine), row["code"]
+        assert {k: row[k] for k in TASK_KEYS} == figures.task_status(row["code"], as_of, seeded_engine), row["code"]
     for code in PROVINCES:
-        totals = queries.indicator_totals(code, as_of, seeded_engine)
+        totals = figures.indicator_totals(code, as_of, seeded_engine)
         for indicator in COUNT_INDICATORS + PERCENT_INDICATORS:
             assert values[code][indicator] == pytest.approx(totals[indicator], rel=1e-9, abs=1e-6), (code, indicator)
 
@@ -72,19 +72,19 @@ def test_each_province_row_equals_the_province(seeded_engine, as_of):
 @pytest.mark.parametrize("as_of", DATES, ids=str)
 @pytest.mark.parametrize("province", PROVINCES)
 def test_province_tasks_are_communes_plus_own(seeded_engine, province, as_of):
-    rows = queries.task_status_by_child(province, as_of, seeded_engine)
+    rows = figures.task_status_by_child(province, as_of, seeded_engine)
     own = [row for row in rows if row["own"]]
     assert all(row["code"] == province for row in own)
     communes = [row for row in rows if not row["own"]]
-    assert len(communes) == queries.child_count(province, seeded_engine)
-    assert _sum_rows(rows, TASK_KEYS) == queries.task_status(province, as_of, seeded_engine)
+    assert len(communes) == figures.child_count(province, seeded_engine)
+    assert _sum_rows(rows, TASK_KEYS) == figures.task_status(province, as_of, seeded_engine)
 
 
 @pytest.mark.parametrize("as_of", DATES, ids=str)
 @pytest.mark.parametrize("unit", ["VN", *PROVINCES])
 def test_count_indicators_add_up(seeded_engine, unit, as_of):
-    rows = queries.indicators_by_child(unit, as_of, seeded_engine)
-    totals = queries.indicator_totals(unit, as_of, seeded_engine)
+    rows = figures.indicators_by_child(unit, as_of, seeded_engine)
+    totals = figures.indicator_totals(unit, as_of, seeded_engine)
     sums = _sum_rows(rows, COUNT_INDICATORS)
     for code in COUNT_INDICATORS:
         assert sums[code] == pytest.approx(totals[code] or 0, rel=1e-9, abs=1e-6), code
@@ -93,8 +93,8 @@ def test_count_indicators_add_up(seeded_engine, unit, as_of):
 @pytest.mark.parametrize("as_of", DATES, ids=str)
 @pytest.mark.parametrize("unit", ["VN", *PROVINCES])
 def test_percentages_are_population_weighted_means_of_children(seeded_engine, unit, as_of):
-    rows = queries.indicators_by_child(unit, as_of, seeded_engine)
-    totals = queries.indicator_totals(unit, as_of, seeded_engine)
+    rows = figures.indicators_by_child(unit, as_of, seeded_engine)
+    totals = figures.indicator_totals(unit, as_of, seeded_engine)
     for code in PERCENT_INDICATORS:
         assert 0 <= totals[code] <= 100
         assert _weighted_mean(rows, code) == pytest.approx(totals[code], abs=1e-6), code
@@ -102,9 +102,9 @@ def test_percentages_are_population_weighted_means_of_children(seeded_engine, un
 
 def test_national_summary_matches_the_rollup_functions(seeded_engine):
     as_of = DATES[-1]
-    result = queries.summary("VN", as_of, seeded_engine)
-    assert result["tasks"] == queries.task_status("VN", as_of, seeded_engine)
-    population = sum(row["population"] for row in queries.indicators_by_child("VN", as_of, seeded_engine))
+    result = figures.summary("VN", as_of, seeded_engine)
+    assert result["tasks"] == figures.task_status("VN", as_of, seeded_engine)
+    population = sum(row["population"] for row in figures.indicators_by_child("VN", as_of, seeded_engine))
     assert result["indicators"]["population"] == round(population)
 
 
@@ -162,7 +162,7 @@ def tiny_engine(empty_engine):
         ("00008", dt.date(2025, 2, 28), {"population": 3000, "fiveg_stations": 2, "fiveg_coverage_pct": 60.0}),
         ("00008", dt.date(2025, 4, 30), {"population": 3000, "fiveg_stations": 9, "fiveg_coverage_pct": 80.0}),
     ]
-    cao_bang_commune = queries.child_units("04", empty_engine)[0].code
+    cao_bang_commune = figures.child_units("04", empty_engine)[0].code
     values.append((cao_bang_commune, dt.date(2025, 3, 31),
                    {"population": 4000, "fiveg_stations": 1, "fiveg_coverage_pct": 5.0}))
     rows = [{"indicator_code": code, "unit_code": unit, "period": period, "value": float(value)}
@@ -190,52 +190,52 @@ def _status(total, completed, on_schedule, overdue) -> dict:
     (dt.date(2025, 6, 30), _status(4, 2, 0, 2)),
 ], ids=lambda value: value.isoformat() if isinstance(value, dt.date) else "expected")
 def test_status_at_a_date_uses_the_latest_report_on_or_before_it(tiny_engine, as_of, expected):
-    assert queries.task_status("VN", as_of, tiny_engine) == expected
+    assert figures.task_status("VN", as_of, tiny_engine) == expected
 
 
 def test_tiny_rollup_by_child(tiny_engine):
     as_of = dt.date(2025, 3, 31)
-    national = {row["code"]: row for row in queries.task_status_by_child("VN", as_of, tiny_engine)}
+    national = {row["code"]: row for row in figures.task_status_by_child("VN", as_of, tiny_engine)}
     assert national["VN"]["own"] and national["VN"]["completed"] == 1 and national["VN"]["total"] == 1
     assert {k: national["04"][k] for k in TASK_KEYS} == _status(1, 0, 1, 0)
     assert {k: national["01"][k] for k in TASK_KEYS} == _status(1, 0, 0, 1)
-    assert _sum_rows(national.values(), TASK_KEYS) == queries.task_status("VN", as_of, tiny_engine)
+    assert _sum_rows(national.values(), TASK_KEYS) == figures.task_status("VN", as_of, tiny_engine)
 
-    cao_bang = queries.task_status_by_child("04", as_of, tiny_engine)
+    cao_bang = figures.task_status_by_child("04", as_of, tiny_engine)
     assert [row["code"] for row in cao_bang if row["own"]] == ["04"]  # the province's own tasks
-    assert _sum_rows(cao_bang, TASK_KEYS) == queries.task_status("04", as_of, tiny_engine) == _status(1, 0, 1, 0)
+    assert _sum_rows(cao_bang, TASK_KEYS) == figures.task_status("04", as_of, tiny_engine) == _status(1, 0, 1, 0)
 
-    ha_noi = {row["code"]: row for row in queries.task_status_by_child("01", as_of, tiny_engine)}
+    ha_noi = {row["code"]: row for row in figures.task_status_by_child("01", as_of, tiny_engine)}
     assert not any(row["own"] for row in ha_noi.values())
     assert {k: ha_noi["00004"][k] for k in TASK_KEYS} == _status(1, 0, 0, 1)
-    assert queries.task_status("00004", as_of, tiny_engine) == _status(1, 0, 0, 1)
-    assert queries.task_status("00008", as_of, tiny_engine) == _status(0, 0, 0, 0)
-    assert queries.task_status("00008", dt.date(2025, 6, 30), tiny_engine) == _status(1, 0, 0, 1)
+    assert figures.task_status("00004", as_of, tiny_engine) == _status(1, 0, 0, 1)
+    assert figures.task_status("00008", as_of, tiny_engine) == _status(0, 0, 0, 0)
+    assert figures.task_status("00008", dt.date(2025, 6, 30), tiny_engine) == _status(1, 0, 0, 1)
 
 
 def test_tiny_indicators_take_the_latest_value_on_or_before_the_date(tiny_engine):
     # 31 March: Ba Đình's March value (reported exactly on the date) and Ngọc Hà's February one
-    ha_noi = queries.indicator_totals("01", dt.date(2025, 3, 31), tiny_engine)
+    ha_noi = figures.indicator_totals("01", dt.date(2025, 3, 31), tiny_engine)
     assert ha_noi["fiveg_stations"] == 5 + 2
     assert ha_noi["population"] == 4000
     assert ha_noi["fiveg_coverage_pct"] == pytest.approx((20 * 1000 + 60 * 3000) / 4000, abs=1e-9)
     # the day before: Ba Đình's January value
-    assert queries.indicator_totals("01", dt.date(2025, 3, 30), tiny_engine)["fiveg_stations"] == 3 + 2
+    assert figures.indicator_totals("01", dt.date(2025, 3, 30), tiny_engine)["fiveg_stations"] == 3 + 2
     # the end of June: Ngọc Hà's April value
-    june = queries.indicator_totals("01", dt.date(2025, 6, 30), tiny_engine)
+    june = figures.indicator_totals("01", dt.date(2025, 6, 30), tiny_engine)
     assert june["fiveg_stations"] == 5 + 9
     assert june["fiveg_coverage_pct"] == pytest.approx((20 * 1000 + 80 * 3000) / 4000, abs=1e-9)
     # nothing reported yet, and an indicator nobody reported: None, not zero
-    assert queries.indicator_totals("01", dt.date(2025, 1, 1), tiny_engine)["fiveg_coverage_pct"] is None
+    assert figures.indicator_totals("01", dt.date(2025, 1, 1), tiny_engine)["fiveg_coverage_pct"] is None
     assert june["ai_experts"] is None
 
 
 def test_tiny_national_percentage_is_population_weighted(tiny_engine):
     as_of = dt.date(2025, 3, 31)
-    national = queries.indicator_totals("VN", as_of, tiny_engine)
+    national = figures.indicator_totals("VN", as_of, tiny_engine)
     assert national["fiveg_stations"] == 5 + 2 + 1
     expected = (20 * 1000 + 60 * 3000 + 5 * 4000) / 8000
     assert national["fiveg_coverage_pct"] == pytest.approx(expected, abs=1e-9)
-    rows = [row for row in queries.indicators_by_child("VN", as_of, tiny_engine) if row["population"]]
+    rows = [row for row in figures.indicators_by_child("VN", as_of, tiny_engine) if row["population"]]
     assert {row["code"] for row in rows} == {"01", "04"}
     assert _weighted_mean(rows, "fiveg_coverage_pct") == pytest.approx(expected, abs=1e-9)

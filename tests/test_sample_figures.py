@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.store.catalogue import reference_facts
 
 AS_OF = dt.date(2025, 6, 30)
@@ -14,7 +14,7 @@ def test_reference_as_of_is_the_sample_date():
 
 def test_national_task_figures(seeded_engine):
     facts = reference_facts()["tasks"]
-    status = queries.task_status("VN", AS_OF, seeded_engine)
+    status = figures.task_status("VN", AS_OF, seeded_engine)
     assert status == {
         "total": facts["total"],
         "completed": facts["completed"],
@@ -25,7 +25,7 @@ def test_national_task_figures(seeded_engine):
 
 def test_national_infrastructure_and_ecosystem(seeded_engine):
     facts = reference_facts()
-    values = queries.indicator_totals("VN", AS_OF, seeded_engine)
+    values = figures.indicator_totals("VN", AS_OF, seeded_engine)
     assert values["fiveg_stations"] == facts["digital_infrastructure"]["fiveg_stations"]
     assert 26.0 <= values["fiveg_coverage_pct"] < 27.0
     ecosystem = facts["ecosystem"]
@@ -37,10 +37,10 @@ def test_national_infrastructure_and_ecosystem(seeded_engine):
 
 def test_administrative_units(seeded_engine):
     facts = reference_facts()["administrative_units"]
-    assert queries.child_count("VN", seeded_engine) == facts["provinces"]
-    communes = sum(queries.child_count(p.code, seeded_engine) for p in queries.child_units("VN", seeded_engine))
+    assert figures.child_count("VN", seeded_engine) == facts["provinces"]
+    communes = sum(figures.child_count(p.code, seeded_engine) for p in figures.child_units("VN", seeded_engine))
     assert communes == facts["communes"]
 
 
 def test_summary_defaults_to_latest_data_date(seeded_engine):
-    assert queries.summary("VN", engine=seeded_engine)["as_of"] == AS_OF.isoformat()
+    assert figures.summary("VN", engine=seeded_engine)["as_of"] == AS_OF.isoformat()

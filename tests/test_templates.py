@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from data_loaders.ingest import importer
-from data_loaders.figures import queries
+from data_loaders import figures
 from data_loaders.ingest.templates import scope_units, template_bytes
 from data_loaders.units.divisions import all_units
 from auth_helpers import ensure_account
@@ -74,7 +74,7 @@ def test_a_filled_row_imports_and_rows_left_as_they_came_are_skipped(empty_engin
     result = importer.import_file(buffer.getvalue(), "lam_dong_06.xlsx", account=reporter, engine=empty_engine)
     assert result.status == "imported", [problem.message for problem in result.errors[:3]]
     assert result.details["values_created"] == 1
-    totals = queries.indicator_totals(commune_code, dt.date(2025, 6, 30), engine=empty_engine)
+    totals = figures.indicator_totals(commune_code, dt.date(2025, 6, 30), engine=empty_engine)
     assert totals["fiveg_stations"] == 17
 
 

@@ -17,7 +17,8 @@ from conftest import PROJECT_DIR
 from data_loaders.store import engine as db
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.store.settings import InvalidSetting, get_settings, set_setting
-from data_loaders.figures.warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.figures.early_warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.i18n.message import render
 
 AS_OF = dt.date(2025, 6, 30)
 PROVINCE, COMMUNE, OTHER_COMMUNE = "68", "24781", "24823"  # Lâm Đồng; two of its communes
@@ -95,7 +96,7 @@ def test_overdue_boundary_and_figures(empty_engine):
     late = overdue["LATE"]
     assert late["days_overdue"] == 1 and late["lead_agency"] == "Sở KH&CN" and late["responsible_official"] == "Trần B"
     assert late["unit"]["code"] == COMMUNE and late["deadline"] == "2025-06-29"
-    assert "1 ngày" in late["message"] and "Trần B" in late["message"]
+    assert "1 ngày" in render(late["message"]) and "Trần B" in render(late["message"])
     # most urgent (most days overdue) first
     assert [w["task"] for w in result["warnings"] if w["kind"] == "overdue"] == ["CENTRAL", "LATE"]
     # the deadline on as_of is not overdue; a task completed late is not a warning
@@ -160,14 +161,15 @@ def test_not_reporting_latest_period(empty_engine):
     missing = kinds_of(province, "not_reporting")
     assert OTHER_COMMUNE in missing and COMMUNE not in missing
     assert missing[OTHER_COMMUNE]["period"] == "2025-06-30" and missing[OTHER_COMMUNE]["indicator"] is None
-    assert "06/2025" in missing[OTHER_COMMUNE]["message"]
+    assert "06/2025" in render(missing[OTHER_COMMUNE]["message"])
     national = kinds_of(warnings("VN", AS_OF, engine=engine), "not_reporting")
     assert len(national) == 34  # one warning per province
     lam_dong = national[PROVINCE]
     codes = {c["code"] for c in lam_dong["communes"]}
     assert OTHER_COMMUNE in codes and COMMUNE not in codes
     assert lam_dong["count"] == lam_dong["total"] - 1
-    assert lam_dong["message"].startswith("Lâm Đồng: ") and f"{lam_dong['count']}/{lam_dong['total']} xã" in lam_dong["message"]
+    message = render(lam_dong["message"])
+    assert message.startswith("Lâm Đồng: ") and f"{lam_dong['count']}/{lam_dong['total']} xã" in message
     assert kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "not_reporting") == {}
     # before June was reported, May is the latest period and both communes reported it
     may = kinds_of(warnings(PROVINCE, D(2025, 6, 15), engine=engine), "not_reporting")
@@ -221,8 +223,9 @@ def test_messages_in_english(empty_engine):
     b = Builder(empty_engine)
     b.task("LATE", D(2025, 6, 20), [(D(2025, 6, 1), "in_progress", 40)])
     engine = b.commit()
-    (warning,) = warnings(COMMUNE, AS_OF, lang="en", engine=engine)["warnings"]
-    assert "10 days overdue" in warning["message"] and "20 Jun 2025" in warning["message"]
+    (warning,) = warnings(COMMUNE, AS_OF, engine=engine)["warnings"]
+    message = render(warning["message"], "en")
+    assert "10 days overdue" in message and "20 Jun 2025" in message
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -343,7 +346,7 @@ def test_warnings_page_renders(page_database, seeded_engine, level):
     counts = [m.value for m in app.metric]
     assert counts[0] == str(sum(1 for w in expected["warnings"] if w["kind"] == "overdue"))
     if expected["warnings"]:
-        first = expected["warnings"][0]["message"]
+        first = render(expected["warnings"][0]["message"])
         assert any(first in m.value.replace("\\", "") for m in app.markdown)
         assert any(b.label == "Mở" for b in app.button)
 

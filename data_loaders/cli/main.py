@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 from data_loaders.identity import accounts
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
+from data_loaders.figures.scope import UnknownUnit, child_units
+from data_loaders.figures.headline import summary
 from data_loaders.ingest.read import UnreadableFile
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from data_loaders.ingest.importer import import_file
@@ -55,12 +56,12 @@ def _unit_report(args: argparse.Namespace, compute) -> dict:
     as_of = _date(args.as_of) if args.as_of else None
     try:
         return compute(args.unit, as_of, engine)
-    except queries.UnknownUnit:
+    except UnknownUnit:
         raise UsageError(t("cli_unknown_unit", _lang(), code=args.unit)) from None
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    result = _unit_report(args, queries.summary)
+    result = _unit_report(args, summary)
     if args.json:
         _print_json(result)
     else:
@@ -75,9 +76,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_warnings(args: argparse.Namespace) -> int:
-    from data_loaders.figures import warnings as early_warnings
+    from data_loaders.figures import early_warnings
+    from data_loaders.i18n.message import render
 
-    result = _unit_report(args, lambda unit, as_of, engine: early_warnings.warnings(unit, as_of, _lang(), engine=engine))
+    result = _unit_report(args, lambda unit, as_of, engine: early_warnings.warnings(unit, as_of, engine=engine))
+    for item in result["warnings"]:
+        item["message"] = render(item["message"], _lang())  # the contract: each message in NQ57_LANG
     if args.json:
         _print_json(result)
     else:
@@ -89,7 +93,7 @@ def cmd_warnings(args: argparse.Namespace) -> int:
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
-    from data_loaders.figures import quality as data_quality
+    from data_loaders.figures import data_quality
 
     result = _unit_report(args, lambda unit, as_of, engine: data_quality.quality(unit, as_of, engine=engine))
     if args.json:
@@ -302,7 +306,7 @@ def cmd_warm(args: argparse.Namespace) -> int:
     from data_loaders.figures import cache as rollup_cache
 
     engine = bootstrap.prepare()
-    count = rollup_cache.warm(engine, db.data_version(engine), [u.code for u in queries.child_units("VN", engine)]
+    count = rollup_cache.warm(engine, db.data_version(engine), [u.code for u in child_units("VN", engine)]
                               if args.provinces else None)
     print(f"{count} figures computed for data version {db.data_version(engine)}")
     return 0

@@ -1,9 +1,13 @@
-"""Figures computed once per data version and shared by every app process through the database.
+"""How every consumer reads a figure: one code path, keyed on the data version.
 
-National rollups at scale take seconds; each process's st.cache_data would pay that again, and the
-first leader after an upload would wait. Here a figure is stored with the data version it was
-computed at, so any process (and `warm()`, run after an upload commits) fills it for all. An entry
-for an older version is simply recomputed and overwritten: nothing is ever invalidated by hand.
+`read(figure, engine, version, *args)` is the only place that decides how a figure is obtained. The
+slow, scope-wide figures (`SHARED`) are stored in the database with the data version they were
+computed at, so any app process — and `warm()`, which runs after an upload commits — computes each
+once for all; an entry of an older version is recomputed and overwritten, nothing is invalidated by
+hand. The others (single-unit lookups) are simply computed. The app wraps `read` in st.cache_data
+keyed on the database and data version (components/cached.py); decks and the command line call it
+through a `Reader`. Every process reads the version from the database on each run, so a new upload
+is seen everywhere at once.
 """
 
 from __future__ import annotations
@@ -12,23 +16,38 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
-from data_loaders.figures import queries
-from data_loaders.figures.accountability import default_since
-from data_loaders.i18n import DEFAULT_LANGUAGE
+from data_loaders.figures import accountability, data_quality, early_warnings, tasks
+from data_loaders.figures.definitions import default_comparison_date
+from data_loaders.figures.indicators import indicator_series, indicator_totals, indicator_trend, indicators_by_child
+from data_loaders.figures.scope import UnitInfo, earliest_data_date, latest_data_date
+from data_loaders.i18n.message import PARAM_TYPES
+from data_loaders.store import engine as db
 from data_loaders.store.models import RollupCache
 from data_loaders.store.settings import get_settings
 
+Result = TypeVar("Result")
+TREND_MONTHS = 6  # the months of every trend chart and slide
+
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
-SHARED_QUERIES = frozenset({
-    "task_status", "task_status_by_child", "task_status_by", "task_list", "task_filter_options",
-    "indicator_totals", "indicators_by_child", "indicator_trend", "task_status_trend",
-    "warnings", "quality", "accountability_ranking", "overdue_buckets", "tasks_by_official",
+SHARED: frozenset[Callable] = frozenset({
+    tasks.task_status, tasks.task_status_by_child, tasks.task_status_by, tasks.task_list,
+    tasks.task_filter_options, tasks.task_status_trend,
+    indicator_totals, indicators_by_child, indicator_trend, indicator_series,
+    early_warnings.warnings, data_quality.quality, accountability.ranking, accountability.rank_change,
+    accountability.overdue_buckets, accountability.by_official,
 })
+
+
+def figure_name(figure: Callable) -> str:
+    return f"{figure.__module__}.{figure.__qualname__}"
+
+
+# --- storing results as JSON ------------------------------------------------------------------
 
 
 def _encode(value: Any) -> Any:
@@ -36,8 +55,11 @@ def _encode(value: Any) -> Any:
         return {"__datetime__": value.isoformat()}
     if isinstance(value, dt.date):
         return {"__date__": value.isoformat()}
-    if isinstance(value, queries.UnitInfo):
+    if isinstance(value, UnitInfo):
         return {"__unit__": dataclasses.asdict(value)}
+    if type(value).__name__ in PARAM_TYPES and dataclasses.is_dataclass(value):
+        return {"__param__": type(value).__name__,
+                "fields": {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
     raise TypeError(f"cannot store {type(value).__name__} in the rollup cache")
 
 
@@ -47,26 +69,31 @@ def _decode(value: dict) -> Any:
     if "__datetime__" in value:
         return dt.datetime.fromisoformat(value["__datetime__"])
     if "__unit__" in value:
-        return queries.UnitInfo(**value["__unit__"])
+        return UnitInfo(**value["__unit__"])
+    if "__param__" in value:
+        return PARAM_TYPES[value["__param__"]](**value["fields"])
     return value
 
 
-def cache_key(query_name: str, args: tuple) -> str:
-    text = json.dumps([query_name, list(args)], default=_encode, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_encode, ensure_ascii=False, sort_keys=True)
 
 
-def cached_call(engine: Engine, version: int, query_name: str, args: tuple,
-                compute: Callable[[], Any] | None = None) -> Any:
-    """The stored result of `queries.<query_name>(*args)` at `version`, computing and storing it
-    when there is none yet."""
-    key = cache_key(query_name, args)
+def cache_key(figure: Callable, args: tuple) -> str:
+    return hashlib.sha256(_dumps([figure_name(figure), list(args)]).encode("utf-8")).hexdigest()
+
+
+def _compute(figure: Callable[..., Result], engine: Engine, args: tuple) -> Result:
+    return figure(*args, engine=engine)
+
+
+def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: tuple) -> Result:
+    key = cache_key(figure, args)
     with engine.connect() as conn:
         row = conn.execute(select(RollupCache.data_version, RollupCache.payload).where(RollupCache.key == key)).first()
     if row is not None and row.data_version == version:
         return json.loads(row.payload, object_hook=_decode)
-    result = compute() if compute else getattr(queries, query_name)(*args, engine=engine)
-    payload = json.dumps(result, default=_encode, ensure_ascii=False)
+    payload = _dumps(_compute(figure, engine, args))
     try:
         with engine.begin() as conn:
             conn.execute(delete(RollupCache).where(RollupCache.key == key))
@@ -78,32 +105,55 @@ def cached_call(engine: Engine, version: int, query_name: str, args: tuple,
     return json.loads(payload, object_hook=_decode)
 
 
-def page_calls(unit_code: str, as_of: dt.date, months: int = 6, *, settings: dict | None = None,
-               earliest: dt.date | None = None, lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, tuple]]:
-    """The shared figures the monitoring pages (and the presentation, which shows them all) ask for
-    on opening a unit at a date, with the same arguments the pages pass (tests/test_rollup_cache.py
-    checks they stay in step). With `settings`, also the warnings, quality and accountability figures,
-    which are keyed on the thresholds (and the warnings on the language)."""
+def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any) -> Result:
+    """`figure(*args)` on `engine` at data `version`: shared through the database when it is one
+    of the slow figures, else computed."""
+    if figure in SHARED:
+        return _shared(figure, engine, version, args)
+    return figure(*args, engine=engine)
+
+
+class Reader:
+    """Figures of one database at its current data version, for decks and the command line:
+    `reader(tasks.task_status, "68", day)`."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.version = db.data_version(engine)
+
+    def __call__(self, figure: Callable[..., Result], *args: Any) -> Result:
+        return read(figure, self.engine, self.version, *args)
+
+
+# --- warming after an upload --------------------------------------------------------------------
+
+
+def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
+               earliest: dt.date | None = None) -> list[tuple[Callable, tuple]]:
+    """The shared figures the monitoring pages and the presentation ask for on opening a unit at a
+    date, with the arguments they pass (tests check they stay in step). With `settings`, also the
+    warnings, quality and accountability figures, which are keyed on the thresholds."""
+    since = default_comparison_date(as_of, earliest)
     judged = [] if settings is None else [
-        ("warnings", (unit_code, as_of, lang, settings)),
-        ("quality", (unit_code, as_of, settings)),
-        ("overdue_buckets", (unit_code, as_of)),
-        ("tasks_by_official", (unit_code, as_of)),
-        *(("accountability_ranking", (unit_code, as_of, default_since(as_of, earliest), by))
-          for by in ("lead_agency", "child")),
+        (early_warnings.warnings, (unit_code, as_of, settings)),
+        (data_quality.quality, (unit_code, as_of, settings)),
+        (accountability.overdue_buckets, (unit_code, as_of)),
+        (accountability.by_official, (unit_code, as_of)),
+        *((accountability.rank_change, (unit_code, as_of, since, by)) for by in accountability.GROUPINGS),
     ]
     return judged + [
-        ("task_status", (unit_code, as_of)),
-        ("task_status", (unit_code, queries.month_ends(as_of, months)[0])),  # the presentation's "since"
-        ("task_status_trend", (unit_code, as_of, months)),
-        ("indicator_totals", (unit_code, as_of)),
-        ("indicator_trend", (unit_code, as_of, months)),
-        ("task_status_by_child", (unit_code, as_of)),
-        ("task_status_by", (unit_code, as_of, "area")),
-        ("task_status_by", (unit_code, as_of, "lead_agency")),
-        ("task_list", (unit_code, as_of)),
-        ("task_filter_options", (unit_code, as_of)),
-        ("indicators_by_child", (unit_code, as_of)),
+        (tasks.task_status, (unit_code, as_of)),
+        (tasks.task_status, (unit_code, since)),  # the presentation's comparison
+        (tasks.task_status_trend, (unit_code, as_of, TREND_MONTHS)),
+        (indicator_totals, (unit_code, as_of)),
+        (indicator_totals, (unit_code, since)),
+        (indicator_trend, (unit_code, as_of, TREND_MONTHS)),
+        (tasks.task_status_by_child, (unit_code, as_of)),
+        (tasks.task_status_by, (unit_code, as_of, "area")),
+        (tasks.task_status_by, (unit_code, as_of, "lead_agency")),
+        (tasks.task_list, (unit_code, as_of)),
+        (tasks.task_filter_options, (unit_code, as_of)),
+        (indicators_by_child, (unit_code, as_of)),
     ]
 
 
@@ -111,15 +161,17 @@ def warm(engine: Engine, version: int, unit_codes: list[str] | None = None) -> i
     """Compute the pages' figures at the latest data date for the nation (and `unit_codes`), so
     the first leader after an upload does not wait; drops entries of older versions. Returns the
     number of figures computed."""
-    as_of = queries.latest_data_date(engine)
+    as_of = latest_data_date(engine)
     if as_of is None:
         return 0
     with engine.begin() as conn:
         conn.execute(delete(RollupCache).where(RollupCache.data_version < version))
     computed = 0
-    settings, earliest = get_settings(engine), queries.earliest_data_date(engine)
+    settings, earliest = get_settings(engine), earliest_data_date(engine)
     for unit_code in ["VN", *(unit_codes or [])]:
-        for query_name, args in page_calls(unit_code, as_of, settings=settings, earliest=earliest):
-            cached_call(engine, version, query_name, args)
+        for figure, args in page_calls(unit_code, as_of, settings=settings, earliest=earliest):
+            read(figure, engine, version, *args)
             computed += 1
     return computed
+
+

@@ -1,6 +1,7 @@
 """Early warnings: the short list of what a leader must act on, most urgent first.
 
-`warnings(unit_code, as_of)` is the `warnings` command's JSON contract:
+`warnings(unit_code, as_of)` is the `warnings` command's JSON contract once the command line has
+put each message in the reader's language:
 
     {"unit": {...}, "as_of": "YYYY-MM-DD",
      "warnings": [{"kind": "overdue" | "due_soon_behind" | "stalled" | "not_reporting" | "off_target",
@@ -14,74 +15,56 @@ Kinds, in order of urgency (a task appears once, under its most urgent kind):
 - stalled: not completed and the latest report is more than `stalled_days` old;
 - not_reporting: communes with no indicator value for the latest period (grouped per province at the
   national level);
-- off_target: 5G population coverage whose least-squares trend over the last `trend_months` month ends
-  misses the target at the target date (for the unit and each unit below it).
+- off_target: 5G population coverage (figures/indicators.py: the value every page shows) whose
+  least-squares trend over the last `trend_months` month ends misses the target at the target date
+  (for the unit and each unit below it).
 
-Thresholds come from data_loaders.settings. Candidate rows are selected in SQL; Python only formats.
+Overdue, days overdue and expected progress are the rules of figures/definitions.py. Thresholds come
+from data_loaders.store.settings. Candidate rows are selected in SQL; Python only sorts them out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
-from babel.dates import format_date as _babel_format_date
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
-from data_loaders.store import engine as db
-from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
+from data_loaders.figures import definitions as rules
+from data_loaders.figures.indicators import indicator_series
+from data_loaders.figures.scope import (UnitInfo, child_units, connect, get_unit, latest_data_date, latest_period,
+                                        scope_filter)
+from data_loaders.figures.tasks import latest_reports
+from data_loaders.i18n.message import Message, Month, Percent, Term
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
-from data_loaders.figures.queries import (
-    UnitInfo,
-    _latest_reports,
-    _child_key,
-    _scope_filter,
-    child_units,
-    get_unit,
-    latest_data_date,
-    month_ends,
-)
 from data_loaders.store.settings import get_settings
 
 KINDS = ("overdue", "due_soon_behind", "stalled", "not_reporting", "off_target")
 COVERAGE = "fiveg_coverage_pct"
 
 
-def _engine(engine: Engine | None) -> Engine:
-    return engine or db.get_engine()
-
-
-def period_label(period: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
-    """06/2025 in Vietnamese, Jun 2025 in English."""
-    return _babel_format_date(period, format="MM/yyyy" if lang == "vi" else "MMM yyyy",
-                              locale="vi_VN" if lang == "vi" else "en_GB")
+class Warnings(TypedDict):
+    unit: dict  # {"code", "name", "level"}
+    as_of: str  # ISO date
+    warnings: list[dict]  # each {"kind", "unit", "task" | "indicator", "message": Message(s), …figures}
 
 
 def _unit_json(code: str, name: str, level: str) -> dict:
     return {"code": code, "name": name, "level": level}
 
 
-def _owner_label(code: str, name: str, lang: str) -> str:
-    return t("central_ministries", lang) if code == NATIONAL_CODE else name
+def _owner(code: str, name: str) -> Term | str:
+    return Term("central_ministries") if code == NATIONAL_CODE else name
 
 
 # --- tasks ------------------------------------------------------------------------------------
-
-
-def expected_progress(first_report: dt.date, deadline: dt.date, as_of: dt.date) -> float:
-    """The progress (%) a task should have at as_of on a straight line from 0% at its first report
-    to 100% at its deadline."""
-    span = (deadline - first_report).days
-    if span <= 0:
-        return 100.0
-    return max(0.0, min(100.0, 100.0 * (as_of - first_report).days / span))
 
 
 def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
                     engine: Engine | None = None) -> list[dict]:
     """Tasks in scope, not completed at as_of, that are overdue, due within the window, or whose
     latest report is older than the stalled threshold."""
-    latest = _latest_reports(as_of, unit)
+    latest = latest_reports(as_of, unit)
     first = (
         select(TaskReport.task_id, func.min(TaskReport.report_date).label("first_report"))
         .where(TaskReport.report_date <= as_of)
@@ -92,23 +75,24 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
         select(Task.code, Task.title, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
                AdminUnit.level.label("owner_level"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
-               latest.c.report_date.label("last_report"), first.c.first_report)
+               latest.c.report_date.label("last_report"), first.c.first_report,
+               rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
         .select_from(latest)
         .join(Task, Task.id == latest.c.task_id)
         .join(first, first.c.task_id == Task.id)
         .join(Agency, Agency.id == Task.lead_agency_id)
         .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-        .where(_scope_filter(unit, AdminUnit))
-        .where(latest.c.status != "completed")
+        .where(scope_filter(unit, AdminUnit))
+        .where(~rules.is_completed(latest.c.status))
         .where(or_(Task.deadline <= as_of + dt.timedelta(days=due_soon_days),
                    latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
         .order_by(Task.deadline, Task.code)
     )
-    with _engine(engine).connect() as conn:
+    with connect(engine) as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str, engine: Engine | None) -> list[dict]:
+def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
     due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
     overdue, behind, stalled = [], [], []
     for row in task_candidates(unit, as_of, due_soon, stalled_after, engine):
@@ -123,30 +107,29 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str, en
             "last_report": row["last_report"].isoformat(),
             "days_since_report": (as_of - row["last_report"]).days,
         }
-        params = {"code": row["code"], "owner": _owner_label(row["owner_unit_code"], row["owner_name"], lang),
+        params = {"code": row["code"], "owner": _owner(row["owner_unit_code"], row["owner_name"]),
                   "agency": row["lead_agency"], "official": row["responsible_official"],
-                  "deadline": format_date(row["deadline"], lang),
-                  "progress": format_percent(row["progress_pct"], lang, 0)}
-        if row["deadline"] < as_of:
-            days = (as_of - row["deadline"]).days
+                  "deadline": row["deadline"], "progress": Percent(float(row["progress_pct"]), 0)}
+        if row["derived_status"] == "overdue":
+            days = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
             overdue.append({"kind": "overdue", **base, "days_overdue": days,
-                            "message": t("warn_overdue", lang, days=format_number(days, lang), **params)})
+                            "message": Message("warn_overdue", {"days": days, **params})})
             continue
         if row["deadline"] <= as_of + dt.timedelta(days=due_soon):
-            expected = expected_progress(row["first_report"], row["deadline"], as_of)
+            expected = rules.expected_progress(row["first_report"], row["deadline"], as_of)
             if row["progress_pct"] < expected:
                 days_left = (row["deadline"] - as_of).days
                 behind.append({"kind": "due_soon_behind", **base, "days_left": days_left,
                                "first_report": row["first_report"].isoformat(),
                                "expected_pct": round(expected, 1),
-                               "message": t("warn_due_soon_behind", lang, days=format_number(days_left, lang),
-                                            expected=format_percent(expected, lang, 0), **params)})
+                               "message": Message("warn_due_soon_behind",
+                                                  {"days": days_left, "expected": Percent(expected, 0), **params})})
                 continue
         days_since = (as_of - row["last_report"]).days
         if days_since > stalled_after:
             stalled.append({"kind": "stalled", **base,
-                            "message": t("warn_stalled", lang, days=format_number(days_since, lang),
-                                         last=format_date(row["last_report"], lang), **params)})
+                            "message": Message("warn_stalled", {"days": days_since, "last": row["last_report"],
+                                                                **params})})
     overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
     behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
     stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))
@@ -156,40 +139,33 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str, en
 # --- communes not reporting -------------------------------------------------------------------
 
 
-def latest_period(as_of: dt.date, engine: Engine | None = None) -> dt.date | None:
-    """The latest indicator period on or before as_of for which any commune reported."""
-    with _engine(engine).connect() as conn:
-        return conn.execute(select(func.max(IndicatorValue.period)).where(IndicatorValue.period <= as_of)).scalar_one()
-
-
 def communes_not_reporting(unit: UnitInfo, period: dt.date, engine: Engine | None = None) -> list[dict]:
     """Communes in scope with no indicator value at all for `period`."""
     reported = select(IndicatorValue.unit_code).where(IndicatorValue.period == period).distinct()
     query = (
         select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code)
-        .where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit), AdminUnit.code.not_in(reported))
+        .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit), AdminUnit.code.not_in(reported))
         .order_by(AdminUnit.province_code, AdminUnit.code)
     )
-    with _engine(engine).connect() as conn:
+    with connect(engine) as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
 def _commune_counts(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
     query = (select(AdminUnit.province_code, func.count())
-             .where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit))
+             .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit))
              .group_by(AdminUnit.province_code))
-    with _engine(engine).connect() as conn:
+    with connect(engine) as conn:
         return {code: count for code, count in conn.execute(query)}
 
 
-def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, lang: str, engine: Engine | None) -> list[dict]:
+def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> list[dict]:
     period = latest_period(as_of, engine)
     if period is None:
         return []
     missing = communes_not_reporting(unit, period, engine)
     if not missing:
         return []
-    label = period_label(period, lang)
     if unit.level == "national":
         totals = _commune_counts(unit, engine)
         provinces = {p.code: p for p in child_units(unit.code, engine)}
@@ -204,8 +180,8 @@ def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, lang: str, engine: E
                 "kind": "not_reporting", "unit": _unit_json(code, name, "province"), "indicator": None,
                 "period": period.isoformat(), "count": len(rows), "total": totals.get(code, len(rows)),
                 "communes": [{"code": r["code"], "name": r["name"]} for r in rows],
-                "message": t("warn_not_reporting_province", lang, province=name, count=format_number(len(rows), lang),
-                             total=format_number(totals.get(code, len(rows)), lang), period=label),
+                "message": Message("warn_not_reporting_province", {
+                    "province": name, "count": len(rows), "total": totals.get(code, len(rows)), "period": Month(period)}),
             })
         result.sort(key=lambda w: (-w["count"] / max(w["total"], 1), -w["count"], w["unit"]["code"]))
         return result
@@ -213,7 +189,7 @@ def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, lang: str, engine: E
         "kind": "not_reporting", "unit": _unit_json(row["code"], row["name"], "commune"), "indicator": None,
         "period": period.isoformat(), "count": 1, "total": 1,
         "communes": [{"code": row["code"], "name": row["name"]}],
-        "message": t("warn_not_reporting_commune", lang, commune=row["name"], period=label),
+        "message": Message("warn_not_reporting_commune", {"commune": row["name"], "period": Month(period)}),
     } for row in missing]
 
 
@@ -254,54 +230,16 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
     return {"projected": projected, "slope_per_day": slope, "reach_date": reach}
 
 
-def coverage_series(unit: UnitInfo, as_of: dt.date, months: int, engine: Engine | None = None
-                    ) -> tuple[list[tuple[dt.date, float]], dict[str, list[tuple[dt.date, float]]]]:
-    """5G coverage as reported for each monthly period of the last `months` months up to as_of,
-    population-weighted: for the unit, and for each unit below it (one SQL query)."""
-    first = month_ends(as_of, months)[0].replace(day=1)
-    per_commune = (
-        select(IndicatorValue.unit_code, IndicatorValue.period,
-               func.sum(case((IndicatorValue.indicator_code == COVERAGE, IndicatorValue.value))).label("coverage"),
-               func.sum(case((IndicatorValue.indicator_code == "population", IndicatorValue.value))).label("population"))
-        .where(IndicatorValue.indicator_code.in_((COVERAGE, "population")),
-               IndicatorValue.period >= first, IndicatorValue.period <= as_of)
-        .group_by(IndicatorValue.unit_code, IndicatorValue.period)
-        .subquery("per_commune")
-    )
-    child = _child_key(unit, AdminUnit).label("child")
-    weighted = func.sum(per_commune.c.coverage * per_commune.c.population).label("weighted")
-    weight = func.sum(case((per_commune.c.coverage.is_not(None), per_commune.c.population))).label("weight")
-    query = (
-        select(child, per_commune.c.period, weighted, weight)
-        .join(AdminUnit, AdminUnit.code == per_commune.c.unit_code)
-        .where(_scope_filter(unit, AdminUnit))
-        .group_by(child, per_commune.c.period)
-        .order_by(per_commune.c.period)
-    )
-    totals: dict[dt.date, list[float]] = {}
-    children: dict[str, list[tuple[dt.date, float]]] = {}
-    with _engine(engine).connect() as conn:
-        for row in conn.execute(query):
-            if not row.weight:
-                continue
-            children.setdefault(row.child, []).append((row.period, row.weighted / row.weight))
-            total = totals.setdefault(row.period, [0.0, 0.0])
-            total[0] += row.weighted
-            total[1] += row.weight
-    own = [(period, weighted / weight) for period, (weighted, weight) in sorted(totals.items())]
-    if unit.level == "commune":
-        children = {}
-    return own, children
-
-
-def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str,
-                         engine: Engine | None) -> list[dict]:
+def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
+    """Units whose 5G coverage — the figure the overview shows, at each month end — trends to miss
+    the target at its date."""
     target, target_date = settings["fiveg_target_pct"], settings["fiveg_target_date"]
-    own, children = coverage_series(unit, as_of, settings["trend_months"], engine)
+    series = indicator_series(unit.code, COVERAGE, as_of, settings["trend_months"], engine)
     names = {c.code: c for c in child_units(unit.code, engine)} if unit.level != "commune" else {}
-    subjects = [(unit, own)] + [(names[code], points) for code, points in children.items() if code in names]
+    subjects = [(unit, series["unit"])] + [(names[code], values) for code, values in series["children"].items()]
     result = []
-    for subject, points in subjects:
+    for subject, values in subjects:
+        points = [(day, value) for day, value in zip(series["dates"], values) if value is not None]
         if not points:
             continue
         current_date, current = points[-1]
@@ -311,20 +249,18 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: s
         if fit is None or fit["projected"] >= target:
             continue
         projected, reach = fit["projected"], fit["reach_date"]
-        params = {"unit": _owner_label(subject.code, subject.name, lang) if subject.code != NATIONAL_CODE
-                  else t("national", lang),
-                  "current": format_percent(current, lang), "period": period_label(current_date, lang),
-                  "projected": format_percent(max(projected, 0.0), lang),
-                  "target": format_percent(target, lang, 0), "target_date": format_date(target_date, lang)}
-        reach_text = (t("warn_off_target_reach", lang, date=period_label(reach, lang)) if reach
-                      else t("warn_off_target_never", lang))
+        params = {"unit": Term("national") if subject.code == NATIONAL_CODE else subject.name,
+                  "current": Percent(current), "period": Month(current_date),
+                  "projected": Percent(max(projected, 0.0)), "target": Percent(target, 0), "target_date": target_date}
+        outlook = (Message("warn_off_target_reach", {"date": Month(reach)}) if reach
+                   else Message("warn_off_target_never"))
         result.append({
             "kind": "off_target", "unit": subject.as_json(), "indicator": COVERAGE,
             "current_pct": round(current, 2), "current_date": current_date.isoformat(),
             "projected_pct": round(projected, 2), "target_pct": target, "target_date": target_date.isoformat(),
             "reach_date": reach.isoformat() if reach else None,
             "slope_pct_per_month": round(fit["slope_per_day"] * 30.4375, 3), "points": len(points),
-            "message": t("warn_off_target", lang, **params) + " " + reach_text,
+            "message": [Message("warn_off_target", params), outlook],  # two sentences
         })
     # the unit itself first, then the units below it, furthest from the target first
     result.sort(key=lambda w: (w["unit"]["code"] != unit.code, w["projected_pct"], w["unit"]["code"]))
@@ -334,19 +270,20 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: s
 # --- the contract -----------------------------------------------------------------------------
 
 
-def warnings(unit_code: str, as_of: dt.date | None = None, lang: str = DEFAULT_LANGUAGE,
-             settings: dict[str, Any] | None = None, engine: Engine | None = None) -> dict:
-    """Every warning for a unit and everything under it at a date, most urgent first."""
+def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
+             engine: Engine | None = None) -> Warnings:
+    """Every warning for a unit and everything under it at a date, most urgent first. Each carries
+    its message as keys and parameters (`data_loaders.i18n.message.render` puts it in a language)."""
     unit = get_unit(unit_code, engine)
     as_of = as_of or latest_data_date(engine) or dt.date.today()
     settings = settings or get_settings(engine)
-    items = (_task_warnings(unit, as_of, settings, lang, engine)
-             + _not_reporting_warnings(unit, as_of, lang, engine)
-             + _off_target_warnings(unit, as_of, settings, lang, engine))
+    items = (_task_warnings(unit, as_of, settings, engine)
+             + _not_reporting_warnings(unit, as_of, engine)
+             + _off_target_warnings(unit, as_of, settings, engine))
     return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
 
 
-def warning_counts(result: dict) -> dict[str, int]:
+def warning_counts(result: Warnings) -> dict[str, int]:
     counts = {kind: 0 for kind in KINDS}
     for item in result["warnings"]:
         counts[item["kind"]] += 1

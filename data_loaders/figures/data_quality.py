@@ -36,7 +36,7 @@ from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.i18n import LANGUAGES, MESSAGES
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.figures.queries import UnitInfo, _child_key, _scope_filter, child_units, get_unit, latest_data_date
+from data_loaders.figures.scope import UnitInfo, child_key, child_units, get_unit, latest_data_date, scope_filter
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")
@@ -89,7 +89,7 @@ def _clamp(value: float) -> float:
 
 def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine | None) -> dict[str, dict]:
     """Per child: task reports up to as_of, how many contradict themselves, the latest report date."""
-    child = _child_key(unit, AdminUnit).label("child")
+    child = child_key(unit, AdminUnit).label("child")
     contradicting = or_(
         and_(TaskReport.status == "completed", TaskReport.progress_pct < 100),
         and_(TaskReport.status == "not_started", TaskReport.progress_pct > 0),
@@ -102,7 +102,7 @@ def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engi
         .select_from(TaskReport)
         .join(Task, Task.id == TaskReport.task_id)
         .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-        .where(_scope_filter(unit, AdminUnit), TaskReport.report_date <= as_of)
+        .where(scope_filter(unit, AdminUnit), TaskReport.report_date <= as_of)
         .group_by(child)
     )
     with _engine(engine).connect() as conn:
@@ -111,11 +111,11 @@ def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engi
 
 def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> tuple[dt.date | None, dict, dict, dict]:
     """The latest period; per child: communes, values reported for that period, the latest period reported."""
-    child = _child_key(unit, AdminUnit).label("child")
+    child = child_key(unit, AdminUnit).label("child")
     with _engine(engine).connect() as conn:
         period = conn.execute(select(func.max(IndicatorValue.period)).where(IndicatorValue.period <= as_of)).scalar_one()
         communes = dict(conn.execute(
-            select(child, func.count()).where(AdminUnit.level == "commune", _scope_filter(unit, AdminUnit)).group_by(child)
+            select(child, func.count()).where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)).group_by(child)
         ).all())
         reported: dict[str, int] = {}
         last: dict[str, dt.date] = {}
@@ -124,7 +124,7 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
                 select(child, func.count())
                 .select_from(IndicatorValue)
                 .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-                .where(_scope_filter(unit, AdminUnit), IndicatorValue.period == period,
+                .where(scope_filter(unit, AdminUnit), IndicatorValue.period == period,
                        IndicatorValue.indicator_code.in_([i.code for i in INDICATORS]))
                 .group_by(child)
             ).all())
@@ -137,7 +137,7 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
                     select(child, func.max(IndicatorValue.period))
                     .select_from(IndicatorValue)
                     .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-                    .where(_scope_filter(unit, AdminUnit), IndicatorValue.period <= as_of, child.in_(missing))
+                    .where(scope_filter(unit, AdminUnit), IndicatorValue.period <= as_of, child.in_(missing))
                     .group_by(child)
                 ).all()))
     return period, communes, reported, last
@@ -157,11 +157,11 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
         .distinct()
     )
     rows = union_all(reports, values).subquery("stored")
-    child = _child_key(unit, AdminUnit).label("child")
+    child = child_key(unit, AdminUnit).label("child")
     distinct_rows = (
         select(child, rows.c.upload_id, rows.c.source_row)
         .join(AdminUnit, AdminUnit.code == rows.c.unit_code)
-        .where(_scope_filter(unit, AdminUnit))
+        .where(scope_filter(unit, AdminUnit))
         .distinct()
         .subquery("distinct_rows")
     )
@@ -211,7 +211,7 @@ def _attribute(unit: UnitInfo, pairs: dict[int, set[int]], engine: Engine | None
     """(upload, source row) -> child key, for the few rows that problems point at."""
     if not pairs:
         return {}
-    child = _child_key(unit, AdminUnit).label("child")
+    child = child_key(unit, AdminUnit).label("child")
     found: dict[tuple[int, int], str] = {}
     with _engine(engine).connect() as conn:
         for upload_id, rows in pairs.items():
@@ -223,7 +223,7 @@ def _attribute(unit: UnitInfo, pairs: dict[int, set[int]], engine: Engine | None
                     if model is TaskReport:
                         query = query.join(Task, Task.id == TaskReport.task_id)
                     query = (query.join(AdminUnit, AdminUnit.code == owner)
-                             .where(_scope_filter(unit, AdminUnit), model.upload_id == upload_id,
+                             .where(scope_filter(unit, AdminUnit), model.upload_id == upload_id,
                                     model.source_row.in_(chunk)))
                     for row in conn.execute(query):
                         found[(row.upload_id, row.source_row)] = row.child

@@ -1,0 +1,33 @@
+"""The headline figures of a unit at a date: the `summary` command's JSON contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TypedDict
+
+from sqlalchemy import Engine
+
+from data_loaders.figures.indicators import indicator_totals, json_number
+from data_loaders.figures.scope import child_count, get_unit, latest_data_date
+from data_loaders.figures.tasks import TaskStatus, task_status
+
+
+class Summary(TypedDict):
+    unit: dict  # {"code", "name", "level"}
+    as_of: str  # ISO date
+    tasks: TaskStatus
+    indicators: dict[str, float | int | None]  # percentages to two decimals, counts whole
+    children: int
+
+
+def summary(unit_code: str, as_of: dt.date | None = None, engine: Engine | None = None) -> Summary:
+    unit = get_unit(unit_code, engine)
+    as_of = as_of or latest_data_date(engine) or dt.date.today()
+    indicators = indicator_totals(unit.code, as_of, engine)
+    return {
+        "unit": unit.as_json(),
+        "as_of": as_of.isoformat(),
+        "tasks": task_status(unit.code, as_of, engine),
+        "indicators": {code: json_number(code, value) for code, value in indicators.items()},
+        "children": child_count(unit.code, engine),
+    }

@@ -1,0 +1,249 @@
+"""Task figures: status counts at a date for a unit, its children and its groups, the task list, a
+task's history and the status trend. The rules (status at a date, overdue, days overdue) are those of
+figures/definitions.py; here they are only aggregated, in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypedDict, TypeVar
+
+from sqlalchemy import Engine, case, select
+
+from data_loaders.figures import definitions as rules
+from data_loaders.figures.scope import (UnitInfo, child_key, child_units, connect, earliest_data_date, get_unit,
+                                        scope_filter)
+from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
+
+TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))
+TASK_GROUPS = ("area", "plan", "lead_agency")
+
+
+class TaskStatus(TypedDict):
+    total: int
+    completed: int
+    on_schedule: int
+    overdue: int
+
+
+class ChildTaskStatus(TaskStatus):
+    code: str
+    name: str
+    own: bool  # the unit's own tasks (central ministries at the national level), not a child's
+
+
+class GroupTaskStatus(TaskStatus):
+    key: str
+
+
+class TaskRow(TypedDict):
+    code: str
+    title: str
+    plan: str | None
+    area: str | None
+    lead_agency: str
+    responsible_official: str | None
+    deadline: dt.date
+    owner_unit_code: str
+    owner_name: str
+    reported_status: str
+    progress_pct: float
+    last_report: dt.date
+    derived_status: str  # completed | on_schedule | overdue
+    days_overdue: int
+
+
+class DatedTaskStatus(TaskStatus):
+    date: dt.date
+
+
+def latest_reports(as_of: dt.date, unit: UnitInfo | None = None):
+    """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
+    the task's status at that date. Tasks with no report by then are left out. With `unit`, only the
+    tasks in its scope.
+
+    Starts from the tasks in scope and finds each one's latest report with one backward probe of
+    the (task_id, report_date) unique index, instead of grouping every report up to the date:
+    a commune no longer costs as much as the nation (see benchmarks/README.md)."""
+
+    def latest(column):
+        return (
+            select(column)
+            .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
+            .order_by(TaskReport.report_date.desc())
+            .limit(1)
+            .correlate(Task)
+            .scalar_subquery()
+        )
+
+    per_task = select(Task.id.label("task_id"), latest(TaskReport.status).label("status"),
+                      latest(TaskReport.progress_pct).label("progress_pct"),
+                      latest(TaskReport.report_date).label("report_date")).select_from(Task)
+    if unit is not None and unit.level != "national":
+        per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
+    # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
+    per_task = per_task.offset(0).subquery("latest_probe")
+    return (
+        select(per_task.c.task_id, per_task.c.status, per_task.c.progress_pct, per_task.c.report_date)
+        .where(per_task.c.status.is_not(None))
+        .subquery("latest_report")
+    )
+
+
+def tasks_at(unit: UnitInfo, as_of: dt.date):
+    """The tasks in the unit's scope that exist at as_of, each joined to its latest report (the
+    returned `latest`), its lead agency and its owning unit; add the columns to select.
+    Returns (query, latest)."""
+    latest = latest_reports(as_of, unit)
+    query = (
+        select()
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(Agency, Agency.id == Task.lead_agency_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(scope_filter(unit, AdminUnit))
+    )
+    return query, latest
+
+
+def _counts(latest, as_of: dt.date) -> list:
+    return rules.status_counts(latest.c.status, Task.deadline, as_of)
+
+
+def _as_status(mapping) -> TaskStatus:
+    return {key: int(mapping[key]) for key in ("total", "completed", "on_schedule", "overdue")}
+
+
+def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> TaskStatus:
+    """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date."""
+    unit = get_unit(unit_code, engine)
+    query, latest = tasks_at(unit, as_of)
+    with connect(engine) as conn:
+        return _as_status(conn.execute(query.add_columns(*_counts(latest, as_of))).one()._mapping)
+
+
+def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[ChildTaskStatus]:
+    """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
+    own when it has any (central ministries at the national level)."""
+    unit = get_unit(unit_code, engine)
+    key = child_key(unit, AdminUnit).label("code")
+    query, latest = tasks_at(unit, as_of)
+    query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
+    with connect(engine) as conn:
+        counts = {row.code: _as_status(row._mapping) for row in conn.execute(query)}
+    zero: TaskStatus = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
+    rows: list[ChildTaskStatus] = []
+    if unit.level != "commune" and unit.code in counts:
+        rows.append({**counts[unit.code], "code": unit.code, "name": unit.name, "own": True})
+    for child in child_units(unit.code, engine):
+        rows.append({**counts.get(child.code, zero), "code": child.code, "name": child.name, "own": False})
+    return rows
+
+
+def _group_column(group: str):
+    return {"area": Task.area, "plan": Task.plan, "lead_agency": Agency.name}[group]
+
+
+def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | None = None) -> list[GroupTaskStatus]:
+    """Status counts per area, plan or lead agency, most overdue first."""
+    unit = get_unit(unit_code, engine)
+    key = _group_column(group).label("key")
+    query, latest = tasks_at(unit, as_of)
+    query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
+    with connect(engine) as conn:
+        rows = [{"key": row.key, **_as_status(row._mapping)} for row in conn.execute(query)]
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["total"], r["key"]))
+
+
+def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
+    """The plans, areas and lead agencies that occur among a unit's tasks existing at the date."""
+    unit = get_unit(unit_code, engine)
+    reported = select(TaskReport.id).where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of).exists()
+    in_scope = (select().select_from(Task).join(Agency, Agency.id == Task.lead_agency_id)
+                .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+                .where(scope_filter(unit, AdminUnit), reported))
+    options = {}
+    with connect(engine) as conn:
+        for name in TASK_GROUPS:
+            values = conn.execute(in_scope.add_columns(_group_column(name)).distinct()).scalars()
+            options[name] = sorted((v for v in values if v is not None), key=vietnamese_sort_key)
+    return options
+
+
+def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
+              area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
+              engine: Engine | None = None) -> list[TaskRow]:
+    """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
+    unit = get_unit(unit_code, engine)
+    query, latest = tasks_at(unit, as_of)
+    query = query.add_columns(
+        Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"), Task.responsible_official,
+        Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
+        latest.c.status.label("reported_status"), latest.c.progress_pct, latest.c.report_date.label("last_report"),
+        rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"),
+    )
+    completed = rules.is_completed(latest.c.status)
+    overdue = rules.is_overdue(latest.c.status, Task.deadline, as_of)
+    if status == "completed":
+        query = query.where(completed)
+    elif status == "overdue":
+        query = query.where(overdue)
+    elif status == "on_schedule":
+        query = query.where(~completed, ~overdue)
+    for value, column in ((plan, Task.plan), (area, Task.area), (lead_agency, Agency.name)):
+        if value:
+            query = query.where(column == value)
+    query = query.order_by(case((overdue, 0), else_=1), Task.deadline, Task.code).limit(limit)
+    with connect(engine) as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    for row in rows:
+        row["days_overdue"] = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
+    return rows
+
+
+def task_detail(task_code: str, engine: Engine | None = None) -> dict | None:
+    """A task with its whole report history and where each report came from."""
+    with connect(engine) as conn:
+        task = conn.execute(
+            select(Task.id, Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"),
+                   Task.responsible_official, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"))
+            .join(Agency, Agency.id == Task.lead_agency_id)
+            .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+            .where(Task.code == task_code)
+        ).first()
+        if task is None:
+            return None
+        reports = conn.execute(
+            select(TaskReport.report_date, TaskReport.status, TaskReport.progress_pct, TaskReport.note,
+                   Upload.file_name, TaskReport.source_row)
+            .outerjoin(Upload, Upload.id == TaskReport.upload_id)
+            .where(TaskReport.task_id == task.id)
+            .order_by(TaskReport.report_date)
+        ).all()
+    return {**dict(task._mapping), "reports": [dict(r._mapping) for r in reports]}
+
+
+# --- figures at each month end ------------------------------------------------------------------
+
+Result = TypeVar("Result")
+
+
+def at_month_ends(figure: Callable[..., Result], unit_code: str, as_of: dt.date, months: int,
+                  engine: Engine | None) -> list[tuple[dt.date, Result]]:
+    """`figure(unit_code, day)` at each of the last `months` month ends with data. The dates are
+    independent queries, so they run side by side on the connection pool: a trend costs about one
+    rollup per core rather than one per month."""
+    earliest = earliest_data_date(engine)
+    days = [day for day in rules.month_ends(as_of, months) if not earliest or day >= earliest]
+    with ThreadPoolExecutor(max_workers=max(1, min(len(days), TREND_WORKERS))) as pool:
+        results = list(pool.map(lambda day: figure(unit_code, day, engine), days))
+    return list(zip(days, results))
+
+
+def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6,
+                      engine: Engine | None = None) -> list[DatedTaskStatus]:
+    """Task status counts at each of the last `months` month ends."""
+    return [{"date": day, **status} for day, status in at_month_ends(task_status, unit_code, as_of, months, engine)]
