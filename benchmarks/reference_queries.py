@@ -1,5 +1,6 @@
 """The straightforward "latest row on or before a date" subqueries, kept as a reference
-implementation: group every row up to the date, then join back. data_loaders/figures.py now probes
+implementation: group every row up to the date, then join back. data_loaders/figures (tasks.py,
+indicators.py) now probes
 the indexes per task / commune instead (3–100× faster at national scale); the test suite and
 `bench_pages --reference` check that both give the same figures and compare their speed.
 """
@@ -19,6 +20,8 @@ if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 from data_loaders import figures  # noqa: E402
+from data_loaders.figures import indicators, tasks  # noqa: E402
+from data_loaders.figures.scope import child_key, scope_filter  # noqa: E402
 from data_loaders.store.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
 
 
@@ -47,25 +50,25 @@ def latest_values(unit: figures.UnitInfo, as_of: dt.date):
     )
     return (
         select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value,
-               figures._child_key(unit, AdminUnit).label("child"))
+               child_key(unit, AdminUnit).label("child"))
         .join(latest_period, and_(latest_period.c.indicator_code == IndicatorValue.indicator_code,
                                   latest_period.c.unit_code == IndicatorValue.unit_code,
                                   latest_period.c.period == IndicatorValue.period))
         .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-        .where(figures._scope_filter(unit, AdminUnit))
+        .where(scope_filter(unit, AdminUnit))
         .cte("latest_value")
     )
 
 
 @contextlib.contextmanager
 def installed():
-    """Run the code inside with the reference subqueries in data_loaders.queries."""
-    saved = figures._latest_reports, figures._latest_values
-    figures._latest_reports, figures._latest_values = latest_reports, latest_values
+    """Run the code inside with the reference subqueries in the metric layer."""
+    saved = tasks.latest_reports, indicators._latest_values
+    tasks.latest_reports, indicators._latest_values = latest_reports, latest_values
     try:
         yield
     finally:
-        figures._latest_reports, figures._latest_values = saved
+        tasks.latest_reports, indicators._latest_values = saved
 
 
 def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[tuple]:
@@ -73,7 +76,7 @@ def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[t
     rows = []
     for name in ("task_status", "task_status_by_child", "indicator_totals", "indicators_by_child",
                  "task_status_by", "task_list"):
-        function = getattr(queries, name)
+        function = getattr(figures, name)
         args = ("area",) if name == "task_status_by" else ()
         for code in codes:
             timings, results = [], []

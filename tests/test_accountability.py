@@ -49,6 +49,7 @@ def test_child_ranking_keeps_every_unit_and_the_central_group(small):
     assert len(rows) == 35 and sum(1 for r in rows if r.get("own")) == 1
     central = next(r for r in rows if r.get("own"))
     assert central["key"] == "VN" and central["overdue"] == 1
+    assert rows[0] is central and central["rank"] is None  # shown first, not ranked among the provinces
     communes = {r["key"]: r for r in ranking(PROVINCE, AS_OF, "child", small)}
     assert communes[COMMUNE]["rank"] == 1 and communes[OTHER_COMMUNE]["rank"] == 2
     assert all(r["rank"] is None for r in communes.values() if r["total"] == 0)

@@ -43,7 +43,7 @@ def counts(engine) -> dict:
                 for model in (Task, TaskReport, IndicatorValue, Upload)}
 
 
-def figures(engine) -> dict:
+def figures_of(engine) -> dict:
     return {code: figures.summary(code, AS_OF, engine) for code in ("VN", "68", XUAN_HUONG, "24")}
 
 
@@ -158,12 +158,12 @@ def test_new_task_needs_its_attributes_and_nothing_is_kept(empty_engine):
 
 def test_dry_run_changes_nothing(empty_engine):
     base_data(empty_engine)
-    before_counts, before_figures = counts(empty_engine), figures(empty_engine)
+    before_counts, before_figures = counts(empty_engine), figures_of(empty_engine)
     content = workbook_bytes([task_row("NV-3"), task_row("NV-1", progress=55, report="20/06/2025")], TASK_HEADERS)
     result = run(empty_engine, content, dry_run=True)
     assert result.status == "preview" and result.created == 1 and result.upload_id is None
     assert result.details["reports_created"] == 2
-    assert counts(empty_engine) == before_counts and figures(empty_engine) == before_figures
+    assert counts(empty_engine) == before_counts and figures_of(empty_engine) == before_figures
     # and the same bytes can still be imported for real afterwards
     assert run(empty_engine, content).status == "imported"
 
@@ -180,13 +180,13 @@ def test_same_file_twice_is_already_imported(empty_engine):
 
 def test_rejected_upload_leaves_every_figure_unchanged(empty_engine):
     base_data(empty_engine)
-    before_counts, before_figures = counts(empty_engine), figures(empty_engine)
+    before_counts, before_figures = counts(empty_engine), figures_of(empty_engine)
     version = db.data_version(empty_engine)
     rows = [indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 99, 50),  # fine on its own
             indicator_row("Lâm Đồng", None, "99999", "06/2025", 1, 1)]  # unknown commune
     result = run(empty_engine, workbook_bytes(rows, INDICATOR_HEADERS))
     assert result.status == "rejected" and len(result.errors) == 1
-    assert figures(empty_engine) == before_figures
+    assert figures_of(empty_engine) == before_figures
     after = counts(empty_engine)
     assert after["indicator_value"] == before_counts["indicator_value"] and after["upload"] == before_counts["upload"] + 1
     history = uploads.list_uploads(engine=empty_engine)
@@ -196,7 +196,7 @@ def test_rejected_upload_leaves_every_figure_unchanged(empty_engine):
 
 def test_accepted_upload_moves_figures_by_exactly_what_it_changed(empty_engine):
     base_data(empty_engine)
-    before = figures(empty_engine)
+    before = figures_of(empty_engine)
     lam_dong = communes("68", 2)
     values = workbook_bytes([indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 15, 20.5, 5000)],
                             INDICATOR_HEADERS)
@@ -206,7 +206,7 @@ def test_accepted_upload_moves_figures_by_exactly_what_it_changed(empty_engine):
                                                     "period": "2025-06-30", "old": 10.0, "new": 15.0}
     tasks = workbook_bytes([task_row("NV-9", report="20/06/2025")], TASK_HEADERS)
     assert run(empty_engine, tasks).status == "imported"
-    after = figures(empty_engine)
+    after = figures_of(empty_engine)
     for code in ("VN", "68"):
         assert after[code]["indicators"]["fiveg_stations"] == before[code]["indicators"]["fiveg_stations"] + 5
         assert after[code]["indicators"]["population"] == before[code]["indicators"]["population"]

@@ -19,17 +19,17 @@ from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
 from conftest import PROJECT_DIR
-from components import state
 from components.charts import status_bars
 from components.map import ranked_bars
 from data_loaders import figures
 from data_loaders.i18n import format_number, format_percent, t
-from reports import slides as slide_model
 from reports.compose import slide_images
 from reports.pdf import deck_pdf, province_brief
 from reports.pptx_deck import deck_pptx
 from reports.render import FONT_BOLD, FONT_REGULAR, chart_png, chart_svg, slide_spec
-from reports.slides import SLIDE_KINDS, build_slides, sibling_rank, view_url
+from data_loaders.figures.cache import Reader
+from data_loaders.figures.views import view_url
+from reports.slides import SLIDE_KINDS, build_slides, sibling_rank
 
 AS_OF = dt.date(2025, 6, 30)
 PROVINCE = "68"  # Lâm Đồng
@@ -128,20 +128,15 @@ def test_province_deck_carries_the_province_summary(seeded_engine):
 def test_headline_sentence_states_the_on_time_rate_overdue_and_rank_among_provinces(seeded_engine):
     deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
     status = figures.task_status(PROVINCE, AS_OF, engine=seeded_engine)
-    provinces = [row for row in figures.task_status_by_child("VN", AS_OF, engine=seeded_engine)
-                 if not row["own"] and row["total"]]
-
-    def on_time(row):
-        return (row["total"] - row["overdue"]) / row["total"]
-
-    mine = on_time(status)
-    rank = 1 + sum(1 for row in provinces if on_time(row) > mine + 1e-12)
-    rate = format_percent(100 * mine, "vi", 0)
+    provinces = [row for row in figures.ranking("VN", AS_OF, "child", engine=seeded_engine)
+                 if not row.get("own") and row["total"]]
+    rank = next(row["rank"] for row in provinces if row["key"] == PROVINCE)  # as the accountability page ranks
+    rate = format_percent(100 * (status["total"] - status["overdue"]) / status["total"], "vi", 0)
     sentence = deck.slides[SLIDE_KINDS.index("headline")].sentence
     assert sentence == f"Lâm Đồng: {rate} nhiệm vụ đúng hạn, {status['overdue']} quá hạn, xếp thứ {rank}/{len(provinces)}."
     assert len(provinces) == 34
     national = figures.get_unit("VN", engine=seeded_engine)
-    assert sibling_rank(national, AS_OF, slide_model._EngineQueries(seeded_engine)) is None
+    assert sibling_rank(national, AS_OF, Reader(seeded_engine)) is None
 
 
 def test_task_status_slide_states_the_change_since_the_comparison_date(seeded_engine):
@@ -190,8 +185,6 @@ def test_a4_brief_is_one_a4_page(seeded_engine):
 
 
 def test_links_follow_the_query_string_contract(seeded_engine):
-    keys = (slide_model.PROVINCE_KEY, slide_model.COMMUNE_KEY, slide_model.AS_OF_KEY, slide_model.COMPARE_KEY)
-    assert keys == (state.PROVINCE_KEY, state.COMMUNE_KEY, state.AS_OF_KEY, state.COMPARE_KEY)
     commune = figures.get_unit("24781", engine=seeded_engine)
     url = urlparse(view_url(BASE_URL + "/", "tasks", commune, AS_OF, dt.date(2025, 3, 31), slide=3))
     assert url.path == "/tasks"
