@@ -10,12 +10,12 @@ import time
 
 import streamlit as st
 
+from charts.render import slide_spec
 from components import cached
 from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.queries import UnitInfo
 from reports.qr import qr_png
-from reports.render import slide_spec
 from reports.slides import SLIDE_KEY, Deck, Figure, Slide, build_slides
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"

@@ -12,7 +12,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from reports.render import FONT_BOLD, FONT_REGULAR
+from charts.render import FONT_BOLD, FONT_REGULAR
 
 # A 16:9 slide, in points (13.333 x 7.5 inches).
 SLIDE_WIDTH, SLIDE_HEIGHT = 960.0, 540.0

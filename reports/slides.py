@@ -20,8 +20,9 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from components.charts import status_bars, status_breakdown, status_by_unit, status_trend_chart, trend_frame, trend_lines
-from components.map import ranked_bars
+from charts.maps import ranked_bars
+from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
+from charts.trend import trend_frame, trend_lines
 from data_loaders.store import engine as db
 from data_loaders.figures import queries as data_queries
 from data_loaders.i18n import format_date, format_number, format_percent, t
