@@ -40,15 +40,6 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     return lines
 
 
-def fit_size(text: str, width: float, height: float, largest: float, smallest: float, bold: bool = False,
-             leading: float = 1.2) -> float:
-    """The largest type size (points, in steps of 1) at which `text` wraps into width x height."""
-    size = largest
-    while size > smallest and len(wrap(text, size, width, bold)) * size * leading > height:
-        size -= 1
-    return size
-
-
 def image_size(png: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(png)) as image:
         return image.size
