@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from components.chart_locale import localized
+from charts.locale import localized
 from components.exports import chart_downloads
 from components.state import language
 
@@ -25,7 +25,7 @@ def show_chart(chart: alt.TopLevelMixin, *, name: str | None = None, key: str | 
 
 def page_chart_image(chart: alt.TopLevelMixin, lang: str, fmt: str) -> bytes:
     """The chart as the page shows it (the deck's renderer at the page's type size) in PNG or SVG."""
-    from reports import render  # only when someone downloads: vl-convert and the font load on first use
+    from charts import render  # only when someone downloads: vl-convert and the font load on first use
 
     if fmt == "png":
         return render.chart_png(chart, lang, width=render.PAGE_CHART_WIDTH, font_scale=1.0)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from charts.maps import commune_points, province_choropleth, ranked_bars
 from components import cached
 from components.display import show_chart
-from components.map import commune_points, province_choropleth, ranked_bars
 from components.state import on_chart_select, tr
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.i18n import t

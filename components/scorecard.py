@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from charts.maps import commune_points, province_choropleth
 from components import cached
 from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
-from components.map import commune_points, province_choropleth
 from components.state import on_chart_select
 from data_loaders.i18n import format_number, t
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall

@@ -10,12 +10,12 @@ import time
 
 import streamlit as st
 
+from charts.render import slide_spec
 from components import cached
 from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from reports.qr import qr_png
-from reports.render import slide_spec
 from data_loaders.figures.views import SLIDE_KEY
 from reports.slides import Deck, Figure, Slide, build_slides
 
@@ -24,6 +24,7 @@ _SHOWN_AT = "_nq57_slide_shown_at"  # when the current slide appeared: auto-adva
 INTERVALS = (10, 20, 30, 60)
 PAGE_FONT_SCALE = 1.35
 PAGE_CHART_HEIGHT = 1.4  # a slide on screen has more room than the exported image's box
+PAGE_LABEL_LIMIT = 200  # px of an axis label: in the chart column of a 1280-px screen (about 480 px), half for the bars
 PAGE_CHART_FONT = '"Source Sans", "Source Sans Pro", Arial, sans-serif'  # the page's own font
 
 _STYLE = """
@@ -129,8 +130,11 @@ def render_slide(deck: Deck, slide: Slide) -> None:
                 if isinstance(spec.get("height"), (int, float)):
                     spec["height"] = round(spec["height"] * PAGE_CHART_HEIGHT)
                 spec["config"]["font"] = PAGE_CHART_FONT
-                # a legend under a "container"-wide chart is clipped at the plot's width; beside it, it is not
-                spec["config"].setdefault("legend", {}).update(orient="right", direction="vertical")
+                # A legend under a "container"-wide chart is clipped at the plot's width, and one beside it takes
+                # its width from the plot (none was left at 1280 px); above the plot, one entry a line, it fits.
+                spec["config"].setdefault("legend", {}).update(orient="top", direction="vertical")
+                # Long unit and agency names (the full ones are beside the chart) are cut so the bars keep room.
+                spec["config"].setdefault("axis", {})["labelLimit"] = PAGE_LABEL_LIMIT
                 st.vega_lite_chart(spec=spec, theme=None, width="stretch")
             with side:
                 st.markdown(_figures_html(slide.figures), unsafe_allow_html=True)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from charts.trend import trend_frame, trend_lines
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
-from components.charts import trend_frame, trend_lines
 from components.headline import ecosystem_kpis
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell

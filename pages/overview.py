@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from charts.status import status_bars, status_trend_chart
 from components import cached
 from components.breadcrumb import breadcrumb
 from components.display import show_chart
-from components.charts import status_bars, status_trend_chart
 from components.headline import ecosystem_kpis, infrastructure_kpis, task_kpis
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr

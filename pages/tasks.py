@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from charts.status import status_breakdown, status_by_unit
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
 from components.exports import show_table
-from components.charts import status_breakdown, status_by_unit
 from components.headline import task_kpis
 from components.markdown import escape
 from components.shell_guard import require_app_shell

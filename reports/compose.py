@@ -6,11 +6,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from charts.render import chart_png
 from data_loaders.i18n import t
 from reports.layout import (ACCENT, MARGIN, MUTED, NAVY, SLIDE_HEIGHT, SLIDE_WIDTH, TEXT, Run, RuleBox, fitted_box,
                             image_box)
 from reports.qr import qr_png
-from reports.render import chart_png
 from reports.slides import Deck, Figure, Slide
 
 CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN

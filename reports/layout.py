@@ -12,7 +12,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from reports.render import FONT_BOLD, FONT_REGULAR
+from charts.render import FONT_BOLD, FONT_REGULAR
 
 # A 16:9 slide, in points (13.333 x 7.5 inches).
 SLIDE_WIDTH, SLIDE_HEIGHT = 960.0, 540.0
@@ -38,15 +38,6 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     for paragraph in text.split("\n"):
         lines += simpleSplit(paragraph, FONT_BOLD_NAME if bold else FONT, size, width) or [""]
     return lines
-
-
-def fit_size(text: str, width: float, height: float, largest: float, smallest: float, bold: bool = False,
-             leading: float = 1.2) -> float:
-    """The largest type size (points, in steps of 1) at which `text` wraps into width x height."""
-    size = largest
-    while size > smallest and len(wrap(text, size, width, bold)) * size * leading > height:
-        size -= 1
-    return size
 
 
 def image_size(png: bytes) -> tuple[int, int]:

@@ -12,12 +12,12 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import Engine
 
+from charts.render import chart_png
 from data_loaders.i18n import t
 from reports.compose import SlideImages, slide_boxes, slide_images, value_colour
 from reports.layout import (ACCENT, FONT, FONT_BOLD_NAME, MUTED, NAVY, SLIDE_HEIGHT, SLIDE_WIDTH, TEXT, ImageBox, Run,
                             RuleBox, TextBox, fitted_box, image_box, register_pdf_fonts, wrap)
 from reports.qr import qr_png
-from reports.render import chart_png
 from reports.slides import Deck, build_slides
 
 

@@ -18,17 +18,16 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from components.charts import status_bars, status_breakdown, status_by_unit, status_trend_chart, trend_frame, trend_lines
-from components.map import ranked_bars
-from data_loaders.figures import accountability, indicators, scope, tasks
+from charts.maps import ranked_bars
+from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
+from charts.trend import trend_frame, trend_lines
+from data_loaders.figures import accountability, data_quality, early_warnings, indicators, scope, tasks
 from data_loaders.figures import definitions as rules
-from data_loaders.figures import data_quality
-from data_loaders.figures import early_warnings
 from data_loaders.figures.cache import TREND_MONTHS, Reader
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
-from data_loaders.figures.scope import UnitInfo
-from data_loaders.figures.views import SLIDE_KEY, view_url
 from data_loaders.figures.early_warnings import KINDS, warning_counts
+from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.views import view_url
 from data_loaders.i18n import format_date, format_number, format_percent, t
 from data_loaders.i18n.message import render
 from data_loaders.ingest.history import list_uploads

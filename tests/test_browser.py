@@ -231,3 +231,22 @@ def test_two_clicks_from_the_nation_to_a_commune(app_url, page):
     page.wait_for_url(re.compile(r"province=68$"))
     wait_until_run_finished(page)
     assert "commune=" not in page.url
+
+
+def test_slide_charts_keep_their_bars_on_a_1280_px_screen(app_url, browser):
+    """A projector or laptop at 1280x720: the slide's chart column is about 480 px, and long unit or
+    agency names with a legend beside the plot once left the bars no width at all."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    try:
+        # lagging provinces, then overdue by lead agency: the longest labels of the deck
+        for slide, name in ((4, "Thành phố Hà Nội"), (5, "Bộ Khoa học và Công nghệ")):
+            open_signed_in(page, f"{app_url}/presentation?slide={slide}")
+            bars = page.locator(f'.vega-embed g.role-mark path[aria-label*="{name}"]')
+            bars.first.wait_for(state="attached")
+            width = sum(bars.nth(i).bounding_box()["width"] for i in range(bars.count()))
+            page.screenshot(path=str(ARTIFACTS / f"slide_{slide}_1280.png"))
+            assert width > 150, f"slide {slide}: {name}'s bar is {width:.0f} px wide"
+    finally:
+        context.close()

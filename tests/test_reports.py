@@ -1,5 +1,6 @@
 """Briefing decks (reports/): the national and a province deck as .pptx and PDF, the A4 brief, the
-slide model's sentences, links and figures, chart images, and the `python -m reports` command line.
+slide model's sentences, links and figures, the pictures on the slides, and the `python -m reports` command
+line (chart images themselves: tests/test_charts_render.py).
 Each database test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
@@ -16,17 +17,13 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
-from reportlab.pdfbase.ttfonts import TTFont
 
 from conftest import PROJECT_DIR
-from components.charts import status_bars
-from components.map import ranked_bars
 from data_loaders import figures
 from data_loaders.i18n import format_number, format_percent, t
 from reports.compose import slide_images
 from reports.pdf import deck_pdf, province_brief
 from reports.pptx_deck import deck_pptx
-from reports.render import FONT_BOLD, FONT_REGULAR, chart_png, chart_svg, slide_spec
 from data_loaders.figures.cache import Reader
 from data_loaders.figures.views import view_url
 from reports.slides import SLIDE_KINDS, build_slides, sibling_rank
@@ -225,37 +222,6 @@ def test_empty_database_gives_a_deck_that_says_so(empty_engine):
 def test_unknown_unit_raises(seeded_engine):
     with pytest.raises(figures.UnknownUnit):
         build_slides("99999", AS_OF, engine=seeded_engine)
-
-
-# --- chart images ---------------------------------------------------------------------------
-
-
-def test_exported_chart_uses_the_theme_the_locale_and_the_bundled_font():
-    chart = status_bars({"total": 12106, "completed": 2390, "on_schedule": 4270, "overdue": 5446}, "vi")
-    spec = slide_spec(chart, "vi", width=500, font="DejaVu Sans")
-    assert spec["config"]["locale"]["number"]["decimal"] == "," and spec["config"]["locale"]["number"]["thousands"] == "."
-    assert spec["config"]["font"] == "DejaVu Sans"
-    assert spec["config"]["axis"]["labelFontSize"] > 13  # the app theme's 13 px, scaled up for a hall
-    png = chart_png(chart, "vi")
-    with Image.open(io.BytesIO(png)) as image:
-        assert image.format == "PNG" and image.width >= 1000
-    assert chart_svg(chart, "vi").lstrip().startswith("<svg")
-
-
-def test_slide_charts_do_not_swap_separators_twice():
-    import pandas as pd
-
-    frame = pd.DataFrame({"code": ["a", "b"], "name": ["A", "B"], "value": [12.5, 40.25]})
-    spec = str(slide_spec(ranked_bars(frame, "value", "x", "vi", decimals=1, percent=True), "vi"))
-    assert "regexp" not in spec and "format(datum.value, ',.1f') + '%'" in spec
-
-
-def test_bundled_font_covers_vietnamese():
-    letters = "ẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹĐđƠơƯư₫"
-    for path in (FONT_REGULAR, FONT_BOLD):
-        glyphs = TTFont(path.stem, str(path)).face.charToGlyph
-        assert [letter for letter in letters if ord(letter) not in glyphs] == []
-    assert (FONT_REGULAR.parent / "LICENSE.txt").is_file()
 
 
 # --- command line ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Altair charts for a projector and for print: the app's "nq57" theme with every type size scaled up,
-the language's number locale (12.106 in Vietnamese), and offline images with vl-convert.
+"""Charts as images, offline with vl-convert: the app's "nq57" theme with every type size scaled up for a
+projector (or kept for a page's download), the language's number locale (12.106 in Vietnamese).
 
-Exported images use the DejaVu Sans shipped in reports/fonts (registered with vl-convert), so every
-Vietnamese letter renders the same on a machine without system fonts.
+Exported images use the DejaVu Sans shipped in charts/fonts (registered with vl-convert; the PDF decks
+embed the same files, see reports/layout.py), so every Vietnamese letter renders the same on a machine
+without system fonts.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 import altair as alt
 import vl_convert
 
-import components.charts  # noqa: F401  (registers and enables the app's "nq57" theme)
-from components.chart_locale import chart_locale
+import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.locale import chart_locale
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"

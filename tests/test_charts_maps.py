@@ -1,4 +1,4 @@
-"""The map and ranking chart builders (components/map.py): their Vega-Lite specs, and a PNG render."""
+"""The map and ranking chart builders (charts/maps.py, charts/geometry.py): their Vega-Lite specs, and a PNG render."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from components import map as charts
+from charts import maps
 from data_loaders.units.divisions import all_units
 
 PROVINCES = [u for u in all_units() if u.level == "province"]
@@ -53,7 +53,7 @@ def _geo_values(spec: dict) -> list[dict]:
 
 
 def test_choropleth_has_the_34_provinces_joined_on_the_two_digit_code():
-    spec = charts.province_choropleth(_province_frame(), "fiveg_stations", "Số trạm 5G", "vi").to_dict()
+    spec = maps.province_choropleth(_province_frame(), "fiveg_stations", "Số trạm 5G", "vi").to_dict()
     features = _geo_values(spec)
     assert len(features) == 34
     codes = {feature["code"] for feature in features}
@@ -70,13 +70,13 @@ def test_every_chart_carries_the_unit_point_selection_on_code():
     communes = pd.DataFrame([{"code": u.code, "name": u.name, "lat": u.lat, "lon": u.lon, "fiveg_coverage_pct": 80.0}
                              for u in LAM_DONG_COMMUNES])
     for chart in (
-        charts.province_choropleth(frame, "fiveg_stations", "5G", "vi"),
-        charts.commune_points(communes, "fiveg_coverage_pct", "5G", "vi"),
-        charts.ranked_bars(frame, "fiveg_stations", "5G", "vi", top=10),
+        maps.province_choropleth(frame, "fiveg_stations", "5G", "vi"),
+        maps.commune_points(communes, "fiveg_coverage_pct", "5G", "vi"),
+        maps.ranked_bars(frame, "fiveg_stations", "5G", "vi", top=10),
     ):
         params = _params(chart.to_dict())
         assert len(params) == 1
-        assert params[0]["name"] == charts.SELECTION == "unit"
+        assert params[0]["name"] == maps.SELECTION == "unit"
         assert params[0]["select"]["type"] == "point"
         assert params[0]["select"]["fields"] == ["code"]
 
@@ -84,7 +84,7 @@ def test_every_chart_carries_the_unit_point_selection_on_code():
 def test_tooltips_show_numbers_the_vietnamese_way():
     frame = pd.DataFrame([{"code": "68", "name": "Lâm Đồng", "fiveg_stations": 12106,
                            "fiveg_coverage_pct": 87.46, "ghi_chu": "Đạt"}])
-    spec = charts.province_choropleth(frame, "fiveg_stations", "Số trạm 5G", "vi").to_dict()
+    spec = maps.province_choropleth(frame, "fiveg_stations", "Số trạm 5G", "vi").to_dict()
     row = next(r for r in _dataset_rows(spec) if r.get("code") == "68")
     assert row["value_label"] == "12.106"
     tooltips = [t for node in _walk(spec) for t in node.get("tooltip", []) if isinstance(node.get("tooltip"), list)]
@@ -92,51 +92,51 @@ def test_tooltips_show_numbers_the_vietnamese_way():
     # extra pre-formatted columns go into the tooltip too, titled by their column name
     assert any(t.get("field") == "ghi_chu" for t in tooltips)
 
-    percent = charts.province_choropleth(frame, "fiveg_coverage_pct", "Phủ sóng 5G", "vi").to_dict()
+    percent = maps.province_choropleth(frame, "fiveg_coverage_pct", "Phủ sóng 5G", "vi").to_dict()
     assert next(r for r in _dataset_rows(percent) if r.get("code") == "68")["value_label"] == "87,5%"
-    english = charts.province_choropleth(frame, "fiveg_stations", "5G stations", "en").to_dict()
+    english = maps.province_choropleth(frame, "fiveg_stations", "5G stations", "en").to_dict()
     assert next(r for r in _dataset_rows(english) if r.get("code") == "68")["value_label"] == "12,106"
 
 
 def test_legend_and_axis_labels_use_the_language_separators():
-    # The chart's number locale (components/chart_locale.py) sets the separators; rendered here as
+    # The chart's number locale (charts/locale.py) sets the separators; rendered here as
     # the browser renders it, axis labels read 20,0% in Vietnamese and 20.0% in English.
     import re
 
-    from reports.render import chart_svg
+    from charts.render import chart_svg
 
     frame = _province_frame().assign(fiveg_coverage_pct=lambda f: 10 + f.index % 20 + 0.5)
     labels = {}
     for lang in ("vi", "en"):
-        bars = charts.ranked_bars(frame, "fiveg_coverage_pct", "5G", lang, decimals=1, percent=True)
+        bars = maps.ranked_bars(frame, "fiveg_coverage_pct", "5G", lang, decimals=1, percent=True)
         labels[lang] = set(re.findall(r">([0-9][0-9.,]*%)</text>", chart_svg(bars, lang, font_scale=1.0)))
     assert "20,0%" in labels["vi"] and "20.0%" in labels["en"]
     assert not any("." in label for label in labels["vi"])
 
 
 def test_missing_provinces_are_grey_and_the_projection_does_not_depend_on_the_data():
-    full = charts.province_choropleth(_province_frame(), "fiveg_stations", "5G", "vi").to_dict()
-    partial = charts.province_choropleth(_province_frame(missing=("01", "68")), "fiveg_stations", "5G", "vi").to_dict()
+    full = maps.province_choropleth(_province_frame(), "fiveg_stations", "5G", "vi").to_dict()
+    partial = maps.province_choropleth(_province_frame(missing=("01", "68")), "fiveg_stations", "5G", "vi").to_dict()
     for spec in (full, partial):
         colour = spec["layer"][0]["encoding"]["color"]
-        assert colour["value"] == charts.NO_DATA_COLOUR
+        assert colour["value"] == maps.NO_DATA_COLOUR
         assert "isValid" in colour["condition"]["test"]
     projections = [node["projection"] for spec in (full, partial) for node in _walk(spec) if "projection" in node]
-    assert projections and all(p == {"type": "mercator", "fit": charts.NATIONAL_EXTENT} for p in projections)
+    assert projections and all(p == {"type": "mercator", "fit": maps.NATIONAL_EXTENT} for p in projections)
 
 
 def test_lower_is_better_reverses_the_scheme_and_the_attribution_is_shown():
-    spec = charts.province_choropleth(_province_frame("overdue_rate"), "overdue_rate", "Tỷ lệ quá hạn", "vi",
+    spec = maps.province_choropleth(_province_frame("overdue_rate"), "overdue_rate", "Tỷ lệ quá hạn", "vi",
                                       higher_is_better=False).to_dict()
     scale = spec["layer"][0]["encoding"]["color"]["condition"]["scale"]
     assert scale["reverse"] is True and scale["scheme"]
     assert "Natural Earth" in spec["title"]["subtitle"]
-    english = charts.province_choropleth(_province_frame(), "fiveg_stations", "5G", "en").to_dict()
+    english = maps.province_choropleth(_province_frame(), "fiveg_stations", "5G", "en").to_dict()
     assert english["title"]["subtitle"] == "Boundaries: Natural Earth (public domain), adapted; codes: GSO"
 
 
 def test_hoang_sa_and_truong_sa_are_drawn():
-    spec = charts.province_choropleth(_province_frame(), "fiveg_stations", "5G", "vi").to_dict()
+    spec = maps.province_choropleth(_province_frame(), "fiveg_stations", "5G", "vi").to_dict()
     island_codes = {row["code"] for rows in _datasets(spec) for row in rows if "lon" in row and "code" in row}
     assert island_codes == {"48", "56"}  # Đà Nẵng, Khánh Hòa
     labels = {row["label"] for rows in _datasets(spec) for row in rows if "label" in row}
@@ -146,27 +146,27 @@ def test_hoang_sa_and_truong_sa_are_drawn():
 def test_commune_points_and_ranked_bars_convert():
     communes = pd.DataFrame([{"code": u.code, "name": u.name, "lat": u.lat, "lon": u.lon,
                               "fiveg_stations": None if i % 5 == 0 else i} for i, u in enumerate(LAM_DONG_COMMUNES)])
-    spec = charts.commune_points(communes, "fiveg_stations", "Trạm 5G", "vi").to_dict()
+    spec = maps.commune_points(communes, "fiveg_stations", "Trạm 5G", "vi").to_dict()
     assert [f["code"] for f in _geo_values(spec)] == ["68"]  # the province's outline, found from the commune codes
     assert any(r["value_label"] == "Chưa có số liệu" for r in _dataset_rows(spec))
     json.dumps(spec)
 
-    bars = charts.ranked_bars(_province_frame(), "fiveg_stations", "Trạm 5G", "vi", top=5).to_dict()
+    bars = maps.ranked_bars(_province_frame(), "fiveg_stations", "Trạm 5G", "vi", top=5).to_dict()
     rows = [r for r in _dataset_rows(bars) if "rank" in r]
     assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0]["fiveg_stations"] == max(r["fiveg_stations"] for r in rows)
 
 
 def test_selected_code_reads_what_streamlit_returns():
-    assert charts.selected_code({"selection": {"unit": [{"code": "68"}]}}) == "68"
-    assert charts.selected_code({"selection": {"unit": []}}) is None
-    assert charts.selected_code({"selection": {"unit": {}}}) is None
-    assert charts.selected_code(None) is None
+    assert maps.selected_code({"selection": {"unit": [{"code": "68"}]}}) == "68"
+    assert maps.selected_code({"selection": {"unit": []}}) is None
+    assert maps.selected_code({"selection": {"unit": {}}}) is None
+    assert maps.selected_code(None) is None
 
 
 def test_choropleth_renders_to_png(tmp_path):
     vl_convert = pytest.importorskip("vl_convert")
-    chart = charts.province_choropleth(_province_frame(missing=("68",)), "fiveg_stations", "Số trạm 5G", "vi",
+    chart = maps.province_choropleth(_province_frame(missing=("68",)), "fiveg_stations", "Số trạm 5G", "vi",
                                        selected_code="01")
     png = vl_convert.vegalite_to_png(chart.to_dict(), scale=1)
     assert png.startswith(b"\x89PNG") and len(png) > 20_000

@@ -1,4 +1,4 @@
-"""Altair chart builders: pure functions returning alt.Chart, so the same chart goes on a page, into
+"""Task-status charts: pure functions returning alt.Chart, so the same chart goes on a page, into
 a PNG for a deck, and into a test that inspects its spec. Charts that list units carry a point
 selection named "unit" on the field `code`; pages drill into the clicked unit."""
 
@@ -7,24 +7,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from charts.theme import STATUS_COLOURS
+from charts.trend import trend_frame, trend_lines
 from data_loaders.i18n import format_number, format_percent, t
 
 STATUS_ORDER = ("completed", "on_schedule", "overdue")
-STATUS_COLOURS = {"completed": "#2e7d32", "on_schedule": "#1565c0", "overdue": "#c62828"}
-FONT = "Source Sans Pro, Arial, sans-serif"
-
-
-def _theme() -> dict:
-    return {"config": {
-        "font": FONT,
-        "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
-        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal", "labelLimit": 400},
-        "title": {"fontSize": 16, "anchor": "start"},
-        "view": {"stroke": None},
-    }}
-
-
-alt.theme.register("nq57", enable=True)(_theme)
 
 
 def status_labels(lang: str) -> dict[str, str]:
@@ -117,29 +104,6 @@ def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> a
     return _stacked_status(frame, "group", [label_of(row["key"]) for row in rows], lang, tooltip)
 
 
-def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float | None = None,
-                colours: dict[str, str] | None = None) -> alt.Chart:
-    """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label."""
-    date_format = "%m/%Y" if lang == "vi" else "%b %Y"
-    encoding = {
-        # month-end dates plotted as their month, so "06/2025" sits under June's value
-        "x": alt.X("yearmonth(date):T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
-        "y": alt.Y("value:Q", title=None),
-        "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
-                    alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
-    }
-    if colours:
-        encoding["color"] = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())))
-    else:
-        encoding["color"] = alt.Color("series:N", title=None)
-    chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
-    if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target], "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
-        chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
-            align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
-    return chart.properties(height=260, title=value_title)
-
-
 def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:
     """Completed and overdue tasks (and the total) at each month end."""
     labels = status_labels(lang)
@@ -148,12 +112,3 @@ def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:
     colours = {series["total"]: "#607d8b", series["completed"]: STATUS_COLOURS["completed"],
                series["overdue"]: STATUS_COLOURS["overdue"]}
     return trend_lines(frame, t("count", lang), lang, colours=colours)
-
-
-def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:
-    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label)."""
-    return pd.DataFrame([
-        {"date": row["date"].isoformat(), "series": label, "value": row[field],
-         "value_label": format_percent(row[field], lang) if percent else format_number(row[field], lang)}
-        for row in rows for field, label in fields.items() if row[field] is not None
-    ], columns=["date", "series", "value", "value_label"])

@@ -15,108 +15,27 @@ Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in V
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
+import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
 from data_loaders import i18n
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
-from data_loaders.units.divisions import all_units
 
-GEOJSON_PATH = Path(__file__).resolve().parent.parent / "data_loaders" / "units" / "geo" / "vn_provinces_2025.geojson"
 SELECTION = "unit"  # the selection parameter every chart here carries, on the field `code`
 COLOUR_FIELD = "colour_value"
 NO_DATA_COLOUR = "#d9d9d9"
 OUTLINE_COLOUR = "#ffffff"
 HIGHLIGHT_COLOUR = "#222222"
 DEFAULT_SCHEME = "yellowgreenblue"
-# The fixed extent the national map is fitted to: the mainland, Hoàng Sa and Trường Sa. Fitting to
-# a fixed extent (not to the data) keeps the map from jumping between renders and across indicators.
-NATIONAL_EXTENT = {"type": "Feature", "properties": {},
-                   "geometry": {"type": "MultiPoint", "coordinates": [[102.1, 8.2], [117.9, 23.4]]}}
 MAP_WIDTH = 420
 MAP_HEIGHT = 430  # the extent's aspect ratio in Mercator is about 1.0; the legend sits below
-ISLANDS_EAST_OF = 110.5  # longitude: the parts of Đà Nẵng (48) and Khánh Hòa (56) that are archipelagos
 ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
-
-
-# --- geometry ---------------------------------------------------------------------------------
-
-
-@functools.cache
-def _features() -> tuple[dict, ...]:
-    """The 34 province features, each with our two-digit `code` and the `name` at the top level
-    (GeoJSON allows foreign members) so the charts join and select on `code` directly."""
-    with open(GEOJSON_PATH, encoding="utf-8") as handle:
-        collection = json.load(handle)
-    features = []
-    for feature in collection["features"]:
-        code = "%02d" % int(feature["properties"]["code"])
-        features.append({
-            "type": "Feature",
-            "code": code,
-            "geo_name": feature["properties"]["name"],
-            "properties": {"code": code, "name": feature["properties"]["name"]},
-            # Coordinates as nested tuples: Altair deep-copies lists when it builds a layered chart
-            # and walks them when it serializes, which took about a second for this geometry;
-            # tuples pass through both untouched (and serialize to the same JSON arrays).
-            "geometry": {"type": feature["geometry"]["type"],
-                         "coordinates": _frozen(feature["geometry"]["coordinates"])},
-        })
-    return tuple(features)
-
-
-def _bounds(coordinates: Any) -> list[list[float]]:
-    """[[west, south], [east, north]] of nested GeoJSON coordinates."""
-    points: list[tuple[float, float]] = []
-
-    def walk(item: Any) -> None:
-        if isinstance(item[0], (int, float)):
-            points.append((item[0], item[1]))
-        else:
-            for child in item:
-                walk(child)
-
-    walk(coordinates)
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return [[min(xs), min(ys)], [max(xs), max(ys)]]
-
-
-def _frozen(coordinates: Any) -> Any:
-    return tuple(_frozen(item) for item in coordinates) if isinstance(coordinates, list) else coordinates
-
-
-@functools.cache
-def _island_points() -> tuple[dict, ...]:
-    """One point per island of Hoàng Sa (part of feature 48) and Trường Sa (part of 56): at national
-    scale their polygons are a pixel wide, so they are drawn as dots in their province's colour."""
-    points = []
-    for feature in _features():
-        geometry = feature["geometry"]
-        if geometry["type"] != "MultiPolygon":
-            continue
-        for polygon in geometry["coordinates"]:
-            ring = polygon[0]
-            lon, lat = sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
-            if lon > ISLANDS_EAST_OF:
-                points.append({"code": feature["code"], "geo_name": feature["geo_name"],
-                               "lon": round(lon, 4), "lat": round(lat, 4)})
-    return tuple(points)
-
-
-def province_features() -> list[dict]:
-    """A fresh copy of the 34 province features (code "01".."96"), safe to modify."""
-    return json.loads(json.dumps(list(_features())))
-
-
-@functools.cache
-def _province_of_commune() -> dict[str, str]:
-    return {unit.code: unit.province_code for unit in all_units() if unit.level == "commune"}
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -141,7 +60,7 @@ def format_value(value: Any, lang: str, decimals: int, percent: bool) -> str:
 
 def number_label_expr(lang: str, decimals: int = 0, percent: bool = False) -> str:
     """A Vega expression formatting `datum.value` for legend and axis labels. The separators come
-    from the number locale every chart carries (components/chart_locale.py): 12.106,5 in Vietnamese."""
+    from the number locale every chart carries (charts/locale.py): 12.106,5 in Vietnamese."""
     expr = f"format(datum.value, ',.{decimals}f')"
     return f"{expr} + '%'" if percent else expr
 
@@ -288,7 +207,7 @@ def province_choropleth(
         )
 
     provinces = (
-        joined(_features())
+        joined(province_shapes())
         .mark_geoshape(cursor="pointer", invalid="show")  # no value: drawn grey, not dropped
         .encode(
             color=fill,
@@ -301,7 +220,7 @@ def province_choropleth(
     )
     # The archipelagos: dots in their province's colour (and clickable to the province).
     islands = (
-        joined(_island_points())
+        joined(island_points())
         .mark_circle(size=22, opacity=1, stroke="#ffffff", strokeWidth=0.5, cursor="pointer")
         .encode(longitude="lon:Q", latitude="lat:Q", color=fill, tooltip=tooltips)
         .project(**projection)
@@ -318,7 +237,7 @@ def province_choropleth(
 
 
 def _province_outline(province: str | None) -> list[dict]:
-    return [feature for feature in _features() if feature["code"] == province]
+    return [feature for feature in province_shapes() if feature["code"] == province]
 
 
 def commune_points(
@@ -345,9 +264,9 @@ def commune_points(
     data = _labelled(frame, value_field, lang, decimals, percent)
     data = data[data["lat"].notna() & data["lon"].notna()]
     if province_code is None and len(frame):
-        province_code = _province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
+        province_code = province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
     outline = _province_outline(province_code)
-    corners = _bounds(outline[0]["geometry"]["coordinates"]) if outline else data[["lon", "lat"]].values.tolist()
+    corners = bounds(outline[0]["geometry"]["coordinates"]) if outline else data[["lon", "lat"]].values.tolist()
     projection = {"type": "mercator", "fit": {"type": "Feature", "properties": {}, "geometry": {
         "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}}
     extra = _tooltip_columns(data, value_field, tooltip)

@@ -1,5 +1,5 @@
 """Vega's number locale per page language (12.106 and 26,5 in Vietnamese), in one place for the page
-charts (components/display.py) and the exported images (reports/render.py). No streamlit here."""
+charts (components/display.py) and the exported images (charts/render.py)."""
 
 from __future__ import annotations
 
