@@ -67,7 +67,7 @@ def test_messy_task_sheet_is_accepted_with_old_province_warning(empty_engine):
     result = run(empty_engine, workbook_bytes(rows, MESSY_TASK_HEADERS, title_rows=3, total_row=True))
     assert result.status == "imported", [p.as_json() for p in result.errors]
     assert result.created == 3 and result.rows == 3
-    old = [w for w in result.warnings if "before 1 July 2025" in w.message]
+    old = [w for w in result.warnings if "before 1 July 2025" in w.message("en")]
     assert {(w.row, w.value) for w in old} == {(6, "Đắk Nông"), (7, "Bắc Giang")}
     assert all(w.sheet == "Báo cáo" and w.column == "tinh/thanh pho" for w in old)
     assert queries.summary("68", AS_OF, empty_engine)["tasks"]["total"] == 2
@@ -81,7 +81,7 @@ def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
     assert result.status == "rejected"
     [error] = result.errors
     assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường", "Phường Xuan Hong - Da Lat")
-    assert "Phường Xuân Hương - Đà Lạt" in error.message and error.cell == "B4"
+    assert "Phường Xuân Hương - Đà Lạt" in error.message("en") and error.cell == "B4"
 
 
 def test_commune_names_match_without_diacritics_or_type_word(empty_engine):
@@ -109,9 +109,9 @@ def test_each_bad_cell_is_reported_with_sheet_row_column_and_value(empty_engine)
         (7, "Ngày báo cáo", "01/01/2026"), (8, "Tiến độ (%)", None), (9, "Tỉnh/Thành phố", "Atlantis"),
         (10, "Lĩnh vực", "Vũ trụ"),
     }
-    assert all(e.sheet == "Báo cáo" and e.message for e in result.errors)
+    assert all(e.sheet == "Báo cáo" and e.message("en") for e in result.errors)
     by_row = {e.row: e for e in result.errors}
-    assert "between 0 and 100" in by_row[6].message and "future" in by_row[7].message
+    assert "between 0 and 100" in by_row[6].message("en") and "future" in by_row[7].message("en")
     assert by_row[6].cell == "L6"
 
 
@@ -120,7 +120,7 @@ def test_missing_required_column_is_rejected(empty_engine):
     rows = [[v for i, v in enumerate(task_row("NV-1")) if TASK_HEADERS[i] != "Trạng thái"]]
     result = run(empty_engine, workbook_bytes(rows, headers))
     assert result.status == "rejected"
-    assert [e.column for e in result.errors] == ["Status"] and result.errors[0].row == 3
+    assert [e.column_label("en") for e in result.errors] == ["Status"] and result.errors[0].row == 3
 
 
 def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
@@ -131,7 +131,7 @@ def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
         assert session.scalar(select(func.count()).select_from(TaskReport)) == 1
     conflict = run(empty_engine, workbook_bytes([task_row("NV-2", progress=40), task_row("NV-2", progress=60)], TASK_HEADERS))
     assert conflict.status == "rejected"
-    assert [(e.row, "row 4" in e.message) for e in conflict.errors] == [(5, True)]
+    assert [(e.row, "row 4" in e.message("en")) for e in conflict.errors] == [(5, True)]
     values = workbook_bytes([indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 3, 10),
                              indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 4, 10)], INDICATOR_HEADERS)
     result = run(empty_engine, values)
@@ -161,8 +161,9 @@ def test_dry_run_changes_nothing(empty_engine):
     before_counts, before_figures = counts(empty_engine), figures(empty_engine)
     content = workbook_bytes([task_row("NV-3"), task_row("NV-1", progress=55, report="20/06/2025")], TASK_HEADERS)
     result = run(empty_engine, content, dry_run=True)
-    assert result.status == "preview" and result.created == 1 and result.upload_id is None
-    assert result.details["reports_created"] == 2
+    # created / updated / unchanged count task reports: one new task, one report for it and one for NV-1
+    assert result.status == "preview" and result.created == 2 and result.upload_id is None
+    assert result.details["reports_created"] == 2 and result.details["tasks_created"] == 1
     assert counts(empty_engine) == before_counts and figures(empty_engine) == before_figures
     # and the same bytes can still be imported for real afterwards
     assert run(empty_engine, content).status == "imported"
