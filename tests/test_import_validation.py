@@ -325,3 +325,47 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine)
     with empty_engine.connect() as conn:
         # notes are stored with single spaces; backslashes and a literal \N survive COPY as typed
         assert conn.execute(select(TaskReport.note)).scalar_one() == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"
+
+
+def _three_counts(result_or_row) -> tuple[int, int, int]:
+    get = result_or_row.get if isinstance(result_or_row, dict) else lambda name: getattr(result_or_row, name)
+    return get("created"), get("updated"), get("unchanged")
+
+
+@pytest.mark.parametrize("upload", ["report_updated_only", "new_and_updated_report", "indicator_values"])
+def test_preview_commit_and_history_count_the_same(empty_engine, upload):
+    """Task reports (or indicator values) created / updated / unchanged: the preview, the committed
+    result and the history row agree, and the figures really moved."""
+    base_data(empty_engine)
+    lam_dong = communes("68", 2)
+    content, expected, details = {
+        # a clerk changes the progress of a report already stored (same task, same date)
+        "report_updated_only": (
+            [task_row("NV-1", progress=65)], (0, 1, 0),
+            {"reports_created": 0, "reports_updated": 1, "reports_unchanged": 0, "tasks_updated": 0}),
+        # the case of the issue: one report changed, one new, the tasks themselves unchanged
+        "new_and_updated_report": (
+            [task_row("NV-1", progress=65), task_row("NV-2", status="Đã hoàn thành", progress=100, report="30/06/2025")],
+            (1, 1, 0), {"reports_created": 1, "reports_updated": 1, "tasks_created": 0, "tasks_updated": 0}),
+        "indicator_values": (
+            [indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 12, 20.5, 5000),
+             indicator_row("Lâm Đồng", None, lam_dong[0].code, "05/2025", 8, 19, 5000)],
+            (3, 1, 2), {"values_created": 3, "values_updated": 1, "values_unchanged": 2}),
+    }[upload]
+    headers = INDICATOR_HEADERS if upload == "indicator_values" else TASK_HEADERS
+    content = workbook_bytes(content, headers)
+    before = figures(empty_engine)
+    preview = run(empty_engine, content, dry_run=True)
+    assert preview.status == "preview" and _three_counts(preview) == expected
+    assert figures(empty_engine) == before
+    committed = run(empty_engine, content, "clerk.xlsx")
+    assert committed.status == "imported" and _three_counts(committed) == expected
+    assert {k: committed.details[k] for k in details} == details == {k: preview.details[k] for k in details}
+    [row] = uploads.list_uploads(limit=1, engine=empty_engine)
+    assert row["file_name"] == "clerk.xlsx" and _three_counts(row) == expected
+    # the database did change
+    if upload == "indicator_values":
+        assert queries.indicator_totals(lam_dong[0].code, AS_OF, empty_engine)["fiveg_stations"] == 12
+    else:
+        [nv1] = [r for r in queries.task_list("68", AS_OF, engine=empty_engine) if r["code"] == "NV-1"]
+        assert nv1["progress_pct"] == 65
