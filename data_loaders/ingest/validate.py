@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from data_loaders.i18n.text import fold
-from data_loaders.ingest.formats import SheetFormat, TASKS
+from data_loaders.ingest.formats import TASKS, SheetFormat
 from data_loaders.ingest.problems import Problem, param
 from data_loaders.ingest.read import (
     SheetRows,
