@@ -26,6 +26,7 @@ from data_loaders.figures import queries
 from data_loaders.ingest import history as uploads
 from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.importer import import_file
+from data_loaders.ingest.problems import Problem, param, render, render_param
 from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 
 TODAY = dt.date(2025, 7, 15)
@@ -369,3 +370,18 @@ def test_preview_commit_and_history_count_the_same(empty_engine, upload):
     else:
         [nv1] = [r for r in queries.task_list("68", AS_OF, engine=empty_engine) if r["code"] == "NV-1"]
         assert nv1["progress_pct"] == 65
+
+
+def test_problem_parameters_are_written_in_the_readers_language():
+    fraction = Problem("S", 4, "Tiến độ (%)", 0.265, "warn_percent_fraction", {"example": 0.265, "scaled": 26.5})
+    assert "(0,265); đã hiểu là 26,5%" in fraction.message("vi")
+    assert "(0.265); read as 26.5%" in fraction.message("en")
+    assert render("err_duplicate_conflict", {"other_row": 12106}, "vi") == "Trùng với dòng 12.106 nhưng khác giá trị."
+    assert render("err_file_too_large", {"size_mb": 21.5, "max_mb": 20}, "vi") == "Tệp quá lớn (21,5 MB); tối đa 20 MB."
+    assert render_param(param(dt.date(2025, 6, 30)), "vi") == "30/06/2025"
+    assert render_param(param(dt.date(2025, 6, 30)), "en") == "30 Jun 2025"
+    missing = Problem("S", 3, {"header": ["tasks", "status"]}, None, "err_missing_column",
+                      {"column": {"header": ["tasks", "status"]}})
+    assert missing.as_json("vi") == {"sheet": "S", "row": 3, "column": "Trạng thái", "value": None,
+                                     "message": "Thiếu cột bắt buộc \"Trạng thái\"."}
+    assert Problem.from_stored(missing.stored()).as_json("en")["column"] == "Status"

@@ -18,6 +18,7 @@ its sentence as `text`, with `key` None.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from dataclasses import dataclass, field
 
 from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, t
@@ -77,12 +78,18 @@ def plain_value(value: object) -> object:
 
 
 def param(value: object) -> object:
-    """A parameter as stored: dates tagged, everything else as given."""
+    """A parameter as JSON stores it: dates tagged, numbers (numpy's too, from a cell) as plain numbers."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return {"date": value.isoformat()}
-    return value
+    if isinstance(value, (str, dict, list, bool)) or value is None:
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return str(value)
 
 
 def render(key: str, params: Params, lang: str = DEFAULT_LANGUAGE) -> str:
