@@ -7,7 +7,6 @@ without any cross-process cache clearing.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import streamlit as st
@@ -48,14 +47,6 @@ def _run(query_name: str, database: str, version: int, args: tuple) -> Any:
     if query_name in rollup_cache.SHARED_QUERIES:
         return rollup_cache.cached_call(engine(), version, query_name, args)
     return getattr(queries, query_name)(*args, engine=engine())
-
-
-def warm_in_background() -> None:
-    """After an upload commits: compute the national figures for every process to share, in a
-    thread, so the first leader to open the dashboard does not wait for them."""
-    current = engine()
-    version = db.data_version(current)
-    threading.Thread(target=rollup_cache.warm, args=(current, version), name="nq57-warm", daemon=True).start()
 
 
 def _query(query_name: str):
