@@ -24,7 +24,6 @@ from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.headline import Summary, summary as _summary
 from data_loaders.figures.tasks import ChildTaskStatus, DatedTaskStatus, GroupTaskStatus, TaskRow, TaskStatus
 from data_loaders.figures.early_warnings import Warnings
-import threading
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 
@@ -67,14 +66,6 @@ def read(figure: Callable[..., Result], *args: Any) -> Result:
 def reader() -> Callable[..., Any]:
     """`read`, for code that takes a figure reader (the presentation's slides)."""
     return read
-
-
-def warm_in_background() -> None:
-    """After an upload commits: compute the national figures for every process to share, in a
-    thread, so the first leader to open the dashboard does not wait for them."""
-    current = engine()
-    threading.Thread(target=cache.warm, args=(current, db.data_version(current)), name="nq57-warm",
-                     daemon=True).start()
 
 
 # --- units and dates ------------------------------------------------------------------------------

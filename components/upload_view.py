@@ -22,8 +22,10 @@ from data_loaders.ingest import history as uploads
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.read import UnreadableFile
-from data_loaders.i18n import format_number, t
+from data_loaders.i18n import format_number
 from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.ingest.post_commit import after_commit
+from data_loaders.ingest.problems import render
 from data_loaders.ingest.limits import MB, current_limits
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.ingest.templates import template_bytes
@@ -81,7 +83,7 @@ def _run_import(content: bytes, name: str, uploader: Account, dry_run: bool, lab
                                  record_rejection=True)
         except UnreadableFile as error:
             status.update(state="error", expanded=False)
-            return tr("upload_unreadable", message=t(error.key, language(), **error.params))
+            return tr("upload_unreadable", message=render(error.key, error.params, language()))
         except AccountError as error:
             status.update(state="error", expanded=False)
             return auth.error_message(error)
@@ -179,16 +181,24 @@ def _show_outcome(preview: dict, uploader: Account) -> None:
         # clearing also drops this process's copies at once
         st.cache_data.clear()
         if outcome.status == "imported":
-            cached.warm_in_background()
-        if outcome.status == "already_imported":
-            message = tr("upload_already_imported", upload_id=outcome.upload_id)
-        else:
-            message = tr("upload_imported", created=format_number(outcome.created, language()),
-                         updated=format_number(outcome.updated, language()),
-                         unchanged=format_number(outcome.unchanged, language()), upload_id=outcome.upload_id)
+            after_commit(cached.engine(), background=True)  # the same step as `python -m data_loaders import`
+        message = imported_message(outcome)
         _reset()
         st.session_state[_FLASH] = message
         st.rerun()
+
+
+def imported_message(outcome: ImportResult) -> str:
+    """What a confirmed upload saved: task reports (and tasks) or indicator values, as committed."""
+    if outcome.status == "already_imported":
+        return tr("upload_already_imported", upload_id=outcome.upload_id)
+    lang = language()
+    counts = {name: format_number(value, lang) for name, value in (
+        ("created", outcome.created), ("updated", outcome.updated), ("unchanged", outcome.unchanged),
+        ("tasks_created", outcome.details.get("tasks_created", 0)),
+        ("tasks_updated", outcome.details.get("tasks_updated", 0)))}
+    key = "upload_imported_tasks" if outcome.kind == "tasks" else "upload_imported"
+    return tr(key, **counts, upload_id=outcome.upload_id)
 
 
 def _reset() -> None:
@@ -203,9 +213,10 @@ def _warnings(result: ImportResult) -> None:
 
 
 def problems_table(problems: list, key: str) -> None:
+    lang = language()
     frame = pd.DataFrame(
-        [{"sheet": p.sheet, "row": p.row, "column": p.column or "", "value": "" if p.value is None else str(p.value),
-          "message": p.message} for p in problems[:5000]],
+        [{"sheet": p.sheet, "row": p.row, "column": p.column_label(lang) or "",
+          "value": "" if p.value is None else str(p.value), "message": p.message(lang)} for p in problems[:5000]],
         columns=["sheet", "row", "column", "value", "message"],
     )
     show_table(frame, name=tr("upload_problems_file"), key=f"problems_{key}", column_config={
@@ -220,7 +231,8 @@ def problems_table(problems: list, key: str) -> None:
 def preview_summary(result: ImportResult) -> None:
     st.subheader(tr("upload_preview_heading"))
     lang = language()
-    keys = (["tasks_created", "tasks_updated", "tasks_unchanged", "reports_created", "reports_updated"]
+    keys = (["tasks_created", "tasks_updated", "tasks_unchanged", "reports_created", "reports_updated",
+             "reports_unchanged"]
             if result.kind == "tasks" else ["values_created", "values_updated", "values_unchanged"])
     columns = st.columns(len(keys))
     for column, key in zip(columns, keys):

@@ -19,7 +19,7 @@ from data_loaders import figures
 from data_loaders.ingest import history as uploads
 from data_loaders.identity.accounts import AccountError
 from data_loaders.ingest.importer import import_file
-from data_loaders.store.models import IndicatorValue, Task, TaskReport
+from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 
 TODAY = dt.date(2025, 7, 15)
 AS_OF = dt.date(2025, 6, 30)
@@ -148,7 +148,7 @@ def test_province_reporter_uploads_its_province_and_communes(world):
         task_row("LD-2", province="Lâm Đồng", commune=LD_COMMUNES[1].name),
     ], TASK_HEADERS)
     result = run(engine, content, people["province"], user="ignored")
-    assert result.status == "imported", [p.message for p in result.errors]
+    assert result.status == "imported", [p.message("en") for p in result.errors]
     [latest] = uploads.list_uploads(limit=1, engine=engine)
     assert latest["uploaded_by"] == "ld.reporter"
     [entry] = audit.entries(action="upload_committed", actor="ld.reporter", engine=engine)
@@ -172,8 +172,8 @@ def test_rows_of_another_province_reject_the_whole_upload_and_change_nothing(wor
     assert result.status == "rejected" and result.details == {"out_of_scope": True}
     assert [(p.sheet, p.row, p.column, p.value) for p in result.errors] == [
         ("Báo cáo", 5, "Tỉnh/Thành phố", "Hà Nội"), ("Báo cáo", 6, "Xã/Phường", HN_COMMUNE.name)]
-    assert result.errors[0].message == "Thành phố Hà Nội (01) is outside your scope (Lâm Đồng and its communes)."
-    assert HN_COMMUNE.code in result.errors[1].message and "Hà Nội" in result.errors[1].message
+    assert result.errors[0].message("en") == "Thành phố Hà Nội (01) is outside your scope (Lâm Đồng and its communes)."
+    assert HN_COMMUNE.code in result.errors[1].message("en") and "Hà Nội" in result.errors[1].message("en")
     assert data_counts(engine) == before and figures_of(engine) == figures_before
     [latest] = uploads.list_uploads(limit=1, engine=engine)
     assert (latest["status"], latest["uploaded_by"], latest["errors"]) == ("rejected", "ld.reporter", 2)
@@ -186,8 +186,15 @@ def test_messages_follow_the_language(world):
     engine, people = world
     content = workbook_bytes([task_row("HN-1", province="Hà Nội", progress=90)], TASK_HEADERS)
     result = import_file(content, "x.xlsx", engine=engine, today=TODAY, lang="vi", account=people["province"])
-    assert result.errors[0].message == ("Thành phố Hà Nội (01) nằm ngoài phạm vi được giao "
-                                        "(Lâm Đồng và các xã, phường, đặc khu trực thuộc).")
+    # one problem, kept as a key with its unit and scope: written in whichever language reads it
+    assert result.errors[0].message("vi") == ("Thành phố Hà Nội (01) nằm ngoài phạm vi được giao "
+                                              "(Lâm Đồng và các xã, phường, đặc khu trực thuộc).")
+    assert result.errors[0].message("en") == "Thành phố Hà Nội (01) is outside your scope (Lâm Đồng and its communes)."
+    with engine.connect() as conn:
+        [stored] = conn.execute(select(Upload.messages).order_by(Upload.id.desc())).scalars().first()["errors"]
+    assert stored == {"sheet": "Báo cáo", "row": 4, "column": "Tỉnh/Thành phố", "value": "Hà Nội", "key": "scope_unit_outside",
+                      "params": {"unit": {"unit": "01"},
+                                 "scope": {"key": "scope_label_province", "params": {"unit": "Lâm Đồng"}}}}
 
 
 def test_a_task_of_another_province_cannot_be_reported_on_or_taken_over(world):
@@ -199,7 +206,7 @@ def test_a_task_of_another_province_cannot_be_reported_on_or_taken_over(world):
     assert result.status == "rejected"
     assert [(p.row, p.column, p.value) for p in result.errors] == [
         (4, "Mã nhiệm vụ", "HN-1"), (5, "Mã nhiệm vụ", "HN-1")]
-    assert all("Task HN-1 belongs to Thành phố Hà Nội (01)" in p.message for p in result.errors)
+    assert all("Task HN-1 belongs to Thành phố Hà Nội (01)" in p.message("en") for p in result.errors)
     assert data_counts(engine) == before
 
 
@@ -235,7 +242,7 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
                          task_row("BO-3", province="Trung ương", agency=MINISTRY),
                          task_row("BO-1", province=None, agency=None, report="20/06/2025", progress=80)], TASK_HEADERS)
     result = run(engine, ok, people["ministry"])
-    assert result.status == "imported", [p.message for p in result.errors]
+    assert result.status == "imported", [p.message("en") for p in result.errors]
 
     before, figures_before = data_counts(engine), figures_of(engine)
     bad = workbook_bytes([
@@ -246,12 +253,12 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
     result = run(engine, bad, people["ministry"])
     assert result.status == "rejected"
     assert [(p.row, p.column) for p in result.errors] == [(5, "Cơ quan chủ trì"), (6, "Mã nhiệm vụ")]
-    assert result.errors[0].message == f"The task is led by Bộ Tài chính, not by {MINISTRY}."
-    assert result.errors[1].message == f"Task BO-2 is led by Bộ Tài chính, not by {MINISTRY}."
+    assert result.errors[0].message("en") == f"The task is led by Bộ Tài chính, not by {MINISTRY}."
+    assert result.errors[1].message("en") == f"Task BO-2 is led by Bộ Tài chính, not by {MINISTRY}."
     no_agency = workbook_bytes([task_row("BO-9", province="Trung ương", agency=None)], TASK_HEADERS)
     result = run(engine, no_agency, people["ministry"])  # a new task must name its agency anyway
     assert [(p.row, p.column) for p in result.errors] == [(4, "Cơ quan chủ trì")]
-    assert "Task" not in result.errors[0].message
+    assert "Task" not in result.errors[0].message("en")
     handed_over = workbook_bytes([task_row("BO-1", province="Trung ương", agency="Bộ Tài chính", report="21/06/2025")],
                                  TASK_HEADERS)
     result = run(engine, handed_over, people["ministry"])
@@ -261,7 +268,7 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
                             INDICATOR_HEADERS)
     result = run(engine, values, people["ministry"])
     assert result.status == "rejected" and len(result.errors) == 1
-    assert result.errors[0].message == f"The account of {MINISTRY} may upload task progress only, not indicator values."
+    assert result.errors[0].message("en") == f"The account of {MINISTRY} may upload task progress only, not indicator values."
     assert data_counts(engine) == before and figures_of(engine) == figures_before
 
 

@@ -14,7 +14,7 @@ from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, t
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from data_loaders.store.models import IndicatorValue, Task, TaskReport
+from data_loaders.store.models import IndicatorValue, RollupCache, Task, TaskReport
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}
@@ -54,6 +54,10 @@ def test_import_exit_codes_and_json(empty_engine, tmp_path):
     assert isinstance(payload["upload_id"], int)
     [warning] = payload["warnings"]
     assert set(warning) == PROBLEM_KEYS and warning["row"] == 5 and warning["value"] == "Đắk Nông"
+    # the same post-commit step as the upload page: the figures of the new data version are computed
+    with empty_engine.connect() as conn:
+        versions = set(conn.execute(select(RollupCache.data_version)).scalars())
+    assert versions == {payload["upload_id"]}
 
     code, again, _ = cli(empty_engine, "import", str(good), "--json")
     assert code == 0 and again["status"] == "already_imported" and again["upload_id"] == payload["upload_id"]

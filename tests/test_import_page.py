@@ -106,3 +106,21 @@ def test_page_without_a_file_shows_templates_and_history(database):
     assert {"Task progress template (.xlsx)", "Indicators by commune template (.xlsx)"} <= labels
     history = next(df.value for df in at.dataframe if "file_name" in df.value.columns)
     assert list(history["file_name"]) == ["base.xlsx"]
+
+
+def test_saved_message_and_history_count_the_reports_the_preview_showed(database):
+    # the issue's case: NV-0's progress changes (its report is updated) and NV-5 is new
+    content = workbook_bytes([task_row("NV-0", progress=70), task_row("NV-5")], TASK_HEADERS)
+    at = AppTest.from_function(_page, args=(content, "progress.xlsx"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    preview = {m.label: m.value for m in at.metric}
+    assert (preview["New reports"], preview["Reports updated"], preview["Reports unchanged"]) == ("1", "1", "0")
+    [confirm] = [b for b in at.button if b.label == "Confirm and save"]
+    confirm.click().run()
+    assert not at.exception, at.exception
+    assert "Progress reports saved: 1 new, 1 updated, 0 unchanged; tasks: 1 new, 0 updated" in _texts(at)
+    with database.connect() as conn:
+        row = conn.execute(select(Upload.created, Upload.updated, Upload.unchanged).order_by(Upload.id.desc())).first()
+    assert tuple(row) == (1, 1, 0)
+    history = next(df.value for df in at.dataframe if "file_name" in df.value.columns)
+    assert (history.iloc[0]["created"], history.iloc[0]["updated"]) == (1, 1)

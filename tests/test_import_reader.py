@@ -23,7 +23,7 @@ from data_loaders.ingest.read import (
     sniff_format,
 )
 from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
-from data_loaders.ingest.importer import detect_format
+from data_loaders.ingest.read import detect_format
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

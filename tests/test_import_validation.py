@@ -26,6 +26,7 @@ from data_loaders import figures
 from data_loaders.ingest import history as uploads
 from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.importer import import_file
+from data_loaders.ingest.problems import Problem, param, render, render_param
 from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 
 TODAY = dt.date(2025, 7, 15)
@@ -67,7 +68,7 @@ def test_messy_task_sheet_is_accepted_with_old_province_warning(empty_engine):
     result = run(empty_engine, workbook_bytes(rows, MESSY_TASK_HEADERS, title_rows=3, total_row=True))
     assert result.status == "imported", [p.as_json() for p in result.errors]
     assert result.created == 3 and result.rows == 3
-    old = [w for w in result.warnings if "before 1 July 2025" in w.message]
+    old = [w for w in result.warnings if "before 1 July 2025" in w.message("en")]
     assert {(w.row, w.value) for w in old} == {(6, "Đắk Nông"), (7, "Bắc Giang")}
     assert all(w.sheet == "Báo cáo" and w.column == "tinh/thanh pho" for w in old)
     assert figures.summary("68", AS_OF, empty_engine)["tasks"]["total"] == 2
@@ -81,7 +82,7 @@ def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
     assert result.status == "rejected"
     [error] = result.errors
     assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường", "Phường Xuan Hong - Da Lat")
-    assert "Phường Xuân Hương - Đà Lạt" in error.message and error.cell == "B4"
+    assert "Phường Xuân Hương - Đà Lạt" in error.message("en") and error.cell == "B4"
 
 
 def test_commune_names_match_without_diacritics_or_type_word(empty_engine):
@@ -109,9 +110,9 @@ def test_each_bad_cell_is_reported_with_sheet_row_column_and_value(empty_engine)
         (7, "Ngày báo cáo", "01/01/2026"), (8, "Tiến độ (%)", None), (9, "Tỉnh/Thành phố", "Atlantis"),
         (10, "Lĩnh vực", "Vũ trụ"),
     }
-    assert all(e.sheet == "Báo cáo" and e.message for e in result.errors)
+    assert all(e.sheet == "Báo cáo" and e.message("en") for e in result.errors)
     by_row = {e.row: e for e in result.errors}
-    assert "between 0 and 100" in by_row[6].message and "future" in by_row[7].message
+    assert "between 0 and 100" in by_row[6].message("en") and "future" in by_row[7].message("en")
     assert by_row[6].cell == "L6"
 
 
@@ -120,7 +121,7 @@ def test_missing_required_column_is_rejected(empty_engine):
     rows = [[v for i, v in enumerate(task_row("NV-1")) if TASK_HEADERS[i] != "Trạng thái"]]
     result = run(empty_engine, workbook_bytes(rows, headers))
     assert result.status == "rejected"
-    assert [e.column for e in result.errors] == ["Status"] and result.errors[0].row == 3
+    assert [e.column_label("en") for e in result.errors] == ["Status"] and result.errors[0].row == 3
 
 
 def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
@@ -131,7 +132,7 @@ def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
         assert session.scalar(select(func.count()).select_from(TaskReport)) == 1
     conflict = run(empty_engine, workbook_bytes([task_row("NV-2", progress=40), task_row("NV-2", progress=60)], TASK_HEADERS))
     assert conflict.status == "rejected"
-    assert [(e.row, "row 4" in e.message) for e in conflict.errors] == [(5, True)]
+    assert [(e.row, "row 4" in e.message("en")) for e in conflict.errors] == [(5, True)]
     values = workbook_bytes([indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 3, 10),
                              indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 4, 10)], INDICATOR_HEADERS)
     result = run(empty_engine, values)
@@ -161,8 +162,9 @@ def test_dry_run_changes_nothing(empty_engine):
     before_counts, before_figures = counts(empty_engine), figures_of(empty_engine)
     content = workbook_bytes([task_row("NV-3"), task_row("NV-1", progress=55, report="20/06/2025")], TASK_HEADERS)
     result = run(empty_engine, content, dry_run=True)
-    assert result.status == "preview" and result.created == 1 and result.upload_id is None
-    assert result.details["reports_created"] == 2
+    # created / updated / unchanged count task reports: one new task, one report for it and one for NV-1
+    assert result.status == "preview" and result.created == 2 and result.upload_id is None
+    assert result.details["reports_created"] == 2 and result.details["tasks_created"] == 1
     assert counts(empty_engine) == before_counts and figures_of(empty_engine) == before_figures
     # and the same bytes can still be imported for real afterwards
     assert run(empty_engine, content).status == "imported"
@@ -324,3 +326,62 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine)
     with empty_engine.connect() as conn:
         # notes are stored with single spaces; backslashes and a literal \N survive COPY as typed
         assert conn.execute(select(TaskReport.note)).scalar_one() == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"
+
+
+def _three_counts(result_or_row) -> tuple[int, int, int]:
+    get = result_or_row.get if isinstance(result_or_row, dict) else lambda name: getattr(result_or_row, name)
+    return get("created"), get("updated"), get("unchanged")
+
+
+@pytest.mark.parametrize("upload", ["report_updated_only", "new_and_updated_report", "indicator_values"])
+def test_preview_commit_and_history_count_the_same(empty_engine, upload):
+    """Task reports (or indicator values) created / updated / unchanged: the preview, the committed
+    result and the history row agree, and the figures really moved."""
+    base_data(empty_engine)
+    lam_dong = communes("68", 2)
+    content, expected, details = {
+        # a clerk changes the progress of a report already stored (same task, same date)
+        "report_updated_only": (
+            [task_row("NV-1", progress=65)], (0, 1, 0),
+            {"reports_created": 0, "reports_updated": 1, "reports_unchanged": 0, "tasks_updated": 0}),
+        # the case of the issue: one report changed, one new, the tasks themselves unchanged
+        "new_and_updated_report": (
+            [task_row("NV-1", progress=65), task_row("NV-2", status="Đã hoàn thành", progress=100, report="30/06/2025")],
+            (1, 1, 0), {"reports_created": 1, "reports_updated": 1, "tasks_created": 0, "tasks_updated": 0}),
+        "indicator_values": (
+            [indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 12, 20.5, 5000),
+             indicator_row("Lâm Đồng", None, lam_dong[0].code, "05/2025", 8, 19, 5000)],
+            (3, 1, 2), {"values_created": 3, "values_updated": 1, "values_unchanged": 2}),
+    }[upload]
+    headers = INDICATOR_HEADERS if upload == "indicator_values" else TASK_HEADERS
+    content = workbook_bytes(content, headers)
+    before = figures(empty_engine)
+    preview = run(empty_engine, content, dry_run=True)
+    assert preview.status == "preview" and _three_counts(preview) == expected
+    assert figures(empty_engine) == before
+    committed = run(empty_engine, content, "clerk.xlsx")
+    assert committed.status == "imported" and _three_counts(committed) == expected
+    assert {k: committed.details[k] for k in details} == details == {k: preview.details[k] for k in details}
+    [row] = uploads.list_uploads(limit=1, engine=empty_engine)
+    assert row["file_name"] == "clerk.xlsx" and _three_counts(row) == expected
+    # the database did change
+    if upload == "indicator_values":
+        assert figures.indicator_totals(lam_dong[0].code, AS_OF, empty_engine)["fiveg_stations"] == 12
+    else:
+        [nv1] = [r for r in figures.task_list("68", AS_OF, engine=empty_engine) if r["code"] == "NV-1"]
+        assert nv1["progress_pct"] == 65
+
+
+def test_problem_parameters_are_written_in_the_readers_language():
+    fraction = Problem("S", 4, "Tiến độ (%)", 0.265, "warn_percent_fraction", {"example": 0.265, "scaled": 26.5})
+    assert "(0,265); đã hiểu là 26,5%" in fraction.message("vi")
+    assert "(0.265); read as 26.5%" in fraction.message("en")
+    assert render("err_duplicate_conflict", {"other_row": 12106}, "vi") == "Trùng với dòng 12.106 nhưng khác giá trị."
+    assert render("err_file_too_large", {"size_mb": 21.5, "max_mb": 20}, "vi") == "Tệp quá lớn (21,5 MB); tối đa 20 MB."
+    assert render_param(param(dt.date(2025, 6, 30)), "vi") == "30/06/2025"
+    assert render_param(param(dt.date(2025, 6, 30)), "en") == "30 Jun 2025"
+    missing = Problem("S", 3, {"header": ["tasks", "status"]}, None, "err_missing_column",
+                      {"column": {"header": ["tasks", "status"]}})
+    assert missing.as_json("vi") == {"sheet": "S", "row": 3, "column": "Trạng thái", "value": None,
+                                     "message": "Thiếu cột bắt buộc \"Trạng thái\"."}
+    assert Problem.from_stored(missing.stored()).as_json("en")["column"] == "Status"

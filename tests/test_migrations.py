@@ -1,12 +1,17 @@
 """The schema is made by Alembic migrations and they agree with the models, on both backends;
 an upgrade keeps uploaded data."""
 
+import datetime as dt
+
 from alembic import command
 from sqlalchemy import func, select
 
-from data_loaders.store import engine as db
 from data_loaders import figures
-from data_loaders.store.models import TaskReport
+from data_loaders.figures.data_quality import quality
+from data_loaders.i18n import t
+from data_loaders.ingest.problems import Problem
+from data_loaders.store import engine as db
+from data_loaders.store.models import TaskReport, Upload
 
 
 def test_migrations_match_the_models(empty_engine):
@@ -28,3 +33,67 @@ def test_upgrade_keeps_uploaded_data(seeded_engine):
     with seeded_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(TaskReport)).scalar_one() == before
     assert figures.task_status("VN", figures.latest_data_date(seeded_engine), seeded_engine)["total"] == 802
+
+
+def _old_style_uploads() -> list[dict]:
+    """Upload rows as revision 0006 stored them: each problem a sentence in the uploader's language."""
+    def problem(row, message, column="A", value=None):
+        return {"sheet": "Báo cáo", "row": row, "column": column, "value": value, "message": message}
+
+    now = dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc)
+    base = {"uploaded_by": "ld.reporter", "uploaded_at": now, "content": None}
+    return [
+        {**base, "id": 1, "file_name": "sai.xlsx", "kind": "tasks", "sha256": "a" * 64, "status": "rejected", "rows": 6,
+         "created": 0, "updated": 0, "unchanged": 0, "messages": {
+             "errors": [problem(5, t("err_duplicate_conflict", "en", other_row=2)),
+                        problem(6, t("err_required", "vi")),
+                        problem(7, "Một câu không còn trong danh mục.")],
+             "warnings": [problem(4, t("warn_duplicate_row", "vi", other_row=3), value="NV-1")],
+             "error_count": 3, "warning_count": 1}},
+        # a task file that added 2 reports and changed 1: the history row counted the 1 new task
+        {**base, "id": 2, "file_name": "dung.xlsx", "kind": "tasks", "sha256": "b" * 64, "status": "imported", "rows": 3,
+         "created": 1, "updated": 0, "unchanged": 1, "messages": {
+             "warnings": [problem(4, t("warn_percent_fraction", "en", example=0.265, scaled=26.5), "Tiến độ (%)", 0.265)],
+             "warning_count": 1, "error_count": 0, "tasks_created": 1, "tasks_updated": 0, "tasks_unchanged": 1,
+             "reports_created": 2, "reports_updated": 1, "reports_unchanged": 0}},
+    ]
+
+
+def test_upgrade_turns_stored_sentences_into_keys_and_back(empty_engine):
+    config = db.alembic_config(empty_engine)
+    command.downgrade(config, "0006")
+    table = Upload.__table__
+    with empty_engine.begin() as conn:
+        conn.execute(table.insert(), _old_style_uploads())
+    command.upgrade(config, "head")
+
+    with empty_engine.connect() as conn:
+        rejected, imported = [row._mapping for row in conn.execute(select(table).order_by(table.c.id))]
+    errors, [duplicate] = rejected["messages"]["errors"], rejected["messages"]["warnings"]
+    assert [(e["row"], e["key"], e["params"]) for e in errors] == [
+        (5, "err_duplicate_conflict", {"other_row": 2}), (6, "err_required", {}), (7, None, {})]
+    assert errors[2]["text"] == "Một câu không còn trong danh mục."
+    assert duplicate == {"sheet": "Báo cáo", "row": 4, "column": "A", "value": "NV-1", "key": "warn_duplicate_row",
+                         "params": {"other_row": 3}}
+    assert not any("message" in p for p in errors + imported["messages"]["warnings"])
+    # stored once, written in whichever language reads it; numbers in that language's format
+    assert Problem.from_stored(duplicate).message("en") == "Same as row 3; counted once."
+    assert Problem.from_stored(errors[0]).message("vi") == "Trùng với dòng 2 nhưng khác giá trị."
+    assert Problem.from_stored(errors[2]).message("en") == "Một câu không còn trong danh mục."
+    [fraction] = imported["messages"]["warnings"]
+    assert fraction["params"] == {"example": 0.265, "scaled": 26.5}
+    assert "(0,265); đã hiểu là 26,5%" in Problem.from_stored(fraction).message("vi")
+    # the history row of the task file now counts its reports, as its preview did
+    assert (imported["created"], imported["updated"], imported["unchanged"]) == (2, 1, 0)
+    # the quality score still finds the repeated rows, by key
+    figures = quality("VN", dt.date(2025, 6, 30), engine=empty_engine)["figures"]
+    assert (figures["duplicates"], figures["conflicts"]) == (1, 1)
+
+    command.downgrade(config, "0006")
+    with empty_engine.connect() as conn:
+        rejected, imported = [row._mapping for row in conn.execute(select(table).order_by(table.c.id))]
+    assert [e["message"] for e in rejected["messages"]["errors"]] == [
+        t("err_duplicate_conflict", "vi", other_row=2), t("err_required", "vi"), "Một câu không còn trong danh mục."]
+    assert rejected["messages"]["warnings"][0]["message"] == t("warn_duplicate_row", "vi", other_row=3)
+    assert (imported["created"], imported["updated"], imported["unchanged"]) == (1, 0, 1)
+    command.upgrade(config, "head")

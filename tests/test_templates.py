@@ -72,7 +72,7 @@ def test_a_filled_row_imports_and_rows_left_as_they_came_are_skipped(empty_engin
     buffer = io.BytesIO()
     workbook.save(buffer)
     result = importer.import_file(buffer.getvalue(), "lam_dong_06.xlsx", account=reporter, engine=empty_engine)
-    assert result.status == "imported", [problem.message for problem in result.errors[:3]]
+    assert result.status == "imported", [problem.message("en") for problem in result.errors[:3]]
     assert result.details["values_created"] == 1
     totals = figures.indicator_totals(commune_code, dt.date(2025, 6, 30), engine=empty_engine)
     assert totals["fiveg_stations"] == 17

@@ -149,6 +149,9 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from data_loaders.ingest import post_commit
+    from data_loaders.ingest.problems import render
+
     path = Path(args.file)
     lang = _lang()
     if not path.is_file():
@@ -165,14 +168,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         result = import_file(path.read_bytes(), path.name, user=os.environ.get("USER", "cli"), account=account,
                              dry_run=args.dry_run, lang=lang, engine=engine)
     except UnreadableFile as error:
-        return _import_error(args, t(error.key, lang, **error.params))
+        return _import_error(args, render(error.key, error.params, lang))
     except accounts.AccountError as error:
         return _import_error(args, t(error.key, lang, **error.params))
     except OperationalError:
         raise
     except Exception as error:  # noqa: BLE001 - the contract: one JSON object or line, never a traceback
         return _import_error(args, t("err_unreadable", lang, detail=f"{type(error).__name__}: {str(error)[:200]}"))
-    payload = result.as_json()
+    payload = result.as_json(lang)
     if args.dry_run and result.status != "rejected":
         payload["status"] = "imported" if result.status == "preview" else result.status
         payload["dry_run"] = True
@@ -183,6 +186,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         for problem in payload.get("errors", []) + payload.get("warnings", []):
             print(f"  {problem['sheet']}!{problem['column']} row {problem['row']}: {problem['message']}"
                   f" [{problem['value']}]")
+    sys.stdout.flush()
+    if result.status == "imported":  # the same step as the upload page: warm the figures of the new version
+        post_commit.after_commit(engine)
     return 1 if result.status == "rejected" else 0
 
 

@@ -26,7 +26,6 @@ no rows, so its problems count at the national level only.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -34,7 +33,6 @@ from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
-from data_loaders.i18n import LANGUAGES, MESSAGES
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, get_unit, latest_data_date, scope_filter
 from data_loaders.store.settings import get_settings
@@ -46,28 +44,18 @@ def _engine(engine: Engine | None) -> Engine:
     return engine or db.get_engine()
 
 
-def _message_pattern(key: str) -> re.Pattern:
-    """A regex matching the importer's message `key` in any language, capturing {other_row}."""
-    alternatives = []
-    for lang in LANGUAGES:
-        template = MESSAGES[key][lang]
-        parts = re.split(r"(\{other_row\})", template)
-        alternatives.append("".join(r"(?P<row_%s>\d+)" % lang if p == "{other_row}" else re.escape(p) for p in parts))
-    return re.compile("^(?:" + "|".join(alternatives) + ")$")
+_REPEATED = {"warn_duplicate_row": "duplicate", "err_duplicate_conflict": "conflict"}
 
 
-_DUPLICATE = _message_pattern("warn_duplicate_row")
-_CONFLICT = _message_pattern("err_duplicate_conflict")
-
-
-def classify(message: str) -> tuple[str, int | None] | None:
-    """("duplicate" | "conflict", the other row) for an importer message about a repeated row, else None."""
-    for kind, pattern in (("duplicate", _DUPLICATE), ("conflict", _CONFLICT)):
-        match = pattern.match(message or "")
-        if match:
-            row = next((int(v) for v in match.groupdict().values() if v), None)
-            return kind, row
-    return None
+def classify(problem: dict) -> tuple[str, int | None] | None:
+    """("duplicate" | "conflict", the other row) for a stored upload problem about a repeated row,
+    else None. Problems are stored with their message key (data_loaders/ingest/problems.py), so a
+    changed translation cannot change a score."""
+    kind = _REPEATED.get(problem.get("key"))
+    if kind is None:
+        return None
+    other_row = (problem.get("params") or {}).get("other_row")
+    return kind, other_row if isinstance(other_row, int) else None
 
 
 def live_score(days: int | None, full_days: int, zero_days: int) -> float | None:
@@ -188,7 +176,7 @@ def _upload_problems(engine: Engine | None) -> tuple[list[dict], dict[int, dict]
                                    if stored_errors else 0)
         found = []
         for problem in list(errors) + list(messages.get("warnings") or []):
-            kind = classify(problem.get("message", ""))
+            kind = classify(problem)
             if kind:
                 found.append({"kind": kind[0], "other_row": kind[1], "row": problem.get("row")})
         problems[upload["id"]] = {"found": found}

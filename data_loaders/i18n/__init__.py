@@ -338,6 +338,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "upload_confirm": {"vi": "Xác nhận ghi số liệu", "en": "Confirm and save"},
     "upload_cancel": {"vi": "Huỷ", "en": "Cancel"},
     "upload_imported": {"vi": "Đã ghi: {created} mới, {updated} cập nhật, {unchanged} không đổi (lần tải số {upload_id}).", "en": "Saved: {created} new, {updated} updated, {unchanged} unchanged (upload {upload_id})."},
+    "upload_imported_tasks": {
+        "vi": "Đã ghi báo cáo tiến độ: {created} mới, {updated} cập nhật, {unchanged} không đổi; nhiệm vụ: {tasks_created} mới, {tasks_updated} cập nhật (lần tải số {upload_id}).",
+        "en": "Progress reports saved: {created} new, {updated} updated, {unchanged} unchanged; tasks: {tasks_created} new, {tasks_updated} updated (upload {upload_id}).",
+    },
     "upload_errors_heading": {"vi": "Lỗi cần sửa", "en": "Errors to fix"},
     "upload_warnings_heading": {"vi": "Cảnh báo", "en": "Warnings"},
     "upload_error_workbook": {"vi": "Tải tệp đánh dấu các ô lỗi (.xlsx)", "en": "Download the file with the wrong cells marked (.xlsx)"},
@@ -392,6 +396,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "preview_tasks_unchanged": {"vi": "Nhiệm vụ không đổi", "en": "Tasks unchanged"},
     "preview_reports_created": {"vi": "Báo cáo mới", "en": "New reports"},
     "preview_reports_updated": {"vi": "Báo cáo cập nhật", "en": "Reports updated"},
+    "preview_reports_unchanged": {"vi": "Báo cáo không đổi", "en": "Reports unchanged"},
     "preview_values_created": {"vi": "Số liệu mới", "en": "New values"},
     "preview_values_updated": {"vi": "Số liệu thay đổi", "en": "Values changed"},
     "preview_values_unchanged": {"vi": "Số liệu không đổi", "en": "Values unchanged"},

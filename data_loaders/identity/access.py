@@ -181,17 +181,23 @@ def unit_label(unit_code: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def upload_scope_label(account: Account | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """What this person may upload, in words: "Tỉnh Lâm Đồng và các xã, phường trực thuộc" etc."""
+    key, params = upload_scope_message(account)
+    return t(key, lang, **params)
+
+
+def upload_scope_message(account: Account | None) -> tuple[str, dict[str, str]]:
+    """upload_scope_label as a catalogue key and its parameters (what an upload problem stores)."""
     if account is None or not may(account, "upload"):
-        return t("scope_label_none", lang)
+        return "scope_label_none", {}
     scope = upload_scope(account)
     if account.role == "admin":
-        return t("scope_label_admin", lang)
+        return "scope_label_admin", {}
     if scope.agency is not None:
-        return t("scope_label_agency", lang, agency=scope.agency)
+        return "scope_label_agency", {"agency": scope.agency}
     unit = _units().get(scope.unit_code)
     if unit is None or unit.level == "national":
-        return t("scope_label_national", lang)
+        return "scope_label_national", {}
     if unit.level == "province":
-        return t("scope_label_province", lang, unit=unit.name)
+        return "scope_label_province", {"unit": unit.name}
     province = _units().get(unit.province_code)
-    return t("scope_label_commune", lang, unit=unit.name, province=province.name if province else "")
+    return "scope_label_commune", {"unit": unit.name, "province": province.name if province else ""}

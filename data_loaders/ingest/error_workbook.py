@@ -66,13 +66,14 @@ def _as_workbook(content: bytes, file_name: str) -> tuple[Workbook, dict[str, st
 
 def error_workbook(content: bytes, file_name: str, errors: list, warnings: list | None = None,
                    lang: str = DEFAULT_LANGUAGE) -> bytes:
-    """The annotated .xlsx as bytes. `errors`/`warnings` are importer Problems (with .cell "C12")."""
+    """The annotated .xlsx as bytes, every message in `lang` (the uploader's). `errors`/`warnings`
+    are importer Problems (with .cell "C12")."""
     workbook, titles = _as_workbook(content, file_name)
     by_cell: dict[tuple[str, str], list[tuple[bool, str]]] = defaultdict(list)
     for is_error, problems in ((True, errors), (False, warnings or [])):
         for problem in problems:
             if problem.cell and problem.sheet in titles:
-                by_cell[(titles[problem.sheet], problem.cell)].append((is_error, problem.message))
+                by_cell[(titles[problem.sheet], problem.cell)].append((is_error, problem.message(lang)))
     for (title, ref), notes in by_cell.items():
         cell = workbook[title][ref]
         has_error = any(is_error for is_error, _ in notes)
@@ -96,7 +97,8 @@ def _problem_sheet(workbook: Workbook, errors: list, warnings: list, lang: str) 
         cell.font = Font(bold=True)
     for fill, problems in ((ERROR_FILL, errors), (WARNING_FILL, warnings)):
         for problem in problems:
-            sheet.append([problem.sheet, problem.row, problem.column, _plain_value(problem.value), problem.message])
+            sheet.append([problem.sheet, problem.row, problem.column_label(lang), _plain_value(problem.value),
+                          problem.message(lang)])
             sheet.cell(row=sheet.max_row, column=5).fill = fill
     for letter, width in zip("ABCDE", (24, 8, 28, 24, 90)):
         sheet.column_dimensions[letter].width = width

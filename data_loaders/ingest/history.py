@@ -45,13 +45,6 @@ def upload_content(upload_id: int, engine: Engine | None = None) -> tuple[str, b
     return row.file_name, bytes(row.content)
 
 
-def upload_messages(upload_id: int, engine: Engine | None = None) -> dict:
-    """The stored errors and warnings of an upload ({"errors": [...], "warnings": [...], …})."""
-    with (engine or db.get_engine()).connect() as conn:
-        messages = conn.execute(select(Upload.messages).where(Upload.id == upload_id)).scalar_one_or_none()
-    return messages or {}
-
-
 def _source(upload_id, source_row, file_name, uploaded_by, uploaded_at) -> dict | None:
     if upload_id is None:
         return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import python_calamine
 
-from data_loaders.ingest.formats import SheetFormat, fold_header
+from data_loaders.ingest.formats import FORMATS, SheetFormat, fold_header
 from data_loaders.ingest.limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits, verify_archive
 from data_loaders.i18n.text import fold, normalize
 
@@ -247,6 +247,22 @@ def find_rows(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat,
     result.rows = kept
     return result
 
+
+def detect_format(sheets: dict[str, pd.DataFrame]) -> tuple[SheetFormat, SheetRows] | None:
+    """The format whose header row the file matches best (all required columns first), with its rows."""
+    best = None
+    for sheet_format in FORMATS.values():
+        located = locate_header(sheets, sheet_format)
+        if located is None:
+            continue
+        keys = set(located[2].values())
+        complete = all(c.key in keys for c in sheet_format.columns if c.required)
+        score = (complete, len(keys))
+        if best is None or score > best[0]:
+            best = (score, sheet_format, located)
+    if best is None:
+        return None
+    return best[1], find_rows(sheets, best[1], best[2])
 
 # --- cell parsers: each returns the parsed value or raises ValueError
 

@@ -72,7 +72,8 @@ class Upload(Base):
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    messages: Mapped[dict] = mapped_column(JSON, default=dict)  # {"errors": [...], "warnings": [...]}
+    # {"errors": [...], "warnings": [...], counts}: each problem a message key with parameters (ingest/problems.py)
+    messages: Mapped[dict] = mapped_column(JSON, default=dict)
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the original file, kept for audit
 
 
