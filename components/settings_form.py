@@ -14,7 +14,7 @@ from components import auth, cached
 from components.state import language, tr
 from data_loaders.store import settings
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import format_date, format_number, tn
 from data_loaders.store.settings import DEFINITIONS, InvalidSetting, SettingDef
 
 _FLASH = "settings_flash"
@@ -142,5 +142,6 @@ def save_settings(submitted: dict[str, Any], shown: dict[str, Any], admin: Accou
         return [tr("settings_save_failed")]
     except AccountError as error:
         return [auth.error_message(error)]
-    st.session_state[_FLASH] = (True, [tr("settings_saved", count=format_number(len(parsed), language()))])
+    saved = tn("settings_saved", len(parsed), language(), count=format_number(len(parsed), language()))
+    st.session_state[_FLASH] = (True, [saved])
     return []

@@ -34,7 +34,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
-from data_loaders.i18n import LANGUAGES, MESSAGES
+from data_loaders.i18n import LANGUAGES, t
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.figures.queries import UnitInfo, _child_key, _scope_filter, child_units, get_unit, latest_data_date
 from data_loaders.store.settings import get_settings
@@ -50,7 +50,7 @@ def _message_pattern(key: str) -> re.Pattern:
     """A regex matching the importer's message `key` in any language, capturing {other_row}."""
     alternatives = []
     for lang in LANGUAGES:
-        template = MESSAGES[key][lang]
+        template = t(key, lang)  # no params: the template itself
         parts = re.split(r"(\{other_row\})", template)
         alternatives.append("".join(r"(?P<row_%s>\d+)" % lang if p == "{other_row}" else re.escape(p) for p in parts))
     return re.compile("^(?:" + "|".join(alternatives) + ")$")

@@ -29,7 +29,7 @@ from babel.dates import format_date as _babel_format_date
 from sqlalchemy import Engine, case, func, or_, select
 
 from data_loaders.store import engine as db
-from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t, tn
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
 from data_loaders.figures.queries import (
     UnitInfo,
@@ -130,7 +130,7 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str, en
         if row["deadline"] < as_of:
             days = (as_of - row["deadline"]).days
             overdue.append({"kind": "overdue", **base, "days_overdue": days,
-                            "message": t("warn_overdue", lang, days=format_number(days, lang), **params)})
+                            "message": tn("warn_overdue", days, lang, days=format_number(days, lang), **params)})
             continue
         if row["deadline"] <= as_of + dt.timedelta(days=due_soon):
             expected = expected_progress(row["first_report"], row["deadline"], as_of)
@@ -139,7 +139,7 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, lang: str, en
                 behind.append({"kind": "due_soon_behind", **base, "days_left": days_left,
                                "first_report": row["first_report"].isoformat(),
                                "expected_pct": round(expected, 1),
-                               "message": t("warn_due_soon_behind", lang, days=format_number(days_left, lang),
+                               "message": tn("warn_due_soon_behind", days_left, lang, days=format_number(days_left, lang),
                                             expected=format_percent(expected, lang, 0), **params)})
                 continue
         days_since = (as_of - row["last_report"]).days
