@@ -18,6 +18,7 @@ from data_loaders.i18n import (
     format_number,
     format_percent,
     message_keys,
+    parse_number,
     plural_keys,
     read_catalogue,
     t,
@@ -158,3 +159,16 @@ def test_every_language_is_listed():
     assert LANGUAGES == ("vi", "en") and i18n.DEFAULT_LANGUAGE == "vi"
     assert {p.parent.parent.name for p in (ROOT / "data_loaders/i18n/locale").glob("*/LC_MESSAGES/messages.po")} \
         == set(LANGUAGES)
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("0,5", "vi", 0.5), ("1.234,5", "vi", 1234.5), (" 90 ", "vi", 90.0), ("0.5", "en", 0.5), ("1,234.5", "en", 1234.5),
+])
+def test_parse_number_reads_the_languages_way(text, lang, expected):
+    assert parse_number(text, lang) == expected
+
+
+@pytest.mark.parametrize(("text", "lang"), [("0.5", "vi"), ("1.5", "vi"), ("0,5", "en"), ("abc", "vi"), ("", "en")])
+def test_parse_number_refuses_what_the_language_does_not_write(text, lang):
+    with pytest.raises(ValueError):
+        parse_number(text, lang)

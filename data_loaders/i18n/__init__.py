@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import gettext
 import io
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,8 +33,8 @@ _LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 # CLDR's Vietnamese numeric date is d/M/y (30/6/2025); Vietnamese documents, and the README, pad
-# day and month (30/06/2025). English uses CLDR's en_GB medium date (30 Jun 2025).
-_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
+# day and month (30/06/2025). English takes CLDR's en_GB medium date (30 Jun 2025).
+_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "medium"}
 DASH = "–"  # what a missing figure shows
 
 
@@ -112,32 +113,52 @@ def locale(lang: str) -> Locale:
     return Locale.parse(_LOCALES[_lang(lang)])
 
 
-def _with_decimals(pattern, decimals: int):
-    fixed = copy.copy(pattern)
-    fixed.frac_prec = (decimals, decimals)
-    return fixed
-
-
-def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """12106 -> "12.106" (vi) or "12,106" (en), with exactly `decimals` decimals; None -> an en dash."""
-    if value is None or value != value:  # None or NaN
-        return DASH
+@functools.cache
+def _pattern(lang: str, kind: str, decimals: int | None):
+    """The locale's standard decimal or percent pattern, with exactly `decimals` decimals (None: as CLDR has it,
+    up to three for vi and en)."""
     loc = locale(lang)
-    return _with_decimals(loc.decimal_formats[None], decimals).apply(value, loc)
+    pattern = copy.copy(loc.decimal_formats[None] if kind == "decimal" else loc.percent_formats[None])
+    if decimals is not None:
+        pattern.frac_prec = (decimals, decimals)
+    return pattern
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int | None = 0) -> str:
+    """12106 -> "12.106" (vi) or "12,106" (en), with exactly `decimals` decimals (None: only those the value
+    has, up to three: 18.71 -> "18,71", 32.0 -> "32"); None or NaN -> an en dash."""
+    if _missing(value):
+        return DASH
+    return _pattern(_lang(lang), "decimal", decimals).apply(value, locale(lang))
+
+
+def parse_number(text: str, lang: str = DEFAULT_LANGUAGE) -> float:
+    """A number as a person types it in `lang`: "0,5" or "1.234,5" (vi), "0.5" or "1,234.5" (en).
+    Raises ValueError for anything else, including grouping that does not fit the language ("1.5" in
+    Vietnamese, which could mean 15 or 1,5)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    try:
+        return float(parse_decimal(str(text).strip(), locale=locale(lang), strict=True))
+    except NumberFormatError as error:
+        raise ValueError(str(error)) from None
 
 
 def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 1) -> str:
     """A value already in percent: 26.5 -> "26,5%" (vi) or "26.5%" (en), the locale's percent pattern."""
-    if value is None or value != value:
+    if _missing(value):
         return DASH
-    loc = locale(lang)
-    return _with_decimals(loc.percent_formats[None], decimals).apply(Decimal(str(value)).scaleb(-2), loc)
+    return _pattern(_lang(lang), "percent", decimals).apply(Decimal(str(value)).scaleb(-2), locale(lang))
 
 
 def format_compact(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """Large counts for a card: 101.300.000 -> "101,3 triệu" (vi) / "101.3 million" (en); below a
     million the whole number (12.106), which a card has room for."""
-    if value is None or value != value:
+    if _missing(value):
         return DASH
     if abs(value) < 1_000_000:
         return format_number(value, lang)
@@ -148,7 +169,12 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """30/06/2025 in Vietnamese, 30 Jun 2025 in English."""
     if value is None:
         return DASH
-    return _babel_format_date(value, format=_DATE_PATTERNS[_lang(lang)], locale=locale(lang))
+    return _babel_format_date(value, format=_date_pattern(lang), locale=locale(lang))
+
+
+def _date_pattern(lang: str) -> str:
+    pattern = _DATE_PATTERNS[_lang(lang)]
+    return locale(lang).date_formats[pattern].pattern if pattern in ("short", "medium", "long", "full") else pattern
 
 
 # --- the Vega-Lite chart locale (d3-format and d3-time-format), from the same CLDR data ----------------
@@ -208,7 +234,7 @@ def vega_time_locale(lang: str) -> dict:
     """d3-time-format locale: dateTime, date, time, periods, days, shortDays, months, shortMonths
     (days from Sunday, as d3 wants; Babel numbers them from Monday)."""
     loc = locale(lang)
-    date = _d3_pattern(_DATE_PATTERNS[_lang(lang)])
+    date = _d3_pattern(_date_pattern(lang))
     time = _d3_pattern(loc.time_formats["medium"].pattern)
     date_time = str(loc.datetime_formats["medium"]).replace("{1}", "%x").replace("{0}", "%X")
     days, short_days = loc.days["format"]["wide"], loc.days["format"]["abbreviated"]
