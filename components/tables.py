@@ -125,4 +125,7 @@ def localised(frame: pd.DataFrame, lang: str, column_config: Mapping | None = No
         writers[column] = lambda value, texts=texts, spec=spec: texts.get(value) or spec.write(value, lang)
     if not writers:
         return frame, config
-    return frame.style.format(writers, na_rep=DASH), config
+    # Only the columns with text of their own go through pandas' per-cell rendering (the slow part of a
+    # Styler); Streamlit takes the others' values as they are (hiding here does not hide them on screen).
+    others = [column for column in frame.columns if column not in writers]
+    return frame.style.format(writers, na_rep=DASH).hide(others, axis="columns"), config
