@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import datetime as dt
 import functools
-import inspect
 import json
 import logging
 import os

@@ -15,18 +15,26 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, cached
-from components.state import as_of, scope, tr
+from components.state import as_of, language, scope, tr
+from components.tables import NumberFormat, localised
 from data_loaders.identity import audit
 from reports import tables as exports
 
 
-def show_table(frame: pd.DataFrame, *, name: str, key: str, **dataframe_kwargs):
+def show_table(frame: pd.DataFrame, *, name: str, key: str, number_formats: dict[str, NumberFormat] | None = None,
+               **dataframe_kwargs):
     """st.dataframe plus its downloads; `name` (the table's title in the user's language) names
-    the file and the sheet. Returns what st.dataframe returns (the selection when on_select is set)."""
+    the file and the sheet. Numbers read the user's language's way (components.tables.localised;
+    `number_formats` by column where the default, the digits a value has, is not wanted) and stay
+    numbers, in the table and in the files. Returns what st.dataframe returns (the selection when
+    on_select is set)."""
     dataframe_kwargs.setdefault("hide_index", True)
     dataframe_kwargs.setdefault("width", "stretch")
-    shown = st.dataframe(frame, key=key, **dataframe_kwargs)
-    table_downloads(as_shown(frame, dataframe_kwargs.get("column_config")), name=name, key=key)
+    data, dataframe_kwargs["column_config"] = localised(frame, language(), dataframe_kwargs.get("column_config"),
+                                                        number_formats)
+    shown = st.dataframe(data, key=key, **dataframe_kwargs)
+    table_downloads(as_shown(frame, dataframe_kwargs["column_config"]), name=name, key=key,
+                    number_formats=number_formats)
     return shown
 
 
@@ -43,11 +51,14 @@ def as_shown(frame: pd.DataFrame, column_config: dict | None) -> pd.DataFrame:
     return frame.drop(columns=hidden, errors="ignore").rename(columns=labels)
 
 
-def table_downloads(frame: pd.DataFrame, *, name: str, key: str) -> None:
+def table_downloads(frame: pd.DataFrame, *, name: str, key: str,
+                    number_formats: dict[str, NumberFormat] | None = None) -> None:
     stem = _stem(name)
+    # Excel shows a cell's number format in the reader's own locale: 26,5 on a Vietnamese system
+    decimals = {column: spec.decimals for column, spec in (number_formats or {}).items() if spec.decimals is not None}
     xlsx_column, csv_column, _ = st.columns([1, 1, 6], gap="small")
     with xlsx_column:
-        _download(tr("download_xlsx"), lambda: exports.frame_to_xlsx(frame, name), f"{stem}.xlsx",
+        _download(tr("download_xlsx"), lambda: exports.frame_to_xlsx(frame, name, decimals=decimals), f"{stem}.xlsx",
                   exports.XLSX_MIME, f"{key}::xlsx", ":material/table_view:")
     with csv_column:
         _download(tr("download_csv"), lambda: exports.frame_to_csv(frame), f"{stem}.csv",

@@ -14,7 +14,7 @@ from components import cached
 from components.display import show_chart
 from components.state import on_chart_select, tr
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
-from data_loaders.i18n import t
+from data_loaders.i18n import format_number, t
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import per_inhabitants
 from data_loaders.figures.scope import UnitInfo
@@ -38,7 +38,8 @@ def metric(code: str, lang: str, per_capita: bool = False) -> Metric:
         return Metric(code, t(f"metric_{code}", lang), 1 if percent else 0, percent)
     indicator = INDICATOR_BY_CODE[code]
     if per_capita and indicator.rollup == "sum":
-        return Metric(code, f"{indicator.label(lang)} / 100.000" if lang == "vi" else f"{indicator.label(lang)} per 100,000", 2, False)
+        label = t("metric_per_100k", lang, label=indicator.label(lang), people=format_number(100_000, lang))
+        return Metric(code, label, 2, False)
     return Metric(code, indicator.label(lang), indicator.decimals, indicator.unit_vi == "%")
 
 

@@ -11,6 +11,7 @@ from components import cached
 from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
+from components.tables import NumberFormat
 from components.state import on_chart_select
 from data_loaders.i18n import format_number, t
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
@@ -52,12 +53,12 @@ def scorecard_table(result: dict, lang: str) -> None:
     frame = scorecard_frame(result, lang)
     if frame.empty:
         return
-    config = {t(f"quality_{score}", lang): st.column_config.ProgressColumn(
-        t(f"quality_{score}", lang), min_value=0, max_value=100, format="%.1f") for score in SCORES}
-    config[t("quality_overall", lang)] = st.column_config.NumberColumn(t("quality_overall", lang), format="%.1f")
-    config["code"] = None  # hidden
+    # Scores as numbers to one decimal, the language's way (68,8), not progress bars: a bar's label only
+    # takes a printf format, which cannot write a decimal comma.
+    scores = {t(f"quality_{score}", lang): NumberFormat(1) for score in (*SCORES, "overall")}
     show_table(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
-               name=t("quality_scorecard", lang), key="quality_scorecard", column_config=config)
+               name=t("quality_scorecard", lang), key="quality_scorecard", column_config={"code": None},
+               number_formats=scores)
 
 
 def attention(result: dict, settings: dict, lang: str) -> None:
@@ -124,9 +125,8 @@ def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, 
     if frame.empty:
         st.info(t("accountability_no_tasks", lang))
         return
-    config = {t(name, lang): st.column_config.ProgressColumn(t(name, lang), min_value=0, max_value=100, format="%.1f%%")
-              for name in ("col_on_time_rate", "col_overdue_rate")}
-    show_table(frame, name=name, key=key, column_config=config)
+    rates = {t(column, lang): NumberFormat(1, percent=True) for column in ("col_on_time_rate", "col_overdue_rate")}
+    show_table(frame, name=name, key=key, number_formats=rates)
 
 
 def bucket_kpis(buckets: dict[str, int], lang: str) -> None:

@@ -14,7 +14,7 @@ from components import auth, cached
 from components.state import language, tr
 from data_loaders.store import settings
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import LANGUAGES, format_date, format_number, parse_number, tn
 from data_loaders.store.settings import DEFINITIONS, InvalidSetting, SettingDef
 
 _FLASH = "settings_flash"
@@ -41,7 +41,7 @@ def _range_text(definition: SettingDef) -> str:
     if definition.kind is dt.date:
         low, high = format_date(definition.minimum, lang), format_date(definition.maximum, lang)
     else:
-        decimals = 0 if definition.kind is int else 2
+        decimals = 0 if definition.kind is int else None  # a fraction shows the digits it has: 0 – 1, not 0,00 – 1,00
         low, high = format_number(definition.minimum, lang, decimals), format_number(definition.maximum, lang, decimals)
     return tr("settings_range", minimum=low, maximum=high)
 
@@ -60,9 +60,15 @@ def _widget(container, definition: SettingDef, value: Any) -> Any:
         return container.number_input(label, value=int(value), min_value=int(definition.minimum),
                                       max_value=int(definition.maximum), step=1, help=help_text, key=key)
     if definition.kind is float:
-        return container.number_input(label, value=float(value), min_value=float(definition.minimum),
-                                      max_value=float(definition.maximum), step=0.05, format="%.2f",
-                                      help=help_text, key=key)
+        # st.number_input writes its value with a printf format ("90.00") in every language; a text field
+        # shows it the person's way (90, 0,5) and _save reads it back the same way (parse_number).
+        # Whole-number settings keep number_input: a field of digits reads the same in both languages.
+        text = format_number(value, language(), None)
+        if key in st.session_state:
+            if st.session_state[key] in {format_number(value, other, None) for other in LANGUAGES}:
+                st.session_state[key] = text  # the language changed: the stored value, written the new way
+            return container.text_input(label, help=help_text, key=key)
+        return container.text_input(label, value=text, help=help_text, key=key)
     if definition.kind is dt.date:
         return container.date_input(label, value=value, min_value=definition.minimum, max_value=definition.maximum,
                                     format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
@@ -105,10 +111,25 @@ def settings_form(admin: Account) -> None:
 
 
 def _save(admin: Account, shown: dict[str, Any]) -> None:
-    submitted = {d.key: st.session_state.get(f"setting::{d.key}", shown[d.key]) for d in DEFINITIONS}
+    submitted = {d.key: _read(d, st.session_state.get(f"setting::{d.key}", shown[d.key]), shown[d.key])
+                 for d in DEFINITIONS}
     problems = save_settings(submitted, shown, admin)
     if problems:
         st.session_state[_FLASH] = (False, problems)
+
+
+def _read(definition: SettingDef, value: Any, shown: Any) -> Any:
+    """A decimal typed in the person's language ("0,5") as a number. A field left as shown keeps the stored
+    value (the field rounds it to three decimals); what cannot be read in the language ("0.5" in
+    Vietnamese) becomes None, which validation refuses with the setting's range."""
+    if definition.kind is not float or not isinstance(value, str):
+        return value
+    if value == format_number(shown, language(), None):
+        return shown
+    try:
+        return parse_number(value, language())
+    except ValueError:
+        return None
 
 
 def save_settings(submitted: dict[str, Any], shown: dict[str, Any], admin: Account) -> list[str]:
@@ -142,5 +163,6 @@ def save_settings(submitted: dict[str, Any], shown: dict[str, Any], admin: Accou
         return [tr("settings_save_failed")]
     except AccountError as error:
         return [auth.error_message(error)]
-    st.session_state[_FLASH] = (True, [tr("settings_saved", count=format_number(len(parsed), language()))])
+    saved = tn("settings_saved", len(parsed), language(), count=format_number(len(parsed), language()))
+    st.session_state[_FLASH] = (True, [saved])
     return []

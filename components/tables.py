@@ -1,12 +1,23 @@
-"""Tables of tasks, with column labels in the user's language and dates and numbers formatted."""
+"""Tables in the user's language: task tables with translated headers and formatted dates, and the one
+helper every table goes through (components.exports.show_table) to write its numbers the language's way.
+
+Streamlit's own number formats (a column_config printf format such as "%.1f", or "localized", which follows
+the browser and not the app) cannot write 26,5% for a Vietnamese reader. A pandas Styler can: st.dataframe
+shows a Styler's display text in a number column that has no format of its own, while the cells stay
+numbers, so a click on a header still sorts 9 before 10.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from data_loaders.i18n import DASH, format_date, format_number, format_percent, t
 from data_loaders.store.catalogue import AREAS, term_by_code
-from data_loaders.i18n import format_date, t
 
 _AREAS = term_by_code(AREAS)
 
@@ -33,9 +44,10 @@ def task_frame(rows: list[dict], lang: str, columns: tuple[str, ...]) -> pd.Data
 
 
 def column_config(lang: str) -> dict:
+    # Progress is a whole percent (68%), the same in both languages, so it keeps its bar; days overdue
+    # are formatted by show_table like every number.
     return {
         t("col_progress", lang): st.column_config.ProgressColumn(t("col_progress", lang), min_value=0, max_value=100, format="%d%%"),
-        t("col_days_overdue", lang): st.column_config.NumberColumn(t("col_days_overdue", lang), format="%d"),
         t("col_title", lang): st.column_config.TextColumn(t("col_title", lang), width="large"),
     }
 
@@ -51,3 +63,69 @@ def report_history_frame(reports: list[dict], lang: str) -> pd.DataFrame:
         }
         for r in reports
     ])
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a table column writes its numbers: `decimals` fixed (None: those the value has, up to three),
+    `percent` for a value already in percent (26.5 -> "26,5%")."""
+    decimals: int | None = None
+    percent: bool = False
+
+    def write(self, value: float, lang: str) -> str:
+        if self.percent:
+            return format_percent(value, lang, 1 if self.decimals is None else self.decimals)
+        return format_number(value, lang, self.decimals)
+
+
+def _own_format(config: object) -> bool:
+    """True when the column's config already sets how its numbers read (a printf format, a progress bar)."""
+    if not isinstance(config, Mapping):
+        return False
+    type_config = config.get("type_config") or {}
+    return bool(type_config.get("format")) or type_config.get("type") not in (None, "number")
+
+
+def _with_format(config: object, number_format: str) -> dict:
+    """The column's config (a label, a NumberColumn, or nothing) with Streamlit's own number format."""
+    if isinstance(config, Mapping):
+        type_config = {**(config.get("type_config") or {"type": "number"}), "format": number_format}
+        return {**config, "type_config": type_config}
+    return st.column_config.NumberColumn(config if isinstance(config, str) else None, format=number_format)
+
+
+def _whole_below_1000(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(((present % 1 == 0) & (present.abs() < 1000)).all())
+
+
+def localised(frame: pd.DataFrame, lang: str, column_config: Mapping | None = None,
+              formats: Mapping[str, NumberFormat] | None = None) -> tuple[pd.DataFrame | object, dict]:
+    """(data, column_config) for st.dataframe with every number column written the language's way:
+    12.106, 68,8 and 26,5% in Vietnamese. Columns listed in `formats` take that format; others write the
+    digits their values have (18,71; 32 rather than 32.0). A column of whole numbers below 1,000 reads the
+    same in both languages, so it only gets Streamlit's "%d" (a Styler costs time on long tables); a
+    column whose config sets its own format (a progress bar, "%d") is left as configured."""
+    config = dict(column_config or {})
+    formats = formats or {}
+    writers = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not is_numeric_dtype(values) or is_bool_dtype(values) or config.get(column, "") is None:
+            continue  # text, a flag, or a hidden column
+        if _own_format(config.get(column)):
+            continue
+        spec = formats.get(column)
+        if spec is None and _whole_below_1000(values):
+            config[column] = _with_format(config.get(column), "%d")
+            continue
+        spec = spec or NumberFormat()
+        # each distinct value formatted once: Babel takes tens of microseconds a number
+        texts = {value: spec.write(value, lang) for value in values.dropna().unique()}
+        writers[column] = lambda value, texts=texts, spec=spec: texts.get(value) or spec.write(value, lang)
+    if not writers:
+        return frame, config
+    # Only the columns with text of their own go through pandas' per-cell rendering (the slow part of a
+    # Styler); Streamlit takes the others' values as they are (hiding here does not hide them on screen).
+    others = [column for column in frame.columns if column not in writers]
+    return frame.style.format(writers, na_rep=DASH).hide(others, axis="columns"), config

@@ -22,7 +22,7 @@ from data_loaders.ingest import history as uploads
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.read import UnreadableFile
-from data_loaders.i18n import format_number
+from data_loaders.i18n import format_number, tn
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.ingest.post_commit import after_commit
 from data_loaders.ingest.problems import render
@@ -133,7 +133,9 @@ def upload_form(uploader: Account) -> None:
 def _show_outcome(preview: dict, uploader: Account) -> None:
     result: ImportResult = preview["result"]
     if result.status == "rejected":
-        st.error(tr("upload_rejected", errors=format_number(len(result.errors), language())), icon=":material/block:")
+        errors = len(result.errors)
+        st.error(tn("upload_rejected", errors, language(), errors=format_number(errors, language())),
+                 icon=":material/block:")
         st.subheader(tr("upload_errors_heading"))
         problems_table(result.errors, key="errors")
         lang = language()
@@ -161,7 +163,8 @@ def _show_outcome(preview: dict, uploader: Account) -> None:
         _warnings(result)
         return
     kind = tr(f"upload_kind_{result.kind}")
-    st.success(tr("upload_preview_ready", rows=format_number(result.rows, language()), kind=kind),
+    st.success(tn("upload_preview_ready", result.rows, language(), rows=format_number(result.rows, language()),
+                  kind=kind),
                icon=":material/fact_check:")
     preview_summary(result)
     _warnings(result)

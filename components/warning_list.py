@@ -8,7 +8,7 @@ import streamlit as st
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
-from data_loaders.i18n import format_number, t
+from data_loaders.i18n import format_number, t, tn
 from data_loaders.i18n.message import render
 from data_loaders.figures.early_warnings import KINDS, warning_counts
 
@@ -68,7 +68,7 @@ def warning_list(result: dict, lang: str, key: str) -> None:
             with action:
                 st.button(t("warning_open", lang), key=f"{key}::open::{index}", icon=":material/open_in_new:",
                           on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
-    st.caption(t("warnings_shown", lang, shown=format_number(min(shown, len(items)), lang),
+    st.caption(tn("warnings_shown", len(items), lang, shown=format_number(min(shown, len(items)), lang),
                  total=format_number(len(items), lang)))
     if shown < len(items):
         st.button(t("warnings_show_more", lang), key=f"{key}::more",

@@ -13,7 +13,7 @@ from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
 from data_loaders.store.catalogue import AREAS, term_by_code
-from data_loaders.i18n import format_date
+from data_loaders.i18n import format_date, format_number, tn
 
 require_app_shell()
 lang = language()
@@ -37,7 +37,7 @@ if unit.level != "commune":
         idle = sum(1 for row in rows if not row["own"] and row["total"] == 0)
         rows = [row for row in rows if row["own"] or row["total"] > 0]
         if idle:
-            st.caption(tr("communes_without_tasks", count=idle))
+            st.caption(tn("communes_without_tasks", idle, lang, count=format_number(idle, lang)))
     chart_key = f"status_by_child::{unit.code}::{day}"
     show_chart(status_by_unit(rows, lang, sort_by or "overdue"), key=chart_key, name=tr("by_child_heading"),
                on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
@@ -79,7 +79,9 @@ task_status = columns[2].selectbox(tr("filter_status"), [None, "completed", "on_
 agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"], format_func=lambda v: v or everything)
 filtered = any((task_status, plan, area, agency))
 tasks = cached.task_list(unit.code, day, task_status, plan, area, agency) if filtered else all_tasks
-st.caption(f"{tr('tasks_shown', shown=len(tasks), total=status['total'])} · {tr('task_list_help')}")
+shown_caption = tn("tasks_shown", status["total"], lang, shown=format_number(len(tasks), lang),
+                   total=format_number(status["total"], lang))
+st.caption(f"{shown_caption} · {tr('task_list_help')}")
 selection = show_table(
     task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
                              "deadline", "derived_status", "progress_pct", "last_report")),

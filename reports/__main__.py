@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from data_loaders.seed import bootstrap
 from data_loaders.figures import scope
 from data_loaders.cli.main import UsageError, _Parser
-from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_number, t
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_number, t, tn
 from data_loaders.store.models import NATIONAL_CODE
 
 DECK_FORMATS = (".pptx", ".pdf")
@@ -52,7 +52,8 @@ def _write(path: Path, content: bytes, lang: str) -> None:
 
 
 def _written(path: Path, pages: int, started: float, lang: str) -> None:
-    print(t("cli_written", lang, path=path, pages=pages, seconds=format_number(time.perf_counter() - started, lang, 1)))
+    seconds = format_number(time.perf_counter() - started, lang, 1)
+    print(tn("cli_written", pages, lang, path=path, pages=format_number(pages, lang), seconds=seconds))
 
 
 def cmd_deck(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import view_url
-from data_loaders.i18n import format_date, format_number, format_percent, t
+from data_loaders.i18n import format_date, format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
@@ -201,15 +201,16 @@ def _task_status_slide(ctx: _Context) -> Slide:
         sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)) + "."
     elif before:
         figures.append(Figure(t("deck_label_since", lang), format_date(since, lang), since.isoformat()))
-        sentence = t("deck_task_status_sentence", lang, since=format_date(since, lang),
+        sentence = tn("deck_task_status_sentence", status["completed"], lang, since=format_date(since, lang),
                      date=format_date(ctx.as_of, lang), completed=format_number(status["completed"], lang),
                      completed_change=_signed(status["completed"] - before["completed"], lang),
                      overdue=format_number(status["overdue"], lang),
                      overdue_change=_signed(status["overdue"] - before["overdue"], lang),
                      total=format_number(status["total"], lang))
     else:
-        sentence = t("deck_task_status_plain", lang, completed=format_number(status["completed"], lang),
-                     overdue=format_number(status["overdue"], lang), total=format_number(status["total"], lang))
+        sentence = tn("deck_task_status_plain", status["completed"], lang,
+                      completed=format_number(status["completed"], lang),
+                      overdue=format_number(status["overdue"], lang), total=format_number(status["total"], lang))
     chart = status_trend_chart(trend, lang).properties(height=300) if len(trend) > 1 and status["total"] else None
     return ctx.slide("task_status", t("deck_slide_task_status", lang), sentence, figures=figures, chart=chart)
 
@@ -243,7 +244,8 @@ def _agency_slide(ctx: _Context) -> Slide:
     if rows:
         items = ", ".join(t("deck_agency_item", lang, agency=row["key"], overdue=format_number(row["overdue"], lang))
                           for row in rows[:3])
-        sentence = t("deck_agency_sentence", lang, overdue=format_number(ctx.status["overdue"], lang), agencies=items)
+        overdue = ctx.status["overdue"]
+        sentence = tn("deck_agency_sentence", overdue, lang, overdue=format_number(overdue, lang), agencies=items)
         chart = status_breakdown(rows, lang).properties(height=alt.Step(40))
     else:
         sentence, chart = t("overdue_none", lang), None
@@ -291,11 +293,16 @@ def _ecosystem_slide(ctx: _Context) -> Slide:
         figures.append(Figure(t(label, lang), format_number(values.get(code), lang), values.get(code),
                               t("per_100k", lang, value=format_number(per, lang, 2)) if per is not None else None))
     digital_per = indicators.per_inhabitants(values.get("digital_tech_enterprises"), population)
+
+    def counted(key: str, code: str) -> str:  # "1 AI expert", "2 AI experts"
+        value = values.get(code)
+        return tn(key, value or 0, lang, count=format_number(value, lang))
+
     sentence = t("deck_ecosystem_sentence", lang, unit=ctx.label,
-                 digital=format_number(values.get("digital_tech_enterprises"), lang),
-                 per100k=format_number(digital_per, lang, 1), st=format_number(values.get("st_enterprises"), lang),
-                 high_tech=format_number(values.get("high_tech_enterprises"), lang),
-                 ai=format_number(values.get("ai_experts"), lang))
+                 digital=counted("deck_count_digital_tech", "digital_tech_enterprises"),
+                 per100k=format_number(digital_per, lang, 1), st=counted("deck_count_st", "st_enterprises"),
+                 high_tech=counted("deck_count_high_tech", "high_tech_enterprises"),
+                 ai=counted("deck_count_ai_experts", "ai_experts"))
     chart = None
     if ctx.unit.level != "commune":
         rows = ctx.read(indicators.indicators_by_child, ctx.unit.code, ctx.as_of)
@@ -343,12 +350,13 @@ def _warnings_slide(ctx: _Context) -> Slide:
     if items:
         listed = "; ".join(f"{t(f'warning_kind_{kind}', lang)}: {format_number(counts[kind], lang)}"
                            for kind in KINDS if counts[kind])
-        sentence = t("deck_warnings_sentence", lang, total=format_number(len(items), lang), counts=listed)
+        sentence = tn("deck_warnings_sentence", len(items), lang, total=format_number(len(items), lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
     bullets = [render(item["message"], lang) for item in items[:WARNINGS_SHOWN]]
     if len(items) > WARNINGS_SHOWN:
-        bullets.append(t("deck_more_warnings", lang, count=format_number(len(items) - WARNINGS_SHOWN, lang)))
+        more = len(items) - WARNINGS_SHOWN
+        bullets.append(tn("deck_more_warnings", more, lang, count=format_number(more, lang)))
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
 
 

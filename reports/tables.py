@@ -7,6 +7,13 @@ and official names come from uploads, so an exported file must never execute the
   was typed and stays text even when someone edits the cell;
 - in .csv, which has no types, the text gets a leading apostrophe (the OWASP recommendation).
 Numbers, including negative ones, stay numbers.
+
+Numbers in the two files: in .xlsx they are numbers, shown by the spreadsheet in its reader's own locale
+(26,5 on a Vietnamese system), with the table's decimals as the cell format. In .csv they are written in
+machine form whatever the page language (26.5, comma-separated; a whole number as 32, not 32.0): how a
+spreadsheet reads a CSV depends on the separators set on the reader's computer, which the app cannot know,
+and a file that changed form with the language of whoever clicked would break the scripts and imports that
+read it. People who want the numbers in their own format open the .xlsx.
 """
 
 from __future__ import annotations
@@ -47,8 +54,12 @@ def _cell_value(value: object) -> object:
     return value
 
 
-def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Data") -> bytes:
-    """One sheet: a bold header row, the values, columns sized to their text, the header frozen."""
+def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Data", decimals: dict[str, int] | None = None) -> bytes:
+    """One sheet: a bold header row, the values, columns sized to their text, the header frozen.
+    `decimals` by column: the number format of its cells (1 -> #,##0.0, which Excel shows localised)."""
+    number_formats = {index: "#,##0" + ("." + "0" * places if places else "")
+                      for index, column in enumerate(frame.columns, start=1)
+                      for name, places in (decimals or {}).items() if column == name}
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = safe_sheet_name(sheet_name)
@@ -61,6 +72,8 @@ def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Data") -> bytes:
             value = _cell_value(raw)
             cell = sheet.cell(row=row_number, column=column_number)
             cell.value = value
+            if isinstance(value, (int, float)) and column_number in number_formats:
+                cell.number_format = number_formats[column_number]
             if isinstance(value, str):
                 # openpyxl stores a string starting with "=" as a formula unless told it is text.
                 cell.data_type = TYPE_STRING
@@ -76,12 +89,20 @@ def frame_to_xlsx(frame: pd.DataFrame, sheet_name: str = "Data") -> bytes:
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows Vietnamese letters correctly."""
+    """UTF-8 with a byte-order mark, so Excel shows Vietnamese letters correctly; numbers in machine form
+    (see the module docstring)."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
+        elif pd.api.types.is_float_dtype(safe[column]):
+            # a column of counts is float only because one is missing: 32, not 32.0
+            safe[column] = pd.Series([_whole_as_int(v) for v in safe[column]], index=safe.index, dtype=object)
     return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def _whole_as_int(value: float) -> object:
+    return int(value) if value == value and float(value).is_integer() else value
 
 
 def safe_sheet_name(name: str) -> str:

@@ -425,6 +425,30 @@ def test_settings_page_moves_the_live_window_in_either_direction(app_db):
     assert (get_settings(app_db)["live_full_days"], get_settings(app_db)["live_zero_days"]) == (5, 10)
 
 
+
+def test_settings_page_writes_and_reads_decimals_the_languages_way(app_db):
+    assert get_settings(app_db)["clean_resolved_weight"] == 0.25  # the default
+    app = _admin_app(app_db, "admin_settings")
+    assert not [w for w in app.number_input if "." in (w.proto.format or "")]  # no "90.00"
+    assert app.text_input(key="setting::fiveg_target_pct").value == "90"
+    assert app.text_input(key="setting::clean_resolved_weight").value == "0,25"
+    app.text_input(key="setting::clean_resolved_weight").input("0,4")
+    app.button(key="settings_submit").click().run()
+    assert not app.exception and get_settings(app_db)["clean_resolved_weight"] == 0.4
+    app.text_input(key="setting::clean_resolved_weight").input("0.75")  # a point is not a Vietnamese decimal
+    app.button(key="settings_submit").click().run()
+    assert app.error and get_settings(app_db)["clean_resolved_weight"] == 0.4
+    app = _admin_app(app_db, "admin_settings")
+    assert app.text_input(key="setting::clean_resolved_weight").value == "0,4"
+    app.session_state["lang"] = "en"
+    app.run()
+    assert app.text_input(key="setting::clean_resolved_weight").value == "0.4"  # rewritten for the language
+    app.text_input(key="setting::fiveg_target_pct").input("92.5")
+    app.button(key="settings_submit").click().run()
+    assert get_settings(app_db)["fiveg_target_pct"] == 92.5 and get_settings(app_db)["clean_resolved_weight"] == 0.4
+
+
+
 def test_audit_page_lists_and_filters_read_only(app_db):
     ensure_account(app_db, "lanhdao", "viewer")
     accounts.authenticate("lanhdao", PASSWORD, engine=app_db)

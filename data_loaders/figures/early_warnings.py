@@ -113,7 +113,7 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
         if row["derived_status"] == "overdue":
             days = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
             overdue.append({"kind": "overdue", **base, "days_overdue": days,
-                            "message": Message("warn_overdue", {"days": days, **params})})
+                            "message": Message("warn_overdue", {"days": days, **params}, plural="days")})
             continue
         if row["deadline"] <= as_of + dt.timedelta(days=due_soon):
             expected = rules.expected_progress(row["first_report"], row["deadline"], as_of)
@@ -123,7 +123,8 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
                                "first_report": row["first_report"].isoformat(),
                                "expected_pct": round(expected, 1),
                                "message": Message("warn_due_soon_behind",
-                                                  {"days": days_left, "expected": Percent(expected, 0), **params})})
+                                                  {"days": days_left, "expected": Percent(expected, 0), **params},
+                                                  plural="days")})
                 continue
         days_since = (as_of - row["last_report"]).days
         if days_since > stalled_after:

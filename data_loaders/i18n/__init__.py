@@ -1,808 +1,253 @@
-"""One catalogue for every user-facing string, in Vietnamese and English, and the number and date
-formats of each language (Babel: 12.106 and 30/06/2025 in Vietnamese, 12,106 and 30 Jun 2025 in English)."""
+"""Every user-facing string in Vietnamese and English, and each language's number and date formats.
+
+Strings live in gettext catalogues, locale/<lang>/LC_MESSAGES/messages.po, one entry per message key
+(msgid = the key the code uses, msgstr = the text with {name} placeholders for str.format). A message
+that counts something has plural forms (English: "1 AI expert", "2 AI experts"; Vietnamese has one form).
+The .po files are compiled in memory the first time a language is used (Babel read_po -> write_mo ->
+gettext.GNUTranslations): a fresh clone needs no build step, and no compiled file can fall behind its
+source (about 0.1 s per language, once per process).
+
+Numbers, percentages, compact numbers, dates and the Vega-Lite chart locale come from Babel's CLDR
+data: 12.106, 26,5%, 101,3 triệu and 30/06/2025 in Vietnamese; 12,106, 26.5%, 101.3 million and
+30 Jun 2025 in English."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import gettext
+import io
+import math
+from decimal import Decimal
+from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal
+from babel.dates import tokenize_pattern
+from babel.numbers import format_compact_decimal
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 _LOCALES = {"vi": "vi_VN", "en": "en_GB"}
-
-MESSAGES: dict[str, dict[str, str]] = {
-    # --- application shell
-    "app_title": {"vi": "Bảng điều hành Nghị quyết 57", "en": "Resolution 57 Dashboard"},
-    "app_subtitle": {
-        "vi": "Theo dõi thực hiện Nghị quyết 57-NQ/TW về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia",
-        "en": "Monitoring Resolution 57-NQ/TW on breakthroughs in science, technology, innovation and national digital transformation",
-    },
-    "nav_overview": {"vi": "Tổng quan", "en": "Overview"},
-    "language": {"vi": "Ngôn ngữ", "en": "Language"},
-    "as_of": {"vi": "Số liệu tính đến", "en": "Figures as of"},
-    "as_of_caption": {"vi": "Số liệu tính đến {date}", "en": "Figures as of {date}"},
-    "sample_data_notice": {
-        "vi": "Dữ liệu mẫu: các con số tổng hợp toàn quốc khớp với số liệu Hội nghị sơ kết 6 tháng (02/07/2025); phân bổ theo tỉnh, xã là mô phỏng.",
-        "en": "Sample data: national totals match the six-month review conference (2 July 2025); the breakdown by province and commune is simulated.",
-    },
-    "no_data": {"vi": "Chưa có dữ liệu. Hãy nạp dữ liệu mẫu hoặc tải lên tệp Excel.", "en": "No data yet. Load the sample or upload a workbook."},
-    "database_unavailable": {
-        "vi": "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau hoặc báo quản trị viên.",
-        "en": "The database cannot be reached. Please try again later or tell the administrator.",
-    },
-    # --- overview
-    "tasks_heading": {"vi": "Nhiệm vụ", "en": "Tasks"},
-    "tasks_total": {"vi": "Tổng số nhiệm vụ", "en": "Total tasks"},
-    "tasks_by_status": {"vi": "Nhiệm vụ theo tình trạng", "en": "Tasks by status"},
-    "infrastructure_heading": {"vi": "Hạ tầng số", "en": "Digital infrastructure"},
-    "ecosystem_heading": {"vi": "Hệ sinh thái đổi mới sáng tạo", "en": "Innovation ecosystem"},
-    "target": {"vi": "Mục tiêu", "en": "Target"},
-    "fiveg_target_caption": {
-        "vi": "Mục tiêu {target}% dân số được phủ sóng 5G đến {date}",
-        "en": "Target: {target}% of the population covered by 5G by {date}",
-    },
-    "share_of_total": {"vi": "{pct}% tổng số", "en": "{pct}% of total"},
-    "count": {"vi": "Số lượng", "en": "Count"},
-    "status": {"vi": "Tình trạng", "en": "Status"},
-    "national": {"vi": "Toàn quốc", "en": "Nationwide"},
-    "nav_tasks": {"vi": "Nhiệm vụ", "en": "Tasks"},
-    "nav_infrastructure": {"vi": "Hạ tầng số", "en": "Digital infrastructure"},
-    "nav_ecosystem": {"vi": "Hệ sinh thái", "en": "Ecosystem"},
-    "nav_map": {"vi": "Bản đồ", "en": "Map"},
-    "nav_section_views": {"vi": "Theo dõi", "en": "Monitor"},
-    "nav_section_data": {"vi": "Dữ liệu", "en": "Data"},
-    "drill_heading": {"vi": "Phạm vi", "en": "Scope"},
-    "province": {"vi": "Tỉnh, thành phố", "en": "Province or city"},
-    "commune": {"vi": "Xã, phường, đặc khu", "en": "Commune, ward or special zone"},
-    "all_provinces": {"vi": "Toàn quốc", "en": "Nationwide"},
-    "all_communes": {"vi": "Toàn tỉnh", "en": "Whole province"},
-    "search_units": {"vi": "Tìm tỉnh, xã (gõ có hoặc không dấu)", "en": "Find a province or commune (with or without diacritics)"},
-    "search_results": {"vi": "Kết quả tìm kiếm", "en": "Search results"},
-    "search_none": {"vi": "Không tìm thấy đơn vị nào.", "en": "No unit found."},
-    "search_pick": {"vi": "Chọn để mở", "en": "Pick one to open"},
-    "as_of_help": {"vi": "Xem tình hình tại một ngày trong quá khứ: mỗi nhiệm vụ lấy báo cáo gần nhất đến ngày này.", "en": "See the state on a past date: each task takes its latest report on or before it."},
-    "data_freshness": {"vi": "Dữ liệu mới nhất: {date}", "en": "Latest data: {date}"},
-    "breadcrumb_label": {"vi": "Đang xem", "en": "Viewing"},
-    "level_national": {"vi": "Toàn quốc", "en": "National"},
-    "level_province": {"vi": "Cấp tỉnh", "en": "Province"},
-    "level_commune": {"vi": "Cấp xã", "en": "Commune"},
-    "central_ministries": {"vi": "Bộ, ngành trung ương", "en": "Central ministries"},
-    "province_own_tasks": {"vi": "Nhiệm vụ cấp tỉnh", "en": "Province-level tasks"},
-    "kpi_fiveg_stations": {"vi": "Trạm 5G", "en": "5G stations"},
-    "kpi_fiveg_coverage": {"vi": "Dân số được phủ sóng 5G", "en": "Population covered by 5G"},
-    "kpi_fiber": {"vi": "Hộ gia đình có cáp quang", "en": "Households with fibre"},
-    "kpi_no_signal": {"vi": "Thôn chưa có sóng di động", "en": "Villages without mobile signal"},
-    "kpi_no_power": {"vi": "Thôn chưa có điện lưới", "en": "Villages without electricity"},
-    "kpi_st": {"vi": "Doanh nghiệp KH&CN", "en": "S&T enterprises"},
-    "kpi_high_tech": {"vi": "Doanh nghiệp công nghệ cao", "en": "High-tech enterprises"},
-    "kpi_digital_tech": {"vi": "Doanh nghiệp công nghệ số", "en": "Digital-tech enterprises"},
-    "kpi_ai_experts": {"vi": "Chuyên gia AI", "en": "AI experts"},
-    "kpi_population": {"vi": "Dân số", "en": "Population"},
-    "per_100k": {"vi": "{value} / 100.000 dân", "en": "{value} per 100,000 people"},
-    "gap_to_target": {"vi": "Còn thiếu {gap} điểm % so với mục tiêu {target}%", "en": "{gap} percentage points short of the {target}% target"},
-    "target_reached": {"vi": "Đã đạt mục tiêu {target}%", "en": "{target}% target reached"},
-    "unit_people": {"vi": "người", "en": "people"},
-    "status_completed": {"vi": "Đã hoàn thành", "en": "Completed"},
-    "status_on_schedule": {"vi": "Đang thực hiện theo lộ trình", "en": "In progress, on schedule"},
-    "status_overdue": {"vi": "Quá hạn", "en": "Overdue"},
-    "overdue_rate": {"vi": "Tỷ lệ quá hạn", "en": "Overdue rate"},
-    "on_time_rate": {"vi": "Tỷ lệ đúng hạn", "en": "On-time rate"},
-    "unit_name": {"vi": "Đơn vị", "en": "Unit"},
-    "click_to_drill": {"vi": "Bấm vào một đơn vị trên biểu đồ để xem chi tiết.", "en": "Click a unit in the chart to drill into it."},
-    "error_page": {"vi": "Không hiển thị được trang này. Vui lòng tải lại hoặc báo quản trị viên.", "en": "This page could not be shown. Please reload or tell the administrator."},
-    "compare_with": {"vi": "So sánh với ngày", "en": "Compare with"},
-    "compare_help": {"vi": "Các thẻ số liệu hiện mức thay đổi so với ngày này (ví dụ: ngày hội nghị sơ kết trước). Để trống nếu không so sánh.", "en": "The figure cards show the change since this date (e.g. the last review conference). Leave empty for no comparison."},
-    "compare_caption": {"vi": "Thay đổi so với {date}", "en": "Change since {date}"},
-    "delta_points": {"vi": "{value} điểm %", "en": "{value} pts"},
-    "tasks_title": {"vi": "Nhiệm vụ thực hiện Nghị quyết 57", "en": "Tasks implementing Resolution 57"},
-    "by_child_heading": {"vi": "Theo đơn vị trực thuộc", "en": "By unit below"},
-    "sort_by": {"vi": "Sắp xếp theo", "en": "Sort by"},
-    "sort_overdue_count": {"vi": "Số quá hạn", "en": "Overdue count"},
-    "sort_overdue_rate": {"vi": "Tỷ lệ quá hạn", "en": "Overdue rate"},
-    "by_area": {"vi": "Theo lĩnh vực", "en": "By area"},
-    "by_agency": {"vi": "Theo cơ quan chủ trì", "en": "By lead agency"},
-    "by_plan": {"vi": "Theo kế hoạch", "en": "By plan"},
-    "overdue_list": {"vi": "Nhiệm vụ quá hạn", "en": "Overdue tasks"},
-    "overdue_none": {"vi": "Không có nhiệm vụ quá hạn.", "en": "No overdue tasks."},
-    "task_list": {"vi": "Danh sách nhiệm vụ", "en": "Task list"},
-    "task_list_help": {"vi": "Chọn một dòng để xem lịch sử báo cáo của nhiệm vụ.", "en": "Select a row to see the task's report history."},
-    "filter_plan": {"vi": "Kế hoạch", "en": "Plan"},
-    "filter_area": {"vi": "Lĩnh vực", "en": "Area"},
-    "filter_status": {"vi": "Tình trạng", "en": "Status"},
-    "filter_agency": {"vi": "Cơ quan chủ trì", "en": "Lead agency"},
-    "filter_all": {"vi": "Tất cả", "en": "All"},
-    "col_code": {"vi": "Mã", "en": "Code"},
-    "col_title": {"vi": "Nhiệm vụ", "en": "Task"},
-    "col_owner": {"vi": "Đơn vị", "en": "Unit"},
-    "col_agency": {"vi": "Cơ quan chủ trì", "en": "Lead agency"},
-    "col_official": {"vi": "Người chịu trách nhiệm", "en": "Responsible official"},
-    "col_deadline": {"vi": "Hạn", "en": "Deadline"},
-    "col_days_overdue": {"vi": "Số ngày quá hạn", "en": "Days overdue"},
-    "col_progress": {"vi": "Tiến độ", "en": "Progress"},
-    "col_status": {"vi": "Tình trạng", "en": "Status"},
-    "col_last_report": {"vi": "Báo cáo gần nhất", "en": "Last report"},
-    "col_report_date": {"vi": "Ngày báo cáo", "en": "Report date"},
-    "col_reported_status": {"vi": "Trạng thái báo cáo", "en": "Reported status"},
-    "col_note": {"vi": "Ghi chú", "en": "Note"},
-    "col_source": {"vi": "Nguồn (tệp, dòng)", "en": "Source (file, row)"},
-    "task_detail": {"vi": "Chi tiết nhiệm vụ {code}", "en": "Task {code}"},
-    "tasks_shown": {"vi": "{shown} / {total} nhiệm vụ", "en": "{shown} of {total} tasks"},
-    "reported_completed": {"vi": "Đã hoàn thành", "en": "Completed"},
-    "reported_in_progress": {"vi": "Đang thực hiện", "en": "In progress"},
-    "reported_not_started": {"vi": "Chưa triển khai", "en": "Not started"},
-    "communes_without_tasks": {"vi": "{count} xã, phường chưa có nhiệm vụ nào (không hiển thị).", "en": "{count} communes have no tasks (not shown)."},
-    "no_tasks": {"vi": "Đơn vị này chưa có nhiệm vụ nào đến ngày đã chọn.", "en": "This unit has no tasks by the chosen date."},
-    "infrastructure_title": {"vi": "Hạ tầng số", "en": "Digital infrastructure"},
-    "ecosystem_title": {"vi": "Hệ sinh thái đổi mới sáng tạo", "en": "Innovation ecosystem"},
-    "map_title": {"vi": "Bản đồ", "en": "Map"},
-    "trend_heading": {"vi": "Diễn biến theo tháng", "en": "Monthly trend"},
-    "ranking_heading": {"vi": "Xếp hạng đơn vị trực thuộc", "en": "Units below, ranked"},
-    "metric": {"vi": "Chỉ tiêu", "en": "Indicator"},
-    "per_capita_toggle": {"vi": "Tính trên 100.000 dân", "en": "Per 100,000 inhabitants"},
-    "metric_overdue": {"vi": "Nhiệm vụ quá hạn", "en": "Overdue tasks"},
-    "metric_overdue_rate": {"vi": "Tỷ lệ nhiệm vụ quá hạn", "en": "Overdue task rate"},
-    "metric_on_time_rate": {"vi": "Tỷ lệ nhiệm vụ đúng hạn", "en": "On-time task rate"},
-    "metric_tasks_total": {"vi": "Tổng số nhiệm vụ", "en": "Total tasks"},
-    "ranking_top_bottom": {"vi": "{shown} đơn vị đầu và cuối trong số {total}", "en": "Top and bottom {shown} of {total} units"},
-    "no_children": {"vi": "Cấp xã không có đơn vị trực thuộc.", "en": "A commune has no units below it."},
-    "stations_trend": {"vi": "Số trạm 5G", "en": "5G stations"},
-    "coverage_trend": {"vi": "Tỷ lệ dân số được phủ sóng 5G (%)", "en": "5G population coverage (%)"},
-    "villages_trend": {"vi": "Thôn chưa có sóng, chưa có điện", "en": "Villages without signal or power"},
-    "enterprises_trend": {"vi": "Doanh nghiệp", "en": "Enterprises"},
-    # --- warnings, accountability, quality (issue 5)
-    "nav_warnings": {"vi": "Cảnh báo sớm", "en": "Early warnings"},
-    "nav_accountability": {"vi": "Trách nhiệm, thi đua", "en": "Accountability"},
-    "nav_quality": {"vi": "Chất lượng dữ liệu", "en": "Data quality"},
-    "warnings_title": {"vi": "Cảnh báo sớm", "en": "Early warnings"},
-    "warnings_intro": {
-        "vi": "Những việc cần xử lý, việc gấp nhất ở trên cùng. Bấm vào một cảnh báo để mở trang chi tiết.",
-        "en": "What needs action, most urgent first. Open a warning to see its detail.",
-    },
-    "warnings_none": {"vi": "Không có cảnh báo nào.", "en": "No warnings."},
-    "warnings_thresholds": {
-        "vi": "Ngưỡng: sắp đến hạn trong {due_soon} ngày; chậm báo cáo quá {stalled} ngày; mục tiêu 5G {target}% đến {date}.",
-        "en": "Thresholds: due within {due_soon} days; stalled after {stalled} days without a report; 5G target {target}% by {date}.",
-    },
-    "warnings_shown": {"vi": "Hiển thị {shown} / {total} cảnh báo", "en": "Showing {shown} of {total} warnings"},
-    "warnings_show_more": {"vi": "Xem thêm", "en": "Show more"},
-    "warning_kind_overdue": {"vi": "Quá hạn", "en": "Overdue"},
-    "warning_kind_due_soon_behind": {"vi": "Sắp đến hạn, chậm tiến độ", "en": "Due soon, behind pace"},
-    "warning_kind_stalled": {"vi": "Lâu không báo cáo", "en": "Stalled"},
-    "warning_kind_not_reporting": {"vi": "Chưa báo cáo số liệu", "en": "Not reporting"},
-    "warning_kind_off_target": {"vi": "Chệch mục tiêu", "en": "Off target"},
-    "warning_open": {"vi": "Mở", "en": "Open"},
-    "warn_overdue": {
-        "vi": "{code} ({owner}) quá hạn {days} ngày (hạn {deadline}, tiến độ {progress}). Chủ trì: {agency}; chịu trách nhiệm: {official}.",
-        "en": "{code} ({owner}) is {days} days overdue (deadline {deadline}, progress {progress}). Lead: {agency}; responsible: {official}.",
-    },
-    "warn_due_soon_behind": {
-        "vi": "{code} ({owner}) còn {days} ngày đến hạn {deadline} nhưng tiến độ {progress}, cần khoảng {expected}. Chủ trì: {agency}; chịu trách nhiệm: {official}.",
-        "en": "{code} ({owner}) is due in {days} days ({deadline}) at {progress}, where about {expected} is needed. Lead: {agency}; responsible: {official}.",
-    },
-    "warn_stalled": {
-        "vi": "{code} ({owner}) không có báo cáo mới trong {days} ngày (lần cuối {last}, tiến độ {progress}). Chủ trì: {agency}; chịu trách nhiệm: {official}.",
-        "en": "{code} ({owner}) has had no report for {days} days (last on {last}, progress {progress}). Lead: {agency}; responsible: {official}.",
-    },
-    "warn_not_reporting_province": {
-        "vi": "{province}: {count}/{total} xã chưa báo cáo kỳ {period}",
-        "en": "{province}: {count} of {total} communes have not reported for {period}",
-    },
-    "warn_not_reporting_commune": {"vi": "{commune}: chưa báo cáo kỳ {period}", "en": "{commune}: no report for {period}"},
-    "warn_off_target": {
-        "vi": "{unit}: phủ sóng 5G {current} ({period}); theo xu hướng hiện tại đạt {projected} vào {target_date}, mục tiêu {target}.",
-        "en": "{unit}: 5G coverage {current} ({period}); at the current trend {projected} by {target_date}, against a {target} target.",
-    },
-    "warn_off_target_reach": {"vi": "Với tốc độ này, đạt mục tiêu vào khoảng {date}.", "en": "At this pace the target is reached around {date}."},
-    "warn_off_target_never": {"vi": "Với xu hướng này, không đạt được mục tiêu.", "en": "At this trend the target is never reached."},
-    "accountability_title": {"vi": "Trách nhiệm và thi đua", "en": "Accountability and emulation ranking"},
-    "accountability_agencies": {"vi": "Cơ quan chủ trì", "en": "Lead agencies"},
-    "accountability_provinces": {"vi": "Tỉnh, thành phố", "en": "Provinces"},
-    "accountability_compare_help": {
-        "vi": "Thứ hạng thay đổi tính từ ngày so sánh chọn ở thanh bên (mặc định: 3 tháng trước).",
-        "en": "Rank changes count from the comparison date chosen in the sidebar (default: three months earlier).",
-    },
-    "accountability_buckets": {"vi": "Nhiệm vụ quá hạn theo mức độ trễ", "en": "Overdue tasks by lateness"},
-    "accountability_officials": {"vi": "Nhiệm vụ theo người chịu trách nhiệm", "en": "Tasks by responsible official"},
-    "accountability_no_tasks": {"vi": "Chưa có nhiệm vụ nào đến ngày đã chọn.", "en": "No tasks by the chosen date."},
-    "bucket_le_30": {"vi": "≤ 30 ngày", "en": "≤ 30 days"},
-    "bucket_31_90": {"vi": "31–90 ngày", "en": "31–90 days"},
-    "bucket_gt_90": {"vi": "> 90 ngày", "en": "> 90 days"},
-    "col_rank": {"vi": "Hạng", "en": "Rank"},
-    "col_rank_change": {"vi": "Thay đổi hạng", "en": "Rank change"},
-    "col_total": {"vi": "Tổng số", "en": "Total"},
-    "col_completed": {"vi": "Hoàn thành", "en": "Completed"},
-    "col_overdue": {"vi": "Quá hạn", "en": "Overdue"},
-    "col_overdue_rate": {"vi": "Tỷ lệ quá hạn", "en": "Overdue rate"},
-    "col_on_time_rate": {"vi": "Tỷ lệ đúng hạn", "en": "On-time rate"},
-    "col_agency_or_unit": {"vi": "Cơ quan, đơn vị", "en": "Agency or unit"},
-    "rank_up": {"vi": "tăng {places} bậc", "en": "up {places}"},
-    "rank_down": {"vi": "giảm {places} bậc", "en": "down {places}"},
-    "rank_same": {"vi": "giữ nguyên", "en": "unchanged"},
-    "rank_new": {"vi": "mới", "en": "new"},
-    "quality_title": {"vi": "Chất lượng dữ liệu: đúng, đủ, sạch, sống", "en": "Data quality: correct, sufficient, clean, live"},
-    "quality_correct": {"vi": "Đúng", "en": "Correct"},
-    "quality_sufficient": {"vi": "Đủ", "en": "Sufficient"},
-    "quality_clean": {"vi": "Sạch", "en": "Clean"},
-    "quality_live": {"vi": "Sống", "en": "Live"},
-    "quality_overall": {"vi": "Điểm chung", "en": "Overall"},
-    "quality_correct_def": {
-        "vi": "Đúng: tỷ lệ dòng tải lên vượt qua kiểm tra, nhân với tỷ lệ báo cáo nhiệm vụ không tự mâu thuẫn (hoàn thành mà tiến độ dưới 100%, chưa triển khai mà đã có tiến độ, hoặc ghi ngày trước khi nhiệm vụ có thể tồn tại).",
-        "en": "Correct: the share of uploaded rows that passed validation, times the share of task reports that do not contradict themselves (completed below 100%, not started with progress, or dated before the task could exist).",
-    },
-    "quality_sufficient_def": {
-        "vi": "Đủ: tỷ lệ xã đã báo cáo từng chỉ tiêu trong kỳ gần nhất, lấy trung bình trên các chỉ tiêu.",
-        "en": "Sufficient: the share of communes that reported each indicator for the latest period, averaged over the indicators.",
-    },
-    "quality_clean_def": {
-        "vi": "Sạch: 100 trừ tỷ lệ dòng tải lên bị trùng lặp hoặc mâu thuẫn; trường hợp đã được xử lý chỉ tính {weight} phần.",
-        "en": "Clean: 100 minus the share of uploaded rows that were duplicates or conflicting values; one already resolved counts for {weight} of one.",
-    },
-    "quality_live_def": {
-        "vi": "Sống: 100 nếu báo cáo gần nhất không quá {full} ngày, giảm dần về 0 khi đã {zero} ngày không có báo cáo.",
-        "en": "Live: 100 when the latest report is at most {full} days old, falling to 0 at {zero} days without a report.",
-    },
-    "quality_map_score": {"vi": "Điểm trên bản đồ", "en": "Score on the map"},
-    "quality_attention": {"vi": "Dữ liệu cần quan tâm nhất: {units}.", "en": "Data most in need of attention: {units}."},
-    "quality_attention_none": {"vi": "Mọi đơn vị đều đạt điểm tối đa ở cả bốn tiêu chí.", "en": "Every unit scores full marks on all four measures."},
-    "quality_scorecard": {"vi": "Bảng điểm", "en": "Scorecard"},
-    "quality_days_since": {"vi": "Số ngày từ báo cáo gần nhất", "en": "Days since the last report"},
-    "quality_no_data": {"vi": "Chưa có số liệu", "en": "No data"},
-    "cli_bad_setting": {"vi": "Thiết lập không hợp lệ: {detail}", "en": "Invalid setting: {detail}"},
-    # --- command line
-    "cli_unknown_unit": {"vi": "Không có đơn vị hành chính mã {code}", "en": "No administrative unit has code {code}"},
-    "cli_bad_date": {"vi": "Ngày không hợp lệ: {value} (cần dạng YYYY-MM-DD)", "en": "Invalid date: {value} (expected YYYY-MM-DD)"},
-    "cli_database_not_empty": {"vi": "Cơ sở dữ liệu đã có dữ liệu; không nạp lại dữ liệu mẫu.", "en": "The database already holds data; the sample was not loaded again."},
-    "cli_file_missing": {"vi": "Không tìm thấy tệp {path}", "en": "File not found: {path}"},
-    # --- reading and validating spreadsheets
-    "err_not_spreadsheet": {
-        "vi": "Tệp không phải bảng tính Excel (.xlsx, .xls), OpenDocument (.ods) hay CSV UTF-8.",
-        "en": "The file is not an Excel (.xlsx, .xls), OpenDocument (.ods) or UTF-8 CSV spreadsheet.",
-    },
-    "err_unreadable": {"vi": "Không đọc được tệp: {detail}", "en": "The file cannot be read: {detail}"},
-    "err_no_header": {
-        "vi": "Không tìm thấy dòng tiêu đề có các cột bắt buộc ({columns}) trong tệp.",
-        "en": "No header row with the required columns ({columns}) was found in the file.",
-    },
-    "err_missing_column": {"vi": "Thiếu cột bắt buộc \"{column}\".", "en": "Required column \"{column}\" is missing."},
-    "err_required": {"vi": "Ô bắt buộc đang để trống.", "en": "This cell is required but empty."},
-    "err_bad_date": {"vi": "Ngày không hợp lệ (dùng dạng dd/mm/yyyy).", "en": "Not a valid date (use dd/mm/yyyy)."},
-    "err_future_date": {"vi": "Ngày nằm trong tương lai.", "en": "The date is in the future."},
-    "err_bad_period": {"vi": "Kỳ báo cáo không hợp lệ (dùng dạng mm/yyyy).", "en": "Not a valid period (use mm/yyyy)."},
-    "err_bad_number": {"vi": "Không phải là số.", "en": "Not a number."},
-    "err_negative": {"vi": "Giá trị không được âm.", "en": "The value cannot be negative."},
-    "err_percent_range": {"vi": "Tỷ lệ phải từ 0 đến 100.", "en": "A percentage must be between 0 and 100."},
-    "err_bad_choice": {"vi": "Giá trị không thuộc danh mục; dùng một trong: {choices}.", "en": "Not an allowed value; use one of: {choices}."},
-    "err_unknown_province": {"vi": "Không có tỉnh/thành phố này. Có phải: {suggestions}?", "en": "No such province. Did you mean: {suggestions}?"},
-    "err_unknown_commune": {"vi": "Không có xã/phường này trong {province}. Có phải: {suggestions}?", "en": "No such commune in {province}. Did you mean: {suggestions}?"},
-    "err_unit_missing": {"vi": "Cần mã hoặc tên tỉnh/thành phố (\"VN\" cho nhiệm vụ của bộ, ngành trung ương).", "en": "A province code or name is required (\"VN\" for a central ministry's task)."},
-    "err_commune_needs_province": {"vi": "Cần tỉnh/thành phố để xác định xã/phường.", "en": "The province is needed to identify the commune."},
-    "err_code_name_mismatch": {"vi": "Mã {code} là {actual}, không khớp tên đã ghi.", "en": "Code {code} is {actual}, which does not match the name given."},
-    "err_commune_required": {"vi": "Số liệu chỉ tiêu phải ghi cho từng xã/phường.", "en": "Indicator values must be given for a commune."},
-    "err_new_task_incomplete": {
-        "vi": "Nhiệm vụ mới: báo cáo đầu tiên phải có tên nhiệm vụ, kế hoạch, lĩnh vực, cơ quan chủ trì, người chịu trách nhiệm và hạn hoàn thành.",
-        "en": "New task: its first report must give the title, plan, area, lead agency, responsible official and deadline.",
-    },
-    "err_duplicate_conflict": {
-        "vi": "Trùng với dòng {other_row} nhưng khác giá trị.",
-        "en": "Duplicates row {other_row} with a different value.",
-    },
-    "err_completed_progress": {"vi": "Đã hoàn thành thì tiến độ phải là 100%.", "en": "A completed task must be at 100% progress."},
-    "warn_old_province": {
-        "vi": "\"{old}\" là tên tỉnh trước 01/07/2025; đã hiểu là {new}.",
-        "en": "\"{old}\" is a province name from before 1 July 2025; read as {new}.",
-    },
-    "warn_duplicate_row": {"vi": "Dòng trùng với dòng {other_row}; chỉ tính một lần.", "en": "Same as row {other_row}; counted once."},
-    # --- upload page and upload history (issue 4)
-    "err_file_too_large": {"vi": "Tệp quá lớn ({size_mb} MB); tối đa {max_mb} MB.", "en": "The file is too large ({size_mb} MB); the limit is {max_mb} MB."},
-    "err_too_many_rows": {"vi": "Tệp có {rows} dòng, vượt quá giới hạn {max_rows} dòng.", "en": "The file has {rows} rows, more than the limit of {max_rows}."},
-    "err_zip_bomb": {
-        "vi": "Tệp nén bung ra quá lớn (giới hạn {max_mb} MB) hoặc tỷ lệ nén bất thường; tệp bị từ chối.",
-        "en": "The archive inflates beyond the limit ({max_mb} MB) or has an abnormal compression ratio; it was rejected.",
-    },
-    "warn_percent_fraction": {
-        "vi": "Cột tỷ lệ được nhập dạng phần trăm Excel ({example}); đã hiểu là {scaled}%. Áp dụng cho cả cột.",
-        "en": "This percent column holds Excel percentages ({example}); read as {scaled}%. Applied to the whole column.",
-    },
-    "upload_title": {"vi": "Tải lên số liệu", "en": "Upload data"},
-    "nav_upload": {"vi": "Tải lên số liệu", "en": "Upload data"},
-    "upload_new_file": {"vi": "Tải tệp khác", "en": "Upload another file"},
-    "upload_intro": {
-        "vi": "Tải biểu mẫu, điền số liệu, rồi tải tệp lên. Tệp được kiểm tra từng ô; chỉ khi không có lỗi và bạn xác nhận thì số liệu mới được ghi.",
-        "en": "Download a template, fill it in, then upload it. Every cell is checked; figures are saved only when there is no error and you confirm.",
-    },
-    "upload_templates": {"vi": "Biểu mẫu", "en": "Templates"},
-    "upload_template_tasks": {"vi": "Biểu mẫu tiến độ nhiệm vụ (.xlsx)", "en": "Task progress template (.xlsx)"},
-    "upload_template_indicators": {"vi": "Biểu mẫu chỉ tiêu theo xã (.xlsx)", "en": "Indicators by commune template (.xlsx)"},
-    "upload_file_label": {"vi": "Chọn tệp (.xlsx, .xls, .ods, .csv)", "en": "Choose a file (.xlsx, .xls, .ods, .csv)"},
-    "upload_limits": {"vi": "Tối đa {max_mb} MB, {max_rows} dòng.", "en": "Up to {max_mb} MB and {max_rows} rows."},
-    "upload_user": {"vi": "Người tải lên", "en": "Uploaded by"},
-    "upload_stage_read": {"vi": "Đang đọc tệp…", "en": "Reading the file…"},
-    "upload_stage_validate": {"vi": "Đang kiểm tra từng dòng…", "en": "Checking every row…"},
-    "upload_stage_commit": {"vi": "Đang đối chiếu với cơ sở dữ liệu…", "en": "Comparing with the database…"},
-    "upload_stage_done": {"vi": "Xong", "en": "Done"},
-    "upload_checking": {"vi": "Đang kiểm tra tệp", "en": "Checking the file"},
-    "upload_saving": {"vi": "Đang ghi số liệu", "en": "Saving the figures"},
-    "upload_rejected": {
-        "vi": "Tệp có {errors} lỗi nên chưa ghi gì. Sửa các ô dưới đây (hoặc tải tệp đánh dấu lỗi) rồi tải lên lại.",
-        "en": "The file has {errors} errors, so nothing was saved. Fix the cells below (or download the marked-up file) and upload again.",
-    },
-    "upload_unreadable": {"vi": "Không nhận tệp: {message}", "en": "The file was not accepted: {message}"},
-    "upload_preview_ready": {
-        "vi": "Tệp hợp lệ: {rows} dòng ({kind}). Xem trước các thay đổi dưới đây rồi bấm Xác nhận để ghi.",
-        "en": "The file is valid: {rows} rows ({kind}). Review the changes below, then press Confirm to save.",
-    },
-    "upload_nothing_changes": {"vi": "Tệp hợp lệ nhưng không làm thay đổi số liệu nào.", "en": "The file is valid but changes no figure."},
-    "upload_already_imported": {"vi": "Tệp này đã được tải lên trước đây (lần tải số {upload_id}); không có gì thay đổi.", "en": "This file was uploaded before (upload {upload_id}); nothing changes."},
-    "upload_confirm": {"vi": "Xác nhận ghi số liệu", "en": "Confirm and save"},
-    "upload_cancel": {"vi": "Huỷ", "en": "Cancel"},
-    "upload_imported": {"vi": "Đã ghi: {created} mới, {updated} cập nhật, {unchanged} không đổi (lần tải số {upload_id}).", "en": "Saved: {created} new, {updated} updated, {unchanged} unchanged (upload {upload_id})."},
-    "upload_imported_tasks": {
-        "vi": "Đã ghi báo cáo tiến độ: {created} mới, {updated} cập nhật, {unchanged} không đổi; nhiệm vụ: {tasks_created} mới, {tasks_updated} cập nhật (lần tải số {upload_id}).",
-        "en": "Progress reports saved: {created} new, {updated} updated, {unchanged} unchanged; tasks: {tasks_created} new, {tasks_updated} updated (upload {upload_id}).",
-    },
-    "upload_errors_heading": {"vi": "Lỗi cần sửa", "en": "Errors to fix"},
-    "upload_warnings_heading": {"vi": "Cảnh báo", "en": "Warnings"},
-    "upload_error_workbook": {"vi": "Tải tệp đánh dấu các ô lỗi (.xlsx)", "en": "Download the file with the wrong cells marked (.xlsx)"},
-    "upload_preview_heading": {"vi": "Xem trước thay đổi", "en": "Preview of the changes"},
-    "upload_biggest_changes": {"vi": "Thay đổi lớn nhất", "en": "Biggest changes"},
-    "upload_history": {"vi": "Lịch sử tải lên", "en": "Upload history"},
-    "upload_history_empty": {"vi": "Chưa có lần tải lên nào.", "en": "No uploads yet."},
-    "upload_download_original": {"vi": "Tải tệp gốc của lần tải số", "en": "Download the original file of upload"},
-    "upload_download_button": {"vi": "Tải tệp gốc", "en": "Download original"},
-    # --- exports of tables and charts (issue 6)
-    "download_xlsx": {"vi": "Tải Excel", "en": "Excel"},
-    "download_csv": {"vi": "Tải CSV", "en": "CSV"},
-    "download_chart": {"vi": "Tải ảnh", "en": "Image"},
-    "download_png": {"vi": "Ảnh PNG (báo cáo, trình chiếu)", "en": "PNG image (reports, slides)"},
-    "download_svg": {"vi": "Ảnh SVG (phóng to không vỡ nét)", "en": "SVG image (sharp at any size)"},
-    "upload_templates_scoped": {
-        "vi": "Biểu mẫu chỉ gồm các đơn vị trong phạm vi của bạn; biểu mẫu chỉ tiêu đã ghi sẵn từng xã, phường: chỉ cần nhập kỳ báo cáo và số liệu. Dòng để trống được bỏ qua.",
-        "en": "The templates list only the units in your scope; the indicator template already names each commune: enter the period and the figures. Rows left blank are skipped.",
-    },
-    "upload_problems_file": {"vi": "Lỗi và cảnh báo của tệp tải lên", "en": "Upload problems"},
-    "status_trend_file": {"vi": "Diễn biến tình trạng nhiệm vụ", "en": "Task status over time"},
-    # --- end exports
-    "upload_kind_tasks": {"vi": "Tiến độ nhiệm vụ", "en": "Task progress"},
-    "upload_kind_indicators": {"vi": "Chỉ tiêu theo xã", "en": "Indicators by commune"},
-    "upload_status_imported": {"vi": "Đã ghi", "en": "Imported"},
-    "upload_status_unchanged": {"vi": "Không thay đổi", "en": "Unchanged"},
-    "upload_status_rejected": {"vi": "Bị từ chối", "en": "Rejected"},
-    "col_upload_id": {"vi": "Số", "en": "No."},
-    "col_uploaded_at": {"vi": "Thời điểm", "en": "When"},
-    "col_uploaded_by": {"vi": "Người tải", "en": "Who"},
-    "col_file_name": {"vi": "Tệp", "en": "File"},
-    "col_kind": {"vi": "Loại", "en": "Kind"},
-    "col_rows": {"vi": "Số dòng", "en": "Rows"},
-    "col_outcome": {"vi": "Kết quả", "en": "Outcome"},
-    "col_created": {"vi": "Mới", "en": "New"},
-    "col_updated": {"vi": "Cập nhật", "en": "Updated"},
-    "col_unchanged": {"vi": "Không đổi", "en": "Unchanged"},
-    "col_warnings": {"vi": "Cảnh báo", "en": "Warnings"},
-    "col_errors": {"vi": "Lỗi", "en": "Errors"},
-    "col_sheet": {"vi": "Trang tính", "en": "Sheet"},
-    "col_row": {"vi": "Dòng", "en": "Row"},
-    "col_column": {"vi": "Cột", "en": "Column"},
-    "col_value": {"vi": "Giá trị", "en": "Value"},
-    "col_message": {"vi": "Nội dung", "en": "Message"},
-    "col_indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
-    "col_unit": {"vi": "Đơn vị", "en": "Unit"},
-    "col_period": {"vi": "Kỳ", "en": "Period"},
-    "col_old": {"vi": "Cũ", "en": "Old"},
-    "col_new": {"vi": "Mới", "en": "New"},
-    "preview_tasks_created": {"vi": "Nhiệm vụ mới", "en": "New tasks"},
-    "preview_tasks_updated": {"vi": "Nhiệm vụ cập nhật", "en": "Tasks updated"},
-    "preview_tasks_unchanged": {"vi": "Nhiệm vụ không đổi", "en": "Tasks unchanged"},
-    "preview_reports_created": {"vi": "Báo cáo mới", "en": "New reports"},
-    "preview_reports_updated": {"vi": "Báo cáo cập nhật", "en": "Reports updated"},
-    "preview_reports_unchanged": {"vi": "Báo cáo không đổi", "en": "Reports unchanged"},
-    "preview_values_created": {"vi": "Số liệu mới", "en": "New values"},
-    "preview_values_updated": {"vi": "Số liệu thay đổi", "en": "Values changed"},
-    "preview_values_unchanged": {"vi": "Số liệu không đổi", "en": "Values unchanged"},
-    "error_workbook_sheet": {"vi": "Lỗi", "en": "Errors"},
-    "upload_failed": {"vi": "Không xử lý được tệp. Vui lòng thử lại hoặc báo quản trị viên.", "en": "The file could not be processed. Please try again or tell the administrator."},
-    # --- end upload
-    # --- map and drill-down pages (issue 3)
-    "map_attribution": {
-        "vi": "Ranh giới: Natural Earth (phạm vi công cộng), đã điều chỉnh; mã đơn vị: Tổng cục Thống kê",
-        "en": "Boundaries: Natural Earth (public domain), adapted; codes: GSO",
-    },
-    "map_no_data": {"vi": "Chưa có số liệu", "en": "No data"},
-    "map_province": {"vi": "Tỉnh, thành phố", "en": "Province"},
-    "map_commune": {"vi": "Xã, phường, đặc khu", "en": "Commune"},
-    "map_unit": {"vi": "Đơn vị", "en": "Unit"},
-    "map_hoang_sa": {"vi": "QĐ. Hoàng Sa", "en": "Hoang Sa Is."},
-    "map_truong_sa": {"vi": "QĐ. Trường Sa", "en": "Truong Sa Is."},
-    "map_click_hint": {"vi": "Bấm vào một đơn vị trên bản đồ hoặc biểu đồ để xem chi tiết.", "en": "Click a unit on the map or chart to drill down."},
-    # --- end map
-    # --- presentation page and briefing decks (issue 6, parts 1 and 2)
-    "nav_presentation": {"vi": "Trình chiếu", "en": "Presentation"},
-    "deck_title": {"vi": "Tình hình thực hiện Nghị quyết 57-NQ/TW", "en": "Implementation of Resolution 57-NQ/TW"},
-    "deck_title_sentence": {
-        "vi": "{unit}: báo cáo tình hình thực hiện Nghị quyết 57-NQ/TW, số liệu chốt đến ngày {date}.",
-        "en": "{unit}: progress on Resolution 57-NQ/TW, with figures frozen at {date}.",
-    },
-    "deck_slide_headline": {"vi": "Các chỉ số chính", "en": "Headline figures"},
-    "deck_slide_task_status": {"vi": "Tiến độ nhiệm vụ", "en": "Task progress"},
-    "deck_slide_lagging_children": {"vi": "Đơn vị trực thuộc chậm nhất", "en": "Units below that lag most"},
-    "deck_slide_overdue_by_agency": {"vi": "Nhiệm vụ quá hạn theo cơ quan chủ trì", "en": "Overdue tasks by lead agency"},
-    "deck_slide_infrastructure": {"vi": "Hạ tầng số so với mục tiêu", "en": "Digital infrastructure against targets"},
-    "deck_slide_ecosystem": {"vi": "Hệ sinh thái đổi mới sáng tạo", "en": "Innovation ecosystem"},
-    "deck_slide_quality": {"vi": "Chất lượng dữ liệu", "en": "Data quality"},
-    "deck_slide_warnings": {"vi": "Cảnh báo sớm", "en": "Early warnings"},
-    "deck_source": {
-        "vi": "Nguồn: {files}; tải lên gần nhất ngày {uploaded}; dữ liệu mới nhất ngày {latest}.",
-        "en": "Source: {files}; last upload on {uploaded}; latest data {latest}.",
-    },
-    "deck_source_none": {"vi": "Nguồn: chưa có tệp số liệu nào được tải lên.", "en": "Source: no data file has been uploaded yet."},
-    "deck_source_more": {"vi": "và {count} tệp khác", "en": "and {count} more files"},
-    "deck_label_since": {"vi": "Thay đổi tính từ ngày", "en": "Changes since"},
-    "deck_label_fiveg_target": {"vi": "Mục tiêu phủ sóng 5G", "en": "5G coverage target"},
-    "deck_target_value": {"vi": "{target} đến {date}", "en": "{target} by {date}"},
-    "deck_rank_label": {"vi": "Xếp hạng tỷ lệ đúng hạn trong các đơn vị cùng cấp", "en": "On-time rank among units at the same level"},
-    "deck_headline_sentence": {"vi": "{unit}: {rate} nhiệm vụ đúng hạn, {overdue} quá hạn", "en": "{unit}: {rate} of tasks on time, {overdue} overdue"},
-    "deck_rank": {"vi": ", xếp thứ {rank}/{count}", "en": ", ranked {rank} of {count}"},
-    "deck_no_tasks_sentence": {"vi": "{unit}: chưa có nhiệm vụ nào đến ngày {date}", "en": "{unit}: no tasks by {date}"},
-    "deck_no_change": {"vi": "không đổi", "en": "unchanged"},
-    "deck_task_status_sentence": {
-        "vi": "Từ {since} đến {date}: {completed} nhiệm vụ đã hoàn thành ({completed_change}), {overdue} quá hạn ({overdue_change}), trên tổng số {total}.",
-        "en": "From {since} to {date}: {completed} tasks completed ({completed_change}), {overdue} overdue ({overdue_change}), out of {total}.",
-    },
-    "deck_task_status_plain": {
-        "vi": "{completed} nhiệm vụ đã hoàn thành, {overdue} quá hạn, trên tổng số {total}.",
-        "en": "{completed} tasks completed, {overdue} overdue, out of {total}.",
-    },
-    "deck_overdue_of": {"vi": "{overdue}/{total} quá hạn ({rate})", "en": "{overdue} of {total} overdue ({rate})"},
-    "deck_lagging_item": {"vi": "{unit} ({overdue}/{total} quá hạn)", "en": "{unit} ({overdue} of {total} overdue)"},
-    "deck_lagging_sentence": {"vi": "Chậm nhất: {units}.", "en": "Lagging most: {units}."},
-    "deck_lagging_none": {"vi": "Không đơn vị trực thuộc nào có nhiệm vụ quá hạn.", "en": "No unit below has an overdue task."},
-    "deck_agency_item": {"vi": "{agency} ({overdue})", "en": "{agency} ({overdue})"},
-    "deck_agency_sentence": {"vi": "{overdue} nhiệm vụ quá hạn; nhiều nhất: {agencies}.", "en": "{overdue} overdue tasks; most at {agencies}."},
-    "deck_infra_gap": {
-        "vi": "{unit}: {coverage} dân số được phủ sóng 5G, còn thiếu {gap} điểm % so với mục tiêu {target} đến {target_date}; {stations} trạm 5G.",
-        "en": "{unit}: 5G reaches {coverage} of the population, {gap} points short of the {target} target for {target_date}; {stations} 5G stations.",
-    },
-    "deck_infra_reached": {
-        "vi": "{unit}: {coverage} dân số được phủ sóng 5G, đã đạt mục tiêu {target} đến {target_date}; {stations} trạm 5G.",
-        "en": "{unit}: 5G reaches {coverage} of the population, meeting the {target} target for {target_date}; {stations} 5G stations.",
-    },
-    "deck_infra_none": {"vi": "{unit}: chưa có số liệu hạ tầng số đến ngày {date}.", "en": "{unit}: no digital infrastructure figures by {date}."},
-    "deck_ecosystem_sentence": {
-        "vi": "{unit}: {digital} doanh nghiệp công nghệ số ({per100k} trên 100.000 dân), {st} doanh nghiệp KH&CN, {high_tech} doanh nghiệp công nghệ cao, {ai} chuyên gia AI.",
-        "en": "{unit}: {digital} digital-tech enterprises ({per100k} per 100,000 people), {st} S&T enterprises, {high_tech} high-tech enterprises, {ai} AI experts.",
-    },
-    "deck_ecosystem_chart": {"vi": "Doanh nghiệp công nghệ số trên 100.000 dân", "en": "Digital-tech enterprises per 100,000 people"},
-    "deck_quality_sentence": {
-        "vi": "Điểm chất lượng dữ liệu {overall}/100: đúng {correct}, đủ {sufficient}, sạch {clean}, sống {live}.",
-        "en": "Data quality {overall}/100: correct {correct}, sufficient {sufficient}, clean {clean}, live {live}.",
-    },
-    "deck_quality_none": {"vi": "{unit}: chưa có số liệu để chấm điểm chất lượng đến ngày {date}.", "en": "{unit}: no figures to score for quality by {date}."},
-    "deck_quality_attention": {"vi": "Cần quan tâm nhất: {units}.", "en": "Most in need of attention: {units}."},
-    "deck_quality_axis": {"vi": "Điểm (0–100)", "en": "Score (0–100)"},
-    "deck_warnings_sentence": {"vi": "{total} cảnh báo. {counts}.", "en": "{total} warnings. {counts}."},
-    "deck_more_warnings": {"vi": "… và {count} cảnh báo khác", "en": "… and {count} more warnings"},
-    "deck_notes_figures": {"vi": "Số liệu chính xác:", "en": "Exact figures:"},
-    "deck_notes_view": {"vi": "Xem trực tiếp: {url}", "en": "Live view: {url}"},
-    "deck_notes_presentation": {"vi": "Trang này trên bảng điều hành: {url}", "en": "This slide in the dashboard: {url}"},
-    "deck_scan_qr": {"vi": "Quét để xem trực tiếp", "en": "Scan to open live"},
-    "deck_slide_number": {"vi": "Trang {number}/{total}", "en": "Slide {number} of {total}"},
-    "deck_footer": {"vi": "Bảng điều hành Nghị quyết 57", "en": "Resolution 57 Dashboard"},
-    "brief_title": {"vi": "Bản tin tóm tắt thực hiện Nghị quyết 57-NQ/TW", "en": "Resolution 57-NQ/TW brief"},
-    "presentation_prev": {"vi": "Trang trước", "en": "Previous"},
-    "presentation_next": {"vi": "Trang sau", "en": "Next"},
-    "presentation_autoplay": {"vi": "Tự chuyển trang", "en": "Auto-advance"},
-    "presentation_interval": {"vi": "Số giây mỗi trang", "en": "Seconds per slide"},
-    "presentation_fullscreen": {"vi": "Toàn màn hình", "en": "Full screen"},
-    "presentation_help": {
-        "vi": "Bấm Trang sau, Trang trước để chuyển trang. Số trang nằm trong địa chỉ: gửi đường dẫn để mở lại đúng trang này.",
-        "en": "Press Next or Previous to move. The slide number is in the address: share the link to come back to this slide.",
-    },
-    "presentation_download_pptx": {"vi": "Tải bộ trình chiếu (.pptx)", "en": "Download the deck (.pptx)"},
-    "presentation_download_pdf": {"vi": "Tải bản PDF", "en": "Download as PDF"},
-    "presentation_slide_picker": {"vi": "Trang", "en": "Slide"},
-    "cli_bad_extension": {"vi": "Không hỗ trợ tệp {name}: dùng đuôi {allowed}", "en": "Cannot write {name}: use the extension {allowed}"},
-    "cli_not_province": {
-        "vi": "Mã {code} không phải tỉnh, thành phố; bản tin A4 lập cho cấp tỉnh",
-        "en": "{code} is not a province; the A4 brief is made for provinces",
-    },
-    "cli_brief_target": {"vi": "Cần --unit MÃ_TỈNH hoặc --all-provinces", "en": "Give --unit PROVINCE_CODE or --all-provinces"},
-    "cli_cannot_write": {"vi": "Không ghi được {path}: {detail}", "en": "Cannot write {path}: {detail}"},
-    "cli_written": {"vi": "Đã ghi {path} ({pages} trang, {seconds} giây)", "en": "Wrote {path} ({pages} pages, {seconds} s)"},
-    # --- end presentation and briefing decks
-    # --- sign-in, accounts, settings and audit pages (issue 7, UI side)
-    "auth_sign_in_title": {"vi": "Đăng nhập", "en": "Sign in"},
-    "auth_sign_in_intro": {
-        "vi": "Dùng tài khoản do quản trị viên cấp. Sau khi đăng nhập, bạn sẽ thấy đúng trang và phạm vi của đường liên kết đã mở.",
-        "en": "Use the account your administrator gave you. After signing in you land on the page and scope of the link you opened.",
-    },
-    "auth_username": {"vi": "Tên đăng nhập", "en": "Username"},
-    "auth_username_help": {
-        "vi": "3–60 ký tự: chữ thường không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới.",
-        "en": "3–60 characters: lower-case letters without diacritics, digits, dot, hyphen or underscore.",
-    },
-    "auth_password": {"vi": "Mật khẩu", "en": "Password"},
-    "auth_new_password": {"vi": "Mật khẩu mới", "en": "New password"},
-    "auth_password_repeat": {"vi": "Nhập lại mật khẩu", "en": "Repeat the password"},
-    "auth_password_help": {"vi": "Ít nhất {length} ký tự.", "en": "At least {length} characters."},
-    "auth_passwords_differ": {"vi": "Hai lần nhập mật khẩu không khớp nhau. Chưa có gì được lưu.", "en": "The two passwords differ. Nothing was saved."},
-    "auth_display_name": {"vi": "Họ và tên", "en": "Full name"},
-    "auth_email": {"vi": "Thư điện tử", "en": "E-mail"},
-    "auth_email_help": {
-        "vi": "Không bắt buộc. Dùng để đăng nhập qua hệ thống xác thực tập trung (nếu có).",
-        "en": "Optional. Used to sign in through the identity provider (if one is set up).",
-    },
-    "auth_sign_in_button": {"vi": "Đăng nhập", "en": "Sign in"},
-    "auth_sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
-    "auth_fill_both": {"vi": "Hãy nhập cả tên đăng nhập và mật khẩu.", "en": "Enter both your username and your password."},
-    "auth_signed_out": {"vi": "Bạn đã đăng xuất.", "en": "You have signed out."},
-    "auth_session_expired": {"vi": "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.", "en": "Your session has expired. Please sign in again."},
-    "auth_account_disabled": {
-        "vi": "Tài khoản của bạn đã bị khóa hoặc không còn tồn tại. Vui lòng liên hệ quản trị viên.",
-        "en": "Your account has been disabled or no longer exists. Please contact the administrator.",
-    },
-    "auth_oidc_button": {"vi": "Đăng nhập qua hệ thống xác thực tập trung", "en": "Sign in with the identity provider"},
-    "auth_or_password": {"vi": "hoặc đăng nhập bằng tài khoản của bảng điều hành:", "en": "or sign in with a dashboard account:"},
-    "auth_oidc_no_account": {
-        "vi": "Không có tài khoản nào đang hoạt động với địa chỉ thư {email}. Đề nghị quản trị viên tạo tài khoản với địa chỉ này, hoặc đăng nhập bằng tài khoản khác.",
-        "en": "No active account has the e-mail {email}. Ask the administrator to create one with this address, or sign in with another account.",
-    },
-    "auth_oidc_switch": {"vi": "Đăng nhập bằng tài khoản khác", "en": "Sign in with another account"},
-    "auth_back_to_public": {"vi": "Quay lại bảng điều hành công khai", "en": "Back to the public dashboard"},
-    "auth_public_visitor": {"vi": "Bạn đang xem bản công khai (số liệu toàn quốc, chỉ đọc).", "en": "You are viewing the public edition (national figures, read only)."},
-    "auth_setup_title": {"vi": "Thiết lập lần đầu: tạo tài khoản quản trị", "en": "First run: create the administrator"},
-    "auth_setup_intro": {
-        "vi": "Chưa có tài khoản nào. Người mở bảng điều hành đầu tiên tạo tài khoản quản trị viên; màn hình này chỉ xuất hiện một lần. Không có mật khẩu mặc định.",
-        "en": "No account exists yet. The first person to open the dashboard creates the administrator; this screen appears only once. There is no default password.",
-    },
-    "auth_setup_button": {"vi": "Tạo tài khoản quản trị và đăng nhập", "en": "Create the administrator and sign in"},
-    "auth_outside_scope": {
-        "vi": "Tài khoản của bạn chỉ được xem số liệu của {unit}; đường liên kết trỏ tới đơn vị ngoài phạm vi này nên đã mở {unit}.",
-        "en": "Your account may view {unit} only; the link pointed outside it, so {unit} is shown.",
-    },
-    "role_viewer": {"vi": "Người xem", "en": "Viewer"},
-    "role_reporter": {"vi": "Người báo cáo", "en": "Reporter"},
-    "role_admin": {"vi": "Quản trị viên", "en": "Administrator"},
-    "nav_section_admin": {"vi": "Quản trị", "en": "Administration"},
-    "nav_admin_accounts": {"vi": "Tài khoản", "en": "Accounts"},
-    "nav_admin_settings": {"vi": "Thiết lập", "en": "Settings"},
-    "nav_audit": {"vi": "Nhật ký hoạt động", "en": "Audit trail"},
-    "admin_accounts_intro": {
-        "vi": "Ai được đăng nhập, với vai trò và phạm vi nào. Người xem đọc số liệu trong phạm vi; người báo cáo tải lên số liệu của đơn vị mình và các đơn vị trực thuộc (báo cáo viên của bộ, ngành: phạm vi Toàn quốc và tên cơ quan chủ trì); quản trị viên quản lý tài khoản và thiết lập. Mọi thay đổi đều được ghi nhật ký.",
-        "en": "Who may sign in, with which role and scope. Viewers read the figures of their scope; reporters upload for their unit and the units below it (a ministry's reporter: scope Nationwide and the lead agency's name); administrators manage accounts and settings. Every change is logged.",
-    },
-    "admin_create_heading": {"vi": "Tạo tài khoản", "en": "Create an account"},
-    "admin_change_heading": {"vi": "Sửa, khóa, đặt lại mật khẩu", "en": "Change, disable, reset password"},
-    "admin_pick_account": {"vi": "Tài khoản", "en": "Account"},
-    "admin_pick_account_placeholder": {"vi": "Chọn tài khoản cần sửa", "en": "Pick the account to change"},
-    "admin_role": {"vi": "Vai trò", "en": "Role"},
-    "admin_role_help": {
-        "vi": "Người xem: chỉ đọc. Người báo cáo: tải lên số liệu trong phạm vi. Quản trị viên: mọi quyền, phạm vi Toàn quốc.",
-        "en": "Viewer: reads only. Reporter: uploads within the scope. Administrator: everything, scope Nationwide.",
-    },
-    "admin_scope": {"vi": "Phạm vi", "en": "Scope"},
-    "admin_scope_help": {
-        "vi": "Toàn quốc, một tỉnh (gồm các xã trực thuộc) hoặc một xã. Gõ tên để tìm.",
-        "en": "Nationwide, a province (with its communes) or a commune. Type a name to search.",
-    },
-    "admin_agency": {"vi": "Cơ quan chủ trì (bộ, ngành)", "en": "Lead agency (ministry)"},
-    "admin_agency_help": {
-        "vi": "Chỉ dành cho người báo cáo của bộ, ngành (phạm vi Toàn quốc): chỉ được tải lên nhiệm vụ do cơ quan này chủ trì. Để trống với các tài khoản khác.",
-        "en": "Only for a ministry's reporter (scope Nationwide): may upload only tasks this agency leads. Leave empty otherwise.",
-    },
-    "admin_status": {"vi": "Trạng thái", "en": "Status"},
-    "admin_status_active": {"vi": "Đang hoạt động", "en": "Active"},
-    "admin_status_disabled": {"vi": "Đã khóa", "en": "Disabled"},
-    "admin_created_at": {"vi": "Ngày tạo", "en": "Created"},
-    "admin_last_sign_in": {"vi": "Đăng nhập gần nhất", "en": "Last sign-in"},
-    "admin_times_note": {"vi": "Thời gian theo giờ Việt Nam (UTC+7).", "en": "Times are Vietnam time (UTC+7)."},
-    "admin_create_button": {"vi": "Tạo tài khoản", "en": "Create the account"},
-    "admin_created": {"vi": "Đã tạo tài khoản {username}.", "en": "Account {username} created."},
-    "admin_save_changes": {"vi": "Lưu thay đổi", "en": "Save changes"},
-    "admin_changed": {"vi": "Đã lưu thay đổi của tài khoản {username}.", "en": "Changes to {username} saved."},
-    "admin_disable": {"vi": "Khóa tài khoản", "en": "Disable the account"},
-    "admin_disable_help": {"vi": "Người này không đăng nhập được nữa; phiên đang mở kết thúc ở lần bấm tiếp theo.", "en": "The person can no longer sign in; an open session ends at their next click."},
-    "admin_enable": {"vi": "Mở khóa tài khoản", "en": "Re-enable the account"},
-    "admin_disabled": {"vi": "Đã khóa tài khoản {username}.", "en": "Account {username} disabled."},
-    "admin_enabled": {"vi": "Đã mở khóa tài khoản {username}.", "en": "Account {username} re-enabled."},
-    "admin_cannot_disable_self": {"vi": "Bạn không thể tự khóa tài khoản của mình.", "en": "You cannot disable your own account."},
-    "admin_reset_heading": {"vi": "Đặt lại mật khẩu", "en": "Reset the password"},
-    "admin_reset_button": {"vi": "Đặt mật khẩu mới", "en": "Set the new password"},
-    "admin_password_reset": {"vi": "Đã đặt lại mật khẩu của {username} (tài khoản cũng được gỡ tạm khóa nếu có).", "en": "Password of {username} reset (any lock-out lifted)."},
-    "settings_page_intro": {
-        "vi": "Các ngưỡng cảnh báo, mục tiêu, thang điểm chất lượng dữ liệu và các thiết lập truy cập. Mọi giá trị được kiểm tra trước khi lưu; nếu một giá trị không hợp lệ thì không giá trị nào được lưu. Mỗi thay đổi được ghi nhật ký kèm tên người thay đổi.",
-        "en": "Warning thresholds, targets, data-quality scales and access settings. Every value is checked before saving; if any is refused, none is saved. Each change is logged with who made it.",
-    },
-    "settings_group_warnings": {"vi": "Cảnh báo và mục tiêu", "en": "Warnings and targets"},
-    "settings_group_quality": {"vi": "Chất lượng dữ liệu", "en": "Data quality"},
-    "settings_group_access": {"vi": "Truy cập và đăng nhập", "en": "Access and sign-in"},
-    "settings_range": {"vi": "Từ {minimum} đến {maximum}.", "en": "From {minimum} to {maximum}."},
-    "settings_range_text": {"vi": "Bắt đầu bằng “{prefix}”, tối đa {length} ký tự.", "en": "Starts with “{prefix}”, at most {length} characters."},
-    "settings_save": {"vi": "Lưu thiết lập", "en": "Save settings"},
-    "settings_nothing_changed": {"vi": "Không có thiết lập nào thay đổi.", "en": "No setting changed."},
-    "settings_refused": {"vi": "“{setting}”: giá trị không hợp lệ. {rule}", "en": "“{setting}”: value not accepted. {rule}"},
-    "settings_live_order": {"vi": "“{zero}” phải lớn hơn “{full}”.", "en": "“{zero}” must be greater than “{full}”."},
-    "settings_nothing_saved": {"vi": "Chưa có thiết lập nào được lưu.", "en": "No setting was saved."},
-    "settings_save_failed": {"vi": "Không lưu được thiết lập (có thể người khác vừa thay đổi). Vui lòng tải lại trang và thử lại.", "en": "The settings could not be saved (someone may have just changed them). Reload the page and try again."},
-    "settings_saved": {"vi": "Đã lưu {count} thiết lập.", "en": "{count} setting(s) saved."},
-    "setting_due_soon_days": {"vi": "Sắp đến hạn (ngày)", "en": "Due soon (days)"},
-    "setting_due_soon_days_help": {"vi": "Cảnh báo nhiệm vụ đến hạn trong số ngày này mà tiến độ đang chậm.", "en": "Warn about tasks due within this many days that are behind pace."},
-    "setting_stalled_days": {"vi": "Không cập nhật (ngày)", "en": "Stalled after (days)"},
-    "setting_stalled_days_help": {"vi": "Nhiệm vụ không có báo cáo quá số ngày này bị coi là chững lại.", "en": "A task with no report for more than this many days is stalled."},
-    "setting_fiveg_target_pct": {"vi": "Mục tiêu phủ sóng 5G (% dân số)", "en": "5G coverage target (% of population)"},
-    "setting_fiveg_target_pct_help": {"vi": "Tỷ lệ dân số được phủ sóng 5G cần đạt.", "en": "Share of the population to be covered by 5G."},
-    "setting_fiveg_target_date": {"vi": "Thời hạn mục tiêu 5G", "en": "5G target date"},
-    "setting_fiveg_target_date_help": {"vi": "Ngày phải đạt mục tiêu phủ sóng 5G.", "en": "The date by which the 5G target must be met."},
-    "setting_trend_months": {"vi": "Số tháng để dự báo xu hướng", "en": "Months for the trend projection"},
-    "setting_trend_months_help": {"vi": "Số tháng số liệu gần nhất dùng để dự báo độ phủ 5G.", "en": "Months of history the 5G projection is fitted on."},
-    "setting_tasks_start_date": {"vi": "Ngày bắt đầu báo cáo nhiệm vụ", "en": "Earliest task report date"},
-    "setting_tasks_start_date_help": {"vi": "Không nhận báo cáo nhiệm vụ trước ngày này (Nghị quyết 57 ban hành ngày 22/12/2024).", "en": "No task can be reported on before this date (Resolution 57 was issued on 22 Dec 2024)."},
-    "setting_live_full_days": {"vi": "“Sống” đạt 100 điểm khi (ngày)", "en": "'Live' scores 100 within (days)"},
-    "setting_live_full_days_help": {"vi": "Tiêu chí “sống” đạt 100 điểm khi báo cáo gần nhất không cũ hơn số ngày này.", "en": "'Live' scores 100 when the last report is at most this many days old."},
-    "setting_live_zero_days": {"vi": "“Sống” còn 0 điểm khi (ngày)", "en": "'Live' scores 0 after (days)"},
-    "setting_live_zero_days_help": {"vi": "Tiêu chí “sống” còn 0 điểm khi báo cáo gần nhất cũ từ số ngày này trở lên.", "en": "'Live' scores 0 when the last report is this many days old or more."},
-    "setting_clean_resolved_weight": {"vi": "Trọng số lỗi đã xử lý (“sạch”)", "en": "Weight of resolved issues ('clean')"},
-    "setting_clean_resolved_weight_help": {"vi": "Phần của một bản ghi trùng hoặc mâu thuẫn vẫn bị trừ điểm “sạch” sau khi đã xử lý (0–1).", "en": "Share of a duplicate or conflict that still counts against 'clean' once resolved (0–1)."},
-    "setting_attention_count": {"vi": "Số tỉnh cần chú ý", "en": "Provinces needing attention"},
-    "setting_attention_count_help": {"vi": "Số tỉnh được nêu tên là cần chú ý trên bảng điểm toàn quốc.", "en": "Provinces named as needing attention on the national scorecard."},
-    "setting_public_base_url": {"vi": "Địa chỉ công khai của bảng điều hành", "en": "Public address of the dashboard"},
-    "setting_public_base_url_help": {"vi": "Địa chỉ người dùng truy cập; mã QR và đường liên kết chia sẻ trỏ tới đây.", "en": "The address people reach the dashboard at; QR codes and shared links point here."},
-    "setting_public_read_only": {"vi": "Công khai chỉ đọc", "en": "Public read-only"},
-    "setting_public_read_only_help": {"vi": "Bật: ai cũng xem được số liệu toàn quốc mà không cần đăng nhập (không ai được thay đổi gì khi chưa đăng nhập).", "en": "On: anyone may read the national view without signing in (nobody may change anything without signing in)."},
-    "setting_lockout_attempts": {"vi": "Số lần đăng nhập sai trước khi tạm khóa", "en": "Failed sign-ins before lock-out"},
-    "setting_lockout_attempts_help": {"vi": "Số lần nhập sai liên tiếp thì tài khoản bị tạm khóa.", "en": "Failed sign-ins in a row that lock an account."},
-    "setting_lockout_minutes": {"vi": "Thời gian tạm khóa (phút)", "en": "Lock-out length (minutes)"},
-    "setting_lockout_minutes_help": {"vi": "Tài khoản bị tạm khóa trong bao lâu.", "en": "How long a locked account stays locked."},
-    "setting_session_minutes": {"vi": "Thời hạn phiên đăng nhập (phút)", "en": "Session length (minutes)"},
-    "setting_session_minutes_help": {"vi": "Sau số phút này kể từ khi đăng nhập, người dùng phải đăng nhập lại.", "en": "A sign-in expires after this many minutes."},
-    "audit_page_intro": {
-        "vi": "Ai đã làm gì, khi nào: đăng nhập (kể cả thất bại), tải lên, ghi số liệu, thay đổi tài khoản và thiết lập, xuất báo cáo. Nhật ký chỉ được đọc, không sửa hay xóa được từ ứng dụng. Thời gian theo giờ Việt Nam (UTC+7).",
-        "en": "Who did what, and when: sign-ins (and failures), uploads, commits, account and settings changes, exports. The trail is read only; the application cannot edit or delete it. Times are Vietnam time (UTC+7).",
-    },
-    "audit_filter_actor": {"vi": "Người thực hiện", "en": "Person"},
-    "audit_filter_actor_help": {"vi": "Tên đăng nhập (hoặc địa chỉ thư với đăng nhập tập trung bị từ chối), đúng như ghi trong nhật ký.", "en": "Username (or e-mail, for a refused identity-provider sign-in), exactly as logged."},
-    "audit_filter_action": {"vi": "Hành động", "en": "Action"},
-    "audit_filter_all_actions": {"vi": "Mọi hành động", "en": "All actions"},
-    "audit_filter_since": {"vi": "Từ ngày", "en": "From"},
-    "audit_filter_until": {"vi": "Đến ngày", "en": "Until"},
-    "audit_page_size": {"vi": "Số dòng mỗi trang", "en": "Rows per page"},
-    "audit_dates_reversed": {"vi": "“Đến ngày” đứng trước “Từ ngày”.", "en": "“Until” is before “From”."},
-    "audit_empty": {"vi": "Không có mục nào khớp bộ lọc.", "en": "No entry matches the filter."},
-    "audit_showing": {"vi": "Mục {first}–{last}, mới nhất trước.", "en": "Entries {first}–{last}, newest first."},
-    "audit_newer": {"vi": "Mới hơn", "en": "Newer"},
-    "audit_older": {"vi": "Cũ hơn", "en": "Older"},
-    "audit_col_at": {"vi": "Thời gian", "en": "When"},
-    "audit_col_actor": {"vi": "Người thực hiện", "en": "Person"},
-    "audit_col_action": {"vi": "Hành động", "en": "Action"},
-    "audit_col_target": {"vi": "Đối tượng", "en": "Target"},
-    "audit_col_outcome": {"vi": "Kết quả", "en": "Outcome"},
-    "audit_col_detail": {"vi": "Chi tiết", "en": "Detail"},
-    "audit_outcome_ok": {"vi": "Thành công", "en": "Done"},
-    "audit_outcome_refused": {"vi": "Bị từ chối", "en": "Refused"},
-    "audit_outcome_failed": {"vi": "Lỗi", "en": "Failed"},
-    "audit_action_sign_in": {"vi": "Đăng nhập", "en": "Sign-in"},
-    "audit_action_sign_in_failed": {"vi": "Đăng nhập thất bại", "en": "Failed sign-in"},
-    "audit_action_sign_out": {"vi": "Đăng xuất", "en": "Sign-out"},
-    "audit_action_account_locked": {"vi": "Tạm khóa do nhập sai", "en": "Locked out"},
-    "audit_action_setup_admin": {"vi": "Tạo quản trị viên đầu tiên", "en": "First administrator created"},
-    "audit_action_account_created": {"vi": "Tạo tài khoản", "en": "Account created"},
-    "audit_action_account_updated": {"vi": "Sửa tài khoản", "en": "Account changed"},
-    "audit_action_account_disabled": {"vi": "Khóa tài khoản", "en": "Account disabled"},
-    "audit_action_account_enabled": {"vi": "Mở khóa tài khoản", "en": "Account re-enabled"},
-    "audit_action_password_reset": {"vi": "Đặt lại mật khẩu", "en": "Password reset"},
-    "audit_action_upload_committed": {"vi": "Ghi số liệu tải lên", "en": "Upload committed"},
-    "audit_action_upload_rejected": {"vi": "Tải lên bị từ chối", "en": "Upload rejected"},
-    "audit_action_settings_changed": {"vi": "Thay đổi thiết lập", "en": "Setting changed"},
-    "audit_action_export": {"vi": "Xuất báo cáo", "en": "Export"},
-    "upload_as": {
-        "vi": "Tải lên với tài khoản **{name}** ({username}). Phạm vi được phép: {scope}. Tệp có dòng ngoài phạm vi sẽ bị từ chối toàn bộ.",
-        "en": "Uploading as **{name}** ({username}). Allowed scope: {scope}. A file with any row outside it is rejected whole.",
-    },
-    "upload_history_own": {"vi": "Các lần tải lên của bạn.", "en": "Your uploads."},
-    # --- end sign-in, accounts, settings and audit pages (issue 7, UI side)
-    # accounts and access (issue 7)
-    "account_error": {"vi": "Không thực hiện được thao tác với tài khoản.", "en": "The account operation could not be done."},
-    "account_invalid": {"vi": "Thông tin tài khoản không hợp lệ.", "en": "The account details are not valid."},
-    "account_invalid_credentials": {"vi": "Tên đăng nhập hoặc mật khẩu không đúng.", "en": "Wrong username or password."},
-    "account_locked": {
-        "vi": "Tài khoản tạm khóa vì đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.",
-        "en": "The account is locked after too many failed sign-ins. Please try again in {minutes} minutes.",
-    },
-    "account_disabled": {"vi": "Tài khoản đã bị vô hiệu hóa. Vui lòng liên hệ quản trị viên.", "en": "This account is disabled. Please contact the administrator."},
-    "account_exists": {"vi": "Tên đăng nhập {username} đã được dùng.", "en": "The username {username} is already taken."},
-    "account_email_exists": {"vi": "Địa chỉ thư {email} đã thuộc về một tài khoản khác.", "en": "The e-mail address {email} already belongs to another account."},
-    "account_setup_done": {
-        "vi": "Đã có tài khoản quản trị; bước thiết lập ban đầu không còn dùng được. Hãy đăng nhập.",
-        "en": "An administrator account already exists, so first-run setup is closed. Please sign in.",
-    },
-    "account_bad_username": {
-        "vi": "Tên đăng nhập dài 3–60 ký tự, chỉ gồm chữ cái không dấu, chữ số và các dấu . _ -",
-        "en": "A username has 3–60 characters: letters without diacritics, digits and . _ -",
-    },
-    "account_weak_password": {"vi": "Mật khẩu phải có ít nhất {min_length} ký tự.", "en": "The password must have at least {min_length} characters."},
-    "account_password_too_long": {"vi": "Mật khẩu dài quá {max_length} ký tự.", "en": "The password is longer than {max_length} characters."},
-    "account_bad_role": {"vi": "Vai trò không hợp lệ: {role}. Chọn một trong: {roles}.", "en": "Unknown role: {role}. Choose one of: {roles}."},
-    "account_bad_scope": {"vi": "Không có đơn vị mã {code}. Dùng VN, mã tỉnh hoặc mã xã.", "en": "There is no unit with code {code}. Use VN, a province code or a commune code."},
-    "account_admin_scope": {"vi": "Quản trị viên có phạm vi toàn quốc (VN).", "en": "An administrator's scope is the whole country (VN)."},
-    "account_bad_agency": {
-        "vi": "Cơ quan chủ trì chỉ gán cho người báo cáo của bộ, ngành (phạm vi toàn quốc), tối đa 200 ký tự.",
-        "en": "An agency is given only to a ministry reporter (scope VN), at most 200 characters.",
-    },
-    "account_bad_email": {"vi": "Địa chỉ thư không hợp lệ: {email}", "en": "Not a valid e-mail address: {email}"},
-    "account_bad_display_name": {"vi": "Tên hiển thị dài tối đa {max_length} ký tự.", "en": "A display name has at most {max_length} characters."},
-    "account_unknown": {"vi": "Không có tài khoản {username}.", "en": "There is no account {username}."},
-    "account_last_admin": {
-        "vi": "Không thể vô hiệu hóa hoặc đổi vai trò của quản trị viên cuối cùng còn hoạt động.",
-        "en": "The last active administrator cannot be disabled or given another role.",
-    },
-    "not_permitted": {"vi": "Tài khoản của bạn không có quyền thực hiện thao tác này.", "en": "Your account is not allowed to do this."},
-    "scope_refused": {
-        "vi": "Tệp bị từ chối: {count} dòng nằm ngoài phạm vi được giao. Không số liệu nào được ghi.",
-        "en": "The file was refused: {count} rows are outside your scope. Nothing was saved.",
-    },
-    "scope_unit_outside": {"vi": "{unit} nằm ngoài phạm vi được giao ({scope}).", "en": "{unit} is outside your scope ({scope})."},
-    "scope_task_unit_outside": {
-        "vi": "Nhiệm vụ {task} thuộc {unit}, ngoài phạm vi được giao ({scope}).",
-        "en": "Task {task} belongs to {unit}, outside your scope ({scope}).",
-    },
-    "scope_agency_outside": {
-        "vi": "Nhiệm vụ do {agency} chủ trì, không phải {own}.",
-        "en": "The task is led by {agency}, not by {own}.",
-    },
-    "scope_task_agency_outside": {
-        "vi": "Nhiệm vụ {task} do {agency} chủ trì, không phải {own}.",
-        "en": "Task {task} is led by {agency}, not by {own}.",
-    },
-    "scope_no_indicators": {
-        "vi": "Tài khoản của {agency} chỉ được tải lên tiến độ nhiệm vụ, không tải lên số liệu chỉ tiêu.",
-        "en": "The account of {agency} may upload task progress only, not indicator values.",
-    },
-    "scope_label_none": {"vi": "Không có quyền tải lên", "en": "No upload rights"},
-    "scope_label_admin": {"vi": "Mọi đơn vị và mọi nhiệm vụ (quản trị viên)", "en": "Every unit and every task (administrator)"},
-    "scope_label_national": {"vi": "Toàn quốc: mọi đơn vị và mọi nhiệm vụ", "en": "Nationwide: every unit and every task"},
-    "scope_label_agency": {"vi": "Các nhiệm vụ do {agency} chủ trì", "en": "Tasks led by {agency}"},
-    "scope_label_province": {"vi": "{unit} và các xã, phường, đặc khu trực thuộc", "en": "{unit} and its communes"},
-    "scope_label_commune": {"vi": "{unit} ({province})", "en": "{unit} ({province})"},
-    "cli_unknown_account": {"vi": "Không có tài khoản {username}.", "en": "There is no account {username}."},
-    "cli_account_disabled": {"vi": "Tài khoản {username} đã bị vô hiệu hóa.", "en": "The account {username} is disabled."},
-    "cli_password_prompt": {"vi": "Mật khẩu: ", "en": "Password: "},
-    "cli_password_repeat": {"vi": "Nhập lại mật khẩu: ", "en": "Repeat the password: "},
-    "cli_password_mismatch": {"vi": "Hai lần nhập mật khẩu không khớp.", "en": "The two passwords do not match."},
-    "cli_password_missing": {"vi": "Không đọc được mật khẩu từ đầu vào chuẩn.", "en": "No password was given on standard input."},
-    # --- end accounts and access
-}
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+# CLDR's Vietnamese numeric date is d/M/y (30/6/2025); Vietnamese documents, and the README, pad
+# day and month (30/06/2025). English takes CLDR's en_GB medium date (30 Jun 2025).
+_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "medium"}
+DASH = "–"  # what a missing figure shows
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    entry = MESSAGES[key]
-    text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
-    return text.format(**params) if params else text
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def format_number(value: float | int | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """12106 -> "12.106" (vi) or "12,106" (en); None -> an en dash."""
-    if value is None:
-        return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def format_compact(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Large counts for a card: 101.300.000 -> "101,3 triệu" (vi) / "101.3 million" (en)."""
-    if value is None:
-        return "–"
-    for size, vi, en in ((1e9, "tỷ", "billion"), (1e6, "triệu", "million")):
-        if abs(value) >= size:
-            return f"{format_number(value / size, lang, 1)} {vi if lang == 'vi' else en}"
-    return format_number(value, lang)
+@functools.cache
+def read_catalogue(lang: str):
+    """The language's .po file as a babel Catalog."""
+    from babel.messages.pofile import read_po  # only when a catalogue is first needed
+
+    with catalogue_path(lang).open("rb") as source:
+        return read_po(source, locale=_LOCALES[lang], domain=DOMAIN)
+
+
+@functools.cache
+def _translations(lang: str) -> tuple[gettext.GNUTranslations, frozenset[str], frozenset[str]]:
+    """The compiled catalogue, its keys and the keys that have plural forms."""
+    from babel.messages.mofile import write_mo
+
+    catalogue = read_catalogue(lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    ids = [message.id for message in catalogue if message.id]
+    plural = frozenset(i[0] for i in ids if isinstance(i, tuple))
+    singular = frozenset(i for i in ids if not isinstance(i, tuple))
+    return gettext.GNUTranslations(compiled), singular | plural, plural
+
+
+def message_keys(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    return _translations(_lang(lang))[1]
+
+
+def plural_keys(lang: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    return _translations(_lang(lang))[2]
+
+
+def _template(key: str, lang: str, count: int | float | None) -> str:
+    translations, keys, plural = _translations(_lang(lang))
+    if key not in keys:
+        raise KeyError(key)
+    if key in plural:
+        # No count, or a fraction (1.5 experts): the "many" form, which reads right for any count but one.
+        whole = count is not None and float(count).is_integer()
+        return translations.ngettext(key, key, int(count) if whole else 2)
+    return translations.gettext(key)
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The message `key` in `lang`, its {placeholders} filled from `params` (no params: the template
+    itself). A message with plural forms takes its form from an integer `count` param when there is
+    one; use tn() when the counting placeholder has another name."""
+    count = params.get("count")
+    template = _template(key, lang, count if isinstance(count, int) and not isinstance(count, bool) else None)
+    return template.format(**params) if params else template
+
+
+def tn(key: str, n: int | float, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The plural message `key` in the form for the count `n` (ngettext), filled from `params`:
+    tn("tasks_shown", 1, "en", shown="1", total="1") -> "1 of 1 task"."""
+    template = _template(key, lang, n)
+    return template.format(**params) if params else template
+
+
+# --- numbers and dates -------------------------------------------------------------------------
+
+
+@functools.cache
+def locale(lang: str) -> Locale:
+    return Locale.parse(_LOCALES[_lang(lang)])
+
+
+@functools.cache
+def _pattern(lang: str, kind: str, decimals: int | None):
+    """The locale's standard decimal or percent pattern, with exactly `decimals` decimals (None: as CLDR has it,
+    up to three for vi and en)."""
+    loc = locale(lang)
+    pattern = copy.copy(loc.decimal_formats[None] if kind == "decimal" else loc.percent_formats[None])
+    if decimals is not None:
+        pattern.frac_prec = (decimals, decimals)
+    return pattern
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int | None = 0) -> str:
+    """12106 -> "12.106" (vi) or "12,106" (en), with exactly `decimals` decimals (None: only those the value
+    has, up to three: 18.71 -> "18,71", 32.0 -> "32"); None or NaN -> an en dash."""
+    if _missing(value):
+        return DASH
+    return _pattern(_lang(lang), "decimal", decimals).apply(value, locale(lang))
+
+
+def parse_number(text: str, lang: str = DEFAULT_LANGUAGE) -> float:
+    """A number as a person types it in `lang`: "0,5" or "1.234,5" (vi), "0.5" or "1,234.5" (en).
+    Raises ValueError for anything else, including grouping that does not fit the language ("1.5" in
+    Vietnamese, which could mean 15 or 1,5)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    try:
+        return float(parse_decimal(str(text).strip(), locale=locale(lang), strict=True))
+    except NumberFormatError as error:
+        raise ValueError(str(error)) from None
 
 
 def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 1) -> str:
-    return "–" if value is None else f"{format_number(value, lang, decimals)}%"
+    """A value already in percent: 26.5 -> "26,5%" (vi) or "26.5%" (en), the locale's percent pattern."""
+    if _missing(value):
+        return DASH
+    return _pattern(_lang(lang), "percent", decimals).apply(Decimal(str(value)).scaleb(-2), locale(lang))
+
+
+def format_compact(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Large counts for a card: 101.300.000 -> "101,3 triệu" (vi) / "101.3 million" (en); below a
+    million the whole number (12.106), which a card has room for."""
+    if _missing(value):
+        return DASH
+    if abs(value) < 1_000_000:
+        return format_number(value, lang)
+    return format_compact_decimal(value, format_type="long", locale=locale(lang), fraction_digits=1)
 
 
 def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """30/06/2025 in Vietnamese, 30 Jun 2025 in English."""
     if value is None:
-        return "–"
-    return _babel_format_date(value, format="dd/MM/yyyy" if lang == "vi" else "d MMM yyyy", locale=_LOCALES[lang])
+        return DASH
+    return _babel_format_date(value, format=_date_pattern(lang), locale=locale(lang))
+
+
+def _date_pattern(lang: str) -> str:
+    pattern = _DATE_PATTERNS[_lang(lang)]
+    return locale(lang).date_formats[pattern].pattern if pattern in ("short", "medium", "long", "full") else pattern
+
+
+# --- the Vega-Lite chart locale (d3-format and d3-time-format), from the same CLDR data ----------------
+
+
+def vega_format_locale(lang: str) -> dict:
+    """d3-format locale: {"decimal", "thousands", "grouping", "currency", "percent", "minus"}."""
+    loc = locale(lang)
+    symbols = loc.number_symbols["latn"]
+    pattern = loc.decimal_formats[None]
+    currency_pattern = loc.currency_formats["standard"]
+    code = _territory_currency(loc)
+    symbol = loc.currency_symbols.get(code, code)
+    # the positive pattern's text before and after the number, with the currency sign in place of ¤
+    prefix, suffix = (text.replace("¤", symbol) for text in (currency_pattern.prefix[0], currency_pattern.suffix[0]))
+    return {
+        "decimal": symbols["decimal"],
+        "thousands": symbols["group"],
+        "grouping": [pattern.grouping[0]],
+        "currency": [prefix, suffix],
+        "percent": symbols["percentSign"],
+        "minus": symbols["minusSign"],
+    }
+
+
+def _territory_currency(loc: Locale) -> str:
+    from babel.numbers import get_territory_currencies
+
+    return get_territory_currencies(loc.territory)[0]
+
+
+# CLDR date fields -> d3-time-format directives, by (field, width); the "-" flag drops d3's padding.
+_D3_FIELDS = {
+    ("y", 1): "%Y", ("y", 2): "%y", ("y", 4): "%Y",
+    ("M", 1): "%-m", ("M", 2): "%m", ("M", 3): "%b", ("M", 4): "%B",
+    ("L", 1): "%-m", ("L", 2): "%m", ("L", 3): "%b", ("L", 4): "%B",
+    ("d", 1): "%-d", ("d", 2): "%d",
+    ("E", 1): "%a", ("E", 2): "%a", ("E", 3): "%a", ("E", 4): "%A",
+    ("H", 1): "%-H", ("H", 2): "%H", ("h", 1): "%-I", ("h", 2): "%I",
+    ("m", 1): "%-M", ("m", 2): "%M", ("s", 1): "%-S", ("s", 2): "%S",
+    ("a", 1): "%p",
+}
+
+
+def _d3_pattern(cldr_pattern: str) -> str:
+    """A CLDR date pattern as a d3-time-format specifier: "dd/MM/y" -> "%d/%m/%Y"."""
+    parts = []
+    for kind, value in tokenize_pattern(cldr_pattern):
+        if kind == "chars":
+            parts.append(value.replace("%", "%%"))
+        else:
+            parts.append(_D3_FIELDS[value])
+    return "".join(parts)
+
+
+def vega_time_locale(lang: str) -> dict:
+    """d3-time-format locale: dateTime, date, time, periods, days, shortDays, months, shortMonths
+    (days from Sunday, as d3 wants; Babel numbers them from Monday)."""
+    loc = locale(lang)
+    date = _d3_pattern(_date_pattern(lang))
+    time = _d3_pattern(loc.time_formats["medium"].pattern)
+    date_time = str(loc.datetime_formats["medium"]).replace("{1}", "%x").replace("{0}", "%X")
+    days, short_days = loc.days["format"]["wide"], loc.days["format"]["abbreviated"]
+    months, short_months = loc.months["format"]["wide"], loc.months["format"]["abbreviated"]
+    periods = loc.day_periods["format"]["abbreviated"]
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)
+    return {
+        "dateTime": date_time,
+        "date": date,
+        "time": time,
+        "periods": [periods["am"], periods["pm"]],
+        "days": [days[i] for i in sunday_first],
+        "shortDays": [short_days[i] for i in sunday_first],
+        "months": [months[i] for i in range(1, 13)],
+        "shortMonths": [short_months[i] for i in range(1, 13)],
+    }

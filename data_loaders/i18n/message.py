@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, locale, t, tn
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Term:
 class Message:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None  # the parameter whose number chooses the plural form ("1 day" / "2 days")
 
     def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return render(self, lang)
@@ -49,8 +50,7 @@ def month_label(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
     """06/2025 in Vietnamese, Jun 2025 in English."""
     from babel.dates import format_date as babel_format_date
 
-    return babel_format_date(day, format="MM/yyyy" if lang == "vi" else "MMM yyyy",
-                             locale="vi_VN" if lang == "vi" else "en_GB")
+    return babel_format_date(day, format="MM/yyyy" if lang == "vi" else "MMM yyyy", locale=locale(lang))
 
 
 def format_param(value: Any, lang: str) -> str:
@@ -78,4 +78,7 @@ def render(message: Message | Sequence[Message], lang: str = DEFAULT_LANGUAGE) -
     sequence of messages is rendered as consecutive sentences."""
     if not isinstance(message, Message):
         return " ".join(render(part, lang) for part in message)
-    return t(message.key, lang, **{name: format_param(value, lang) for name, value in message.params.items()})
+    params = {name: format_param(value, lang) for name, value in message.params.items()}
+    if message.plural is not None:
+        return tn(message.key, message.params[message.plural], lang, **params)
+    return t(message.key, lang, **params)
