@@ -94,6 +94,6 @@ def app_database(seeded_url):
 @pytest.fixture(scope="session")
 def chromium():
     """The one Chromium of the run (tests/browser_support.py); skipped or failed with a reason when missing."""
-    from browser_support import launched_chromium
+    from tests.support.browser_support import launched_chromium
 
     yield from launched_chromium()

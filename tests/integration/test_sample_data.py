@@ -9,7 +9,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
-from conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR
 from data_loaders.seed import sample
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport

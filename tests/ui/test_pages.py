@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from auth_helpers import sign_in_test_admin
-from conftest import PROJECT_DIR
+from tests.support.auth_helpers import sign_in_test_admin
+from tests.conftest import PROJECT_DIR
 from data_loaders.figures import queries
 from data_loaders.i18n import format_number, format_percent
 

@@ -9,7 +9,7 @@ import io
 import threading
 
 import pytest
-from fixtures.workbooks import (
+from tests.support.fixtures.workbooks import (
     INDICATOR_HEADERS,
     MESSY_TASK_HEADERS,
     TASK_HEADERS,
@@ -295,7 +295,7 @@ def test_xls_ods_and_csv_import_end_to_end(empty_engine, tmp_path):
 
     import pandas as pd
 
-    xls = (Path(__file__).resolve().parent / "fixtures" / "tasks.xls").read_bytes()
+    xls = (Path(__file__).resolve().parents[1] / "support" / "fixtures" / "tasks.xls").read_bytes()
     result = run(empty_engine, xls, "tasks.xls")
     assert result.status == "imported" and result.created == 2, [p.as_json() for p in result.errors]
     assert [(w.row, w.value) for w in result.warnings] == [(5, "Đắk Nông")]

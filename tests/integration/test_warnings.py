@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from auth_helpers import sign_in_test_admin
+from tests.support.auth_helpers import sign_in_test_admin
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR
 from data_loaders.store import engine as db
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.store.settings import InvalidSetting, get_settings, set_setting

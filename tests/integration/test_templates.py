@@ -13,7 +13,7 @@ from data_loaders.ingest import importer
 from data_loaders.figures import queries
 from data_loaders.ingest.templates import scope_units, template_bytes
 from data_loaders.units.divisions import all_units
-from auth_helpers import ensure_account
+from tests.support.auth_helpers import ensure_account
 
 LAM_DONG = "68"
 XUAN_HUONG = "24781"  # Phường Xuân Hương - Đà Lạt

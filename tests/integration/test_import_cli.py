@@ -10,13 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from data_loaders.store.models import IndicatorValue, Task, TaskReport
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}
 OK_KEYS = {"status", "kind", "rows", "created", "updated", "unchanged", "warnings", "upload_id"}
 

@@ -18,7 +18,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
-from conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR
 from components import state
 from components.charts import status_bars
 from components.map import ranked_bars

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import func, select
 
 from data_loaders.cli import main as cli_main
@@ -21,7 +21,7 @@ from data_loaders.identity import accounts
 from data_loaders.identity import audit
 from data_loaders.store.models import Task, TaskReport
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from auth_helpers import ensure_account
-from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
+from tests.support.auth_helpers import ensure_account
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -20,7 +20,7 @@ from data_loaders.store.models import IndicatorValue, Upload
 def _page(content: bytes | None, name: str):
     import streamlit as st
 
-    from auth_helpers import sign_in_as_test_admin
+    from tests.support.auth_helpers import sign_in_as_test_admin
     from components.shell_guard import mark_app_shell
 
     class FakeUpload:

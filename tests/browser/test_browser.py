@@ -20,12 +20,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
-from browser_support import _require_browser, stop_server
+from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from tests.support.browser_support import _require_browser, stop_server
 
 from data_loaders.store.engine import make_engine
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
 START_TIMEOUT_S = 120
 RUN_TIMEOUT_MS = 120_000

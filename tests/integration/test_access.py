@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 
 from data_loaders.identity import access

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 

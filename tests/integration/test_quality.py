@@ -11,7 +11,7 @@ import pytest
 from data_loaders.i18n import format_number, t
 from data_loaders.figures.quality import SCORES, classify, live_score, needing_attention, quality
 from data_loaders.store.settings import set_setting
-from test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page, run_cli  # noqa: F401
+from tests.integration.test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page, run_cli  # noqa: F401
 
 D = dt.date
 

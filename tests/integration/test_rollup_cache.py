@@ -13,7 +13,7 @@ from data_loaders.store import engine as db
 from data_loaders.figures import queries
 from data_loaders.figures import cache as rollup_cache
 from data_loaders.store.models import RollupCache
-from test_pages import run_page
+from tests.ui.test_pages import run_page
 
 AS_OF = dt.date(2025, 6, 30)
 

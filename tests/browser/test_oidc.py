@@ -17,9 +17,9 @@ import subprocess
 import sys
 
 import pytest
-from auth_helpers import ensure_account
-from browser_support import _require_browser, stop_server
-from test_browser import (
+from tests.support.auth_helpers import ensure_account
+from tests.support.browser_support import _require_browser, stop_server
+from tests.browser.test_browser import (
     ARTIFACTS,
     PROJECT_DIR,
     RUN_TIMEOUT_MS,

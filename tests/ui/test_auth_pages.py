@@ -9,9 +9,9 @@ import datetime as dt
 
 import pytest
 import streamlit as st
-from auth_helpers import PASSWORD, ensure_account, sign_in
-from conftest import PROJECT_DIR
-from fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
+from tests.support.auth_helpers import PASSWORD, ensure_account, sign_in
+from tests.conftest import PROJECT_DIR
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 

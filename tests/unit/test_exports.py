@@ -86,7 +86,7 @@ def test_chart_images_use_the_language_number_format():
 
 @pytest.mark.parametrize("page, tables, charts", [("tasks", 2, 3), ("accountability", 4, 0), ("overview", 0, 2)])
 def test_pages_offer_downloads_for_every_table_and_chart(app_database, page, tables, charts):
-    from tests.test_pages import run_page
+    from tests.ui.test_pages import run_page
 
     app = run_page(page, {})
     assert not app.exception, app.exception

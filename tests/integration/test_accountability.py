@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from data_loaders.figures.accountability import by_official, overdue_buckets, rank_change, ranking
-from test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page  # noqa: F401
+from tests.integration.test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page  # noqa: F401
 
 D = dt.date
 START = D(2025, 1, 15)

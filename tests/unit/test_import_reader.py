@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fixtures.workbooks import INDICATOR_HEADERS, MESSY_TASK_HEADERS, indicator_row, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, MESSY_TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
 from data_loaders.ingest.read import (
     UnreadableFile,
@@ -25,7 +25,7 @@ from data_loaders.ingest.read import (
 from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
 from data_loaders.ingest.importer import detect_format
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "support" / "fixtures"
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 SUMMARY_KEYS = {"unit", "as_of", "tasks", "indicators", "children"}
 UNIT_KEYS = {"code", "name", "level"}
