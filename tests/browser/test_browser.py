@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
-from tests.support.browser_support import _require_browser, stop_server
 
 from data_loaders.store.engine import make_engine
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
-START_TIMEOUT_S = 120
-RUN_TIMEOUT_MS = 120_000
+from tests.support import PROJECT_DIR
+from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from tests.support.browser_support import (
+    ARTIFACTS,
+    RUN_TIMEOUT_MS,
+    _require_browser,
+    copy_sqlite,
+    free_port,
+    stop_server,
+    wait_healthy,
+    wait_until_run_finished,
+)
 
 # The national headline figures of the sample as of 2025-06-30, formatted the Vietnamese way.
 HEADLINE = ["802", "239", "427", "136", "12.106", "858", "277"]
@@ -40,49 +40,19 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _copy_sqlite(source_url: str, target: Path) -> str:
-    """A private copy for the app (it migrates and may write); the backup API includes the WAL."""
-    source_path = source_url.removeprefix("sqlite:///")
-    target.unlink(missing_ok=True)
-    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
-    return f"sqlite:///{target}"
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S}s:\n{log_path.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def app_url(seeded_url, tmp_path_factory):
     """The app, served by `streamlit run app.py` on a free port, on a copy of the seeded database."""
     _require_browser()
     assert seeded_url.startswith("sqlite"), seeded_url
-    database_url = _copy_sqlite(seeded_url, tmp_path_factory.mktemp("browser") / "app.sqlite")
+    database_url = copy_sqlite(seeded_url, tmp_path_factory.mktemp("browser") / "app.sqlite")
     engine = make_engine(database_url)
     try:
         ensure_account(engine)  # the administrator the tests sign in as (in this private copy)
     finally:
         engine.dispose()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log_path = ARTIFACTS / "streamlit.log"
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     command = [
@@ -95,7 +65,7 @@ def app_url(seeded_url, tmp_path_factory):
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log_path)
+        wait_healthy(url, process, log_path)
         yield url
     finally:
         stop_server(process)
@@ -113,25 +83,6 @@ def page(browser):
     page.set_default_timeout(RUN_TIMEOUT_MS)
     yield page
     context.close()
-
-
-IDLE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app !== null
-        && app.getAttribute('data-test-script-state') === 'notRunning'
-        && document.querySelector('[data-testid="stStatusWidget"]') === null
-        && document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
-}"""
-
-
-def wait_until_run_finished(page) -> None:
-    """Until the script has run to its end: Streamlit marks the app `notRunning` and hides its
-    status widget ("Running…"). Checked twice a second apart, so a rerun the page triggers itself
-    (or charts still painting) is waited for too."""
-    for _ in range(2):
-        page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
-        page.wait_for_timeout(1000)
-    page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
 
 
 def open_signed_in(page, url: str) -> None:

@@ -17,20 +17,21 @@ import subprocess
 import sys
 
 import pytest
-from tests.support.auth_helpers import ensure_account
-from tests.support.browser_support import _require_browser, stop_server
-from tests.browser.test_browser import (
-    ARTIFACTS,
-    PROJECT_DIR,
-    RUN_TIMEOUT_MS,
-    _copy_sqlite,
-    _free_port,
-    _wait_healthy,
-    wait_until_run_finished,
-)
 
 from data_loaders.identity import audit
 from data_loaders.store.engine import make_engine
+from tests.support import PROJECT_DIR
+from tests.support.auth_helpers import ensure_account
+from tests.support.browser_support import (
+    ARTIFACTS,
+    RUN_TIMEOUT_MS,
+    _require_browser,
+    copy_sqlite,
+    free_port,
+    stop_server,
+    wait_healthy,
+    wait_until_run_finished,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,12 +55,12 @@ def provider():
 def oidc_app(seeded_url, provider, tmp_path_factory):
     """The app with an [auth] section pointing at the mock provider; (url, engine)."""
     work = tmp_path_factory.mktemp("oidc")
-    database_url = _copy_sqlite(seeded_url, work / "app.sqlite")
+    database_url = copy_sqlite(seeded_url, work / "app.sqlite")
     engine = make_engine(database_url)
     ensure_account(engine)  # an administrator exists, so no first-run screen
     # scoped to a province, so the dashboard shows whose view it is
     ensure_account(engine, "lanhdao", "viewer", "68", email=LEADER_EMAIL.upper())
-    port = _free_port()
+    port = free_port()
     secrets_file = work / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
@@ -83,7 +84,7 @@ def oidc_app(seeded_url, provider, tmp_path_factory):
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://localhost:{port}"
     try:
-        _wait_healthy(url, process, log_path)
+        wait_healthy(url, process, log_path)
         yield url, engine
     finally:
         stop_server(process)

@@ -9,17 +9,22 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 
-from data_loaders.identity import access
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
 from data_loaders.figures import queries
-from data_loaders.ingest import history as uploads
+from data_loaders.identity import access, accounts, audit
 from data_loaders.identity.accounts import AccountError
+from data_loaders.ingest import history as uploads
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Task, TaskReport
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    task_row,
+    workbook_bytes,
+)
 
 TODAY = dt.date(2025, 7, 15)
 AS_OF = dt.date(2025, 6, 30)
@@ -128,7 +133,8 @@ def test_viewable_scope_and_units():
 
 
 def test_upload_scope_labels_in_both_languages():
-    assert access.upload_scope_label(_account("reporter", LAM_DONG), "vi") == "Lâm Đồng và các xã, phường, đặc khu trực thuộc"
+    assert access.upload_scope_label(_account("reporter", LAM_DONG),
+                                     "vi") == "Lâm Đồng và các xã, phường, đặc khu trực thuộc"
     assert access.upload_scope_label(_account("reporter", LAM_DONG), "en") == "Lâm Đồng and its communes"
     commune = LD_COMMUNES[0]
     assert access.upload_scope_label(_account("reporter", commune.code), "vi") == f"{commune.name} (Lâm Đồng)"
@@ -219,7 +225,8 @@ def test_commune_reporter_uploads_its_commune_only(world):
     ], TASK_HEADERS)
     result = run(engine, bad_tasks, people["commune"])
     assert result.status == "rejected" and [p.row for p in result.errors] == [5, 6]
-    bad_values = workbook_bytes([indicator_row("Lâm Đồng", None, c.code, "06/2025", 99, 50, 5000) for c in (own, sibling)],
+    bad_values = workbook_bytes([indicator_row("Lâm Đồng", None, c.code, "06/2025", 99, 50, 5000) for c in (own,
+                                                                                                            sibling)],
                                 INDICATOR_HEADERS)
     result = run(engine, bad_values, people["commune"])
     assert result.status == "rejected"

@@ -1,5 +1,5 @@
 """Accountability: rankings by on-time rate and overdue tasks, lateness buckets (boundaries), rank change
-between two dates, tasks by responsible official, on a small database and the sample; the page."""
+between two dates, tasks by responsible official, on a small database and the sample (the page: tests/ui)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from data_loaders.figures.accountability import by_official, overdue_buckets, rank_change, ranking
-from tests.integration.test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page  # noqa: F401
+from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
 
 D = dt.date
 START = D(2025, 1, 15)
@@ -91,15 +91,3 @@ def test_sample_buckets_add_up_to_136(seeded_engine):
     assert sum(r["overdue"] for r in agencies) == 136
     ranks = [r["rank"] for r in agencies]
     assert ranks == sorted(ranks) and ranks[0] == 1
-
-
-@pytest.mark.usefixtures("page_database")
-@pytest.mark.parametrize("level", list(LEVELS))
-def test_accountability_page_renders(seeded_engine, level):
-    params = LEVELS[level]
-    app = render_page("accountability", params)
-    code = params.get("commune") or params.get("province") or "VN"
-    buckets = overdue_buckets(code, AS_OF, seeded_engine)
-    assert [m.value for m in app.metric] == [str(buckets[b]) for b in ("le_30", "31_90", "gt_90")]
-    # agencies, units below, officials and the chosen official's tasks; the commune has no tasks
-    assert len(app.dataframe) == (0 if level == "commune" else 4)

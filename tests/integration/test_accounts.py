@@ -12,8 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
+from data_loaders.identity import accounts, audit
 from data_loaders.identity.accounts import (
     AccountDisabled,
     AccountError,
@@ -108,7 +107,8 @@ def test_new_accounts_are_checked(empty_engine):
         create(name="other.person", email="a@EXAMPLE.VN")()
     assert taken.value.key == "account_email_exists"
     with empty_engine.connect() as conn:
-        stored = conn.execute(select(AccountRow.password_hash).where(AccountRow.username == "nguyen.van.a")).scalar_one()
+        stored = conn.execute(select(AccountRow.password_hash)
+                              .where(AccountRow.username == "nguyen.van.a")).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
@@ -116,9 +116,10 @@ def test_only_an_enabled_administrator_or_the_command_line_manages_accounts(empt
     accounts.create_first_admin("admin", PASSWORD, engine=empty_engine)
     accounts.create_account("reporter", PASSWORD, "reporter", "68", actor="admin", engine=empty_engine)
     for actor in ("reporter", "nobody", "", "cli:", None):
-        assert key_of(lambda: accounts.create_account("x.y.z", PASSWORD, "viewer", actor=actor,
+        assert key_of(lambda actor=actor: accounts.create_account("x.y.z", PASSWORD, "viewer", actor=actor,
                                                       engine=empty_engine)) == "not_permitted"
-        assert key_of(lambda: accounts.set_disabled("admin", True, actor=actor, engine=empty_engine)) == "not_permitted"
+        assert key_of(lambda actor=actor: accounts.set_disabled("admin", True, actor=actor,
+                                                                engine=empty_engine)) == "not_permitted"
     accounts.create_account("admin2", PASSWORD, "admin", actor="admin", engine=empty_engine)
     accounts.set_disabled("admin2", True, actor="admin", engine=empty_engine)
     assert key_of(lambda: accounts.reset_password("reporter", PASSWORD + "!", actor="admin2",
@@ -163,7 +164,8 @@ def test_lock_out_after_repeated_failures_then_unlock(empty_engine):
     assert locked.value.key == "account_locked" and locked.value.params == {"minutes": 10}
     # while locked even the right password is refused, and says how long is left
     with pytest.raises(AccountLocked) as locked:
-        accounts.authenticate("ld.reporter", PASSWORD, engine=empty_engine, now=now + dt.timedelta(minutes=6, seconds=1))
+        accounts.authenticate("ld.reporter", PASSWORD, engine=empty_engine, now=now + dt.timedelta(minutes=6,
+                                                                                                   seconds=1))
     assert locked.value.params == {"minutes": 4}
     assert accounts.authenticate("ld.reporter", PASSWORD, engine=empty_engine, now=now + dt.timedelta(minutes=10))
     [entry] = audit.entries(action="account_locked", engine=empty_engine)
@@ -217,7 +219,8 @@ def test_an_outdated_hash_is_upgraded_at_sign_in(empty_engine):
         conn.execute(update(AccountRow).where(AccountRow.username == "ld.reporter").values(password_hash=weak))
     accounts.authenticate("ld.reporter", PASSWORD, engine=empty_engine)
     with empty_engine.connect() as conn:
-        upgraded = conn.execute(select(AccountRow.password_hash).where(AccountRow.username == "ld.reporter")).scalar_one()
+        upgraded = conn.execute(select(AccountRow.password_hash)
+                                .where(AccountRow.username == "ld.reporter")).scalar_one()
     assert upgraded != weak and not accounts._hasher.check_needs_rehash(upgraded)
     assert accounts.authenticate("ld.reporter", PASSWORD, engine=empty_engine)
 
@@ -249,7 +252,8 @@ def test_identity_provider_sign_in_matches_the_email(empty_engine):
 
 def test_update_account_and_the_last_administrator(empty_engine):
     accounts.create_first_admin("admin", PASSWORD, engine=empty_engine)
-    accounts.create_account("bo.tc", PASSWORD, "reporter", "VN", agency="Bộ Tài chính", actor="admin", engine=empty_engine)
+    accounts.create_account("bo.tc", PASSWORD, "reporter", "VN", agency="Bộ Tài chính", actor="admin",
+                            engine=empty_engine)
     changed = accounts.update_account("bo.tc", scope_code="68", actor="admin", engine=empty_engine)
     assert (changed.scope_code, changed.agency) == ("68", None)  # a province reporter has no agency
     changed = accounts.update_account("bo.tc", role="viewer", email="TC@mof.gov.vn", display_name="Bộ Tài chính",
@@ -263,9 +267,11 @@ def test_update_account_and_the_last_administrator(empty_engine):
     entry = audit.entries(action="account_updated", engine=empty_engine)[-1]
     assert entry["detail"]["changes"]["scope_code"] == ["VN", "68"]
 
-    assert key_of(lambda: accounts.set_disabled("admin", True, actor="admin", engine=empty_engine)) == "account_last_admin"
+    assert key_of(lambda: accounts.set_disabled("admin", True, actor="admin",
+                                                engine=empty_engine)) == "account_last_admin"
     assert key_of(lambda: accounts.update_account("admin", role="viewer", actor=ACTOR, engine=empty_engine)) == \
         "account_last_admin"
     accounts.create_account("admin2", PASSWORD, "admin", actor="admin", engine=empty_engine)
     assert accounts.set_disabled("admin", True, actor="admin2", engine=empty_engine).disabled
-    assert accounts.get_account("ADMIN", empty_engine).disabled and accounts.get_account("no such", empty_engine) is None
+    assert accounts.get_account("ADMIN", empty_engine).disabled and accounts.get_account("no such",
+                                                                                         empty_engine) is None

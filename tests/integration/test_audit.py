@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
+from data_loaders.identity import accounts, audit
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.settings import set_setting
+from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 
 PASSWORD = "correct horse battery"
 TODAY = dt.date(2025, 7, 15)
@@ -55,8 +54,9 @@ def test_every_action_writes_an_entry(empty_engine):
     assert by_action["settings_changed"]["target"] == "lockout_attempts"
     assert (by_action["account_created"]["actor"], by_action["account_created"]["target"]) == ("admin", "ld.reporter")
     assert by_action["account_updated"]["detail"]["changes"]["display_name"] == ["ld.reporter", "Sở KH&CN Lâm Đồng"]
-    assert by_action["upload_committed"]["target"] == "ok.xlsx" and by_action["upload_committed"]["actor"] == "ld.reporter"
-    assert by_action["upload_rejected"]["outcome"] == "refused" and by_action["upload_rejected"]["detail"]["out_of_scope"]
+    committed, rejected = by_action["upload_committed"], by_action["upload_rejected"]
+    assert committed["target"] == "ok.xlsx" and committed["actor"] == "ld.reporter"
+    assert rejected["outcome"] == "refused" and rejected["detail"]["out_of_scope"]
     assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
     ids = [entry["id"] for entry in found]
     assert ids == sorted(ids, reverse=True)  # newest first

@@ -10,7 +10,7 @@ from benchmarks import national_scale, reference_queries
 from data_loaders.figures import queries
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import NATIONAL_CODE
-from tests.conftest import BACKENDS, fresh_database_url
+from tests.support.databases import BACKENDS, fresh_database_url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -52,7 +52,8 @@ def test_a_check_fails_when_the_data_disagree(small):
 def test_probe_and_reference_subqueries_give_the_same_figures(small):
     engine, expected = small
     codes = [NATIONAL_CODE, "68", expected.communes[-1]]
-    for name, code, _current_ms, _reference_ms, same in reference_queries.compare(engine, codes, expected.as_of, repeat=1):
+    for name, code, _current_ms, _reference_ms, same in reference_queries.compare(engine, codes, expected.as_of,
+                                                                                  repeat=1):
         assert same, (name, code)
     # and at an earlier date, when tasks and values have older latest rows
     earlier = expected.as_of.replace(month=9, day=30)

@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 from sqlalchemy import func, select
 
 from data_loaders.cli import main as cli_main
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
+from data_loaders.identity import accounts, audit
 from data_loaders.store.models import Task, TaskReport
+from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -27,7 +26,8 @@ PASSWORD = "correct horse battery"
 
 def cli(engine, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
     url = engine.url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", "NQ57_LANG": "en", "USER": "ops", "LOGNAME": "ops"}
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", "NQ57_LANG": "en", "USER": "ops",
+           "LOGNAME": "ops"}
     done = subprocess.run([sys.executable, "-m", "data_loaders", *args], cwd=PROJECT_DIR, env=env, input=stdin,
                           capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
@@ -48,7 +48,8 @@ def one_line_error(stderr: str) -> str:
 
 def test_add_list_disable_enable_and_reset(empty_engine):
     code, out, _ = cli(empty_engine, "users", "add", "Admin", "--role", "admin", "--scope", "VN",
-                       "--display-name", "Quản trị viên", "--email", "admin@example.vn", "--json", stdin=PASSWORD + "\n")
+                       "--display-name", "Quản trị viên", "--email", "admin@example.vn", "--json",
+                       stdin=PASSWORD + "\n")
     assert code == 0
     created = one_json(out)
     assert (created["username"], created["role"], created["scope_code"], created["display_name"]) == (
@@ -94,7 +95,8 @@ def test_refusals_are_one_line_and_exit_2(empty_engine):
     # a password is never an argument: there is no option for it
     refused("users", "add", "x.y.z", "--role", "viewer", "--scope", "VN", "--password", PASSWORD)
     assert accounts.list_accounts(empty_engine) == []
-    assert cli(empty_engine, "users", "add", "x.y.z", "--role", "viewer", "--scope", "VN", stdin=PASSWORD + "\n")[0] == 0
+    assert cli(empty_engine, "users", "add", "x.y.z", "--role", "viewer", "--scope", "VN",
+               stdin=PASSWORD + "\n")[0] == 0
     assert "already taken" in refused("users", "add", "X.Y.Z", "--role", "viewer", "--scope", "VN")
     assert "whole country (VN)" in refused("users", "add", "admin", "--role", "admin", "--scope", "68")
 

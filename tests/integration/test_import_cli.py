@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from data_loaders.store.models import IndicatorValue, Task, TaskReport
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}
@@ -37,7 +37,8 @@ def cli(engine, *args: str) -> tuple[int, dict | None, str]:
 
 def data_counts(engine) -> tuple[int, ...]:
     with engine.connect() as conn:
-        return tuple(conn.execute(select(func.count()).select_from(m)).scalar_one() for m in (Task, TaskReport, IndicatorValue))
+        return tuple(conn.execute(select(func.count()).select_from(m)).scalar_one() for m in (Task, TaskReport,
+                                                                                              IndicatorValue))
 
 
 def test_import_exit_codes_and_json(empty_engine, tmp_path):
@@ -61,7 +62,8 @@ def test_import_exit_codes_and_json(empty_engine, tmp_path):
 
 def test_rejected_exit_1_and_database_unchanged(empty_engine, tmp_path):
     bad = tmp_path / "chi_tieu.xlsx"
-    bad.write_bytes(workbook_bytes([indicator_row("Lâm Đồng", "Không Có", None, "06/2025", "nhiều", 5)], INDICATOR_HEADERS))
+    bad.write_bytes(workbook_bytes([indicator_row("Lâm Đồng", "Không Có", None, "06/2025", "nhiều", 5)],
+                                   INDICATOR_HEADERS))
     before = data_counts(empty_engine)
     code, payload, _ = cli(empty_engine, "import", str(bad), "--json")
     assert code == 1 and payload["status"] == "rejected"

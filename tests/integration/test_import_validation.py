@@ -9,6 +9,15 @@ import io
 import threading
 
 import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from data_loaders.figures import queries
+from data_loaders.ingest import history as uploads
+from data_loaders.ingest.error_workbook import error_workbook
+from data_loaders.ingest.importer import import_file
+from data_loaders.store import engine as db
+from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 from tests.support.fixtures.workbooks import (
     INDICATOR_HEADERS,
     MESSY_TASK_HEADERS,
@@ -18,15 +27,6 @@ from tests.support.fixtures.workbooks import (
     task_row,
     workbook_bytes,
 )
-from openpyxl import load_workbook
-from sqlalchemy import func, select
-
-from data_loaders.store import engine as db
-from data_loaders.figures import queries
-from data_loaders.ingest import history as uploads
-from data_loaders.ingest.error_workbook import error_workbook
-from data_loaders.ingest.importer import import_file
-from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 
 TODAY = dt.date(2025, 7, 15)
 AS_OF = dt.date(2025, 6, 30)
@@ -80,12 +80,14 @@ def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
     result = run(empty_engine, content)
     assert result.status == "rejected"
     [error] = result.errors
-    assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường", "Phường Xuan Hong - Da Lat")
+    assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường",
+                                                                   "Phường Xuan Hong - Da Lat")
     assert "Phường Xuân Hương - Đà Lạt" in error.message and error.cell == "B4"
 
 
 def test_commune_names_match_without_diacritics_or_type_word(empty_engine):
-    content = workbook_bytes([indicator_row("lam dong", "Xuan Huong - Da Lat", None, "06/2025", 3, 10)], INDICATOR_HEADERS)
+    content = workbook_bytes([indicator_row("lam dong", "Xuan Huong - Da Lat", None, "06/2025", 3, 10)],
+                             INDICATOR_HEADERS)
     result = run(empty_engine, content)
     assert result.status == "imported", [p.as_json() for p in result.errors]
     assert queries.indicator_totals(XUAN_HUONG, AS_OF, empty_engine)["fiveg_stations"] == 3
@@ -129,7 +131,8 @@ def test_duplicates_same_is_warning_conflicting_is_error(empty_engine):
     assert [(w.row, w.value) for w in same.warnings] == [(5, "NV-1")]
     with db.session_factory(empty_engine)() as session:
         assert session.scalar(select(func.count()).select_from(TaskReport)) == 1
-    conflict = run(empty_engine, workbook_bytes([task_row("NV-2", progress=40), task_row("NV-2", progress=60)], TASK_HEADERS))
+    conflict = run(empty_engine, workbook_bytes([task_row("NV-2", progress=40), task_row("NV-2", progress=60)],
+                                                TASK_HEADERS))
     assert conflict.status == "rejected"
     assert [(e.row, "row 4" in e.message) for e in conflict.errors] == [(5, True)]
     values = workbook_bytes([indicator_row("Lâm Đồng", None, XUAN_HUONG, "06/2025", 3, 10),
@@ -188,7 +191,8 @@ def test_rejected_upload_leaves_every_figure_unchanged(empty_engine):
     assert result.status == "rejected" and len(result.errors) == 1
     assert figures(empty_engine) == before_figures
     after = counts(empty_engine)
-    assert after["indicator_value"] == before_counts["indicator_value"] and after["upload"] == before_counts["upload"] + 1
+    assert after["indicator_value"] == before_counts["indicator_value"]
+    assert after["upload"] == before_counts["upload"] + 1
     history = uploads.list_uploads(engine=empty_engine)
     assert history[0]["status"] == "rejected" and history[0]["errors"] == 1
     assert db.data_version(empty_engine) >= version
@@ -323,4 +327,5 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine)
     assert result.status == "imported"
     with empty_engine.connect() as conn:
         # notes are stored with single spaces; backslashes and a literal \N survive COPY as typed
-        assert conn.execute(select(TaskReport.note)).scalar_one() == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"
+        note = conn.execute(select(TaskReport.note)).scalar_one()
+        assert note == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"

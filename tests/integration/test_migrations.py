@@ -4,8 +4,8 @@ an upgrade keeps uploaded data."""
 from alembic import command
 from sqlalchemy import func, select
 
-from data_loaders.store import engine as db
 from data_loaders.figures import queries
+from data_loaders.store import engine as db
 from data_loaders.store.models import TaskReport
 
 

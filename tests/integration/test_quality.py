@@ -1,5 +1,5 @@
 """Data quality scores (correct, sufficient, clean, live): each on a small database built to lower it
-and to leave it at 100, the sample's perfect scores, the CLI JSON contract and the page."""
+and to leave it at 100, the sample's perfect scores and the CLI JSON contract (the page: tests/ui)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from data_loaders.i18n import format_number, t
 from data_loaders.figures.quality import SCORES, classify, live_score, needing_attention, quality
+from data_loaders.i18n import t
 from data_loaders.store.settings import set_setting
-from tests.integration.test_warnings import AS_OF, COMMUNE, LEVELS, OTHER_COMMUNE, PROVINCE, Builder, page_database, render_page, run_cli  # noqa: F401
+from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
+from tests.support.cli import run_cli
 
 D = dt.date
 
@@ -103,13 +104,15 @@ def test_message_classification_in_both_languages():
 
 def test_clean_duplicates_resolved_and_conflicts_unresolved(empty_engine):
     b = Builder(empty_engine)
-    duplicate = {"sheet": "S", "row": 6, "column": "A", "value": "T1", "message": t("warn_duplicate_row", "vi", other_row=3)}
+    duplicate = {"sheet": "S", "row": 6, "column": "A", "value": "T1", "message": t("warn_duplicate_row", "vi",
+                                                                                    other_row=3)}
     accepted = b.upload("tasks", rows=4, messages={"warnings": [duplicate], "warning_count": 1, "error_count": 0})
     b.task("T1", D(2025, 9, 30), [(D(2025, 5, 31), "in_progress", 20, 2), (D(2025, 6, 30), "in_progress", 30, 3)],
            upload_id=accepted)
     b.task("T2", D(2025, 9, 30), [(D(2025, 5, 31), "in_progress", 20, 4), (D(2025, 6, 30), "in_progress", 30, 5)],
            upload_id=accepted, owner=OTHER_COMMUNE)
-    conflict = {"sheet": "S", "row": 4, "column": "B", "value": 1, "message": t("err_duplicate_conflict", "en", other_row=2)}
+    conflict = {"sheet": "S", "row": 4, "column": "B", "value": 1, "message": t("err_duplicate_conflict", "en",
+                                                                                other_row=2)}
     b.upload("indicators", status="rejected", rows=4, user="someone",
              messages={"errors": [conflict], "warnings": [], "error_count": 1, "warning_count": 0})
     engine = b.commit()
@@ -125,7 +128,8 @@ def test_clean_duplicates_resolved_and_conflicts_unresolved(empty_engine):
     b.count = 10
     b.upload("indicators", rows=1, user="someone")
     b.commit()
-    assert quality("VN", AS_OF, engine=engine)["scores"]["clean"] == round(100 * (1 - 0.5 / 8), 1)  # an upload that stored no row adds none
+    assert quality("VN", AS_OF, engine=engine)["scores"]["clean"] == round(100 * (1 - 0.5 / 8),
+                                                                           1)  # an upload that stored no row adds none
     set_setting("clean_resolved_weight", 0, "admin", engine)
     assert quality("VN", AS_OF, engine=engine)["scores"]["clean"] == 100.0
 
@@ -168,8 +172,10 @@ def test_sample_scores(seeded_engine):
     communes = [u for u in all_units() if u.level == "commune"]
     late = _late_reporters(communes)
     result = quality("VN", AS_OF, engine=seeded_engine)
-    assert {k: result["scores"][k] for k in ("correct", "clean", "live")} == {"correct": 100.0, "clean": 100.0, "live": 100.0}
-    assert result["scores"]["sufficient"] == pytest.approx(round(100 * (len(communes) - len(late)) / len(communes), 1), abs=0.05)
+    assert {k: result["scores"][k] for k in ("correct", "clean", "live")} == {"correct": 100.0, "clean": 100.0,
+                                                                              "live": 100.0}
+    assert result["scores"]["sufficient"] == pytest.approx(round(100 * (len(communes) - len(late)) / len(communes), 1),
+                                                           abs=0.05)
     assert len(result["children"]) == 34
     assert result["figures"]["uploaded_rows"] == 6 * len(communes) - len(late) + 3367
     lagging = {communes[i].province_code for i in late}
@@ -196,20 +202,3 @@ def test_cli_quality_json_contract(seeded_url):
 def test_cli_quality_bad_input(seeded_url, args):
     done = run_cli(seeded_url, "quality", *args, "--json")
     assert done.returncode == 2 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
-
-
-@pytest.mark.usefixtures("page_database")
-@pytest.mark.parametrize("level", list(LEVELS))
-def test_quality_page_renders(level, seeded_engine):
-    app = render_page("quality", LEVELS[level])
-    unit = LEVELS[level].get("commune") or LEVELS[level].get("province") or "VN"
-    expected = quality(unit, AS_OF, engine=seeded_engine)["scores"]
-    shown = [m.value for m in app.metric][:4]
-    assert shown == [format_number(expected[score], "vi", 1) for score in SCORES]
-    definitions = "\n".join(m.value for m in app.markdown)
-    for score in ("Đúng:", "Đủ:", "Sạch:", "Sống:"):
-        assert score in definitions
-    if level == "national":
-        worst = needing_attention(quality("VN", AS_OF, engine=seeded_engine), 3)
-        warning = " ".join(w.value for w in app.warning)
-        assert worst and all(item["unit"]["name"] in warning for item in worst)

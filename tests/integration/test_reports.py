@@ -18,7 +18,6 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
-from tests.conftest import PROJECT_DIR
 from components import state
 from components.charts import status_bars
 from components.map import ranked_bars
@@ -30,6 +29,7 @@ from reports.pdf import deck_pdf, province_brief
 from reports.pptx_deck import deck_pptx
 from reports.render import FONT_BOLD, FONT_REGULAR, chart_png, chart_svg, slide_spec
 from reports.slides import SLIDE_KINDS, build_slides, sibling_rank, view_url
+from tests.support import PROJECT_DIR
 
 AS_OF = dt.date(2025, 6, 30)
 PROVINCE = "68"  # Lâm Đồng
@@ -138,7 +138,8 @@ def test_headline_sentence_states_the_on_time_rate_overdue_and_rank_among_provin
     rank = 1 + sum(1 for row in provinces if on_time(row) > mine + 1e-12)
     rate = format_percent(100 * mine, "vi", 0)
     sentence = deck.slides[SLIDE_KINDS.index("headline")].sentence
-    assert sentence == f"Lâm Đồng: {rate} nhiệm vụ đúng hạn, {status['overdue']} quá hạn, xếp thứ {rank}/{len(provinces)}."
+    assert sentence == (f"Lâm Đồng: {rate} nhiệm vụ đúng hạn, {status['overdue']} quá hạn, "
+                        f"xếp thứ {rank}/{len(provinces)}.")
     assert len(provinces) == 34
     national = queries.get_unit("VN", engine=seeded_engine)
     assert sibling_rank(national, AS_OF, slide_model._EngineQueries(seeded_engine)) is None
@@ -240,7 +241,8 @@ def test_unknown_unit_raises(seeded_engine):
 def test_exported_chart_uses_the_theme_the_locale_and_the_bundled_font():
     chart = status_bars({"total": 12106, "completed": 2390, "on_schedule": 4270, "overdue": 5446}, "vi")
     spec = slide_spec(chart, "vi", width=500, font="DejaVu Sans")
-    assert spec["config"]["locale"]["number"]["decimal"] == "," and spec["config"]["locale"]["number"]["thousands"] == "."
+    number = spec["config"]["locale"]["number"]
+    assert number["decimal"] == "," and number["thousands"] == "."
     assert spec["config"]["font"] == "DejaVu Sans"
     assert spec["config"]["axis"]["labelFontSize"] > 13  # the app theme's 13 px, scaled up for a hall
     png = chart_png(chart, "vi")
@@ -281,7 +283,8 @@ def test_cli_writes_a_deck_and_a_brief(seeded_url, tmp_path):
     assert len(PdfReader(out).pages) == len(SLIDE_KINDS)
     assert str(out) in result.stdout
     pptx = tmp_path / "lam_dong.pptx"
-    result = run_reports(seeded_url, "deck", "--unit", "68", "--compare", "2025-03-31", "--lang", "en", "--out", str(pptx))
+    result = run_reports(seeded_url, "deck", "--unit", "68", "--compare", "2025-03-31", "--lang", "en", "--out",
+                         str(pptx))
     assert result.returncode == 0, result.stderr
     texts, _ = pptx_texts(pptx.read_bytes())
     assert "Lâm Đồng" in texts[0] and "Headline figures" in texts[1]

@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from data_loaders.figures import queries
-from data_loaders.store.catalogue import INDICATORS
 from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import import_file
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import IndicatorValue, Task
 
 TASK_KEYS = ("total", "completed", "on_schedule", "overdue")

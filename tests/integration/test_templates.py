@@ -9,8 +9,8 @@ import io
 import openpyxl
 import pytest
 
-from data_loaders.ingest import importer
 from data_loaders.figures import queries
+from data_loaders.ingest import importer
 from data_loaders.ingest.templates import scope_units, template_bytes
 from data_loaders.units.divisions import all_units
 from tests.support.auth_helpers import ensure_account

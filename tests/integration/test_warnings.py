@@ -1,79 +1,19 @@
 """Early warnings: each kind triggered and not triggered on a small database (boundaries included),
-the sample's 136 overdue tasks, the CLI JSON contract, settings, and the page at every level."""
+the sample's 136 overdue tasks, the CLI JSON contract and settings (the page: tests/ui)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from tests.support.auth_helpers import sign_in_test_admin
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import PROJECT_DIR
-from data_loaders.store import engine as db
-from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.store.settings import InvalidSetting, get_settings, set_setting
 from data_loaders.figures.warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.store.settings import InvalidSetting, get_settings, set_setting
+from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
+from tests.support.cli import run_cli
 
-AS_OF = dt.date(2025, 6, 30)
-PROVINCE, COMMUNE, OTHER_COMMUNE = "68", "24781", "24823"  # Lâm Đồng; two of its communes
 D = dt.date
-
-
-class Builder:
-    """Rows straight into a migrated database: agencies, tasks with their reports, indicator values."""
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.session = db.session_factory(engine)()
-        self.agencies: dict[str, int] = {}
-        self.count = 0
-
-    def agency(self, name: str) -> int:
-        if name not in self.agencies:
-            agency = Agency(name=name)
-            self.session.add(agency)
-            self.session.flush()
-            self.agencies[name] = agency.id
-        return self.agencies[name]
-
-    def upload(self, kind: str = "tasks", status: str = "imported", rows: int = 0, messages: dict | None = None,
-               user: str = "tester") -> int:
-        upload = Upload(file_name=f"f{self.count}.xlsx", kind=kind, sha256=f"{self.count:064d}", uploaded_by=user,
-                        uploaded_at=dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc), status=status, rows=rows,
-                        messages=messages or {}, content=None)
-        self.count += 1
-        self.session.add(upload)
-        self.session.flush()
-        return upload.id
-
-    def task(self, code: str, deadline: dt.date, reports: list[tuple], owner: str = COMMUNE, agency: str = "Sở A",
-             official: str = "Nguyễn Văn A", upload_id: int | None = None) -> None:
-        """reports: (date, status, progress[, source_row])."""
-        task = Task(code=code, title=f"Task {code}", plan="01-KH/BCĐTW", area="research",
-                    lead_agency_id=self.agency(agency), owner_unit_code=owner, responsible_official=official,
-                    deadline=deadline, upload_id=upload_id)
-        self.session.add(task)
-        self.session.flush()
-        for report in reports:
-            day, status, progress, *row = report
-            self.session.add(TaskReport(task_id=task.id, report_date=day, status=status, progress_pct=progress,
-                                        upload_id=upload_id, source_row=row[0] if row else None))
-
-    def value(self, commune: str, period: dt.date, indicator: str, value: float, upload_id: int | None = None,
-              source_row: int | None = None) -> None:
-        self.session.add(IndicatorValue(indicator_code=indicator, unit_code=commune, period=period, value=value,
-                                        upload_id=upload_id, source_row=source_row))
-
-    def commit(self):
-        self.session.commit()
-        self.session.close()
-        return self.engine
-
 
 def kinds_of(result: dict, kind: str) -> dict[str, dict]:
     return {(w.get("task") or w["unit"]["code"]): w for w in result["warnings"] if w["kind"] == kind}
@@ -120,7 +60,8 @@ def test_due_soon_behind_pace(empty_engine):
     assert behind["BEHIND"]["expected_pct"] == 80.0 and behind["BEHIND"]["days_left"] == 15
     assert behind["TODAY"]["days_left"] == 0 and behind["TODAY"]["expected_pct"] == 100.0
     # the nearest deadline first
-    ordered = [w["task"] for w in warnings(PROVINCE, AS_OF, engine=engine)["warnings"] if w["kind"] == "due_soon_behind"]
+    ordered = [w["task"] for w in warnings(PROVINCE, AS_OF,
+                                           engine=engine)["warnings"] if w["kind"] == "due_soon_behind"]
     assert ordered == ["TODAY", "BEHIND", "EDGE_IN"]
 
 
@@ -167,7 +108,8 @@ def test_not_reporting_latest_period(empty_engine):
     codes = {c["code"] for c in lam_dong["communes"]}
     assert OTHER_COMMUNE in codes and COMMUNE not in codes
     assert lam_dong["count"] == lam_dong["total"] - 1
-    assert lam_dong["message"].startswith("Lâm Đồng: ") and f"{lam_dong['count']}/{lam_dong['total']} xã" in lam_dong["message"]
+    assert lam_dong["message"].startswith("Lâm Đồng: ")
+    assert f"{lam_dong['count']}/{lam_dong['total']} xã" in lam_dong["message"]
     assert kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "not_reporting") == {}
     # before June was reported, May is the latest period and both communes reported it
     may = kinds_of(warnings(PROVINCE, D(2025, 6, 15), engine=engine), "not_reporting")
@@ -268,15 +210,6 @@ def test_sample_has_exactly_136_overdue_warnings(seeded_engine):
     assert order == sorted(order)
 
 
-def run_cli(url: str, *args: str, lang: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url}
-    env.pop("NQ57_LANG", None)
-    if lang:
-        env["NQ57_LANG"] = lang
-    return subprocess.run([sys.executable, "-m", "data_loaders", *args], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_cli_warnings_json_contract(seeded_url):
     done = run_cli(seeded_url, "warnings", "--unit", "VN", "--as-of", "2025-06-30", "--json")
     assert done.returncode == 0, done.stderr
@@ -308,85 +241,3 @@ def test_cli_settings(empty_engine):
     bad = run_cli(url, "settings", "--set", "due_soon_days=12", "--set", "stalled_days=abc")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert get_settings(empty_engine)["due_soon_days"] == 30  # nothing changed when one assignment was bad
-
-
-# --- the page -------------------------------------------------------------------------------------
-
-LEVELS = {"national": {}, "province": {"province": PROVINCE}, "commune": {"province": PROVINCE, "commune": COMMUNE}}
-
-
-@pytest.fixture(scope="module")
-def page_database(app_database):
-    return app_database
-
-
-def render_page(page: str, params: dict, lang: str | None = None) -> AppTest:
-    """A page file run on its own, as if inside the app shell (app.py's navigation is the lead's)."""
-    app = AppTest.from_file(str(PROJECT_DIR / "pages" / f"{page}.py"), default_timeout=120)
-    app.session_state["_nq57_inside_app_shell"] = True
-    if lang:
-        app.session_state["lang"] = lang
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
-
-
-@pytest.mark.parametrize("level", list(LEVELS))
-def test_warnings_page_renders(page_database, seeded_engine, level):
-    params = LEVELS[level]
-    app = render_page("warnings", params)
-    code = params.get("commune") or params.get("province") or "VN"
-    expected = warnings(code, AS_OF, engine=seeded_engine)
-    counts = [m.value for m in app.metric]
-    assert counts[0] == str(sum(1 for w in expected["warnings"] if w["kind"] == "overdue"))
-    if expected["warnings"]:
-        first = expected["warnings"][0]["message"]
-        assert any(first in m.value.replace("\\", "") for m in app.markdown)
-        assert any(b.label == "Mở" for b in app.button)
-
-
-def test_warnings_page_in_english_and_show_more(page_database):
-    app = render_page("warnings", {}, lang="en")
-    assert any("Early warnings" in t.value for t in app.title)
-    opens = [b for b in app.button if b.label == "Open"]
-    assert len(opens) == 30
-    more = next(b for b in app.button if b.label == "Show more")
-    more.click().run()
-    assert len([b for b in app.button if b.label == "Open"]) == 60
-
-
-@pytest.fixture
-def app_with_warnings_page(page_database):
-    """app.py, or (until the lead registers the page there) a temporary copy that registers it."""
-    app = PROJECT_DIR / "app.py"
-    if "pages/warnings.py" in app.read_text(encoding="utf-8"):
-        yield app
-        return
-    anchor = '        st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map"),\n'
-    source = app.read_text(encoding="utf-8")
-    assert anchor in source
-    copy = PROJECT_DIR / f"_test_app_warnings_{os.getpid()}.py"
-    copy.write_text(source.replace(anchor, anchor + '        st.Page("pages/warnings.py", title="W", url_path="warnings"),\n'),
-                    encoding="utf-8")
-    try:
-        yield copy
-    finally:
-        copy.unlink(missing_ok=True)
-
-
-def test_open_button_drills_to_the_task_list(app_with_warnings_page, seeded_engine):
-    app = AppTest.from_file(str(app_with_warnings_page), default_timeout=120)
-    sign_in_test_admin(app, os.environ["DATABASE_URL"])  # app.py requires a signed-in person (issue 7)
-    app.query_params["province"] = PROVINCE
-    app.switch_page("pages/warnings.py")
-    app.run()
-    first = warnings(PROVINCE, AS_OF, engine=seeded_engine)["warnings"][0]
-    app.button(key=f"warnings::{PROVINCE}::{AS_OF}::open::0").click().run()
-    assert not app.exception, app.exception
-    assert any("Nhiệm vụ" in t.value for t in app.title)  # the tasks page
-    params = {k: app.query_params[k] for k in app.query_params}
-    commune = params.get("commune")
-    assert (commune[0] if isinstance(commune, list) else commune) == first["unit"]["code"]

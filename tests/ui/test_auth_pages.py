@@ -9,19 +9,25 @@ import datetime as dt
 
 import pytest
 import streamlit as st
-from tests.support.auth_helpers import PASSWORD, ensure_account, sign_in
-from tests.conftest import PROJECT_DIR
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
 from data_loaders.figures import queries
 from data_loaders.i18n import t
+from data_loaders.identity import accounts, audit
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Upload
 from data_loaders.store.settings import get_settings, set_setting
+from tests.support import PROJECT_DIR
+from tests.support.auth_helpers import PASSWORD, ensure_account, sign_in
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    task_row,
+    workbook_bytes,
+)
 
 APP = str(PROJECT_DIR / "app.py")
 VIEW_PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map", "warnings", "accountability", "quality")
@@ -256,7 +262,8 @@ def _upload_page(content: bytes | None, name: str, username: str):
             return self._data
 
     real = st.file_uploader
-    st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content, name) if content else None)[1]
+    st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content,
+                                                                                  name) if content else None)[1]
     try:
         st.session_state["lang"] = "en"
         st.session_state.setdefault(USERNAME_KEY, username)

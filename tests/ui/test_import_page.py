@@ -6,22 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.support.auth_helpers import ensure_account
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from data_loaders.ingest.importer import import_file
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
-from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Upload
+from tests.support.auth_helpers import ensure_account
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
 
 def _page(content: bytes | None, name: str):
     import streamlit as st
 
-    from tests.support.auth_helpers import sign_in_as_test_admin
     from components.shell_guard import mark_app_shell
+    from tests.support.auth_helpers import sign_in_as_test_admin
 
     class FakeUpload:
         def __init__(self, data: bytes, file_name: str) -> None:
@@ -32,7 +32,8 @@ def _page(content: bytes | None, name: str):
 
     # AppTest cannot drop a file on the uploader: the real widget is drawn, its value replaced
     real = st.file_uploader
-    st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content, name) if content else None)[1]
+    st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content,
+                                                                                  name) if content else None)[1]
     try:
         st.session_state["lang"] = "en"
         sign_in_as_test_admin()  # the upload page requires a signed-in person who may upload (issue 7)

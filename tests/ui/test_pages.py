@@ -5,42 +5,15 @@ CLI's `summary` gives for it, formatted the Vietnamese way. The app requires a s
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from tests.support.auth_helpers import sign_in_test_admin
-from tests.conftest import PROJECT_DIR
 from data_loaders.figures import queries
 from data_loaders.i18n import format_number, format_percent
+from tests.support.pages import LEVELS, rendered_text, run_page
 
-APP = str(PROJECT_DIR / "app.py")
 PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map")
-LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province": "68", "commune": "24781"}}
-
-
-def run_page(page: str, params: dict, lang: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in_test_admin(app, os.environ["DATABASE_URL"])
-    for key, value in params.items():
-        app.query_params[key] = value
-    if lang:
-        app.session_state["lang"] = lang
-    if page != "overview":
-        app.switch_page(f"pages/{page}.py")
-    app.run()
-    return app
-
-
-def rendered_text(app: AppTest) -> str:
-    parts = [m.value for m in app.metric] + [m.label for m in app.metric]
-    for kind in (app.title, app.subheader, app.caption, app.markdown, app.button):
-        parts += [getattr(element, "value", "") or getattr(element, "label", "") for element in kind]
-    parts += [str(b.label) for b in app.button]
-    return "\n".join(str(p) for p in parts)
-
 
 @pytest.mark.parametrize("level", list(LEVELS))
 @pytest.mark.parametrize("page", PAGES)

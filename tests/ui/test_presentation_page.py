@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.slideshow import step
 from reports.slides import SLIDE_KINDS, build_slides
-from tests.ui.test_pages import run_page
+from tests.support.pages import run_page
 
 AS_OF = dt.date(2025, 6, 30)
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from reports.render import chart_png, chart_svg
 from components.charts import status_bars
+from reports.render import chart_png, chart_svg
 from reports.tables import file_stem, frame_to_csv, frame_to_xlsx, neutralise, safe_sheet_name
 
 RISKY = ["=1+1", "+84 912", "-SUM(A1)", "@cmd", "\t=2", "bình thường", "Giá trị - ghi chú"]
@@ -79,38 +79,10 @@ def test_chart_images_are_valid():
 
 
 def test_chart_images_use_the_language_number_format():
-    chart = alt.Chart(pd.DataFrame({"x": ["a"], "y": [12106]})).mark_bar().encode(x="x", y=alt.Y("y", axis=alt.Axis(format=",.0f")))
+    chart = alt.Chart(pd.DataFrame({"x": ["a"], "y": [12106]})).mark_bar().encode(x="x", y=alt.Y("y",
+                                                                                                 axis=alt.Axis(format=",.0f")))
     assert "12.000" in chart_svg(chart, "vi")
     assert "12,000" in chart_svg(chart, "en")
-
-
-@pytest.mark.parametrize("page, tables, charts", [("tasks", 2, 3), ("accountability", 4, 0), ("overview", 0, 2)])
-def test_pages_offer_downloads_for_every_table_and_chart(app_database, page, tables, charts):
-    from tests.ui.test_pages import run_page
-
-    app = run_page(page, {})
-    assert not app.exception, app.exception
-    labels = [button.proto.label for button in app.get("download_button")]
-    assert labels.count("Tải Excel") == labels.count("Tải CSV") == tables
-    assert labels.count("Ảnh PNG (báo cáo, trình chiếu)") == labels.count("Ảnh SVG (phóng to không vỡ nét)") == charts
-
-
-def test_a_download_writes_an_export_entry_in_the_audit_trail(empty_engine, monkeypatch):
-    from types import SimpleNamespace
-
-    from components import exports as page_exports
-    from data_loaders.identity import audit
-
-    monkeypatch.setattr(page_exports.cached, "engine", lambda: empty_engine)
-    monkeypatch.setattr(page_exports.auth, "signed_in_username", lambda: "lan.nguyen")
-    monkeypatch.setattr(page_exports, "scope", lambda: SimpleNamespace(code="68"))
-    monkeypatch.setattr(page_exports, "as_of", lambda: dt.date(2025, 6, 30))
-    build = page_exports.audited(lambda: b"xlsx bytes", "nhiem-vu-qua-han_68_2025-06-30.xlsx")
-    assert audit.entries(action="export", engine=empty_engine) == []  # nothing until someone downloads
-    assert build() == b"xlsx bytes"
-    [entry] = audit.entries(action="export", engine=empty_engine)
-    assert entry["actor"] == "lan.nguyen" and entry["target"] == "nhiem-vu-qua-han_68_2025-06-30.xlsx"
-    assert entry["detail"] == {"unit": "68", "as_of": "2025-06-30", "bytes": 10}
 
 
 def test_exported_headers_are_the_labels_shown_and_hidden_columns_stay_out():
@@ -119,5 +91,6 @@ def test_exported_headers_are_the_labels_shown_and_hidden_columns_stay_out():
     from components.exports import as_shown
 
     frame = pd.DataFrame({"code": ["68"], "uploaded_by": ["lan"], "rows": [3]})
-    shown = as_shown(frame, {"code": None, "uploaded_by": st.column_config.TextColumn("Người tải lên"), "rows": "Số dòng"})
+    shown = as_shown(frame, {"code": None, "uploaded_by": st.column_config.TextColumn("Người tải lên"),
+                             "rows": "Số dòng"})
     assert list(shown.columns) == ["Người tải lên", "Số dòng"]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, MESSY_TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
+from data_loaders.ingest.importer import detect_format
 from data_loaders.ingest.read import (
     UnreadableFile,
     check_before_parsing,
@@ -22,8 +23,13 @@ from data_loaders.ingest.read import (
     read_raw_sheets,
     sniff_format,
 )
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
-from data_loaders.ingest.importer import detect_format
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    MESSY_TASK_HEADERS,
+    indicator_row,
+    task_row,
+    workbook_bytes,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "support" / "fixtures"
 
@@ -93,7 +99,8 @@ def test_english_headers_any_order():
 @pytest.mark.parametrize("separator", [";", ","])
 def test_utf8_csv_with_either_separator(separator):
     lines = ["Báo cáo chỉ tiêu tháng 6", separator.join(INDICATOR_HEADERS),
-             separator.join(["Lâm Đồng", "", "24781", "06/2025", "12", "26,5" if separator == ";" else "26.5", "1.234"])]
+             separator.join(["Lâm Đồng", "", "24781", "06/2025", "12", "26,5" if separator == ";" else "26.5",
+                             "1.234"])]
     content = ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
     assert sniff_format(content) == "csv"
     sheet_format, rows = detect_format(read_raw_sheets(content, "chi_tieu.csv"))
