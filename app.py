@@ -14,8 +14,7 @@ from components import auth, cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
-from data_loaders.identity import access  # noqa: E402
-from data_loaders.identity import accounts  # noqa: E402
+from data_loaders.identity import access, accounts  # noqa: E402
 from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
@@ -34,12 +33,14 @@ PAGES = {
                          url_path="warnings")),
         ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
                          url_path="accountability")),
-        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality")),
+        ("view",
+         st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path="quality")),
         ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
                          url_path="presentation")),
     ],
     "nav_section_data": [
-        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload")),
+        ("upload",
+         st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path="upload")),
     ],
     "nav_section_admin": [
         ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),

@@ -13,10 +13,10 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from data_loaders.figures import cache as rollup_cache
+from data_loaders.figures import queries
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
-from data_loaders.figures import cache as rollup_cache
 
 
 @st.cache_resource(show_spinner=False)

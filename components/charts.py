@@ -18,7 +18,8 @@ def _theme() -> dict:
     return {"config": {
         "font": FONT,
         "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
-        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal", "labelLimit": 400},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal",
+                   "labelLimit": 400},
         "title": {"fontSize": 16, "anchor": "start"},
         "view": {"stroke": None},
     }}
@@ -42,7 +43,8 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
     total = max(status.get("total", 0), 1)
     frame = pd.DataFrame([
         {"status": labels[s], "count": status.get(s, 0),
-         "label": f"{format_number(status.get(s, 0), lang)} ({format_percent(100 * status.get(s, 0) / total, lang, 0)})"}
+         "label": f"{format_number(status.get(s, 0), lang)} "
+                  f"({format_percent(100 * status.get(s, 0) / total, lang, 0)})"}
         for s in STATUS_ORDER
     ])
     base = alt.Chart(frame).encode(
@@ -82,7 +84,8 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
         rate = 100 * row["overdue"] / total if total else 0.0
         for status in STATUS_ORDER:
             records.append({
-                "code": row["code"], "unit": row["label"], "status": labels[status], "order": STATUS_ORDER.index(status),
+                "code": row["code"], "unit": row["label"], "status": labels[status],
+                "order": STATUS_ORDER.index(status),
                 "count": row[status], "total": total, "overdue": row["overdue"], "rate": rate,
                 "rate_label": format_percent(rate, lang), "total_label": format_number(total, lang),
                 "count_label": format_number(row[status], lang),
@@ -129,12 +132,14 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
     }
     if colours:
-        encoding["color"] = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())))
+        encoding["color"] = alt.Color("series:N", title=None,
+                                      scale=alt.Scale(domain=list(colours), range=list(colours.values())))
     else:
         encoding["color"] = alt.Color("series:N", title=None)
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
     if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target], "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
+        rule = alt.Chart(pd.DataFrame({"target": [target],
+                                       "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
         chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
             align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
     return chart.properties(height=260, title=value_title)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components.kpi import Kpi, kpi_row
-from data_loaders.store.catalogue import reference_facts
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
+from data_loaders.store.catalogue import reference_facts
 
 
 def delta(current: float | None, previous: dict | None, key: str, lang: str, percent: bool = False) -> str | None:

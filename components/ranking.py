@@ -13,9 +13,9 @@ from components import cached
 from components.display import show_chart
 from components.map import commune_points, province_choropleth, ranked_bars
 from components.state import on_chart_select, tr
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
-from data_loaders.i18n import t
 from data_loaders.figures.queries import UnitInfo
+from data_loaders.i18n import t
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
 LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}
@@ -36,7 +36,9 @@ def metric(code: str, lang: str, per_capita: bool = False) -> Metric:
         return Metric(code, t(f"metric_{code}", lang), 1 if percent else 0, percent)
     indicator = INDICATOR_BY_CODE[code]
     if per_capita and indicator.rollup == "sum":
-        return Metric(code, f"{indicator.label(lang)} / 100.000" if lang == "vi" else f"{indicator.label(lang)} per 100,000", 2, False)
+        return Metric(code,
+                      f"{indicator.label(lang)} / 100.000" if lang == "vi" else f"{indicator.label(lang)} per 100,000",
+                      2, False)
     return Metric(code, indicator.label(lang), indicator.decimals, indicator.unit_vi == "%")
 
 
@@ -67,7 +69,8 @@ def _top_and_bottom(frame: pd.DataFrame, count: int) -> pd.DataFrame:
     ordered = frame.sort_values("value", ascending=False, na_position="last", kind="stable")
     if len(ordered) <= count:
         return ordered
-    return pd.concat([ordered.head(count // 2), ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
+    return pd.concat([ordered.head(count // 2),
+                      ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
 
 
 def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...], lang: str, key: str,

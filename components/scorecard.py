@@ -12,9 +12,9 @@ from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.map import commune_points, province_choropleth
 from components.state import on_chart_select
-from data_loaders.i18n import format_number, t
 from data_loaders.figures.quality import SCORES, needing_attention, overall
 from data_loaders.figures.queries import UnitInfo
+from data_loaders.i18n import format_number, t
 
 
 def _score_text(value: float | None, lang: str) -> str:

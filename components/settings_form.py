@@ -12,9 +12,9 @@ import streamlit as st
 
 from components import auth, cached
 from components.state import language, tr
-from data_loaders.store import settings
-from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.i18n import format_date, format_number
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.store import settings
 from data_loaders.store.settings import DEFINITIONS, InvalidSetting, SettingDef
 
 _FLASH = "settings_flash"

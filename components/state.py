@@ -17,9 +17,9 @@ import datetime as dt
 import streamlit as st
 
 from components import cached
+from data_loaders.figures.queries import UnitInfo, UnknownUnit
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from data_loaders.store.models import NATIONAL_CODE
-from data_loaders.figures.queries import UnitInfo, UnknownUnit
 
 PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY = "province", "commune", "as_of", "compare"
 

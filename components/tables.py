@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_loaders.store.catalogue import AREAS, term_by_code
 from data_loaders.i18n import format_date, t
+from data_loaders.store.catalogue import AREAS, term_by_code
 
 _AREAS = term_by_code(AREAS)
 
@@ -34,7 +34,8 @@ def task_frame(rows: list[dict], lang: str, columns: tuple[str, ...]) -> pd.Data
 
 def column_config(lang: str) -> dict:
     return {
-        t("col_progress", lang): st.column_config.ProgressColumn(t("col_progress", lang), min_value=0, max_value=100, format="%d%%"),
+        t("col_progress", lang): st.column_config.ProgressColumn(t("col_progress", lang), min_value=0, max_value=100,
+                                                                 format="%d%%"),
         t("col_days_overdue", lang): st.column_config.NumberColumn(t("col_days_overdue", lang), format="%d"),
         t("col_title", lang): st.column_config.TextColumn(t("col_title", lang), width="large"),
     }

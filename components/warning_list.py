@@ -8,8 +8,8 @@ import streamlit as st
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
-from data_loaders.i18n import format_number, t
 from data_loaders.figures.warnings import KINDS, warning_counts
+from data_loaders.i18n import format_number, t
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
@@ -49,8 +49,10 @@ def warning_list(result: dict, lang: str, key: str) -> None:
     if not present:
         st.success(t("warnings_none", lang))
         return
-    chosen = st.pills(t("filter_status", lang), present, selection_mode="multi", default=present, key=f"{key}::kinds::{lang}",
-                      format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} ({format_number(counts[kind], lang)})",
+    chosen = st.pills(t("filter_status", lang), present, selection_mode="multi", default=present,
+                      key=f"{key}::kinds::{lang}",
+                      format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} "
+                                               f"({format_number(counts[kind], lang)})",
                       label_visibility="collapsed")
     items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
     limit_key = f"{key}::shown"

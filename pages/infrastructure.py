@@ -4,8 +4,8 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import page_header
-from components.display import show_chart
 from components.charts import trend_frame, trend_lines
+from components.display import show_chart
 from components.headline import infrastructure_kpis
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
@@ -31,11 +31,13 @@ with coverage:
                                                "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
                                 tr("coverage_trend"), lang, target=target), name=tr("coverage_trend"))
 with stations:
-    show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang), tr("stations_trend"), lang),
+    show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
+                           tr("stations_trend"), lang),
                name=tr("stations_trend"))
 with villages:
-    show_chart(trend_lines(trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
-                                               "villages_no_power": tr("kpi_no_power")}, lang), tr("villages_trend"), lang),
+    villages_frame = trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
+                                         "villages_no_power": tr("kpi_no_power")}, lang)
+    show_chart(trend_lines(villages_frame, tr("villages_trend"), lang),
                name=tr("villages_trend"))
 
 st.subheader(tr("ranking_heading"))

@@ -4,8 +4,8 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import breadcrumb
-from components.display import show_chart
 from components.charts import status_bars, status_trend_chart
+from components.display import show_chart
 from components.headline import ecosystem_kpis, infrastructure_kpis, task_kpis
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
@@ -17,7 +17,8 @@ unit, day, since = scope(), as_of(), compare_date()
 st.title(tr("app_title"))
 st.caption(tr("app_subtitle"))
 breadcrumb()
-st.subheader(f"{unit.name if unit.level != 'national' else tr('national')} · {tr('as_of_caption', date=format_date(day, lang))}")
+st.subheader(f"{unit.name if unit.level != 'national' else tr('national')} · "
+             f"{tr('as_of_caption', date=format_date(day, lang))}")
 
 status = cached.task_status(unit.code, day)
 indicators = cached.indicator_totals(unit.code, day)

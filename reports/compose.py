@@ -7,8 +7,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from data_loaders.i18n import t
-from reports.layout import (ACCENT, MARGIN, MUTED, NAVY, SLIDE_HEIGHT, SLIDE_WIDTH, TEXT, Run, RuleBox, fitted_box,
-                            image_box)
+from reports.layout import (
+    ACCENT,
+    MARGIN,
+    MUTED,
+    NAVY,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    TEXT,
+    RuleBox,
+    Run,
+    fitted_box,
+    image_box,
+)
 from reports.qr import qr_png
 from reports.render import chart_png
 from reports.slides import Deck, Figure, Slide
@@ -40,7 +51,8 @@ def value_colour(figure: Figure) -> tuple[int, int, int]:
 
 
 def _figure_runs(figure: Figure) -> tuple[Run, ...]:
-    runs = [Run(figure.value, bold=True, colour=value_colour(figure), scale=1.35), Run("  " + figure.label, colour=MUTED)]
+    runs = [Run(figure.value, bold=True, colour=value_colour(figure), scale=1.35),
+            Run("  " + figure.label, colour=MUTED)]
     if figure.change:
         runs.append(Run(f" ({figure.change})", colour=MUTED))
     return tuple(runs)
@@ -91,7 +103,8 @@ def _tiles(figures: list[Figure], top: float) -> tuple[list, float]:
     for start in range(0, len(figures), TILES_PER_ROW):
         for index, figure in enumerate(figures[start:start + TILES_PER_ROW]):
             x = MARGIN + index * width
-            boxes.append(fitted_box(x, y, width - 12, 40, [(Run(figure.value, bold=True, colour=value_colour(figure)),)],
+            boxes.append(fitted_box(x, y, width - 12, 40,
+                                    [(Run(figure.value, bold=True, colour=value_colour(figure)),)],
                                     30, 14))
             boxes.append(fitted_box(x, y + 40, width - 12, 30, [(Run(figure.label, colour=MUTED),)], 13, 8))
         y += 80

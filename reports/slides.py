@@ -20,17 +20,24 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from components.charts import status_bars, status_breakdown, status_by_unit, status_trend_chart, trend_frame, trend_lines
+from components.charts import (
+    status_bars,
+    status_breakdown,
+    status_by_unit,
+    status_trend_chart,
+    trend_frame,
+    trend_lines,
+)
 from components.map import ranked_bars
-from data_loaders.store import engine as db
 from data_loaders.figures import queries as data_queries
-from data_loaders.i18n import format_date, format_number, format_percent, t
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.figures.quality import SCORES, needing_attention, overall
 from data_loaders.figures.queries import UnitInfo
-from data_loaders.store.settings import get_settings
-from data_loaders.ingest.history import list_uploads
 from data_loaders.figures.warnings import KINDS, warning_counts
+from data_loaders.i18n import format_date, format_number, format_percent, t
+from data_loaders.ingest.history import list_uploads
+from data_loaders.store import engine as db
+from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.store.settings import get_settings
 
 # The query-string contract of the dashboard (components/state.py), plus the slide number.
 PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY, SLIDE_KEY = "province", "commune", "as_of", "compare", "slide"
@@ -218,7 +225,8 @@ def _headline_slide(ctx: _Context) -> Slide:
     else:
         sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang))
     figures += [
-        Figure(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), values.get("fiveg_stations")),
+        Figure(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang),
+               values.get("fiveg_stations")),
         Figure(t("kpi_fiveg_coverage", lang), format_percent(values.get("fiveg_coverage_pct"), lang),
                values.get("fiveg_coverage_pct")),
         Figure(t("kpi_digital_tech", lang), format_number(values.get("digital_tech_enterprises"), lang),
@@ -276,7 +284,8 @@ def _lagging_slide(ctx: _Context) -> Slide:
 
 def _agency_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    rows = [row for row in ctx.q.task_status_by(ctx.unit.code, ctx.as_of, "lead_agency") if row["overdue"]][:LIST_LENGTH]
+    by_agency = ctx.q.task_status_by(ctx.unit.code, ctx.as_of, "lead_agency")
+    rows = [row for row in by_agency if row["overdue"]][:LIST_LENGTH]
     figures = [Figure(row["key"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                     total=format_number(row["total"], lang),
                                     rate=format_percent(100 * row["overdue"] / row["total"], lang)), row["overdue"])
@@ -302,9 +311,12 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         Figure(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), coverage),
         Figure(t("deck_label_fiveg_target", lang),
                t("deck_target_value", lang, target=target_text, date=format_date(target_date, lang)), target),
-        Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), values.get("fiber_coverage_pct")),
-        Figure(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang), values.get("villages_no_signal")),
-        Figure(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang), values.get("villages_no_power")),
+        Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang),
+               values.get("fiber_coverage_pct")),
+        Figure(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang),
+               values.get("villages_no_signal")),
+        Figure(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang),
+               values.get("villages_no_power")),
     ]
     params = {"unit": ctx.label, "coverage": format_percent(coverage, lang), "target": target_text,
               "target_date": format_date(target_date, lang), "stations": format_number(stations, lang)}
@@ -317,7 +329,8 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
     trend = ctx.q.indicator_trend(ctx.unit.code, ctx.as_of, TREND_MONTHS)
     frame = trend_frame(trend, {"fiveg_coverage_pct": t("kpi_fiveg_coverage", lang),
                                 "fiber_coverage_pct": t("kpi_fiber", lang)}, lang, percent=True)
-    chart = trend_lines(frame, t("coverage_trend", lang), lang, target=target).properties(height=300) if len(frame) else None
+    chart = (trend_lines(frame, t("coverage_trend", lang), lang, target=target).properties(height=300)
+             if len(frame) else None)
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart)
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from data_loaders.figures import queries
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from data_loaders.identity import accounts
+from data_loaders.ingest.importer import import_file
+from data_loaders.ingest.read import UnreadableFile
+from data_loaders.ingest.templates import write_template
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
-from data_loaders.figures import queries
-from data_loaders.ingest.read import UnreadableFile
-from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from data_loaders.ingest.importer import import_file
-from data_loaders.ingest.templates import write_template
 
 
 class UsageError(Exception):
@@ -77,12 +77,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_warnings(args: argparse.Namespace) -> int:
     from data_loaders.figures import warnings as early_warnings
 
-    result = _unit_report(args, lambda unit, as_of, engine: early_warnings.warnings(unit, as_of, _lang(), engine=engine))
+    result = _unit_report(args, lambda unit, as_of,
+                          engine: early_warnings.warnings(unit, as_of, _lang(), engine=engine))
     if args.json:
         _print_json(result)
     else:
         unit = result["unit"]
-        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: {len(result['warnings'])} warnings")
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: "
+              f"{len(result['warnings'])} warnings")
         for item in result["warnings"]:
             print(f"  [{item['kind']}] {item['message']}")
     return 0

@@ -16,9 +16,17 @@ from types import FunctionType
 
 from sqlalchemy import Engine, and_, case, func, literal, select
 
+from data_loaders.figures.queries import (
+    _child_key,
+    _latest_reports,
+    _scope_filter,
+    child_units,
+    get_unit,
+    month_ends,
+    task_list,
+)
 from data_loaders.store import engine as db
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
-from data_loaders.figures.queries import _child_key, _latest_reports, _scope_filter, child_units, get_unit, month_ends, task_list
 
 BUCKETS = ("le_30", "31_90", "gt_90")
 GROUPINGS = ("lead_agency", "child")

@@ -32,11 +32,11 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
+from data_loaders.figures.queries import UnitInfo, _child_key, _scope_filter, child_units, get_unit, latest_data_date
+from data_loaders.i18n import LANGUAGES, MESSAGES
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
-from data_loaders.i18n import LANGUAGES, MESSAGES
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.figures.queries import UnitInfo, _child_key, _scope_filter, child_units, get_unit, latest_data_date
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")

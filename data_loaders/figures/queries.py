@@ -19,10 +19,20 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, case, func, literal, select, true
 from sqlalchemy.sql import ColumnElement
 
+from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
-from data_loaders.store.models import NATIONAL_CODE, SAMPLE_USER, AdminUnit, Agency, Indicator, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.store.models import (
+    NATIONAL_CODE,
+    SAMPLE_USER,
+    AdminUnit,
+    Agency,
+    Indicator,
+    IndicatorValue,
+    Task,
+    TaskReport,
+    Upload,
+)
 from data_loaders.units.divisions import candidate_codes, short_fold_name
 
 TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))

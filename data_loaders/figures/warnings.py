@@ -28,19 +28,19 @@ from typing import Any
 from babel.dates import format_date as _babel_format_date
 from sqlalchemy import Engine, case, func, or_, select
 
-from data_loaders.store import engine as db
-from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
-from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
 from data_loaders.figures.queries import (
     UnitInfo,
-    _latest_reports,
     _child_key,
+    _latest_reports,
     _scope_filter,
     child_units,
     get_unit,
     latest_data_date,
     month_ends,
 )
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, t
+from data_loaders.store import engine as db
+from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
 from data_loaders.store.settings import get_settings
 
 KINDS = ("overdue", "due_soon_behind", "stalled", "not_reporting", "off_target")

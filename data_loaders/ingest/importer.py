@@ -8,31 +8,30 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import bindparam, Engine, insert, select, text, update
+from sqlalchemy import Engine, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from data_loaders.identity import access
-from data_loaders.identity import audit
-from data_loaders.store import engine as db
+from data_loaders.i18n import DEFAULT_LANGUAGE, t
+from data_loaders.i18n.text import fold
+from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
-from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
+from data_loaders.ingest.formats import FORMATS, TASKS, SheetFormat
 from data_loaders.ingest.read import (
     SheetRows,
     UnreadableFile,
     find_rows,
-    locate_header,
     fraction_percent_columns,
     is_blank,
+    locate_header,
     parse_date,
     parse_number,
     parse_period,
     parse_text,
     read_raw_sheets,
 )
-from data_loaders.ingest.formats import FORMATS, TASKS, SheetFormat
-from data_loaders.i18n import DEFAULT_LANGUAGE, t
+from data_loaders.store import engine as db
+from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.i18n.text import fold
 from data_loaders.units.matching import unit_index
 
 CHUNK = 5000
@@ -604,7 +603,7 @@ def _scope_problems(session: Session, account: Account, kind: str, rows: SheetRo
         lang = checker.lang
         scope = access.upload_scope_label(account, lang)
         before = len(checker.errors)
-        for (sheet, excel_row, value), reason in zip(refusal.rows, refusal.reasons):
+        for (_sheet, excel_row, value), reason in zip(refusal.rows, refusal.reasons):
             if reason == "indicators":
                 checker.problem(rows.header_row, None, None, "scope_no_indicators", agency=account.agency or "")
                 continue
