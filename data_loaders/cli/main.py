@@ -108,6 +108,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from data_loaders.identity.admin import change_setting
     from data_loaders.store import settings as admin_settings
 
     engine = bootstrap.prepare()
@@ -116,7 +117,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         for key, value in assignments:
             admin_settings.validate(key, value)
         for key, value in assignments:
-            admin_settings.set_setting(key, value, args.user, engine)
+            change_setting(key, value, engine, user=args.user)
     except admin_settings.InvalidSetting as error:
         raise UsageError(t("cli_bad_setting", _lang(), detail=str(error))) from None
     values = admin_settings.settings_json(admin_settings.get_settings(engine))

@@ -106,12 +106,12 @@ def test_nobody_signed_in_reads_only_in_public_read_only_mode():
 
 
 def test_check_permission_reads_public_read_only_from_the_database(empty_engine):
-    from data_loaders.store.settings import set_setting
+    from data_loaders.identity.admin import change_setting
 
     with pytest.raises(AccountError) as refused:
         access.check_permission(None, "view", engine=empty_engine)
     assert refused.value.key == "not_permitted"
-    set_setting("public_read_only", True, "admin", empty_engine)
+    change_setting("public_read_only", True, empty_engine, user="admin")
     access.check_permission(None, "view", engine=empty_engine)
     with pytest.raises(AccountError):
         access.check_permission(None, "upload", engine=empty_engine)

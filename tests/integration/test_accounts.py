@@ -20,9 +20,9 @@ from data_loaders.identity.accounts import (
     AccountLocked,
     InvalidCredentials,
 )
+from data_loaders.identity.admin import change_setting
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import Account as AccountRow
-from data_loaders.store.settings import set_setting
 
 PASSWORD = "correct horse battery"
 ACTOR = "cli:test"
@@ -152,8 +152,8 @@ def test_an_unknown_username_costs_a_hash_verification_too(empty_engine, monkeyp
 
 
 def test_lock_out_after_repeated_failures_then_unlock(empty_engine):
-    set_setting("lockout_attempts", 3, "admin", empty_engine)
-    set_setting("lockout_minutes", 10, "admin", empty_engine)
+    change_setting("lockout_attempts", 3, empty_engine, user="admin")
+    change_setting("lockout_minutes", 10, empty_engine, user="admin")
     accounts.create_account("ld.reporter", PASSWORD, "reporter", "68", actor=ACTOR, engine=empty_engine)
     now = dt.datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
     for _ in range(2):
@@ -173,7 +173,7 @@ def test_lock_out_after_repeated_failures_then_unlock(empty_engine):
 
 
 def test_a_success_resets_the_count_and_every_process_shares_it(empty_engine):
-    set_setting("lockout_attempts", 3, "admin", empty_engine)
+    change_setting("lockout_attempts", 3, empty_engine, user="admin")
     accounts.create_account("ld.reporter", PASSWORD, "reporter", "68", actor=ACTOR, engine=empty_engine)
     for _ in range(2):
         with pytest.raises(InvalidCredentials):
@@ -193,7 +193,7 @@ def test_a_success_resets_the_count_and_every_process_shares_it(empty_engine):
 
 
 def test_disabled_accounts_cannot_sign_in_and_resets_lift_a_lock(empty_engine):
-    set_setting("lockout_attempts", 1, "admin", empty_engine)
+    change_setting("lockout_attempts", 1, empty_engine, user="admin")
     accounts.create_account("ld.reporter", PASSWORD, "reporter", "68", actor=ACTOR, engine=empty_engine)
     accounts.set_disabled("ld.reporter", True, actor=ACTOR, engine=empty_engine)
     with pytest.raises(AccountDisabled):

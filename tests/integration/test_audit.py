@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from data_loaders.identity import accounts, audit
+from data_loaders.identity.admin import change_setting
 from data_loaders.ingest.importer import import_file
-from data_loaders.store.settings import set_setting
 from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 
 PASSWORD = "correct horse battery"
@@ -22,7 +22,7 @@ TODAY = dt.date(2025, 7, 15)
 def test_every_action_writes_an_entry(empty_engine):
     engine = empty_engine
     started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
-    set_setting("lockout_attempts", 2, "cli:ops", engine)
+    change_setting("lockout_attempts", 2, engine, user="cli:ops")
     accounts.create_first_admin("admin", PASSWORD, engine=engine)
     accounts.create_account("ld.reporter", PASSWORD, "reporter", "68", actor="admin", engine=engine)
     accounts.update_account("ld.reporter", display_name="Sở KH&CN Lâm Đồng", actor="admin", engine=engine)
@@ -93,3 +93,26 @@ def test_entries_cannot_be_changed_or_deleted(empty_engine):
     assert entry["actor"] == "admin"
     # the module offers reading and appending only
     assert not [name for name in dir(audit) if name.startswith(("update", "delete", "remove", "edit"))]
+
+
+def test_a_setting_change_is_checked_against_the_account_as_stored_now(empty_engine):
+    from data_loaders.identity.admin import change_setting
+    from data_loaders.store.settings import get_settings
+
+    admin = accounts.create_first_admin("admin", PASSWORD, engine=empty_engine)
+    viewer = accounts.create_account("ld.viewer", PASSWORD, "viewer", "68", actor="admin", engine=empty_engine)
+    with pytest.raises(accounts.AccountError) as refused:
+        change_setting("due_soon_days", 21, empty_engine, account=viewer)
+    assert refused.value.key == "not_permitted"
+    assert change_setting("due_soon_days", 21, empty_engine, account=admin) == 21
+    assert get_settings(empty_engine)["due_soon_days"] == 21
+    [entry] = audit.entries(action="settings_changed", engine=empty_engine)
+    assert (entry["actor"], entry["target"], entry["detail"]) == ("admin", "due_soon_days", {"old": 30, "new": 21})
+    # an administrator disabled since signing in may no longer change anything
+    accounts.create_account("admin2", PASSWORD, "admin", actor="admin", engine=empty_engine)
+    second = accounts.get_account("admin2", empty_engine)
+    accounts.set_disabled("admin2", True, actor="admin", engine=empty_engine)
+    with pytest.raises(accounts.AccountError):
+        change_setting("due_soon_days", 14, empty_engine, account=second)
+    assert get_settings(empty_engine)["due_soon_days"] == 21
+    assert len(audit.entries(action="settings_changed", engine=empty_engine)) == 1

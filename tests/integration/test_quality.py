@@ -10,7 +10,7 @@ import pytest
 
 from data_loaders.figures.quality import SCORES, classify, live_score, needing_attention, quality
 from data_loaders.i18n import t
-from data_loaders.store.settings import set_setting
+from data_loaders.identity.admin import change_setting
 from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
 from tests.support.cli import run_cli
 
@@ -130,7 +130,7 @@ def test_clean_duplicates_resolved_and_conflicts_unresolved(empty_engine):
     b.commit()
     assert quality("VN", AS_OF, engine=engine)["scores"]["clean"] == round(100 * (1 - 0.5 / 8),
                                                                            1)  # an upload that stored no row adds none
-    set_setting("clean_resolved_weight", 0, "admin", engine)
+    change_setting("clean_resolved_weight", 0, engine, user="admin")
     assert quality("VN", AS_OF, engine=engine)["scores"]["clean"] == 100.0
 
 

@@ -207,9 +207,9 @@ def test_links_follow_the_query_string_contract(seeded_engine):
 
 
 def test_base_url_comes_from_the_setting(empty_engine):
-    from data_loaders.store.settings import set_setting
+    from data_loaders.identity.admin import change_setting
 
-    set_setting("public_base_url", "https://dashboard.example.vn/nq57", "test", empty_engine)
+    change_setting("public_base_url", "https://dashboard.example.vn/nq57", empty_engine, user="test")
     deck = build_slides("VN", AS_OF, engine=empty_engine)
     assert all(slide.url.startswith("https://dashboard.example.vn/nq57/") for slide in deck.slides)
 

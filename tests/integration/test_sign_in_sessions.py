@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from data_loaders.identity import accounts
 from data_loaders.identity import sessions as sign_in_sessions
+from data_loaders.identity.admin import change_setting
 from data_loaders.store.models import SignInSession
-from data_loaders.store.settings import set_setting
 
 PASSWORD = "mat-khau-du-dai-2025"
 NOW = dt.datetime(2025, 7, 1, 8, 0, tzinfo=dt.timezone.utc)
@@ -44,13 +44,13 @@ def test_only_the_digest_is_stored(empty_engine):
 
 def test_a_session_expires_after_session_minutes(empty_engine):
     _, viewer = _people(empty_engine)
-    set_setting("session_minutes", 60, "cli:test", empty_engine)
+    change_setting("session_minutes", 60, empty_engine, user="cli:test")
     token = sign_in_sessions.open_session(viewer, engine=empty_engine, now=NOW)
     assert sign_in_sessions.resume_session(token, engine=empty_engine, now=NOW + dt.timedelta(minutes=59))
     assert sign_in_sessions.resume_session(token, engine=empty_engine, now=NOW + dt.timedelta(minutes=61)) is None
     # a shorter limit set later applies to sessions already open
     late = sign_in_sessions.open_session(viewer, engine=empty_engine, now=NOW)
-    set_setting("session_minutes", 10, "cli:test", empty_engine)
+    change_setting("session_minutes", 10, empty_engine, user="cli:test")
     assert sign_in_sessions.resume_session(late, engine=empty_engine, now=NOW + dt.timedelta(minutes=20)) is None
 
 

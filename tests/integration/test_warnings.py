@@ -9,7 +9,8 @@ import json
 import pytest
 
 from data_loaders.figures.warnings import KINDS, linear_fit, projection, warnings
-from data_loaders.store.settings import InvalidSetting, get_settings, set_setting
+from data_loaders.identity.admin import change_setting
+from data_loaders.store.settings import InvalidSetting, get_settings
 from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
 from tests.support.cli import run_cli
 
@@ -76,7 +77,7 @@ def test_stalled_after_more_than_30_days(empty_engine):
     assert set(stalled) == {"DAYS_31"}
     assert stalled["DAYS_31"]["days_since_report"] == 31 and stalled["DAYS_31"]["last_report"] == "2025-05-30"
     # the threshold is a setting, not a constant
-    set_setting("stalled_days", 25, "admin", engine)
+    change_setting("stalled_days", 25, engine, user="admin")
     assert set(kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "stalled")) == {"DAYS_30", "DAYS_31"}
 
 
@@ -155,7 +156,7 @@ def test_off_target_projection(empty_engine):
     # the unit itself first
     assert [w["unit"]["code"] for w in result["warnings"] if w["kind"] == "off_target"][0] == PROVINCE
     # a lower target is met by the trend: no warning
-    set_setting("fiveg_target_pct", 30, "admin", engine)
+    change_setting("fiveg_target_pct", 30, engine, user="admin")
     assert kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "off_target") == {}
 
 
@@ -177,9 +178,9 @@ def test_settings_defaults_validation_and_storage(empty_engine):
     for key, value in (("stalled_days", "x"), ("stalled_days", 0), ("nonsense", 1), ("fiveg_target_pct", 101),
                        ("live_zero_days", 10), ("due_soon_days", 2.5)):
         with pytest.raises(InvalidSetting):
-            set_setting(key, value, "admin", empty_engine)
-    assert set_setting("due_soon_days", "45", "admin", empty_engine) == 45
-    set_setting("fiveg_target_date", "2026-06-30", "admin", empty_engine)
+            change_setting(key, value, empty_engine, user="admin")
+    assert change_setting("due_soon_days", "45", empty_engine, user="admin") == 45
+    change_setting("fiveg_target_date", "2026-06-30", empty_engine, user="admin")
     settings = get_settings(empty_engine)
     assert settings["due_soon_days"] == 45 and settings["fiveg_target_date"] == D(2026, 6, 30)
 
@@ -190,9 +191,9 @@ def test_boolean_and_text_settings(empty_engine):
     for key, value in (("public_read_only", "maybe"), ("public_read_only", 2), ("public_base_url", "ftp://x"),
                        ("public_base_url", 5), ("public_base_url", "https://" + "x" * 300)):
         with pytest.raises(InvalidSetting):
-            set_setting(key, value, "admin", empty_engine)
-    set_setting("public_read_only", "true", "admin", empty_engine)
-    set_setting("public_base_url", " https://nq57.example.vn ", "admin", empty_engine)
+            change_setting(key, value, empty_engine, user="admin")
+    change_setting("public_read_only", "true", empty_engine, user="admin")
+    change_setting("public_base_url", " https://nq57.example.vn ", empty_engine, user="admin")
     settings = get_settings(empty_engine)
     assert settings["public_read_only"] is True and settings["public_base_url"] == "https://nq57.example.vn"
 

@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 from data_loaders.figures import queries
 from data_loaders.i18n import t
 from data_loaders.identity import accounts, audit
+from data_loaders.identity.admin import change_setting
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import IndicatorValue, Upload
-from data_loaders.store.settings import get_settings, set_setting
+from data_loaders.store.settings import get_settings
 from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import PASSWORD, ensure_account, sign_in
 from tests.support.fixtures.workbooks import (
@@ -130,7 +131,7 @@ def test_sign_in_keeps_the_shared_link(app_db):
 
 def test_wrong_password_then_lock_out_message_in_each_language(app_db):
     ensure_account(app_db, "baocao", "reporter", "68")
-    set_setting("lockout_attempts", 3, "cli:pytest", engine=app_db)
+    change_setting("lockout_attempts", 3, app_db, user="cli:pytest")
     app = new_app().run()
     _submit(app, "baocao", "sai-mat-khau-1")
     assert t("account_invalid_credentials", "vi") in texts(app, "error")
@@ -451,7 +452,7 @@ def test_public_read_only_shows_the_national_view_and_nothing_writable(app_db):
     ensure_account(app_db, "quantri", "admin")
     app = new_app().run()
     assert on_sign_in_screen(app)  # off by default
-    set_setting("public_read_only", True, "cli:pytest", engine=app_db)
+    change_setting("public_read_only", True, app_db, user="cli:pytest")
     app = new_app({"province": "68"}).run()
     assert not app.exception and not on_sign_in_screen(app)
     assert app.metric and "Lâm Đồng" in texts(app)  # the public may drill down
