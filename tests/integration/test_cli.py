@@ -1,19 +1,17 @@
 """The command line is a contract other tools depend on: `python -m data_loaders summary --json`
 prints one JSON object of a fixed shape; an unknown unit or a bad date is one line on stderr and
-exit code 2, never a traceback. Each test runs the real command in a subprocess against the
-seeded database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+exit code 2, never a traceback. Against the seeded database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set); most tests call the command line in this process (tests/support/cli.py),
+a few run it as a real process, for its exit codes and streams."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_cli, run_cli_process
 
 SUMMARY_KEYS = {"unit", "as_of", "tasks", "indicators", "children"}
 UNIT_KEYS = {"code", "name", "level"}
@@ -23,14 +21,6 @@ INDICATOR_KEYS = {
     "st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts", "population",
 }
 COUNT_INDICATORS = INDICATOR_KEYS - {"fiveg_coverage_pct", "fiber_coverage_pct"}
-
-
-def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "data_loaders", *args],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-    )
 
 
 def summary(database_url: str, unit: str, *extra: str) -> dict:
@@ -141,6 +131,18 @@ def test_bad_date(seeded_url, date):
 
 def test_missing_unit_argument_is_a_usage_error(seeded_url):
     assert_usage_error(run_cli(seeded_url, "summary", "--json"))
+
+
+@pytest.mark.parametrize("args", [("summary", "--unit", "XX", "--json"), ("summary", "--json")])
+def test_a_real_process_exits_2_with_one_line(seeded_url, args):
+    """The other tests call the command line in this process; exit codes and streams of the real one."""
+    assert_usage_error(run_cli_process(seeded_url, *args))
+
+
+def test_a_real_process_prints_the_summary(seeded_url, national):
+    done = run_cli_process(seeded_url, "summary", "--unit", "VN", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == national
 
 
 def test_seed_on_a_non_empty_database_does_nothing(seeded_url, national):

@@ -1,16 +1,14 @@
 """`python -m data_loaders users …`, `import --user` and `audit` are a contract: passwords come
 from a prompt or standard input and never from the command line, errors are one line on stderr
 with exit code 2, an upload outside the user's scope is rejected (exit 1) and changes nothing.
-Each test runs the real command in a subprocess."""
+Most tests call the command line in this process
+(tests/support/cli.py); a few run it as a real process, for its exit codes and streams."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,18 +16,17 @@ from sqlalchemy import func, select
 from data_loaders.cli import main as cli_main
 from data_loaders.identity import accounts, audit
 from data_loaders.store.models import Task, TaskReport
+from tests.support.cli import run_cli, run_cli_process
 from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 
-def cli(engine, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+def cli(engine, *args: str, stdin: str | None = None, process: bool = False) -> tuple[int, str, str]:
+    """The command in this process (or, with `process`, a real one), in English, run by "ops"."""
     url = engine.url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", "NQ57_LANG": "en", "USER": "ops",
-           "LOGNAME": "ops"}
-    done = subprocess.run([sys.executable, "-m", "data_loaders", *args], cwd=PROJECT_DIR, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    done = (run_cli_process if process else run_cli)(url, *args, lang="en", stdin=stdin,
+                                                     env={"USER": "ops", "LOGNAME": "ops"})
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout, done.stderr
 
@@ -49,7 +46,7 @@ def one_line_error(stderr: str) -> str:
 def test_add_list_disable_enable_and_reset(empty_engine):
     code, out, _ = cli(empty_engine, "users", "add", "Admin", "--role", "admin", "--scope", "VN",
                        "--display-name", "Quản trị viên", "--email", "admin@example.vn", "--json",
-                       stdin=PASSWORD + "\n")
+                       stdin=PASSWORD + "\n", process=True)  # the password from a real process's stdin
     assert code == 0
     created = one_json(out)
     assert (created["username"], created["role"], created["scope_code"], created["display_name"]) == (

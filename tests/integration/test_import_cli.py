@@ -1,31 +1,27 @@
 """`python -m data_loaders import|template` is a contract for automation: one JSON object, exit 0
 for imported/unchanged/already_imported, 1 for rejected (database unchanged), 2 for an unreadable
-file or bad usage. Each test runs the real command in a subprocess."""
+file or bad usage. Most tests call the command line in this process
+(tests/support/cli.py); a few run it as a real process, for its exit codes and streams."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from data_loaders.store.models import IndicatorValue, Task, TaskReport
+from tests.support.cli import run_cli, run_cli_process
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}
 OK_KEYS = {"status", "kind", "rows", "created", "updated", "unchanged", "warnings", "upload_id"}
 
 
-def cli(engine, *args: str) -> tuple[int, dict | None, str]:
+def cli(engine, *args: str, process: bool = False) -> tuple[int, dict | None, str]:
+    """The command in this process (or, with `process`, a real one), in English."""
     url = engine.url.render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONIOENCODING": "utf-8", "NQ57_LANG": "en"}
-    done = subprocess.run([sys.executable, "-m", "data_loaders", *args], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    done = (run_cli_process if process else run_cli)(url, *args, lang="en")
     assert "Traceback" not in done.stderr, done.stderr
     payload = None
     if "--json" in args:
@@ -49,7 +45,7 @@ def test_import_exit_codes_and_json(empty_engine, tmp_path):
     assert code == 0 and payload["status"] == "imported" and payload["dry_run"] is True
     assert data_counts(empty_engine) == (0, 0, 0)
 
-    code, payload, _ = cli(empty_engine, "import", str(good), "--json")
+    code, payload, _ = cli(empty_engine, "import", str(good), "--json", process=True)  # a real process too
     assert code == 0 and OK_KEYS <= set(payload)
     assert (payload["status"], payload["kind"], payload["rows"], payload["created"]) == ("imported", "tasks", 2, 2)
     assert isinstance(payload["upload_id"], int)
@@ -65,7 +61,7 @@ def test_rejected_exit_1_and_database_unchanged(empty_engine, tmp_path):
     bad.write_bytes(workbook_bytes([indicator_row("Lâm Đồng", "Không Có", None, "06/2025", "nhiều", 5)],
                                    INDICATOR_HEADERS))
     before = data_counts(empty_engine)
-    code, payload, _ = cli(empty_engine, "import", str(bad), "--json")
+    code, payload, _ = cli(empty_engine, "import", str(bad), "--json", process=True)
     assert code == 1 and payload["status"] == "rejected"
     assert len(payload["errors"]) == 2 and all(set(e) == PROBLEM_KEYS for e in payload["errors"])
     assert {(e["row"], e["column"], e["value"]) for e in payload["errors"]} == {
