@@ -14,9 +14,8 @@ from components import auth, cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
-from data_loaders.identity import access  # noqa: E402
-from data_loaders.identity import accounts  # noqa: E402
 from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
+from data_loaders.identity import access, accounts  # noqa: E402
 from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
@@ -25,7 +24,8 @@ log = logging.getLogger("nq57")
 PAGES = {
     "nav_section_views": [
         ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
-        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:", url_path=PAGE_PATHS["tasks"])),
+        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
+                         url_path=PAGE_PATHS["tasks"])),
         ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
                          url_path=PAGE_PATHS["infrastructure"])),
         ("view", st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:",
@@ -35,19 +35,22 @@ PAGES = {
                          url_path=PAGE_PATHS["warnings"])),
         ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
                          url_path=PAGE_PATHS["accountability"])),
-        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:", url_path=PAGE_PATHS["quality"])),
+        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",
+                         url_path=PAGE_PATHS["quality"])),
         ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
                          url_path=PAGE_PATHS["presentation"])),
     ],
     "nav_section_data": [
-        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:", url_path=PAGE_PATHS["upload"])),
+        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:",
+                           url_path=PAGE_PATHS["upload"])),
     ],
     "nav_section_admin": [
         ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),
                                     icon=":material/manage_accounts:", url_path=PAGE_PATHS["accounts"])),
         ("manage_settings", st.Page("pages/admin_settings.py", title=tr("nav_admin_settings"),
                                     icon=":material/tune:", url_path=PAGE_PATHS["settings"])),
-        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:", url_path=PAGE_PATHS["audit"])),
+        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:",
+                               url_path=PAGE_PATHS["audit"])),
     ],
 }
 

@@ -27,12 +27,12 @@ from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS  # noqa: E402
+from data_loaders.ingest.importer import import_file  # noqa: E402
+from data_loaders.ingest.read import _calamine_frames  # noqa: E402
 from data_loaders.seed import bootstrap  # noqa: E402
 from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, plans  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
-from data_loaders.ingest.read import _calamine_frames  # noqa: E402
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS  # noqa: E402
-from data_loaders.ingest.importer import import_file  # noqa: E402
 from data_loaders.units.divisions import all_units  # noqa: E402
 
 TODAY = dt.date(2025, 7, 15)
@@ -64,7 +64,8 @@ def indicator_workbook(path: Path) -> int:
                 if indicator.unit_vi == "%":
                     values.append(round((i * 7 + j * 13 + month_index * 3) % 1000 / 10, 1))
                 else:
-                    values.append((i * 31 + j * 17 + month_index) % 500 + (10_000 if indicator.code == "population" else 0))
+                    base = 10_000 if indicator.code == "population" else 0
+                    values.append((i * 31 + j * 17 + month_index) % 500 + base)
             rows.append([province.code, province.name, commune.code, commune.name, month, *values])
     _save(rows, headers, path)
     return len(rows)
@@ -148,7 +149,8 @@ def main() -> int:
         backends = [("sqlite", None)]
         if args.pg and not args.skip_pg:
             backends.append(("postgresql", args.pg))
-        header = f"{'file':22} {'backend':10} {'rows':>7} {'raw read':>9} {'read':>7} {'validate':>9} {'commit':>7} {'total':>7} {'total/read':>11}"
+        header = (f"{'file':22} {'backend':10} {'rows':>7} {'raw read':>9} {'read':>7} {'validate':>9} "
+                  f"{'commit':>7} {'total':>7} {'total/read':>11}")
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(header)
         print("-" * len(header))
@@ -165,7 +167,8 @@ def main() -> int:
                     if drop:
                         drop()
                 print(f"{label:22} {backend:10} {m['rows']:>7,} {m['raw_read']:>8.2f}s {m['read']:>6.2f}s "
-                      f"{m['validate']:>8.2f}s {m['commit']:>6.2f}s {m['total']:>6.2f}s {m['total'] / m['raw_read']:>10.1f}×")
+                      f"{m['validate']:>8.2f}s {m['commit']:>6.2f}s {m['total']:>6.2f}s "
+                      f"{m['total'] / m['raw_read']:>10.1f}×")
     return 0
 
 

@@ -40,7 +40,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from sqlalchemy import func, inspect as sa_inspect, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import inspect as sa_inspect  # noqa: E402
 
 from benchmarks import national_scale, reference_queries  # noqa: E402
 from data_loaders import figures  # noqa: E402
@@ -372,7 +373,8 @@ def prepare_database(url: str, small: bool, regenerate: bool) -> None:
     national_scale.fresh_database(url)
     engine = make_engine(url)
     try:
-        expected = national_scale.generate(engine, national_scale.Scale.small() if small else national_scale.Scale.full())
+        scale = national_scale.Scale.small() if small else national_scale.Scale.full()
+        expected = national_scale.generate(engine, scale)
         if small:
             failures = national_scale.check(engine, expected)
             if failures:
@@ -422,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
             results += run_backend(backend + ("+reference" if args.reference else ""), url, pages, args.repeat,
                                    recorder, wanted_levels)
 
-    out = national_scale.OUT_DIR / f"bench_pages{'_small' if args.small else ''}{'_reference' if args.reference else ''}.md"
+    suffix = ("_small" if args.small else "") + ("_reference" if args.reference else "")
+    out = national_scale.OUT_DIR / f"bench_pages{suffix}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     out.write_text(f"Benchmark {stamp} (repeat={args.repeat})\n\n{markdown_table(results)}\n", encoding="utf-8")

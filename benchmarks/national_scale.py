@@ -32,12 +32,17 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders.seed import bootstrap  # noqa: E402
 from data_loaders import figures  # noqa: E402
+from data_loaders.seed import bootstrap  # noqa: E402
 from data_loaders.store.catalogue import AREAS, INDICATORS, plans  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
 from data_loaders.store.models import (  # noqa: E402
-    NATIONAL_CODE, Agency, IndicatorValue, Task, TaskReport, Upload,
+    NATIONAL_CODE,
+    Agency,
+    IndicatorValue,
+    Task,
+    TaskReport,
+    Upload,
 )
 from data_loaders.units.divisions import all_units  # noqa: E402
 

@@ -12,14 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, cached
-from components.markdown import escape
 from components.exports import show_table
+from components.markdown import escape
 from components.state import language, tr
+from data_loaders.i18n import t
+from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.identity import accounts
 from data_loaders.identity.accounts import ROLES, Account, AccountError
-from data_loaders.i18n import t
 from data_loaders.store.models import NATIONAL_CODE
-from data_loaders.i18n.text import vietnamese_sort_key
 
 _FLASH = "admin_accounts_flash"
 VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))  # no daylight saving in Vietnam
@@ -62,7 +62,8 @@ def _scope_labels(database: str, version: int, lang: str) -> dict[str, str]:
     for unit in sorted(cached.units_for_search(),
                        key=lambda u: (u["level"] != "province", vietnamese_sort_key(u["province_name"]),
                                       vietnamese_sort_key(u["name"]))):
-        labels[unit["code"]] = unit["name"] if unit["level"] == "province" else f"{unit['name']} — {unit['province_name']}"
+        labels[unit["code"]] = (unit["name"] if unit["level"] == "province"
+                                else f"{unit['name']} — {unit['province_name']}")
     return labels
 
 

@@ -14,8 +14,8 @@ from components import auth, cached
 from components.account_admin import VIETNAM_TIME, local_time
 from components.exports import show_table
 from components.state import language, tr
-from data_loaders.identity import audit
 from data_loaders.i18n import format_number
+from data_loaders.identity import audit
 
 PAGE_SIZES = (50, 200, 1000)
 _PAGE = "audit_page_number"

@@ -28,12 +28,10 @@ import streamlit as st
 from components import cached
 from components.markdown import escape
 from components.state import language, language_switch, tr
-from data_loaders.identity import access
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
+from data_loaders.i18n import t
+from data_loaders.identity import access, accounts, audit
 from data_loaders.identity import sessions as sign_in_sessions
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.i18n import t
 from data_loaders.store.settings import get_settings
 
 log = logging.getLogger("nq57.auth")

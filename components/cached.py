@@ -15,15 +15,14 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_loaders.figures import accountability, cache, indicators, scope, tasks
-from data_loaders.figures import data_quality
-from data_loaders.figures import early_warnings
+from data_loaders.figures import accountability, cache, data_quality, early_warnings, indicators, scope, tasks
 from data_loaders.figures.accountability import RankedRow
+from data_loaders.figures.early_warnings import Warnings
+from data_loaders.figures.headline import Summary
+from data_loaders.figures.headline import summary as _summary
 from data_loaders.figures.indicators import ChildIndicatorValues, DatedIndicatorValues, IndicatorValues
 from data_loaders.figures.scope import UnitInfo
-from data_loaders.figures.headline import Summary, summary as _summary
 from data_loaders.figures.tasks import ChildTaskStatus, DatedTaskStatus, GroupTaskStatus, TaskRow, TaskStatus
-from data_loaders.figures.early_warnings import Warnings
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 

@@ -13,11 +13,11 @@ from charts.maps import commune_points, province_choropleth, ranked_bars
 from components import cached
 from components.display import show_chart
 from components.state import on_chart_select, tr
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
-from data_loaders.i18n import format_number, t
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import per_inhabitants
 from data_loaders.figures.scope import UnitInfo
+from data_loaders.i18n import format_number, t
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
 LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}

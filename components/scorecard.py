@@ -11,11 +11,11 @@ from components import cached
 from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
-from components.tables import NumberFormat
 from components.state import on_chart_select
-from data_loaders.i18n import format_number, t
+from components.tables import NumberFormat
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.scope import UnitInfo
+from data_loaders.i18n import format_number, t
 
 
 def _score_text(value: float | None, lang: str) -> str:

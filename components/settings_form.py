@@ -12,9 +12,10 @@ import streamlit as st
 
 from components import auth, cached
 from components.state import language, tr
-from data_loaders.store import settings
-from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.i18n import LANGUAGES, format_date, format_number, parse_number, tn
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.identity.admin import change_setting
+from data_loaders.store import settings
 from data_loaders.store.settings import DEFINITIONS, InvalidSetting, SettingDef
 
 _FLASH = "settings_flash"
@@ -152,13 +153,13 @@ def save_settings(submitted: dict[str, Any], shown: dict[str, Any], admin: Accou
         problems.append(tr("settings_live_order", zero=tr("setting_live_zero_days"), full=tr("setting_live_full_days")))
     if problems:
         return problems + [tr("settings_nothing_saved")]
-    # set_setting checks live_full_days < live_zero_days after each single change: when the
+    # change_setting checks live_full_days < live_zero_days after each single change: when the
     # window's end moves later, store the end first; otherwise its start first
     zero_first = parsed.get("live_zero_days", 0) > shown["live_zero_days"]
     order = sorted(parsed, key=lambda k: (k != "live_zero_days") if zero_first else (k == "live_zero_days"))
     try:
         for key in order:
-            settings.set_setting(key, parsed[key], admin.username, engine=cached.engine(), account=admin)
+            change_setting(key, parsed[key], cached.engine(), account=admin)
     except InvalidSetting:
         return [tr("settings_save_failed")]
     except AccountError as error:

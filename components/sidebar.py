@@ -21,10 +21,10 @@ from components.state import (
     tr,
     viewable_scope,
 )
-from data_loaders.identity.accounts import Account
 from data_loaders.i18n import format_date
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.i18n.text import fold
+from data_loaders.identity.accounts import Account
+from data_loaders.store.models import NATIONAL_CODE
 
 SEARCH_LIMIT = 30
 

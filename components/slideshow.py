@@ -15,8 +15,8 @@ from components import cached
 from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
-from reports.qr import qr_png
 from data_loaders.figures.views import SLIDE_KEY
+from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide, build_slides
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"

@@ -17,11 +17,10 @@ import datetime as dt
 import streamlit as st
 
 from components import cached
-from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.figures.scope import UnitInfo, UnknownUnit
 from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, COMPARE_KEY, PROVINCE_KEY
-
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from data_loaders.store.models import NATIONAL_CODE
 
 
 def language() -> str:

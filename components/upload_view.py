@@ -17,18 +17,18 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.identity import access
-from data_loaders.ingest import history as uploads
-from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.ingest.error_workbook import error_workbook
-from data_loaders.ingest.read import UnreadableFile
 from data_loaders.i18n import format_number, tn
+from data_loaders.identity import access
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.ingest import history as uploads
+from data_loaders.ingest.error_workbook import error_workbook
 from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.ingest.limits import MB, current_limits
 from data_loaders.ingest.post_commit import after_commit
 from data_loaders.ingest.problems import render
-from data_loaders.ingest.limits import MB, current_limits
-from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.ingest.read import UnreadableFile
 from data_loaders.ingest.templates import template_bytes
+from data_loaders.store.models import NATIONAL_CODE
 
 log = logging.getLogger("nq57.upload")
 

@@ -8,9 +8,9 @@ import streamlit as st
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
+from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.i18n import format_number, t, tn
 from data_loaders.i18n.message import render
-from data_loaders.figures.early_warnings import KINDS, warning_counts
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",

@@ -6,10 +6,10 @@ import streamlit as st
 from components import cached
 from components.breadcrumb import page_header
 from components.exports import show_table
+from components.markdown import escape
 from components.scorecard import bucket_kpis, officials_frame, ranking_table
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
-from components.markdown import escape
 from components.tables import column_config, task_frame
 from data_loaders.i18n import format_date
 

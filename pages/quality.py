@@ -7,8 +7,8 @@ from components.breadcrumb import breadcrumb
 from components.scorecard import attention, definitions, score_kpis, score_map, scorecard_table
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
-from data_loaders.i18n import format_date
 from data_loaders.figures.data_quality import SCORES
+from data_loaders.i18n import format_date
 from data_loaders.store.settings import get_settings
 
 require_app_shell()

@@ -12,8 +12,8 @@ from components.markdown import escape
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
-from data_loaders.store.catalogue import AREAS, term_by_code
 from data_loaders.i18n import format_date, format_number, tn
+from data_loaders.store.catalogue import AREAS, term_by_code
 
 require_app_shell()
 lang = language()

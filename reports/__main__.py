@@ -20,10 +20,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from data_loaders.seed import bootstrap
-from data_loaders.figures import scope
 from data_loaders.cli.main import UsageError, _Parser
+from data_loaders.figures import scope
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_number, t, tn
+from data_loaders.seed import bootstrap
 from data_loaders.store.models import NATIONAL_CODE
 
 DECK_FORMATS = (".pptx", ".pdf")

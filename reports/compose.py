@@ -8,8 +8,19 @@ from dataclasses import dataclass
 
 from charts.render import chart_png
 from data_loaders.i18n import t
-from reports.layout import (ACCENT, MARGIN, MUTED, NAVY, SLIDE_HEIGHT, SLIDE_WIDTH, TEXT, Run, RuleBox, fitted_box,
-                            image_box)
+from reports.layout import (
+    ACCENT,
+    MARGIN,
+    MUTED,
+    NAVY,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    TEXT,
+    RuleBox,
+    Run,
+    fitted_box,
+    image_box,
+)
 from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide
 

@@ -15,8 +15,24 @@ from sqlalchemy import Engine
 from charts.render import chart_png
 from data_loaders.i18n import t
 from reports.compose import SlideImages, slide_boxes, slide_images, value_colour
-from reports.layout import (ACCENT, FONT, FONT_BOLD_NAME, MUTED, NAVY, SLIDE_HEIGHT, SLIDE_WIDTH, TEXT, ImageBox, Run,
-                            RuleBox, TextBox, fitted_box, image_box, register_pdf_fonts, wrap)
+from reports.layout import (
+    ACCENT,
+    FONT,
+    FONT_BOLD_NAME,
+    MUTED,
+    NAVY,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    TEXT,
+    ImageBox,
+    RuleBox,
+    Run,
+    TextBox,
+    fitted_box,
+    image_box,
+    register_pdf_fonts,
+    wrap,
+)
 from reports.qr import qr_png
 from reports.slides import Deck, build_slides
 

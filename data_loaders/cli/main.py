@@ -1,6 +1,9 @@
 """Command line: `python -m data_loaders COMMAND …` (a contract: other tools depend on its JSON and
 exit codes). Exit 0 on success, 1 for a rejected import, 2 for bad usage, an unknown unit, a bad
-date or an unreadable file; errors are one line on stderr (or JSON with --json), never a traceback."""
+date or an unreadable file; errors are one line on stderr (or JSON with --json), never a traceback.
+
+Each command imports what it needs (pandas, openpyxl, SQLAlchemy, the figures…) when it runs, so
+`--help` and a usage error answer at once; tests/unit/test_cli_imports.py keeps it so."""
 
 from __future__ import annotations
 
@@ -10,18 +13,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import OperationalError
-
-from data_loaders.identity import accounts
-from data_loaders.seed import bootstrap
-from data_loaders.store import engine as db
-from data_loaders.figures.scope import UnknownUnit, child_units
-from data_loaders.figures.headline import summary
-from data_loaders.ingest.read import UnreadableFile
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from data_loaders.ingest.importer import import_file
-from data_loaders.ingest.templates import write_template
+
+if TYPE_CHECKING:
+    from data_loaders.identity.accounts import Account
 
 
 class UsageError(Exception):
@@ -52,6 +49,9 @@ def _print_json(payload: dict) -> None:
 def _unit_report(args: argparse.Namespace, compute) -> dict:
     """Run `compute(unit, as_of, engine)` for the unit and date on the command line; an unknown
     unit or a bad date becomes a one-line usage error (exit 2)."""
+    from data_loaders.figures.scope import UnknownUnit
+    from data_loaders.seed import bootstrap
+
     engine = bootstrap.prepare()
     as_of = _date(args.as_of) if args.as_of else None
     try:
@@ -61,6 +61,8 @@ def _unit_report(args: argparse.Namespace, compute) -> dict:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from data_loaders.figures.headline import summary
+
     result = _unit_report(args, summary)
     if args.json:
         _print_json(result)
@@ -86,7 +88,8 @@ def cmd_warnings(args: argparse.Namespace) -> int:
         _print_json(result)
     else:
         unit = result["unit"]
-        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: {len(result['warnings'])} warnings")
+        print(f"{unit['name']} ({unit['code']}, {unit['level']}) — {result['as_of']}: "
+              f"{len(result['warnings'])} warnings")
         for item in result["warnings"]:
             print(f"  [{item['kind']}] {item['message']}")
     return 0
@@ -110,6 +113,8 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from data_loaders.identity.admin import change_setting
+    from data_loaders.seed import bootstrap
     from data_loaders.store import settings as admin_settings
 
     engine = bootstrap.prepare()
@@ -118,7 +123,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         for key, value in assignments:
             admin_settings.validate(key, value)
         for key, value in assignments:
-            admin_settings.set_setting(key, value, args.user, engine)
+            change_setting(key, value, engine, user=args.user)
     except admin_settings.InvalidSetting as error:
         raise UsageError(t("cli_bad_setting", _lang(), detail=str(error))) from None
     values = admin_settings.settings_json(admin_settings.get_settings(engine))
@@ -131,6 +136,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from data_loaders.seed import bootstrap
+
     engine = bootstrap.prepare()
     if not bootstrap.is_empty(engine):
         print(t("cli_database_not_empty", _lang()), file=sys.stderr)
@@ -149,8 +156,14 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError
+
+    from data_loaders.identity import accounts
     from data_loaders.ingest import post_commit
+    from data_loaders.ingest.importer import import_file
     from data_loaders.ingest.problems import render
+    from data_loaders.ingest.read import UnreadableFile
+    from data_loaders.seed import bootstrap
 
     path = Path(args.file)
     lang = _lang()
@@ -196,6 +209,8 @@ def _system_actor() -> str:
     """Who runs the command line, as the audit trail names them ("cli:" marks a system actor)."""
     import getpass
 
+    from data_loaders.identity import accounts
+
     try:
         login = getpass.getuser()  # $USER, $LOGNAME, … or the password database
     except (KeyError, OSError):
@@ -219,13 +234,16 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-def _account_line(account: accounts.Account) -> str:
+def _account_line(account: Account) -> str:
     scope = account.scope_code + (f" / {account.agency}" if account.agency else "")
     state = " (disabled)" if account.disabled else ""
     return f"{account.username}\t{account.role}\t{scope}\t{account.display_name}\t{account.email or ''}{state}"
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    from data_loaders.identity import accounts
+    from data_loaders.seed import bootstrap
+
     engine = bootstrap.prepare()
     actor = _system_actor()
     try:
@@ -259,6 +277,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from data_loaders.identity import audit
+    from data_loaders.seed import bootstrap
 
     if args.action and args.action not in audit.ACTIONS:
         raise UsageError(f"--action must be one of: {', '.join(audit.ACTIONS)}")
@@ -287,6 +306,8 @@ def _import_error(args: argparse.Namespace, message: str) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from data_loaders.ingest.templates import write_template
+
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must name an .xlsx file: {out}")
@@ -302,6 +323,8 @@ def _template_scope(raw: str | None) -> str:
     """--scope: VN, a province or a commune code as for `users add --scope` (leading zeros optional)."""
     if raw is None:
         return "VN"
+    from data_loaders.identity import accounts
+
     try:
         return accounts.normalize_scope(raw)
     except accounts.AccountError as error:
@@ -310,6 +333,9 @@ def _template_scope(raw: str | None) -> str:
 
 def cmd_warm(args: argparse.Namespace) -> int:
     from data_loaders.figures import cache as rollup_cache
+    from data_loaders.figures.scope import child_units
+    from data_loaders.seed import bootstrap
+    from data_loaders.store import engine as db
 
     engine = bootstrap.prepare()
     count = rollup_cache.warm(engine, db.data_version(engine), [u.code for u in child_units("VN", engine)]
@@ -319,6 +345,9 @@ def cmd_warm(args: argparse.Namespace) -> int:
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
+    from data_loaders.seed import bootstrap
+    from data_loaders.store import engine as db
+
     bootstrap.prepare()
     print(db.database_url().split("@")[-1])
     return 0
@@ -407,14 +436,23 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
+    except UsageError as error:
+        return _usage_error(argv, error)
+    from sqlalchemy.exc import OperationalError  # after parsing: --help needs no database library
+
+    try:
         return args.handler(args)
     except UsageError as error:
+        return _usage_error(argv, error)
+    except OperationalError:
+        print(f"error: {t('database_unavailable', _lang())}", file=sys.stderr)
+        return 2
+
+
+def _usage_error(argv: list[str], error: UsageError) -> int:
         if "--json" in argv and argv[:1] == ["import"]:
             _print_json({"status": "error", "message": str(error)})
         else:
             print(f"error: {error}", file=sys.stderr)
-        return 2
-    except OperationalError:
-        print(f"error: {t('database_unavailable', _lang())}", file=sys.stderr)
         return 2
 

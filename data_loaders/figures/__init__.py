@@ -16,17 +16,39 @@ The names below are the figures themselves, for callers that want them all in on
 
 from data_loaders.figures.accountability import by_official as tasks_by_official
 from data_loaders.figures.accountability import overdue_buckets, rank_change, ranking
-from data_loaders.figures.definitions import default_comparison_date, month_ends
-from data_loaders.figures.indicators import (indicator_series, indicator_totals, indicator_trend, indicators_by_child,
-                                             per_inhabitants)
 from data_loaders.figures.data_quality import quality
-from data_loaders.figures.scope import (UnitInfo, UnknownUnit, child_count, child_units, earliest_data_date, get_unit,
-                                        holds_sample_data, latest_data_date, unit_coordinates, unit_path,
-                                        units_for_search)
-from data_loaders.figures.headline import summary
-from data_loaders.figures.tasks import (task_detail, task_filter_options, task_list, task_status, task_status_by,
-                                        task_status_by_child, task_status_trend)
+from data_loaders.figures.definitions import default_comparison_date, month_ends
 from data_loaders.figures.early_warnings import warnings
+from data_loaders.figures.headline import summary
+from data_loaders.figures.indicators import (
+                                             indicator_series,
+                                             indicator_totals,
+                                             indicator_trend,
+                                             indicators_by_child,
+                                             per_inhabitants,
+)
+from data_loaders.figures.scope import (
+                                             UnitInfo,
+                                             UnknownUnit,
+                                             child_count,
+                                             child_units,
+                                             earliest_data_date,
+                                             get_unit,
+                                             holds_sample_data,
+                                             latest_data_date,
+                                             unit_coordinates,
+                                             unit_path,
+                                             units_for_search,
+)
+from data_loaders.figures.tasks import (
+                                             task_detail,
+                                             task_filter_options,
+                                             task_list,
+                                             task_status,
+                                             task_status_by,
+                                             task_status_by_child,
+                                             task_status_trend,
+)
 
 __all__ = [
     "UnitInfo", "UnknownUnit", "child_count", "child_units", "default_comparison_date", "earliest_data_date",

@@ -31,10 +31,10 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
+from data_loaders.figures.scope import UnitInfo, child_key, child_units, get_unit, latest_data_date, scope_filter
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
-from data_loaders.figures.scope import UnitInfo, child_key, child_units, get_unit, latest_data_date, scope_filter
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")

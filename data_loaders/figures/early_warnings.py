@@ -32,8 +32,15 @@ from sqlalchemy import Engine, func, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import indicator_series
-from data_loaders.figures.scope import (UnitInfo, child_units, connect, get_unit, latest_data_date, latest_period,
-                                        scope_filter)
+from data_loaders.figures.scope import (
+    UnitInfo,
+    child_units,
+    connect,
+    get_unit,
+    latest_data_date,
+    latest_period,
+    scope_filter,
+)
 from data_loaders.figures.tasks import latest_reports
 from data_loaders.i18n.message import Message, Month, Percent, Term
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport

@@ -12,8 +12,15 @@ from typing import Callable, TypedDict, TypeVar
 from sqlalchemy import Engine, case, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures.scope import (UnitInfo, child_key, child_units, connect, earliest_data_date, get_unit,
-                                        scope_filter)
+from data_loaders.figures.scope import (
+    UnitInfo,
+    child_key,
+    child_units,
+    connect,
+    earliest_data_date,
+    get_unit,
+    scope_filter,
+)
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
 

@@ -17,10 +17,10 @@ from typing import Iterable
 
 from sqlalchemy import Engine
 
-from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.i18n import DEFAULT_LANGUAGE, t
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.i18n.text import fold
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import Unit, all_units, candidate_codes
 
 ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export")

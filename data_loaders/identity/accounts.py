@@ -28,10 +28,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, exists, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from data_loaders.i18n.text import fold, normalize
 from data_loaders.identity import audit
 from data_loaders.store import engine as db
-from data_loaders.store.models import NATIONAL_CODE, Account as AccountRow, Agency, SignInSession
-from data_loaders.i18n.text import fold, normalize
+from data_loaders.store.models import NATIONAL_CODE, Agency, SignInSession
+from data_loaders.store.models import Account as AccountRow
 from data_loaders.units.divisions import all_units, candidate_codes
 
 ROLES = ("viewer", "reporter", "admin")
@@ -201,7 +202,8 @@ def _lock_accounts(conn: Connection) -> None:
 def _check_actor(conn: Connection, actor: str) -> None:
     if isinstance(actor, str) and actor.startswith(SYSTEM_ACTOR_PREFIX) and len(actor) > len(SYSTEM_ACTOR_PREFIX):
         return
-    row = conn.execute(select(AccountRow.role, AccountRow.disabled).where(AccountRow.username == str(actor or ""))).first()
+    row = conn.execute(select(AccountRow.role, AccountRow.disabled)
+                       .where(AccountRow.username == str(actor or ""))).first()
     if row is None or row.disabled or row.role != "admin":
         raise AccountError("not_permitted")
 
@@ -499,8 +501,10 @@ def update_account(username: str, *, role: str | None = None, scope_code: str | 
                 new_agency = None  # a role or scope change that rules out an agency drops it
             new_agency = _normalize_agency(conn, new_agency, new_role, new_scope)
             new_email = row.email if email is None else _normalize_email(email)
-            new_display = row.display_name if display_name is None else _normalize_display_name(display_name, row.username)
-            if row.role == "admin" and new_role != "admin" and not row.disabled and _other_active_admins(conn, row.id) == 0:
+            new_display = (row.display_name if display_name is None
+                           else _normalize_display_name(display_name, row.username))
+            demoted = row.role == "admin" and new_role != "admin" and not row.disabled
+            if demoted and _other_active_admins(conn, row.id) == 0:
                 raise InvalidAccount("account_last_admin")
             new = {"role": new_role, "scope_code": new_scope, "agency": new_agency, "email": new_email,
                    "display_name": new_display}

@@ -16,10 +16,10 @@ import secrets
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from data_loaders.identity import accounts
-from data_loaders.identity import audit
+from data_loaders.identity import accounts, audit
 from data_loaders.store import engine as db
-from data_loaders.store.models import Account as AccountRow, SignInSession
+from data_loaders.store.models import Account as AccountRow
+from data_loaders.store.models import SignInSession
 from data_loaders.store.settings import get_settings
 
 TOKEN_BYTES = 32  # 256 bits from the operating system's CSPRNG

@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from data_loaders.ingest.read import read_raw_sheets, sniff_format
 from data_loaders.i18n import DEFAULT_LANGUAGE, t
+from data_loaders.ingest.read import read_raw_sheets, sniff_format
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")

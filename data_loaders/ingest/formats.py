@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data_loaders.store.catalogue import INDICATORS
 from data_loaders.i18n.text import fold
+from data_loaders.store.catalogue import INDICATORS
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 import python_calamine
 
-from data_loaders.ingest.formats import FORMATS, SheetFormat, fold_header
-from data_loaders.ingest.limits import Limits, LimitExceeded, check_archive, check_rows, check_size, current_limits, verify_archive
 from data_loaders.i18n.text import fold, normalize
+from data_loaders.ingest.formats import FORMATS, SheetFormat, fold_header
+from data_loaders.ingest.limits import (
+    LimitExceeded,
+    Limits,
+    check_archive,
+    check_rows,
+    check_size,
+    current_limits,
+    verify_archive,
+)
 
 HEADER_SEARCH_ROWS = 30
 _TOTAL_ROW_WORDS = ("tong cong", "tong so", "tong", "cong", "total", "grand total")

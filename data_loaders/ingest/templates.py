@@ -19,10 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_loaders.store.catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, SheetFormat
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, SheetFormat
+from data_loaders.store.catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
+from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import all_units
 
 HEADER_ROW = 4

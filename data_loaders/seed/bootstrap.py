@@ -7,13 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
+from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.seed.sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
-from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, Task
-from data_loaders.seed.sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
 from data_loaders.units.divisions import all_units
-
 
 
 def sync_reference_data(engine: Engine) -> None:

@@ -14,9 +14,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_loaders.store.catalogue import AREAS, plans, reference_facts
 from data_loaders.ingest.read import month_end
 from data_loaders.ingest.templates import write_indicator_workbook, write_task_workbook
+from data_loaders.store.catalogue import AREAS, plans, reference_facts
 from data_loaders.units.divisions import Unit, all_units
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
@@ -48,23 +48,28 @@ MINISTRIES = (
     ("Ngân hàng Nhà nước Việt Nam", 3),
     ("Văn phòng Chính phủ", 3),
 )
-_SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương")
+_SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+             "Dương")
 _MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Thu", "Xuân")
 _GIVEN = ("An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hùng", "Hương", "Lan", "Long", "Mai", "Nam",
           "Phong", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Việt", "Yến", "Khánh", "Linh")
 _TITLES = {
-    "institutions": ("Hoàn thiện quy định về {x}", ("cơ chế thử nghiệm có kiểm soát", "quỹ phát triển khoa học và công nghệ",
+    "institutions": ("Hoàn thiện quy định về {x}",
+                     ("cơ chế thử nghiệm có kiểm soát", "quỹ phát triển khoa học và công nghệ",
                                                      "khoán chi nhiệm vụ khoa học", "dữ liệu mở", "chữ ký số")),
     "digital_infrastructure": ("Phát triển {x}", ("mạng 5G", "hạ tầng cáp quang đến thôn, bản", "trung tâm dữ liệu",
                                                   "phủ sóng di động thôn lõm sóng", "hạ tầng điện toán đám mây")),
     "human_resources": ("Đào tạo, thu hút {x}", ("nhân lực công nghệ số", "chuyên gia trí tuệ nhân tạo",
-                                                 "kỹ sư bán dẫn", "cán bộ chuyển đổi số cấp xã", "nhà khoa học đầu ngành")),
+                                                 "kỹ sư bán dẫn", "cán bộ chuyển đổi số cấp xã",
+                                                 "nhà khoa học đầu ngành")),
     "research": ("Triển khai chương trình {x}", ("nghiên cứu công nghệ chiến lược", "khoa học và công nghệ trọng điểm",
-                                                  "phát triển sản phẩm công nghệ số chủ lực", "nghiên cứu vật liệu mới")),
+                                                  "phát triển sản phẩm công nghệ số chủ lực",
+                                                  "nghiên cứu vật liệu mới")),
     "innovation": ("Xây dựng {x}", ("trung tâm đổi mới sáng tạo", "hệ sinh thái khởi nghiệp", "sàn giao dịch công nghệ",
                                     "vườn ươm doanh nghiệp công nghệ")),
     "digital_transformation": ("Số hóa và vận hành {x}", ("cơ sở dữ liệu dân cư", "dịch vụ công trực tuyến toàn trình",
-                                                          "cơ sở dữ liệu đất đai", "hồ sơ sức khỏe điện tử", "hệ thống báo cáo số")),
+                                                          "cơ sở dữ liệu đất đai", "hồ sơ sức khỏe điện tử",
+                                                          "hệ thống báo cáo số")),
     "cybersecurity": ("Bảo đảm {x}", ("an toàn thông tin hệ thống", "an ninh mạng cho dữ liệu quốc gia",
                                       "giám sát an toàn thông tin tập trung")),
 }
@@ -205,7 +210,8 @@ def sample_tasks(rng: random.Random, units: tuple[Unit, ...]) -> list[SampleTask
     national = units[0]
     total = task_facts["total"]
     central_count, commune_count = 281, 85
-    province_counts = _apportion(total - central_count - commune_count, [1.0 + (9 if p.code in ("01", "79") else 0) for p in provinces])
+    province_counts = _apportion(total - central_count - commune_count,
+                                 [1.0 + (9 if p.code in ("01", "79") else 0) for p in provinces])
     owners: list[Unit] = [national] * central_count
     for province, count in zip(provinces, province_counts):
         owners += [province] * count

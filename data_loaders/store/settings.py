@@ -4,6 +4,9 @@ scales. Defaults live here in code; the `setting` table holds only the values so
 
     python -m data_loaders settings                       # print every setting
     python -m data_loaders settings --set stalled_days=45  # change one (validated)
+
+Who may change a setting, and the audit entry of each change, belong to identity
+(`data_loaders.identity.admin.change_setting`); this module only reads, validates and writes.
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from data_loaders.identity import audit
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import reference_facts
 from data_loaders.store.models import Setting
@@ -132,16 +134,20 @@ def defaults() -> dict[str, Any]:
 def get_settings(engine: Engine | None = None) -> dict[str, Any]:
     """Every setting: the stored value where one was set (and is still valid), else the default."""
     engine = engine or db.get_engine()
-    values = defaults()
     with engine.connect() as conn:
-        for key, raw in conn.execute(select(Setting.key, Setting.value)):
-            definition = DEFINITION_BY_KEY.get(key)
-            if definition is None:
-                continue
-            try:
-                values[key] = definition.parse(raw)
-            except InvalidSetting:
-                continue  # a value made invalid by a later rule: fall back to the default
+        return _values(conn)
+
+
+def _values(connection: Connection) -> dict[str, Any]:
+    values = defaults()
+    for key, raw in connection.execute(select(Setting.key, Setting.value)):
+        definition = DEFINITION_BY_KEY.get(key)
+        if definition is None:
+            continue
+        try:
+            values[key] = definition.parse(raw)
+        except InvalidSetting:
+            continue  # a value made invalid by a later rule: fall back to the default
     _check_consistent(values)
     return values
 
@@ -159,37 +165,32 @@ def validate(key: str, value: Any) -> Any:
     return definition.parse(value)
 
 
-def set_setting(key: str, value: Any, user: str, engine: Engine | None = None, *, account=None) -> Any:
-    """Validate and store one setting; returns the parsed value. Raises InvalidSetting. With
-    `account` (the app), that person must be allowed to manage settings (AccountError
-    "not_permitted" otherwise) and `user` is their username. Every change is audited with its
-    old and new value."""
+@dataclass(frozen=True)
+class SettingChange:
+    """One stored change, as JSON values (for the audit trail)."""
+
+    key: str
+    value: Any
+    old_json: Any
+    new_json: Any
+
+
+def write_setting(connection: Connection, key: str, value: Any, user: str) -> SettingChange:
+    """Validate and store one setting inside the caller's transaction; raises InvalidSetting.
+    Who may change it and the audit entry are identity's (`identity.admin.change_setting`)."""
     parsed = validate(key, value)
     definition = DEFINITION_BY_KEY[key]
-    engine = engine or db.get_engine()
-    if account is not None:
-        from data_loaders.identity.access import check_permission
-        from data_loaders.identity.accounts import get_account
-
-        current_account = get_account(account.username, engine)  # as stored now, not as remembered
-        check_permission(current_account if current_account and current_account.id == account.id else None,
-                         "manage_settings")
-        user = current_account.username
-    current = get_settings(engine)
+    current = _values(connection)
     candidate = {**current, key: parsed}
     if candidate["live_zero_days"] <= candidate["live_full_days"]:
         raise InvalidSetting("live_zero_days must be greater than live_full_days")
     now = dt.datetime.now(dt.timezone.utc)
-    with db.session_factory(engine)() as session, session.begin():
-        row = session.get(Setting, key)
-        if row is None:
-            session.add(Setting(key=key, value=definition.to_json(parsed), updated_at=now, updated_by=user[:120]))
-        else:
-            row.value, row.updated_at, row.updated_by = definition.to_json(parsed), now, user[:120]
-        session.flush()
-        audit.record_in(session.connection(), "settings_changed", user, target=key,
-                        detail={"old": definition.to_json(current[key]), "new": definition.to_json(parsed)})
-    return parsed
+    values = {"value": definition.to_json(parsed), "updated_at": now, "updated_by": user[:120]}
+    if connection.execute(select(Setting.key).where(Setting.key == key)).first() is None:
+        connection.execute(insert(Setting).values(key=key, **values))
+    else:
+        connection.execute(update(Setting).where(Setting.key == key).values(**values))
+    return SettingChange(key, parsed, definition.to_json(current[key]), values["value"])
 
 
 def settings_json(values: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.i18n.text import fold
+from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import Unit, all_units, commune_code, old_province_names, province_code
 
 _TYPE_WORDS = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|dac khu|thi tran|thi xa)\s+")
@@ -62,7 +62,8 @@ class UnitIndex:
             except ValueError:
                 unit = None
             if unit is None or unit.level != "province":
-                return Match(None, "err_unknown_province", {"suggestions": self._suggest_provinces(name_text or code_text)})
+                return Match(None, "err_unknown_province",
+                             {"suggestions": self._suggest_provinces(name_text or code_text)})
             if name_text and not self._province_name_fits(unit, name_text):
                 return Match(None, "err_code_name_mismatch", {"code": code_text, "actual": unit.name})
             return Match(unit)
@@ -95,7 +96,8 @@ class UnitIndex:
                 unit = None
             if unit is None or unit.level != "commune" or unit.province_code != province.code:
                 return Match(None, "err_unknown_commune",
-                             {"province": province.name, "suggestions": self._suggest_communes(province, name_text or code_text)})
+                             {"province": province.name,
+                              "suggestions": self._suggest_communes(province, name_text or code_text)})
             if name_text and short_fold(name_text) not in {fold(unit.name), short_fold(unit.name)}:
                 return Match(None, "err_code_name_mismatch", {"code": code_text, "actual": unit.name})
             return Match(unit)

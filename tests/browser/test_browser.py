@@ -1,0 +1,233 @@
+"""End to end in a real browser: start `streamlit run app.py` on a copy of the seeded SQLite
+database, open it in Debian's Chromium through Playwright, sign in through the form, wait until
+the script has finished running, check the headline figures a leader sees and save screenshots
+under tests/artifacts/.
+
+Needs /usr/bin/chromium (test.sh and .ci/run install it; never `playwright install`). Skipped
+with a reason when it is missing, except when NQ57_REQUIRE_BROWSER is set (as in CI): then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from data_loaders.store.engine import make_engine
+from tests.support import PROJECT_DIR
+from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from tests.support.browser_support import (
+    ARTIFACTS,
+    RUN_TIMEOUT_MS,
+    _require_browser,
+    copy_sqlite,
+    free_port,
+    stop_server,
+    wait_healthy,
+    wait_until_run_finished,
+)
+
+# The national headline figures of the sample as of 2025-06-30, formatted the Vietnamese way.
+HEADLINE = ["802", "239", "427", "136", "12.106", "858", "277"]
+
+pytestmark = [
+    pytest.mark.browser,
+    # The app runs on SQLite only: one backend is enough to show what a person sees.
+    pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture(scope="session")
+def app_url(seeded_url, tmp_path_factory):
+    """The app, served by `streamlit run app.py` on a free port, on a copy of the seeded database."""
+    _require_browser()
+    assert seeded_url.startswith("sqlite"), seeded_url
+    database_url = copy_sqlite(seeded_url, tmp_path_factory.mktemp("browser") / "app.sqlite")
+    engine = make_engine(database_url)
+    try:
+        ensure_account(engine)  # the administrator the tests sign in as (in this private copy)
+    finally:
+        engine.dispose()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = ARTIFACTS / "streamlit.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path)
+        yield url
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def browser(app_url, chromium):
+    return chromium
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def open_signed_in(page, url: str) -> None:
+    """Open a link and, on the sign-in screen it shows to a new browser session, sign in as the
+    test administrator; the link's page and query string are what opens afterwards."""
+    page.goto(url)
+    wait_until_run_finished(page)
+    if page.locator(".st-key-sign_in_submit").count():  # the sign-in form's button
+        page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(TEST_ADMIN)
+        page.get_by_role("textbox", name="Mật khẩu", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=RUN_TIMEOUT_MS)
+        wait_until_run_finished(page)
+
+
+def assert_no_error_on_screen(page, where: str) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
+    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
+
+
+def test_overview_shows_the_headline_figures(app_url, page):
+    open_signed_in(page, app_url)
+    page.get_by_text("802", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_run_finished(page)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    missing = [figure for figure in HEADLINE if figure not in text]
+    assert not missing, f"not on screen: {missing}\n{text[:2000]}"
+    assert "30/06/2025" in text or "2025-06-30" in text, "the as-of date is shown"
+    assert_no_error_on_screen(page, "overview")
+
+
+def test_every_page_renders_without_error(app_url, page):
+    open_signed_in(page, app_url)
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    targets = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    assert len(targets) >= 2, "the app is multipage"
+    for index, (title, href) in enumerate(targets):
+        open_signed_in(page, href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
+        page.screenshot(path=str(ARTIFACTS / f"page_{index}.png"), full_page=True)
+        assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title}: empty page"
+        assert_no_error_on_screen(page, title)
+
+
+def test_a_sign_in_outlives_a_refresh_and_a_new_tab_until_sign_out(app_url, page):
+    open_signed_in(page, f"{app_url}/tasks?province=68")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "nq57_session")
+    assert cookie["sameSite"] == "Lax" and len(cookie["value"]) >= 40
+    page.reload()
+    wait_until_run_finished(page)
+    assert page.locator(".st-key-sign_in_submit").count() == 0, "a refresh asked for the password again"
+    assert "Lâm Đồng" in page.locator('[data-testid="stMain"]').inner_text()
+    second_tab = page.context.new_page()
+    second_tab.goto(f"{app_url}/infrastructure")
+    wait_until_run_finished(second_tab)
+    assert second_tab.locator('[data-testid="stSidebarNav"]').count() == 1 and \
+        second_tab.locator(".st-key-sign_in_submit").count() == 0, "a new tab asked for the password again"
+    second_tab.get_by_role("button", name="Đăng xuất").click()
+    second_tab.locator(".st-key-sign_in_submit").wait_for(timeout=RUN_TIMEOUT_MS)
+    second_tab.close()
+    page.reload()  # signed out in one tab: the other's cookie no longer signs anyone in
+    wait_until_run_finished(page)
+    assert page.locator(".st-key-sign_in_submit").count() == 1
+    assert not [c for c in page.context.cookies() if c["name"] == "nq57_session" and c["value"]]
+
+
+def _bar(page, unit_name: str):
+    """The first bar of the status-by-unit chart for a unit: Vega's SVG marks carry an aria-label
+    listing their fields, the unit's name among them."""
+    return page.locator(f'.vega-embed g.role-mark path[aria-label*="unit: {unit_name};"]').filter(visible=True).first
+
+
+def test_two_clicks_from_the_nation_to_a_commune(app_url, page):
+    """Click-to-drill (AppTest cannot click charts): a province's bar, then a commune's bar; the URL
+    carries the path and the back button steps back up."""
+    open_signed_in(page, f"{app_url}/tasks")
+    _bar(page, "Lâm Đồng").click()
+    page.wait_for_url(re.compile(r"province=68"))
+    wait_until_run_finished(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert "Lâm Đồng" in main.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "drill_province.png"), full_page=True)
+
+    commune_bar = page.locator('.vega-embed g.role-mark path[aria-label*="unit: X"], '
+                               '.vega-embed g.role-mark path[aria-label*="unit: Phường"]').filter(visible=True).first
+    label = commune_bar.get_attribute("aria-label")
+    commune_name = re.search(r"unit: ([^;]+);", label).group(1)
+    commune_bar.click()
+    page.wait_for_url(re.compile(r"province=68&commune=\d{5}"))
+    wait_until_run_finished(page)
+    assert commune_name in main.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "drill_commune.png"), full_page=True)
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"province=68$"))
+    wait_until_run_finished(page)
+    assert "commune=" not in page.url
+
+
+def test_slide_charts_keep_their_bars_on_a_1280_px_screen(app_url, browser):
+    """A projector or laptop at 1280x720: the slide's chart column is about 480 px, and long unit or
+    agency names with a legend beside the plot once left the bars no width at all."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    try:
+        # lagging provinces, then overdue by lead agency: the longest labels of the deck
+        for slide, name in ((4, "Thành phố Hà Nội"), (5, "Bộ Khoa học và Công nghệ")):
+            open_signed_in(page, f"{app_url}/presentation?slide={slide}")
+            bars = page.locator(f'.vega-embed g.role-mark path[aria-label*="{name}"]')
+            bars.first.wait_for(state="attached")
+            width = sum(bars.nth(i).bounding_box()["width"] for i in range(bars.count()))
+            page.screenshot(path=str(ARTIFACTS / f"slide_{slide}_1280.png"))
+            assert width > 150, f"slide {slide}: {name}'s bar is {width:.0f} px wide"
+    finally:
+        context.close()
+
+
+def test_a_rate_written_the_vietnamese_way_still_sorts_by_value(app_url, page):
+    """The accountability ranking shows 100,0% (Styler text, components.tables.localised); a click on the
+    header sorts the cells as numbers, not as that text (where "100,0%" would come before "33,3%")."""
+    open_signed_in(page, f"{app_url}/accountability")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
+    header = canvas.locator('th[aria-colindex="7"]').inner_text()
+    assert header == "Tỷ lệ đúng hạn", header
+    box = canvas.bounding_box()
+    # The grid is drawn on a canvas: its header is clicked where that column sits at this window size.
+    page.mouse.click(box["x"] + 640, box["y"] + 18)
+    page.wait_for_timeout(1500)
+    values = {}  # row position -> the cell's value (the grid's accessible table holds the numbers)
+    for _ in range(40):
+        rows = canvas.locator("tbody tr")
+        for r in range(rows.count()):
+            row = rows.nth(r)
+            values[int(row.get_attribute("aria-rowindex"))] = float(row.locator('td[aria-colindex="7"]').inner_text())
+        page.mouse.move(box["x"] + 300, box["y"] + 200)
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(300)
+    ordered = [values[k] for k in sorted(values)]
+    assert len(ordered) > 50 and {0.0, 100.0} <= set(ordered) and any(0 < v < 50 for v in ordered)
+    assert ordered == sorted(ordered), "sorted as text, or the click missed the column"
+    grid.screenshot(path=str(ARTIFACTS / "accountability_sorted.png"))

@@ -1,0 +1,94 @@
+"""Accountability: rankings by on-time rate and overdue tasks, lateness buckets (boundaries), rank change
+between two dates, tasks by responsible official, on a small database and the sample (the page: tests/ui)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data_loaders.figures.accountability import by_official, overdue_buckets, rank_change, ranking
+from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
+
+D = dt.date
+START = D(2025, 1, 15)
+
+
+def late(days: int) -> dt.date:
+    return AS_OF - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def small(empty_engine):
+    b = Builder(empty_engine)
+    # agency A: two tasks, none overdue; agency B: overdue 30, 31, 90 and 91 days, one on time
+    b.task("A1", D(2025, 12, 31), [(START, "in_progress", 10)], agency="A", official="Lan")
+    b.task("A2", late(10), [(START, "in_progress", 10), (late(20), "completed", 100)], agency="A", official="Lan")
+    for days in (30, 31, 90, 91):
+        b.task(f"B{days}", late(days), [(START, "in_progress", 10)], agency="B", official="Minh", owner=OTHER_COMMUNE)
+    b.task("B_OK", D(2025, 12, 31), [(START, "in_progress", 10)], agency="B", official="Hà", owner=OTHER_COMMUNE)
+    b.task("CENTRAL", late(5), [(START, "in_progress", 10)], agency="Bộ C", official="Hà", owner="VN")
+    return b.commit()
+
+
+def test_agency_ranking_and_buckets(small):
+    rows = {r["key"]: r for r in ranking(PROVINCE, AS_OF, "lead_agency", small)}
+    assert set(rows) == {"A", "B"}  # the central ministry's task is not in the province
+    a, b = rows["A"], rows["B"]
+    assert (a["rank"], b["rank"]) == (1, 2)
+    assert a["on_time_rate"] == 100.0 and a["overdue"] == 0
+    assert b["total"] == 5 and b["overdue"] == 4 and b["overdue_rate"] == 80.0 and b["on_time_rate"] == 20.0
+    # ≤30: 30 days; 31–90: 31 and 90 days; >90: 91 days
+    assert (b["le_30"], b["31_90"], b["gt_90"]) == (1, 2, 1)
+    assert overdue_buckets(PROVINCE, AS_OF, small) == {"le_30": 1, "31_90": 2, "gt_90": 1}
+    assert overdue_buckets("VN", AS_OF, small) == {"le_30": 2, "31_90": 2, "gt_90": 1}
+
+
+def test_child_ranking_keeps_every_unit_and_the_central_group(small):
+    rows = ranking("VN", AS_OF, "child", small)
+    assert len(rows) == 35 and sum(1 for r in rows if r.get("own")) == 1
+    central = next(r for r in rows if r.get("own"))
+    assert central["key"] == "VN" and central["overdue"] == 1
+    assert rows[0] is central and central["rank"] is None  # shown first, not ranked among the provinces
+    communes = {r["key"]: r for r in ranking(PROVINCE, AS_OF, "child", small)}
+    assert communes[COMMUNE]["rank"] == 1 and communes[OTHER_COMMUNE]["rank"] == 2
+    assert all(r["rank"] is None for r in communes.values() if r["total"] == 0)
+
+
+def test_ties_share_a_rank(empty_engine):
+    b = Builder(empty_engine)
+    for name in ("X", "Y"):
+        b.task(f"{name}1", D(2025, 12, 31), [(START, "in_progress", 10)], agency=name)
+    b.task("Z1", late(3), [(START, "in_progress", 10)], agency="Z")
+    engine = b.commit()
+    assert [r["rank"] for r in ranking(COMMUNE, AS_OF, "lead_agency", engine)] == [1, 1, 3]
+
+
+def test_rank_change_between_two_dates(small):
+    # on 31 Jan nothing was overdue: A and B shared first place; now B is second
+    rows = {r["key"]: r for r in rank_change(PROVINCE, AS_OF, D(2025, 1, 31), "lead_agency", small)}
+    assert rows["A"]["rank_before"] == 1 and rows["A"]["change"] == 0
+    assert rows["B"]["rank_before"] == 1 and rows["B"]["change"] == -1
+    # before any report, nobody was ranked
+    assert all(r["change"] is None for r in rank_change(PROVINCE, AS_OF, D(2025, 1, 1), "lead_agency", small))
+
+
+def test_tasks_by_official(small):
+    rows = by_official("VN", AS_OF, small)
+    assert [r["official"] for r in rows] == ["Minh", "Hà", "Lan"]  # most overdue first
+    minh = rows[0]
+    assert minh["overdue"] == 4 and minh["max_days_overdue"] == 91
+    assert [t["code"] for t in minh["tasks"]][0] == "B91"
+    ha = rows[1]
+    assert ha["total"] == 2 and {t["code"] for t in ha["tasks"]} == {"B_OK", "CENTRAL"}
+
+
+def test_sample_buckets_add_up_to_136(seeded_engine):
+    buckets = overdue_buckets("VN", AS_OF, seeded_engine)
+    assert sum(buckets.values()) == 136
+    provinces = ranking("VN", AS_OF, "child", seeded_engine)
+    assert sum(r["overdue"] for r in provinces) == 136 and sum(r["total"] for r in provinces) == 802
+    agencies = ranking("VN", AS_OF, "lead_agency", seeded_engine)
+    assert sum(r["overdue"] for r in agencies) == 136
+    ranks = [r["rank"] for r in agencies]
+    assert ranks == sorted(ranks) and ranks[0] == 1

@@ -1,0 +1,274 @@
+"""Briefing decks (reports/): the national and a province deck as .pptx and PDF, the A4 brief, the
+slide model's sentences, links and figures, the pictures on the slides, and the `python -m reports` command
+line (chart images themselves: tests/test_charts_render.py).
+Each database test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pypdf import PdfReader
+
+from data_loaders import figures
+from data_loaders.figures.cache import Reader
+from data_loaders.figures.views import view_url
+from data_loaders.i18n import format_number, format_percent, t
+from reports.compose import slide_images
+from reports.pdf import deck_pdf, province_brief
+from reports.pptx_deck import deck_pptx
+from reports.slides import SLIDE_KINDS, build_slides, sibling_rank
+from tests.support import PROJECT_DIR
+
+AS_OF = dt.date(2025, 6, 30)
+PROVINCE = "68"  # Lâm Đồng
+BASE_URL = "https://nq57.example.gov.vn"
+
+
+def pptx_texts(content: bytes) -> tuple[list[str], list[str]]:
+    """(text on each slide, speaker notes of each slide)."""
+    presentation = Presentation(io.BytesIO(content))
+    texts, notes = [], []
+    for slide in presentation.slides:
+        texts.append("\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame))
+        notes.append(slide.notes_slide.notes_text_frame.text if slide.has_notes_slide else "")
+    return texts, notes
+
+
+@pytest.fixture(scope="module")
+def national(seeded_engine):
+    deck = build_slides("VN", AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    images = slide_images(deck)
+    return deck, deck_pptx(deck, images), deck_pdf(deck, images)
+
+
+def test_national_deck_opens_with_the_slides_in_order_and_the_conference_figures(national):
+    deck, pptx, _ = national
+    presentation = Presentation(io.BytesIO(pptx))
+    assert presentation.slide_width / presentation.slide_height == pytest.approx(16 / 9, rel=1e-3)
+    texts, notes = pptx_texts(pptx)
+    assert deck.kinds == list(SLIDE_KINDS)
+    assert len(texts) == len(SLIDE_KINDS)
+    titles = [t("deck_title", "vi")] + [t(f"deck_slide_{kind}", "vi") for kind in SLIDE_KINDS[1:]]
+    for number, (text, title) in enumerate(zip(texts, titles), start=1):
+        assert title in text, f"slide {number} should be '{title}'"
+        assert "Số liệu tính đến 30/06/2025" in text
+        assert f"Trang {number}/{len(SLIDE_KINDS)}" in text
+    everything = "\n".join(texts)
+    for figure in ("802", "239", "427", "136", "12.106", "26,5%"):
+        assert figure in everything
+    assert "12,106" not in everything  # Vietnamese number format, not English
+
+
+def test_speaker_notes_carry_exact_figures_source_and_live_link(national):
+    deck, pptx, _ = national
+    _, notes = pptx_texts(pptx)
+    headline = notes[SLIDE_KINDS.index("headline")]
+    assert "Tổng số nhiệm vụ: 802" in headline and "Quá hạn: 136" in headline and "Trạm 5G: 12.106" in headline
+    for note, slide in zip(notes, deck.slides):
+        assert "nq57_tien_do_nhiem_vu_mau.xlsx" in note  # the upload the figures come from
+        assert "30/06/2025" in note  # freshness
+        assert slide.url in note and slide.url.startswith(BASE_URL)
+
+
+def test_every_picture_is_a_valid_non_empty_image(national):
+    deck, pptx, _ = national
+    pictures = [shape for slide in Presentation(io.BytesIO(pptx)).slides for shape in slide.shapes
+                if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    charts = sum(1 for slide in deck.slides if slide.chart is not None)
+    assert charts >= 6
+    assert len(pictures) == len(deck.slides) + charts  # a QR code on every slide, plus each chart
+    for picture in pictures:
+        blob = picture.image.blob
+        assert len(blob) > 200
+        with Image.open(io.BytesIO(blob)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(blob)) as image:
+            assert image.width > 50 and image.height > 50
+    chart_pixels = [Image.open(io.BytesIO(p.image.blob)).width for p in pictures if p.width > p.height * 1.2]
+    assert min(chart_pixels) >= 900  # rendered at scale 2: sharp on a projector
+
+
+def test_pdf_has_one_page_per_slide(national):
+    deck, _, pdf = national
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == len(deck.slides)
+    box = reader.pages[0].mediabox
+    assert float(box.width) / float(box.height) == pytest.approx(16 / 9, rel=1e-3)
+    text = reader.pages[SLIDE_KINDS.index("headline")].extract_text()
+    assert "12.106" in text and "Các chỉ số chính" in text  # Vietnamese glyphs embedded, not boxes
+
+
+def test_province_deck_carries_the_province_summary(seeded_engine):
+    summary = figures.summary(PROVINCE, AS_OF, engine=seeded_engine)
+    deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    texts, notes = pptx_texts(deck_pptx(deck))
+    everything = "\n".join(texts + notes)
+    assert summary["unit"]["name"] in texts[0]
+    tasks, values = summary["tasks"], summary["indicators"]
+    for key, label in (("total", "Tổng số nhiệm vụ"), ("completed", "Đã hoàn thành"),
+                       ("on_schedule", "Đang thực hiện theo lộ trình"), ("overdue", "Quá hạn")):
+        assert f"{label}: {format_number(tasks[key], 'vi')}" in everything
+    assert f"Trạm 5G: {format_number(values['fiveg_stations'], 'vi')}" in everything
+    assert format_percent(values["fiveg_coverage_pct"], "vi") in everything
+    assert format_number(values["digital_tech_enterprises"], "vi") in everything
+
+
+def test_headline_sentence_states_the_on_time_rate_overdue_and_rank_among_provinces(seeded_engine):
+    deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    status = figures.task_status(PROVINCE, AS_OF, engine=seeded_engine)
+    provinces = [row for row in figures.ranking("VN", AS_OF, "child", engine=seeded_engine)
+                 if not row.get("own") and row["total"]]
+    rank = next(row["rank"] for row in provinces if row["key"] == PROVINCE)  # as the accountability page ranks
+    rate = format_percent(100 * (status["total"] - status["overdue"]) / status["total"], "vi", 0)
+    sentence = deck.slides[SLIDE_KINDS.index("headline")].sentence
+    assert sentence == (f"Lâm Đồng: {rate} nhiệm vụ đúng hạn, {status['overdue']} quá hạn, "
+                        f"xếp thứ {rank}/{len(provinces)}.")
+    assert len(provinces) == 34
+    national = figures.get_unit("VN", engine=seeded_engine)
+    assert sibling_rank(national, AS_OF, Reader(seeded_engine)) is None
+
+
+def test_task_status_slide_states_the_change_since_the_comparison_date(seeded_engine):
+    since = dt.date(2025, 3, 31)
+    deck = build_slides("VN", AS_OF, compare=since, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    before = figures.task_status("VN", since, engine=seeded_engine)
+    slide = deck.slides[SLIDE_KINDS.index("task_status")]
+    change = 239 - before["completed"]
+    assert "Từ 31/03/2025 đến 30/06/2025" in slide.sentence
+    assert f"239 nhiệm vụ đã hoàn thành (+{format_number(change, 'vi')})" in slide.sentence
+    assert any(f.label == "Quá hạn" and f.change == f"+{format_number(136 - before['overdue'], 'vi')}"
+               for f in slide.figures)
+
+
+def test_lagging_and_agency_slides_list_the_most_overdue_first(seeded_engine):
+    deck = build_slides("VN", AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    lagging = deck.slides[SLIDE_KINDS.index("lagging_children")]
+    overdue = [figure.raw for figure in lagging.figures]
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0
+    children = {row["name"]: row for row in figures.task_status_by_child("VN", AS_OF, engine=seeded_engine)}
+    assert children[lagging.figures[0].label]["overdue"] == max(r["overdue"] for r in children.values() if not r["own"])
+    agencies = deck.slides[SLIDE_KINDS.index("overdue_by_agency")]
+    top = figures.task_status_by("VN", AS_OF, "lead_agency", engine=seeded_engine)[0]
+    assert agencies.figures[0].label == top["key"] and top["key"] in agencies.sentence
+
+
+def test_english_deck_has_english_text(seeded_engine):
+    deck = build_slides("VN", AS_OF, lang="en", engine=seeded_engine, base_url=BASE_URL)
+    texts, notes = pptx_texts(deck_pptx(deck))
+    everything = "\n".join(texts + notes)
+    for text in ("Headline figures", "Figures as of 30 Jun 2025", "12,106", "Scan to open live", "Exact figures:",
+                 "Nationwide: 83% of tasks on time, 136 overdue."):
+        assert text in everything
+    for vietnamese in ("Số liệu tính đến", "Các chỉ số chính", "12.106", "Quét để xem"):
+        assert vietnamese not in everything
+
+
+def test_a4_brief_is_one_a4_page(seeded_engine):
+    pdf = province_brief(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    text = reader.pages[0].extract_text()
+    assert "Lâm Đồng" in text and "Số liệu tính đến 30/06/2025" in text
+
+
+def test_links_follow_the_query_string_contract(seeded_engine):
+    commune = figures.get_unit("24781", engine=seeded_engine)
+    url = urlparse(view_url(BASE_URL + "/", "tasks", commune, AS_OF, dt.date(2025, 3, 31), slide=3))
+    assert url.path == "/tasks"
+    assert parse_qs(url.query) == {"province": ["68"], "commune": ["24781"], "as_of": ["2025-06-30"],
+                                   "compare": ["2025-03-31"], "slide": ["3"]}
+    deck = build_slides(PROVINCE, AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    for slide in deck.slides:
+        query = parse_qs(urlparse(slide.presentation_url).query)
+        assert urlparse(slide.presentation_url).path == "/presentation"
+        assert query == {"province": [PROVINCE], "as_of": ["2025-06-30"], "slide": [str(slide.number)]}
+    assert urlparse(deck.slides[SLIDE_KINDS.index("infrastructure")].url).path == "/infrastructure"
+
+
+def test_base_url_comes_from_the_setting(empty_engine):
+    from data_loaders.identity.admin import change_setting
+
+    change_setting("public_base_url", "https://dashboard.example.vn/nq57", empty_engine, user="test")
+    deck = build_slides("VN", AS_OF, engine=empty_engine)
+    assert all(slide.url.startswith("https://dashboard.example.vn/nq57/") for slide in deck.slides)
+
+
+def test_commune_deck_has_no_ranking_of_units_below(seeded_engine):
+    deck = build_slides("24781", AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    assert "lagging_children" not in deck.kinds
+    assert deck.kinds == [kind for kind in SLIDE_KINDS if kind != "lagging_children"]
+    assert deck.slides[0].subtitle == "Phường Xuân Hương - Đà Lạt · Lâm Đồng"
+
+
+def test_empty_database_gives_a_deck_that_says_so(empty_engine):
+    deck = build_slides("VN", AS_OF, lang="vi", engine=empty_engine, base_url=BASE_URL)
+    assert deck.kinds == list(SLIDE_KINDS)
+    assert "chưa có nhiệm vụ nào" in deck.slides[SLIDE_KINDS.index("headline")].sentence
+    assert deck.source == t("deck_source_none", "vi")
+    assert len(PdfReader(io.BytesIO(deck_pdf(deck))).pages) == len(SLIDE_KINDS)
+    assert len(Presentation(io.BytesIO(deck_pptx(deck))).slides) == len(SLIDE_KINDS)
+
+
+def test_unknown_unit_raises(seeded_engine):
+    with pytest.raises(figures.UnknownUnit):
+        build_slides("99999", AS_OF, engine=seeded_engine)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def run_reports(database_url: str, *args: str, lang: str = "vi") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8", "NQ57_LANG": lang}
+    return subprocess.run([sys.executable, "-m", "reports", *args], cwd=PROJECT_DIR, env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_cli_writes_a_deck_and_a_brief(seeded_url, tmp_path):
+    out = tmp_path / "deck.pdf"
+    result = run_reports(seeded_url, "deck", "--unit", "VN", "--as-of", "2025-06-30", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(PdfReader(out).pages) == len(SLIDE_KINDS)
+    assert str(out) in result.stdout
+    pptx = tmp_path / "lam_dong.pptx"
+    result = run_reports(seeded_url, "deck", "--unit", "68", "--compare", "2025-03-31", "--lang", "en", "--out",
+                         str(pptx))
+    assert result.returncode == 0, result.stderr
+    texts, _ = pptx_texts(pptx.read_bytes())
+    assert "Lâm Đồng" in texts[0] and "Headline figures" in texts[1]
+    brief = tmp_path / "brief.pdf"
+    result = run_reports(seeded_url, "brief", "--unit", "68", "--out", str(brief))
+    assert result.returncode == 0, result.stderr
+    assert len(PdfReader(brief).pages) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (("deck", "--unit", "99999", "--out", "x.pptx"), "Không có đơn vị hành chính mã 99999"),
+    (("deck", "--unit", "VN", "--as-of", "2025-13-40", "--out", "x.pptx"), "Ngày không hợp lệ: 2025-13-40"),
+    (("deck", "--unit", "VN", "--compare", "hôm qua", "--out", "x.pptx"), "Ngày không hợp lệ: hôm qua"),
+    (("deck", "--unit", "VN", "--out", "x.docx"), "x.docx"),
+    (("brief", "--unit", "24781", "--out", "x.pdf"), "không phải tỉnh"),
+    (("brief", "--unit", "68", "--out", "x.pptx"), "x.pptx"),
+    (("brief", "--out", "x.pdf"), "--all-provinces"),
+])
+def test_cli_errors_are_one_line_and_exit_2(seeded_url, tmp_path, args, message):
+    result = run_reports(seeded_url, *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == [] and not (PROJECT_DIR / "x.pptx").exists()
+
+
+def test_cli_messages_follow_the_language(seeded_url):
+    result = run_reports(seeded_url, "deck", "--unit", "99999", "--lang", "en", "--out", "x.pptx")
+    assert result.returncode == 2 and "No administrative unit has code 99999" in result.stderr

@@ -1,0 +1,49 @@
+"""Figures shared by every app process through the database: stored per data version, returned
+exactly as computed, recomputed for a newer version, and warmed for what the pages open with."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from data_loaders import figures
+from data_loaders.figures import cache as rollup_cache
+from data_loaders.i18n.message import Message, render
+from data_loaders.store import engine as db
+from data_loaders.store.models import RollupCache
+from data_loaders.store.settings import get_settings
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.mark.parametrize("unit", ["VN", "68"])
+def test_a_stored_figure_is_the_computed_one(fresh_cache, unit):
+    version = db.data_version(fresh_cache)
+    settings = get_settings(fresh_cache)
+    for figure, args in rollup_cache.page_calls(unit, AS_OF, settings=settings):
+        assert figure in rollup_cache.SHARED, figure.__name__
+        direct = figure(*args, engine=fresh_cache)
+        first = rollup_cache.read(figure, fresh_cache, version, *args)  # computes and stores
+        second = rollup_cache.read(figure, fresh_cache, version, *args)  # reads back
+        assert first == second == direct, figure.__name__
+
+
+def test_warnings_messages_survive_the_round_trip(fresh_cache):
+    version = db.data_version(fresh_cache)
+    stored = rollup_cache.read(figures.warnings, fresh_cache, version, "68", AS_OF)
+    again = rollup_cache.read(figures.warnings, fresh_cache, version, "68", AS_OF)
+    assert [render(w["message"], "en") for w in stored["warnings"]] == [render(w["message"], "en") for w in again["warnings"]]
+    assert any(isinstance(w["message"], Message) for w in again["warnings"])
+
+
+def test_an_entry_of_an_older_version_is_recomputed(fresh_cache):
+    version = db.data_version(fresh_cache)
+    key = rollup_cache.cache_key(figures.task_status, ("VN", AS_OF))
+    with fresh_cache.begin() as conn:
+        conn.execute(RollupCache.__table__.insert().values(
+            key=key, data_version=version - 1, payload='{"total": 1}', computed_at=dt.datetime.now(dt.timezone.utc)))
+    assert rollup_cache.read(figures.task_status, fresh_cache, version, "VN", AS_OF)["total"] == 802
+    with fresh_cache.connect() as conn:
+        assert conn.execute(select(RollupCache.data_version).where(RollupCache.key == key)).scalar_one() == version

@@ -1,0 +1,246 @@
+"""Early warnings: each kind triggered and not triggered on a small database (boundaries included),
+the sample's 136 overdue tasks, the CLI JSON contract and settings (the page: tests/ui)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from data_loaders.figures.early_warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.i18n.message import render
+from data_loaders.identity.admin import change_setting
+from data_loaders.store.settings import InvalidSetting, get_settings
+from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
+from tests.support.cli import run_cli
+
+D = dt.date
+
+def kinds_of(result: dict, kind: str) -> dict[str, dict]:
+    return {(w.get("task") or w["unit"]["code"]): w for w in result["warnings"] if w["kind"] == kind}
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def test_overdue_boundary_and_figures(empty_engine):
+    b = Builder(empty_engine)
+    b.task("LATE", D(2025, 6, 29), [(D(2025, 6, 1), "in_progress", 40)], agency="Sở KH&CN", official="Trần B")
+    b.task("DUE_TODAY", D(2025, 6, 30), [(D(2025, 6, 1), "in_progress", 100)])
+    b.task("DONE_LATE", D(2025, 3, 1), [(D(2025, 6, 1), "completed", 100)])
+    b.task("CENTRAL", D(2025, 1, 31), [(D(2025, 1, 15), "not_started", 0)], owner="VN", agency="Bộ KH&CN")
+    engine = b.commit()
+    result = warnings("VN", AS_OF, engine=engine)
+    overdue = kinds_of(result, "overdue")
+    assert set(overdue) == {"LATE", "CENTRAL"}
+    late = overdue["LATE"]
+    assert late["days_overdue"] == 1 and late["lead_agency"] == "Sở KH&CN" and late["responsible_official"] == "Trần B"
+    assert late["unit"]["code"] == COMMUNE and late["deadline"] == "2025-06-29"
+    assert "1 ngày" in render(late["message"]) and "Trần B" in render(late["message"])
+    # most urgent (most days overdue) first
+    assert [w["task"] for w in result["warnings"] if w["kind"] == "overdue"] == ["CENTRAL", "LATE"]
+    # the deadline on as_of is not overdue; a task completed late is not a warning
+    assert "DUE_TODAY" not in {w.get("task") for w in result["warnings"]}
+    assert "DONE_LATE" not in {w.get("task") for w in result["warnings"]}
+    # scope: the province sees its commune's task, not the central one
+    assert set(kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "overdue")) == {"LATE"}
+    assert kinds_of(warnings(OTHER_COMMUNE, AS_OF, engine=engine), "overdue") == {}
+
+
+def test_due_soon_behind_pace(empty_engine):
+    b = Builder(empty_engine)
+    # first report 1 May, deadline 15 Jul: on 30 Jun 80% is due (60 of 75 days)
+    b.task("BEHIND", D(2025, 7, 15), [(D(2025, 5, 1), "in_progress", 10), (D(2025, 6, 25), "in_progress", 50)])
+    b.task("ON_PACE", D(2025, 7, 15), [(D(2025, 5, 1), "in_progress", 10), (D(2025, 6, 25), "in_progress", 80)])
+    b.task("EDGE_IN", D(2025, 7, 30), [(D(2025, 6, 25), "in_progress", 0)])  # due in exactly 30 days
+    b.task("EDGE_OUT", D(2025, 7, 31), [(D(2025, 6, 25), "in_progress", 0)])  # due in 31 days
+    b.task("TODAY", D(2025, 6, 30), [(D(2025, 6, 1), "in_progress", 99)])  # due today, not yet overdue
+    engine = b.commit()
+    behind = kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "due_soon_behind")
+    assert set(behind) == {"BEHIND", "EDGE_IN", "TODAY"}
+    assert behind["BEHIND"]["expected_pct"] == 80.0 and behind["BEHIND"]["days_left"] == 15
+    assert behind["TODAY"]["days_left"] == 0 and behind["TODAY"]["expected_pct"] == 100.0
+    # the nearest deadline first
+    ordered = [w["task"] for w in warnings(PROVINCE, AS_OF,
+                                           engine=engine)["warnings"] if w["kind"] == "due_soon_behind"]
+    assert ordered == ["TODAY", "BEHIND", "EDGE_IN"]
+
+
+def test_stalled_after_more_than_30_days(empty_engine):
+    b = Builder(empty_engine)
+    b.task("DAYS_30", D(2026, 6, 30), [(AS_OF - dt.timedelta(days=30), "in_progress", 20)])
+    b.task("DAYS_31", D(2026, 6, 30), [(AS_OF - dt.timedelta(days=31), "in_progress", 20)])
+    b.task("DONE_OLD", D(2026, 6, 30), [(D(2025, 1, 31), "completed", 100)])
+    b.task("FUTURE", D(2026, 6, 30), [(D(2025, 7, 15), "in_progress", 20)])  # first report after as_of
+    engine = b.commit()
+    stalled = kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "stalled")
+    assert set(stalled) == {"DAYS_31"}
+    assert stalled["DAYS_31"]["days_since_report"] == 31 and stalled["DAYS_31"]["last_report"] == "2025-05-30"
+    # the threshold is a setting, not a constant
+    change_setting("stalled_days", 25, engine, user="admin")
+    assert set(kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "stalled")) == {"DAYS_30", "DAYS_31"}
+
+
+def test_a_task_is_listed_once_under_its_most_urgent_kind(empty_engine):
+    b = Builder(empty_engine)
+    b.task("OLD_AND_LATE", D(2025, 5, 1), [(D(2025, 2, 1), "in_progress", 10)])
+    engine = b.commit()
+    result = warnings(COMMUNE, AS_OF, engine=engine)
+    assert [w["kind"] for w in result["warnings"] if w.get("task") == "OLD_AND_LATE"] == ["overdue"]
+
+
+# --- communes not reporting ---------------------------------------------------------------------
+
+
+def test_not_reporting_latest_period(empty_engine):
+    b = Builder(empty_engine)
+    for period in (D(2025, 5, 31), D(2025, 6, 30)):
+        b.value(COMMUNE, period, "fiveg_stations", 3)
+    b.value(OTHER_COMMUNE, D(2025, 5, 31), "fiveg_stations", 2)  # did not report for June
+    engine = b.commit()
+    province = warnings(PROVINCE, AS_OF, engine=engine)
+    missing = kinds_of(province, "not_reporting")
+    assert OTHER_COMMUNE in missing and COMMUNE not in missing
+    assert missing[OTHER_COMMUNE]["period"] == "2025-06-30" and missing[OTHER_COMMUNE]["indicator"] is None
+    assert "06/2025" in render(missing[OTHER_COMMUNE]["message"])
+    national = kinds_of(warnings("VN", AS_OF, engine=engine), "not_reporting")
+    assert len(national) == 34  # one warning per province
+    lam_dong = national[PROVINCE]
+    codes = {c["code"] for c in lam_dong["communes"]}
+    assert OTHER_COMMUNE in codes and COMMUNE not in codes
+    assert lam_dong["count"] == lam_dong["total"] - 1
+    message = render(lam_dong["message"])
+    assert message.startswith("Lâm Đồng: ") and f"{lam_dong['count']}/{lam_dong['total']} xã" in message
+    assert kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "not_reporting") == {}
+    # before June was reported, May is the latest period and both communes reported it
+    may = kinds_of(warnings(PROVINCE, D(2025, 6, 15), engine=engine), "not_reporting")
+    assert COMMUNE not in may and OTHER_COMMUNE not in may
+
+
+def test_no_indicator_data_means_no_not_reporting_warning(empty_engine):
+    assert kinds_of(warnings("VN", AS_OF, engine=empty_engine), "not_reporting") == {}
+
+
+# --- indicators off target ----------------------------------------------------------------------
+
+
+def test_linear_fit_and_projection():
+    points = [(D(2025, 1, 1) + dt.timedelta(days=10 * i), 10 + 2 * i) for i in range(5)]  # +0.2 per day
+    intercept, slope, origin = linear_fit(points)
+    assert intercept == pytest.approx(10) and slope == pytest.approx(0.2) and origin == D(2025, 1, 1)
+    fit = projection(points, 90, D(2025, 1, 1) + dt.timedelta(days=300))
+    assert fit["projected"] == pytest.approx(70)
+    assert fit["reach_date"] == D(2025, 1, 1) + dt.timedelta(days=400)
+    assert projection(points[:1], 90, D(2025, 12, 31)) is None
+    flat = projection([(D(2025, 1, 31), 5), (D(2025, 2, 28), 5)], 90, D(2025, 12, 31))
+    assert flat["reach_date"] is None
+
+
+def test_off_target_projection(empty_engine):
+    b = Builder(empty_engine)
+    months = [D(2025, m, d) for m, d in ((1, 31), (2, 28), (3, 31), (4, 30), (5, 31), (6, 30))]
+    for index, period in enumerate(months):
+        b.value(COMMUNE, period, "population", 1000)
+        b.value(COMMUNE, period, "fiveg_coverage_pct", 10 + 2 * index)  # slow: about 2 points a month
+        b.value(OTHER_COMMUNE, period, "population", 1000)
+        b.value(OTHER_COMMUNE, period, "fiveg_coverage_pct", 40 + 8 * index)  # fast: about 8 points a month
+    engine = b.commit()
+    result = warnings(PROVINCE, AS_OF, engine=engine)
+    off = kinds_of(result, "off_target")
+    assert set(off) == {PROVINCE, COMMUNE}  # the province (25 + 5 a month) and the slow commune
+    slow = off[COMMUNE]
+    assert slow["indicator"] == "fiveg_coverage_pct" and slow["current_pct"] == 20
+    assert 30 < slow["projected_pct"] < 35 and slow["target_pct"] == 90 and slow["target_date"] == "2025-12-31"
+    assert slow["reach_date"] > "2027-12-31"
+    assert off[PROVINCE]["current_pct"] == pytest.approx(50)  # (20 + 80) / 2, equal populations
+    # the unit itself first
+    assert [w["unit"]["code"] for w in result["warnings"] if w["kind"] == "off_target"][0] == PROVINCE
+    # a lower target is met by the trend: no warning
+    change_setting("fiveg_target_pct", 30, engine, user="admin")
+    assert kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "off_target") == {}
+
+
+def test_messages_in_english(empty_engine):
+    b = Builder(empty_engine)
+    b.task("LATE", D(2025, 6, 20), [(D(2025, 6, 1), "in_progress", 40)])
+    engine = b.commit()
+    (warning,) = warnings(COMMUNE, AS_OF, engine=engine)["warnings"]
+    message = render(warning["message"], "en")
+    assert "10 days overdue" in message and "20 Jun 2025" in message
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+def test_settings_defaults_validation_and_storage(empty_engine):
+    settings = get_settings(empty_engine)
+    assert settings["due_soon_days"] == 30 and settings["stalled_days"] == 30
+    assert settings["fiveg_target_pct"] == 90 and settings["fiveg_target_date"] == D(2025, 12, 31)
+    for key, value in (("stalled_days", "x"), ("stalled_days", 0), ("nonsense", 1), ("fiveg_target_pct", 101),
+                       ("live_zero_days", 10), ("due_soon_days", 2.5)):
+        with pytest.raises(InvalidSetting):
+            change_setting(key, value, empty_engine, user="admin")
+    assert change_setting("due_soon_days", "45", empty_engine, user="admin") == 45
+    change_setting("fiveg_target_date", "2026-06-30", empty_engine, user="admin")
+    settings = get_settings(empty_engine)
+    assert settings["due_soon_days"] == 45 and settings["fiveg_target_date"] == D(2026, 6, 30)
+
+
+def test_boolean_and_text_settings(empty_engine):
+    settings = get_settings(empty_engine)
+    assert settings["public_read_only"] is False and settings["public_base_url"].startswith("http")
+    for key, value in (("public_read_only", "maybe"), ("public_read_only", 2), ("public_base_url", "ftp://x"),
+                       ("public_base_url", 5), ("public_base_url", "https://" + "x" * 300)):
+        with pytest.raises(InvalidSetting):
+            change_setting(key, value, empty_engine, user="admin")
+    change_setting("public_read_only", "true", empty_engine, user="admin")
+    change_setting("public_base_url", " https://nq57.example.vn ", empty_engine, user="admin")
+    settings = get_settings(empty_engine)
+    assert settings["public_read_only"] is True and settings["public_base_url"] == "https://nq57.example.vn"
+
+
+# --- the sample and the command line ------------------------------------------------------------
+
+
+def test_sample_has_exactly_136_overdue_warnings(seeded_engine):
+    result = warnings("VN", AS_OF, engine=seeded_engine)
+    overdue = [w for w in result["warnings"] if w["kind"] == "overdue"]
+    assert len(overdue) == 136
+    assert all(w["days_overdue"] > 0 and w["lead_agency"] and w["responsible_official"] for w in overdue)
+    assert [w["days_overdue"] for w in overdue] == sorted((w["days_overdue"] for w in overdue), reverse=True)
+    order = [KINDS.index(w["kind"]) for w in result["warnings"]]
+    assert order == sorted(order)
+
+
+def test_cli_warnings_json_contract(seeded_url):
+    done = run_cli(seeded_url, "warnings", "--unit", "VN", "--as-of", "2025-06-30", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert set(payload) == {"unit", "as_of", "warnings"}
+    assert payload["unit"]["code"] == "VN" and payload["as_of"] == "2025-06-30"
+    assert sum(1 for w in payload["warnings"] if w["kind"] == "overdue") == 136
+    for item in payload["warnings"]:
+        assert item["kind"] in KINDS
+        assert {"kind", "unit", "message"} <= set(item)
+        assert ("task" in item) != ("indicator" in item)
+        assert isinstance(item["message"], str) and item["message"]
+    english = run_cli(seeded_url, "warnings", "--unit", "68", "--json", lang="en")
+    assert english.returncode == 0 and "overdue" in json.loads(english.stdout)["warnings"][0]["message"]
+
+
+@pytest.mark.parametrize("args", [("--unit", "999"), ("--unit", "VN", "--as-of", "2025-02-30")])
+def test_cli_warnings_bad_input(seeded_url, args):
+    done = run_cli(seeded_url, "warnings", *args, "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cli_settings(empty_engine):
+    url = empty_engine.url.render_as_string(hide_password=False)
+    done = run_cli(url, "settings", "--set", "stalled_days=40", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["stalled_days"] == 40
+    bad = run_cli(url, "settings", "--set", "due_soon_days=12", "--set", "stalled_days=abc")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert get_settings(empty_engine)["due_soon_days"] == 30  # nothing changed when one assignment was bad

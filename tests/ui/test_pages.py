@@ -1,0 +1,145 @@
+"""Every page at every level renders under AppTest, names its unit, and shows the figures the
+CLI's `summary` gives for it, formatted the Vietnamese way. The app requires a signed-in person:
+`run_page` signs in as a test administrator (tests/auth_helpers.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+
+from data_loaders import figures
+from data_loaders.i18n import format_number, format_percent
+from tests.support.pages import LEVELS, rendered_text, run_page
+
+PAGES = ("overview", "tasks", "infrastructure", "ecosystem", "map")
+
+@pytest.mark.parametrize("level", list(LEVELS))
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_unit_and_summary_figures(app_database, seeded_engine, page, level):
+    params = LEVELS[level]
+    app = run_page(page, params)
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    unit_code = params.get("commune") or params.get("province") or "VN"
+    summary = figures.summary(unit_code, engine=seeded_engine)
+    text = rendered_text(app)
+    if level != "national":
+        assert summary["unit"]["name"] in text
+    metrics = [m.value for m in app.metric]
+    if page in ("overview", "tasks"):
+        tasks = summary["tasks"]
+        for key in ("total", "completed", "on_schedule", "overdue"):
+            assert format_number(tasks[key], "vi") in metrics
+    if page in ("overview", "infrastructure"):
+        values = summary["indicators"]
+        assert format_number(values["fiveg_stations"], "vi") in metrics
+        assert format_percent(values["fiveg_coverage_pct"], "vi") in metrics
+        assert format_number(values["villages_no_signal"], "vi") in metrics
+    if page in ("overview", "ecosystem"):
+        values = summary["indicators"]
+        for key in ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts"):
+            assert format_number(values[key], "vi") in metrics
+
+
+def test_national_overview_shows_the_review_figures(app_database):
+    app = run_page("overview", {})
+    metrics = [m.value for m in app.metric]
+    for figure in ("802", "239", "427", "136", "12.106", "858", "45", "277"):
+        assert figure in metrics
+
+
+def test_query_string_opens_lam_dong(app_database):
+    app = run_page("overview", {"province": "68"})
+    assert "Lâm Đồng" in rendered_text(app)
+    assert app.query_params["province"] == ["68"] or app.query_params["province"] == "68"
+    pickers = [s for s in app.selectbox if s.value == "68"]
+    assert pickers, "the sidebar province picker shows Lâm Đồng"
+
+
+def test_query_string_without_leading_zero_and_bad_codes(app_database):
+    app = run_page("overview", {"province": "1"})
+    assert "Thành phố Hà Nội" in rendered_text(app)
+    app = run_page("overview", {"province": "999", "commune": "abc"})
+    assert not app.exception and not app.error
+    assert "802" in [m.value for m in app.metric]  # an unknown code falls back to the nation
+
+
+def test_commune_alone_finds_its_province(app_database):
+    app = run_page("overview", {"commune": "24781"})
+    text = rendered_text(app)
+    assert "Lâm Đồng" in text and "Phường Xuân Hương - Đà Lạt" in text
+
+
+def test_sidebar_pick_changes_the_url(app_database):
+    app = run_page("overview", {})
+    picker = next(s for s in app.selectbox if s.value == "VN")
+    picker.set_value("68").run()
+    assert "Lâm Đồng" in rendered_text(app)
+
+
+def test_english_switch(app_database):
+    app = run_page("overview", {}, lang="en")
+    metrics = [m.value for m in app.metric]
+    assert "12,106" in metrics and "802" in metrics
+    assert any("Resolution 57" in t.value for t in app.title)
+
+
+def test_past_as_of_date(app_database, seeded_engine):
+    app = run_page("overview", {"as_of": "2025-03-31"})
+    status = figures.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    assert format_number(status["total"], "vi") in [m.value for m in app.metric]
+    assert status["total"] < 802
+
+
+def test_sidebar_search_without_diacritics(app_database):
+    app = run_page("overview", {})
+    app.text_input(key="unit_search").input("xuan huong").run()
+    results = [s for s in app.selectbox if s.key and s.key.startswith("search_pick::")]
+    assert results and "24781" in results[0].options or any("Xuân Hương" in o for o in results[0].options)
+    results[0].set_value("24781").run()
+    text = rendered_text(app)
+    assert "Phường Xuân Hương - Đà Lạt" in text and "Lâm Đồng" in text
+
+
+def _indicator_workbook(path, stations: int) -> bytes:
+    from openpyxl import Workbook
+
+    from data_loaders.ingest.formats import INDICATOR_VALUES
+
+    workbook = Workbook()
+    sheet = workbook.active
+    columns = {c.key: c.vi for c in INDICATOR_VALUES.columns}
+    sheet.append([columns[k] for k in ("province_code", "commune_code", "period", "population", "fiveg_stations")])
+    sheet.append(["68", "24781", "06/2025", 50000, stations])
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_new_upload_is_seen_without_clearing_caches(empty_engine, tmp_path, monkeypatch):
+    """Cached queries are keyed on the data version, so a committed upload (made here outside the
+    app, as another app process would) shows on the next run with no cache clearing."""
+    from data_loaders.ingest.importer import import_file
+
+    monkeypatch.setenv("DATABASE_URL", empty_engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    try:
+        import_file(_indicator_workbook(tmp_path / "a.xlsx", 5), "a.xlsx", engine=empty_engine)
+        assert "5" in [m.value for m in run_page("overview", {}).metric]
+        import_file(_indicator_workbook(tmp_path / "b.xlsx", 7), "b.xlsx", engine=empty_engine)
+        metrics = [m.value for m in run_page("overview", {}).metric]
+        assert "7" in metrics and "5" not in metrics
+    finally:
+        st.cache_resource.clear()
+
+
+def test_change_since_an_earlier_date(app_database, seeded_engine):
+    """`?compare=` puts the change since that date on every headline card (issue 5, item 4)."""
+    earlier = figures.task_status("VN", dt.date(2025, 3, 31), seeded_engine)
+    app = run_page("overview", {"compare": "2025-03-31"})
+    deltas = {m.label: m.delta for m in app.metric}
+    assert deltas["Đã hoàn thành"] == f"+{format_number(239 - earlier['completed'], 'vi')}"
+    assert deltas["Quá hạn"] == f"+{format_number(136 - earlier['overdue'], 'vi')}"
+    assert deltas["Trạm 5G"].startswith("+")
+    assert "điểm %" in deltas["Dân số được phủ sóng 5G"]
