@@ -73,7 +73,8 @@ def _labelled(frame: pd.DataFrame, value_field: str, lang: str, decimals: int, p
     return frame
 
 
-def _tooltip_columns(frame: pd.DataFrame, value_field: str, tooltip: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+def _tooltip_columns(frame: pd.DataFrame, value_field: str,
+                     tooltip: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
     """Extra tooltip columns: those given as (column, title), else every other column of the frame
     (pre-formatted strings, titled by their column name)."""
     if tooltip is not None:

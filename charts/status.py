@@ -29,7 +29,8 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
     total = max(status.get("total", 0), 1)
     frame = pd.DataFrame([
         {"status": labels[s], "count": status.get(s, 0),
-         "label": f"{format_number(status.get(s, 0), lang)} ({format_percent(100 * status.get(s, 0) / total, lang, 0)})"}
+         "label": f"{format_number(status.get(s, 0), lang)} "
+                  f"({format_percent(100 * status.get(s, 0) / total, lang, 0)})"}
         for s in STATUS_ORDER
     ])
     base = alt.Chart(frame).encode(
@@ -69,7 +70,8 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
         rate = 100 * row["overdue"] / total if total else 0.0
         for status in STATUS_ORDER:
             records.append({
-                "code": row["code"], "unit": row["label"], "status": labels[status], "order": STATUS_ORDER.index(status),
+                "code": row["code"], "unit": row["label"], "status": labels[status],
+                "order": STATUS_ORDER.index(status),
                 "count": row[status], "total": total, "overdue": row["overdue"], "rate": rate,
                 "rate_label": format_percent(rate, lang), "total_label": format_number(total, lang),
                 "count_label": format_number(row[status], lang),

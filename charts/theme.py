@@ -13,7 +13,8 @@ def _theme() -> dict:
     return {"config": {
         "font": FONT,
         "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelLimit": 260},
-        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal", "labelLimit": 400},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom", "direction": "horizontal",
+                   "labelLimit": 400},
         "title": {"fontSize": 16, "anchor": "start"},
         "view": {"stroke": None},
     }}

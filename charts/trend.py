@@ -21,12 +21,14 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
     }
     if colours:
-        encoding["color"] = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(colours), range=list(colours.values())))
+        encoding["color"] = alt.Color("series:N", title=None, scale=alt.Scale(domain=list(colours),
+                                                                              range=list(colours.values())))
     else:
         encoding["color"] = alt.Color("series:N", title=None)
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
     if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target], "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
+        rule = alt.Chart(pd.DataFrame({"target": [target],
+                                       "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
         chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
             align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
     return chart.properties(height=260, title=value_title)

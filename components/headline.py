@@ -60,7 +60,8 @@ def infrastructure_kpis(values: dict, target: Target, lang: str, previous: dict 
     kpi_row(per_row=3, kpis=[
         _kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), None,
              values.get("fiveg_stations"), previous, "fiveg_stations", lang),
-        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, target, lang),
+        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, target,
+                                                                                                 lang),
              coverage, previous, "fiveg_coverage_pct", lang, percent=True),
         _kpi(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), None,
              values.get("fiber_coverage_pct"), previous, "fiber_coverage_pct", lang, percent=True),

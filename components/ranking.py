@@ -69,7 +69,8 @@ def _top_and_bottom(frame: pd.DataFrame, count: int) -> pd.DataFrame:
     ordered = frame.sort_values("value", ascending=False, na_position="last", kind="stable")
     if len(ordered) <= count:
         return ordered
-    return pd.concat([ordered.head(count // 2), ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
+    return pd.concat([ordered.head(count // 2),
+                      ordered.dropna(subset=["value"]).tail(count // 2)]).drop_duplicates("code")
 
 
 def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...], lang: str, key: str,

@@ -29,7 +29,8 @@ PAGE_CHART_FONT = '"Source Sans", "Source Sans Pro", Arial, sans-serif'  # the p
 
 _STYLE = """
 <style>
-.st-key-nq57-slide {background:#ffffff; color:#111111; border:2px solid #0b2545; border-radius:8px; padding:1.2rem 1.6rem;}
+.st-key-nq57-slide {background:#ffffff; color:#111111; border:2px solid #0b2545; border-radius:8px;
+                    padding:1.2rem 1.6rem;}
 .nq57-slide-title {font-size:3rem; line-height:1.1; font-weight:700; color:#0b2545; margin:0;}
 .nq57-slide-subtitle {font-size:2.4rem; line-height:1.15; font-weight:700; color:#111111; margin:.3rem 0 0 0;}
 .nq57-slide-frozen {font-size:1.45rem; font-weight:700; color:#b71c1c; margin:.25rem 0 .6rem 0;

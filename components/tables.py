@@ -47,7 +47,8 @@ def column_config(lang: str) -> dict:
     # Progress is a whole percent (68%), the same in both languages, so it keeps its bar; days overdue
     # are formatted by show_table like every number.
     return {
-        t("col_progress", lang): st.column_config.ProgressColumn(t("col_progress", lang), min_value=0, max_value=100, format="%d%%"),
+        t("col_progress", lang): st.column_config.ProgressColumn(t("col_progress", lang), min_value=0, max_value=100,
+                                                                 format="%d%%"),
         t("col_title", lang): st.column_config.TextColumn(t("col_title", lang), width="large"),
     }
 

@@ -110,7 +110,8 @@ def upload_form(uploader: Account) -> None:
         st.success(flash, icon=":material/check_circle:")
     upload_scope_notice(uploader)
     round_ = st.session_state.setdefault(_UPLOADER_ROUND, 0)
-    uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"], key=f"upload_file_{round_}",
+    uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"],
+                                key=f"upload_file_{round_}",
                                 help=tr("upload_limits", max_mb=format_number(limits.max_upload_bytes / MB, language()),
                                         max_rows=format_number(limits.max_rows, language())))
     if uploaded is None:
@@ -266,10 +267,12 @@ def history(uploader: Account) -> None:
         return
     frame = pd.DataFrame([{
         "id": r["id"],
-        "uploaded_at": r["uploaded_at"].strftime("%d/%m/%Y %H:%M") if hasattr(r["uploaded_at"], "strftime") else str(r["uploaded_at"]),
+        "uploaded_at": r["uploaded_at"].strftime("%d/%m/%Y %H:%M") if hasattr(r["uploaded_at"],
+                                                                              "strftime") else str(r["uploaded_at"]),
         "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
         if r["kind"] in ("tasks", "indicators") else r["kind"],
-        "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged", "rejected")
+        "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged",
+                                                                                           "rejected")
         else r["status"],
         "created": r["created"], "updated": r["updated"], "warnings": r["warnings"], "errors": r["errors"],
     } for r in rows])

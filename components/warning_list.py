@@ -50,8 +50,10 @@ def warning_list(result: dict, lang: str, key: str) -> None:
     if not present:
         st.success(t("warnings_none", lang))
         return
-    chosen = st.pills(t("filter_status", lang), present, selection_mode="multi", default=present, key=f"{key}::kinds::{lang}",
-                      format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} ({format_number(counts[kind], lang)})",
+    chosen = st.pills(t("filter_status", lang), present, selection_mode="multi", default=present,
+                      key=f"{key}::kinds::{lang}",
+                      format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} "
+                                               f"({format_number(counts[kind], lang)})",
                       label_visibility="collapsed")
     items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
     limit_key = f"{key}::shown"

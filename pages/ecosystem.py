@@ -22,7 +22,8 @@ ecosystem_kpis(cached.indicator_totals(unit.code, day), lang,
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)
 left, right = st.columns(2)
-fields_left = {"st_enterprises": tr("kpi_st"), "high_tech_enterprises": tr("kpi_high_tech"), "ai_experts": tr("kpi_ai_experts")}
+fields_left = {"st_enterprises": tr("kpi_st"), "high_tech_enterprises": tr("kpi_high_tech"),
+               "ai_experts": tr("kpi_ai_experts")}
 fields_right = {"digital_tech_enterprises": tr("kpi_digital_tech")}
 for column, fields in ((left, fields_left), (right, fields_right)):
     frame = trend_frame(trend, fields, lang)

@@ -30,11 +30,13 @@ with coverage:
                                                "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
                                 tr("coverage_trend"), lang, target=target["value"]), name=tr("coverage_trend"))
 with stations:
-    show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang), tr("stations_trend"), lang),
+    show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
+                           tr("stations_trend"), lang),
                name=tr("stations_trend"))
 with villages:
-    show_chart(trend_lines(trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
-                                               "villages_no_power": tr("kpi_no_power")}, lang), tr("villages_trend"), lang),
+    villages_frame = trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
+                                         "villages_no_power": tr("kpi_no_power")}, lang)
+    show_chart(trend_lines(villages_frame, tr("villages_trend"), lang),
                name=tr("villages_trend"))
 
 st.subheader(tr("ranking_heading"))

@@ -28,7 +28,8 @@ task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 if unit.level != "commune":
     st.subheader(tr("by_child_heading"))
     sort_by = st.segmented_control(tr("sort_by"), ["overdue", "rate"], default="overdue", key=f"tasks_sort::{lang}",
-                                   format_func=lambda k: tr("sort_overdue_count" if k == "overdue" else "sort_overdue_rate"))
+                                   format_func=lambda k: tr("sort_overdue_count" if k == "overdue"
+                                                            else "sort_overdue_rate"))
     rows = cached.task_status_by_child(unit.code, day)
     own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
     for row in rows:
@@ -76,7 +77,8 @@ area = columns[1].selectbox(tr("filter_area"), [None] + options["area"],
                             format_func=lambda v: areas[v].label(lang) if v in areas else (v or everything))
 task_status = columns[2].selectbox(tr("filter_status"), [None, "completed", "on_schedule", "overdue"],
                                    format_func=lambda v: tr(f"status_{v}") if v else everything)
-agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"], format_func=lambda v: v or everything)
+agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"],
+                              format_func=lambda v: v or everything)
 filtered = any((task_status, plan, area, agency))
 tasks = cached.task_list(unit.code, day, task_status, plan, area, agency) if filtered else all_tasks
 shown_caption = tn("tasks_shown", status["total"], lang, shown=format_number(len(tasks), lang),
@@ -95,7 +97,8 @@ if picked and picked[0] < len(tasks):
         st.markdown(f"##### {escape(tr('task_detail', code=detail['code']))}: {escape(detail['title'])}")
         st.markdown(
             f"**{tr('col_agency')}:** {escape(detail['lead_agency'])} · **{tr('col_official')}:** "
-            f"{escape(detail['responsible_official'])} · **{tr('col_deadline')}:** {format_date(detail['deadline'], lang)}"
+            f"{escape(detail['responsible_official'])} · "
+            f"**{tr('col_deadline')}:** {format_date(detail['deadline'], lang)}"
             f" · **{tr('col_owner')}:** {escape(detail['owner_name'])}"
         )
         show_table(report_history_frame(detail["reports"], lang), name=tr("task_detail", code=detail["code"]),

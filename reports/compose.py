@@ -51,7 +51,8 @@ def value_colour(figure: Figure) -> tuple[int, int, int]:
 
 
 def _figure_runs(figure: Figure) -> tuple[Run, ...]:
-    runs = [Run(figure.value, bold=True, colour=value_colour(figure), scale=1.35), Run("  " + figure.label, colour=MUTED)]
+    runs = [Run(figure.value, bold=True, colour=value_colour(figure), scale=1.35), Run("  " + figure.label,
+                                                                                       colour=MUTED)]
     if figure.change:
         runs.append(Run(f" ({figure.change})", colour=MUTED))
     return tuple(runs)
@@ -102,7 +103,8 @@ def _tiles(figures: list[Figure], top: float) -> tuple[list, float]:
     for start in range(0, len(figures), TILES_PER_ROW):
         for index, figure in enumerate(figures[start:start + TILES_PER_ROW]):
             x = MARGIN + index * width
-            boxes.append(fitted_box(x, y, width - 12, 40, [(Run(figure.value, bold=True, colour=value_colour(figure)),)],
+            boxes.append(fitted_box(x, y, width - 12, 40, [(Run(figure.value, bold=True,
+                                                                colour=value_colour(figure)),)],
                                     30, 14))
             boxes.append(fitted_box(x, y + 40, width - 12, 30, [(Run(figure.label, colour=MUTED),)], 13, 8))
         y += 80

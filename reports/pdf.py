@@ -122,14 +122,16 @@ def brief_boxes(deck: Deck, status_chart: bytes | None, qr: bytes) -> list:
     headline = slides["headline"]
     qr_size = 86.0
     boxes = [
-        fitted_box(A4_MARGIN, 36, width - qr_size - 12, 26, [(Run(t("brief_title", deck.lang), bold=True, colour=NAVY),)],
+        fitted_box(A4_MARGIN, 36, width - qr_size - 12, 26, [(Run(t("brief_title", deck.lang), bold=True,
+                                                                  colour=NAVY),)],
                    18, 11),
         fitted_box(A4_MARGIN, 64, width - qr_size - 12, 30, [(Run(deck.unit_label, bold=True, colour=TEXT),)], 24, 14),
         fitted_box(A4_MARGIN, 98, width - qr_size - 12, 18, [(Run(headline.frozen, bold=True, colour=ACCENT),)], 13, 9),
         image_box(qr, A4_WIDTH - A4_MARGIN - qr_size, 30, qr_size, qr_size),
         RuleBox(A4_MARGIN, 124, width),
     ]
-    figures = [(Run(figure.value, bold=True, colour=value_colour(figure), scale=1.2), Run("  " + figure.label, colour=MUTED))
+    figures = [(Run(figure.value, bold=True, colour=value_colour(figure), scale=1.2), Run("  " + figure.label,
+                                                                                          colour=MUTED))
                for figure in headline.figures]
     top = 134.0
     chart_height = 150.0 if status_chart else 0.0

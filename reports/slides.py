@@ -177,7 +177,8 @@ def _headline_slide(ctx: _Context) -> Slide:
     else:
         sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang))
     figures += [
-        Figure(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), values.get("fiveg_stations")),
+        Figure(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang),
+               values.get("fiveg_stations")),
         Figure(t("kpi_fiveg_coverage", lang), format_percent(values.get("fiveg_coverage_pct"), lang),
                values.get("fiveg_coverage_pct")),
         Figure(t("kpi_digital_tech", lang), format_number(values.get("digital_tech_enterprises"), lang),
@@ -217,12 +218,14 @@ def _task_status_slide(ctx: _Context) -> Slide:
 
 def _lagging_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    rows = [row for row in ctx.read(tasks.task_status_by_child, ctx.unit.code, ctx.as_of) if not row["own"] and row["overdue"]]
+    children = ctx.read(tasks.task_status_by_child, ctx.unit.code, ctx.as_of)
+    rows = [row for row in children if not row["own"] and row["overdue"]]
     rows.sort(key=lambda row: (-row["overdue"], -(row["overdue"] / row["total"]), row["name"]))
     rows = rows[:LIST_LENGTH]
     figures = [Figure(row["name"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                      total=format_number(row["total"], lang),
-                                     rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]), lang)), row["overdue"])
+                                     rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]),
+                                                         lang)), row["overdue"])
                for row in rows]
     if rows:
         items = [t("deck_lagging_item", lang, unit=row["name"], overdue=format_number(row["overdue"], lang),
@@ -236,10 +239,12 @@ def _lagging_slide(ctx: _Context) -> Slide:
 
 def _agency_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    rows = [row for row in ctx.read(tasks.task_status_by, ctx.unit.code, ctx.as_of, "lead_agency") if row["overdue"]][:LIST_LENGTH]
+    agencies = ctx.read(tasks.task_status_by, ctx.unit.code, ctx.as_of, "lead_agency")
+    rows = [row for row in agencies if row["overdue"]][:LIST_LENGTH]
     figures = [Figure(row["key"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                     total=format_number(row["total"], lang),
-                                    rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]), lang)), row["overdue"])
+                                    rate=format_percent(rules.overdue_rate(row["total"], row["overdue"]),
+                                                        lang)), row["overdue"])
                for row in rows]
     if rows:
         items = ", ".join(t("deck_agency_item", lang, agency=row["key"], overdue=format_number(row["overdue"], lang))
@@ -263,9 +268,12 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         Figure(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), coverage),
         Figure(t("deck_label_fiveg_target", lang),
                t("deck_target_value", lang, target=target_text, date=format_date(target_date, lang)), target),
-        Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), values.get("fiber_coverage_pct")),
-        Figure(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang), values.get("villages_no_signal")),
-        Figure(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang), values.get("villages_no_power")),
+        Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang),
+               values.get("fiber_coverage_pct")),
+        Figure(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang),
+               values.get("villages_no_signal")),
+        Figure(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang),
+               values.get("villages_no_power")),
     ]
     params = {"unit": ctx.label, "coverage": format_percent(coverage, lang), "target": target_text,
               "target_date": format_date(target_date, lang), "stations": format_number(stations, lang)}
@@ -278,7 +286,8 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
     trend = ctx.read(indicators.indicator_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS)
     frame = trend_frame(trend, {"fiveg_coverage_pct": t("kpi_fiveg_coverage", lang),
                                 "fiber_coverage_pct": t("kpi_fiber", lang)}, lang, percent=True)
-    chart = trend_lines(frame, t("coverage_trend", lang), lang, target=target).properties(height=300) if len(frame) else None
+    chart = trend_lines(frame, t("coverage_trend", lang), lang,
+                        target=target).properties(height=300) if len(frame) else None
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart)
 
 
@@ -307,7 +316,8 @@ def _ecosystem_slide(ctx: _Context) -> Slide:
     if ctx.unit.level != "commune":
         rows = ctx.read(indicators.indicators_by_child, ctx.unit.code, ctx.as_of)
         frame = pd.DataFrame([{"code": row["code"], "name": row["name"],
-                               "value": indicators.per_inhabitants(row["digital_tech_enterprises"], row["population"])} for row in rows],
+                               "value": indicators.per_inhabitants(row["digital_tech_enterprises"],
+                                                                   row["population"])} for row in rows],
                              columns=["code", "name", "value"]).dropna(subset=["value"])
         if len(frame):
             chart = ranked_bars(frame, "value", t("deck_ecosystem_chart", lang), lang, top=10, decimals=1,

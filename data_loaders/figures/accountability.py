@@ -109,7 +109,8 @@ def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None) ->
     rows = []
     for row in counts:
         own = tasks.get(row["key"], [])
-        rows.append({**row, "official": row["key"], "max_days_overdue": max((t["days_overdue"] for t in own), default=0),
+        rows.append({**row, "official": row["key"], "max_days_overdue": max((t["days_overdue"] for t in own),
+                                                                            default=0),
                      "tasks": own})
     rows.sort(key=lambda r: (-r["overdue"], -r["max_days_overdue"], -r["total"], r["official"]))
     return rows

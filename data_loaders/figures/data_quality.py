@@ -31,7 +31,15 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
-from data_loaders.figures.scope import UnitInfo, child_key, child_units, get_unit, latest_data_date, scope_filter
+from data_loaders.figures.scope import (
+    UnitInfo,
+    child_key,
+    child_units,
+    get_unit,
+    latest_data_date,
+    latest_period,
+    scope_filter,
+)
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
@@ -97,13 +105,15 @@ def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engi
         return {row.child: dict(row._mapping) for row in conn.execute(query)}
 
 
-def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> tuple[dt.date | None, dict, dict, dict]:
+def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> tuple[dt.date | None, dict, dict,
+                                                                                       dict]:
     """The latest period; per child: communes, values reported for that period, the latest period reported."""
     child = child_key(unit, AdminUnit).label("child")
     with _engine(engine).connect() as conn:
-        period = conn.execute(select(func.max(IndicatorValue.period)).where(IndicatorValue.period <= as_of)).scalar_one()
+        period = latest_period(as_of, engine)  # the same latest period the not-reporting warning uses
         communes = dict(conn.execute(
-            select(child, func.count()).where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)).group_by(child)
+            select(child, func.count()).where(AdminUnit.level == "commune",
+                                              scope_filter(unit, AdminUnit)).group_by(child)
         ).all())
         reported: dict[str, int] = {}
         last: dict[str, dt.date] = {}

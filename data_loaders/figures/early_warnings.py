@@ -189,7 +189,8 @@ def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, engine: Engine | Non
                 "period": period.isoformat(), "count": len(rows), "total": totals.get(code, len(rows)),
                 "communes": [{"code": r["code"], "name": r["name"]} for r in rows],
                 "message": Message("warn_not_reporting_province", {
-                    "province": name, "count": len(rows), "total": totals.get(code, len(rows)), "period": Month(period)}),
+                    "province": name, "count": len(rows), "total": totals.get(code, len(rows)),
+                    "period": Month(period)}),
             })
         result.sort(key=lambda w: (-w["count"] / max(w["total"], 1), -w["count"], w["unit"]["code"]))
         return result

@@ -177,7 +177,8 @@ def fiveg_target(engine: Engine | None = None) -> Target:
     """The 5G population-coverage target (90% by 31/12/2025 unless an administrator changed it): the
     one the overview's caption, the trend charts, the off-target warning and the decks measure against."""
     settings = get_settings(engine)
-    return {"indicator": "fiveg_coverage_pct", "value": settings["fiveg_target_pct"], "date": settings["fiveg_target_date"]}
+    return {"indicator": "fiveg_coverage_pct", "value": settings["fiveg_target_pct"],
+            "date": settings["fiveg_target_date"]}
 
 
 def per_inhabitants(value: float | None, population: float | None) -> float | None:

@@ -1,1 +1,2 @@
-"""Uploads: read a workbook, validate it, commit it all or nothing, then the one post-commit step every entry point runs."""
+"""Uploads: read a workbook, validate it, commit it all or nothing, then the one post-commit step every
+entry point runs."""

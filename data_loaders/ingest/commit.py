@@ -110,7 +110,8 @@ def record_rejection(engine: Engine, source: Source, kind: str, rows: int, error
                      warnings: list[Problem], out_of_scope: bool = False) -> int:
     """A rejected file changes no figure, but the attempt is kept in the upload history."""
     with db.session_factory(engine)() as session, session.begin():
-        upload = Upload(file_name=source.file_name[:255], kind=kind, sha256=source.sha256, uploaded_by=source.user[:120],
+        upload = Upload(file_name=source.file_name[:255], kind=kind, sha256=source.sha256,
+                        uploaded_by=source.user[:120],
                         uploaded_at=dt.datetime.now(dt.timezone.utc), status="rejected", rows=rows,
                         messages={"errors": stored_problems(errors), "warnings": stored_problems(warnings),
                                   "error_count": len(errors), "warning_count": len(warnings)},
@@ -228,7 +229,8 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     for task, changes in task_updates:
         if "lead_agency" in changes:
             changes["lead_agency_id"] = agencies[changes.pop("lead_agency")]
-        connection.execute(update(task_table).where(task_table.c.id == task["id"]).values(**changes, upload_id=upload_id))
+        connection.execute(update(task_table).where(task_table.c.id == task["id"]).values(**changes,
+                                                                                          upload_id=upload_id))
     sqlite = connection.dialect.name == "sqlite"
     _bulk_insert(connection, report_table,
                  ("task_id", "report_date", "status", "progress_pct", "note", "upload_id", "source_row"),
@@ -236,7 +238,8 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
                    r.source_row) for (code, day), r in report_inserts])
     if report_updates:
         statement = (update(report_table).where(report_table.c.id == bindparam("row_id"))
-                     .values(status=bindparam("new_status"), progress_pct=bindparam("new_progress"), note=bindparam("new_note"),
+                     .values(status=bindparam("new_status"), progress_pct=bindparam("new_progress"),
+                             note=bindparam("new_note"),
                              source_row=bindparam("new_source_row"), upload_id=upload_id))
         params = [{"row_id": current.id, "new_status": r.status, "new_progress": r.progress_pct,
                    "new_note": r.note, "new_source_row": r.source_row} for current, r in report_updates]
@@ -282,7 +285,8 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
     if dry_run or not counts.changed:
         return counts
     table = IndicatorValue.__table__
-    _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"), inserts)
+    _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
+                 inserts)
     if updates:
         statement = (update(table).where(table.c.id == bindparam("row_id"))
                      .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))

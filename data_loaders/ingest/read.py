@@ -163,7 +163,8 @@ def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None =
     except UnicodeDecodeError as error:
         raise UnreadableFile("err_not_spreadsheet") from error
     except Exception as error:  # calamine and pandas raise many types for corrupt files
-        raise UnreadableFile("err_unreadable", detail=(str(error).splitlines() or [type(error).__name__])[0][:200]) from error
+        raise UnreadableFile("err_unreadable",
+                             detail=(str(error).splitlines() or [type(error).__name__])[0][:200]) from error
     try:
         check_rows(max((len(frame) for frame in sheets.values()), default=0), limits)
     except LimitExceeded as error:
@@ -293,7 +294,8 @@ def parse_date(value: object) -> dt.date:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(value)
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
+    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?",
+                         text)
     if match:
         day, month, year = (int(g) for g in match.groups())
         return dt.date(year + 2000 if year < 100 else year, month, day)

@@ -31,7 +31,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _TITLES = {
     "tasks": ("BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ NGHỊ QUYẾT 57-NQ/TW",
-              "Mỗi dòng là một lần báo cáo của một nhiệm vụ. Báo cáo đầu tiên của nhiệm vụ mới phải ghi đủ thông tin nhiệm vụ."),
+              "Mỗi dòng là một lần báo cáo của một nhiệm vụ. "
+              "Báo cáo đầu tiên của nhiệm vụ mới phải ghi đủ thông tin nhiệm vụ."),
     "indicators": ("SỐ LIỆU CHỈ TIÊU HẠ TẦNG SỐ VÀ HỆ SINH THÁI ĐỔI MỚI SÁNG TẠO THEO XÃ",
                    "Mỗi dòng là số liệu của một xã/phường/đặc khu trong một tháng (kỳ báo cáo mm/yyyy)."),
 }
@@ -70,7 +71,8 @@ def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
     kinds = {"text": "Văn bản / text", "code": "Mã / code", "date": "Ngày dd/mm/yyyy / date",
              "period": "Tháng mm/yyyy / month", "number": "Số / number", "percent": "Tỷ lệ 0–100 / percent 0–100"}
     notes = {
-        "province_code": "Mã tỉnh theo danh mục 2025; \"VN\" cho nhiệm vụ của bộ, ngành trung ương / 2025 GSO code; VN for central tasks",
+        "province_code": "Mã tỉnh theo danh mục 2025; \"VN\" cho nhiệm vụ của bộ, ngành trung ương "
+                         "/ 2025 GSO code; VN for central tasks",
         "province_name": "Có thể ghi tên thay cho mã, có hoặc không dấu / a name may replace the code",
         "commune_code": "Mã xã/phường 2025 / 2025 commune code",
         "status": ", ".join(f"{s.vi} ({s.en})" for s in REPORT_STATUSES),
@@ -78,7 +80,8 @@ def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
         "area": ", ".join(a.vi for a in AREAS),
     }
     for column in sheet_format.columns:
-        sheet.append([column.vi, column.en, "x" if column.required else "", kinds[column.kind], notes.get(column.key, "")])
+        sheet.append([column.vi, column.en, "x" if column.required else "", kinds[column.kind], notes.get(column.key,
+                                                                                                          "")])
     sheet.append([])
     sheet.append(["Dòng tiêu đề có thể đặt dưới các dòng tên biểu mẫu; dòng \"Tổng cộng\" cuối bảng được bỏ qua.",
                   "The header may sit under form title rows; a trailing total row is ignored."])
@@ -91,7 +94,8 @@ def scope_units(scope_code: str = NATIONAL_CODE) -> tuple:
     and its communes, or the one commune."""
     if scope_code == NATIONAL_CODE:
         return all_units()
-    inside = tuple(u for u in all_units() if u.code == scope_code or (u.level == "commune" and u.province_code == scope_code))
+    inside = tuple(u for u in all_units()
+                   if u.code == scope_code or (u.level == "commune" and u.province_code == scope_code))
     if not inside:
         raise ValueError(f"no administrative unit with code {scope_code!r}")
     return inside
@@ -176,9 +180,11 @@ def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_ro
             # importer also takes names typed without diacritics or the type word.
             province = f"${keys['province_name']}{HEADER_ROW + 1}"
             lookup = f"VLOOKUP({province},{ranges['province_lists']},2,FALSE)"
-            validation = DataValidation(type="list", formula1=f"IF(ISNA({lookup}),{ranges['commune']},INDIRECT({lookup}))",
+            validation = DataValidation(type="list",
+                                        formula1=f"IF(ISNA({lookup}),{ranges['commune']},INDIRECT({lookup}))",
                                         allow_blank=True, showErrorMessage=True, errorStyle="warning",
-                                        errorTitle="Tên xã/phường", error="Không có trong danh sách xã/phường của tỉnh đã chọn.")
+                                        errorTitle="Tên xã/phường",
+                                        error="Không có trong danh sách xã/phường của tỉnh đã chọn.")
         elif column.key in targets:
             lenient = column.key == "province_name"
             validation = DataValidation(type="list", formula1=ranges[targets[column.key]], allow_blank=True,

@@ -198,7 +198,8 @@ def test_messages_follow_the_language(world):
     assert result.errors[0].message("en") == "Thành phố Hà Nội (01) is outside your scope (Lâm Đồng and its communes)."
     with engine.connect() as conn:
         [stored] = conn.execute(select(Upload.messages).order_by(Upload.id.desc())).scalars().first()["errors"]
-    assert stored == {"sheet": "Báo cáo", "row": 4, "column": "Tỉnh/Thành phố", "value": "Hà Nội", "key": "scope_unit_outside",
+    assert stored == {"sheet": "Báo cáo", "row": 4, "column": "Tỉnh/Thành phố", "value": "Hà Nội",
+                      "key": "scope_unit_outside",
                       "params": {"unit": {"unit": "01"},
                                  "scope": {"key": "scope_label_province", "params": {"unit": "Lâm Đồng"}}}}
 
@@ -275,7 +276,8 @@ def test_ministry_reporter_uploads_the_tasks_its_agency_leads(world):
                             INDICATOR_HEADERS)
     result = run(engine, values, people["ministry"])
     assert result.status == "rejected" and len(result.errors) == 1
-    assert result.errors[0].message("en") == f"The account of {MINISTRY} may upload task progress only, not indicator values."
+    expected = f"The account of {MINISTRY} may upload task progress only, not indicator values."
+    assert result.errors[0].message("en") == expected
     assert data_counts(engine) == before and figures_of(engine) == figures_before
 
 

@@ -81,7 +81,8 @@ def test_unknown_commune_is_an_error_with_suggestions(empty_engine):
     result = run(empty_engine, content)
     assert result.status == "rejected"
     [error] = result.errors
-    assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường", "Phường Xuan Hong - Da Lat")
+    assert (error.sheet, error.row, error.column, error.value) == ("Báo cáo", 4, "Xã/Phường",
+                                                                   "Phường Xuan Hong - Da Lat")
     assert "Phường Xuân Hương - Đà Lạt" in error.message("en") and error.cell == "B4"
 
 
@@ -328,7 +329,8 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_exactly(empty_engine)
     assert result.status == "imported"
     with empty_engine.connect() as conn:
         # notes are stored with single spaces; backslashes and a literal \N survive COPY as typed
-        assert conn.execute(select(TaskReport.note)).scalar_one() == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"
+        note = conn.execute(select(TaskReport.note)).scalar_one()
+        assert note == "Giai đoạn 1: đã xong Giai đoạn 2: C:\\du_an\\nq57 \\N"
 
 
 def _three_counts(result_or_row) -> tuple[int, int, int]:
@@ -349,7 +351,8 @@ def test_preview_commit_and_history_count_the_same(empty_engine, upload):
             {"reports_created": 0, "reports_updated": 1, "reports_unchanged": 0, "tasks_updated": 0}),
         # the case of the issue: one report changed, one new, the tasks themselves unchanged
         "new_and_updated_report": (
-            [task_row("NV-1", progress=65), task_row("NV-2", status="Đã hoàn thành", progress=100, report="30/06/2025")],
+            [task_row("NV-1", progress=65), task_row("NV-2", status="Đã hoàn thành", progress=100,
+                                                     report="30/06/2025")],
             (1, 1, 0), {"reports_created": 1, "reports_updated": 1, "tasks_created": 0, "tasks_updated": 0}),
         "indicator_values": (
             [indicator_row("Lâm Đồng", None, lam_dong[0].code, "06/2025", 12, 20.5, 5000),

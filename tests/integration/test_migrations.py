@@ -51,9 +51,11 @@ def _old_style_uploads() -> list[dict]:
              "warnings": [problem(4, t("warn_duplicate_row", "vi", other_row=3), value="NV-1")],
              "error_count": 3, "warning_count": 1}},
         # a task file that added 2 reports and changed 1: the history row counted the 1 new task
-        {**base, "id": 2, "file_name": "dung.xlsx", "kind": "tasks", "sha256": "b" * 64, "status": "imported", "rows": 3,
+        {**base, "id": 2, "file_name": "dung.xlsx", "kind": "tasks", "sha256": "b" * 64, "status": "imported",
+         "rows": 3,
          "created": 1, "updated": 0, "unchanged": 1, "messages": {
-             "warnings": [problem(4, t("warn_percent_fraction", "en", example=0.265, scaled=26.5), "Tiến độ (%)", 0.265)],
+             "warnings": [problem(4, t("warn_percent_fraction", "en", example=0.265, scaled=26.5), "Tiến độ (%)",
+                                  0.265)],
              "warning_count": 1, "error_count": 0, "tasks_created": 1, "tasks_updated": 0, "tasks_unchanged": 1,
              "reports_created": 2, "reports_updated": 1, "reports_unchanged": 0}},
     ]

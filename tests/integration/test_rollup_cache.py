@@ -34,7 +34,8 @@ def test_warnings_messages_survive_the_round_trip(fresh_cache):
     version = db.data_version(fresh_cache)
     stored = rollup_cache.read(figures.warnings, fresh_cache, version, "68", AS_OF)
     again = rollup_cache.read(figures.warnings, fresh_cache, version, "68", AS_OF)
-    assert [render(w["message"], "en") for w in stored["warnings"]] == [render(w["message"], "en") for w in again["warnings"]]
+    assert [render(w["message"], "en") for w in stored["warnings"]] == [render(w["message"],
+                                                                               "en") for w in again["warnings"]]
     assert any(isinstance(w["message"], Message) for w in again["warnings"])
 
 

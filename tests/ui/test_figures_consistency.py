@@ -58,7 +58,8 @@ def units(engine) -> list[str]:
     """The nation, the five provinces, and five communes: two known ones and three that did not
     report the latest month (the sample leaves some communes without June figures), Lâm Đồng's first."""
     latest = figures.latest_data_date(engine)
-    groups = sorted((w for w in figures.warnings("VN", latest, engine=engine)["warnings"] if w["kind"] == "not_reporting"),
+    groups = sorted((w for w in figures.warnings("VN", latest,
+                                                 engine=engine)["warnings"] if w["kind"] == "not_reporting"),
                     key=lambda w: w["unit"]["code"] != "68")
     silent = [commune["code"] for group in groups for commune in group["communes"]]
     assert len(silent) >= 3, "the sample must have communes that did not report the last month"
@@ -131,7 +132,8 @@ def check_unit(engine, code: str, day: dt.date) -> None:
     assert summary["indicators"] == {key: json_number(key, value) for key, value in values.items()}, where
 
     expected_tasks = {t(label, LANG): format_number(status[key], LANG) for key, label in TASK_LABELS.items()}
-    expected_infrastructure = {t(label, LANG): shown_value(key, values[key]) for key, label in INFRASTRUCTURE_LABELS.items()}
+    expected_infrastructure = {t(label, LANG): shown_value(key, values[key]) for key,
+                               label in INFRASTRUCTURE_LABELS.items()}
     expected_ecosystem = {t(label, LANG): shown_value(key, values[key]) for key, label in ECOSYSTEM_LABELS.items()}
 
     def assert_shown(page: str, expected: dict[str, str], app: AppTest) -> None:
@@ -179,7 +181,8 @@ def check_unit(engine, code: str, day: dt.date) -> None:
             "fiveg_coverage_pct", values["fiveg_coverage_pct"])}.items():
         assert f"- {label}: {value}" in notes, f"deck notes, {label}, {where}"
     if unit.parent_code and status["total"]:
-        ranked = {row["key"]: row for row in figures.ranking(unit.parent_code, day, "child", engine) if not row.get("own")}
+        ranked = {row["key"]: row for row in figures.ranking(unit.parent_code, day, "child",
+                                                             engine) if not row.get("own")}
         rank = f"{ranked[code]['rank']}/{sum(1 for row in ranked.values() if row['rank'] is not None)}"
         assert f"- {t('deck_rank_label', LANG)}: {rank}" in notes, where
     task_slide = next(slide for slide in deck.slides if slide.kind == "task_status")

@@ -25,7 +25,8 @@ def test_chart_images_are_valid():
 
 
 def test_chart_images_use_the_language_number_format():
-    chart = alt.Chart(pd.DataFrame({"x": ["a"], "y": [12106]})).mark_bar().encode(x="x", y=alt.Y("y", axis=alt.Axis(format=",.0f")))
+    chart = alt.Chart(pd.DataFrame({"x": ["a"],
+                                    "y": [12106]})).mark_bar().encode(x="x", y=alt.Y("y", axis=alt.Axis(format=",.0f")))
     assert "12.000" in chart_svg(chart, "vi")
     assert "12,000" in chart_svg(chart, "en")
 
@@ -33,7 +34,8 @@ def test_chart_images_use_the_language_number_format():
 def test_exported_chart_uses_the_theme_the_locale_and_the_bundled_font():
     chart = status_bars({"total": 12106, "completed": 2390, "on_schedule": 4270, "overdue": 5446}, "vi")
     spec = slide_spec(chart, "vi", width=500, font="DejaVu Sans")
-    assert spec["config"]["locale"]["number"]["decimal"] == "," and spec["config"]["locale"]["number"]["thousands"] == "."
+    number = spec["config"]["locale"]["number"]
+    assert number["decimal"] == "," and number["thousands"] == "."
     assert spec["config"]["font"] == "DejaVu Sans"
     assert spec["config"]["axis"]["labelFontSize"] > 13  # the app theme's 13 px, scaled up for a hall
     png = chart_png(chart, "vi")

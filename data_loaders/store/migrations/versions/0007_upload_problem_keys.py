@@ -84,7 +84,7 @@ TEMPLATES = {
         'Indicator values must be given for a commune.',
     ),
     "err_new_task_incomplete": (
-        'Nhiệm vụ mới: báo cáo đầu tiên phải có tên nhiệm vụ, kế hoạch, lĩnh vực, cơ quan chủ trì, người chịu trách nhiệm và hạn hoàn thành.',
+        'Nhiệm vụ mới: báo cáo đầu tiên phải có tên nhiệm vụ, kế hoạch, lĩnh vực, cơ quan chủ trì, người chịu trách nhiệm và hạn hoàn thành.',  # noqa: E501 (the sentence as stored)
         'New task: its first report must give the title, plan, area, lead agency, responsible official and deadline.',
     ),
     "err_duplicate_conflict": (
