@@ -172,7 +172,7 @@ def warnings(unit_code: str, as_of: dt.date, settings: dict) -> Warnings:
     return read(early_warnings.warnings, unit_code, as_of, settings)
 
 
-def quality(unit_code: str, as_of: dt.date, settings: dict) -> dict:
+def quality(unit_code: str, as_of: dt.date, settings: dict) -> data_quality.Quality:
     return read(data_quality.quality, unit_code, as_of, settings)
 
 

@@ -10,6 +10,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Pt
 
+from data_loaders.i18n import locale
 from reports.compose import SlideImages, slide_boxes, slide_images
 from reports.layout import SLIDE_HEIGHT, SLIDE_WIDTH, ImageBox, RuleBox, TextBox
 from reports.slides import Deck
@@ -59,7 +60,8 @@ def deck_pptx(deck: Deck, images: list[SlideImages] | None = None) -> bytes:
     presentation.slide_width, presentation.slide_height = Pt(SLIDE_WIDTH), Pt(SLIDE_HEIGHT)
     blank = presentation.slide_layouts[6]
     presentation.core_properties.title = f"{deck.slides[0].title} — {deck.unit_label}"
-    presentation.core_properties.language = "vi-VN" if deck.lang == "vi" else "en-GB"
+    language = locale(deck.lang)  # the app's one locale map (data_loaders.i18n)
+    presentation.core_properties.language = f"{language.language}-{language.territory}"
     for slide, slide_images_ in zip(deck.slides, images):
         page = presentation.slides.add_slide(blank)
         for box in slide_boxes(deck, slide, slide_images_):

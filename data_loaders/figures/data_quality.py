@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
@@ -46,6 +46,23 @@ from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskRepor
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")
+
+Scores = dict[str, float | None]  # correct, sufficient, clean, live: 0–100, None when nothing to measure
+
+
+class ChildQuality(TypedDict):
+    unit: dict  # {"code", "name", "level"}
+    scores: Scores
+    figures: dict  # what each score was computed from (uploaded rows, reports, communes, …)
+
+
+class Quality(TypedDict):
+    """The `quality` command's JSON contract."""
+    unit: dict
+    as_of: str  # ISO date
+    scores: Scores
+    figures: dict
+    children: list[ChildQuality]
 
 
 def _engine(engine: Engine | None) -> Engine:
@@ -251,13 +268,13 @@ def _scores(figures: dict, settings: dict) -> dict[str, float | None]:
             for key, value in (("correct", correct), ("sufficient", sufficient), ("clean", clean), ("live", live))}
 
 
-def overall(scores: dict[str, float | None]) -> float | None:
+def overall(scores: Scores) -> float | None:
     values = [v for v in scores.values() if v is not None]
     return round(sum(values) / len(values), 1) if values else None
 
 
 def quality(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
-            engine: Engine | None = None) -> dict:
+            engine: Engine | None = None) -> Quality:
     """The four scores for a unit and for each unit below it."""
     unit = get_unit(unit_code, engine)
     as_of = as_of or latest_data_date(engine) or dt.date.today()
@@ -327,7 +344,7 @@ def quality(unit_code: str, as_of: dt.date | None = None, settings: dict[str, An
             "children": children}
 
 
-def needing_attention(result: dict, count: int) -> list[dict]:
+def needing_attention(result: Quality, count: int) -> list[dict]:
     """The children with the lowest overall score (mean of the scores they have), worst first."""
     scored = [(overall(child["scores"]), child) for child in result["children"]]
     scored = [(score, child) for score, child in scored if score is not None and score < 100]
