@@ -361,10 +361,10 @@ def test_preview_commit_and_history_count_the_same(empty_engine, upload):
     }[upload]
     headers = INDICATOR_HEADERS if upload == "indicator_values" else TASK_HEADERS
     content = workbook_bytes(content, headers)
-    before = figures(empty_engine)
+    before = figures_of(empty_engine)
     preview = run(empty_engine, content, dry_run=True)
     assert preview.status == "preview" and _three_counts(preview) == expected
-    assert figures(empty_engine) == before
+    assert figures_of(empty_engine) == before
     committed = run(empty_engine, content, "clerk.xlsx")
     assert committed.status == "imported" and _three_counts(committed) == expected
     assert {k: committed.details[k] for k in details} == details == {k: preview.details[k] for k in details}

@@ -27,7 +27,7 @@ from data_loaders.i18n import (
     vega_time_locale,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _placeholders(text: str) -> set[str]:
@@ -90,7 +90,7 @@ def test_messages_fill_placeholders_and_fall_back():
 
 
 def _code_files() -> dict[Path, str]:
-    folders = ("app.py", "pages", "components", "data_loaders", "reports", "benchmarks")
+    folders = ("app.py", "pages", "components", "charts", "data_loaders", "reports", "benchmarks")
     files = {}
     for folder in folders:
         path = ROOT / folder
