@@ -25,7 +25,6 @@ from data_loaders.figures import accountability, data_quality, early_warnings, t
 from data_loaders.figures.definitions import default_comparison_date
 from data_loaders.figures.indicators import indicator_series, indicator_totals, indicator_trend, indicators_by_child
 from data_loaders.figures.scope import UnitInfo, earliest_data_date, latest_data_date
-from data_loaders.i18n.message import PARAM_TYPES
 from data_loaders.store import engine as db
 from data_loaders.store.models import RollupCache
 from data_loaders.store.settings import get_settings
@@ -57,9 +56,6 @@ def _encode(value: Any) -> Any:
         return {"__date__": value.isoformat()}
     if isinstance(value, UnitInfo):
         return {"__unit__": dataclasses.asdict(value)}
-    if type(value).__name__ in PARAM_TYPES and dataclasses.is_dataclass(value):
-        return {"__param__": type(value).__name__,
-                "fields": {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
     raise TypeError(f"cannot store {type(value).__name__} in the rollup cache")
 
 
@@ -70,17 +66,17 @@ def _decode(value: dict) -> Any:
         return dt.datetime.fromisoformat(value["__datetime__"])
     if "__unit__" in value:
         return UnitInfo(**value["__unit__"])
-    if "__param__" in value:
-        return PARAM_TYPES[value["__param__"]](**value["fields"])
     return value
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_encode, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, default=_encode, ensure_ascii=False)
 
 
 def cache_key(figure: Callable, args: tuple) -> str:
-    return hashlib.sha256(_dumps([figure_name(figure), list(args)]).encode("utf-8")).hexdigest()
+    """The figure and its arguments (the settings dict in any order) as a stable hash."""
+    text = json.dumps([figure_name(figure), list(args)], default=_encode, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _compute(figure: Callable[..., Result], engine: Engine, args: tuple) -> Result:

@@ -4,46 +4,58 @@ Language is applied at the edge (a page, a deck, the command line) by `render`.
 Parameters stay raw values, so the same result serves every language and can be cached or stored:
 an int or float is formatted as a number of the reader's language, a date as a date, and the small
 wrappers below say what else a value is (a percentage, a month, a catalogue term).
+
+Messages and wrappers are plain JSON objects (dict subclasses), so a result holding thousands of
+them (the national warnings) is stored in the shared cache and read back by the json module's C code,
+with no Python callback per message; read back, they are plain dicts and `render` takes either:
+
+    {"key": "warn_overdue", "params": {"days": 120, "deadline": {"date": "2025-03-02"},
+                                       "progress": {"percent": 32.0, "decimals": 0}}, "plural": "days"}
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_number, format_percent, locale, t, tn
 
 
-@dataclass(frozen=True)
-class Percent:
-    value: float
-    decimals: int = 1
+class Percent(dict):
+    def __init__(self, value: float, decimals: int = 1):
+        super().__init__(percent=value, decimals=decimals)
 
 
-@dataclass(frozen=True)
-class Month:
+class Month(dict):
     """A reporting month: 06/2025 in Vietnamese, Jun 2025 in English."""
-    date: dt.date
+
+    def __init__(self, day: dt.date):
+        super().__init__(month=day.isoformat())
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(dict):
     """A word of the catalogue ("Toàn quốc", "Các bộ, ngành trung ương") used as a parameter."""
-    key: str
+
+    def __init__(self, key: str):
+        super().__init__(term=key)
 
 
-@dataclass(frozen=True)
-class Message:
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    plural: str | None = None  # the parameter whose number chooses the plural form ("1 day" / "2 days")
+class Message(dict):
+    """A catalogue key, its parameters and, for a message with plural forms, the parameter whose
+    number chooses the form ("1 day" / "2 days"). Dates among the parameters are kept as ISO dates."""
 
-    def render(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return render(self, lang)
+    def __init__(self, key: str, params: Mapping[str, Any] | None = None, plural: str | None = None):
+        params = {name: {"date": value.isoformat()} if isinstance(value, dt.date) else value
+                  for name, value in (params or {}).items()}
+        super().__init__(key=key, params=params, **({"plural": plural} if plural else {}))
 
+    @property
+    def key(self) -> str:
+        return self["key"]
 
-PARAM_TYPES = {cls.__name__: cls for cls in (Percent, Month, Term, Message)}
+    @property
+    def params(self) -> dict[str, Any]:
+        return self["params"]
 
 
 def month_label(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -54,14 +66,17 @@ def month_label(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def format_param(value: Any, lang: str) -> str:
-    if isinstance(value, Message):
-        return render(value, lang)
-    if isinstance(value, Percent):
-        return format_percent(value.value, lang, value.decimals)
-    if isinstance(value, Month):
-        return month_label(value.date, lang)
-    if isinstance(value, Term):
-        return t(value.key, lang)
+    if isinstance(value, Mapping):
+        if "key" in value:
+            return render(value, lang)
+        if "percent" in value:
+            return format_percent(value["percent"], lang, value.get("decimals", 1))
+        if "month" in value:
+            return month_label(dt.date.fromisoformat(value["month"]), lang)
+        if "term" in value:
+            return t(value["term"], lang)
+        if "date" in value:
+            return format_date(dt.date.fromisoformat(value["date"]), lang)
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):
@@ -73,12 +88,14 @@ def format_param(value: Any, lang: str) -> str:
     return str(value)
 
 
-def render(message: Message | Sequence[Message], lang: str = DEFAULT_LANGUAGE) -> str:
+def render(message: Mapping[str, Any] | Sequence[Mapping[str, Any]], lang: str = DEFAULT_LANGUAGE) -> str:
     """The message in a language, its parameters formatted the way that language writes them; a
     sequence of messages is rendered as consecutive sentences."""
-    if not isinstance(message, Message):
+    if not isinstance(message, Mapping):
         return " ".join(render(part, lang) for part in message)
-    params = {name: format_param(value, lang) for name, value in message.params.items()}
-    if message.plural is not None:
-        return tn(message.key, message.params[message.plural], lang, **params)
-    return t(message.key, lang, **params)
+    raw = message.get("params") or {}
+    params = {name: format_param(value, lang) for name, value in raw.items()}
+    plural = message.get("plural")
+    if plural is not None:
+        return tn(message["key"], raw[plural], lang, **params)
+    return t(message["key"], lang, **params)
