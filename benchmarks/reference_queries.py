@@ -74,10 +74,10 @@ def installed():
 def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[tuple]:
     """(function, code, current ms, reference ms, same result) for the rollups the pages use."""
     rows = []
-    for name in ("task_status", "task_status_by_child", "indicator_totals", "indicators_by_child",
-                 "task_status_by", "task_list"):
-        function = getattr(figures, name)
-        args = ("area",) if name == "task_status_by" else ()
+    for function in (figures.task_status, figures.task_status_by_child, figures.indicator_totals,
+                     figures.indicators_by_child, figures.task_status_by, figures.task_list):
+        name = function.__name__
+        args = ("area",) if function is figures.task_status_by else ()
         for code in codes:
             timings, results = [], []
             for reference in (False, True):
