@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from data_loaders.identity import audit
 from data_loaders.ingest.commit import Source, stored_problems
+from data_loaders.ingest.limits import current_limits
 from data_loaders.ingest.problems import Problem
 from data_loaders.store import engine as db
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
@@ -75,14 +76,16 @@ def _stored_copy(conn: Connection, sha256: str) -> bytes | None:
 
 
 def record_attempt(engine: Engine, source: Source, *, kind: str | None, rows: int, errors: list[Problem],
-                   warnings: list[Problem] = (), out_of_scope: bool = False, keep_content: bool = True,
-                   reason: str | None = None, outcome: str = "refused", failure: str | None = None) -> int:
+                   warnings: list[Problem] = (), out_of_scope: bool = False, reason: str | None = None,
+                   outcome: str = "refused", failure: str | None = None) -> int:
     """One attempt that changed no figure, in the history (status "rejected") and the audit trail
     ("upload_rejected", `outcome` refused, or failed for an error of ours whose class is `failure`),
     in one transaction; returns its upload id. `kind` is None for a file that could not be read;
-    `reason` (the refusal's message key) goes into the audit entry.
-    The bytes are stored unless `keep_content` is false (a file over the size limit) or a copy of
-    the same bytes is already stored. Older rejected copies past the retention are dropped."""
+    `reason` (the refusal's message key) goes into the audit entry. The bytes are stored unless they
+    are over the upload size limit or a copy of the same bytes is already stored; rejected copies
+    past the retention are dropped in the same transaction."""
+    keep_content = len(source.content) <= current_limits().max_upload_bytes
+    retention_days = get_settings(engine)["rejected_file_retention_days"]
     with engine.begin() as conn:
         already_stored = conn.execute(select(Upload.id).where(Upload.sha256 == source.sha256,
                                                               Upload.content.is_not(None)).limit(1)).first()
@@ -102,7 +105,7 @@ def record_attempt(engine: Engine, source: Source, *, kind: str | None, rows: in
             detail["failure"] = failure
         audit.record_in(conn, "upload_rejected", source.user, target=source.file_name[:255], outcome=outcome,
                         detail=detail)
-        _prune(conn, get_settings(engine)["rejected_file_retention_days"], dt.datetime.now(dt.timezone.utc))
+        _prune(conn, retention_days, dt.datetime.now(dt.timezone.utc))
     return upload_id
 
 

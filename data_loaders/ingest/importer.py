@@ -134,10 +134,9 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
             raise UnreadableFile("err_no_header",
                                  columns=", ".join(c.header(lang) for c in TASKS.columns if c.required))
     except UnreadableFile as error:
-        if record:  # kept like any rejected attempt; a file over the size limit without its bytes
+        if record:  # kept like any rejected attempt (a file over the size limit without its bytes)
             error.upload_id = history.record_attempt(engine, source, kind=None, rows=0, reason=error.key,
-                                                     errors=[_file_problem(error.key, error.params)],
-                                                     keep_content=error.key != "err_file_too_large")
+                                                     errors=[_file_problem(error.key, error.params)])
         raise
     sheet_format, rows = detected
     result = ImportResult(status="rejected", kind=sheet_format.kind, rows=len(rows.rows))
