@@ -86,7 +86,7 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", account
     a rejected result, changing no figure, for any error. Every attempt that commits nothing —
     rejected, unreadable, or refused because the account may not upload — is kept in the upload
     history and the audit trail unless dry_run (`record_rejection` overrides, so the upload page
-    records a rejected preview); the error raised then carries its `upload_id`. A refused account
+    records a rejected preview); an error raised for a recorded attempt carries its `upload_id`. A refused account
     is audited even in a dry run. `progress(stage, fraction)` is called with the stages read,
     validate, commit and done. Commits are audited."""
     engine = engine or db.get_engine()

@@ -165,6 +165,22 @@ def test_an_unreadable_file_on_the_upload_page_is_the_uploaders_attempt(empty_en
     assert len(history.list_uploads(engine=engine)) == 1
 
 
+def test_a_failure_on_our_side_is_recorded_with_its_outcome(empty_engine, monkeypatch):
+    from data_loaders.ingest import importer
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(importer, "validate", broken)
+    with pytest.raises(RuntimeError):
+        import_file(workbook_bytes([task_row("NV-1")], TASK_HEADERS), "t.xlsx", user="cli:ops", engine=empty_engine)
+    [attempt] = history.list_uploads(engine=empty_engine)
+    assert (attempt["status"], attempt["kind"], attempt["uploaded_by"]) == ("rejected", None, "cli:ops")
+    [entry] = audit.entries(action="upload_rejected", engine=empty_engine)
+    assert (entry["outcome"], entry["detail"]["reason"], entry["detail"]["failure"]) == (
+        "failed", "upload_failed", "RuntimeError")
+
+
 def test_without_user_the_command_line_is_the_actor_never_the_account_user_names(empty_engine, tmp_path):
     engine = empty_engine
     accounts.create_account("viewer68", PASSWORD, "viewer", "68", actor="cli:test", engine=engine)
@@ -359,5 +375,11 @@ def test_migration_0008_keeps_one_copy_of_rejected_bytes(empty_engine):
         kept = dict(conn.execute(select(Upload.id, Upload.content.is_not(None)).order_by(Upload.id)).all())
     assert kept == {1: False, 2: False, 3: True, 4: False, 5: True, 6: True}
     assert all(history.upload_content(i, engine=empty_engine) for i in kept)
+    with empty_engine.begin() as conn:
+        conn.execute(update(Upload).where(Upload.id == 6).values(kind=None))  # an unreadable attempt
     command.downgrade(config, "0007")  # and back: the kind column is required again
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(Upload.kind).where(Upload.id == 6)).scalar_one() == "unreadable"
     command.upgrade(config, "head")
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(Upload.kind).where(Upload.id == 6)).scalar_one() is None

@@ -5,7 +5,8 @@ kept in the upload history like any rejected file, with no kind, so `upload.kind
 A rejected file's bytes are now stored once per content: the upgrade keeps, of the rejected rows
 holding the same bytes, only the newest copy (none when a committed upload holds them), so a file
 rejected three times is stored once. The downgrade gives unreadable attempts the kind "unreadable"
-(the column is not nullable before this revision); the dropped duplicate copies are not restored
+(the column is not nullable before this revision; the upgrade reads it back as none); the dropped
+duplicate copies are not restored
 (every one of them is the same bytes as the copy kept, found by sha256).
 
 Revision ID: 0008
@@ -31,6 +32,7 @@ _upload = sa.table(
 def upgrade() -> None:
     with op.batch_alter_table("upload") as batch:
         batch.alter_column("kind", existing_type=sa.String(length=20), nullable=True)
+    op.get_bind().execute(sa.update(_upload).where(_upload.c.kind == "unreadable").values(kind=None))  # a downgrade's
     holder = _upload.alias("holder")
     # a rejected copy is redundant when a committed upload, or a newer rejected row, holds the same bytes
     redundant = (
