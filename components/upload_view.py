@@ -270,7 +270,7 @@ def history(uploader: Account) -> None:
         "uploaded_at": r["uploaded_at"].strftime("%d/%m/%Y %H:%M") if hasattr(r["uploaded_at"],
                                                                               "strftime") else str(r["uploaded_at"]),
         "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
-        if r["kind"] in ("tasks", "indicators") else r["kind"],
+        if r["kind"] in ("tasks", "indicators") else r["kind"] or tr("upload_kind_not_read"),  # unreadable, refused
         "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged",
                                                                                            "rejected")
         else r["status"],

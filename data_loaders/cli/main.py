@@ -1,6 +1,8 @@
 """Command line: `python -m data_loaders COMMAND …` (a contract: other tools depend on its JSON and
 exit codes). Exit 0 on success, 1 for a rejected import, 2 for bad usage, an unknown unit, a bad
-date or an unreadable file; errors are one line on stderr (or JSON with --json), never a traceback.
+date, an unreadable file, a refused --user or the database down; errors are one line on stderr, or
+with --json (on any command) one {"status": "error", "message"} object on stdout, never a traceback.
+An import is attributed to --user's account or to "cli:<login>", never to an account $USER names.
 
 Each command imports what it needs (pandas, openpyxl, SQLAlchemy, the figures…) when it runs, so
 `--help` and a usage error answer at once; tests/unit/test_cli_imports.py keeps it so."""
@@ -123,7 +125,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         for key, value in assignments:
             admin_settings.validate(key, value)
         for key, value in assignments:
-            change_setting(key, value, engine, user=args.user)
+            change_setting(key, value, engine, user=args.user or _system_actor())
     except admin_settings.InvalidSetting as error:
         raise UsageError(t("cli_bad_setting", _lang(), detail=str(error))) from None
     values = admin_settings.settings_json(admin_settings.get_settings(engine))
@@ -156,8 +158,6 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import OperationalError
-
     from data_loaders.identity import accounts
     from data_loaders.ingest import post_commit
     from data_loaders.ingest.importer import import_file
@@ -170,24 +170,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _import_error(args, t("cli_file_missing", lang, path=path))
     engine = bootstrap.prepare()
+    content = path.read_bytes()
+    # Who the upload is attributed to: --user's account, checked here and again by the importer
+    # against the account as stored; without --user the command line itself ("cli:<login>"), a
+    # system actor no account can be, whatever $USER says.
+    actor = _system_actor()
     account = None
-    if args.user is not None:  # the upload is that person's, inside their scope
+    if args.user is not None:
         account = accounts.get_account(args.user, engine)
-        if account is None:
-            return _import_error(args, t("cli_unknown_account", lang, username=args.user))
-        if account.disabled:
-            return _import_error(args, t("cli_account_disabled", lang, username=account.username))
+        refusal = _refused_uploader(account, args.user)
+        if refusal is not None:
+            key, params = refusal
+            _record_refusal(engine, content, path.name, actor, key, params, dry_run=args.dry_run)
+            return _import_error(args, t(key, lang, **params))
     try:
-        result = import_file(path.read_bytes(), path.name, user=os.environ.get("USER", "cli"), account=account,
-                             dry_run=args.dry_run, lang=lang, engine=engine)
+        result = import_file(content, path.name, user=actor, account=account, dry_run=args.dry_run, lang=lang,
+                             engine=engine)
     except UnreadableFile as error:
         return _import_error(args, render(error.key, error.params, lang))
     except accounts.AccountError as error:
         return _import_error(args, t(error.key, lang, **error.params))
-    except OperationalError:
-        raise
-    except Exception as error:  # noqa: BLE001 - the contract: one JSON object or line, never a traceback
-        return _import_error(args, t("err_unreadable", lang, detail=f"{type(error).__name__}: {str(error)[:200]}"))
     payload = result.as_json(lang)
     if args.dry_run and result.status != "rejected":
         payload["status"] = "imported" if result.status == "preview" else result.status
@@ -203,6 +205,59 @@ def cmd_import(args: argparse.Namespace) -> int:
     if result.status == "imported":  # the same step as the upload page: warm the figures of the new version
         post_commit.after_commit(engine)
     return 1 if result.status == "rejected" else 0
+
+
+def _refused_uploader(account: Account | None, name: str) -> tuple[str, dict] | None:
+    """Why --user's account may not have an upload attributed to it (message key, parameters), or None."""
+    from data_loaders.identity import access, accounts
+
+    if account is None:
+        return "cli_unknown_account", {"username": name}
+    if account.disabled:
+        return "cli_account_disabled", {"username": account.username}
+    try:
+        access.check_permission(account, "upload")
+    except accounts.AccountError:
+        return "cli_account_may_not_upload", {"username": account.username}
+    return None
+
+
+def _record_refusal(engine, content: bytes, file_name: str, actor: str, key: str, params: dict, *,
+                    dry_run: bool) -> None:
+    """A refused --user: the attempt is the command line's (the account was not allowed to be
+    named), in the history and the audit trail. An unknown name is not recorded: it may be a typo
+    of something secret; an existing account's name is."""
+    import hashlib
+
+    from data_loaders.identity import audit
+    from data_loaders.ingest import history
+    from data_loaders.ingest.commit import Source
+    from data_loaders.ingest.problems import Problem
+
+    if key == "cli_unknown_account":
+        key, params = "upload_refused_unknown_account", {}
+    if dry_run:  # changes nothing, as any dry run; the refusal is still audited
+        audit.record("upload_rejected", actor, target=file_name[:255], outcome="refused",
+                     detail={"reason": key, **params}, engine=engine)
+        return
+    source = Source(file_name, hashlib.sha256(content).hexdigest(), actor, content)
+    history.record_attempt(engine, source, kind=None, rows=0, reason=key,
+                           errors=[Problem(None, None, None, None, key, params)])
+
+
+def cmd_prune_rejected(args: argparse.Namespace) -> int:
+    from data_loaders.ingest import history
+    from data_loaders.seed import bootstrap
+    from data_loaders.store import settings as admin_settings
+
+    engine = bootstrap.prepare()
+    days = admin_settings.get_settings(engine)["rejected_file_retention_days"]
+    pruned = history.prune_rejected_files(engine, retention_days=days)
+    if args.json:
+        _print_json({"pruned": pruned, "retention_days": days})
+    else:
+        print(f"{pruned} rejected file copies older than {days} days dropped")
+    return 0
 
 
 def _system_actor() -> str:
@@ -370,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     settings = commands.add_parser("settings", help="show or change the thresholds (warnings, quality)")
     settings.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a setting (repeatable)")
-    settings.add_argument("--user", default=os.environ.get("USER", "cli"))
+    settings.add_argument("--user", help="who makes the change, as the audit trail names them "
+                          "(default: cli:<login>, the command line)")
     settings.add_argument("--json", action="store_true")
     settings.set_defaults(handler=cmd_settings)
 
@@ -427,6 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_trail.add_argument("--json", action="store_true")
     audit_trail.set_defaults(handler=cmd_audit)
 
+    prune = commands.add_parser("prune-rejected", help="drop the stored bytes of rejected files past "
+                                "rejected_file_retention_days (the history rows stay)")
+    prune.add_argument("--json", action="store_true")
+    prune.set_defaults(handler=cmd_prune_rejected)
+
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)
     return parser
@@ -437,22 +498,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:
-        return _usage_error(argv, error)
-    from sqlalchemy.exc import OperationalError  # after parsing: --help needs no database library
+        return _fail(argv, str(error))
+    from sqlalchemy.exc import InterfaceError, OperationalError  # after parsing: --help needs no database library
 
     try:
         return args.handler(args)
     except UsageError as error:
-        return _usage_error(argv, error)
-    except OperationalError:
-        print(f"error: {t('database_unavailable', _lang())}", file=sys.stderr)
-        return 2
+        return _fail(argv, str(error))
+    except (OperationalError, InterfaceError):  # down, unreachable, refusing connections, locked
+        return _fail(argv, t("database_unavailable", _lang()))
+    except Exception as error:  # the contract: one line or one JSON object, never a traceback
+        if os.environ.get("NQ57_DEBUG"):
+            raise
+        # the class name only: a database error's text would show its internals
+        return _fail(argv, t("cli_unexpected_error", _lang(), detail=type(error).__name__))
 
 
-def _usage_error(argv: list[str], error: UsageError) -> int:
-        if "--json" in argv and argv[:1] == ["import"]:
-            _print_json({"status": "error", "message": str(error)})
-        else:
-            print(f"error: {error}", file=sys.stderr)
-        return 2
+def _wants_json(argv: list[str]) -> bool:
+    """--json anywhere in the command: any error is then one JSON object on stdout."""
+    return "--json" in argv
 
+
+def _fail(argv: list[str], message: str) -> int:
+    if _wants_json(argv):
+        _print_json({"status": "error", "message": message})
+    else:
+        print(f"error: {message}", file=sys.stderr)
+    return 2

@@ -69,13 +69,14 @@ def commit(engine: Engine, validated: Validated, source: Source, *, dry_run: boo
     problems = validated.problems
     with db.session_factory(engine)() as session, session.begin():
         _lock_for_import(session)
+        # the scope is checked under the import lock, against the tasks as stored at commit time, and
+        # before duplicates: a file someone else imported is still refused outside the uploader's scope
+        if account is not None and scope_problems(session, account, validated):
+            return Committed("rejected", out_of_scope=True)
         # checked again under the lock: the same file may have been committed meanwhile
         already = _committed_upload(session, source.sha256)
         if already is not None:
             return already
-        # the scope is checked under the import lock, against the tasks as stored at commit time
-        if account is not None and scope_problems(session, account, validated):
-            return Committed("rejected", out_of_scope=True)
         upload = None
         if not dry_run:
             upload = Upload(file_name=source.file_name[:255], kind=validated.kind, sha256=source.sha256,
@@ -104,24 +105,6 @@ def commit(engine: Engine, validated: Validated, source: Source, *, dry_run: boo
                                     "rows": len(validated.rows.rows), "created": counts.created,
                                     "updated": counts.updated, "unchanged": counts.unchanged})
         return Committed(status, counts, upload_id)
-
-
-def record_rejection(engine: Engine, source: Source, kind: str, rows: int, errors: list[Problem],
-                     warnings: list[Problem], out_of_scope: bool = False) -> int:
-    """A rejected file changes no figure, but the attempt is kept in the upload history."""
-    with db.session_factory(engine)() as session, session.begin():
-        upload = Upload(file_name=source.file_name[:255], kind=kind, sha256=source.sha256,
-                        uploaded_by=source.user[:120],
-                        uploaded_at=dt.datetime.now(dt.timezone.utc), status="rejected", rows=rows,
-                        messages={"errors": stored_problems(errors), "warnings": stored_problems(warnings),
-                                  "error_count": len(errors), "warning_count": len(warnings)},
-                        content=source.content)
-        session.add(upload)
-        session.flush()
-        audit.record_in(session.connection(), "upload_rejected", source.user, target=source.file_name[:255],
-                        outcome="refused", detail={"upload_id": upload.id, "kind": kind, "rows": rows,
-                                                   "errors": len(errors), "out_of_scope": out_of_scope})
-        return upload.id
 
 
 def previous_upload(engine: Engine, sha256: str) -> Committed | None:

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from data_loaders.i18n import DEFAULT_LANGUAGE
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
-from data_loaders.ingest.commit import Source, commit, previous_upload, record_rejection
+from data_loaders.ingest import history
+from data_loaders.ingest.commit import Source, commit, previous_upload
 from data_loaders.ingest.formats import TASKS
-from data_loaders.ingest.problems import Problem
+from data_loaders.ingest.problems import Problem, param
 from data_loaders.ingest.read import UnreadableFile, detect_format, read_raw_sheets
 from data_loaders.ingest.validate import validate
 from data_loaders.store import engine as db
@@ -25,6 +28,7 @@ from data_loaders.store import engine as db
 __all__ = ["ImportResult", "Problem", "UnreadableFile", "detect_format", "import_file"]
 
 Progress = Callable[[str, float], None]
+log = logging.getLogger("nq57.ingest")
 
 
 @dataclass
@@ -72,39 +76,68 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", account
 
     With `account`, the upload is that person's: AccountError("not_permitted") unless they may
     upload (checked against the stored account, not the one passed in), every row must lie inside
-    their scope (else the upload is rejected whole, one error per offending row), and `user` is
-    their username. Without it (the sample loader, the command line without --user), no scope applies.
+    their scope (else the upload is rejected whole, one error per offending row, even when someone
+    else has already imported the same bytes: the scope is checked before duplicates), and `user`
+    is their username. Without it (the sample loader, the command line without --user, which
+    passes "cli:<login>"), no scope applies.
 
     Raises UnreadableFile for a file that is not a readable spreadsheet or breaks a limit (size,
     rows, archive inflation); `lang` is the language of the column list that error names. Returns
-    a rejected result, changing no figure, for any error; the rejected attempt is kept in the upload
-    history unless dry_run (`record_rejection` overrides, so the upload page records a rejected
-    preview). `progress(stage, fraction)` is called with the stages read, validate, commit and done.
-    Commits and recorded rejections are audited."""
+    a rejected result, changing no figure, for any error. Every attempt that commits nothing —
+    rejected, unreadable, or refused because the account may not upload — is kept in the upload
+    history and the audit trail unless dry_run (`record_rejection` overrides, so the upload page
+    records a rejected preview); an error raised for a recorded attempt carries its `upload_id`. A refused account
+    is audited even in a dry run. `progress(stage, fraction)` is called with the stages read,
+    validate, commit and done. Commits are audited."""
     engine = engine or db.get_engine()
+    record = (not dry_run) if record_rejection is None else record_rejection
+    source = Source(file_name, hashlib.sha256(content).hexdigest(), user, content)
     if account is not None:
+        source.user = account.username
         try:
             account = _uploader(account, engine)
-        except AccountError:
-            audit.record("upload_rejected", account.username, target=file_name[:255], outcome="refused",
-                         detail={"reason": "not_permitted"}, engine=engine)
+        except AccountError as error:
+            if record:
+                error.upload_id = history.record_attempt(engine, source, kind=None, rows=0, reason=error.key,
+                                                         errors=[_file_problem(error.key, error.params)])
+            else:
+                audit.record("upload_rejected", source.user, target=file_name[:255], outcome="refused",
+                             detail={"reason": error.key}, engine=engine)
             raise
-        user = account.username
     restricted = account is not None and not access.upload_scope(account).unrestricted
-    today = today or dt.date.today()
-    record = (not dry_run) if record_rejection is None else record_rejection
-    report = progress or (lambda _stage, _fraction: None)
-    source = Source(file_name, hashlib.sha256(content).hexdigest(), user, content)
+    try:
+        return _import(source, account if restricted else None, dry_run=dry_run, lang=lang, engine=engine,
+                       today=today or dt.date.today(), report=progress or (lambda _stage, _fraction: None),
+                       record=record)
+    except UnreadableFile:
+        raise  # recorded as it was raised
+    except Exception as error:
+        if record:  # a failure is an attempt too: kept with its outcome, then reported as before
+            _record_failure(engine, source, error)
+        raise
 
+
+def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: str, engine: Engine,
+            today: dt.date, report: Progress, record: bool) -> ImportResult:
+    """read → validate → commit; `restricted` is the uploader whose scope applies, if any."""
+    content, file_name = source.content, source.file_name
     # read
     report("read", 0.0)
-    previous = previous_upload(engine, source.sha256)
-    if previous is not None:
-        report("done", 1.0)
-        return _result(previous)
-    detected = detect_format(read_raw_sheets(content, file_name))
-    if detected is None:
-        raise UnreadableFile("err_no_header", columns=", ".join(c.header(lang) for c in TASKS.columns if c.required))
+    if restricted is None:  # a restricted uploader's rows are checked against their scope first (at commit)
+        previous = previous_upload(engine, source.sha256)
+        if previous is not None:
+            report("done", 1.0)
+            return _result(previous)
+    try:
+        detected = detect_format(read_raw_sheets(content, file_name))
+        if detected is None:
+            raise UnreadableFile("err_no_header",
+                                 columns=", ".join(c.header(lang) for c in TASKS.columns if c.required))
+    except UnreadableFile as error:
+        if record:  # kept like any rejected attempt (a file over the size limit without its bytes)
+            error.upload_id = history.record_attempt(engine, source, kind=None, rows=0, reason=error.key,
+                                                     errors=[_file_problem(error.key, error.params)])
+        raise
     sheet_format, rows = detected
     result = ImportResult(status="rejected", kind=sheet_format.kind, rows=len(rows.rows))
     if rows.missing_required:
@@ -115,15 +148,16 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", account
 
     # validate
     report("validate", 0.3)
-    validated = validate(sheet_format, rows, today, track_scope=restricted)
+    validated = validate(sheet_format, rows, today, track_scope=restricted is not None)
     result.warnings, result.errors = validated.problems.warnings, validated.problems.errors
     if result.errors:
         return _rejected(result, engine, source, record)
 
     # commit
     report("commit", 0.6)
-    committed = commit(engine, validated, source, dry_run=dry_run, account=account if restricted else None)
+    committed = commit(engine, validated, source, dry_run=dry_run, account=restricted)
     if committed.status == "already_imported":
+        report("done", 1.0)
         return _result(committed)
     if committed.status == "rejected":
         result.details = {"out_of_scope": True} if committed.out_of_scope else {}
@@ -134,6 +168,21 @@ def import_file(content: bytes, file_name: str, *, user: str = "system", account
         counts.created, counts.updated, counts.unchanged, counts.details)
     report("done", 1.0)
     return result
+
+
+def _record_failure(engine: Engine, source: Source, error: Exception) -> None:
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return  # the database is unreachable or locked: nothing can be written, the caller says so
+    try:
+        history.record_attempt(engine, source, kind=None, rows=0, reason="upload_failed", outcome="failed",
+                               errors=[_file_problem("upload_failed", {})], failure=type(error).__name__)
+    except Exception as failure:  # noqa: BLE001 - the original error is what the caller reports
+        log.debug("recording the failed upload of %s failed: %s", source.file_name, type(failure).__name__)
+
+
+def _file_problem(key: str, params: dict) -> Problem:
+    """A problem with the whole file (no sheet, row or cell), as the history stores it."""
+    return Problem(None, None, None, None, key, {name: param(value) for name, value in params.items()})
 
 
 def _result(committed) -> ImportResult:
@@ -147,6 +196,7 @@ def _rejected(result: ImportResult, engine: Engine, source: Source, record: bool
     result.status = "rejected"
     result.created = result.updated = result.unchanged = 0
     if record:
-        result.upload_id = record_rejection(engine, source, result.kind, result.rows, result.errors, result.warnings,
-                                            out_of_scope)
+        result.upload_id = history.record_attempt(engine, source, kind=result.kind, rows=result.rows,
+                                                  errors=result.errors, warnings=result.warnings,
+                                                  out_of_scope=out_of_scope)
     return result

@@ -63,9 +63,10 @@ class Upload(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_name: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(20))  # tasks | indicators
+    kind: Mapped[str | None] = mapped_column(String(20))  # tasks | indicators; None: the file could not be read
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    uploaded_by: Mapped[str] = mapped_column(String(120))  # the account's username (or "sample", a CLI user)
+    # the account's username, "sample", or "cli:<login>" for the command line without --user (never an account)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20))  # imported | unchanged | rejected
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,7 +75,9 @@ class Upload(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     # {"errors": [...], "warnings": [...], counts}: each problem a message key with parameters (ingest/problems.py)
     messages: Mapped[dict] = mapped_column(JSON, default=dict)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the original file, kept for audit
+    # The original file, kept for audit: always for a commit; for a rejected attempt only if no other row
+    # holds the same bytes (found by sha256) and until the retention setting drops it (ingest/history.py)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Task(Base):

@@ -107,6 +107,8 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("lockout_attempts", int, 1, 100, "failed sign-ins in a row that lock an account"),
     SettingDef("lockout_minutes", int, 1, 1440, "how long a locked account stays locked"),
     SettingDef("session_minutes", int, 5, 10080, "a sign-in expires after this many minutes"),
+    SettingDef("rejected_file_retention_days", int, 1, 3650,
+               "days a rejected file's bytes are kept after the last attempt that sent them (the history row stays)"),
 )
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -128,6 +130,7 @@ def defaults() -> dict[str, Any]:
         "lockout_attempts": 5,
         "lockout_minutes": 15,
         "session_minutes": 480,
+        "rejected_file_retention_days": 30,
     }
 
 

@@ -295,10 +295,20 @@ def test_viewer_and_disabled_reporter_may_not_upload(world):
     # an Account claiming more than is stored is judged by what is stored
     with pytest.raises(AccountError):
         run(engine, content, dataclasses.replace(people["viewer"], role="admin"))
-    assert data_counts(engine) == before and len(uploads.list_uploads(engine=engine)) == uploads_before
+    # nothing changed, but every refused attempt is in the history and the audit trail, as its sender's
+    assert data_counts(engine) == before
+    attempts = uploads.list_uploads(engine=engine)[:len(uploads.list_uploads(engine=engine)) - uploads_before]
+    assert [(a["uploaded_by"], a["status"], a["kind"], a["errors"]) for a in attempts] == [
+        ("lanh.dao", "rejected", None, 1), ("ld.reporter", "rejected", None, 1), ("lanh.dao", "rejected", None, 1)]
     refusals = audit.entries(action="upload_rejected", engine=engine)
     assert [e["actor"] for e in refusals] == ["lanh.dao", "ld.reporter", "lanh.dao"]
-    assert all(e["detail"] == {"reason": "not_permitted"} for e in refusals)
+    assert [(e["detail"]["reason"], e["detail"]["upload_id"]) for e in refusals] == [
+        ("not_permitted", a["id"]) for a in attempts]
+    # in a dry run (a preview not recorded) the refusal is still audited, with nothing in the history
+    with pytest.raises(AccountError):
+        run(engine, content, people["viewer"], dry_run=True)
+    assert len(uploads.list_uploads(engine=engine)) == uploads_before + 3
+    assert audit.entries(action="upload_rejected", limit=1, engine=engine)[0]["detail"] == {"reason": "not_permitted"}
 
 
 def test_preview_is_checked_too_and_admin_uploads_anything(world):

@@ -1,8 +1,9 @@
 """The command line is a contract other tools depend on: `python -m data_loaders summary --json`
-prints one JSON object of a fixed shape; an unknown unit or a bad date is one line on stderr and
-exit code 2, never a traceback. Against the seeded database (SQLite, and PostgreSQL when
-TEST_DATABASE_URL is set); most tests call the command line in this process (tests/support/cli.py),
-a few run it as a real process, for its exit codes and streams."""
+prints one JSON object of a fixed shape; an unknown unit or a bad date is exit code 2 and one
+`{"status": "error", "message"}` object with --json (else one line on stderr), never a traceback.
+Against the seeded database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set); most tests call
+the command line in this process (tests/support/cli.py), a few run it as a real process, for its
+exit codes and streams."""
 
 from __future__ import annotations
 
@@ -32,8 +33,17 @@ def summary(database_url: str, unit: str, *extra: str) -> dict:
 
 
 def assert_usage_error(result: subprocess.CompletedProcess) -> str:
+    """Exit 2, never a traceback: with --json one JSON object {"status": "error", "message"} on stdout
+    and nothing on stderr, else one line on stderr and nothing on stdout. Returns the message."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    if "--json" in result.args:
+        assert result.stderr == ""
+        lines = result.stdout.strip().splitlines()
+        assert len(lines) == 1, f"expected one JSON object, got {result.stdout!r}"
+        payload = json.loads(lines[0])
+        assert set(payload) == {"status", "message"} and payload["status"] == "error" and payload["message"]
+        return payload["message"]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, f"expected a one-line error, got {result.stderr!r}"
     assert result.stdout.strip() == ""
@@ -133,7 +143,8 @@ def test_missing_unit_argument_is_a_usage_error(seeded_url):
     assert_usage_error(run_cli(seeded_url, "summary", "--json"))
 
 
-@pytest.mark.parametrize("args", [("summary", "--unit", "XX", "--json"), ("summary", "--json")])
+@pytest.mark.parametrize("args", [("summary", "--unit", "XX", "--json"), ("summary", "--json"),
+                                  ("summary", "--unit", "XX"), ("summary",)])
 def test_a_real_process_exits_2_with_one_line(seeded_url, args):
     """The other tests call the command line in this process; exit codes and streams of the real one."""
     assert_usage_error(run_cli_process(seeded_url, *args))

@@ -98,6 +98,13 @@ def test_not_a_spreadsheet_gets_a_sentence(database):
     at = AppTest.from_function(_page, args=(b"%PDF-1.4 nope", "scan.xlsx"), default_timeout=120).run()
     assert not at.exception
     assert "not an Excel" in _texts(at)
+    # the attempt is in the history, with its outcome (issue 14)
+    at = AppTest.from_function(_page, args=(None, ""), default_timeout=120).run()
+    assert not at.exception, at.exception
+    history = next(df.value for df in at.dataframe if "file_name" in df.value.columns)
+    latest = history.iloc[0]
+    assert (latest["file_name"], latest["kind"], latest["status"], latest["errors"]) == (
+        "scan.xlsx", "Contents not read", "Rejected", 1)
 
 
 def test_page_without_a_file_shows_templates_and_history(database):

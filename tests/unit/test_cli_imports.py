@@ -37,5 +37,5 @@ def test_help_lists_every_command():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     for command in ("summary", "warnings", "quality", "settings", "seed", "generate-sample", "import", "template",
-                    "warm", "users", "audit", "upgrade"):
+                    "warm", "users", "audit", "prune-rejected", "upgrade"):
         assert command in done.stdout
