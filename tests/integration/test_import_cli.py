@@ -5,13 +5,11 @@ file or bad usage. Most tests call the command line in this process
 
 from __future__ import annotations
 
-import json
-
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from data_loaders.store.models import IndicatorValue, RollupCache, Task, TaskReport
-from tests.support.cli import run_cli, run_cli_process
+from tests.support.cli import json_payload, run_cli, run_cli_process
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
 PROBLEM_KEYS = {"sheet", "row", "column", "value", "message"}
@@ -23,12 +21,7 @@ def cli(engine, *args: str, process: bool = False) -> tuple[int, dict | None, st
     url = engine.url.render_as_string(hide_password=False)
     done = (run_cli_process if process else run_cli)(url, *args, lang="en")
     assert "Traceback" not in done.stderr, done.stderr
-    payload = None
-    if "--json" in args:
-        lines = done.stdout.strip().splitlines()
-        assert len(lines) == 1, done.stdout
-        payload = json.loads(lines[0])
-    return done.returncode, payload, done.stderr
+    return done.returncode, json_payload(done, args), done.stderr
 
 
 def data_counts(engine) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ from data_loaders.ingest import history
 from data_loaders.ingest.importer import UnreadableFile, import_file
 from data_loaders.store import engine as db
 from data_loaders.store.models import IndicatorValue, Upload
-from tests.support.cli import run_cli
+from tests.support.cli import json_payload, run_cli
 from tests.support.fixtures.workbooks import (
     INDICATOR_HEADERS,
     TASK_HEADERS,
@@ -50,12 +50,7 @@ def cli(engine, *args: str, login: str = "ops", env: dict | None = None):
     url = engine.url.render_as_string(hide_password=False)
     done = run_cli(url, *args, lang="en", env={"USER": login, "LOGNAME": login, **(env or {})})
     assert "Traceback" not in done.stderr + done.stdout
-    payload = None
-    if "--json" in args:
-        lines = done.stdout.strip().splitlines()
-        assert len(lines) == 1, done.stdout
-        payload = json.loads(lines[0])
-    return done.returncode, payload, done.stderr
+    return done.returncode, json_payload(done, args), done.stderr
 
 
 def two_communes_file() -> bytes:

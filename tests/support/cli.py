@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -57,3 +58,12 @@ def run_cli_process(url: str, *args: str, lang: str | None = None, stdin: str | 
     return subprocess.run([sys.executable, "-m", "data_loaders", *args], cwd=PROJECT_DIR, env=environment,
                           input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=300)
+
+
+def json_payload(done, args: tuple[str, ...]) -> dict | None:
+    """With --json the command prints exactly one JSON object on stdout: that object; else None."""
+    if "--json" not in args:
+        return None
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1, done.stdout
+    return json.loads(lines[0])
