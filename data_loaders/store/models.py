@@ -226,3 +226,51 @@ class SignInSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Direction(Base):
+    """A leader's direction (ý kiến chỉ đạo) on a task or a unit (data_loaders/follow_up). Its state —
+    open, answered, overdue, closed — is derived from its answers and dates (follow_up/directions.py),
+    never stored, so it cannot disagree with them."""
+
+    __tablename__ = "direction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)  # a task's: its owner unit
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    addressed_to: Mapped[str | None] = mapped_column(String(120))  # the official asked, if one is named
+    author: Mapped[str] = mapped_column(String(120), index=True)  # the author's username
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class DirectionAnswer(Base):
+    """The responsible unit's answer to a direction. A new status or progress it carries was
+    committed through the importer like any report: `upload_id` is that commit (its provenance)."""
+
+    __tablename__ = "direction_answer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+
+
+class Evidence(Base):
+    """A document attached to an answer: the task's results and products (PDF, Word, Excel, images),
+    checked to be what its name claims and kept in the database."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("direction_answer.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

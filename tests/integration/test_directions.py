@@ -1,0 +1,161 @@
+"""Directions and their answers (data_loaders/follow_up): who may write, read, answer and close
+them, their states at a date, an answer's new status committed through the importer, and evidence
+checked for being what it claims. Both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from data_loaders.figures.directions import direction_counts
+from data_loaders.follow_up import directions
+from data_loaders.follow_up.directions import AnswerRefused
+from data_loaders.identity import accounts, audit
+from data_loaders.identity.accounts import AccountError
+from data_loaders.ingest.importer import import_file
+from data_loaders.store.models import DirectionAnswer, Evidence, Task, TaskReport, Upload
+from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
+
+PASSWORD = "a long enough password"
+ACTOR = "cli:test"
+LAM_DONG = "68"
+LD_COMMUNES = communes(LAM_DONG, 2)
+NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _xlsx() -> bytes:
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def world(empty_engine):
+    engine = empty_engine
+    admin = accounts.create_first_admin("admin", PASSWORD, engine=engine)
+    tasks = [
+        task_row("LD-1", province="Lâm Đồng"),
+        task_row("XA-1", province="Lâm Đồng", commune=LD_COMMUNES[0].name, agency="Ủy ban nhân dân xã"),
+        task_row("XB-1", province="Lâm Đồng", commune=LD_COMMUNES[1].name, agency="Ủy ban nhân dân xã"),
+    ]
+    result = import_file(workbook_bytes(tasks, TASK_HEADERS), "base.xlsx", engine=engine, account=admin,
+                         today=dt.date(2025, 6, 20))
+    assert result.status == "imported"
+    people = {
+        "admin": admin,
+        "leader": accounts.create_account("lanh.dao", PASSWORD, "viewer", "VN", actor=ACTOR, engine=engine),
+        "province_leader": accounts.create_account("ld.lanhdao", PASSWORD, "viewer", LAM_DONG, actor=ACTOR,
+                                                   engine=engine),
+        "commune_a": accounts.create_account("xa.a", PASSWORD, "reporter", LD_COMMUNES[0].code, actor=ACTOR,
+                                             engine=engine),
+        "commune_b": accounts.create_account("xa.b", PASSWORD, "reporter", LD_COMMUNES[1].code, actor=ACTOR,
+                                             engine=engine),
+    }
+    return engine, people
+
+
+def test_a_leader_directs_a_task_and_the_commune_answers_with_a_new_status_and_a_pdf(world):
+    engine, people = world
+    direction_id = directions.create_direction(people["province_leader"], text="Báo cáo rõ nguyên nhân chậm",
+                                               task_code="XA-1", due_date=dt.date(2025, 7, 10),
+                                               addressed_to="Nguyễn Văn A", engine=engine, now=NOW)
+    listed = directions.list_directions(people["commune_a"], LD_COMMUNES[0].code, dt.date(2025, 7, 1), engine=engine)
+    assert [(row["id"], row["task_code"], row["state"]) for row in listed] == [(direction_id, "XA-1", "open")]
+
+    answer_id = directions.answer_direction(people["commune_a"], direction_id, text="Đã hoàn thành, gửi biên bản",
+                                            status="completed", report_date=dt.date(2025, 7, 2),
+                                            files=[("bien-ban.pdf", PDF)], engine=engine,
+                                            now=NOW + dt.timedelta(days=1))
+    with engine.connect() as conn:
+        report = conn.execute(select(TaskReport.status, TaskReport.progress_pct, Upload.file_name, Upload.uploaded_by)
+                              .join(Task, Task.id == TaskReport.task_id).join(Upload, Upload.id == TaskReport.upload_id)
+                              .where(Task.code == "XA-1", TaskReport.report_date == dt.date(2025, 7, 2))).one()
+        upload_id = conn.execute(select(DirectionAnswer.upload_id).where(DirectionAnswer.id == answer_id)).scalar_one()
+    assert report.status == "completed" and report.progress_pct == 100
+    assert report.file_name.startswith(f"chi-dao-{direction_id}-") and report.uploaded_by == "xa.a"
+    assert upload_id is not None
+
+    # the author sees the answer and its evidence, and may download it (audited)
+    answers = directions.direction_answers(people["province_leader"], direction_id, engine=engine)
+    assert [a["text"] for a in answers] == ["Đã hoàn thành, gửi biên bản"]
+    (item,) = answers[0]["evidence"]
+    assert (item["file_name"], item["media_type"], item["size"]) == ("bien-ban.pdf", "application/pdf", len(PDF))
+    assert directions.evidence_download(people["province_leader"], item["id"], engine=engine) == (
+        "bien-ban.pdf", "application/pdf", PDF)
+    actions = [e["action"] for e in audit.entries(engine=engine)]
+    assert {"direction_created", "direction_answered", "evidence_download", "upload_committed"} <= set(actions)
+
+    directions.close_direction(people["province_leader"], direction_id, engine=engine, now=NOW + dt.timedelta(days=3))
+    day = dt.date(2025, 7, 5)
+    assert directions.list_directions(people["admin"], "VN", day, engine=engine)[0]["state"] == "closed"
+
+
+def test_states_follow_the_one_rule_at_each_date(world):
+    engine, people = world
+    leader = people["leader"]
+    due = dt.date(2025, 7, 10)
+    overdue_id = directions.create_direction(leader, text="A", task_code="XA-1", due_date=due, engine=engine, now=NOW)
+    answered_id = directions.create_direction(leader, text="B", task_code="XB-1", due_date=due, engine=engine, now=NOW)
+    directions.create_direction(leader, text="C", unit_code=LAM_DONG, engine=engine, now=NOW)  # no due date: open
+    directions.answer_direction(people["commune_b"], answered_id, text="Đang xử lý", engine=engine,
+                                now=NOW + dt.timedelta(days=2))
+    assert direction_counts("VN", dt.date(2025, 6, 30), engine)["total"] == 0  # not written yet
+    on_due = direction_counts("VN", due, engine)
+    assert (on_due["open"], on_due["answered"], on_due["overdue"]) == (2, 1, 0)  # due today is not overdue
+    after = direction_counts(LAM_DONG, due + dt.timedelta(days=1), engine)
+    assert (after["open"], after["answered"], after["overdue"], after["total"]) == (1, 1, 1, 3)
+    assert direction_counts(LD_COMMUNES[0].code, due + dt.timedelta(days=1), engine)["overdue"] == 1
+    states = [(r["id"], r["state"]) for r in directions.list_directions(leader, "VN", due + dt.timedelta(days=1),
+                                                                          engine=engine)]
+    assert states[0] == (overdue_id, "overdue")  # most urgent first
+
+
+def test_scope_a_commune_neither_reads_nor_answers_another_communes_directions(world):
+    engine, people = world
+    direction_id = directions.create_direction(people["leader"], text="Khẩn trương", task_code="XA-1",
+                                               engine=engine, now=NOW)
+    assert directions.list_directions(people["commune_b"], LD_COMMUNES[1].code, dt.date(2025, 7, 2),
+                                      engine=engine) == []
+    with pytest.raises(AccountError) as refused:
+        directions.list_directions(people["commune_b"], LD_COMMUNES[0].code, dt.date(2025, 7, 2), engine=engine)
+    assert refused.value.key == "not_permitted"
+    for call in (lambda: directions.direction_answers(people["commune_b"], direction_id, engine=engine),
+                 lambda: directions.answer_direction(people["commune_b"], direction_id, text="x", engine=engine)):
+        with pytest.raises(AccountError, match="not_permitted"):
+            call()
+    # a reporter does not direct, a commune reporter cannot close a leader's direction
+    with pytest.raises(AccountError, match="not_permitted"):
+        directions.create_direction(people["commune_a"], text="x", unit_code=LD_COMMUNES[0].code, engine=engine)
+    with pytest.raises(AccountError, match="not_permitted"):
+        directions.close_direction(people["commune_a"], direction_id, engine=engine)
+    # a province leader cannot direct outside the province
+    with pytest.raises(AccountError, match="not_permitted"):
+        directions.create_direction(people["province_leader"], text="x", unit_code="01", engine=engine)
+
+
+def test_evidence_must_be_what_it_claims_and_a_rejected_answer_writes_nothing(world):
+    engine, people = world
+    direction_id = directions.create_direction(people["leader"], text="Gửi minh chứng", task_code="XA-1",
+                                               engine=engine, now=NOW)
+    answer = dict(text="Minh chứng kèm theo", engine=engine)
+    for name, content, key in [("bao-cao.pdf", b"MZ\x90\x00 an executable", "evidence_not_what_it_claims"),
+                               ("script.exe", b"MZ\x90\x00", "evidence_type_refused"),
+                               ("empty.pdf", b"", "evidence_empty"),
+                               ("so-lieu.docx", _xlsx(), "evidence_not_what_it_claims")]:
+        with pytest.raises(AccountError) as refused:
+            directions.answer_direction(people["commune_a"], direction_id, files=[(name, content)], **answer)
+        assert refused.value.key == key
+    with pytest.raises(AnswerRefused) as rejected:  # progress over 100 fails the importer's validation
+        directions.answer_direction(people["commune_a"], direction_id, progress_pct=250, **answer)
+    assert rejected.value.result.errors
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(DirectionAnswer)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(Evidence)).scalar_one() == 0
+    directions.answer_direction(people["commune_a"], direction_id, files=[("so-lieu.xlsx", _xlsx())], **answer)
+    with engine.connect() as conn:
+        assert conn.execute(select(Evidence.media_type)).scalar_one().endswith("spreadsheetml.sheet")

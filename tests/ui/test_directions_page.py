@@ -1,0 +1,66 @@
+"""The directions page in the app: a province leader writes a direction on a task, the province's
+reporter sees it and answers with a new progress, the leader sees the answer and closes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from streamlit.testing.v1 import AppTest
+
+from data_loaders.follow_up import directions
+from data_loaders.store.engine import make_engine
+from tests.support.auth_helpers import ensure_account, sign_in
+from tests.support.pages import APP
+
+
+def _page(username: str, lang: str = "vi") -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in(app, username)
+    app.query_params["province"] = "68"
+    app.session_state["lang"] = lang
+    app.run()
+    app.switch_page("pages/directions.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_write_answer_and_close_a_direction_in_the_app(app_database):
+    engine = make_engine(os.environ["DATABASE_URL"])
+    ensure_account(engine, "ld.lanhdao.ui", role="viewer", scope="68")
+    ensure_account(engine, "ld.baocao.ui", role="reporter", scope="68")
+    task_code = directions.tasks_to_direct("68", engine=engine)[0][0]
+
+    leader = _page("ld.lanhdao.ui")
+    assert any("Ý kiến chỉ đạo" in title.value for title in leader.title)
+    leader.selectbox[0].set_value(task_code)
+    leader.text_area[0].input("Đề nghị báo cáo tiến độ trước ngày 15")
+    leader.button(key="direction_new_submit").click().run()
+    assert not leader.error, [e.value for e in leader.error]
+    assert [s.value for s in leader.success] == ["Đã gửi ý kiến chỉ đạo."]
+    assert any(task_code in e.label.replace("\\", "") for e in leader.expander)
+
+    (direction_id,) = [row["id"] for row in directions.list_directions(
+        directions_account(engine, "ld.lanhdao.ui"), "68", dt.date.today(), task_code=task_code, engine=engine)]
+    reporter = _page("ld.baocao.ui", "en")
+    area = next(a for a in reporter.text_area if a.label == "Answer")
+    area.input("Đã triển khai 60%")
+    next(n for n in reporter.number_input if n.label == "New progress (%)").set_value(60.0)
+    reporter.button(key=f"direction_answer_{direction_id}_submit").click().run()
+    assert not reporter.error, [e.value for e in reporter.error]
+    assert [s.value for s in reporter.success] == ["The answer was sent."]
+
+    answers = directions.direction_answers(directions_account(engine, "ld.lanhdao.ui"), direction_id, engine=engine)
+    assert [a["text"] for a in answers] == ["Đã triển khai 60%"] and answers[0]["upload_id"]
+
+    leader = _page("ld.lanhdao.ui")
+    assert any("Đã triển khai 60%" in m.value for m in leader.markdown)
+    leader.button(key=f"direction_close_{direction_id}").click().run()
+    assert [s.value for s in leader.success] == ["Đã đóng ý kiến chỉ đạo."]
+    engine.dispose()
+
+
+def directions_account(engine, username):
+    from data_loaders.identity.accounts import get_account
+
+    return get_account(username, engine)
