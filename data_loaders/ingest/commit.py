@@ -1,14 +1,17 @@
 """Committing: a validated sheet is compared with what is stored and written in one transaction, all
 or nothing, each row keeping its upload and Excel row (provenance); the upload is recorded in the
 history and the audit trail. A dry run takes the same path and writes nothing, so a preview counts
-exactly what a commit would write."""
+exactly what a commit would write. A database that refuses the write rolls all of it back and the
+file is rejected with one message (the error logged with its traceback, its text never shown)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from data_loaders.identity import audit
@@ -17,10 +20,11 @@ from data_loaders.ingest.problems import Problem
 from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
 from data_loaders.store import engine as db
-from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.models import ACTOR_LENGTH, FILE_NAME_LENGTH, Agency, IndicatorValue, Task, TaskReport, Upload
 
 CHUNK = 5000
 MAX_STORED_MESSAGES = 1000  # problems kept per upload; the counts keep the full number
+log = logging.getLogger("nq57.ingest")
 
 
 @dataclass
@@ -65,7 +69,38 @@ def commit(engine: Engine, validated: Validated, source: Source, *, dry_run: boo
            account: Account | None = None) -> Committed:
     """Compare with the database and (unless dry_run) write, under the import lock. With `account`
     (a restricted uploader), rows outside their scope reject the whole file, as does a new task
-    without its attributes; the problems are added to `validated.problems`."""
+    without its attributes; the problems are added to `validated.problems`.
+
+    The safety net: should the database refuse what validation let through (a value or a length it
+    does not take), the transaction is rolled back whole and the file rejected with
+    "bounds_err_commit_failed"; the error is logged with its traceback, its text (the database's
+    internals) never reaches the uploader. A database that is down or busy is raised as before."""
+    try:
+        return _commit(engine, validated, source, dry_run=dry_run, account=account)
+    except Exception as error:
+        if not _refused_by_database(engine, error):
+            raise
+        log.exception("the database refused the upload of %s (%s); rolled back", source.file_name, validated.kind)
+        validated.problems.add(None, None, None, "bounds_err_commit_failed")
+        return Committed("rejected", rows=len(validated.rows.rows), kind=validated.kind)
+
+
+def _refused_by_database(engine: Engine, error: Exception) -> bool:
+    """An error of the database about the data written (a value out of range, a text too long, a
+    constraint), raised through SQLAlchemy or (COPY) by the driver itself; not the database being
+    unreachable, down or locked, which the callers report as such."""
+    dbapi = engine.dialect.dbapi
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(error, StatementError):
+        return True
+    if dbapi is not None and isinstance(error, dbapi.Error):
+        return not isinstance(error, (dbapi.OperationalError, dbapi.InterfaceError))
+    return False
+
+
+def _commit(engine: Engine, validated: Validated, source: Source, *, dry_run: bool,
+            account: Account | None) -> Committed:
     problems = validated.problems
     with db.session_factory(engine)() as session, session.begin():
         _lock_for_import(session)
@@ -79,8 +114,8 @@ def commit(engine: Engine, validated: Validated, source: Source, *, dry_run: boo
             return already
         upload = None
         if not dry_run:
-            upload = Upload(file_name=source.file_name[:255], kind=validated.kind, sha256=source.sha256,
-                            uploaded_by=source.user[:120], uploaded_at=dt.datetime.now(dt.timezone.utc),
+            upload = Upload(file_name=source.file_name[:FILE_NAME_LENGTH], kind=validated.kind, sha256=source.sha256,
+                            uploaded_by=source.user[:ACTOR_LENGTH], uploaded_at=dt.datetime.now(dt.timezone.utc),
                             status="imported", rows=len(validated.rows.rows), messages={}, content=source.content)
             session.add(upload)
             session.flush()
@@ -100,7 +135,7 @@ def commit(engine: Engine, validated: Validated, source: Source, *, dry_run: boo
             upload.messages = {"warnings": stored_problems(problems.warnings), "warning_count": len(problems.warnings),
                                "error_count": 0, **counts.details}
             session.flush()
-            audit.record_in(connection, "upload_committed", source.user, target=source.file_name[:255],
+            audit.record_in(connection, "upload_committed", source.user, target=source.file_name[:FILE_NAME_LENGTH],
                             detail={"upload_id": upload_id, "kind": validated.kind, "status": status,
                                     "rows": len(validated.rows.rows), "created": counts.created,
                                     "updated": counts.updated, "unchanged": counts.unchanged})

@@ -18,6 +18,7 @@ its sentence as `text`, with `key` None.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -69,9 +70,12 @@ class Problem:
 
 
 def plain_value(value: object) -> object:
-    """A cell value as JSON holds it."""
+    """A cell value as JSON holds it (an infinite number as text: JSON has no number for it, and
+    PostgreSQL refuses the JSON Python would write)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is not None and not isinstance(value, (int, float, str)):
         return str(value)
     return value
@@ -88,7 +92,7 @@ def param(value: object) -> object:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        return float(value) if math.isfinite(value) else str(float(value))
     return str(value)
 
 

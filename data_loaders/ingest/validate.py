@@ -5,6 +5,7 @@ the database; reading unit names is all it asks of the reference data."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,11 +21,25 @@ from data_loaders.ingest.read import (
     parse_period,
     parse_text,
 )
-from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Term, plans
+from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Plausible, Term, plans
+from data_loaders.store.models import (
+    AGENCY_NAME_LENGTH,
+    OFFICIAL_NAME_LENGTH,
+    REPORT_NOTE_LENGTH,
+    TASK_CODE_LENGTH,
+    TASK_TITLE_LENGTH,
+)
 from data_loaders.units.matching import unit_index
 
 # the attributes of a task a report row may give (the lead agency by name)
 TASK_ATTRIBUTES = ("title", "plan", "area", "lead_agency", "owner_unit_code", "responsible_official", "deadline")
+# the longest text each column may hold: the database's column lengths (store/models.py)
+TEXT_LIMITS = {"task_code": TASK_CODE_LENGTH, "title": TASK_TITLE_LENGTH, "lead_agency": AGENCY_NAME_LENGTH,
+               "responsible_official": OFFICIAL_NAME_LENGTH, "note": REPORT_NOTE_LENGTH}
+# how much of an over-long cell its problem repeats (the cell itself is named)
+SHOWN_TEXT = 80
+# a count typed as 12.000000000001 (a formula's rounding) is the whole number it means
+INTEGER_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -142,6 +157,17 @@ class _RowChecker(SheetProblems):
             parsed = round(parsed * self.scale[key], 10)
         return parsed
 
+    def text(self, excel_row: int, raw: dict, key: str, required: bool = False) -> str | None:
+        """A text cell, normalised; longer than its column may hold (TEXT_LIMITS) is a cell error
+        naming the limit, whichever database is behind (SQLite would store it, PostgreSQL refuse it)."""
+        text = self.parse(excel_row, raw, key, parse_text, "err_required", required=required)
+        limit = TEXT_LIMITS[key]
+        if text is not None and len(text) > limit:
+            shown = text if len(text) <= SHOWN_TEXT else text[:SHOWN_TEXT] + "…"
+            self.add(excel_row, key, shown, "bounds_err_too_long", length=len(text), limit=limit)
+            return None
+        return text
+
     def detect_fractions(self, keys: list[str]) -> None:
         """Percent columns holding Excel fractions (0.265 shown as 26.5%) are read times 100, with a warning."""
         for key, (excel_row, value) in fraction_percent_columns(self.rows, keys).items():
@@ -239,7 +265,7 @@ def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, 
     checker.detect_fractions(["progress_pct"])
     for excel_row, raw in rows.rows:
         errors_before = len(checker.errors)
-        code = checker.parse(excel_row, raw, "task_code", parse_text, "err_required", required=True)
+        code = checker.text(excel_row, raw, "task_code", required=True)
         report_date = checker.parse(excel_row, raw, "report_date", parse_date, "err_bad_date", required=True)
         checker.future(excel_row, "report_date", raw, report_date, today)
         status = checker.choice(excel_row, raw, "status", _STATUS_LOOKUP, "status", required=True)
@@ -247,16 +273,17 @@ def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, 
         if progress is not None and not 0 <= progress <= 100:
             checker.add(excel_row, "progress_pct", raw.get("progress_pct"), "err_percent_range")
         attributes = {
-            "title": checker.parse(excel_row, raw, "title", parse_text, "err_required"),
+            "title": checker.text(excel_row, raw, "title"),
             "plan": checker.choice(excel_row, raw, "plan", plan_lookup, "plan"),
             "area": checker.choice(excel_row, raw, "area", _AREA_LOOKUP, "area"),
-            "lead_agency": checker.parse(excel_row, raw, "lead_agency", parse_text, "err_required"),
-            "responsible_official": checker.parse(excel_row, raw, "responsible_official", parse_text, "err_required"),
+            "lead_agency": checker.text(excel_row, raw, "lead_agency"),
+            "responsible_official": checker.text(excel_row, raw, "responsible_official"),
             "deadline": checker.parse(excel_row, raw, "deadline", parse_date, "err_bad_date"),
             "owner_unit_code": None,
         }
         if any(not is_blank(raw.get(k)) for k in _UNIT_KEYS):
             attributes["owner_unit_code"] = checker.unit(excel_row, raw, commune_required=False)
+        note = checker.text(excel_row, raw, "note")
         if len(checker.errors) > errors_before or code is None:
             continue
         checker.claim(excel_row, raw, attributes["owner_unit_code"], code, attributes["lead_agency"])
@@ -272,7 +299,6 @@ def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, 
                 continue
             task.attributes[name] = value
             task.rows.setdefault(name, excel_row)
-        note = None if is_blank(raw.get("note")) else parse_text(raw.get("note"))
         report = ReportRecord(status, progress, note, excel_row)
         key = (code, report_date)
         if key in reports:
@@ -297,12 +323,12 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
     seen_rows: dict[tuple[str, dt.date], int] = {}
     indicator_keys = [i for i in INDICATORS if i.code in rows.headers]
     checker.detect_fractions([i.code for i in indicator_keys if i.unit_vi == "%"])
-    # (code, is percent, read as a plain cell number): number cells skip the text parser
-    columns = [(i.code, i.unit_vi == "%", i.code not in checker.scale) for i in indicator_keys]
+    # (code, is percent, read as a plain cell number, plausible range): number cells skip the text parser
+    columns = [(i.code, i.unit_vi == "%", i.code not in checker.scale, i.plausible) for i in indicator_keys]
     periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
     for excel_row, raw in rows.rows:
         cell = raw.get("period")
-        if is_blank(cell) and all(is_blank(raw.get(code)) for code, _, _ in columns):
+        if is_blank(cell) and all(is_blank(raw.get(code)) for code, *_ in columns):
             continue  # a commune row of a scoped template left as it came: nothing reported for it
         errors_before = len(checker.errors)
         try:
@@ -318,7 +344,7 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
             checker.add(excel_row, "period", cell, "err_future_date")
         unit_code = checker.unit(excel_row, raw, commune_required=True)
         parsed = {}
-        for code, percent, plain in columns:
+        for code, percent, plain, plausible in columns:
             value = raw.get(code)
             if plain and value.__class__ is float and value == value:
                 pass
@@ -328,10 +354,10 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
                 value = checker.parse(excel_row, raw, code, parse_number, "err_bad_number")
                 if value is None:
                     continue
-            if value < 0:
-                checker.add(excel_row, code, raw.get(code), "err_negative")
-            elif percent and value > 100:
-                checker.add(excel_row, code, raw.get(code), "err_percent_range")
+            if not plausible.minimum <= value <= plausible.maximum or (plausible.integer and not value.is_integer()):
+                value = _plausible(checker, excel_row, raw, code, value, percent, plausible)
+                if value is None:
+                    continue
             parsed[code] = value
         if len(checker.errors) > errors_before or unit_code is None or period is None:
             continue
@@ -349,3 +375,25 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
         for code, value in parsed.items():
             values.setdefault((code, unit_code, period), ValueRecord(value, excel_row))
     return Validated(sheet_format, rows, checker, checker.claims, values=values)
+
+
+def _plausible(checker: _RowChecker, excel_row: int, raw: dict, code: str, value: float, percent: bool,
+               plausible: Plausible) -> float | None:
+    """A value the catalogue's plausible range allows (a count's rounding slip made whole), or None
+    with a cell error naming the range: not a finite number, negative, a percentage over 100,
+    beyond what one commune can hold, or a fraction of a count."""
+    cell = raw.get(code)
+    if not math.isfinite(value):
+        checker.add(excel_row, code, cell, "err_bad_number")
+    elif value < plausible.minimum == 0:
+        checker.add(excel_row, code, cell, "err_negative")
+    elif percent and value > plausible.maximum:
+        checker.add(excel_row, code, cell, "err_percent_range")
+    elif not plausible.allows(value):
+        checker.add(excel_row, code, cell, "bounds_err_out_of_range", minimum=plausible.minimum,
+                    maximum=plausible.maximum)
+    elif plausible.integer and abs(value - round(value)) > INTEGER_TOLERANCE:
+        checker.add(excel_row, code, cell, "bounds_err_not_integer")
+    else:
+        return float(round(value)) if plausible.integer else value
+    return None

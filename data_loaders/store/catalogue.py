@@ -62,6 +62,28 @@ def plans() -> tuple[Term, ...]:
 
 
 @dataclass(frozen=True)
+class Plausible:
+    """The values an indicator can take for one commune (the level every upload reports at): a
+    value outside [minimum, maximum], or with a fraction where the indicator counts whole things,
+    is refused as a cell error. The bounds are generous (far above any commune's figure, near or
+    above the national total) so that no true figure is refused; what they refuse is a typing slip
+    and an absurd value (1e308 people) that would break every sum above the commune."""
+    minimum: float
+    maximum: float
+    integer: bool
+
+    def allows(self, value: float) -> bool:
+        return self.minimum <= value <= self.maximum
+
+
+def _count(maximum: int) -> Plausible:
+    return Plausible(0, maximum, integer=True)
+
+
+PERCENT = Plausible(0, 100, integer=False)
+
+
+@dataclass(frozen=True)
 class IndicatorDef:
     code: str
     vi: str
@@ -70,6 +92,7 @@ class IndicatorDef:
     unit_en: str
     rollup: str  # "sum" | "population_weighted"
     group: str  # "population" | "infrastructure" | "ecosystem"
+    plausible: Plausible
     decimals: int = 0
 
     def label(self, lang: str) -> str:
@@ -79,24 +102,34 @@ class IndicatorDef:
         return self.unit_vi if lang == "vi" else self.unit_en
 
 
+# Bounds per commune, each far above what one commune reports, against the national figures of
+# reference/resolution57_facts.yaml and the sample (whose largest values, in brackets, all pass):
+# population 2,000,000 (343,954; 101.3 million in the whole country); 5G stations 10,000 (114;
+# 12,106 in the whole country in June 2025); villages without signal or power 1,000 (8); S&T and
+# high-tech enterprises 10,000 each (7; 858 and 45 nationally); digital-tech enterprises 100,000
+# (580; about 73,000 nationally); AI experts 10,000 (4; 277 mobilised nationally). The sum of all
+# 3,321 communes at these bounds (or a percentage times it) stays far inside a double: no query overflows.
 INDICATORS = (
-    IndicatorDef("population", "Dân số", "Population", "người", "people", "sum", "population"),
-    IndicatorDef("fiveg_stations", "Số trạm 5G", "5G stations", "trạm", "stations", "sum", "infrastructure"),
+    IndicatorDef("population", "Dân số", "Population", "người", "people", "sum", "population",
+                 _count(2_000_000)),
+    IndicatorDef("fiveg_stations", "Số trạm 5G", "5G stations", "trạm", "stations", "sum", "infrastructure",
+                 _count(10_000)),
     IndicatorDef("fiveg_coverage_pct", "Tỷ lệ dân số được phủ sóng 5G", "5G population coverage",
-                 "%", "%", "population_weighted", "infrastructure", 1),
+                 "%", "%", "population_weighted", "infrastructure", PERCENT, 1),
     IndicatorDef("fiber_coverage_pct", "Tỷ lệ hộ gia đình có cáp quang", "Households with fibre",
-                 "%", "%", "population_weighted", "infrastructure", 1),
+                 "%", "%", "population_weighted", "infrastructure", PERCENT, 1),
     IndicatorDef("villages_no_signal", "Số thôn chưa có sóng di động", "Villages without mobile signal",
-                 "thôn", "villages", "sum", "infrastructure"),
+                 "thôn", "villages", "sum", "infrastructure", _count(1_000)),
     IndicatorDef("villages_no_power", "Số thôn chưa có điện lưới", "Villages without electricity",
-                 "thôn", "villages", "sum", "infrastructure"),
+                 "thôn", "villages", "sum", "infrastructure", _count(1_000)),
     IndicatorDef("st_enterprises", "Doanh nghiệp khoa học và công nghệ", "S&T enterprises",
-                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem", _count(10_000)),
     IndicatorDef("high_tech_enterprises", "Doanh nghiệp công nghệ cao", "High-tech enterprises",
-                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem", _count(10_000)),
     IndicatorDef("digital_tech_enterprises", "Doanh nghiệp công nghệ số", "Digital-tech enterprises",
-                 "doanh nghiệp", "enterprises", "sum", "ecosystem"),
-    IndicatorDef("ai_experts", "Chuyên gia trí tuệ nhân tạo", "AI experts", "người", "people", "sum", "ecosystem"),
+                 "doanh nghiệp", "enterprises", "sum", "ecosystem", _count(100_000)),
+    IndicatorDef("ai_experts", "Chuyên gia trí tuệ nhân tạo", "AI experts", "người", "people", "sum", "ecosystem",
+                 _count(10_000)),
 )
 INDICATOR_BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 

@@ -29,6 +29,18 @@ SAMPLE_USER = "sample"  # who the bundled sample workbooks are uploaded as
 LEVELS = ("national", "province", "commune")
 TASK_STATUSES = ("completed", "in_progress", "not_started")
 
+# The lengths of the text a person supplies, declared once: the String(n) columns below and the
+# upload validator (ingest/validate.py) read them, so an over-long cell is a cell error naming its
+# limit on every backend, not a database error at commit (SQLite never enforces String(n)).
+TASK_CODE_LENGTH = 40
+AGENCY_NAME_LENGTH = 200
+OFFICIAL_NAME_LENGTH = 120
+FILE_NAME_LENGTH = 255
+ACTOR_LENGTH = 120  # a username, "sample" or "cli:<login>"
+# task titles and report notes are Text columns; these limits are the validator's alone
+TASK_TITLE_LENGTH = 1000
+REPORT_NOTE_LENGTH = 2000
+
 
 class Base(DeclarativeBase):
     pass
@@ -53,7 +65,7 @@ class Agency(Base):
     __tablename__ = "agency"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(AGENCY_NAME_LENGTH), unique=True)
 
 
 class Upload(Base):
@@ -62,11 +74,11 @@ class Upload(Base):
     __tablename__ = "upload"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file_name: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(FILE_NAME_LENGTH))
     kind: Mapped[str | None] = mapped_column(String(20))  # tasks | indicators; None: the file could not be read
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     # the account's username, "sample", or "cli:<login>" for the command line without --user (never an account)
-    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20))  # imported | unchanged | rejected
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,13 +96,13 @@ class Task(Base):
     __tablename__ = "task"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(TASK_CODE_LENGTH), unique=True)
     title: Mapped[str] = mapped_column(Text)
     plan: Mapped[str] = mapped_column(String(40))
     area: Mapped[str] = mapped_column(String(40))
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     owner_unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)
-    responsible_official: Mapped[str] = mapped_column(String(120))
+    responsible_official: Mapped[str] = mapped_column(String(OFFICIAL_NAME_LENGTH))
     deadline: Mapped[dt.date] = mapped_column(Date)
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
     source_row: Mapped[int | None] = mapped_column(Integer)
@@ -190,7 +202,7 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(20))  # viewer | reporter | admin
     # "VN", a province or a commune: what the person reads and (as a reporter) uploads for
     scope_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
-    agency: Mapped[str | None] = mapped_column(String(200))  # a ministry reporter's lead agency
+    agency: Mapped[str | None] = mapped_column(String(AGENCY_NAME_LENGTH))  # a ministry reporter's lead agency
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -206,9 +218,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
-    actor: Mapped[str | None] = mapped_column(String(120), index=True)
+    actor: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
+    target: Mapped[str | None] = mapped_column(String(FILE_NAME_LENGTH))
     outcome: Mapped[str] = mapped_column(String(20))  # ok | refused | failed
     detail: Mapped[dict | None] = mapped_column(JSON)
 
