@@ -30,10 +30,19 @@ from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import REPORT_STATUSES
-from data_loaders.store.models import AdminUnit, Agency, Direction, DirectionAnswer, Evidence, Task, TaskReport
+from data_loaders.store.models import (
+    OFFICIAL_NAME_LENGTH,
+    AdminUnit,
+    Agency,
+    Direction,
+    DirectionAnswer,
+    Evidence,
+    Task,
+    TaskReport,
+)
 
 MAX_TEXT = 4000
-MAX_OFFICIAL = 120
+MAX_OFFICIAL = OFFICIAL_NAME_LENGTH
 DIRECTING_ROLES = ("viewer", "admin")
 
 

@@ -11,6 +11,7 @@ from pathlib import PurePath
 import filetype
 
 from data_loaders.identity.accounts import AccountError
+from data_loaders.store.models import FILE_NAME_LENGTH
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024  # the same limit as a workbook upload
 MAX_FILES_PER_ANSWER = 5
@@ -50,7 +51,7 @@ class EvidenceFile:
 
 def check_evidence(file_name: str, content: bytes) -> EvidenceFile:
     """The file as it will be stored, or AccountError naming what is wrong with it."""
-    name = PurePath(str(file_name).replace("\\", "/")).name.strip()[:255] or "evidence"
+    name = PurePath(str(file_name).replace("\\", "/")).name.strip()[:FILE_NAME_LENGTH] or "evidence"
     extension = PurePath(name).suffix.lower()
     expected = ACCEPTED_TYPES.get(extension)
     if expected is None:

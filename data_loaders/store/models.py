@@ -252,11 +252,11 @@ class Direction(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
-    addressed_to: Mapped[str | None] = mapped_column(String(120))  # the official asked, if one is named
-    author: Mapped[str] = mapped_column(String(120), index=True)  # the author's username
+    addressed_to: Mapped[str | None] = mapped_column(String(OFFICIAL_NAME_LENGTH))  # the official asked, if one is named
+    author: Mapped[str] = mapped_column(String(ACTOR_LENGTH), index=True)  # the author's username
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_by: Mapped[str | None] = mapped_column(String(120))
+    closed_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
 
 
 class DirectionAnswer(Base):
@@ -268,7 +268,7 @@ class DirectionAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     direction_id: Mapped[int] = mapped_column(ForeignKey("direction.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(120))
+    author: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
 
@@ -281,7 +281,7 @@ class Evidence(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("direction_answer.id"), index=True)
-    file_name: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(FILE_NAME_LENGTH))
     media_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
