@@ -252,7 +252,7 @@ class Direction(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
-    addressed_to: Mapped[str | None] = mapped_column(String(OFFICIAL_NAME_LENGTH))  # the official asked, if one is named
+    addressed_to: Mapped[str | None] = mapped_column(String(OFFICIAL_NAME_LENGTH))  # the official asked, if named
     author: Mapped[str] = mapped_column(String(ACTOR_LENGTH), index=True)  # the author's username
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
