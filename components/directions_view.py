@@ -69,10 +69,10 @@ def new_direction_form(account: Account, unit: UnitInfo, tasks: list[tuple[str, 
     lang = language()
     with st.expander(tr("direction_new"), icon=":material/edit_note:"):
         with st.form("direction_new_form", enter_to_submit=False):
-            choices = [None] + [code for code, _ in tasks]
+            choices = [""] + [code for code, _ in tasks]  # "": the whole unit (None would show a placeholder)
             titles = dict(tasks)
             st.selectbox(tr("direction_about"), choices, index=0, key="direction_new_task",
-                         format_func=lambda code: tr("direction_about_unit", unit=unit.name) if code is None
+                         format_func=lambda code: tr("direction_about_unit", unit=unit.name) if not code
                          else f"{code} — {titles[code][:90]}")
             st.text_area(tr("direction_text"), max_chars=directions.MAX_TEXT, key="direction_new_text")
             left, right = st.columns(2)
@@ -91,7 +91,7 @@ def _create(account: Account, unit_code: str) -> None:
     state = st.session_state
     try:
         directions.create_direction(account, text=state.get("direction_new_text"), unit_code=unit_code,
-                                    task_code=state.get("direction_new_task"), due_date=state.get("direction_new_due"),
+                                    task_code=state.get("direction_new_task") or None, due_date=state.get("direction_new_due"),
                                     addressed_to=state.get("direction_new_official"), engine=cached.engine())
     except AccountError as error:
         state[_OUTCOME_KEY] = _failure(error)
@@ -99,6 +99,7 @@ def _create(account: Account, unit_code: str) -> None:
     for key in ("direction_new_text", "direction_new_official"):
         state[key] = ""
     state["direction_new_due"] = None
+    state["direction_new_task"] = ""
     _succeeded("direction_sent")
 
 
