@@ -92,7 +92,8 @@ def _create(account: Account, unit_code: str) -> None:
     try:
         directions.create_direction(account, text=state.get("direction_new_text"), unit_code=unit_code,
                                     task_code=state.get("direction_new_task") or None,
-                                    due_date=state.get("direction_new_due"), addressed_to=state.get("direction_new_official"), engine=cached.engine())
+                                    due_date=state.get("direction_new_due"),
+                                    addressed_to=state.get("direction_new_official"), engine=cached.engine())
     except AccountError as error:
         state[_OUTCOME_KEY] = _failure(error)
         return
