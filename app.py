@@ -24,6 +24,8 @@ log = logging.getLogger("nq57")
 PAGES = {
     "nav_section_views": [
         ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
+        ("view", st.Page("pages/inbox.py", title=tr("nav_inbox"), icon=":material/inbox:",
+                         url_path=PAGE_PATHS["inbox"])),
         ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
                          url_path=PAGE_PATHS["tasks"])),
         ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",

@@ -172,10 +172,10 @@ def _evidence_bytes(account: Account | None, evidence_id: int):
     return build
 
 
-def direction_list(account: Account | None, rows: list[DirectionRow]) -> None:
+def direction_list(account: Account | None, rows: list[DirectionRow], empty_key: str = "directions_none") -> None:
     lang = language()
     if not rows:
-        st.info(tr("directions_none"), icon=":material/inbox:")
+        st.info(tr(empty_key), icon=":material/inbox:")
         return
     for row in rows:
         state_label = tr(f"direction_state_{row['state']}")

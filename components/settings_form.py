@@ -37,6 +37,10 @@ def _range_text(definition: SettingDef) -> str:
     lang = language()
     if definition.kind is bool:
         return ""
+    if definition.kind is str and definition.choices:
+        return ""
+    if definition.kind is str and not definition.minimum:
+        return tr("settings_length_text", length=format_number(definition.maximum, lang))
     if definition.kind is str:
         return tr("settings_range_text", prefix=definition.minimum, length=format_number(definition.maximum, lang))
     if definition.kind is dt.date:
@@ -74,6 +78,9 @@ def _widget(container, definition: SettingDef, value: Any) -> Any:
         return container.date_input(label, value=value, min_value=definition.minimum, max_value=definition.maximum,
                                     format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
                                     key=key)
+    if definition.choices:
+        return container.selectbox(label, definition.choices, index=definition.choices.index(value), help=help_text,
+                                   key=key, format_func=lambda choice: tr(f"setting_choice_{choice}"))
     return container.text_input(label, value=str(value), max_chars=int(definition.maximum), help=help_text, key=key)
 
 
@@ -82,6 +89,7 @@ GROUPS = (
     ("settings_group_warnings", ("due_soon_days", "stalled_days", "fiveg_target_pct", "fiveg_target_date",
                                  "trend_months", "tasks_start_date")),
     ("settings_group_quality", ("live_full_days", "live_zero_days", "clean_resolved_weight", "attention_count")),
+    ("settings_group_email", ("smtp_host", "smtp_port", "smtp_security", "smtp_sender", "smtp_username")),
     ("settings_group_access", ("public_read_only", "public_base_url", "lockout_attempts", "lockout_minutes",
                                "session_minutes")),
 )

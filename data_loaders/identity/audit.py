@@ -22,7 +22,7 @@ ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "account_locked", "setup_admin", "account_created",
     "account_updated", "account_disabled", "account_enabled", "password_reset", "upload_committed",
     "upload_rejected", "settings_changed", "export",
-    "direction_created", "direction_answered", "direction_closed", "evidence_download",
+    "direction_created", "direction_answered", "direction_closed", "evidence_download", "digest_sent",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

@@ -286,3 +286,17 @@ class Evidence(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InboxState(Base):
+    """What an account has already been shown: the warnings seen at its last visit of "To do" and
+    in its last digest (so both can say what is new), and how often it wants a digest by e-mail."""
+
+    __tablename__ = "inbox_state"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    digest_frequency: Mapped[str] = mapped_column(String(10), default="none")  # none | daily | weekly
+    last_visit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    visit_warning_keys: Mapped[list | None] = mapped_column(JSON)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_warning_keys: Mapped[list | None] = mapped_column(JSON)

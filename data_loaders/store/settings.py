@@ -34,11 +34,15 @@ class SettingDef:
     minimum: Any
     maximum: Any
     help: str
+    choices: tuple[str, ...] = ()  # for text: the only values allowed, if any
+
 
     def parse(self, raw: Any) -> Any:
         """A value from JSON or the command line, checked; raises InvalidSetting."""
         if self.kind is str:
             value = raw.strip() if isinstance(raw, str) else None
+            if self.choices and value not in self.choices:
+                raise InvalidSetting(f"{self.key}: {raw!r} must be one of {', '.join(self.choices)}")
             if value is None or len(value) > self.maximum or not value.startswith(self.minimum):
                 raise InvalidSetting(f"{self.key}: {raw!r} must be text starting with {self.minimum!r}, "
                                      f"at most {self.maximum} characters")
@@ -109,6 +113,13 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("session_minutes", int, 5, 10080, "a sign-in expires after this many minutes"),
     SettingDef("rejected_file_retention_days", int, 1, 3650,
                "days a rejected file's bytes are kept after the last attempt that sent them (the history row stays)"),
+    # E-mail digests (python -m data_loaders digest --send): the SMTP server; its password, if it needs
+    # one, comes from the environment (NQ57_SMTP_PASSWORD), never from the database.
+    SettingDef("smtp_host", str, "", 253, "SMTP server that sends the digests (empty: no e-mail is sent)"),
+    SettingDef("smtp_port", int, 1, 65535, "SMTP server port (25, 465 for SSL, 587 for STARTTLS)"),
+    SettingDef("smtp_security", str, "", 10, "none, starttls or ssl", choices=("none", "starttls", "ssl")),
+    SettingDef("smtp_sender", str, "", 254, "the From address of the digests"),
+    SettingDef("smtp_username", str, "", 254, "SMTP user name, if the server asks for one"),
 )
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -131,6 +142,11 @@ def defaults() -> dict[str, Any]:
         "lockout_minutes": 15,
         "session_minutes": 480,
         "rejected_file_retention_days": 30,
+        "smtp_host": "",
+        "smtp_port": 25,
+        "smtp_security": "none",
+        "smtp_sender": "",
+        "smtp_username": "",
     }
 
 

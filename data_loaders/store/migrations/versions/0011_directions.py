@@ -1,4 +1,4 @@
-"""directions (ý kiến chỉ đạo), their answers and the evidence attached to them
+"""directions (ý kiến chỉ đạo), their answers and the evidence attached to them; each account's inbox state
 
 Revision ID: 0011
 Revises: 0008
@@ -58,9 +58,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_evidence_answer_id", "evidence", ["answer_id"])
+    op.create_table(
+        "inbox_state",
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("digest_frequency", sa.String(length=10), nullable=False),
+        sa.Column("last_visit_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("visit_warning_keys", sa.JSON(), nullable=True),
+        sa.Column("last_digest_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("digest_warning_keys", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("account_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("inbox_state")
     op.drop_index("ix_evidence_answer_id", table_name="evidence")
     op.drop_table("evidence")
     op.drop_index("ix_direction_answer_direction_id", table_name="direction_answer")
