@@ -490,6 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)
+
+    from data_loaders.cli.status import add_status_command  # data freshness and replication lag
+
+    add_status_command(commands)
     return parser
 
 
