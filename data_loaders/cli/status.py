@@ -2,9 +2,9 @@
 
 Prints the data version (the id of the latest imported upload, which every app process keys its
 figures on) and when that upload was imported. With `DATABASE_READ_URL` set (a streaming replica the
-views read from), also the replica's own data version and its replication lag: the bytes of
-changes it has not applied yet, the seconds since it last applied one while it is behind, and how
-many imported uploads it does not show yet. Exit 0; 1 when the replica cannot be reached or is not
+views read from), also the replica's own data version and its replication lag: how many imported
+uploads it does not show yet, the bytes of changes it has not replayed and PostgreSQL's replay lag
+in seconds. Exit 0; 1 when the replica cannot be reached or is not
 a standby of the primary. Like every command it imports the database libraries only when it runs."""
 
 from __future__ import annotations
@@ -30,25 +30,32 @@ def _version_and_time(engine: Engine) -> tuple[int, Any]:
 def replica_lag(primary: Engine, replica: Engine) -> dict:
     """The replica's data version and lag behind `primary`: standby (is it a streaming replica),
     data_version, lag_bytes (WAL the primary wrote that the replica has not replayed), lag_seconds
-    (0 when caught up; else the seconds since it last replayed a transaction) and uploads_behind."""
+    (PostgreSQL's own replay lag of the replica's slot, 0 when it has nothing left to replay; without
+    a slot, the seconds since it last replayed a transaction) and uploads_behind (imported uploads
+    the views cannot show yet: the freshness a reader cares about)."""
     from sqlalchemy import func, select, text
 
     from data_loaders.store.models import Upload
 
     version, _ = _version_and_time(replica)
     result: dict[str, Any] = {"standby": False, "data_version": version, "lag_bytes": None, "lag_seconds": None}
-    if replica.dialect.name == "postgresql":
+    if replica.dialect.name == "postgresql" and primary.dialect.name == "postgresql":
         with replica.connect() as conn:
-            standby, replayed, seconds = conn.execute(text(
+            standby, replayed, since_replay, slot = conn.execute(text(
                 "select pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
-                " extract(epoch from now() - pg_last_xact_replay_timestamp())::float")).one()
-        if standby and replayed is not None and primary.dialect.name == "postgresql":
+                " extract(epoch from now() - pg_last_xact_replay_timestamp())::float,"
+                " (select slot_name from pg_stat_wal_receiver limit 1)")).one()
+        if standby and replayed is not None:
             with primary.connect() as conn:
                 lag_bytes = conn.execute(text("select pg_wal_lsn_diff(pg_current_wal_lsn(), cast(:lsn as pg_lsn))"),
                                          {"lsn": replayed}).scalar_one()
+                replay_lag = conn.execute(text(
+                    "select extract(epoch from coalesce(r.replay_lag, interval '0'))::float"
+                    " from pg_stat_replication r join pg_replication_slots s on s.active_pid = r.pid"
+                    " where s.slot_name = :slot"), {"slot": slot}).scalar() if slot else None
             lag_bytes = max(0, int(lag_bytes))
-            result.update(standby=True, lag_bytes=lag_bytes,
-                          lag_seconds=0.0 if lag_bytes == 0 else round(max(0.0, seconds or 0.0), 1))
+            seconds = replay_lag if replay_lag is not None else (0.0 if lag_bytes == 0 else since_replay or 0.0)
+            result.update(standby=True, lag_bytes=lag_bytes, lag_seconds=round(max(0.0, seconds), 2))
     with primary.connect() as conn:
         result["uploads_behind"] = conn.execute(select(func.count()).select_from(Upload).where(
             Upload.status == "imported", Upload.id > version)).scalar_one()
@@ -96,12 +103,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(t("deploy_status_replica_unreachable", lang, detail=read["error"]))
     elif not read["standby"]:
         print(t("deploy_status_replica_not_standby", lang, version=read["data_version"]))
-    elif read["lag_bytes"] == 0 and read["uploads_behind"] == 0:
-        print(t("deploy_status_replica_caught_up", lang, version=read["data_version"]))
     else:
-        print(t("deploy_status_replica_behind", lang, bytes=format_number(read["lag_bytes"], lang),
-                seconds=format_number(read["lag_seconds"], lang, 1), version=read["data_version"],
-                count=read["uploads_behind"]))
+        key = "deploy_status_replica_behind" if read["uploads_behind"] else "deploy_status_replica_caught_up"
+        print(t(key, lang, version=read["data_version"], count=read["uploads_behind"],
+                bytes=format_number(read["lag_bytes"], lang), seconds=format_number(read["lag_seconds"], lang, 2)))
     return 0 if healthy else 1
 
 
