@@ -112,7 +112,8 @@ def test_status_fails_when_the_read_url_is_not_a_standby(primary):
 def _replica_unavailable() -> str | None:
     if os.geteuid() != 0:
         return "making a PostgreSQL cluster needs root"
-    missing = [tool for tool in ("pg_createcluster", "pg_basebackup", "pg_lsclusters", "psql") if not shutil.which(tool)]
+    tools = ("pg_createcluster", "pg_basebackup", "pg_lsclusters", "psql")
+    missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
         return f"Debian's postgresql-common tools are missing: {', '.join(missing)}"
     primary_url = make_url(os.environ["TEST_DATABASE_URL"])
