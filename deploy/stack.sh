@@ -164,7 +164,7 @@ cmd_start() {
     [[ "$REPLICAS" =~ ^[1-9][0-9]*$ ]] || die "the number of replicas must be a whole number of at least 1, not '$REPLICAS'"
     mkdir -p "$RUN_DIR"
     chmod 755 "$RUN_DIR"  # nginx's workers (an unprivileged user when root starts it) create their temp dirs here
-    for pidfile in "$RUN_DIR"/*.pid; do
+    for pidfile in "$RUN_DIR"/replica-*.pid "$RUN_DIR"/nginx.pid; do  # the supervisors
         [[ -e "$pidfile" ]] || continue
         alive "$pidfile" && die "the stack is already running ($pidfile); deploy/stack.sh stop first"
         rm -f "$pidfile"
