@@ -114,7 +114,27 @@ render() {  # TEMPLATE: replace @NAME@ placeholders
     text=${text//@STATIC_DIR@/$STATIC_DIR}
     text=${text//@MAX_BODY@/$MAX_BODY}
     text=${text//@RUN_DIR@/$RUN_DIR}
+    text=${text//@TEMP_DIR@/${TEMP_DIR:-}}
+    text=${text//@USER_LINE@/${USER_LINE:-}}
     printf '%s\n' "$text"
+}
+
+nginx_workers() {  # who nginx's workers run as, and where they keep temporary files
+    local user
+    if [[ $(id -u) -eq 0 ]]; then
+        user=www-data
+        id -u "$user" >/dev/null 2>&1 || user=nobody
+        USER_LINE="user $user;"
+        TEMP_DIR=$(mktemp -d /tmp/nq57-nginx.XXXXXX)  # reachable by the workers wherever RUN_DIR is
+        chmod 755 "$TEMP_DIR"
+        echo "$TEMP_DIR" >"$RUN_DIR/nginx-temp-dir"
+        runuser -u "$user" -- test -r "$STATIC_DIR/static" \
+            || die "nginx's workers ($user) cannot read $STATIC_DIR: install the project where $user can read it"
+    else
+        USER_LINE="# the workers run as $(id -un), who started the stack"
+        TEMP_DIR="$RUN_DIR/nginx-temp"
+        mkdir -p "$TEMP_DIR"
+    fi
 }
 
 upstream_lines() {
@@ -186,6 +206,7 @@ cmd_start() {
 
     STATIC_DIR=$(static_dir)
     UPSTREAM_LINES=$(upstream_lines)
+    nginx_workers
     render "$DEPLOY_DIR/nginx-site.conf.template" >"$RUN_DIR/nq57-site.conf"
     render "$DEPLOY_DIR/nginx.conf.template" >"$RUN_DIR/nginx.conf"
     "$NGINX" -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" 2>>"$RUN_DIR/nginx-error.log" \
@@ -199,6 +220,9 @@ cmd_start() {
 
 cmd_stop() {
     stop_supervised "$RUN_DIR/nginx.pid"  # no new requests first
+    if [[ -f "$RUN_DIR/nginx-temp-dir" ]]; then
+        rm -rf "$(cat "$RUN_DIR/nginx-temp-dir")" "$RUN_DIR/nginx-temp-dir"
+    fi
     local pidfile
     for pidfile in "$RUN_DIR"/replica-*.pid; do
         [[ -e "$pidfile" ]] && stop_supervised "$pidfile"

@@ -113,10 +113,11 @@ def get(url: str, headers: dict | None = None):
 # --- a browser tab, as the load benchmark speaks it, with a route cookie ---------------------------------
 
 def _put_file(base_url: str, session_id: str, cookies: str, xsrf: str) -> int:
-    """What the upload widget does: PUT one file to the session's upload endpoint."""
+    """What the upload widget does: PUT one file to the session's upload endpoint. 120 kB, more than
+    nginx keeps in memory: the body goes through its temporary files, as a workbook's does."""
     boundary = uuid.uuid4().hex
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.txt\"\r\n"
-            f"Content-Type: text/plain\r\n\r\nnq57\r\n--{boundary}--\r\n").encode()
+            f"Content-Type: text/plain\r\n\r\n{'nq57' * 30_000}\r\n--{boundary}--\r\n").encode()
     request = urllib.request.Request(
         f"{base_url}/_stcore/upload_file/{session_id}/{uuid.uuid4()}", data=body, method="PUT",
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookies,
