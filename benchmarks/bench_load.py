@@ -12,6 +12,9 @@ memory it gained per open session.
     python -m benchmarks.bench_load                          # the sample data on SQLite, N = 1, 10, 25, 50
     python -m benchmarks.bench_load --viewers 1 10 25 50 100 --pg   # the national-scale PostgreSQL database
     python -m benchmarks.bench_load --url http://127.0.0.1:8080     # an already running stack (e.g. behind nginx)
+    python -m benchmarks.bench_load --pg --stack 1 2                 # 1, then 2 replicas behind nginx (deploy/stack.sh)
+
+With `--stack`, CPU-seconds and memory are those of every replica and of nginx together.
 
 `--small` runs one viewer against one server: the test suite uses it for correctness only.
 """
@@ -80,8 +83,9 @@ class RoundResult:
 
 # --- the server's own CPU and memory, read from /proc (no psutil needed) ---------------------------
 
-def _process_tree(pid: int) -> list[int]:
-    pids, frontier = [pid], [pid]
+def _process_tree(pid: int | list[int]) -> list[int]:
+    pids = [pid] if isinstance(pid, int) else list(pid)
+    frontier = list(pids)
     while frontier:
         parent = frontier.pop()
         try:
@@ -94,7 +98,7 @@ def _process_tree(pid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int | list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for each in _process_tree(pid):
@@ -106,7 +110,7 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int | list[int]) -> float:
     total = 0
     for each in _process_tree(pid):
         try:
@@ -205,7 +209,7 @@ def expected_figure(unit: str) -> bytes:
     return format_number(summary(unit)["tasks"]["total"], "vi").encode()
 
 
-async def run_round(label: str, base_url: str, server_pid: int | None, token: str, viewers: int,
+async def run_round(label: str, base_url: str, server_pid: int | list[int] | None, token: str, viewers: int,
                     units: list[str]) -> RoundResult:
     result = RoundResult(label, viewers)
     queries = [("" if unit == "VN" else f"province={unit}") for unit in units]
@@ -265,6 +269,44 @@ def stop_server(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+STACK_SCRIPT = ROOT / "deploy" / "stack.sh"
+
+
+def _free_consecutive_ports(count: int) -> int:
+    for _ in range(50):
+        base = _free_port()
+        if base + count < 65536 and all(_port_is_free(base + i) for i in range(1, count)):
+            return base
+    raise SystemExit(f"no {count} free consecutive ports")
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_stack(database_url: str, replicas: int, run_dir: Path) -> tuple[list[int], str, dict]:
+    """`deploy/stack.sh start N`: N replicas behind nginx on free ports. Returns the supervisors'
+    pids (the replicas and nginx, each with its children), the proxy's URL and the stack's env."""
+    proxy_port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "NQ57_PYTHON": sys.executable,
+           "NQ57_APP_PORT": str(_free_consecutive_ports(replicas)), "NQ57_PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
+           "NQ57_RUN_DIR": str(run_dir)}
+    done = subprocess.run(["bash", str(STACK_SCRIPT), "start", str(replicas)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"deploy/stack.sh start {replicas} failed:\n{done.stderr}")
+    return [int(path.read_text()) for path in run_dir.glob("*.pid")], f"http://127.0.0.1:{proxy_port}", env
+
+
+def stop_stack(env: dict) -> None:
+    subprocess.run(["bash", str(STACK_SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
+
+
 def sign_in_token(database_url: str) -> str:
     """A real sign-in session for a national viewer, made through the identity layer."""
     from data_loaders.identity import accounts, sessions
@@ -296,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", action="store_true", help="the national-scale PostgreSQL database (nq57_bench)")
     parser.add_argument("--database-url", help="default: the sample data in a new SQLite file")
     parser.add_argument("--url", help="an already running server or proxy (no settings comparison)")
+    parser.add_argument("--stack", type=int, nargs="+", metavar="N",
+                        help="also N replicas behind nginx (deploy/stack.sh) for each N given, after one process")
     parser.add_argument("--small", action="store_true", help="one viewer, one server: a correctness check")
     parser.add_argument("--each-setting", action="store_true",
                         help="also each default setting alone (file watcher on; collection after every run)")
@@ -330,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(asyncio.run(run_round("given server", args.url, None, token, n, units)).row())
         else:
             variants = [("project", PROJECT_SETTINGS)]
-            if not args.small:
+            if not args.small and not args.stack:  # --stack compares the project's settings only
                 variants.append(("streamlit defaults", DEFAULT_SETTINGS))
             if args.each_setting:
                 variants += [("file watcher on", WATCHER_ONLY_DEFAULT), ("GC after each run", GC_ONLY_DEFAULT)]
@@ -344,6 +388,16 @@ def main(argv: list[str] | None = None) -> int:
                         rows.append(asyncio.run(run_round(label, base_url, process.pid, token, n, units)).row())
                 finally:
                     stop_server(process)
+            for replicas in args.stack or []:
+                label = f"{replicas} behind nginx"
+                pids, base_url, env = start_stack(database_url, replicas, workdir / f"stack-{replicas}")
+                try:
+                    for _ in range(replicas):  # warm each replica, as in production (browsers spread over them)
+                        asyncio.run(run_round(label, base_url, pids, token, 4, units))
+                    for n in counts:
+                        rows.append(asyncio.run(run_round(label, base_url, pids, token, n, units)).row())
+                finally:
+                    stop_stack(env)
         _print_table(rows)
         return 1 if any(row[-1] != "0" for row in rows) else 0
     finally:

@@ -35,12 +35,18 @@ def engine() -> Engine:
     return bootstrap.ensure_ready()
 
 
+def read_engine() -> Engine:
+    """Where figures are read: DATABASE_READ_URL (a streaming replica) if set, else the primary."""
+    return db.read_engine_for(engine())
+
+
 _VERSION_KEY = "_nq57_data_version"
 
 
 def refresh_data_version() -> int:
-    """Read the data version once per script run (app.py calls this first on every run)."""
-    version = db.data_version(engine())
+    """Read the data version once per script run (app.py calls this first on every run), where the
+    figures are read, so a lagging replica's figures are never cached under a newer version."""
+    version = db.data_version(read_engine())
     st.session_state[_VERSION_KEY] = version
     return version
 
@@ -54,7 +60,7 @@ def data_version() -> int:
 def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any]) -> Any:
     # `name`, `database`, `version` and `args` are the key: an entry never outlives the data it was
     # computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
-    return cache.read(_figure, engine(), version, *args)
+    return cache.read(_figure, read_engine(), version, *args)
 
 
 def read(figure: Callable[..., Result], *args: Any) -> Result:

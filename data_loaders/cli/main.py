@@ -492,8 +492,10 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=cmd_upgrade)
 
     from data_loaders.cli import digest
+    from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
     digest.register(commands)
+    add_status_command(commands)
     return parser
 
 

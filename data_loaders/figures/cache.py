@@ -91,7 +91,7 @@ def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: t
         return json.loads(row.payload, object_hook=_decode)
     payload = _dumps(_compute(figure, engine, args))
     try:
-        with engine.begin() as conn:
+        with db.primary_for(engine).begin() as conn:  # read from a replica, stored on the primary
             conn.execute(delete(RollupCache).where(RollupCache.key == key))
             conn.execute(RollupCache.__table__.insert().values(
                 key=key, data_version=version, payload=payload, computed_at=dt.datetime.now(dt.timezone.utc)))

@@ -1,4 +1,11 @@
-"""Engine, sessions and schema migrations. The engine is created lazily, never at import time."""
+"""Engine, sessions and schema migrations. The engine is created lazily, never at import time.
+
+Two engines at most: `get_engine()` on `DATABASE_URL` (the primary: every write, the data version
+an upload moves) and `get_read_engine()` on `DATABASE_READ_URL` when it is set (a PostgreSQL
+streaming replica the views read their figures from; else the primary again). Each PostgreSQL
+engine keeps a small pool, `NQ57_DB_POOL_SIZE` + `NQ57_DB_MAX_OVERFLOW` connections (default 4 + 4),
+so N app processes stay within the server's `max_connections` (deploy/README.md has the arithmetic).
+"""
 
 from __future__ import annotations
 
@@ -18,17 +25,52 @@ DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+POOL_SIZE_DEFAULT = 4
+MAX_OVERFLOW_DEFAULT = 4
+POOL_TIMEOUT_DEFAULT = 60  # seconds a script run waits for a free connection before failing
+
+
+def _driver_url(url: str) -> str:
+    # Accept the common postgres:// and postgresql:// forms; the driver is psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def database_url() -> str:
     """`DATABASE_URL` (a SQLAlchemy URL) if set, else the embedded SQLite file under the project."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        # Accept the common postgres:// and postgresql:// forms; the driver is psycopg 3.
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
-        return url
+        return _driver_url(url)
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def read_database_url() -> str | None:
+    """`DATABASE_READ_URL` (a read-only streaming replica of the primary) if set, else None."""
+    url = os.environ.get("DATABASE_READ_URL", "").strip()
+    return _driver_url(url) if url else None
+
+
+def _env_count(name: str, default: int, least: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = least - 1
+    if value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {raw!r}")
+    return value
+
+
+def pool_settings() -> dict[str, int]:
+    """The connection pool of one PostgreSQL engine: at most pool_size + max_overflow connections."""
+    return {"pool_size": _env_count("NQ57_DB_POOL_SIZE", POOL_SIZE_DEFAULT, least=1),
+            "max_overflow": _env_count("NQ57_DB_MAX_OVERFLOW", MAX_OVERFLOW_DEFAULT),
+            "pool_timeout": _env_count("NQ57_DB_POOL_TIMEOUT", POOL_TIMEOUT_DEFAULT, least=1)}
 
 
 def make_engine(url: str) -> Engine:
@@ -43,7 +85,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool_settings())
 
 
 @functools.cache
@@ -53,6 +95,42 @@ def _engine_for(url: str) -> Engine:
 
 def get_engine() -> Engine:
     return _engine_for(database_url())
+
+
+# A read engine -> the primary its writes go to (figures.cache stores shared figures there).
+_PRIMARY_OF: dict[Engine, Engine] = {}
+
+
+def make_read_engine(url: str, primary: Engine) -> Engine:
+    """An engine that only reads (on PostgreSQL every transaction is READ ONLY, as on a standby,
+    so a write that took the wrong engine fails here too); `primary_for` maps it back."""
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(postgresql_readonly=True)
+    _PRIMARY_OF[engine] = primary
+    return engine
+
+
+@functools.cache
+def _read_engine_for(url: str, primary: Engine) -> Engine:
+    return make_read_engine(url, primary)
+
+
+def read_engine_for(primary: Engine) -> Engine:
+    """Where the views read the figures of `primary`: the replica `DATABASE_READ_URL` names, else
+    `primary` itself."""
+    read_url = read_database_url()
+    return primary if read_url is None else _read_engine_for(read_url, primary)
+
+
+def get_read_engine() -> Engine:
+    """The read engine of `get_engine()`'s database (see `read_engine_for`)."""
+    return read_engine_for(get_engine())
+
+
+def primary_for(engine: Engine) -> Engine:
+    """The engine writes go to: the primary behind a read engine, else the engine itself."""
+    return _PRIMARY_OF.get(engine, engine)
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
