@@ -40,6 +40,7 @@ ACTOR_LENGTH = 120  # a username, "sample" or "cli:<login>"
 # task titles and report notes are Text columns; these limits are the validator's alone
 TASK_TITLE_LENGTH = 1000
 REPORT_NOTE_LENGTH = 2000
+ANNOTATION_TEXT_LENGTH = 300  # a note on a chart: a line, not a report
 
 
 class Base(DeclarativeBase):
@@ -300,3 +301,20 @@ class InboxState(Base):
     visit_warning_keys: Mapped[list | None] = mapped_column(JSON)
     last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     digest_warning_keys: Mapped[list | None] = mapped_column(JSON)
+
+
+class Annotation(Base):
+    """A dated note on an indicator series of a unit ("từ 05/2025 tính cả trạm 5G dùng chung"), shown
+    on its trend charts and in decks (data_loaders/follow_up/annotations.py). Removing one keeps the row."""
+
+    __tablename__ = "annotation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(ANNOTATION_TEXT_LENGTH))
+    author: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))

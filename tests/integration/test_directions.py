@@ -159,3 +159,29 @@ def test_evidence_must_be_what_it_claims_and_a_rejected_answer_writes_nothing(wo
     directions.answer_direction(people["commune_a"], direction_id, files=[("so-lieu.xlsx", _xlsx())], **answer)
     with engine.connect() as conn:
         assert conn.execute(select(Evidence.media_type)).scalar_one().endswith("spreadsheetml.sheet")
+
+
+def test_annotations_are_added_by_leaders_in_scope_and_removed_by_their_author(world):
+    from data_loaders.follow_up import annotations
+
+    engine, people = world
+    note = annotations.add_annotation(people["province_leader"], LAM_DONG, "fiveg_stations", dt.date(2025, 5, 1),
+                                      "từ 05/2025 tính cả trạm 5G dùng chung", engine=engine)
+    assert [(a["id"], a["text"]) for a in annotations.annotations_for(LAM_DONG, ("fiveg_stations",),
+                                                                      engine=engine)] == [
+        (note, "từ 05/2025 tính cả trạm 5G dùng chung")]
+    for person, unit, key in ((people["commune_a"], LAM_DONG, "not_permitted"),  # a reporter does not annotate
+                              (people["province_leader"], "01", "not_permitted"),  # outside the province
+                              (people["leader"], LAM_DONG, "annotation_text_too_long")):
+        with pytest.raises(AccountError) as refused:
+            annotations.add_annotation(person, unit, "fiveg_stations", dt.date(2025, 5, 1), "x" * 301,
+                                       engine=engine)
+        assert refused.value.key == key
+    with pytest.raises(AccountError, match="annotation_unknown_indicator"):
+        annotations.add_annotation(people["leader"], LAM_DONG, "no_such", dt.date(2025, 5, 1), "x", engine=engine)
+    with pytest.raises(AccountError, match="not_permitted"):
+        annotations.remove_annotation(people["leader"], note, engine=engine)  # not its author
+    annotations.remove_annotation(people["province_leader"], note, engine=engine)
+    assert annotations.annotations_for(LAM_DONG, engine=engine) == []
+    actions = [e["action"] for e in audit.entries(engine=engine)]
+    assert "annotation_added" in actions and "annotation_removed" in actions

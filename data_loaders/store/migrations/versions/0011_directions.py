@@ -1,4 +1,5 @@
-"""directions (ý kiến chỉ đạo), their answers and the evidence attached to them; each account's inbox state
+"""directions (ý kiến chỉ đạo), their answers and the evidence attached to them; each account's inbox state;
+dated annotations on indicator series
 
 Revision ID: 0011
 Revises: 0008
@@ -69,9 +70,27 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["account_id"], ["account.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id"),
     )
+    op.create_table(
+        "annotation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_code", sa.String(length=8), nullable=False),
+        sa.Column("indicator_code", sa.String(length=40), nullable=False),
+        sa.Column("on_date", sa.Date(), nullable=False),
+        sa.Column("text", sa.String(length=300), nullable=False),
+        sa.Column("author", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("removed_by", sa.String(length=120), nullable=True),
+        sa.ForeignKeyConstraint(["unit_code"], ["admin_unit.code"]),
+        sa.ForeignKeyConstraint(["indicator_code"], ["indicator.code"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_annotation_unit_code", "annotation", ["unit_code"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_annotation_unit_code", table_name="annotation")
+    op.drop_table("annotation")
     op.drop_table("inbox_state")
     op.drop_index("ix_evidence_answer_id", table_name="evidence")
     op.drop_table("evidence")

@@ -1,0 +1,31 @@
+"""Annotations on a trend chart: a dashed vertical rule at each note's date with a numbered marker;
+the note's text is in the tooltip and, numbered the same, listed under the chart (or in a deck's notes)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from data_loaders.i18n import format_date
+
+NOTE_COLOUR = "#6a1b9a"
+
+
+def annotated(chart: alt.Chart | alt.LayerChart, notes: list[dict], lang: str) -> alt.Chart | alt.LayerChart:
+    """`chart` (x: month ends as yearmonth(date)) with each note of `notes` ({on_date, text}) marked."""
+    if not notes:
+        return chart
+    frame = pd.DataFrame([{"date": note["on_date"].isoformat(), "number": str(index),
+                           "note": f"{index}. {format_date(note['on_date'], lang)}: {note['text']}"}
+                          for index, note in enumerate(notes, start=1)])
+    base = alt.Chart(frame).encode(x=alt.X("yearmonth(date):T"), tooltip=[alt.Tooltip("note:N", title="")])
+    rules = base.mark_rule(strokeDash=[3, 3], color=NOTE_COLOUR, strokeWidth=1.5)
+    markers = base.mark_text(align="center", baseline="top", dy=2, color=NOTE_COLOUR, fontWeight="bold",
+                             fontSize=13).encode(y=alt.value(0), text="number:N")
+    return alt.layer(chart, rules, markers)
+
+
+def note_lines(notes: list[dict], lang: str) -> list[str]:
+    """The numbered notes as text lines, matching the markers."""
+    return [f"{index}. {format_date(note['on_date'], lang)}: {note['text']}" for index, note in enumerate(notes, 1)]
