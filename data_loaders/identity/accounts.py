@@ -106,6 +106,14 @@ def _account(row) -> Account:
                    created_at=audit.utc(row.created_at), last_sign_in_at=audit.utc(row.last_sign_in_at))
 
 
+ACCOUNT_COLUMNS = _COLUMNS  # what account_from_row reads, for a query joined to other tables
+
+
+def account_from_row(row) -> Account:
+    """An Account from a row that selected ACCOUNT_COLUMNS (sign_in_sessions joins them)."""
+    return _account(row)
+
+
 def _now(now: dt.datetime | None = None) -> dt.datetime:
     return audit.utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
 
