@@ -87,10 +87,10 @@ def check_session(token: str | None, *, engine: Engine | None = None,
     if row is None:
         return SessionCheck(None, None, UNKNOWN)
     signed_in_at = audit.utc(row.created_at)
+    if row.disabled:  # disabling also ends its sessions: say the reason that still holds
+        return SessionCheck(None, signed_in_at, DISABLED)
     if row.ended_at is not None:
         return SessionCheck(None, signed_in_at, ENDED)
-    if row.disabled:
-        return SessionCheck(None, signed_in_at, DISABLED)
     if session_minutes is None:
         session_minutes = get_settings(engine)["session_minutes"]
     if _now(now) >= audit.utc(row.expires_at) or not accounts.session_is_valid(

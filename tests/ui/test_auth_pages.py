@@ -248,12 +248,13 @@ def test_commune_viewer_sees_only_its_commune(app_db):
 
 def _upload_page(content: bytes | None, name: str, username: str):
     """pages/upload.py with a file dropped on the uploader (AppTest cannot drop one), signed in."""
-    import datetime as dt
 
     import streamlit as st
 
-    from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
+    from components import cached
+    from components.auth import USERNAME_KEY, session_state_for
     from components.shell_guard import mark_app_shell
+    from data_loaders.identity import accounts
 
     class FakeUpload:
         def __init__(self, data: bytes, file_name: str) -> None:
@@ -267,9 +268,9 @@ def _upload_page(content: bytes | None, name: str, username: str):
                                                                                   name) if content else None)[1]
     try:
         st.session_state["lang"] = "en"
-        st.session_state.setdefault(USERNAME_KEY, username)
-        st.session_state.setdefault(SIGNED_IN_AT_KEY, dt.datetime.now(dt.timezone.utc))
-        st.session_state.setdefault(METHOD_KEY, "password")
+        if USERNAME_KEY not in st.session_state:
+            st.session_state.update(session_state_for(accounts.get_account(username, engine=cached.engine()),
+                                                      engine=cached.engine()))
         mark_app_shell(True)
         with open("pages/upload.py", encoding="utf-8") as handle:
             exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
