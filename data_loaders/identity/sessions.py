@@ -79,21 +79,22 @@ def check_session(token: str | None, *, engine: Engine | None = None,
     engine = engine or db.get_engine()
     with engine.connect() as conn:
         row = conn.execute(
-            select(SignInSession.created_at, SignInSession.expires_at, SignInSession.ended_at,
-                   *accounts.ACCOUNT_COLUMNS)
+            select(SignInSession.created_at.label("session_created_at"),  # the account has a created_at too
+                   SignInSession.expires_at.label("session_expires_at"),
+                   SignInSession.ended_at.label("session_ended_at"), *accounts.ACCOUNT_COLUMNS)
             .join(AccountRow, AccountRow.id == SignInSession.account_id)
             .where(SignInSession.token_sha256 == _digest(token))
         ).first()
     if row is None:
         return SessionCheck(None, None, UNKNOWN)
-    signed_in_at = audit.utc(row.created_at)
+    signed_in_at = audit.utc(row.session_created_at)
     if row.disabled:  # disabling also ends its sessions: say the reason that still holds
         return SessionCheck(None, signed_in_at, DISABLED)
-    if row.ended_at is not None:
+    if row.session_ended_at is not None:
         return SessionCheck(None, signed_in_at, ENDED)
     if session_minutes is None:
         session_minutes = get_settings(engine)["session_minutes"]
-    if _now(now) >= audit.utc(row.expires_at) or not accounts.session_is_valid(
+    if _now(now) >= audit.utc(row.session_expires_at) or not accounts.session_is_valid(
             signed_in_at, settings={"session_minutes": session_minutes}, now=now):
         return SessionCheck(None, signed_in_at, EXPIRED)
     return SessionCheck(accounts.account_from_row(row), signed_in_at, None)
