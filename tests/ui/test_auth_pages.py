@@ -249,8 +249,9 @@ def test_commune_viewer_sees_only_its_commune(app_db):
 
 # --- write paths ---------------------------------------------------------------------------------
 
-def _upload_page(content: bytes | None, name: str, username: str):
-    """pages/upload.py with a file dropped on the uploader (AppTest cannot drop one), signed in."""
+def _upload_page(content: bytes | None, name: str, username: str, keep_downloads: bool = False):
+    """pages/upload.py with a file dropped on the uploader (AppTest cannot drop one), signed in;
+    with `keep_downloads`, each download button's data (what a click runs) kept by its key."""
 
     import streamlit as st
 
@@ -269,6 +270,17 @@ def _upload_page(content: bytes | None, name: str, username: str):
     real = st.file_uploader
     st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content,
                                                                                   name) if content else None)[1]
+    from streamlit.delta_generator import DeltaGenerator
+
+    real_download, real_method = st.download_button, DeltaGenerator.download_button
+
+    def keep(container, label, data=None, *args, **kwargs):
+        st.session_state.setdefault("_test_downloads", {})[kwargs.get("key") or label] = data
+        return real_method(container, label, data, *args, **kwargs)
+
+    if keep_downloads:  # st.download_button and a column's .download_button alike
+        DeltaGenerator.download_button = keep
+        st.download_button = lambda *args, **kwargs: keep(st._main, *args, **kwargs)
     try:
         st.session_state["lang"] = "en"
         if USERNAME_KEY not in st.session_state:
@@ -278,7 +290,8 @@ def _upload_page(content: bytes | None, name: str, username: str):
         with open("pages/upload.py", encoding="utf-8") as handle:
             exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
     finally:
-        st.file_uploader = real
+        st.file_uploader, st.download_button = real, real_download
+        DeltaGenerator.download_button = real_method
 
 
 def _values(engine) -> int:
@@ -647,3 +660,26 @@ def test_setup_never_reopens_once_an_account_existed(app_db):
     with pytest.raises(accounts.AccountExists):
         accounts.create_first_admin("ke-la", "mat-khau-ke-la-123", engine=app_db)
     assert not accounts.list_accounts(engine=app_db)
+
+
+def test_every_upload_page_download_is_audited_with_what_it_holds(app_db):
+    """Templates, the marked error workbook of a rejected file and a stored original (issue 14, case 6)."""
+    ensure_account(app_db, "quantri", "admin")
+    other = communes("01", 1)[0]
+    rejected = workbook_bytes([indicator_row("Hà Nội", other.name, other.code, "06/2025", 7, 30),
+                               indicator_row("Hà Nội", other.name, other.code, "99/2025", 7, 30)], INDICATOR_HEADERS)
+    at = AppTest.from_function(_upload_page, args=(rejected, "sai.xlsx", "quantri", True),
+                               default_timeout=120).run()
+    assert not at.exception, at.exception
+    made = at.session_state["_test_downloads"]
+    assert {"template_tasks", "template_indicators", "error_workbook", "history_download"} <= set(made)
+    for key in ("template_tasks", "error_workbook"):
+        assert made[key]()[:2] == b"PK"  # an .xlsx
+    history = at.session_state["_test_downloads"]["history_download"]
+    assert history()
+    entries = {e["detail"]["kind"]: e for e in audit.entries(action="export", engine=app_db)}
+    assert set(entries) == {"template", "error_workbook", "upload_original"}
+    assert all(e["actor"] == "quantri" and e["outcome"] == "ok" and e["detail"]["bytes"] > 0 for e in entries.values())
+    marked = entries["error_workbook"]
+    assert marked["target"] == "sai_loi.xlsx" and marked["detail"]["file"] == "sai.xlsx"
+    assert entries["upload_original"]["detail"]["upload_id"]
