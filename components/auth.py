@@ -454,7 +454,8 @@ def setup_screen() -> None:
             st.text_input(tr("identity_setup_public_url"), value=address, key="setup_public_url", max_chars=300,
                           help=tr("identity_setup_public_url_help"), autocomplete="url")
             if public_url_is_local(address):  # QR codes made from it would lead nowhere for anyone else
-                st.warning(tr("identity_setup_url_local", url=escape(address)), icon=":material/wifi_off:")
+                st.warning(tr("identity_setup_url_local", url=address.replace("`", "")),  # in a code span
+                           icon=":material/wifi_off:")
             st.form_submit_button(tr("auth_setup_button"), key="setup_submit", type="primary", width="stretch",
                                   icon=":material/admin_panel_settings:", on_click=_create_first_admin)
 
