@@ -304,11 +304,14 @@ def _refusal_at_click(drawn: _DrawnFor) -> str | None:
     return None
 
 
-def audited_download(data: Callable[[], bytes], file_name: str, what: dict) -> Callable[[], bytes]:
+def audited_download(data: Callable[[], bytes], file_name: str, what: dict, *,
+                     record_success: bool = True) -> Callable[[], bytes]:
     """`data` for st.download_button (a callable, run when the button is clicked) that first checks
     the sign-in again, at the click, and audits the download: an "export" entry naming the file and
     `what` it holds (kind, unit, date, …) with its size, or a refused one when the sign-in has ended
-    since the button was drawn, in which case no file is made."""
+    since the button was drawn, in which case no file is made. `record_success=False` where `data`
+    itself audits the download (a data-layer function that writes its own entry): only a refusal
+    is then written here."""
     drawn = _drawn_for()
 
     def build() -> bytes:
@@ -318,8 +321,9 @@ def audited_download(data: Callable[[], bytes], file_name: str, what: dict) -> C
                          detail={**what, "reason": reason}, engine=drawn.engine)
             raise DownloadRefused(reason)
         content = data()
-        audit.record("export", drawn.username, target=file_name, detail={**what, "bytes": len(content)},
-                     engine=drawn.engine)
+        if record_success:
+            audit.record("export", drawn.username, target=file_name, detail={**what, "bytes": len(content)},
+                         engine=drawn.engine)
         return content
 
     return build

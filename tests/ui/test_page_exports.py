@@ -45,3 +45,16 @@ def test_a_download_writes_an_export_entry_in_the_audit_trail(empty_engine, monk
         build()
     refused = audit.entries(action="export", engine=empty_engine)[0]
     assert refused["outcome"] == "refused" and refused["detail"]["reason"] == "ended"
+    # a download whose data layer writes its own entry: only the refusal is written here
+    quiet = page_exports.auth.audited_download(lambda: b"pdf", "bien-ban.pdf", {"kind": "evidence"},
+                                               record_success=False)
+    with pytest.raises(page_exports.auth.DownloadRefused):
+        quiet()
+    assert audit.entries(action="export", engine=empty_engine)[0]["target"] == "bien-ban.pdf"
+    live = sign_in_sessions.open_session(account, engine=empty_engine)
+    monkeypatch.setattr(page_exports.auth, "_drawn_for", lambda: drawn.__class__(empty_engine, "lan.nguyen",
+                                                                               "password", live, None))
+    before = len(audit.entries(action="export", engine=empty_engine))
+    quiet = page_exports.auth.audited_download(lambda: b"pdf", "bien-ban.pdf", {"kind": "evidence"},
+                                               record_success=False)
+    assert quiet() == b"pdf" and len(audit.entries(action="export", engine=empty_engine)) == before
