@@ -211,12 +211,12 @@ def ensure_bench_admin(engine) -> None:
         accounts.create_account(BENCH_USER, password, "admin", actor="cli:bench", engine=engine)
 
 
-def _signed_in(at):
-    from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
+def _signed_in(at, engine):
+    from components.auth import session_state_for
+    from data_loaders.identity import accounts
 
-    at.session_state[USERNAME_KEY] = BENCH_USER
-    at.session_state[SIGNED_IN_AT_KEY] = dt.datetime.now(dt.timezone.utc)
-    at.session_state[METHOD_KEY] = "password"
+    for key, value in session_state_for(accounts.get_account(BENCH_USER, engine=engine), engine=engine).items():
+        at.session_state[key] = value
     return at
 
 
@@ -230,7 +230,7 @@ def bench_page(page: str, level: str, params: dict[str, str], backend: str, engi
         result.error = "n/a (no page yet)"
         return result
     if APP_FILE.exists():
-        at = _signed_in(AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT))
+        at = _signed_in(AppTest.from_file(str(APP_FILE), default_timeout=PAGE_TIMEOUT), engine)
         at.query_params.update(params)
         at.run()  # registers the navigation; then open the page
         try:

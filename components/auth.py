@@ -1,10 +1,13 @@
 """Who is using the dashboard: the first-run setup screen, the sign-in form, sign-in through an
 identity provider (st.login, OpenID Connect), session expiry and sign-out.
 
-The signed-in person is kept in `st.session_state` as a username and a sign-in time, and the
-account is read again from the database on every run, so disabling an account or changing its
-role or scope takes effect at the next click in every open session. `data_loaders.access` decides
-what the account may do; this module only establishes who it is.
+The signed-in person is kept in `st.session_state` as a username, a sign-in time and (password
+sign-ins) the sign-in session's token, and every run checks that session against the database
+(`sign_in_sessions.check_session`: one indexed query, joined to the account), so a sign-out in
+another tab or browser, a password reset, an expiry, disabling the account or changing its role or
+scope takes effect at the next click in every open tab. Every download checks again when it is
+clicked (`audited_download`), and is audited with what it was, or refused and audited as refused.
+`data_loaders.access` decides what the account may do; this module only establishes who it is.
 
 Persistence across a browser refresh: Streamlit's session lives as long as one browser tab's
 connection, so a refresh or a link opened in a new tab would ask for the password again. A password
@@ -22,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -32,7 +37,8 @@ from data_loaders.i18n import t
 from data_loaders.identity import access, accounts, audit
 from data_loaders.identity import sessions as sign_in_sessions
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.store.settings import get_settings
+from data_loaders.identity.admin import change_setting
+from data_loaders.store.settings import InvalidSetting, get_settings, normalize_public_url, public_url_is_local
 
 log = logging.getLogger("nq57.auth")
 
@@ -42,7 +48,7 @@ METHOD_KEY = "_nq57_sign_in_method"  # "password" | "oidc"
 _NOTICE = "_nq57_auth_notice"  # (message key, params) for the sign-in screen: expired, signed out, …
 _WANTS_SIGN_IN = "_nq57_wants_sign_in"  # an anonymous visitor of a public dashboard asked for the form
 SESSION_COOKIE = "nq57_session"  # the browser's copy of a sign-in session token
-_TOKEN = "_nq57_session_token"  # this session's token (password sign-ins)
+TOKEN_KEY = _TOKEN = "_nq57_session_token"  # this session's token (password sign-ins)
 _COOKIE_PENDING = "_nq57_cookie_pending"  # ("set", token) | ("clear", None): written on the next run
 _COOKIE_TRIED = "_nq57_cookie_tried"  # the cookie token already looked up in this browser session
 OIDC_PROVIDER = "oidc"  # as written in the audit trail
@@ -136,11 +142,21 @@ def _end_session(notice: str | None = None, **params: object) -> None:
     token = st.session_state.pop(_TOKEN, None)
     if token:  # the sign-in ends in every tab and process, and this browser forgets the cookie
         sign_in_sessions.end_session(token, engine=cached.engine())
-        st.session_state[_COOKIE_PENDING] = ("clear", None)
+        if st.context.cookies.get(SESSION_COOKIE) in (None, token):  # not a newer sign-in's cookie
+            st.session_state[_COOKIE_PENDING] = ("clear", None)
     for key in (USERNAME_KEY, SIGNED_IN_AT_KEY, METHOD_KEY):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[_NOTICE] = (notice, params)
+
+
+def session_state_for(account: Account, *, engine, signed_in_at: dt.datetime | None = None) -> dict[str, object]:
+    """The session state a password sign-in leaves, with a sign-in session opened for it: for a
+    harness that runs the app as a signed-in person (tests, benchmarks) without typing a password."""
+    signed_in_at = signed_in_at or _now()
+    token = sign_in_sessions.open_session(account, signed_in_at=signed_in_at, engine=engine)
+    return {USERNAME_KEY: account.username, SIGNED_IN_AT_KEY: signed_in_at, METHOD_KEY: "password",
+            TOKEN_KEY: token}
 
 
 def signed_in_username() -> str | None:
@@ -149,20 +165,38 @@ def signed_in_username() -> str | None:
 
 
 def current_account() -> Account | None:
-    """The signed-in account, re-read from the database; None when nobody is signed in, the
-    session has expired, or the account has been disabled (the sign-in screen then says why)."""
+    """The signed-in account as the database holds it now; None when nobody is signed in, or the
+    sign-in has ended (signed out elsewhere, a new password, disabled) or expired: the sign-in
+    screen then says why. A password sign-in is its sign-in session, checked on every run."""
     username = st.session_state.get(USERNAME_KEY)
     if username is None:
         return _account_from_identity_provider() if _oidc_logged_in() else _resume_from_cookie()
-    account = accounts.get_account(username, engine=cached.engine())
-    if account is None or account.disabled:
-        _end_session("auth_account_disabled")
-        return None
-    if not _session_valid(st.session_state[SIGNED_IN_AT_KEY]):
-        audit.record("sign_out", account.username, detail={"reason": "expired"}, engine=cached.engine())
-        _end_session("auth_session_expired")
-        return None
-    return account
+    engine = cached.engine()
+    settings = get_settings(engine)
+    if st.session_state.get(METHOD_KEY) == "password":
+        checked = sign_in_sessions.check_session(st.session_state.get(_TOKEN), engine=engine,
+                                                 session_minutes=settings["session_minutes"])
+        if checked.live and checked.account.username == username:
+            return checked.account
+        reason = checked.reason or sign_in_sessions.ENDED
+    else:  # an identity-provider sign-in: Streamlit's cookie, bounded by session_minutes
+        account = accounts.get_account(username, engine=engine)
+        if account is not None and not account.disabled and accounts.session_is_valid(
+                st.session_state[SIGNED_IN_AT_KEY], settings=settings):
+            return account
+        reason = (sign_in_sessions.DISABLED if account is None or account.disabled
+                  else sign_in_sessions.EXPIRED)
+    if reason == sign_in_sessions.EXPIRED:
+        audit.record("sign_out", username, detail={"reason": "expired"}, engine=engine)
+    _end_session(_ENDED_NOTICES.get(reason, "identity_session_ended"))
+    return None
+
+
+# why a sign-in stopped, as the sign-in screen says it
+_ENDED_NOTICES = {sign_in_sessions.EXPIRED: "auth_session_expired",
+                  sign_in_sessions.DISABLED: "auth_account_disabled",
+                  sign_in_sessions.ENDED: "identity_session_ended",
+                  sign_in_sessions.UNKNOWN: "identity_session_ended"}
 
 
 def _identity_token_time() -> dt.datetime:
@@ -225,6 +259,74 @@ def require(action: str) -> Account | None:
         st.error(t("not_permitted", language()), icon=":material/lock:")
         st.stop()
     return account
+
+
+# --- downloads -------------------------------------------------------------------------------------
+
+class DownloadRefused(RuntimeError):
+    """A download clicked after its sign-in ended: no file is made (the browser's download fails)."""
+
+
+@dataclass(frozen=True)
+class _DrawnFor:
+    """Who a download button was drawn for. Streamlit runs a download's callable on its own
+    thread when it is clicked, outside the page script, so this is taken when the button is drawn."""
+
+    engine: object
+    username: str | None
+    method: str | None
+    token: str | None
+    signed_in_at: dt.datetime | None
+
+
+def _drawn_for() -> _DrawnFor:
+    return _DrawnFor(cached.engine(), st.session_state.get(USERNAME_KEY), st.session_state.get(METHOD_KEY),
+                     st.session_state.get(_TOKEN), st.session_state.get(SIGNED_IN_AT_KEY))
+
+
+def _refusal_at_click(drawn: _DrawnFor) -> str | None:
+    """Why the person the button was drawn for may no longer download (None: they may), read from
+    the database at the moment of the click."""
+    settings = get_settings(drawn.engine)
+    if drawn.username is None:  # an anonymous visitor: only while the dashboard is still public
+        return None if settings["public_read_only"] else "not_public"
+    if drawn.method == "password":
+        checked = sign_in_sessions.check_session(drawn.token, engine=drawn.engine,
+                                                 session_minutes=settings["session_minutes"])
+        if not checked.live or checked.account.username != drawn.username:
+            return checked.reason or sign_in_sessions.ENDED
+        return None
+    account = accounts.get_account(drawn.username, engine=drawn.engine)
+    if account is None or account.disabled:
+        return sign_in_sessions.DISABLED
+    if not accounts.session_is_valid(drawn.signed_in_at, settings=settings):
+        return sign_in_sessions.EXPIRED
+    return None
+
+
+def audited_download(data: Callable[[], bytes], file_name: str, what: dict, *,
+                     record_success: bool = True) -> Callable[[], bytes]:
+    """`data` for st.download_button (a callable, run when the button is clicked) that first checks
+    the sign-in again, at the click, and audits the download: an "export" entry naming the file and
+    `what` it holds (kind, unit, date, …) with its size, or a refused one when the sign-in has ended
+    since the button was drawn, in which case no file is made. `record_success=False` where `data`
+    itself audits the download (a data-layer function that writes its own entry): only a refusal
+    is then written here."""
+    drawn = _drawn_for()
+
+    def build() -> bytes:
+        reason = _refusal_at_click(drawn)
+        if reason is not None:
+            audit.record("export", drawn.username, target=file_name, outcome="refused",
+                         detail={**what, "reason": reason}, engine=drawn.engine)
+            raise DownloadRefused(reason)
+        content = data()
+        if record_success:
+            audit.record("export", drawn.username, target=file_name, detail={**what, "bytes": len(content)},
+                         engine=drawn.engine)
+        return content
+
+    return build
 
 
 def sign_out() -> None:
@@ -335,8 +437,9 @@ def _sign_in_with_password() -> None:
 
 def setup_screen() -> None:
     """First run: no account exists yet, so whoever opens the dashboard creates the first
-    administrator (there is no default password). Two browsers cannot both do it: the data layer
-    refuses once any account exists."""
+    administrator (there is no default password) and says at which address people will open it
+    (pre-filled with the browser's own; QR codes and links point there). Two browsers cannot both
+    do it: the data layer refuses once any account exists or ever existed."""
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         _screen_header("auth_setup_title", "auth_setup_intro")
@@ -351,6 +454,12 @@ def setup_screen() -> None:
                           autocomplete="new-password")
             st.text_input(tr("auth_password_repeat"), key="setup_password_repeat", type="password", max_chars=200,
                           autocomplete="new-password")
+            address = browser_address()
+            st.text_input(tr("identity_setup_public_url"), value=address, key="setup_public_url", max_chars=300,
+                          help=tr("identity_setup_public_url_help"), autocomplete="url")
+            if public_url_is_local(address):  # QR codes made from it would lead nowhere for anyone else
+                st.warning(tr("identity_setup_url_local", url=address.replace("`", "")),  # in a code span
+                           icon=":material/wifi_off:")
             st.form_submit_button(tr("auth_setup_button"), key="setup_submit", type="primary", width="stretch",
                                   icon=":material/admin_panel_settings:", on_click=_create_first_admin)
 
@@ -362,6 +471,12 @@ def _create_first_admin() -> None:
     if password != repeat:
         state[_NOTICE] = ("_error", {"message": tr("auth_passwords_differ")})
         return
+    typed_address = state.get("setup_public_url") or ""
+    try:
+        address = normalize_public_url(typed_address)
+    except InvalidSetting:
+        state[_NOTICE] = ("_error", {"message": tr("identity_setup_url_invalid", url=escape(typed_address))})
+        return
     try:
         account = accounts.create_first_admin(state.get("setup_username") or "", password,
                                               display_name=(state.get("setup_display_name") or "").strip(),
@@ -370,8 +485,24 @@ def _create_first_admin() -> None:
     except AccountError as error:
         state[_NOTICE] = ("_error", {"message": error_message(error)})
         return
+    # the public address, as the new administrator's first (audited) setting
+    change_setting("public_base_url", address, cached.engine(), account=account)
     _start_session(account, "password")
     _remember_in_browser(account, state[SIGNED_IN_AT_KEY])
+
+
+def browser_address() -> str:
+    """The dashboard's address as this browser opened it (st.context.url, which has no page path,
+    or else the request's Host header), normalized; the stored public address when neither is known."""
+    url = st.context.url
+    if not url and st.context.headers.get("Host"):
+        scheme = st.context.headers.get("X-Forwarded-Proto") or "http"
+        base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+        url = f"{scheme}://{st.context.headers['Host']}/{base_path}"
+    try:
+        return normalize_public_url(url)
+    except InvalidSetting:
+        return get_settings(cached.engine())["public_base_url"]
 
 
 def role_label(role: str) -> str:

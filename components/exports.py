@@ -4,7 +4,8 @@ The files are made only when someone clicks (Streamlit runs a callable `data` on
 with many tables does not pay for exports nobody asked for. Streamlit's own CSV button in the
 table toolbar is switched off (`client.disableDataExport`), so every file leaves through
 data_loaders.exports, which keeps text that looks like a formula from running in a spreadsheet,
-and every download writes an "export" entry in the audit trail (who, which file, which view).
+and every download checks the sign-in again when it is clicked and writes an "export" entry in the
+audit trail (who, which file, what it holds, which view), or a refused one (components.auth.audited_download).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import auth, cached
+from components import auth
 from components.state import as_of, language, scope, tr
 from components.tables import NumberFormat, localised
-from data_loaders.identity import audit
 from reports import tables as exports
 
 
@@ -59,10 +59,12 @@ def table_downloads(frame: pd.DataFrame, *, name: str, key: str,
     xlsx_column, csv_column, _ = st.columns([1, 1, 6], gap="small")
     with xlsx_column:
         _download(tr("download_xlsx"), lambda: exports.frame_to_xlsx(frame, name, decimals=decimals), f"{stem}.xlsx",
-                  exports.XLSX_MIME, f"{key}::xlsx", ":material/table_view:")
+                  exports.XLSX_MIME, f"{key}::xlsx", ":material/table_view:", kind="table", table=name,
+                  rows=len(frame))
     with csv_column:
         _download(tr("download_csv"), lambda: exports.frame_to_csv(frame), f"{stem}.csv",
-                  exports.CSV_MIME, f"{key}::csv", ":material/description:")
+                  exports.CSV_MIME, f"{key}::csv", ":material/description:", kind="table", table=name,
+                  rows=len(frame))
 
 
 def chart_downloads(render: Callable[[str], bytes], *, name: str, key: str) -> None:
@@ -70,9 +72,9 @@ def chart_downloads(render: Callable[[str], bytes], *, name: str, key: str) -> N
     stem = _stem(name)
     with st.popover(tr("download_chart"), icon=":material/download:"):
         _download(tr("download_png"), lambda: render("png"), f"{stem}.png", "image/png", f"{key}::png",
-                  ":material/image:")
+                  ":material/image:", kind="chart", chart=name)
         _download(tr("download_svg"), lambda: render("svg"), f"{stem}.svg", "image/svg+xml", f"{key}::svg",
-                  ":material/polyline:")
+                  ":material/polyline:", kind="chart", chart=name)
 
 
 def _stem(name: str) -> str:
@@ -80,22 +82,18 @@ def _stem(name: str) -> str:
     return exports.file_stem(name, scope().code, as_of())
 
 
-def audited(data: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
-    """`data` that, when someone downloads (Streamlit calls it on its own thread, outside the page
-    script: so who and where are captured now), also writes the audit entry."""
-    engine, actor = cached.engine(), auth.signed_in_username()
-    view = {"unit": scope().code, "as_of": as_of().isoformat()}
-
-    def build() -> bytes:
-        content = data()
-        audit.record("export", actor, target=file_name, detail={**view, "bytes": len(content)}, engine=engine)
-        return content
-
-    return build
+def audited(data: Callable[[], bytes], file_name: str, **what: object) -> Callable[[], bytes]:
+    """`data` that, when someone downloads, checks the sign-in again and writes the audit entry:
+    the file, the view it belongs to (unit, date), its format and `what` else the caller names
+    (kind, table, upload id…). See auth.audited_download."""
+    detail = {"unit": scope().code, "as_of": as_of().isoformat(), "format": file_name.rsplit(".", 1)[-1].lower(),
+              **what}
+    return auth.audited_download(data, file_name, detail)
 
 
-def _download(label: str, data: Callable[[], bytes], file_name: str, mime: str, key: str, icon: str) -> None:
+def _download(label: str, data: Callable[[], bytes], file_name: str, mime: str, key: str, icon: str,
+              **what: object) -> None:
     # on_click="ignore": a download must not rerun the page (nor reset a table's selection).
-    st.download_button(label, data=audited(data, file_name), file_name=file_name, mime=mime, key=key, icon=icon,
+    st.download_button(label, data=audited(data, file_name, **what), file_name=file_name, mime=mime, key=key, icon=icon,
                        on_click="ignore", type="tertiary")
 

@@ -51,10 +51,14 @@ def template_buttons(uploader: Account) -> None:
     suffix = "" if scope == NATIONAL_CODE else f"_{scope}"
     left, right = st.columns(2)
     # Built on click (then cached): the national indicator template lists 3,321 communes.
-    left.download_button(tr("upload_template_tasks"), lambda: _template("tasks", scope),
+    left.download_button(tr("upload_template_tasks"), auth.audited_download(
+                             lambda: _template("tasks", scope), f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx",
+                             {"kind": "template", "template": "tasks", "unit": scope}),
                          f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                          key="template_tasks", on_click="ignore")
-    right.download_button(tr("upload_template_indicators"), lambda: _template("indicators", scope),
+    right.download_button(tr("upload_template_indicators"), auth.audited_download(
+                              lambda: _template("indicators", scope), f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx",
+                              {"kind": "template", "template": "indicators", "unit": scope}),
                           f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                           key="template_indicators", on_click="ignore")
     if scope != NATIONAL_CODE:
@@ -152,6 +156,7 @@ def _show_outcome(preview: dict, uploader: Account) -> None:
             return preview["marked"]
 
         stem = preview["name"].rsplit(".", 1)[0]
+        marked = auth.audited_download(marked, f"{stem}_loi.xlsx", {"kind": "error_workbook", "file": preview["name"]})
         st.download_button(tr("upload_error_workbook"), marked, f"{stem}_loi.xlsx", mime=_XLSX,
                            icon=":material/download:", key="error_workbook", on_click="ignore")
         _warnings(result)
@@ -303,5 +308,7 @@ def history(uploader: Account) -> None:
             found = uploads.upload_content(chosen, engine=engine)
             return found[1] if found else b""
 
+        original = auth.audited_download(original, by_id[chosen]["file_name"],
+                                         {"kind": "upload_original", "upload_id": chosen})
         right.download_button(tr("upload_download_button"), original, by_id[chosen]["file_name"],
                               key="history_download", icon=":material/download:", on_click="ignore")

@@ -25,13 +25,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, exists, func, insert, literal, select, text, update
+from sqlalchemy import Connection, Engine, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from data_loaders.i18n.text import fold, normalize
 from data_loaders.identity import audit
 from data_loaders.store import engine as db
-from data_loaders.store.models import NATIONAL_CODE, Agency, SignInSession
+from data_loaders.store.models import NATIONAL_CODE, Agency, AuditEntry, SignInSession
 from data_loaders.store.models import Account as AccountRow
 from data_loaders.units.divisions import all_units, candidate_codes
 
@@ -104,6 +104,14 @@ def _account(row) -> Account:
     return Account(id=row.id, username=row.username, display_name=row.display_name, email=row.email, role=row.role,
                    scope_code=row.scope_code, agency=row.agency, disabled=bool(row.disabled),
                    created_at=audit.utc(row.created_at), last_sign_in_at=audit.utc(row.last_sign_in_at))
+
+
+ACCOUNT_COLUMNS = _COLUMNS  # what account_from_row reads, for a query joined to other tables
+
+
+def account_from_row(row) -> Account:
+    """An Account from a row that selected ACCOUNT_COLUMNS (sign_in_sessions joins them)."""
+    return _account(row)
 
 
 def _now(now: dt.datetime | None = None) -> dt.datetime:
@@ -231,10 +239,23 @@ def _read(conn: Connection, account_id: int) -> Account:
 # --- creating accounts -----------------------------------------------------------------------
 
 
+UNKNOWN_TARGET = "<unknown>"  # the audit target of a sign-in with a login no account has (never what was typed)
+# audit actions that show an account has existed: the setup never reopens after one
+_ACCOUNT_MADE = ("setup_admin", "account_created")
+
+
+def _setup_done_clause(table):
+    """SQL true once an account exists in any form (enabled or disabled) or the audit trail shows
+    one was ever made, so emptying the account table by hand does not hand the dashboard to the
+    next visitor (an administrator is then added with `python -m data_loaders users add`)."""
+    return or_(select(table.c.id).correlate(None).exists(),
+               select(AuditEntry.id).where(AuditEntry.action.in_(_ACCOUNT_MADE)).exists())
+
+
 def needs_setup(engine: Engine | None = None) -> bool:
-    """True while no account exists: the app then shows the one-time setup screen."""
+    """True while no account exists nor ever existed: the app then shows the one-time setup screen."""
     with (engine or db.get_engine()).connect() as conn:
-        return not conn.execute(select(exists().where(AccountRow.id.is_not(None)))).scalar()
+        return not conn.execute(select(_setup_done_clause(AccountRow.__table__))).scalar()
 
 
 def _new_row(username: str, password: str, role: str, scope_code: str, agency: str | None, email: str | None,
@@ -257,7 +278,8 @@ def _integrity_error(conn_engine: Engine, username: str, email: str | None) -> A
 def create_first_admin(username: str, password: str, display_name: str = "", email: str | None = None,
                        engine: Engine | None = None) -> Account:
     """The first administrator, from the first-run setup screen. Refuses (AccountExists) once any
-    account exists, atomically, so two browsers racing through setup cannot both succeed."""
+    account exists or ever existed (see needs_setup), atomically, so two browsers racing through
+    setup cannot both succeed."""
     engine = engine or db.get_engine()
     name = normalize_username(username)
     _check_password(password)
@@ -270,7 +292,7 @@ def create_first_admin(username: str, password: str, display_name: str = "", ema
         # before it reads, on PostgreSQL the advisory lock above serialises the check
         account_id = conn.execute(
             insert(table).from_select(list(values), select(*(literal(v, table.c[k].type) for k, v in values.items()))
-                                      .where(~select(table.c.id).correlate(None).exists()))
+                                      .where(~_setup_done_clause(table)))
             .returning(table.c.id)
         ).scalar_one_or_none()
         if account_id is None:
@@ -346,7 +368,9 @@ def authenticate(username: str, password: str, *, engine: Engine | None = None,
             row = conn.execute(select(AccountRow).where(AccountRow.username == typed)).first()
     if row is None or len(password) > MAX_PASSWORD_LENGTH:
         _verify(_dummy_hash(), password[:MAX_PASSWORD_LENGTH])  # the same work as for a real account
-        audit.record("sign_in_failed", row.username if row else None, target=typed, outcome="refused",
+        # an unknown login is never written down: it may be a password typed into the wrong box
+        audit.record("sign_in_failed", row.username if row else None, target=row.username if row else UNKNOWN_TARGET,
+                     outcome="refused",
                      detail={"reason": "unknown_user" if row is None else "wrong_password"}, engine=engine)
         raise InvalidCredentials()
     locked_until = audit.utc(row.locked_until)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -48,28 +49,63 @@ def open_session(account: accounts.Account, *, signed_in_at: dt.datetime | None 
     return token
 
 
+ENDED = "ended"  # signed out (here or in another tab), a new password, or disabled then re-enabled
+EXPIRED = "expired"  # older than its expiry or than today's session_minutes
+DISABLED = "disabled"  # the account is disabled
+UNKNOWN = "unknown"  # no such token (never issued, swept out, or malformed)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a token is worth now: the account and its sign-in time while live, else why not."""
+
+    account: accounts.Account | None
+    signed_in_at: dt.datetime | None
+    reason: str | None  # None while live; else ENDED, EXPIRED, DISABLED or UNKNOWN
+
+    @property
+    def live(self) -> bool:
+        return self.account is not None
+
+
+def check_session(token: str | None, *, engine: Engine | None = None,
+                  now: dt.datetime | None = None, session_minutes: int | None = None) -> SessionCheck:
+    """The token's sign-in session as the database holds it now: one indexed query (the token's
+    digest is unique) joined to its account. The app calls it on every run and at every download, so
+    a sign-out in another tab, a password reset, an expiry or a disabled account stops an open tab
+    at its next interaction. `session_minutes` saves reading the settings when the caller has them."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return SessionCheck(None, None, UNKNOWN)
+    engine = engine or db.get_engine()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SignInSession.created_at.label("session_created_at"),  # the account has a created_at too
+                   SignInSession.expires_at.label("session_expires_at"),
+                   SignInSession.ended_at.label("session_ended_at"), *accounts.ACCOUNT_COLUMNS)
+            .join(AccountRow, AccountRow.id == SignInSession.account_id)
+            .where(SignInSession.token_sha256 == _digest(token))
+        ).first()
+    if row is None:
+        return SessionCheck(None, None, UNKNOWN)
+    signed_in_at = audit.utc(row.session_created_at)
+    if row.disabled:  # disabling also ends its sessions: say the reason that still holds
+        return SessionCheck(None, signed_in_at, DISABLED)
+    if row.session_ended_at is not None:
+        return SessionCheck(None, signed_in_at, ENDED)
+    if session_minutes is None:
+        session_minutes = get_settings(engine)["session_minutes"]
+    if _now(now) >= audit.utc(row.session_expires_at) or not accounts.session_is_valid(
+            signed_in_at, settings={"session_minutes": session_minutes}, now=now):
+        return SessionCheck(None, signed_in_at, EXPIRED)
+    return SessionCheck(accounts.account_from_row(row), signed_in_at, None)
+
+
 def resume_session(token: str | None, *, engine: Engine | None = None,
                    now: dt.datetime | None = None) -> tuple[accounts.Account, dt.datetime] | None:
     """(account, time of its sign-in) for a live token, else None: unknown, ended, expired (by
     the expiry it was given or by today's session_minutes, whichever is sooner) or a disabled account."""
-    if not isinstance(token, str) or not token or len(token) > 200:
-        return None
-    engine = engine or db.get_engine()
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(SignInSession.created_at, SignInSession.expires_at, SignInSession.ended_at, AccountRow.username)
-            .join(AccountRow, AccountRow.id == SignInSession.account_id)
-            .where(SignInSession.token_sha256 == _digest(token))
-        ).first()
-    if row is None or row.ended_at is not None or _now(now) >= audit.utc(row.expires_at):
-        return None
-    signed_in_at = audit.utc(row.created_at)
-    if not accounts.session_is_valid(signed_in_at, settings=get_settings(engine), now=now):
-        return None
-    account = accounts.get_account(row.username, engine=engine)
-    if account is None or account.disabled:
-        return None
-    return account, signed_in_at
+    checked = check_session(token, engine=engine, now=now)
+    return (checked.account, checked.signed_in_at) if checked.live else None
 
 
 def end_session(token: str | None, *, engine: Engine | None = None, now: dt.datetime | None = None) -> None:

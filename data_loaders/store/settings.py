@@ -12,9 +12,11 @@ Who may change a setting, and the audit entry of each change, belong to identity
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -229,3 +231,51 @@ def parse_assignment(text: str) -> tuple[str, str]:
     except ValueError:
         pass
     return key.strip(), value
+
+
+# --- the public address ------------------------------------------------------------------------
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_public_url(url: object) -> str:
+    """The dashboard's address as `public_base_url` keeps it: http(s) scheme and host lower-cased,
+    the default port, a query, a fragment and trailing slashes dropped ("HTTPS://Nq57.Gov.VN:443/app/?x#y"
+    → "https://nq57.gov.vn/app"); "http://" is assumed when no scheme is typed. Raises
+    InvalidSetting for anything that is not an http(s) address with a host."""
+    text = url.strip() if isinstance(url, str) else ""
+    if text and "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise InvalidSetting(f"public_base_url: {url!r} is not a web address") from None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in _DEFAULT_PORTS or not host or any(c.isspace() for c in text):
+        raise InvalidSetting(f"public_base_url: {url!r} must be an http:// or https:// address with a host name")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    normalized = urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+    if len(normalized) > DEFINITION_BY_KEY["public_base_url"].maximum:
+        raise InvalidSetting(f"public_base_url: {url!r} is longer than "
+                             f"{DEFINITION_BY_KEY['public_base_url'].maximum} characters")
+    return normalized
+
+
+def public_url_is_local(url: object) -> bool:
+    """True when the address opens only on the server's own computer (localhost, 127.x.x.x, ::1,
+    0.0.0.0) or is no usable address at all, so QR codes and links made from it would lead nowhere
+    for anyone else."""
+    try:
+        host = urlsplit(normalize_public_url(url)).hostname or ""
+    except (InvalidSetting, ValueError):
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified

@@ -152,6 +152,27 @@ def test_a_sign_in_outlives_a_refresh_and_a_new_tab_until_sign_out(app_url, page
     assert not [c for c in page.context.cookies() if c["name"] == "nq57_session" and c["value"]]
 
 
+def test_signing_out_in_one_tab_stops_the_other_at_its_next_click(app_url, page):
+    """Issue 14, case 2: the other tab, never reloaded, can neither download nor navigate."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    open_signed_in(page, f"{app_url}/tasks")
+    csv = page.get_by_role("button", name="Tải CSV").first
+    with page.expect_download(timeout=RUN_TIMEOUT_MS):
+        csv.click()  # signed in: the file comes
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{app_url}/infrastructure")
+    wait_until_run_finished(other_tab)
+    other_tab.get_by_role("button", name="Đăng xuất").click()
+    other_tab.locator(".st-key-sign_in_submit").wait_for(timeout=RUN_TIMEOUT_MS)
+    with pytest.raises(PlaywrightTimeout):  # the same button, clicked after the sign-out: no file
+        with page.expect_download(timeout=15_000):
+            csv.click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link").nth(2).click()  # any navigation
+    page.locator(".st-key-sign_in_submit").wait_for(timeout=RUN_TIMEOUT_MS)
+    assert "Phiên đăng nhập đã kết thúc" in page.locator('[data-testid="stMain"]').inner_text()
+
+
 def _bar(page, unit_name: str):
     """The first bar of the status-by-unit chart for a unit: Vega's SVG marks carry an aria-label
     listing their fields, the unit's name among them."""

@@ -76,3 +76,35 @@ def test_old_sessions_are_swept_out(empty_engine):
     sign_in_sessions.open_session(viewer, engine=empty_engine, now=NOW)
     with empty_engine.connect() as conn:
         assert len(conn.execute(select(SignInSession.id)).all()) == 1
+
+
+def test_check_session_says_why_a_token_no_longer_signs_in(empty_engine):
+    admin, viewer = _people(empty_engine)
+    token = sign_in_sessions.open_session(viewer, engine=empty_engine, now=NOW)
+    live = sign_in_sessions.check_session(token, engine=empty_engine, now=NOW + dt.timedelta(minutes=5))
+    assert live.live and live.account == accounts.get_account("lanh.dao", engine=empty_engine) and live.reason is None
+    assert sign_in_sessions.check_session(token, engine=empty_engine,
+                                          now=NOW + dt.timedelta(days=2)).reason == sign_in_sessions.EXPIRED
+    assert sign_in_sessions.check_session("nope", engine=empty_engine).reason == sign_in_sessions.UNKNOWN
+    sign_in_sessions.end_session(token, engine=empty_engine, now=NOW)  # signed out in another tab
+    ended = sign_in_sessions.check_session(token, engine=empty_engine, now=NOW)
+    assert not ended.live and ended.reason == sign_in_sessions.ENDED
+    other = sign_in_sessions.open_session(viewer, engine=empty_engine, now=NOW)
+    accounts.set_disabled("lanh.dao", True, actor="quan.tri", engine=empty_engine)
+    assert sign_in_sessions.check_session(other, engine=empty_engine, now=NOW).reason == sign_in_sessions.DISABLED
+
+
+def test_check_session_is_one_query(empty_engine):
+    """The app runs it on every interaction: one statement, on the token digest's unique index."""
+    from sqlalchemy import event
+
+    _, viewer = _people(empty_engine)
+    token = sign_in_sessions.open_session(viewer, engine=empty_engine)
+    statements: list[str] = []
+    record = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(empty_engine, "before_cursor_execute", record)
+    try:
+        assert sign_in_sessions.check_session(token, engine=empty_engine, session_minutes=480).live
+    finally:
+        event.remove(empty_engine, "before_cursor_execute", record)
+    assert len(statements) == 1 and "sign_in_session" in statements[0] and "account" in statements[0]

@@ -1,14 +1,16 @@
 """Signing in for tests: accounts created through data_loaders.accounts (as the command line
-does, with a "cli:" actor) and the session state of a signed-in person put in place for AppTest."""
+does, with a "cli:" actor) and the session state of a signed-in person put in place for AppTest,
+with a real sign-in session in the database (the app checks it on every run)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
+from components.auth import session_state_for
 from data_loaders.identity import accounts
 from data_loaders.identity.accounts import Account
 from data_loaders.store.engine import make_engine
@@ -28,11 +30,25 @@ def ensure_account(engine: Engine, username: str = TEST_ADMIN, role: str = "admi
                                    display_name=username, actor=ACTOR, engine=engine)
 
 
-def sign_in(app: AppTest, username: str, signed_in_at: dt.datetime | None = None) -> AppTest:
-    """The session state a password sign-in leaves, so the app's next run is that person's."""
-    app.session_state[USERNAME_KEY] = username
-    app.session_state[SIGNED_IN_AT_KEY] = signed_in_at or dt.datetime.now(dt.timezone.utc)
-    app.session_state[METHOD_KEY] = "password"
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(database_url: str | None) -> Engine:
+    url = database_url or os.environ["DATABASE_URL"]  # the database the app under test runs on
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url)
+    return _ENGINES[url]
+
+
+def sign_in(app: AppTest, username: str, signed_in_at: dt.datetime | None = None, *,
+            database_url: str | None = None) -> AppTest:
+    """The session state a password sign-in leaves, so the app's next run is that person's: a sign-in
+    session opened in the database (default: $DATABASE_URL, where the app runs) and its token."""
+    engine = _engine(database_url)
+    account = accounts.get_account(username, engine=engine)
+    assert account is not None, f"no account {username!r} to sign in"
+    for key, value in session_state_for(account, engine=engine, signed_in_at=signed_in_at).items():
+        app.session_state[key] = value
     return app
 
 
@@ -48,13 +64,16 @@ def sign_in_test_admin(app: AppTest, database_url: str) -> AppTest:
         finally:
             engine.dispose()
         _READY.add(database_url)
-    return sign_in(app, TEST_ADMIN)
+    return sign_in(app, TEST_ADMIN, database_url=database_url)
 
 
 def sign_in_as_test_admin() -> None:
     """Inside a running script (AppTest.from_function): the test administrator's session."""
     import streamlit as st
 
-    st.session_state.setdefault(USERNAME_KEY, TEST_ADMIN)
-    st.session_state.setdefault(SIGNED_IN_AT_KEY, dt.datetime.now(dt.timezone.utc))
-    st.session_state.setdefault(METHOD_KEY, "password")
+    from components import cached
+    from components.auth import USERNAME_KEY
+
+    if USERNAME_KEY not in st.session_state:
+        account = accounts.get_account(TEST_ADMIN, engine=cached.engine())
+        st.session_state.update(session_state_for(account, engine=cached.engine()))

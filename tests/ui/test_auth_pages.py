@@ -6,21 +6,24 @@ and the public read-only mode."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 import streamlit as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from streamlit.testing.v1 import AppTest
 
+from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, TOKEN_KEY, USERNAME_KEY, DownloadRefused
 from data_loaders import figures
 from data_loaders.i18n import t
 from data_loaders.identity import accounts, audit
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest.importer import import_file
-from data_loaders.store.models import IndicatorValue, Upload
+from data_loaders.store.models import Account, AuditEntry, IndicatorValue, SignInSession, Upload
 from data_loaders.store.settings import get_settings
 from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import PASSWORD, ensure_account, sign_in
+from tests.support.cli import run_cli
 from tests.support.fixtures.workbooks import (
     INDICATOR_HEADERS,
     TASK_HEADERS,
@@ -246,14 +249,16 @@ def test_commune_viewer_sees_only_its_commune(app_db):
 
 # --- write paths ---------------------------------------------------------------------------------
 
-def _upload_page(content: bytes | None, name: str, username: str):
-    """pages/upload.py with a file dropped on the uploader (AppTest cannot drop one), signed in."""
-    import datetime as dt
+def _upload_page(content: bytes | None, name: str, username: str, keep_downloads: bool = False):
+    """pages/upload.py with a file dropped on the uploader (AppTest cannot drop one), signed in;
+    with `keep_downloads`, each download button's data (what a click runs) kept by its key."""
 
     import streamlit as st
 
-    from components.auth import METHOD_KEY, SIGNED_IN_AT_KEY, USERNAME_KEY
+    from components import cached
+    from components.auth import USERNAME_KEY, session_state_for
     from components.shell_guard import mark_app_shell
+    from data_loaders.identity import accounts
 
     class FakeUpload:
         def __init__(self, data: bytes, file_name: str) -> None:
@@ -265,16 +270,28 @@ def _upload_page(content: bytes | None, name: str, username: str):
     real = st.file_uploader
     st.file_uploader = lambda *args, **kwargs: (real(*args, **kwargs), FakeUpload(content,
                                                                                   name) if content else None)[1]
+    from streamlit.delta_generator import DeltaGenerator
+
+    real_download, real_method = st.download_button, DeltaGenerator.download_button
+
+    def keep(container, label, data=None, *args, **kwargs):
+        st.session_state.setdefault("_test_downloads", {})[kwargs.get("key") or label] = data
+        return real_method(container, label, data, *args, **kwargs)
+
+    if keep_downloads:  # st.download_button and a column's .download_button alike
+        DeltaGenerator.download_button = keep
+        st.download_button = lambda *args, **kwargs: keep(st._main, *args, **kwargs)
     try:
         st.session_state["lang"] = "en"
-        st.session_state.setdefault(USERNAME_KEY, username)
-        st.session_state.setdefault(SIGNED_IN_AT_KEY, dt.datetime.now(dt.timezone.utc))
-        st.session_state.setdefault(METHOD_KEY, "password")
+        if USERNAME_KEY not in st.session_state:
+            st.session_state.update(session_state_for(accounts.get_account(username, engine=cached.engine()),
+                                                      engine=cached.engine()))
         mark_app_shell(True)
         with open("pages/upload.py", encoding="utf-8") as handle:
             exec(compile(handle.read(), "pages/upload.py", "exec"), {"__name__": "__main__"})
     finally:
-        st.file_uploader = real
+        st.file_uploader, st.download_button = real, real_download
+        DeltaGenerator.download_button = real_method
 
 
 def _values(engine) -> int:
@@ -487,3 +504,182 @@ def test_public_read_only_shows_the_national_view_and_nothing_writable(app_db):
     assert on_sign_in_screen(app)
     _submit(app, "quantri", PASSWORD)
     assert not on_sign_in_screen(app) and reachable(app, "admin_accounts")
+
+
+# --- sign-ins that really end (issue 14, case 2) -------------------------------------------------
+
+def _second_tab(app: AppTest, *, script=None) -> AppTest:
+    """Another browser holding the same sign-in (its cookie resumed the same session)."""
+    other = AppTest.from_function(script, default_timeout=120) if script else new_app()
+    for key in (USERNAME_KEY, SIGNED_IN_AT_KEY, METHOD_KEY, TOKEN_KEY):
+        other.session_state[key] = app.session_state[key]
+    return other
+
+
+def test_signing_out_in_one_browser_ends_the_other_at_its_next_click(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    first = sign_in(new_app(), "lanhdao").run()
+    second = _second_tab(first).run()
+    assert not on_sign_in_screen(first) and not on_sign_in_screen(second) and second.metric
+    first.sidebar.button(key="sign_out").click().run()
+    assert on_sign_in_screen(first)
+    second.run()  # the other browser's next interaction
+    assert on_sign_in_screen(second) and not second.metric
+    assert t("identity_session_ended", "vi") in texts(second, "warning")
+    second.switch_page("pages/tasks.py").run()  # navigating does not get past it either
+    assert on_sign_in_screen(second) and not second.dataframe
+
+
+def test_a_password_reset_ends_every_open_tab(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    ensure_account(app_db, "quantri", "admin")
+    tab = sign_in(new_app(), "lanhdao").run()
+    admin = sign_in(new_app(), "quantri").run()
+    assert not on_sign_in_screen(tab)
+    done = run_cli(app_db.url.render_as_string(hide_password=False), "users", "reset-password", "lanhdao",
+                   stdin="mat-khau-moi-hoan-toan\n", lang="en")
+    assert done.returncode == 0, done.stderr
+    tab.run()
+    assert on_sign_in_screen(tab) and t("identity_session_ended", "vi") in texts(tab, "warning")
+    admin.run()
+    assert not on_sign_in_screen(admin)  # other accounts are untouched
+
+
+def test_a_session_with_no_server_side_record_is_not_signed_in(app_db):
+    """Session state alone (no live sign-in session) signs nobody in."""
+    ensure_account(app_db, "lanhdao", "viewer")
+    app = new_app()
+    app.session_state[USERNAME_KEY] = "lanhdao"
+    app.session_state[SIGNED_IN_AT_KEY] = dt.datetime.now(dt.timezone.utc)
+    app.session_state[METHOD_KEY] = "password"
+    assert on_sign_in_screen(app.run()) and not app.metric
+
+
+def _download_script():
+    """A table's CSV download as a page offers it; the callable Streamlit runs on the click is kept."""
+    import streamlit as st
+
+    from components import exports
+
+    st.session_state["_test_download"] = exports.audited(lambda: b"ma;ten\n68;Lam Dong\n", "bang_68.csv",
+                                                         kind="table", table="Bảng thử", rows=1)
+
+
+def test_a_download_clicked_after_sign_out_is_refused_and_audited_as_refused(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    first = sign_in(new_app(), "lanhdao").run()
+    page = _second_tab(first, script=_download_script).run()
+    assert not page.exception, page.exception[0].stack_trace
+    download = page.session_state["_test_download"]
+    assert download() == b"ma;ten\n68;Lam Dong\n"  # clicked while signed in: the file, audited
+    [done] = audit.entries(action="export", engine=app_db)
+    assert (done["actor"], done["target"], done["outcome"]) == ("lanhdao", "bang_68.csv", "ok")
+    assert done["detail"]["kind"] == "table" and done["detail"]["table"] == "Bảng thử"
+    assert done["detail"]["format"] == "csv" and done["detail"]["bytes"] == 19 and done["detail"]["unit"]
+    first.sidebar.button(key="sign_out").click().run()  # signed out in the other browser
+    with pytest.raises(DownloadRefused):
+        download()  # the click after it: no file
+    refused, ok = audit.entries(action="export", engine=app_db)
+    assert ok == done and (refused["outcome"], refused["target"]) == ("refused", "bang_68.csv")
+    assert refused["detail"]["reason"] == "ended" and "bytes" not in refused["detail"]
+    sign_out = audit.entries(action="sign_out", engine=app_db)[0]
+    assert all(e["outcome"] != "ok" for e in audit.entries(action="export", since=sign_out["at"], engine=app_db))
+
+
+def test_a_download_for_a_disabled_account_is_refused(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    page = sign_in(AppTest.from_function(_download_script, default_timeout=120), "lanhdao").run()
+    download = page.session_state["_test_download"]
+    accounts.set_disabled("lanhdao", True, actor="cli:pytest", engine=app_db)
+    with pytest.raises(DownloadRefused):
+        download()
+    [refused] = audit.entries(action="export", engine=app_db)
+    assert refused["outcome"] == "refused" and refused["detail"]["reason"] == "disabled"
+
+
+# --- an audit trail without gaps or secrets (issue 14, case 6) -----------------------------------
+
+def test_a_password_typed_as_the_login_is_never_recorded(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    app = new_app().run()
+    _submit(app, "Bi-Mat-Go-Nham-2025", "mat-khau-nao-do-12")  # a password typed into the username box
+    _submit(app, "lanhdao", "sai-mat-khau-hoan-toan")
+    _submit(app, "lanhdao", PASSWORD)
+    assert not on_sign_in_screen(app)
+    token = app.session_state[TOKEN_KEY]
+    app.sidebar.button(key="sign_out").click().run()
+    [unknown] = [e for e in audit.entries(action="sign_in_failed", engine=app_db) if e["actor"] is None]
+    assert unknown["target"] == "<unknown>" and unknown["detail"] == {"reason": "unknown_user"}
+    with app_db.connect() as conn:
+        stored = "\n".join(str(tuple(row)) for row in conn.execute(select(AuditEntry.__table__))).lower()
+    for secret in ("bi-mat-go-nham-2025", "mat-khau-nao-do-12", "sai-mat-khau-hoan-toan", PASSWORD, token,
+                   hashlib.sha256(token.encode()).hexdigest(), "nq57_session"):
+        assert secret.lower() not in stored, secret
+
+
+# --- the first-run setup (issue 14, case 8; issue 12, item 2) ------------------------------------
+
+def test_first_run_setup_saves_the_public_address_people_will_open(app_db):
+    app = new_app().run()
+    assert app.text_input(key="setup_public_url").value == "http://localhost:8501"  # no browser address here
+    assert "`http://localhost:8501`" in texts(app, "warning")  # it would open only on the server
+    app.text_input(key="setup_username").input("quantri")
+    for key in ("setup_password", "setup_password_repeat"):
+        app.text_input(key=key).input("mat-khau-quan-tri")
+    app.text_input(key="setup_public_url").input("ftp://nq57")
+    app.button(key="setup_submit").click().run()
+    assert "ftp://nq57" in texts(app, "error").replace("\\", "") and accounts.needs_setup(app_db)
+    for key in ("setup_password", "setup_password_repeat"):
+        app.text_input(key=key).input("mat-khau-quan-tri")
+    app.text_input(key="setup_public_url").input(" HTTPS://NQ57.LamDong.gov.vn:443/bang-dieu-khien/ ")
+    app.button(key="setup_submit").click().run()
+    assert not app.exception and not on_sign_in_screen(app) and not accounts.needs_setup(app_db)
+    assert get_settings(app_db)["public_base_url"] == "https://nq57.lamdong.gov.vn/bang-dieu-khien"
+    [changed] = audit.entries(action="settings_changed", engine=app_db)
+    assert (changed["actor"], changed["target"]) == ("quantri", "public_base_url")
+
+
+def test_setup_never_reopens_while_a_disabled_account_exists(app_db):
+    ensure_account(app_db, "lanhdao", "viewer")
+    accounts.set_disabled("lanhdao", True, actor="cli:pytest", engine=app_db)
+    assert not accounts.needs_setup(app_db)
+    assert on_sign_in_screen(new_app().run())
+    with pytest.raises(accounts.AccountExists):
+        accounts.create_first_admin("ke-la", "mat-khau-ke-la-123", engine=app_db)
+
+
+def test_setup_never_reopens_once_an_account_existed(app_db):
+    """The account table emptied by hand: the audit trail still shows accounts were made."""
+    ensure_account(app_db, "lanhdao", "viewer")
+    with app_db.begin() as conn:
+        conn.execute(delete(SignInSession))
+        conn.execute(delete(Account))
+    assert not accounts.needs_setup(app_db)
+    app = new_app().run()
+    assert on_sign_in_screen(app) and "Thiết lập lần đầu" not in texts(app)
+    with pytest.raises(accounts.AccountExists):
+        accounts.create_first_admin("ke-la", "mat-khau-ke-la-123", engine=app_db)
+    assert not accounts.list_accounts(engine=app_db)
+
+
+def test_every_upload_page_download_is_audited_with_what_it_holds(app_db):
+    """Templates, the marked error workbook of a rejected file and a stored original (issue 14, case 6)."""
+    ensure_account(app_db, "quantri", "admin")
+    other = communes("01", 1)[0]
+    rejected = workbook_bytes([indicator_row("Hà Nội", other.name, other.code, "06/2025", 7, 30),
+                               indicator_row("Hà Nội", other.name, other.code, "99/2025", 7, 30)], INDICATOR_HEADERS)
+    at = AppTest.from_function(_upload_page, args=(rejected, "sai.xlsx", "quantri", True),
+                               default_timeout=120).run()
+    assert not at.exception, at.exception
+    made = at.session_state["_test_downloads"]
+    assert {"template_tasks", "template_indicators", "error_workbook", "history_download"} <= set(made)
+    for key in ("template_tasks", "error_workbook"):
+        assert made[key]()[:2] == b"PK"  # an .xlsx
+    history = at.session_state["_test_downloads"]["history_download"]
+    assert history()
+    entries = {e["detail"]["kind"]: e for e in audit.entries(action="export", engine=app_db)}
+    assert set(entries) == {"template", "error_workbook", "upload_original"}
+    assert all(e["actor"] == "quantri" and e["outcome"] == "ok" and e["detail"]["bytes"] > 0 for e in entries.values())
+    marked = entries["error_workbook"]
+    assert marked["target"] == "sai_loi.xlsx" and marked["detail"]["file"] == "sai.xlsx"
+    assert entries["upload_original"]["detail"]["upload_id"]

@@ -22,15 +22,39 @@ def test_a_download_writes_an_export_entry_in_the_audit_trail(empty_engine, monk
     from types import SimpleNamespace
 
     from components import exports as page_exports
-    from data_loaders.identity import audit
+    from data_loaders.identity import accounts, audit
+    from data_loaders.identity import sessions as sign_in_sessions
 
-    monkeypatch.setattr(page_exports.cached, "engine", lambda: empty_engine)
-    monkeypatch.setattr(page_exports.auth, "signed_in_username", lambda: "lan.nguyen")
+    account = accounts.create_account("lan.nguyen", "mat-khau-du-dai-2025", "viewer", "68", actor="cli:test",
+                                      engine=empty_engine)
+    token = sign_in_sessions.open_session(account, engine=empty_engine)
+    drawn = page_exports.auth._DrawnFor(empty_engine, "lan.nguyen", "password", token, None)
+    monkeypatch.setattr(page_exports.auth, "_drawn_for", lambda: drawn)  # who the button was drawn for
     monkeypatch.setattr(page_exports, "scope", lambda: SimpleNamespace(code="68"))
     monkeypatch.setattr(page_exports, "as_of", lambda: dt.date(2025, 6, 30))
-    build = page_exports.audited(lambda: b"xlsx bytes", "nhiem-vu-qua-han_68_2025-06-30.xlsx")
+    build = page_exports.audited(lambda: b"xlsx bytes", "nhiem-vu-qua-han_68_2025-06-30.xlsx", kind="table",
+                                 table="Nhiệm vụ quá hạn", rows=3)
     assert audit.entries(action="export", engine=empty_engine) == []  # nothing until someone downloads
     assert build() == b"xlsx bytes"
     [entry] = audit.entries(action="export", engine=empty_engine)
     assert entry["actor"] == "lan.nguyen" and entry["target"] == "nhiem-vu-qua-han_68_2025-06-30.xlsx"
-    assert entry["detail"] == {"unit": "68", "as_of": "2025-06-30", "bytes": 10}
+    assert entry["detail"] == {"unit": "68", "as_of": "2025-06-30", "format": "xlsx", "kind": "table",
+                               "table": "Nhiệm vụ quá hạn", "rows": 3, "bytes": 10}
+    sign_in_sessions.end_session(token, engine=empty_engine)  # signed out in another tab
+    with pytest.raises(page_exports.auth.DownloadRefused):
+        build()
+    refused = audit.entries(action="export", engine=empty_engine)[0]
+    assert refused["outcome"] == "refused" and refused["detail"]["reason"] == "ended"
+    # a download whose data layer writes its own entry: only the refusal is written here
+    quiet = page_exports.auth.audited_download(lambda: b"pdf", "bien-ban.pdf", {"kind": "evidence"},
+                                               record_success=False)
+    with pytest.raises(page_exports.auth.DownloadRefused):
+        quiet()
+    assert audit.entries(action="export", engine=empty_engine)[0]["target"] == "bien-ban.pdf"
+    live = sign_in_sessions.open_session(account, engine=empty_engine)
+    monkeypatch.setattr(page_exports.auth, "_drawn_for", lambda: drawn.__class__(empty_engine, "lan.nguyen",
+                                                                               "password", live, None))
+    before = len(audit.entries(action="export", engine=empty_engine))
+    quiet = page_exports.auth.audited_download(lambda: b"pdf", "bien-ban.pdf", {"kind": "evidence"},
+                                               record_success=False)
+    assert quiet() == b"pdf" and len(audit.entries(action="export", engine=empty_engine)) == before
