@@ -158,7 +158,10 @@ def _answers(account: Account | None, row: DirectionRow) -> None:
             for item in answer["evidence"]:
                 st.download_button(
                     f"{item['file_name']} ({format_number(item['size'] / 1024, lang, 0)} KB)",
-                    data=_evidence_bytes(account, item["id"]), file_name=item["file_name"],
+                    data=auth.audited_download(_evidence_bytes(account, item["id"]), item["file_name"],
+                                               {"kind": "evidence", "evidence_id": item["id"]},
+                                               record_success=False),  # evidence_download audits itself
+                    file_name=item["file_name"],
                     mime=item["media_type"], key=f"evidence_{item['id']}", icon=":material/attach_file:",
                     on_click="ignore", type="tertiary")
 
