@@ -19,6 +19,9 @@ ALLOW_ENV = "NQ57_ALLOW_DATA_LOSS"
 # revision → the tables its downgrade drops, each with what its rows are (for the sentence)
 PROTECTED: dict[str, tuple[tuple[str, str], ...]] = {
     "0005": (("account", "accounts"), ("audit_entry", "audit entries")),
+    # leaders' directions, the answers and the evidence files exist nowhere else
+    "0011": (("direction", "directions"), ("direction_answer", "answers"), ("evidence", "evidence files"),
+             ("annotation", "annotations")),
 }
 
 

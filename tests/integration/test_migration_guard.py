@@ -53,3 +53,16 @@ def test_the_flag_allows_it(empty_engine, monkeypatch):
     assert "account" not in inspect(empty_engine).get_table_names()
     command.upgrade(config, "head")
     assert accounts.needs_setup(empty_engine)
+
+
+def test_a_downgrade_that_drops_directions_refuses(empty_engine, monkeypatch):
+    from data_loaders.follow_up import directions
+
+    monkeypatch.delenv(ALLOW_ENV, raising=False)
+    admin = accounts.create_first_admin("quan.tri", PASSWORD, engine=empty_engine)
+    directions.create_direction(admin, text="Báo cáo tiến độ", unit_code="68", engine=empty_engine)
+    config = db.alembic_config(empty_engine)
+    with pytest.raises(DataLossRefused) as refused:
+        command.downgrade(config, "0008")
+    assert "1 directions (table direction)" in str(refused.value)
+    command.check(config)
