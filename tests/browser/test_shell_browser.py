@@ -48,7 +48,9 @@ def test_unit_search_opens_a_commune_in_one_step_without_diacritics(app_url, pag
 
 
 def test_the_language_of_a_link_survives_a_reload(app_url, page):  # noqa: F811
-    open_signed_in(page, f"{app_url}/tasks?lang=en&province=68")
+    open_signed_in(page, f"{app_url}/tasks")  # the sign-in form in Vietnamese, then the link in a signed-in tab
+    page.goto(f"{app_url}/tasks?lang=en&province=68")
+    wait_until_run_finished(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Find a province or commune").first.wait_for()
     page.reload()
