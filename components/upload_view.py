@@ -112,7 +112,7 @@ def upload_form(uploader: Account) -> None:
     round_ = st.session_state.setdefault(_UPLOADER_ROUND, 0)
     limit_text = tr("upload_limits", max_mb=format_number(upload_limit_mb(limits), language(), decimals=None),
                     max_rows=format_number(limits.max_rows, language()))
-    st.html(uploader_text_css(tr("shell_upload_button"), f"{limit_text} · XLSX, XLS, ODS, CSV"))
+    st.html(uploader_text_css(tr("shell_upload_button"), limit_text))
     uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"],
                                 key=f"upload_file_{round_}", help=limit_text)
     if uploaded is None:

@@ -17,8 +17,8 @@ pytestmark = [
 ]
 
 
-def _as_of_field(page):
-    return page.locator('[data-testid="stSidebar"] [data-testid="stDateInputField"]').first
+def _as_of_field(tab):
+    return tab.locator('[data-testid="stSidebar"] [data-testid="stDateInputField"]').first
 
 
 def test_a_typed_date_applies_on_enter(app_url, page):  # noqa: F811

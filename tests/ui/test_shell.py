@@ -8,6 +8,7 @@ import datetime as dt
 import os
 
 import pytest
+import streamlit as st
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +16,7 @@ from components.audit_view import detail_text
 from data_loaders.i18n import TIME_ZONE, t
 from data_loaders.identity import accounts
 from data_loaders.ingest import history
+from data_loaders.ingest.limits import MB, current_limits
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import Account as AccountRow
 from tests.support.auth_helpers import ensure_account, sign_in
@@ -142,6 +144,17 @@ def test_upload_history_times_are_vietnam_time_and_labelled(app_database, seeded
     expected = stored.astimezone(TIME_ZONE).strftime("%d/%m/%Y %H:%M") + " (UTC+7)"
     assert table["uploaded_at"].iloc[0] == expected
     assert all(_labelled(value) for value in table["uploaded_at"])
+
+
+@pytest.mark.parametrize(("lang", "button", "limit"), [("vi", "Chọn tệp", "Tối đa 20 MB"),
+                                                         ("en", "Browse files", "Up to 20 MB")])
+def test_the_uploader_speaks_the_users_language_and_states_the_real_limit(app_database, lang, button, limit):
+    app = run_page("upload", {}, lang=lang)
+    css = " ".join(element.value for element in app.html if "stFileUploaderDropzone" in element.value)
+    assert f'content: "{button}"' in css and limit in css, css
+    assert "50" not in css.split("content:")[2]
+    # Streamlit refuses a larger file before sending it: its limit is the importer's, not 200 or 50 MB
+    assert st.get_option("server.maxUploadSize") == current_limits().max_upload_bytes / MB == 20
 
 
 def test_audit_trail_times_are_labelled_and_details_are_words(app_database):
