@@ -13,56 +13,68 @@ st.set_page_config(page_title="NQ57 Dashboard", page_icon="📊", layout="wide")
 from components import auth, cached  # noqa: E402  (after set_page_config)
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
-from components.state import pop_outside_scope_notice, set_viewable_scope, tr, viewable_scope  # noqa: E402
+from components.state import (  # noqa: E402
+    apply_account_language,
+    keep_language_in_url,
+    language_from_url,
+    pop_outside_scope_notice,
+    set_viewable_scope,
+    tr,
+    viewable_scope,
+)
 from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
 from data_loaders.identity import access, accounts  # noqa: E402
 from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
+language_from_url()  # before any text: a link's `?lang=` decides the language
 
-# Each page with the action a person must be allowed; st.navigation gets only the permitted ones.
-PAGES = {
-    "nav_section_views": [
-        ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
-        ("view", st.Page("pages/inbox.py", title=tr("nav_inbox"), icon=":material/inbox:",
-                         url_path=PAGE_PATHS["inbox"])),
-        ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
-                         url_path=PAGE_PATHS["tasks"])),
-        ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
-                         url_path=PAGE_PATHS["infrastructure"])),
-        ("view", st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:",
-                         url_path=PAGE_PATHS["ecosystem"])),
-        ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path=PAGE_PATHS["map"])),
-        ("view", st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
-                         url_path=PAGE_PATHS["warnings"])),
-        ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
-                         url_path=PAGE_PATHS["accountability"])),
-        ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",
-                         url_path=PAGE_PATHS["quality"])),
-        ("view", st.Page("pages/directions.py", title=tr("nav_directions"), icon=":material/assignment_late:",
-                         url_path=PAGE_PATHS["directions"])),
-        ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
-                         url_path=PAGE_PATHS["presentation"])),
-    ],
-    "nav_section_data": [
-        ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:",
-                           url_path=PAGE_PATHS["upload"])),
-    ],
-    "nav_section_admin": [
-        ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),
-                                    icon=":material/manage_accounts:", url_path=PAGE_PATHS["accounts"])),
-        ("manage_settings", st.Page("pages/admin_settings.py", title=tr("nav_admin_settings"),
-                                    icon=":material/tune:", url_path=PAGE_PATHS["settings"])),
-        ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:",
-                               url_path=PAGE_PATHS["audit"])),
-    ],
-}
+
+def pages() -> dict:
+    """Each page with the action a person must be allowed; st.navigation gets only the permitted
+    ones. Built once the run's language is settled (the titles are in it)."""
+    return {
+        "nav_section_views": [
+            ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
+            ("view", st.Page("pages/inbox.py", title=tr("nav_inbox"), icon=":material/inbox:",
+                             url_path=PAGE_PATHS["inbox"])),
+            ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
+                             url_path=PAGE_PATHS["tasks"])),
+            ("view", st.Page("pages/infrastructure.py", title=tr("nav_infrastructure"), icon=":material/cell_tower:",
+                             url_path=PAGE_PATHS["infrastructure"])),
+            ("view", st.Page("pages/ecosystem.py", title=tr("nav_ecosystem"), icon=":material/rocket_launch:",
+                             url_path=PAGE_PATHS["ecosystem"])),
+            ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path=PAGE_PATHS["map"])),
+            ("view", st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
+                             url_path=PAGE_PATHS["warnings"])),
+            ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
+                             url_path=PAGE_PATHS["accountability"])),
+            ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",
+                             url_path=PAGE_PATHS["quality"])),
+            ("view", st.Page("pages/directions.py", title=tr("nav_directions"), icon=":material/assignment_late:",
+                             url_path=PAGE_PATHS["directions"])),
+            ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
+                             url_path=PAGE_PATHS["presentation"])),
+        ],
+        "nav_section_data": [
+            ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:",
+                               url_path=PAGE_PATHS["upload"])),
+        ],
+        "nav_section_admin": [
+            ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),
+                                        icon=":material/manage_accounts:", url_path=PAGE_PATHS["accounts"])),
+            ("manage_settings", st.Page("pages/admin_settings.py", title=tr("nav_admin_settings"),
+                                        icon=":material/tune:", url_path=PAGE_PATHS["settings"])),
+            ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:",
+                                   url_path=PAGE_PATHS["audit"])),
+        ],
+    }
 
 
 def _hidden_navigation() -> None:
     """Every page registered but none shown: the URL of a shared link (page and query string)
     stays as it is while the person signs in, and opens once they have."""
-    st.navigation([page for pages in PAGES.values() for _, page in pages], position="hidden")
+    st.navigation([page for section in pages().values() for _, page in section], position="hidden")
 
 
 try:
@@ -73,6 +85,8 @@ try:
         st.stop()
     public_read_only = bool(get_settings(cached.engine())["public_read_only"])
     account = auth.current_account()
+    apply_account_language(account.username if account else None)  # once per sign-in, unless the link names one
+    keep_language_in_url()
     auth.write_pending_cookie()  # after a sign-in or sign-out: the browser's session cookie
 except OperationalError:
     log.exception("database unavailable")
@@ -85,8 +99,8 @@ if account is None and (not public_read_only or auth.wants_sign_in()):
     st.stop()
 
 permitted = {
-    tr(section): [page for action, page in pages if access.may(account, action, public_read_only=public_read_only)]
-    for section, pages in PAGES.items()
+    tr(section): [page for action, page in entries if access.may(account, action, public_read_only=public_read_only)]
+    for section, entries in pages().items()
 }
 # expanded: an administrator's section is not folded away behind "View more"
 navigation = st.navigation({section: pages for section, pages in permitted.items() if pages}, expanded=True)

@@ -15,23 +15,18 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.i18n import t
+from data_loaders.i18n import format_datetime, t
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.identity import accounts
 from data_loaders.identity.accounts import ROLES, Account, AccountError
 from data_loaders.store.models import NATIONAL_CODE
 
 _FLASH = "admin_accounts_flash"
-VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))  # no daylight saving in Vietnam
 
 
 def local_time(value: dt.datetime | None) -> str:
-    """A stored UTC time as Vietnamese clock time, dd/mm/yyyy hh:mm."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+    """A stored UTC time as Vietnam's clock time, labelled: 06/12/2026 14:05 (UTC+7)."""
+    return "" if value is None else format_datetime(value, language())
 
 
 def show_flash() -> None:

@@ -1,6 +1,8 @@
 """UI pieces of the audit page: the filters and the read-only table of entries, a page at a time.
 Entries come from data_loaders.audit.entries (filtered and paged in SQL); their text is shown in
-table cells, never as HTML."""
+table cells, never as HTML. Times are Vietnam's, labelled (i18n.format_datetime); an entry's
+details are written out in the reader's language ("Vai trò: Quản trị viên; Phạm vi: Toàn quốc"),
+not as the stored JSON."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import auth, cached
-from components.account_admin import VIETNAM_TIME, local_time
+from components import cached
 from components.exports import show_table
 from components.state import language, tr
-from data_loaders.i18n import format_number
+from data_loaders.figures.scope import UnknownUnit
+from data_loaders.i18n import DASH, TIME_ZONE, format_date, format_datetime, format_number, message_keys, t
 from data_loaders.identity import audit
+from data_loaders.identity.accounts import ROLES
+from data_loaders.store.models import NATIONAL_CODE
 
 PAGE_SIZES = (50, 200, 1000)
 _PAGE = "audit_page_number"
@@ -63,13 +67,14 @@ def audit_table(chosen: AuditFilter) -> None:
                          limit=chosen.page_size + 1, offset=page * chosen.page_size, engine=cached.engine())
     more = len(rows) > chosen.page_size
     rows = rows[:chosen.page_size]
+    lang = language()
     if not rows:
         st.info(tr("audit_empty"), icon=":material/info:")
     else:
         frame = pd.DataFrame([{
-            "at": local_time(row["at"]), "actor": row["actor"] or "", "action": action_label(row["action"]),
+            "at": format_datetime(row["at"], lang), "actor": row["actor"] or "", "action": action_label(row["action"]),
             "target": row["target"] or "", "outcome": tr(f"audit_outcome_{row['outcome']}")
-            if row["outcome"] in audit.OUTCOMES else row["outcome"], "detail": auth.detail_text(row["detail"]),
+            if row["outcome"] in audit.OUTCOMES else row["outcome"], "detail": detail_text(row["detail"], lang),
         } for row in rows], columns=["at", "actor", "action", "target", "outcome", "detail"])
         show_table(frame, name=tr("nav_audit"), key="audit_entries", column_config={
             "at": st.column_config.TextColumn(tr("audit_col_at")),
@@ -92,4 +97,108 @@ def audit_table(chosen: AuditFilter) -> None:
 
 
 def _vietnam_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), VIETNAM_TIME)
+    return dt.datetime.combine(day, dt.time(), TIME_ZONE)
+
+
+# --- an entry's details, in words ------------------------------------------------------------------
+
+# Detail fields each with its label (shell_audit_field_<name>), in the order they are read.
+DETAIL_FIELDS = (
+    "reason", "provider", "role", "scope_code", "agency", "email", "display_name", "failed_attempts",
+    "locked_until", "minutes", "upload_id", "kind", "status", "rows", "created", "updated", "unchanged", "unit",
+    "as_of", "bytes", "old", "new", "changes",
+)
+SIGN_IN_REASONS = ("unknown_user", "wrong_password", "locked", "disabled", "expired", "no_account_for_email")
+PROVIDERS = ("password", "oidc")
+
+
+def _unit_name(code: object, lang: str) -> str:
+    if code == NATIONAL_CODE:
+        return t("level_national", lang)
+    try:
+        return cached.get_unit(str(code)).name
+    except UnknownUnit:
+        return str(code)
+
+
+def _reason(value: object, detail: dict, lang: str) -> str:
+    if value in SIGN_IN_REASONS:
+        return t(f"shell_audit_reason_{value}", lang)
+    if isinstance(value, str) and value in message_keys(lang):  # a refusal stored as its message key
+        params = {k: v for k, v in detail.items() if k != "reason"}
+        try:
+            return t(value, lang, **params)
+        except (KeyError, IndexError, ValueError):
+            return t(value, lang)
+    return str(value)
+
+
+def _value(field: str, value: object, detail: dict, lang: str) -> str:
+    if value is None or value == "":
+        return DASH
+    if field == "reason":
+        return _reason(value, detail, lang)
+    if field == "provider" and value in PROVIDERS:
+        return t(f"shell_audit_provider_{value}", lang)
+    if field == "role" and value in ROLES:
+        return t(f"role_{value}", lang)
+    if field in ("scope_code", "unit"):
+        return _unit_name(value, lang)
+    if field == "kind" and value in ("tasks", "indicators"):
+        return t(f"upload_kind_{value}", lang)
+    if field == "status" and value in ("imported", "unchanged", "rejected"):
+        return t(f"upload_status_{value}", lang)
+    if field == "locked_until":
+        try:
+            return format_datetime(dt.datetime.fromisoformat(str(value)), lang)
+        except ValueError:
+            return str(value)
+    if field == "as_of":
+        try:
+            return format_date(dt.date.fromisoformat(str(value)), lang)
+        except ValueError:
+            return str(value)
+    if field == "upload_id":
+        return str(value)
+    if isinstance(value, bool):
+        return t("shell_audit_yes" if value else "shell_audit_no", lang)
+    if isinstance(value, float | int):
+        return format_number(value, lang, decimals=None)
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(field, item, detail, lang) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(k, lang)}: {_value(k, v, value, lang)}" for k, v in value.items())
+    return str(value)
+
+
+def _label(field: str, lang: str) -> str:
+    return t(f"shell_audit_field_{field}", lang) if field in DETAIL_FIELDS else field
+
+
+def detail_text(detail: object, lang: str) -> str:
+    """An audit entry's detail as a sentence of "label: value" pairs in `lang`: roles, units,
+    reasons, upload kinds and outcomes by their names, times in Vietnam's time, numbers the
+    language's way; a change as "old → new". Fields nobody has named yet keep their stored name."""
+    if not detail:
+        return ""
+    if not isinstance(detail, dict):
+        return str(detail)
+    ordered = sorted(detail, key=lambda k: (DETAIL_FIELDS.index(k) if k in DETAIL_FIELDS else len(DETAIL_FIELDS), k))
+    parts = []
+    for field in ordered:
+        value = detail[field]
+        if field == "reason" and isinstance(value, str) and value in message_keys(lang) \
+                and value not in SIGN_IN_REASONS:
+            return _reason(value, detail, lang)  # the refusal's own sentence already holds its parameters
+        if field == "changes" and isinstance(value, dict):
+            parts += [f"{_label(name, lang)}: {_value(name, old, detail, lang)} → {_value(name, new, detail, lang)}"
+                      for name, (old, new) in ((n, _pair(v)) for n, v in value.items())]
+            continue
+        parts.append(f"{_label(field, lang)}: {_value(field, value, detail, lang)}")
+    return "; ".join(parts)
+
+
+def _pair(value: object) -> tuple[object, object]:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return value[0], value[1]
+    return None, value

@@ -22,11 +22,27 @@ from components.state import (
     viewable_scope,
 )
 from data_loaders.i18n import format_date
-from data_loaders.i18n.text import fold
+from data_loaders.i18n.text import fold, vietnamese_sort_key
+from data_loaders.identity import accounts
 from data_loaders.identity.accounts import Account
 from data_loaders.store.models import NATIONAL_CODE
 
-SEARCH_LIMIT = 30
+# Typing Enter in a date field applies the date. Streamlit's date input takes a typed date only when
+# the field loses focus, so Enter does that: it closes the calendar (Escape) and leaves the field.
+# One fixed script (no user text in it), registered once per browser tab.
+_ENTER_APPLIES_DATES_JS = """<script>
+if (!window.nq57EnterAppliesDates) {
+  window.nq57EnterAppliesDates = true;
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.isComposing || !(event.target instanceof Element)) return;
+    if (!event.target.closest('[data-testid="stDateInputField"]')) return;
+    event.preventDefault();
+    event.stopPropagation();
+    event.target.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', code: 'Escape', bubbles: true}));
+    event.target.blur();
+  }, true);
+}
+</script>"""
 
 
 def _pick(widget_key: str) -> None:
@@ -35,25 +51,35 @@ def _pick(widget_key: str) -> None:
         go_to(code)
 
 
-def _unit_search() -> None:
-    query = st.sidebar.text_input(tr("search_units"), key="unit_search", placeholder="lam dong, phu cat…")
-    if not query.strip():
-        return
-    needle = fold(query)
+@st.cache_data(show_spinner=False, max_entries=64)
+def search_options(root_code: str, database: str) -> dict[str, str]:
+    """Every province and commune the person may view, code -> label: the name (a commune's with its
+    province), then the same without diacritics, so the selectbox's own filter finds "Phường Xuân
+    Hương - Đà Lạt" from "xuan huong". Provinces first, then communes, each in Vietnamese order."""
+    root = cached.get_unit(root_code)
+    units = [u for u in cached.units_for_search()
+             if root.level == "national" or root.code in (u["code"], u["province_code"])]
+    units.sort(key=lambda u: (u["level"] != "province", vietnamese_sort_key(u["name"]),
+                              vietnamese_sort_key(u["province_name"])))
+    labels = {}
+    for u in units:
+        shown = u["name"] if u["level"] == "province" else f"{u['name']} — {u['province_name']}"
+        folded = fold(u["name"]) if u["level"] == "province" else f"{fold(u['name'])}, {fold(u['province_name'])}"
+        labels[u["code"]] = f"{shown} · {folded}"
+    return labels
+
+
+def _unit_search(path) -> None:
+    """One step: type (with or without diacritics), choose, and the page is at that unit."""
     root = viewable_scope()
-    matches = [u for u in cached.units_for_search() if needle in fold(u["name"])
-               and (root.level == "national" or root.code in (u["code"], u["province_code"]))]
-    matches.sort(key=lambda u: (u["level"] != "province", not fold(u["name"]).startswith(needle), fold(u["name"])))
-    if not matches:
-        st.sidebar.caption(tr("search_none"))
+    if root.level == "commune":
         return
-    labels = {
-        u["code"]: u["name"] if u["level"] == "province" else f"{u['name']} — {u['province_name']}"
-        for u in matches[:SEARCH_LIMIT]
-    }
-    key = f"search_pick::{language()}::{needle}"
-    st.sidebar.selectbox(tr("search_results"), options=list(labels), format_func=labels.get, index=None,
-                         placeholder=tr("search_pick"), key=key, on_change=_pick, args=(key,))
+    options = search_options(root.code, str(cached.engine().url))  # keyed on the database, as cached.read is
+    # A new widget for each unit shown: after a choice it is empty again, ready for the next search.
+    key = f"unit_search::{language()}::{path[-1].code}"
+    st.sidebar.selectbox(tr("search_units"), options=list(options), format_func=options.get, index=None,
+                         placeholder=tr("shell_search_placeholder"), key=key, on_change=_pick, args=(key,),
+                         help=tr("shell_search_help"))
 
 
 def _pickers(path) -> None:
@@ -130,13 +156,23 @@ def _who(account: Account | None, public_read_only: bool) -> None:
     box.button(tr("auth_sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=auth.sign_out)
 
 
+def _remember_language(username: str):
+    def remember(lang: str) -> None:
+        accounts.set_language(username, lang, engine=cached.engine())
+
+    return remember
+
+
 def render_sidebar(account: Account | None = None, public_read_only: bool = False) -> None:
     _who(account, public_read_only)
-    language_switch(st.sidebar)
+    language_switch(st.sidebar, remember=_remember_language(account.username) if account else None)
     st.sidebar.subheader(tr("drill_heading"))
-    _unit_search()
-    _pickers(drill_path())
+    path = drill_path()
+    _unit_search(path)
+    _pickers(path)
     chosen = _as_of_picker()
     _compare_picker(cached.earliest_data_date() or chosen)
     if cached.holds_sample_data():
         st.sidebar.info(tr("sample_data_notice"), icon=":material/science:")
+    with st.sidebar:
+        st.html(_ENTER_APPLIES_DATES_JS, unsafe_allow_javascript=True)

@@ -1,5 +1,9 @@
 """The state every page shares: language, drill path (in the URL) and as-of date.
 
+The language is in the query string too (`?lang=en`; Vietnamese, the default, is left out unless
+the link names it), so a reload, a new tab and a shared link open in it. A signed-in account
+remembers the language it last chose; a sign-in opens in it unless the link says otherwise.
+
 The drill path lives in the query string under the contract keys `province` and `commune` (GSO
 codes: `?province=68&commune=24781`); `as_of` (ISO date) joins them when it is not the latest data
 date. Python writes them with `st.query_params`, which pushes a browser-history entry, so a link
@@ -13,13 +17,15 @@ on their own province, with a message, and the path starts at their unit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
 from components import cached
 from data_loaders.figures.scope import UnitInfo, UnknownUnit
-from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, COMPARE_KEY, PROVINCE_KEY
+from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, COMPARE_KEY, LANG_KEY, PROVINCE_KEY
 from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from data_loaders.identity import accounts
 from data_loaders.store.models import NATIONAL_CODE
 
 
@@ -33,16 +39,59 @@ def tr(key: str, **params: object) -> str:
 
 
 _LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+_LANGUAGE_APPLIED_FOR = "_nq57_language_account"  # the signed-in username whose language has been applied
 
 
-def language_switch(container) -> None:
-    """Tiếng Việt | English, in the sidebar (or on the sign-in screen)."""
+def language_from_url() -> None:
+    """First thing in every run: the link's `lang` (opened, reloaded, shared, or the back button)
+    decides the language; an unknown value is dropped from the URL."""
+    wanted = st.query_params.get(LANG_KEY)
+    if wanted in LANGUAGES:
+        st.session_state["lang"] = wanted
+    elif wanted is not None:
+        del st.query_params[LANG_KEY]
+
+
+def apply_account_language(username: str | None) -> None:
+    """Once per sign-in: the language the account remembers, unless the link names one."""
+    if username is None:
+        st.session_state.pop(_LANGUAGE_APPLIED_FOR, None)
+        return
+    if st.session_state.get(_LANGUAGE_APPLIED_FOR) == username:
+        return
+    st.session_state[_LANGUAGE_APPLIED_FOR] = username
+    if st.query_params.get(LANG_KEY) in LANGUAGES:
+        return
+    remembered = accounts.account_language(username, engine=cached.engine())
+    if remembered in LANGUAGES:
+        st.session_state["lang"] = remembered
+
+
+def keep_language_in_url() -> None:
+    """The language in the URL whenever it is not the default (a link that names Vietnamese keeps it)."""
+    lang, current = language(), st.query_params.get(LANG_KEY)
+    if current != lang and not (lang == DEFAULT_LANGUAGE and current is None):
+        st.query_params[LANG_KEY] = lang
+
+
+def language_switch(container, remember: Callable[[str], None] | None = None) -> None:
+    """Tiếng Việt | English, in the sidebar (or on the sign-in screen). A choice goes into the URL
+    and, through `remember`, into the signed-in account."""
+    key = f"lang_switch::{language()}"  # a new widget per language: it always shows the current one
+
+    def chosen() -> None:
+        value = st.session_state.get(key)
+        if value not in LANGUAGES:  # a second click deselects: keep the language
+            return
+        st.session_state["lang"] = value
+        st.query_params[LANG_KEY] = value
+        if remember is not None:
+            remember(value)
+
     container.segmented_control(
-        tr("language"), options=list(_LANGUAGE_NAMES), format_func=_LANGUAGE_NAMES.get, key="lang",
-        default=language(), label_visibility="collapsed",
+        tr("language"), options=list(_LANGUAGE_NAMES), format_func=_LANGUAGE_NAMES.get, key=key,
+        default=language(), label_visibility="collapsed", on_change=chosen,
     )
-    if st.session_state.get("lang") is None:  # a second click deselects: keep a language
-        st.session_state["lang"] = DEFAULT_LANGUAGE
 
 
 def _unit_or_none(code: str | None, level: str) -> UnitInfo | None:

@@ -17,7 +17,7 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.i18n import format_number, tn
+from data_loaders.i18n import format_datetime, format_number, tn
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest import history as uploads
@@ -114,10 +114,11 @@ def upload_form(uploader: Account) -> None:
         st.success(flash, icon=":material/check_circle:")
     upload_scope_notice(uploader)
     round_ = st.session_state.setdefault(_UPLOADER_ROUND, 0)
+    limit_text = tr("upload_limits", max_mb=format_number(upload_limit_mb(limits), language(), decimals=None),
+                    max_rows=format_number(limits.max_rows, language()))
+    st.html(uploader_text_css(tr("shell_upload_button"), limit_text))
     uploaded = st.file_uploader(tr("upload_file_label"), type=["xlsx", "xls", "ods", "csv"],
-                                key=f"upload_file_{round_}",
-                                help=tr("upload_limits", max_mb=format_number(limits.max_upload_bytes / MB, language()),
-                                        max_rows=format_number(limits.max_rows, language())))
+                                key=f"upload_file_{round_}", help=limit_text)
     if uploaded is None:
         st.session_state.pop(_PREVIEW, None)
         return
@@ -133,6 +134,28 @@ def upload_form(uploader: Account) -> None:
         st.error(outcome, icon=":material/block:")
         return
     _show_outcome(preview, uploader)
+
+
+def upload_limit_mb(limits) -> float:
+    """The largest file that gets through: the importer's limit, or Streamlit's own
+    (server.maxUploadSize in .streamlit/config.toml) where that is lower."""
+    return min(limits.max_upload_bytes / MB, float(st.get_option("server.maxUploadSize")))
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def uploader_text_css(button: str, instructions: str) -> str:
+    """Streamlit's uploader says "Upload" and "50MB per file" in English whatever the language, and
+    its limit is not the importer's: its button and its line are given the app's own words."""
+    scope = '[class*="st-key-upload_file_"] [data-testid="stFileUploaderDropzone"]'
+    return (f"<style>{scope} button [data-testid='stMarkdownContainer'] p {{font-size: 0}}"
+            f"{scope} button [data-testid='stMarkdownContainer'] p::after {{content: {_css_string(button)};"
+            " font-size: 0.875rem}"
+            f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}"
+            f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after "
+            f"{{content: {_css_string(instructions)}; font-size: 0.875rem}}</style>")
 
 
 def _show_outcome(preview: dict, uploader: Account) -> None:
@@ -272,8 +295,7 @@ def history(uploader: Account) -> None:
         return
     frame = pd.DataFrame([{
         "id": r["id"],
-        "uploaded_at": r["uploaded_at"].strftime("%d/%m/%Y %H:%M") if hasattr(r["uploaded_at"],
-                                                                              "strftime") else str(r["uploaded_at"]),
+        "uploaded_at": format_datetime(r["uploaded_at"], language()),
         "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
         if r["kind"] in ("tasks", "indicators") else r["kind"] or tr("upload_kind_not_read"),  # unreadable, refused
         "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged",

@@ -2,7 +2,9 @@
 
 The query string holds the drill path and the dates: `?province=68&commune=24781&as_of=2025-03-31`
 (GSO codes, with or without leading zeros; ISO dates), `&compare=2025-01-31` for the comparison date
-and `&slide=3` on the presentation. Each page has a fixed path under the app's address.
+and `&slide=3` on the presentation; `&lang=en` (or `vi`) opens it in that language, so a reload, a new tab
+and a shared link keep the language (the Vietnamese default is left out). Each page has a fixed path under
+the app's address.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from urllib.parse import urlencode
 from data_loaders.figures.scope import UnitInfo
 
 PROVINCE_KEY, COMMUNE_KEY, AS_OF_KEY, COMPARE_KEY, SLIDE_KEY = "province", "commune", "as_of", "compare", "slide"
+LANG_KEY = "lang"  # the language a link opens in: "vi" or "en" (data_loaders.i18n.LANGUAGES)
 
 # The path of each page under the app's address ("" is the overview, the default page).
 PAGE_PATHS = {

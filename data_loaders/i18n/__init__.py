@@ -21,6 +21,7 @@ import io
 import math
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
@@ -36,6 +37,8 @@ DOMAIN = "messages"
 # day and month (30/06/2025). English takes CLDR's en_GB medium date (30 Jun 2025).
 _DATE_PATTERNS = {"vi": "dd/MM/y", "en": "medium"}
 DASH = "–"  # what a missing figure shows
+# Every time the app shows is Vietnam's (no daylight saving since 1975: always UTC+7), labelled as such.
+TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _lang(lang: str) -> str:
@@ -170,6 +173,21 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if value is None:
         return DASH
     return _babel_format_date(value, format=_date_pattern(lang), locale=locale(lang))
+
+
+def format_datetime(value: dt.datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A moment in Vietnam's time, with its zone: "06/12/2026 14:05 (UTC+7)" in Vietnamese,
+    "6 Dec 2026 14:05 (UTC+7)" in English. A naive datetime is UTC (SQLite hands stored times back
+    without a zone)."""
+    if value is None:
+        return DASH
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    local = value.astimezone(TIME_ZONE)
+    offset = local.utcoffset() or dt.timedelta()
+    hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    zone = f"UTC{'-' if offset < dt.timedelta() else '+'}{hours}" + (f":{minutes:02d}" if minutes else "")
+    return f"{format_date(local.date(), lang)} {local:%H:%M} ({zone})"
 
 
 def _date_pattern(lang: str) -> str:

@@ -539,3 +539,25 @@ def update_account(username: str, *, role: str | None = None, scope_code: str | 
             return _read(conn, row.id)
     except IntegrityError:
         raise AccountExists("account_email_exists", email=new_email) from None
+
+
+# --- the language an account reads in (issue 12) -----------------------------------------------
+
+
+def set_language(username: str, language: str, engine: Engine | None = None) -> None:
+    """Remember the language the person chose ("vi" or "en"); their next sign-in opens in it. A
+    preference, not an account change: no audit entry. An unknown language raises ValueError."""
+    from data_loaders.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    with (engine or db.get_engine()).begin() as conn:
+        conn.execute(update(AccountRow).where(AccountRow.username == str(username or "").strip().lower())
+                     .values(language=language))
+
+
+def account_language(username: str, engine: Engine | None = None) -> str | None:
+    """The language the account last chose, or None (never chose one, or no such account)."""
+    with (engine or db.get_engine()).connect() as conn:
+        return conn.execute(select(AccountRow.language)
+                            .where(AccountRow.username == str(username or "").strip().lower())).scalar_one_or_none()

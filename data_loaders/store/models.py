@@ -209,6 +209,7 @@ class Account(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str | None] = mapped_column(String(5))  # "vi" | "en": what a sign-in opens in
 
 
 class AuditEntry(Base):
