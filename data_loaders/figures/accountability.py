@@ -4,6 +4,7 @@
   the provinces at the national level, with central ministries as a group of their own) by on-time rate
   (share of tasks not overdue, as on the other pages), then fewest overdue tasks; each row carries the
   overdue tasks bucketed by lateness (≤30, 31–90, >90 days);
+- `laggards_first(rows)` orders a ranking for the page's default view: the last place first;
 - `rank_change(unit, as_of, since, by)` adds each one's rank at an earlier date and the places gained;
 - `by_official(unit, as_of)` groups the tasks by responsible official;
 - `sibling_rank(unit, as_of, read)` is a unit's place among the units under the same parent (the
@@ -79,6 +80,19 @@ def ranking(unit_code: str, as_of: dt.date, by: str = "lead_agency", engine: Eng
     own = rules.rank_by_on_time([{**rows[unit.code], "name": unit.name, "own": True}])[0]
     own["rank"] = None
     return [own, *ranked]
+
+
+def laggards_first(rows: list[dict]) -> list[dict]:
+    """A ranking (from `ranking` or `rank_change`) with the laggards first: the unit's own tasks stay at
+    the top (they are not ranked), then the last place first; rows sharing a place keep the rule's
+    order among themselves (more tasks first, then by name); groups without tasks stay last."""
+    own = [row for row in rows if row.get("own")]
+    ranked = [row for row in rows if not row.get("own") and row["rank"] is not None]
+    places: dict[int, list[dict]] = {}
+    for row in ranked:
+        places.setdefault(row["rank"], []).append(row)
+    ordered = [row for place in sorted(places, reverse=True) for row in places[place]]
+    return own + ordered + [row for row in rows if not row.get("own") and row["rank"] is None]
 
 
 def rank_change(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_agency",
