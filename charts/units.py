@@ -22,7 +22,7 @@ ROW_HEIGHT = 26
 LABEL_LIMIT = 220  # px of unit name before the axis label is cut (the tooltip has it in full)
 
 
-def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate") -> alt.Chart:
+def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend: bool = True) -> alt.Chart:
     """Stacked bars of overdue / on schedule / completed, one per row ({code, label, total, completed,
     on_schedule, overdue}), in the rows' order: shares of each unit's tasks (`view="rate"`, 0–100%) or
     counts (`view="count"`)."""
@@ -52,9 +52,12 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate") -> alt
         alt.Chart(frame)
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y("unit:N", sort=[row["label"] for row in rows], title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            # the same label column on every such chart, so a panel of its own lines up with the units below
+            y=alt.Y("unit:N", sort=[row["label"] for row in rows], title=None,
+                    axis=alt.Axis(labelLimit=LABEL_LIMIT, minExtent=LABEL_LIMIT)),
             x=x,
-            color=alt.Color("status:N", title=t("status", lang), legend=alt.Legend(orient="top", titleLimit=0),
+            color=alt.Color("status:N", title=t("status", lang),
+                            legend=alt.Legend(orient="top", titleLimit=0) if legend else None,
                             scale=alt.Scale(domain=[labels[s] for s in reversed(STACK_ORDER)],
                                             range=[STATUS_COLOURS[s] for s in reversed(STACK_ORDER)])),
             order=alt.Order("order:Q"),

@@ -44,8 +44,7 @@ if unit.level != "commune":
         row["label"] = row["name"]
     if own:  # a panel of its own: 280 ministry tasks do not set the scale of the provinces' bars
         own_key = f"status_own::{unit.code}::{day}"
-        show_chart(status_share_by_unit(own, lang, view).properties(title=own[0]["label"]), key=own_key,
-                   name=own[0]["label"])
+        show_chart(status_share_by_unit(own, lang, view, legend=not children), key=own_key, name=own[0]["label"])
     if children:
         subset = "all"
         if len(children) > UNITS_SHOWN:
