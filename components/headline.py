@@ -92,7 +92,7 @@ def headline_sentence(unit_name: str, status: dict[str, int], rank: tuple[int, i
     """The deck's headline sentence: "Lâm Đồng: 95% nhiệm vụ đúng hạn, 1 quá hạn, xếp thứ 5/34." — or,
     for a unit without tasks, that it has none by the date."""
     if not status["total"]:
-        return t("warnings_no_tasks_sentence", lang, unit=unit_name, date=format_date(day, lang))
+        return t("deck_no_tasks_sentence", lang, unit=unit_name, date=format_date(day, lang)) + "."
     sentence = t("deck_headline_sentence", lang, unit=unit_name,
                  rate=format_percent(on_time_rate(status["total"], status["overdue"]), lang, 0),
                  overdue=format_number(status["overdue"], lang))
