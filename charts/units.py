@@ -19,7 +19,7 @@ from data_loaders.i18n import format_number, format_percent, t
 STACK_ORDER = ("overdue", "on_schedule", "completed")
 VIEWS = ("rate", "count")
 ROW_HEIGHT = 26
-LABEL_LIMIT = 220  # px of unit name before the axis label is cut (the tooltip has it in full)
+LABEL_LIMIT = 150  # px of unit name before the axis label is cut (the tooltip has it in full); a phone keeps its bars
 
 
 def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend: bool = True) -> alt.Chart:
@@ -43,7 +43,7 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
     frame = pd.DataFrame(records, columns=["code", "unit", "status", "order", "value", "count_label",
                                            "share_label", "total_label"])
     if view == "rate":
-        x = alt.X("value:Q", stack="zero", title=t("warnings_share_of_tasks", lang),
+        x = alt.X("value:Q", stack="zero", title=None,  # the labels say %; a long title would be cut on a phone
                   scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(labelExpr="datum.value + '%'", tickCount=5))
     else:
         x = alt.X("value:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1))
@@ -57,7 +57,7 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
                     axis=alt.Axis(labelLimit=LABEL_LIMIT, minExtent=LABEL_LIMIT)),
             x=x,
             color=alt.Color("status:N", title=t("status", lang),
-                            legend=alt.Legend(orient="top", titleLimit=0) if legend else None,
+                            legend=alt.Legend(orient="top", title=None, columns=1, labelLimit=200) if legend else None,
                             scale=alt.Scale(domain=[labels[s] for s in reversed(STACK_ORDER)],
                                             range=[STATUS_COLOURS[s] for s in reversed(STACK_ORDER)])),
             order=alt.Order("order:Q"),
