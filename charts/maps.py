@@ -33,8 +33,10 @@ NO_DATA_COLOUR = "#d9d9d9"
 OUTLINE_COLOUR = "#ffffff"
 HIGHLIGHT_COLOUR = "#222222"
 DEFAULT_SCHEME = "yellowgreenblue"
-MAP_WIDTH = 420
-MAP_HEIGHT = 430  # the extent's aspect ratio in Mercator is about 1.0; the legend sits below
+MAP_WIDTH = 420  # a floor: on a page the map stretches to its column (at least half the content width)
+MAP_HEIGHT = 700  # the extent's aspect ratio in Mercator is about 1.0, so the height sets the map's size
+QUANTILE_CLASSES = 5  # colours of a map: about the same number of units in each
+LEGEND_TITLE_LIMIT = 900  # px: a legend title such as "Tỷ lệ dân số được phủ sóng 5G (%)" is never cut
 ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
 
 
@@ -109,6 +111,30 @@ def _domain(values: pd.Series) -> list[float]:
     return [low, high] if high > low else [low - 1, high + 1]
 
 
+def quantile_breaks(values: pd.Series, classes: int = QUANTILE_CLASSES, decimals: int = 9) -> list[float]:
+    """Class breaks that put about the same number of units in each colour (quantiles), rounded to the
+    decimals the value is shown with, distinct and inside the data's range, so units at 94–100 are told
+    apart; [] when the values are too few or too alike to split (the scale is then continuous)."""
+    values = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    if values.nunique() < 3:
+        return []
+    low, high = float(values.min()), float(values.max())
+    cuts = (round(float(values.quantile(i / classes)), decimals) for i in range(1, classes))
+    return sorted({cut for cut in cuts if low < cut <= high})
+
+
+def class_labels(breaks: list[float], lang: str, decimals: int, percent: bool) -> list[str]:
+    """The legend's label of each class: "< 95,0%", "95,0–96,4%", …, "≥ 99,4%"."""
+    def text(value: float) -> str:
+        return format_value(value, lang, decimals, percent)
+
+    def between(low: float, high: float) -> str:  # [low, high): a whole number alone when it is one
+        return text(low) if decimals == 0 and high - low == 1 else f"{text(low)}–{text(high)}"
+
+    return ([f"< {text(breaks[0])}"] + [between(a, b) for a, b in zip(breaks, breaks[1:])]
+            + [f"≥ {text(breaks[-1])}"])
+
+
 def _has_value(field: str) -> str:
     return f"isValid(datum[{json.dumps(field)}]) && isFinite(datum[{json.dumps(field)}])"
 
@@ -122,14 +148,23 @@ def _placeholder_expr(value_field: str, domain: list[float]) -> str:
 
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
           higher_is_better: bool, scheme: str, legend: bool = True) -> dict:
-    """The colour channel: sequential scheme (reversed where lower is better) on the value, grey
-    where there is none. Reads `COLOUR_FIELD` (see `_placeholder_expr`)."""
-    colour = alt.Color(
-        f"{COLOUR_FIELD}:Q",
-        scale=alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field])),
-        legend=alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
-                          orient="bottom", direction="horizontal", gradientLength=220) if legend else None,
-    )
+    """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
+    the value (a continuous scale when the values cannot be split), grey where there is none. Reads
+    `COLOUR_FIELD` (see `_placeholder_expr`)."""
+    breaks = quantile_breaks(data[value_field], decimals=decimals)
+    if breaks:
+        scale = alt.Scale(type="threshold", domain=breaks, reverse=not higher_is_better,
+                          scheme=alt.SchemeParams(name=scheme, count=len(breaks) + 1))
+        labels = json.dumps(class_labels(breaks, lang, decimals, percent), ensure_ascii=False)
+        legend_spec = alt.Legend(title=legend_title, labelExpr=f"{labels}[datum.index]", orient="bottom",
+                                 direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT, labelLimit=160,
+                                 columns=len(breaks) + 1, symbolType="square")
+    else:
+        scale = alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field]))
+        legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
+                                 orient="bottom", direction="horizontal", gradientLength=220,
+                                 titleLimit=LEGEND_TITLE_LIMIT, **({"tickMinStep": 1} if decimals == 0 else {}))
+    colour = alt.Color(f"{COLOUR_FIELD}:Q", scale=scale, legend=legend_spec if legend else None)
     return alt.when(_has_value(value_field)).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
 
 
@@ -339,7 +374,8 @@ def ranked_bars(
         y=y, tooltip=_tooltips(i18n.t("map_unit", lang), legend_title or title, extra))
     bars = base.mark_bar(cursor="pointer").encode(
         x=alt.X(f"{value_field}:Q", title=legend_title or title,
-                axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4)),
+                axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4,
+                              **({"tickMinStep": 1} if decimals == 0 else {}))),
         color=fill,
         stroke=alt.value(HIGHLIGHT_COLOUR),
         strokeWidth=_outline(selected_code, selection, 0, 2),

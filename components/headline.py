@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.kpi import Kpi, kpi_row
+from data_loaders.figures.definitions import on_time_rate
 from data_loaders.figures.indicators import Target, per_inhabitants
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
 
@@ -85,3 +86,25 @@ def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None) -> Non
     ])
     st.caption(f"{t('kpi_population', lang)}: {format_compact(population, lang)} "
                f"({format_number(population, lang)} {t('unit_people', lang)})")
+
+
+def headline_sentence(unit_name: str, status: dict[str, int], rank: tuple[int, int] | None, day, lang: str) -> str:
+    """The deck's headline sentence: "Lâm Đồng: 95% nhiệm vụ đúng hạn, 1 quá hạn, xếp thứ 5/34." — or,
+    for a unit without tasks, that it has none by the date."""
+    if not status["total"]:
+        return t("deck_no_tasks_sentence", lang, unit=unit_name, date=format_date(day, lang)) + "."
+    sentence = t("deck_headline_sentence", lang, unit=unit_name,
+                 rate=format_percent(on_time_rate(status["total"], status["overdue"]), lang, 0),
+                 overdue=format_number(status["overdue"], lang))
+    if rank:
+        sentence += t("deck_rank", lang, rank=rank[0], count=rank[1])
+    return sentence + "."
+
+
+def no_data_notice(values: dict, unit_name: str, day, lang: str) -> bool:
+    """A sentence, instead of a row of empty cards' meaning, when a unit has no indicator data by the
+    date; True when it said so."""
+    if any(value is not None for value in values.values()):
+        return False
+    st.info(t("warnings_no_data_sentence", lang, unit=unit_name, date=format_date(day, lang)))
+    return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from charts.maps import commune_points, province_choropleth, ranked_bars
+from charts.maps import commune_points, format_value, province_choropleth, ranked_bars
 from components import cached
 from components.display import show_chart
 from components.state import on_chart_select, tr
@@ -75,9 +75,15 @@ def _top_and_bottom(frame: pd.DataFrame, count: int) -> pd.DataFrame:
 
 def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...], lang: str, key: str,
                     per_capita_option: bool = False, show_map: bool = True) -> None:
-    if unit.level == "commune":
-        st.caption(tr("no_children"))
-        return
+    """A metric across the units below `unit`: a map (at least half the content width) beside the
+    ranked bars. At the commune level, the commune within its province: the province's communes,
+    this one outlined, and where it stands among them."""
+    commune = unit if unit.level == "commune" else None
+    if commune is not None:
+        if not (show_map and unit.province_code):
+            st.caption(tr("no_children"))
+            return
+        unit = cached.get_unit(unit.province_code)
     controls = st.columns([3, 1])
     code = controls[0].selectbox(tr("metric"), metric_codes, key=f"{key}::metric::{lang}",
                                  format_func=lambda c: metric(c, lang).label)
@@ -87,7 +93,12 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
     # Darker means more; a warm scheme for what is bad to have more of (overdue tasks, villages
     # without signal), a cool one for what is good. Ranked largest first: #1 is at the top.
     colours = {"higher_is_better": True, "scheme": "orangered" if code in LOWER_IS_BETTER else "yellowgreenblue"}
-    map_column, bars_column = st.columns([1, 1]) if show_map else (None, st.container())
+    if frame["value"].isna().all():
+        st.info(tr("warnings_metric_no_data", metric=chosen.label, unit=unit.name))
+        return
+    if commune is not None:
+        _commune_in_province(commune, unit, frame, chosen, lang)
+    map_column, bars_column = st.columns([3, 2]) if show_map else (None, st.container())
     if show_map:
         with map_column:
             map_key = f"{key}::map::{unit.code}::{code}"
@@ -99,16 +110,34 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
                 points = frame.assign(lat=[coordinates.get(c, (None, None))[0] for c in frame["code"]],
                                       lon=[coordinates.get(c, (None, None))[1] for c in frame["code"]])
                 chart = commune_points(points, "value", chosen.label, lang, province_code=unit.code,
-                                       decimals=chosen.decimals, percent=chosen.percent, **colours)
+                                       selected_code=commune.code if commune else None, decimals=chosen.decimals,
+                                       percent=chosen.percent, **colours)
             show_chart(chart, key=map_key, name=f"{tr('nav_map')} {chosen.label}",
                        on_select=lambda: on_chart_select(map_key), selection_mode="unit")
     with bars_column:
         shown = _top_and_bottom(frame, RANKED_BARS_SHOWN)
+        if commune is not None and commune.code not in set(shown["code"]):
+            shown = pd.concat([shown, frame[frame["code"] == commune.code]])
         if len(shown) < len(frame):
-            st.caption(tr("ranking_top_bottom", shown=len(shown) // 2, total=len(frame)))
+            st.caption(tr("ranking_top_bottom", shown=RANKED_BARS_SHOWN // 2, total=len(frame)))
         bars_key = f"{key}::bars::{unit.code}::{code}"
         chart = ranked_bars(shown, "value", chosen.label, lang, decimals=chosen.decimals, percent=chosen.percent,
-                            row_height=24, **colours)
+                            row_height=24, selected_code=commune.code if commune else None, **colours)
         show_chart(chart, key=bars_key, name=f"{tr('ranking_heading')} {chosen.label}",
                    on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
     st.caption(tr("click_to_drill"))
+
+
+def _commune_in_province(commune: UnitInfo, province: UnitInfo, frame: pd.DataFrame, chosen: Metric,
+                         lang: str) -> None:
+    """Where the commune stands among its province's communes, in a sentence."""
+    mine = frame[frame["code"] == commune.code]
+    value = mine["value"].iloc[0] if len(mine) else None
+    if value is None or pd.isna(value):
+        st.info(tr("warnings_commune_no_value", commune=commune.name, metric=chosen.label, province=province.name))
+        return
+    valued = frame.dropna(subset=["value"])
+    higher = int((valued["value"] > value).sum())
+    st.markdown(tr("warnings_commune_place", commune=commune.name, metric=chosen.label,
+                   value=format_value(value, lang, chosen.decimals, chosen.percent), place=higher + 1,
+                   count=len(valued), province=province.name))

@@ -1,5 +1,6 @@
-"""The warnings list: counts per kind, then each warning, most urgent first, with a button that opens
-its drill-down view (the task list of its unit, or the unit's indicators)."""
+"""The warnings list: counts per kind, then each warning, most urgent first (the URGENCY order of
+figures/early_warnings.py), with a button that opens its drill-down view (the task list of its unit, or
+the unit's indicators); and the overview's three most urgent."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import streamlit as st
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
-from data_loaders.figures.early_warnings import KINDS, warning_counts
-from data_loaders.i18n import format_number, t, tn
+from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, warning_counts
+from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
 
 PAGE_SIZE = 30
@@ -42,8 +43,47 @@ def warning_counts_row(result: dict, lang: str) -> None:
     kpi_row([Kpi(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang)) for kind in KINDS])
 
 
+def _names(communes: list[dict], lang: str, limit: int = 20) -> str:
+    """The communes of a grouped card, lowest first where they carry a value: "Xã A (0,0%), Xã B …"."""
+    shown = [f"{c['name']} ({format_percent(c['current_pct'], lang)})" if "current_pct" in c else c["name"]
+             for c in communes[:limit]]
+    return ", ".join(shown) + (" …" if len(communes) > limit else "")
+
+
+def warning_card(item: dict, lang: str, key: str) -> None:
+    """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
+    a group's count and worst communes), and a button that opens its drill-down."""
+    with st.container(border=True):
+        text, action = st.columns([8, 1], vertical_alignment="center")
+        with text:
+            st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
+            st.markdown(escape(render(item["message"], lang)))
+            if item["kind"] == "not_reporting" and item["count"] > 1:
+                st.caption(_names(item["communes"], lang))
+            elif item.get("below_path") and item["below_path"]["count"] > WORST_SHOWN:
+                st.caption(t("warnings_below_path_list", lang) + " " + _names(item["below_path"]["communes"], lang))
+        with action:
+            st.button(t("warning_open", lang), key=key, icon=":material/open_in_new:",
+                      on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
+
+
+def top_warnings(result: dict, lang: str, key: str, count: int = 3) -> None:
+    """The overview's short list: the unit's `count` most urgent warnings and a link to all of them."""
+    open_requested_page()
+    items = result["warnings"]
+    if not items:
+        st.success(t("warnings_none", lang))
+        return
+    for index, item in enumerate(items[:count]):
+        warning_card(item, lang, key=f"{key}::open::{index}")
+    if len(items) > count:
+        st.button(tn("warnings_see_all", len(items), lang, count=format_number(len(items), lang)),
+                  key=f"{key}::all", icon=":material/notifications:",
+                  on_click=lambda: st.session_state.__setitem__(_OPEN_KEY, "pages/warnings.py"))
+
+
 def warning_list(result: dict, lang: str, key: str) -> None:
-    """The warnings of the chosen kinds, PAGE_SIZE at a time."""
+    """The warnings of the chosen kinds, PAGE_SIZE at a time, in the order of urgency."""
     open_requested_page()
     counts = warning_counts(result)
     present = [kind for kind in KINDS if counts[kind]]
@@ -55,21 +95,12 @@ def warning_list(result: dict, lang: str, key: str) -> None:
                       format_func=lambda kind: f"{t(f'warning_kind_{kind}', lang)} "
                                                f"({format_number(counts[kind], lang)})",
                       label_visibility="collapsed")
+    st.caption(t("warnings_order", lang))
     items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
     limit_key = f"{key}::shown"
     shown = st.session_state.get(limit_key, PAGE_SIZE)
     for index, item in enumerate(items[:shown]):
-        with st.container(border=True):
-            text, action = st.columns([8, 1], vertical_alignment="center")
-            with text:
-                st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
-                st.markdown(escape(render(item["message"], lang)))
-                if item["kind"] == "not_reporting" and item["count"] > 1:
-                    st.caption(", ".join(c["name"] for c in item["communes"][:20])
-                               + (" …" if len(item["communes"]) > 20 else ""))
-            with action:
-                st.button(t("warning_open", lang), key=f"{key}::open::{index}", icon=":material/open_in_new:",
-                          on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
+        warning_card(item, lang, key=f"{key}::open::{index}")
     st.caption(tn("warnings_shown", len(items), lang, shown=format_number(min(shown, len(items)), lang),
                  total=format_number(len(items), lang)))
     if shown < len(items):

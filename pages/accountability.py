@@ -11,6 +11,7 @@ from components.scorecard import bucket_kpis, officials_frame, ranking_table
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
 from components.tables import column_config, task_frame
+from data_loaders.figures.accountability import laggards_first
 from data_loaders.i18n import format_date
 
 require_app_shell()
@@ -25,11 +26,17 @@ st.caption(tr("compare_caption", date=format_date(since, lang)) + " · " + tr("a
 bucket_kpis(cached.overdue_buckets(unit.code, day), lang)
 
 own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
+# Leaders look for the laggards: the last place first unless they ask for the leaders.
+order = st.segmented_control(tr("warnings_rank_order"), ["laggards", "leaders"], default="laggards",
+                             key=f"accountability_order::{lang}",
+                             format_func=lambda key: tr(f"warnings_rank_order_{key}")) or "laggards"
+st.caption(tr("warnings_rank_rule"))
 tabs = [tr("accountability_agencies")] + ([tr("accountability_provinces") if unit.level == "national"
                                           else tr("by_child_heading")] if unit.level != "commune" else [])
 for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
     with tab:
-        ranking_table(cached.accountability_ranking(unit.code, day, since, by), lang, own_label,
+        rows = cached.accountability_ranking(unit.code, day, since, by)
+        ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
                       name=label, key=f"ranking::{by}")
 
 st.subheader(tr("accountability_officials"))

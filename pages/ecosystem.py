@@ -6,7 +6,7 @@ from charts.trend import trend_frame, trend_lines
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
-from components.headline import ecosystem_kpis
+from components.headline import ecosystem_kpis, no_data_notice
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
@@ -16,8 +16,10 @@ lang = language()
 unit, day, since = scope(), as_of(), compare_date()
 
 page_header(tr("ecosystem_title"))
-ecosystem_kpis(cached.indicator_totals(unit.code, day), lang,
-               cached.indicator_totals(unit.code, since) if since else None)
+values = cached.indicator_totals(unit.code, day)
+if no_data_notice(values, unit.name if unit.level != "national" else tr("national"), day, lang):
+    st.stop()  # a sentence, not empty cards and charts
+ecosystem_kpis(values, lang, cached.indicator_totals(unit.code, since) if since else None)
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)

@@ -6,7 +6,7 @@ from charts.trend import trend_frame, trend_lines
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
-from components.headline import infrastructure_kpis
+from components.headline import infrastructure_kpis, no_data_notice
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
@@ -17,8 +17,11 @@ unit, day, since = scope(), as_of(), compare_date()
 
 page_header(tr("infrastructure_title"))
 target = cached.fiveg_target()
-infrastructure_kpis(cached.indicator_totals(unit.code, day), target, lang,
-                    cached.indicator_totals(unit.code, since) if since else None)
+values = cached.indicator_totals(unit.code, day)
+unit_name = unit.name if unit.level != "national" else tr("national")
+if no_data_notice(values, unit_name, day, lang):
+    st.stop()  # a sentence, not five empty cards and three empty charts
+infrastructure_kpis(values, target, lang, cached.indicator_totals(unit.code, since) if since else None)
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)

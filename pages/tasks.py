@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from charts.status import status_breakdown, status_by_unit
+from charts.status import status_breakdown
+from charts.units import VIEWS, status_share_by_unit
 from components import cached
 from components.breadcrumb import page_header
 from components.display import show_chart
@@ -12,6 +13,7 @@ from components.markdown import escape
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
+from data_loaders.figures.tasks import laggards_first
 from data_loaders.i18n import format_date, format_number, tn
 from data_loaders.store.catalogue import AREAS, term_by_code
 
@@ -19,6 +21,7 @@ require_app_shell()
 lang = language()
 unit, day, since = scope(), as_of(), compare_date()
 areas = term_by_code(AREAS)
+UNITS_SHOWN = 15  # the worst (or best) units drawn by default; the rest one click away
 
 page_header(tr("tasks_title"))
 
@@ -27,22 +30,35 @@ task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 
 if unit.level != "commune":
     st.subheader(tr("by_child_heading"))
-    sort_by = st.segmented_control(tr("sort_by"), ["overdue", "rate"], default="overdue", key=f"tasks_sort::{lang}",
-                                   format_func=lambda k: tr("sort_overdue_count" if k == "overdue"
-                                                            else "sort_overdue_rate"))
+    controls = st.columns(2)
+    view = controls[0].segmented_control(tr("sort_by"), VIEWS, default="rate", key=f"tasks_view::{lang}",
+                                         format_func=lambda k: tr("sort_overdue_rate" if k == "rate"
+                                                                  else "sort_overdue_count")) or "rate"
     rows = cached.task_status_by_child(unit.code, day)
-    own_label = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
-    for row in rows:
-        row["label"] = own_label if row["own"] else row["name"]
-    if unit.level == "province":  # 3,321 communes: show the ones with tasks
-        idle = sum(1 for row in rows if not row["own"] and row["total"] == 0)
-        rows = [row for row in rows if row["own"] or row["total"] > 0]
-        if idle:
-            st.caption(tn("communes_without_tasks", idle, lang, count=format_number(idle, lang)))
-    chart_key = f"status_by_child::{unit.code}::{day}"
-    show_chart(status_by_unit(rows, lang, sort_by or "overdue"), key=chart_key, name=tr("by_child_heading"),
-               on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
-    st.caption(tr("click_to_drill"))
+    own = [row for row in rows if row["own"]]
+    children = [row for row in laggards_first([row for row in rows if not row["own"]], view) if row["total"]]
+    idle = sum(1 for row in rows if not row["own"] and row["total"] == 0)
+    for row in own:
+        row["label"] = tr("central_ministries") if unit.level == "national" else tr("province_own_tasks")
+    for row in children:
+        row["label"] = row["name"]
+    if own:  # a panel of its own: 280 ministry tasks do not set the scale of the provinces' bars
+        own_key = f"status_own::{unit.code}::{day}"
+        show_chart(status_share_by_unit(own, lang, view, legend=not children), key=own_key, name=own[0]["label"])
+    if children:
+        subset = "all"
+        if len(children) > UNITS_SHOWN:
+            subset = controls[1].segmented_control(
+                tr("warnings_units_shown"), ["worst", "best", "all"], default="worst", key=f"tasks_subset::{lang}",
+                format_func=lambda k: tr(f"warnings_units_{k}", count=UNITS_SHOWN, total=len(children))) or "worst"
+        shown = {"worst": children[:UNITS_SHOWN], "best": children[::-1][:UNITS_SHOWN], "all": children}[subset]
+        chart_key = f"status_by_child::{unit.code}::{day}"
+        show_chart(status_share_by_unit(shown, lang, view), key=chart_key, name=tr("by_child_heading"),
+                   on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
+        st.caption(tr(f"warnings_units_order_{view}") + " " + tr("click_to_drill"))
+    if idle:
+        st.caption(tn("communes_without_tasks" if unit.level == "province" else "warnings_units_without_tasks",
+                      idle, lang, count=format_number(idle, lang)))
 
 if status["total"] == 0:
     st.info(tr("no_tasks"))

@@ -21,8 +21,9 @@ from sqlalchemy import Engine
 from charts.maps import ranked_bars
 from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
 from charts.trend import trend_frame, trend_lines
-from data_loaders.figures import accountability, data_quality, early_warnings, indicators, scope, tasks
+from data_loaders.figures import data_quality, early_warnings, indicators, scope, tasks
 from data_loaders.figures import definitions as rules
+from data_loaders.figures.accountability import sibling_rank
 from data_loaders.figures.cache import TREND_MONTHS, Reader
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.early_warnings import KINDS, warning_counts
@@ -117,17 +118,6 @@ def _signed(value: float | int, lang: str, decimals: int = 0) -> str:
     if abs(value) < 1e-9:
         return t("deck_no_change", lang)
     return ("+" if value > 0 else "−") + format_number(abs(value), lang, decimals)
-
-
-def sibling_rank(unit: UnitInfo, as_of: dt.date, read: FigureReader) -> tuple[int, int] | None:
-    """The unit's place among the units under the same parent, as the accountability ranking of
-    the parent ranks them, and how many are ranked; None at the national level."""
-    if unit.parent_code is None:
-        return None
-    rows = [row for row in read(accountability.ranking, unit.parent_code, as_of, "child") if not row.get("own")]
-    ranked = [row for row in rows if row["rank"] is not None]
-    mine = next((row for row in ranked if row["key"] == unit.code), None)
-    return (mine["rank"], len(ranked)) if mine else None
 
 
 def source_line(engine: Engine, latest: dt.date | None, lang: str, sample: bool) -> str:

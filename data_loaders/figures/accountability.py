@@ -4,20 +4,23 @@
   the provinces at the national level, with central ministries as a group of their own) by on-time rate
   (share of tasks not overdue, as on the other pages), then fewest overdue tasks; each row carries the
   overdue tasks bucketed by lateness (≤30, 31–90, >90 days);
+- `laggards_first(rows)` orders a ranking for the page's default view: the last place first;
 - `rank_change(unit, as_of, since, by)` adds each one's rank at an earlier date and the places gained;
-- `by_official(unit, as_of)` groups the tasks by responsible official.
+- `by_official(unit, as_of)` groups the tasks by responsible official;
+- `sibling_rank(unit, as_of, read)` is a unit's place among the units under the same parent (the
+  overview's sentence and the deck's headline slide).
 Counts are aggregated in SQL (GROUP BY); Python only ranks the grouped rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from typing import Any, Callable, TypedDict
 
 from sqlalchemy import Engine, literal
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures.scope import child_key, child_units, connect, get_unit
+from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit
 from data_loaders.figures.tasks import task_list, tasks_at
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
 
@@ -79,6 +82,19 @@ def ranking(unit_code: str, as_of: dt.date, by: str = "lead_agency", engine: Eng
     return [own, *ranked]
 
 
+def laggards_first(rows: list[dict]) -> list[dict]:
+    """A ranking (from `ranking` or `rank_change`) with the laggards first: the unit's own tasks stay at
+    the top (they are not ranked), then the last place first; rows sharing a place keep the rule's
+    order among themselves (more tasks first, then by name); groups without tasks stay last."""
+    own = [row for row in rows if row.get("own")]
+    ranked = [row for row in rows if not row.get("own") and row["rank"] is not None]
+    places: dict[int, list[dict]] = {}
+    for row in ranked:
+        places.setdefault(row["rank"], []).append(row)
+    ordered = [row for place in sorted(places, reverse=True) for row in places[place]]
+    return own + ordered + [row for row in rows if not row.get("own") and row["rank"] is None]
+
+
 def rank_change(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_agency",
                 engine: Engine | None = None) -> list[dict]:
     """The ranking at as_of with each row's rank at `since` and `change` (places gained: + up, − down;
@@ -114,3 +130,16 @@ def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None) ->
                      "tasks": own})
     rows.sort(key=lambda r: (-r["overdue"], -r["max_days_overdue"], -r["total"], r["official"]))
     return rows
+
+
+def sibling_rank(unit: UnitInfo, as_of: dt.date, read: Callable[..., Any]) -> tuple[int, int] | None:
+    """The unit's place among the units under the same parent, as the accountability ranking of
+    the parent ranks them, and how many are ranked; None at the national level or for a unit without
+    tasks. `read(figure, *args)` is how the caller reads figures (figures.cache.Reader, the app's
+    cached read), so the ranking is the one the accountability page shows."""
+    if unit.parent_code is None:
+        return None
+    rows = [row for row in read(ranking, unit.parent_code, as_of, "child") if not row.get("own")]
+    ranked = [row for row in rows if row["rank"] is not None]
+    mine = next((row for row in ranked if row["key"] == unit.code), None)
+    return (mine["rank"], len(ranked)) if mine else None

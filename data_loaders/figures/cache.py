@@ -31,6 +31,9 @@ from data_loaders.store.settings import get_settings
 
 Result = TypeVar("Result")
 TREND_MONTHS = 6  # the months of every trend chart and slide
+# Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
+# province and group the communes per province), so entries stored by older code are not read back.
+REVISION = 2
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED: frozenset[Callable] = frozenset({
@@ -75,7 +78,8 @@ def _dumps(value: Any) -> str:
 
 def cache_key(figure: Callable, args: tuple) -> str:
     """The figure and its arguments (the settings dict in any order) as a stable hash."""
-    text = json.dumps([figure_name(figure), list(args)], default=_encode, ensure_ascii=False, sort_keys=True)
+    text = json.dumps([REVISION, figure_name(figure), list(args)], default=_encode, ensure_ascii=False,
+                      sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

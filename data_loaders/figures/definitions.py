@@ -10,7 +10,8 @@ warning, a ranking, a slide and the command line cannot disagree about a rule th
 - On schedule: neither completed nor overdue.
 - On-time rate: the share of a group's tasks that are not overdue, in percent.
 - Lateness buckets: overdue by at most 30 days, 31–90 days, more than 90 days.
-- Rank: by on-time rate, high to low, then fewer overdue tasks; equal pairs share a place (1, 2, 2, 4).
+- Rank: by on-time rate, high to low, then fewer overdue tasks, then the larger share completed; units
+  equal on all three share a place (1, 2, 2, 4).
 - The default comparison date, when nobody chose one: three month-ends before the as-of date, but
   not before the first data.
 """
@@ -98,7 +99,8 @@ def overdue_rate(total: int, overdue: int) -> float | None:
 
 def rank_by_on_time(rows: list[dict]) -> list[dict]:
     """Set `on_time_rate`, `overdue_rate` and `rank` on each row ({total, overdue, name, …}) and return
-    them ranked: on-time rate high to low, then fewer overdue; equal pairs share a place (1, 2, 2, 4).
+    them ranked: on-time rate high to low, then fewer overdue, then the larger share completed; rows equal
+    on all three share a place (1, 2, 2, 4) and are listed with more tasks first, then by name.
     Rows without tasks come last with rank None. Rates are kept to one decimal, as shown, so two
     units that read the same share a place."""
     for row in rows:
@@ -106,10 +108,13 @@ def rank_by_on_time(rows: list[dict]) -> list[dict]:
         row["on_time_rate"] = None if rate is None else round(rate, 1)
         row["overdue_rate"] = None if late is None else round(late, 1)
     ranked = [row for row in rows if row["total"]]
-    ranked.sort(key=lambda r: (-r["on_time_rate"], r["overdue"], -r["total"], r["name"]))
+    def completed_share(row: dict) -> float:
+        return round(100 * row["completed"] / row["total"], 1) if "completed" in row else 0.0
+
+    ranked.sort(key=lambda r: (-r["on_time_rate"], r["overdue"], -completed_share(r), -r["total"], r["name"]))
     previous, rank = None, 0
     for position, row in enumerate(ranked, start=1):
-        score = (row["on_time_rate"], row["overdue"])
+        score = (row["on_time_rate"], row["overdue"], completed_share(row))
         if score != previous:
             rank, previous = position, score
         row["rank"] = rank

@@ -8,16 +8,22 @@ put each message in the reader's language:
                    "unit": {"code", "name", "level"}, "task": CODE | "indicator": CODE | null,
                    "message": "...", ...figures}]}
 
-Kinds, in order of urgency (a task appears once, under its most urgent kind):
+Kinds, in the order of URGENCY (a task appears once, under its most urgent kind):
 - overdue: not completed and the deadline is before as_of (a deadline on as_of is not overdue yet);
+  most days overdue first;
 - due_soon_behind: due within `due_soon_days`, progress below the straight line from 0% at the task's
-  first report to 100% at its deadline;
-- stalled: not completed and the latest report is more than `stalled_days` old;
-- not_reporting: communes with no indicator value for the latest period (grouped per province at the
-  national level);
+  first report to 100% at its deadline; nearest deadline first;
+- stalled: not completed and the latest report is more than `stalled_days` old; longest silence first;
 - off_target: 5G population coverage (figures/indicators.py: the value every page shows) whose
-  least-squares trend over the last `trend_months` month ends misses the target at the target date
-  (for the unit and each unit below it).
+  least-squares trend over the last `trend_months` month ends misses the target at the target date.
+  The unit itself is one card; the communes below it are grouped: at the national level one card per
+  province ("Lâm Đồng: 125 of 140 communes below the 5G path, lowest: …"), at the province level one
+  card with its worst communes; furthest below the target first;
+- not_reporting: communes with no indicator value for the latest period, grouped the same way (one
+  card per province at the national level, one card at the province level); largest share first.
+A task past its deadline comes before one about to miss it, which comes before a task nobody reports
+on; a target trend that will be missed comes before figures that are late. Task warnings name the
+task's title, its unit and that unit's province, its lead agency and its responsible official.
 
 Overdue, days overdue and expected progress are the rules of figures/definitions.py. Thresholds come
 from data_loaders.store.settings. Candidate rows are selected in SQL; Python only sorts them out.
@@ -46,8 +52,10 @@ from data_loaders.i18n.message import Message, Month, Percent, Term
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
 from data_loaders.store.settings import get_settings
 
-KINDS = ("overdue", "due_soon_behind", "stalled", "not_reporting", "off_target")
+URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting")
+KINDS = URGENCY  # the counts row and every list follow the order of urgency
 COVERAGE = "fiveg_coverage_pct"
+WORST_SHOWN = 3  # communes named in a grouped card ("lowest: …")
 
 
 class Warnings(TypedDict):
@@ -60,8 +68,14 @@ def _unit_json(code: str, name: str, level: str) -> dict:
     return {"code": code, "name": name, "level": level}
 
 
-def _owner(code: str, name: str) -> Term | str:
-    return Term("central_ministries") if code == NATIONAL_CODE else name
+def _where(code: str, name: str, level: str, province: str | None) -> Term | Message | str:
+    """Where a task belongs, as a warning names it: the central ministries, a province, or a commune
+    with its province ("Xã Quảng Hòa, Lâm Đồng")."""
+    if code == NATIONAL_CODE:
+        return Term("central_ministries")
+    if level == "commune" and province:
+        return Message("warnings_where_commune", {"commune": name, "province": province})
+    return name
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -72,6 +86,7 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
     """Tasks in scope, not completed at as_of, that are overdue, due within the window, or whose
     latest report is older than the stalled threshold."""
     latest = latest_reports(as_of, unit)
+    province = AdminUnit.__table__.alias("task_province")
     first = (
         select(TaskReport.task_id, func.min(TaskReport.report_date).label("first_report"))
         .where(TaskReport.report_date <= as_of)
@@ -80,7 +95,8 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
     )
     query = (
         select(Task.code, Task.title, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
-               AdminUnit.level.label("owner_level"), Agency.name.label("lead_agency"), Task.responsible_official,
+               AdminUnit.level.label("owner_level"), AdminUnit.province_code,
+               province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
                latest.c.report_date.label("last_report"), first.c.first_report,
                rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
@@ -89,6 +105,7 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
         .join(first, first.c.task_id == Task.id)
         .join(Agency, Agency.id == Task.lead_agency_id)
         .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .outerjoin(province, province.c.code == AdminUnit.province_code)
         .where(scope_filter(unit, AdminUnit))
         .where(~rules.is_completed(latest.c.status))
         .where(or_(Task.deadline <= as_of + dt.timedelta(days=due_soon_days),
@@ -107,6 +124,8 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
             "unit": _unit_json(row["owner_unit_code"], row["owner_name"], row["owner_level"]),
             "task": row["code"],
             "title": row["title"],
+            "province": ({"code": row["province_code"], "name": row["province_name"]}
+                         if row["province_code"] else None),
             "deadline": row["deadline"].isoformat(),
             "lead_agency": row["lead_agency"],
             "responsible_official": row["responsible_official"],
@@ -114,7 +133,9 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
             "last_report": row["last_report"].isoformat(),
             "days_since_report": (as_of - row["last_report"]).days,
         }
-        params = {"code": row["code"], "owner": _owner(row["owner_unit_code"], row["owner_name"]),
+        params = {"code": row["code"], "title": row["title"],
+                  "where": _where(row["owner_unit_code"], row["owner_name"], row["owner_level"],
+                                  row["province_name"]),
                   "agency": row["lead_agency"], "official": row["responsible_official"],
                   "deadline": row["deadline"], "progress": Percent(float(row["progress_pct"]), 0)}
         if row["derived_status"] == "overdue":
@@ -168,38 +189,42 @@ def _commune_counts(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
 
 
 def _not_reporting_warnings(unit: UnitInfo, as_of: dt.date, engine: Engine | None) -> list[dict]:
+    """At the national level one card per province, at the province level one card for the province,
+    at the commune level the commune itself: the communes that sent nothing for the latest period."""
     period = latest_period(as_of, engine)
     if period is None:
         return []
     missing = communes_not_reporting(unit, period, engine)
     if not missing:
         return []
-    if unit.level == "national":
-        totals = _commune_counts(unit, engine)
-        provinces = {p.code: p for p in child_units(unit.code, engine)}
-        grouped: dict[str, list[dict]] = {}
-        for row in missing:
-            grouped.setdefault(row["province_code"], []).append(row)
-        result = []
-        for code, rows in grouped.items():
-            province = provinces.get(code)
-            name = province.name if province else code
-            result.append({
-                "kind": "not_reporting", "unit": _unit_json(code, name, "province"), "indicator": None,
-                "period": period.isoformat(), "count": len(rows), "total": totals.get(code, len(rows)),
-                "communes": [{"code": r["code"], "name": r["name"]} for r in rows],
-                "message": Message("warn_not_reporting_province", {
-                    "province": name, "count": len(rows), "total": totals.get(code, len(rows)),
-                    "period": Month(period)}),
-            })
-        result.sort(key=lambda w: (-w["count"] / max(w["total"], 1), -w["count"], w["unit"]["code"]))
-        return result
-    return [{
-        "kind": "not_reporting", "unit": _unit_json(row["code"], row["name"], "commune"), "indicator": None,
-        "period": period.isoformat(), "count": 1, "total": 1,
-        "communes": [{"code": row["code"], "name": row["name"]}],
-        "message": Message("warn_not_reporting_commune", {"commune": row["name"], "period": Month(period)}),
-    } for row in missing]
+    if unit.level == "commune":
+        row = missing[0]
+        return [{
+            "kind": "not_reporting", "unit": _unit_json(row["code"], row["name"], "commune"), "indicator": None,
+            "period": period.isoformat(), "count": 1, "total": 1,
+            "communes": [{"code": row["code"], "name": row["name"]}],
+            "message": Message("warn_not_reporting_commune", {"commune": row["name"], "period": Month(period)}),
+        }]
+    totals = _commune_counts(unit, engine)
+    provinces = ({p.code: p for p in child_units(unit.code, engine)} if unit.level == "national"
+                 else {unit.code: unit})
+    grouped: dict[str, list[dict]] = {}
+    for row in missing:
+        grouped.setdefault(row["province_code"], []).append(row)
+    result = []
+    for code, rows in grouped.items():
+        province = provinces.get(code)
+        name = province.name if province else code
+        total = totals.get(code, len(rows))
+        result.append({
+            "kind": "not_reporting", "unit": _unit_json(code, name, "province"), "indicator": None,
+            "period": period.isoformat(), "count": len(rows), "total": total,
+            "communes": [{"code": r["code"], "name": r["name"]} for r in rows],
+            "message": Message("warn_not_reporting_province", {
+                "province": name, "count": len(rows), "total": total, "period": Month(period)}),
+        })
+    result.sort(key=lambda w: (-w["count"] / max(w["total"], 1), -w["count"], w["unit"]["code"]))
+    return result
 
 
 # --- indicators off target --------------------------------------------------------------------
@@ -239,40 +264,106 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
     return {"projected": projected, "slope_per_day": slope, "reach_date": reach}
 
 
+def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None = None) -> dict[str, dict]:
+    """Each commune in scope ({code, name, province_code, values}) with its 5G coverage at each date:
+    its latest value on or before the date, None where it had none or no population then (the rule
+    of figures/indicators.py, which weighs a commune's percentage by its population)."""
+
+    def latest(indicator: str, day: dt.date):
+        return (select(IndicatorValue.value)
+                .where(IndicatorValue.indicator_code == indicator, IndicatorValue.unit_code == AdminUnit.code,
+                       IndicatorValue.period <= day)
+                .order_by(IndicatorValue.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
+
+    communes: dict[str, dict] = {}
+    with connect(engine) as conn:
+        for index, day in enumerate(dates):
+            query = (select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
+                            latest(COVERAGE, day).label("value"), latest("population", day).label("population"))
+                     .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)))
+            for row in conn.execute(query):
+                entry = communes.setdefault(row.code, {"code": row.code, "name": row.name,
+                                                       "province_code": row.province_code,
+                                                       "values": [None] * len(dates)})
+                if row.value is not None and row.population:
+                    entry["values"][index] = float(row.value)
+    return communes
+
+
+def _off_track(dates: list[dt.date], values: list[float | None], target: float,
+               target_date: dt.date) -> dict | None:
+    """The trend of a series that misses the target at its date: current value and date, projection,
+    reach date and points; None when the target is met or the trend reaches it."""
+    points = [(day, value) for day, value in zip(dates, values) if value is not None]
+    if not points:
+        return None
+    current_date, current = points[-1]
+    if current >= target:
+        return None
+    fit = projection(points, target, target_date)
+    if fit is None or fit["projected"] >= target:
+        return None
+    return {"current": current, "current_date": current_date, "points": len(points), **fit}
+
+
 def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
     """Units whose 5G coverage — the figure the overview shows, at each month end — trends to miss
-    the target at its date."""
+    the target at its date, and the communes below that path grouped per province."""
     target, target_date = settings["fiveg_target_pct"], settings["fiveg_target_date"]
     series = indicator_series(unit.code, COVERAGE, as_of, settings["trend_months"], engine)
-    names = {c.code: c for c in child_units(unit.code, engine)} if unit.level != "commune" else {}
-    subjects = [(unit, series["unit"])] + [(names[code], values) for code, values in series["children"].items()]
+    dates = series["dates"]
+    if unit.level == "national":  # the nation, then each province with its communes
+        provinces = {c.code: c for c in child_units(unit.code, engine)}
+        subjects = [(unit, series["unit"], None)] + [(provinces[code], values, code)
+                                                     for code, values in series["children"].items()]
+    else:  # the unit itself, with its communes at the province level
+        subjects = [(unit, series["unit"], unit.code if unit.level == "province" else None)]
+    below: dict[str, list[dict]] = {}
+    with_value: dict[str, int] = {}
+    if unit.level != "commune" and dates:
+        for commune in commune_coverage(unit, dates, engine).values():
+            if any(v is not None for v in commune["values"]):
+                with_value[commune["province_code"]] = with_value.get(commune["province_code"], 0) + 1
+            fit = _off_track(dates, commune["values"], target, target_date)
+            if fit:
+                below.setdefault(commune["province_code"], []).append({
+                    "code": commune["code"], "name": commune["name"], "current_pct": round(fit["current"], 2),
+                    "projected_pct": round(fit["projected"], 2)})
     result = []
-    for subject, values in subjects:
-        points = [(day, value) for day, value in zip(series["dates"], values) if value is not None]
-        if not points:
+    for subject, values, group in subjects:
+        fit = _off_track(dates, values, target, target_date)
+        communes = sorted(below.get(group, []), key=lambda c: (c["projected_pct"], c["current_pct"], c["code"]))
+        if fit is None and not communes:
             continue
-        current_date, current = points[-1]
-        if current >= target:
-            continue
-        fit = projection(points, target, target_date)
-        if fit is None or fit["projected"] >= target:
-            continue
-        projected, reach = fit["projected"], fit["reach_date"]
-        params = {"unit": Term("national") if subject.code == NATIONAL_CODE else subject.name,
-                  "current": Percent(current), "period": Month(current_date),
-                  "projected": Percent(max(projected, 0.0)), "target": Percent(target, 0), "target_date": target_date}
-        outlook = (Message("warn_off_target_reach", {"date": Month(reach)}) if reach
-                   else Message("warn_off_target_never"))
-        result.append({
-            "kind": "off_target", "unit": subject.as_json(), "indicator": COVERAGE,
-            "current_pct": round(current, 2), "current_date": current_date.isoformat(),
-            "projected_pct": round(projected, 2), "target_pct": target, "target_date": target_date.isoformat(),
-            "reach_date": reach.isoformat() if reach else None,
-            "slope_pct_per_month": round(fit["slope_per_day"] * 30.4375, 3), "points": len(points),
-            "message": [Message("warn_off_target", params), outlook],  # two sentences
-        })
-    # the unit itself first, then the units below it, furthest from the target first
-    result.sort(key=lambda w: (w["unit"]["code"] != unit.code, w["projected_pct"], w["unit"]["code"]))
+        name = Term("national") if subject.code == NATIONAL_CODE else subject.name
+        item: dict[str, Any] = {"kind": "off_target", "unit": subject.as_json(), "indicator": COVERAGE,
+                                "target_pct": target, "target_date": target_date.isoformat(), "message": []}
+        if fit is not None:
+            reach = fit["reach_date"]
+            item.update({
+                "current_pct": round(fit["current"], 2), "current_date": fit["current_date"].isoformat(),
+                "projected_pct": round(fit["projected"], 2), "reach_date": reach.isoformat() if reach else None,
+                "slope_pct_per_month": round(fit["slope_per_day"] * 30.4375, 3), "points": fit["points"]})
+            item["message"] += [
+                Message("warn_off_target", {"unit": name, "current": Percent(fit["current"]),
+                                            "period": Month(fit["current_date"]),
+                                            "projected": Percent(max(fit["projected"], 0.0)),
+                                            "target": Percent(target, 0), "target_date": target_date}),
+                Message("warn_off_target_reach", {"date": Month(reach)}) if reach else Message("warn_off_target_never"),
+            ]
+        if communes:
+            worst = [Message("warnings_commune_value", {"commune": c["name"], "value": Percent(c["current_pct"])})
+                     for c in communes[:WORST_SHOWN]]
+            params = {"unit": name, "count": len(communes), "total": with_value.get(group, len(communes)),
+                      "target": Percent(target, 0), "target_date": target_date, "worst": worst}
+            item["below_path"] = {"count": len(communes), "total": params["total"], "communes": communes}
+            item["message"].append(Message("warnings_off_target_communes" if fit else "warnings_off_target_group",
+                                           params, plural="count"))
+        result.append(item)
+    # the unit itself first, then the units below it, furthest from the target first (a province
+    # whose own trend meets the target but has communes below the path after those that miss it)
+    result.sort(key=lambda w: (w["unit"]["code"] != unit.code, w.get("projected_pct", target),
+                               -w.get("below_path", {}).get("count", 0), w["unit"]["code"]))
     return result
 
 
@@ -289,7 +380,13 @@ def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, A
     items = (_task_warnings(unit, as_of, settings, engine)
              + _not_reporting_warnings(unit, as_of, engine)
              + _off_target_warnings(unit, as_of, settings, engine))
+    items.sort(key=lambda item: URGENCY.index(item["kind"]))  # stable: each kind keeps its own order
     return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
+
+
+def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
+    """The most urgent `count` warnings (the overview's short list)."""
+    return result["warnings"][:count]
 
 
 def warning_counts(result: Warnings) -> dict[str, int]:

@@ -254,3 +254,17 @@ def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6,
                       engine: Engine | None = None) -> list[DatedTaskStatus]:
     """Task status counts at each of the last `months` month ends."""
     return [{"date": day, **status} for day, status in at_month_ends(task_status, unit_code, as_of, months, engine)]
+
+
+def laggards_first(rows: list[ChildTaskStatus], by: str = "rate") -> list[ChildTaskStatus]:
+    """Units (rows of `task_status_by_child`) with the worst first: by share of tasks overdue
+    (`by="rate"`), then more overdue tasks; or by overdue tasks (`by="count"`), then the larger share.
+    Then more tasks, then by name; units without tasks last."""
+    def share(row: ChildTaskStatus) -> float:
+        return rules.overdue_rate(row["total"], row["overdue"]) or 0.0
+
+    def key(row: ChildTaskStatus):
+        worst = (-share(row), -row["overdue"]) if by == "rate" else (-row["overdue"], -share(row))
+        return (row["total"] == 0, *worst, -row["total"], vietnamese_sort_key(row["name"]))
+
+    return sorted(rows, key=key)

@@ -77,6 +77,8 @@ def format_param(value: Any, lang: str) -> str:
             return t(value["term"], lang)
         if "date" in value:
             return format_date(dt.date.fromisoformat(value["date"]), lang)
+    if isinstance(value, list):  # a list of names or messages: "A (12%), B (15%)"
+        return ", ".join(format_param(item, lang) for item in value)
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):

@@ -7,7 +7,16 @@ import datetime as dt
 
 import pytest
 
-from data_loaders.figures.accountability import by_official, overdue_buckets, rank_change, ranking
+from data_loaders.figures.accountability import (
+    by_official,
+    laggards_first,
+    overdue_buckets,
+    rank_change,
+    ranking,
+    sibling_rank,
+)
+from data_loaders.figures.cache import Reader
+from data_loaders.figures.scope import get_unit
 from tests.support.builder import AS_OF, COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
 
 D = dt.date
@@ -62,6 +71,37 @@ def test_ties_share_a_rank(empty_engine):
     b.task("Z1", late(3), [(START, "in_progress", 10)], agency="Z")
     engine = b.commit()
     assert [r["rank"] for r in ranking(COMMUNE, AS_OF, "lead_agency", engine)] == [1, 1, 3]
+
+
+def test_ties_broken_by_share_completed_and_laggards_first(empty_engine):
+    b = Builder(empty_engine)
+    # all three on time with nothing overdue: the one with more of its tasks completed ranks first
+    b.task("P1", D(2025, 12, 31), [(START, "in_progress", 10)], agency="P")
+    b.task("Q1", D(2025, 12, 31), [(START, "completed", 100)], agency="Q")
+    b.task("Q2", D(2025, 12, 31), [(START, "in_progress", 10)], agency="Q")
+    b.task("R1", D(2025, 12, 31), [(START, "in_progress", 10)], agency="R")
+    b.task("S1", late(5), [(START, "in_progress", 10)], agency="S")
+    engine = b.commit()
+    rows = ranking(COMMUNE, AS_OF, "lead_agency", engine)
+    assert [(r["key"], r["rank"]) for r in rows] == [("Q", 1), ("P", 2), ("R", 2), ("S", 4)]
+    # the page's default: the last place first; a shared place keeps the rule's order (P before R)
+    assert [r["key"] for r in laggards_first(rows)] == ["S", "P", "R", "Q"]
+
+
+def test_laggards_first_keeps_the_own_group_on_top_and_idle_units_last(small):
+    rows = laggards_first(ranking("VN", AS_OF, "child", small))
+    assert rows[0]["own"] and rows[0]["key"] == "VN"
+    ranks = [r["rank"] for r in rows[1:] if r["rank"] is not None]
+    assert ranks == sorted(ranks, reverse=True) and ranks
+    assert all(r["rank"] is None for r in rows[1 + len(ranks):])
+
+
+def test_sibling_rank_is_the_parents_ranking(small):
+    read = Reader(small)
+    communes = {r["key"]: r["rank"] for r in ranking(PROVINCE, AS_OF, "child", small)}
+    unit = read(get_unit, OTHER_COMMUNE)
+    assert sibling_rank(unit, AS_OF, read) == (communes[OTHER_COMMUNE], 2)
+    assert sibling_rank(read(get_unit, "VN"), AS_OF, read) is None
 
 
 def test_rank_change_between_two_dates(small):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from data_loaders.figures.early_warnings import KINDS, linear_fit, projection, warnings
+from data_loaders.figures.early_warnings import KINDS, URGENCY, linear_fit, projection, top_warnings, warnings
 from data_loaders.i18n.message import render
 from data_loaders.identity.admin import change_setting
 from data_loaders.store.settings import InvalidSetting, get_settings
@@ -90,6 +90,48 @@ def test_a_task_is_listed_once_under_its_most_urgent_kind(empty_engine):
     assert [w["kind"] for w in result["warnings"] if w.get("task") == "OLD_AND_LATE"] == ["overdue"]
 
 
+def test_task_warnings_name_title_unit_province_agency_and_official(empty_engine):
+    b = Builder(empty_engine)
+    b.task("COMMUNE_TASK", D(2025, 3, 2), [(D(2025, 2, 1), "in_progress", 32)], agency="UBND xã", official="Trần C")
+    b.task("PROVINCE_TASK", D(2025, 6, 1), [(D(2025, 2, 1), "in_progress", 10)], owner=PROVINCE, agency="Sở KH&CN")
+    b.task("CENTRAL_TASK", D(2025, 6, 10), [(D(2025, 2, 1), "in_progress", 10)], owner="VN", agency="Bộ KH&CN",
+           official="Lê D")
+    engine = b.commit()
+    overdue = kinds_of(warnings("VN", AS_OF, engine=engine), "overdue")
+    commune = overdue["COMMUNE_TASK"]
+    assert commune["title"] == "Task COMMUNE_TASK" and commune["province"] == {"code": PROVINCE, "name": "Lâm Đồng"}
+    assert commune["unit"] == {"code": COMMUNE, "name": "Phường Xuân Hương - Đà Lạt", "level": "commune"}
+    text = render(commune["message"])
+    assert text.startswith("COMMUNE_TASK «Task COMMUNE_TASK» — Phường Xuân Hương - Đà Lạt, Lâm Đồng: quá hạn 120 ngày")
+    assert "Chủ trì: UBND xã; chịu trách nhiệm: Trần C." in text
+    english = render(commune["message"], "en")
+    assert "“Task COMMUNE_TASK” — Phường Xuân Hương - Đà Lạt, Lâm Đồng: 120 days overdue" in english
+    province = overdue["PROVINCE_TASK"]
+    assert province["province"]["name"] == "Lâm Đồng"
+    assert "«Task PROVINCE_TASK» — Lâm Đồng: quá hạn 29 ngày" in render(province["message"])
+    central = overdue["CENTRAL_TASK"]
+    assert central["province"] is None
+    assert "«Task CENTRAL_TASK» — Bộ, ngành trung ương: quá hạn 20 ngày" in render(central["message"])
+    assert "Chủ trì: Bộ KH&CN; chịu trách nhiệm: Lê D." in render(central["message"])
+
+
+def test_most_urgent_first_across_kinds(empty_engine):
+    b = Builder(empty_engine)
+    b.task("STALLED", D(2026, 6, 30), [(D(2025, 4, 1), "in_progress", 20)])
+    b.task("BEHIND", D(2025, 7, 15), [(D(2025, 5, 1), "in_progress", 10)])
+    b.task("LATE", D(2025, 6, 1), [(D(2025, 5, 1), "in_progress", 10)])
+    for index, period in enumerate(D(2025, m, d) for m, d in ((3, 31), (4, 30), (5, 31), (6, 30))):
+        b.value(COMMUNE, period, "population", 1000)
+        b.value(COMMUNE, period, "fiveg_coverage_pct", 10 + index)
+        if period < D(2025, 6, 30):
+            b.value(OTHER_COMMUNE, period, "population", 1000)
+    engine = b.commit()
+    result = warnings(PROVINCE, AS_OF, engine=engine)
+    kinds = [w["kind"] for w in result["warnings"]]
+    assert kinds == ["overdue", "due_soon_behind", "stalled", "off_target", "not_reporting"] == list(URGENCY)
+    assert [w.get("task") for w in top_warnings(result)] == ["LATE", "BEHIND", "STALLED"]
+
+
 # --- communes not reporting ---------------------------------------------------------------------
 
 
@@ -100,10 +142,13 @@ def test_not_reporting_latest_period(empty_engine):
     b.value(OTHER_COMMUNE, D(2025, 5, 31), "fiveg_stations", 2)  # did not report for June
     engine = b.commit()
     province = warnings(PROVINCE, AS_OF, engine=engine)
-    missing = kinds_of(province, "not_reporting")
-    assert OTHER_COMMUNE in missing and COMMUNE not in missing
-    assert missing[OTHER_COMMUNE]["period"] == "2025-06-30" and missing[OTHER_COMMUNE]["indicator"] is None
-    assert "06/2025" in render(missing[OTHER_COMMUNE]["message"])
+    (group,) = [w for w in province["warnings"] if w["kind"] == "not_reporting"]  # one card for the province
+    assert group["unit"]["code"] == PROVINCE and group["period"] == "2025-06-30" and group["indicator"] is None
+    codes = {c["code"] for c in group["communes"]}
+    assert OTHER_COMMUNE in codes and COMMUNE not in codes and group["count"] == group["total"] - 1
+    assert "06/2025" in render(group["message"]) and render(group["message"]).startswith("Lâm Đồng: ")
+    own = kinds_of(warnings(OTHER_COMMUNE, AS_OF, engine=engine), "not_reporting")
+    assert set(own) == {OTHER_COMMUNE} and "06/2025" in render(own[OTHER_COMMUNE]["message"])
     national = kinds_of(warnings("VN", AS_OF, engine=engine), "not_reporting")
     assert len(national) == 34  # one warning per province
     lam_dong = national[PROVINCE]
@@ -115,7 +160,7 @@ def test_not_reporting_latest_period(empty_engine):
     assert kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "not_reporting") == {}
     # before June was reported, May is the latest period and both communes reported it
     may = kinds_of(warnings(PROVINCE, D(2025, 6, 15), engine=engine), "not_reporting")
-    assert COMMUNE not in may and OTHER_COMMUNE not in may
+    assert {c["code"] for c in may[PROVINCE]["communes"]}.isdisjoint({COMMUNE, OTHER_COMMUNE})
 
 
 def test_no_indicator_data_means_no_not_reporting_warning(empty_engine):
@@ -148,14 +193,27 @@ def test_off_target_projection(empty_engine):
     engine = b.commit()
     result = warnings(PROVINCE, AS_OF, engine=engine)
     off = kinds_of(result, "off_target")
-    assert set(off) == {PROVINCE, COMMUNE}  # the province (25 + 5 a month) and the slow commune
-    slow = off[COMMUNE]
-    assert slow["indicator"] == "fiveg_coverage_pct" and slow["current_pct"] == 20
-    assert 30 < slow["projected_pct"] < 35 and slow["target_pct"] == 90 and slow["target_date"] == "2025-12-31"
-    assert slow["reach_date"] > "2027-12-31"
-    assert off[PROVINCE]["current_pct"] == pytest.approx(50)  # (20 + 80) / 2, equal populations
-    # the unit itself first
-    assert [w["unit"]["code"] for w in result["warnings"] if w["kind"] == "off_target"][0] == PROVINCE
+    assert set(off) == {PROVINCE}  # one card: the province (25 + 5 a month) with its communes below the path
+    card = off[PROVINCE]
+    assert card["current_pct"] == pytest.approx(50)  # (20 + 80) / 2, equal populations
+    below = card["below_path"]
+    assert below["count"] == 1 and below["total"] == 2
+    (slow,) = below["communes"]  # the slow commune; the fast one reaches the target
+    assert slow["code"] == COMMUNE and slow["current_pct"] == 20 and 30 < slow["projected_pct"] < 35
+    assert card["indicator"] == "fiveg_coverage_pct" and card["target_pct"] == 90
+    assert card["target_date"] == "2025-12-31"
+    message = render(card["message"])
+    assert message.startswith("Lâm Đồng: phủ sóng 5G 50,0%") and "1/2 xã của Lâm Đồng dưới lộ trình 5G" in message
+    assert "thấp nhất: Phường Xuân Hương - Đà Lạt (20,0%)" in message
+    # the commune on its own: its own card, with the trend's figures
+    commune = kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "off_target")[COMMUNE]
+    assert commune["current_pct"] == 20 and commune["reach_date"] > "2027-12-31" and "below_path" not in commune
+    # at the national level, one card per province: the province's trend and its communes below the path
+    national = kinds_of(warnings("VN", AS_OF, engine=engine), "off_target")
+    assert set(national) == {"VN", PROVINCE}
+    assert national[PROVINCE]["below_path"]["communes"] == below["communes"]
+    assert [w["unit"]["code"] for w in warnings("VN", AS_OF, engine=engine)["warnings"]
+            if w["kind"] == "off_target"][0] == "VN"  # the unit itself first
     # a lower target is met by the trend: no warning
     change_setting("fiveg_target_pct", 30, engine, user="admin")
     assert kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "off_target") == {}

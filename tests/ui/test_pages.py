@@ -142,3 +142,91 @@ def test_change_since_an_earlier_date(app_database, seeded_engine):
     assert deltas["Quá hạn"] == f"+{format_number(136 - earlier['overdue'], 'vi')}"
     assert deltas["Trạm 5G"].startswith("+")
     assert "điểm %" in deltas["Dân số được phủ sóng 5G"]
+
+
+# --- the overview's rank and warnings, charts that answer "where is it worst", empty states ----------
+
+
+def _vega_specs(app) -> list[dict]:
+    """The Vega-Lite specs of the charts a page drew (AppTest keeps them as JSON in the element proto)."""
+    import json
+
+    specs = []
+    for element in app.get("vega_lite_chart"):
+        specs.append(json.loads(element.proto.spec))
+    return specs
+
+
+def _chart_units(spec: dict) -> list[str]:
+    """The unit labels of a status-by-unit chart, in the order of its y axis."""
+    return list(spec["encoding"]["y"]["sort"])
+
+
+def test_overview_shows_the_rank_among_siblings_and_the_three_most_urgent_warnings(app_database, seeded_engine):
+    from data_loaders.figures.accountability import sibling_rank
+    from data_loaders.figures.cache import Reader
+    from data_loaders.figures.early_warnings import warnings
+    from data_loaders.i18n.message import render
+    from tests.support.builder import AS_OF
+
+    app = run_page("overview", {"province": "68"})
+    read = Reader(seeded_engine)
+    rank = sibling_rank(read(figures.get_unit, "68"), AS_OF, read)
+    assert rank is not None
+    markdown = [m.value for m in app.markdown]
+    assert any(f"xếp thứ {rank[0]}/{rank[1]}." in text and text.startswith("**Lâm Đồng: ") for text in markdown)
+    expected = warnings("68", AS_OF, engine=seeded_engine)["warnings"]
+    for item in expected[:3]:
+        assert any(render(item["message"]) in text.replace("\\", "") for text in markdown), item["kind"]
+    assert not any(render(item["message"]) in text.replace("\\", "") for item in expected[3:] for text in markdown)
+    assert any(b.label == f"Xem tất cả {len(expected)} cảnh báo" for b in app.button)
+    national = run_page("overview", {})
+    assert not any("xếp thứ" in m.value for m in national.markdown)  # the nation has no siblings
+
+
+def test_a_commune_without_tasks_says_so_with_no_empty_chart(app_database, seeded_engine):
+    from tests.support.builder import AS_OF
+
+    assert figures.task_status("24781", AS_OF, seeded_engine)["total"] == 0
+    overview = run_page("overview", LEVELS["commune"])
+    infos = [i.value for i in overview.info]
+    assert any(text.startswith("Phường Xuân Hương - Đà Lạt chưa có nhiệm vụ nào đến ngày 30/06/2025") for text in infos)
+    for spec in _vega_specs(overview):  # no task chart, no "0 (0%)" label
+        assert "0 (0%)" not in str(spec)
+    assert not _vega_specs(overview)
+    tasks = run_page("tasks", LEVELS["commune"])
+    assert any("chưa có nhiệm vụ nào" in i.value for i in tasks.info) and not _vega_specs(tasks)
+
+
+def test_the_commune_map_shows_the_commune_within_its_province(app_database, seeded_engine):
+    from tests.support.builder import AS_OF
+
+    app = run_page("map", LEVELS["commune"])
+    specs = _vega_specs(app)
+    assert len(specs) == 2  # the province's communes on the map, and ranked
+    point_layer = specs[0]["layer"][1]
+    outline = point_layer["encoding"]["stroke"]["condition"][0]
+    assert outline["test"] == 'datum.code === "24781"'  # the commune outlined
+    rows = figures.task_status_by_child("68", AS_OF, seeded_engine)
+    communes = [row for row in rows if not row["own"]]
+    overdue = next(row["overdue"] for row in communes if row["code"] == "24781")
+    place = 1 + sum(1 for row in communes if row["overdue"] > overdue)
+    assert any(f"đứng thứ {place}/{len(communes)} xã, phường của Lâm Đồng" in m.value for m in app.markdown)
+
+
+def test_national_tasks_chart_keeps_the_ministries_apart_and_the_laggards_first(app_database, seeded_engine):
+    from data_loaders.figures.tasks import laggards_first
+    from tests.support.builder import AS_OF
+
+    app = run_page("tasks", {})
+    own, by_province = _vega_specs(app)[:2]
+    assert _chart_units(own) == ["Bộ, ngành trung ương"]  # a panel of its own
+    rows = [row for row in figures.task_status_by_child("VN", AS_OF, seeded_engine) if not row["own"]]
+    worst = [row["name"] for row in laggards_first(rows, "rate") if row["total"]][:15]
+    assert _chart_units(by_province) == worst  # shares of each province's tasks, the 15 furthest behind
+    assert by_province["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    shown = next(group for group in app.get("button_group") if group.label == "Đơn vị hiển thị")
+    assert shown.options == ["15 chậm nhất", "15 tốt nhất", "Tất cả (34)"] and shown.value == "worst"
+    shown.set_value("all").run()
+    every = _vega_specs(app)[1]
+    assert _chart_units(every) == [row["name"] for row in laggards_first(rows, "rate") if row["total"]]

@@ -72,3 +72,36 @@ def test_open_button_drills_to_the_task_list(app_with_warnings_page, seeded_engi
     params = {k: app.query_params[k] for k in app.query_params}
     commune = params.get("commune")
     assert (commune[0] if isinstance(commune, list) else commune) == first["unit"]["code"]
+
+
+def test_lam_dong_cards_name_the_task_and_group_the_communes(app_database, seeded_engine):
+    """Lâm Đồng: the overdue and the stalled task come first with their title and province; the 124
+    communes below the 5G path are one card, not 124."""
+    app = render_page("warnings", {"province": PROVINCE})
+    result = warnings(PROVINCE, AS_OF, engine=seeded_engine)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Chệch mục tiêu"] == "1" and metrics["Quá hạn"] == "1"
+    labels = [m.label for m in app.metric]
+    assert labels == ["Quá hạn", "Sắp đến hạn, chậm tiến độ", "Lâu không báo cáo", "Chệch mục tiêu",
+                      "Chưa báo cáo số liệu"]  # the order of urgency
+    cards = [m.value.replace("\\", "") for m in app.markdown if "«" in m.value or "lộ trình 5G" in m.value]
+    assert [w["kind"] for w in result["warnings"]][:2] == ["overdue", "stalled"]
+    first = cards[0]
+    task = result["warnings"][0]
+    assert task["title"] in first and "Xã Quảng Hòa, Lâm Đồng" in first
+    assert task["lead_agency"] in first and task["responsible_official"] in first
+    grouped = next(w for w in result["warnings"] if w["kind"] == "off_target")
+    assert grouped["below_path"]["count"] > 100
+    assert any(f"{grouped['below_path']['count']}/{grouped['below_path']['total']} xã của Lâm Đồng dưới lộ trình 5G"
+               in card for card in cards)
+    assert any("Thứ tự ưu tiên" in c.value for c in app.caption)
+
+
+def test_national_cards_one_per_province(app_database, seeded_engine):
+    result = warnings("VN", AS_OF, engine=seeded_engine)
+    off = [w for w in result["warnings"] if w["kind"] == "off_target"]
+    assert off[0]["unit"]["code"] == "VN"
+    provinces = [w["unit"]["code"] for w in off[1:]]
+    assert len(provinces) == len(set(provinces)) <= 34
+    assert all(w["unit"]["level"] == "province" for w in off[1:])
+    assert sum(w["below_path"]["count"] for w in off[1:]) > 1000  # communes, grouped under their province
