@@ -79,10 +79,13 @@ def _widget(container, definition: SettingDef, value: Any) -> Any:
                                     format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
                                     key=key)
     if definition.choices:
+        # the same labels in every language (a label that changed with the language would lose the choice)
         return container.selectbox(label, definition.choices, index=definition.choices.index(value), help=help_text,
-                                   key=key, format_func=lambda choice: tr(f"setting_choice_{choice}"))
+                                   key=key, format_func=lambda choice: CHOICE_LABELS.get(choice, choice))
     return container.text_input(label, value=str(value), max_chars=int(definition.maximum), help=help_text, key=key)
 
+
+CHOICE_LABELS = {"none": "—", "starttls": "STARTTLS", "ssl": "SSL/TLS"}
 
 # Settings shown together, in this order; any definition not listed goes to the last group.
 GROUPS = (

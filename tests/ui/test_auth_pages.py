@@ -416,14 +416,17 @@ def test_admin_cannot_disable_itself(app_db):
 
 def test_settings_page_saves_under_the_admins_name(app_db):
     app = _admin_app(app_db, "admin_settings")
-    keys = {w.key for kind in ("number_input", "toggle", "date_input", "text_input") for w in getattr(app, kind)}
+    keys = {w.key for kind in ("number_input", "toggle", "date_input", "text_input", "selectbox")
+            for w in getattr(app, kind)}
     assert {f"setting::{d}" for d in get_settings(app_db)} <= keys  # every setting has its widget
     app.number_input(key="setting::stalled_days").set_value(45)
     app.toggle(key="setting::public_read_only").set_value(True)
+    app.selectbox(key="setting::smtp_security").set_value("starttls")  # a setting with a fixed set of values
     app.button(key="settings_submit").click().run()
     assert not app.exception, app.exception
     values = get_settings(app_db)
     assert values["stalled_days"] == 45 and values["public_read_only"] is True
+    assert values["smtp_security"] == "starttls"
     changed = audit.entries(actor="quantri", action="settings_changed", engine=app_db)
     assert {e["target"] for e in changed} >= {"stalled_days", "public_read_only"}
 
