@@ -37,6 +37,8 @@ PAGES = {
                          url_path=PAGE_PATHS["accountability"])),
         ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",
                          url_path=PAGE_PATHS["quality"])),
+        ("view", st.Page("pages/reporting_status.py", title=tr("nav_reporting_status"),
+                         icon=":material/event_available:", url_path="reporting-status")),
         ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",
                          url_path=PAGE_PATHS["presentation"])),
     ],

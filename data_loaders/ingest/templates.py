@@ -23,7 +23,6 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-
 from sqlalchemy import Engine
 
 from data_loaders.i18n.text import fold, vietnamese_sort_key

@@ -109,6 +109,8 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("session_minutes", int, 5, 10080, "a sign-in expires after this many minutes"),
     SettingDef("rejected_file_retention_days", int, 1, 3650,
                "days a rejected file's bytes are kept after the last attempt that sent them (the history row stays)"),
+    SettingDef("report_due_day", int, 1, 28,
+               "each month's report is due on this day of the following month (5: June is due on 5 July)"),
 )
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -131,6 +133,7 @@ def defaults() -> dict[str, Any]:
         "lockout_minutes": 15,
         "session_minutes": 480,
         "rejected_file_retention_days": 30,
+        "report_due_day": 5,
     }
 
 
