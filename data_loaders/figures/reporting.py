@@ -26,6 +26,7 @@ from typing import TypedDict
 from sqlalchemy import Engine, and_, func, select
 
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
 
 STATUSES = ("on_time", "late", "not_submitted", "not_due")
@@ -125,14 +126,27 @@ def _rows_by_child_upload(unit: UnitInfo, first: dt.date, last: dt.date, conn) -
     return found
 
 
+def reported_values(period_end: dt.date):
+    """SQL: (unit_code, indicator_code) of every indicator value reported for the period ending on
+    `period_end`. What "reported" means for indicators, everywhere: this page, the "sufficient"
+    score (data_quality) and the non-reporting warning (early_warnings) read it from here."""
+    return select(IndicatorValue.unit_code, IndicatorValue.indicator_code).where(
+        IndicatorValue.period == period_end, IndicatorValue.indicator_code.in_([i.code for i in INDICATORS]))
+
+
+def reporting_units(period_end: dt.date):
+    """SQL: the units (communes) with at least one indicator value reported for the period."""
+    values = reported_values(period_end).subquery("reported_values")
+    return select(values.c.unit_code).distinct()
+
+
 def _communes(unit: UnitInfo, last: dt.date, conn) -> tuple[dict[str, int], dict[str, int]]:
     """Per child: its communes, and those with an indicator value for the period."""
     child = child_key(unit, AdminUnit).label("child")
     communes = dict(conn.execute(
         select(child, func.count()).where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit))
         .group_by(child)).all())
-    reporting = (select(IndicatorValue.unit_code).where(IndicatorValue.period == last).distinct()
-                 .subquery("reporting"))
+    reporting = reporting_units(last).subquery("reporting")
     reported = dict(conn.execute(
         select(child, func.count()).select_from(reporting)
         .join(AdminUnit, AdminUnit.code == reporting.c.unit_code)

@@ -131,3 +131,16 @@ def test_bad_input_is_exit_2_with_a_json_error(empty_engine, args):
     assert done.returncode == 2 and not done.stderr
     payload = json.loads(done.stdout)
     assert payload["status"] == "error" and ("06/2025" in payload["message"] or "999" in payload["message"])
+
+
+def test_the_sufficient_score_and_the_non_reporting_warning_count_the_same_communes(empty_engine):
+    from data_loaders.figures import data_quality, early_warnings
+    from data_loaders.figures.scope import get_unit
+
+    _june(empty_engine)
+    status = reporting.reporting_status("VN", JUNE, 5, D(2025, 7, 20), engine=empty_engine)
+    province = {row["unit"]["code"]: row for row in status["children"]}[PROVINCE]
+    missing = early_warnings.communes_not_reporting(get_unit(PROVINCE, empty_engine), D(2025, 6, 30), empty_engine)
+    assert len(missing) == province["communes"] - province["communes_reported"] == 122
+    quality = data_quality.quality(PROVINCE, D(2025, 6, 30), engine=empty_engine)
+    assert quality["figures"]["values_reported"] == province["indicator_values"] == 3

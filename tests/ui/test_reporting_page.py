@@ -58,3 +58,12 @@ def test_the_upload_preview_lists_old_and_new_per_row(database):  # noqa: F811 -
     assert changes["changes"][0] == "Status: In progress → Completed · Progress (%): 45 → 100"
     assert any("1 row will change figures" in c.value for c in at.caption)
     assert any("0 rows change nothing" in e.label for e in at.expander)
+
+
+@pytest.mark.usefixtures("app_database")
+def test_the_page_is_in_the_apps_navigation():
+    from tests.support.pages import run_page
+
+    app = run_page("reporting_status", LEVELS["province"], lang="en")
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Reporting status"
