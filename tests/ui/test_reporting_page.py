@@ -62,8 +62,15 @@ def test_the_upload_preview_lists_old_and_new_per_row(database):  # noqa: F811 -
 
 @pytest.mark.usefixtures("app_database")
 def test_the_page_is_in_the_apps_navigation():
-    from tests.support.pages import run_page
+    import os
 
-    app = run_page("reporting_status", LEVELS["province"], lang="en")
+    from tests.support.auth_helpers import sign_in_test_admin
+    from tests.support.pages import APP
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in_test_admin(app, os.environ["DATABASE_URL"])
+    app.session_state["lang"] = "en"
+    app.run()
+    app.switch_page("pages/reporting_status.py").run()  # AppTest refuses a page the app did not register
     assert not app.exception, app.exception
-    assert "Reporting status" in [title.value for title in app.title]  # the page, not a redirect
+    assert "Reporting status" in [title.value for title in app.title]
