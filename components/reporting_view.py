@@ -61,10 +61,9 @@ def _moment(value: dt.datetime | None) -> str:
 
 def status_table(result: reporting.ReportingStatus) -> None:
     lang = language()
-    icons = {"on_time": "🟢", "late": "🟠", "not_submitted": "🔴", "not_due": "⚪"}
     frame = pd.DataFrame([{
         "unit": child["unit"]["name"],
-        "status": icons[child["status"]] + " " + tr(f"reporting_status_{child['status']}"),
+        "status": tr(f"reporting_status_{child['status']}"),
         "first_at": _moment(child["first_submitted_at"]),
         "first_by": child["first_submitted_by"] or "",
         "last_at": _moment(child["last_submitted_at"]),

@@ -4,8 +4,9 @@ indicator's value); the rows that change nothing are only counted. Read-only: th
 it in a dry run (the upload page's preview, `import --dry-run`), after the file passed validation
 and the scope check, so what it lists is what the commit would write.
 
-A new report of a task shows as old the task's latest stored report before that date (its status
-and progress as the dashboard shows them now); a new task or a new indicator value has no old value."""
+A new report of a task shows as old the task's latest stored report before that date (its date,
+and its status and progress where the new report differs: as the dashboard shows them now); a new
+task or a new indicator value has no old value."""
 
 from __future__ import annotations
 
@@ -123,11 +124,13 @@ def _task_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange],
         before = same_day or next((r for r in reversed(reports) if r.report_date < day), None)
         new = [report.status, report.progress_pct, report.note]
         old = [None] * 3 if before is None else [before.status, before.progress_pct, before.note]
-        if same_day is None:
+        if before is None:  # the task's first report: everything it says is new
+            fields = [FieldChange(name, None, n) for name, n in zip(_REPORT_FIELDS, new) if n is not None]
+        else:  # what differs from the report it corrects or follows; the rest is folded away
             fields = [FieldChange(name, o, n) for name, o, n in zip(_REPORT_FIELDS, old, new)
-                      if name != "note" or n is not None]
-        else:
-            fields = [FieldChange(name, o, n) for name, o, n in zip(_REPORT_FIELDS, old, new) if o != n]
+                      if o != n and (same_day is not None or name != "note" or n is not None)]
+            if same_day is None:
+                fields.insert(0, FieldChange("report_date", before.report_date, day))
         fields += attribute_changes.get(report.source_row, [])
         seen_rows.add(report.source_row)
         owner = validated.tasks[code].attributes.get("owner_unit_code") or (stored.get(code) or {}).get(

@@ -42,25 +42,29 @@ def test_task_rows_show_old_and_new_status_and_progress(empty_engine):
     builder.task("LD-01", D(2025, 12, 31), [(D(2025, 5, 31), "in_progress", 45)])
     builder.task("LD-02", D(2025, 12, 31), [(D(2025, 5, 31), "in_progress", 30)])
     builder.task("LD-03", D(2025, 9, 30), [(D(2025, 5, 31), "in_progress", 80)])
+    builder.task("LD-04", D(2025, 9, 30), [(D(2025, 5, 31), "in_progress", 50)])
     builder.commit()
     content = _workbook(TASKS, [
         _task_row("LD-01", D(2025, 6, 30), "Đã hoàn thành", 100),  # row 2: a new report
         _task_row("LD-02", D(2025, 5, 31), "Đang thực hiện", 30),  # row 3: the stored report again
         _task_row("LD-03", D(2025, 5, 31), "Đang thực hiện", 85, deadline=D(2025, 10, 31)),  # row 4: corrects both
+        _task_row("LD-04", D(2025, 6, 30), "Đang thực hiện", 50),  # row 5: June's report, no progress
     ])
     result = importer.import_file(content, "06.xlsx", dry_run=True, engine=empty_engine, today=TODAY)
     assert result.status == "preview", [p.message("en") for p in result.errors]
     preview = result.preview
-    assert (preview.changed_rows, preview.unchanged_rows) == (2, 1)
-    first, third = preview.rows
+    assert (preview.changed_rows, preview.unchanged_rows) == (3, 1)
+    first, third, fifth = preview.rows
     assert (first.row, first.subject, first.unit_code, first.date, first.new) == (2, "LD-01", COMMUNE,
                                                                                   D(2025, 6, 30), True)
-    assert first.changes == (FieldChange("status", "in_progress", "completed"), FieldChange("progress_pct", 45, 100))
+    assert first.changes == (FieldChange("report_date", D(2025, 5, 31), D(2025, 6, 30)),
+                             FieldChange("status", "in_progress", "completed"), FieldChange("progress_pct", 45, 100))
     assert (third.row, third.new) == (4, False)
     assert third.changes == (FieldChange("progress_pct", 80, 85),
                              FieldChange("deadline", D(2025, 9, 30), D(2025, 10, 31)))
+    assert fifth.changes == (FieldChange("report_date", D(2025, 5, 31), D(2025, 6, 30)),)  # the rest folded away
     payload = result.as_json("en")["preview"]
-    assert payload["changes"][0]["changes"][0] == {"field": "status", "old": "in_progress", "new": "completed"}
+    assert payload["changes"][0]["changes"][1] == {"field": "status", "old": "in_progress", "new": "completed"}
     assert payload["changes"][1]["changes"][1] == {"field": "deadline", "old": "2025-09-30", "new": "2025-10-31"}
     committed = importer.import_file(content, "06.xlsx", engine=empty_engine, today=TODAY)
     assert committed.status == "imported" and committed.preview is None  # a commit carries no preview
