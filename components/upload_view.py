@@ -362,7 +362,7 @@ def _row_frame(rows: list[RowChange], kind: str, lang: str) -> pd.DataFrame:
         "date": (format_date(row.date, lang) if kind == "tasks" else f"{row.date:%m/%Y}") if row.date else "",
         "new": tr("reporting_change_new") if row.new else tr("reporting_change_update"),
         "changes": " · ".join(change_text(change, lang) for change in row.changes),
-    } for row in rows], columns=["row", "subject", "unit", "date", "new", "changes"])
+    } for row in rows], columns=["row", "subject", "changes", "date", "new", "unit"])  # old → new first: narrow screens
 
 
 def preview_changes(preview: Preview) -> None:
@@ -387,9 +387,10 @@ def preview_changes(preview: Preview) -> None:
         if preview.changed_rows > len(preview.rows):
             st.caption(tr("reporting_changes_listed", shown=format_number(len(preview.rows), lang),
                           total=format_number(preview.changed_rows, lang)))
-    with st.expander(tn("reporting_unchanged_rows", preview.unchanged_rows, lang,
-                        count=format_number(preview.unchanged_rows, lang))):
-        st.caption(tr("reporting_unchanged_explained"))
+    if preview.unchanged_rows:
+        with st.expander(tn("reporting_unchanged_rows", preview.unchanged_rows, lang,
+                            count=format_number(preview.unchanged_rows, lang))):
+            st.caption(tr("reporting_unchanged_explained"))
     if preview.skipped_rows:
         st.caption(tn("reporting_skipped_rows", preview.skipped_rows, lang,
                       count=format_number(preview.skipped_rows, lang)))
