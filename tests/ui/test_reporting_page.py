@@ -75,3 +75,19 @@ def test_the_page_is_in_the_apps_navigation():
     app.switch_page("pages/reporting_status.py").run()  # AppTest refuses a page the app did not register
     assert not app.exception, app.exception
     assert "Reporting status" in [title.value for title in app.title]
+
+
+@pytest.mark.usefixtures("app_database")
+def test_the_settings_page_offers_the_due_day():
+    import os
+
+    from tests.support.auth_helpers import sign_in_test_admin
+    from tests.support.pages import APP
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in_test_admin(app, os.environ["DATABASE_URL"])
+    app.run()
+    app.switch_page("pages/admin_settings.py").run()
+    assert not app.exception, app.exception
+    [due_day] = [widget for widget in app.number_input if widget.key == "setting::report_due_day"]
+    assert due_day.value == 5 and due_day.label == "Hạn nộp báo cáo tháng (ngày của tháng sau)"
