@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
@@ -19,12 +20,11 @@ from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport
 
 CHUNK = 5000
-MAX_LISTED = 5000  # changed rows listed in full; the counts keep the whole number
+MAX_LISTED = 2000  # changed rows listed in full (what a person reads); the counts keep the whole number
 _REPORT_FIELDS = ("status", "progress_pct", "note")
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """One value of a row: `field` is a report field (status, progress_pct, note), a task attribute
     (title, deadline, …) or an indicator code; `old` is None when nothing was stored."""
     field: str
@@ -78,10 +78,11 @@ def preview(engine: Engine, validated: Validated, skipped_rows: int = 0) -> Prev
     with engine.connect() as conn:
         if validated.kind == "tasks":
             changed, unchanged = _task_rows(conn, validated)
+            count = len(changed)
         else:
-            changed, unchanged = _value_rows(conn, validated)
+            changed, unchanged, count = _value_rows(conn, validated)
     changed.sort(key=lambda r: r.row)
-    return Preview(validated.kind, changed[:MAX_LISTED], len(changed), unchanged, skipped_rows)
+    return Preview(validated.kind, changed[:MAX_LISTED], count, unchanged, skipped_rows)
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -146,7 +147,7 @@ def _task_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange],
     return changed, unchanged
 
 
-def _value_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange], int]:
+def _value_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange], int, int]:
     sheet = validated.rows.sheet
     values = validated.values
     periods = sorted({period for _, _, period in values})
@@ -157,17 +158,20 @@ def _value_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange]
                        IndicatorValue.value).where(IndicatorValue.period.in_(periods),
                                                    IndicatorValue.unit_code.in_(chunk))
         stored.update({(r.indicator_code, r.unit_code, r.period): r.value for r in conn.execute(query)})
-    rows: dict[int, dict] = {}
+    rows: dict[int, list] = {}  # Excel row -> [unit, period, new, changed, [(indicator, old, new)]]
     for key, (value, excel_row) in values.items():
         indicator, unit, period = key
-        entry = rows.setdefault(excel_row, {"unit": unit, "period": period, "fields": [], "new": True,
-                                            "changed": False})
+        entry = rows.get(excel_row)
+        if entry is None:
+            entry = rows[excel_row] = [unit, period, True, False, []]
         old = stored.get(key)
         if old is not None:
-            entry["new"] = False
+            entry[2] = False
         if old is None or abs(old - value) > 1e-9:
-            entry["changed"] = True
-            entry["fields"].append(FieldChange(indicator, old, value))
-    changed = [RowChange(sheet, row, entry["unit"], entry["unit"], entry["period"], entry["new"],
-                         tuple(entry["fields"])) for row, entry in rows.items() if entry["changed"]]
-    return changed, len(rows) - len(changed)
+            entry[3] = True
+            entry[4].append((indicator, old, value))
+    changed_rows = sorted(row for row, entry in rows.items() if entry[3])
+    # the rows listed in full (a national file changes ~20,000 rows: the rest are only counted)
+    changed = [RowChange(sheet, row, rows[row][0], rows[row][0], rows[row][1], rows[row][2],
+                         tuple(FieldChange(*change) for change in rows[row][4])) for row in changed_rows[:MAX_LISTED]]
+    return changed, len(rows) - len(changed_rows), len(changed_rows)
