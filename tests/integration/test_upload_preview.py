@@ -112,3 +112,14 @@ def test_format_rule_and_scope_errors_come_at_once_each_naming_its_cell(empty_en
     assert by_row[5][1] == "scope_unit_outside" and by_row[5][0].endswith("5")
     without_scope = importer.import_file(content, "x.xlsx", dry_run=True, engine=empty_engine, today=TODAY)
     assert [p.row for p in without_scope.errors] == [2, 3]  # an administrator's upload has no scope to break
+
+
+def test_a_large_file_lists_the_first_rows_and_counts_them_all(empty_engine, monkeypatch):
+    from data_loaders.ingest import preview
+
+    monkeypatch.setattr(preview, "MAX_LISTED", 2)
+    unit = [("province_code", PROVINCE), ("period", "06/2025")]
+    content = _workbook(INDICATOR_VALUES, [[("commune_code", code), *unit, ("fiveg_stations", n)]
+                                           for n, code in enumerate((COMMUNE, OTHER_COMMUNE, "24829"), start=1)])
+    result = importer.import_file(content, "x.xlsx", dry_run=True, engine=empty_engine, today=TODAY)
+    assert (result.preview.changed_rows, [row.row for row in result.preview.rows]) == (3, [2, 3])
