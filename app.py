@@ -51,6 +51,8 @@ def pages() -> dict:
                              url_path=PAGE_PATHS["accountability"])),
             ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",
                              url_path=PAGE_PATHS["quality"])),
+            ("view", st.Page("pages/reporting_status.py", title=tr("nav_reporting_status"),
+                             icon=":material/event_available:", url_path=PAGE_PATHS["reporting_status"])),
             ("view", st.Page("pages/directions.py", title=tr("nav_directions"), icon=":material/assignment_late:",
                              url_path=PAGE_PATHS["directions"])),
             ("view", st.Page("pages/presentation.py", title=tr("nav_presentation"), icon=":material/slideshow:",

@@ -7,6 +7,7 @@ username. User text is shown through st.dataframe and plain st.* calls, never as
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 
@@ -17,17 +18,20 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.i18n import format_datetime, format_number, tn
+from data_loaders.i18n import format_date, format_datetime, format_number, tn
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest import history as uploads
 from data_loaders.ingest.error_workbook import error_workbook
+from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.ingest.limits import MB, current_limits
 from data_loaders.ingest.post_commit import after_commit
-from data_loaders.ingest.problems import render
+from data_loaders.ingest.preview import FieldChange, Preview, RowChange
+from data_loaders.ingest.problems import render, vocabulary
 from data_loaders.ingest.read import UnreadableFile
 from data_loaders.ingest.templates import template_bytes
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 
 log = logging.getLogger("nq57.upload")
@@ -43,17 +47,27 @@ def _template(kind: str, scope_code: str) -> bytes:
     return template_bytes(kind, scope_code)
 
 
+@st.cache_data(show_spinner=False, max_entries=200)
+def _prefilled_tasks(scope_code: str, agency: str | None, database: str, version: int, today: dt.date) -> bytes:
+    # `database` and `version` key the cache: a new upload changes the tasks' latest reports
+    return template_bytes("tasks", scope_code, prefill=True, agency=agency, today=today, engine=cached.engine())
+
+
 def template_buttons(uploader: Account) -> None:
     """The templates cut to what this person may upload: a province's staff get its communes, a
-    commune clerk their commune, already named on the indicator sheet's rows."""
+    commune clerk their commune, already named on the indicator sheet's rows; the task template
+    lists every task they report on (a ministry reporter's: its agency's) with its latest report."""
     st.subheader(tr("upload_templates"))
-    scope = access.upload_scope(uploader).unit_code
+    upload_scope = access.upload_scope(uploader)
+    scope, agency = upload_scope.unit_code, upload_scope.agency
     suffix = "" if scope == NATIONAL_CODE else f"_{scope}"
     left, right = st.columns(2)
     # Built on click (then cached): the national indicator template lists 3,321 communes.
+    database, version, today = str(cached.engine().url), cached.data_version(), dt.date.today()
     left.download_button(tr("upload_template_tasks"), auth.audited_download(
-                             lambda: _template("tasks", scope), f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx",
-                             {"kind": "template", "template": "tasks", "unit": scope}),
+                             lambda: _prefilled_tasks(scope, agency, database, version, today),
+                             f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx",
+                             {"kind": "template", "template": "tasks", "unit": scope, "prefilled": True}),
                          f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                          key="template_tasks", on_click="ignore")
     right.download_button(tr("upload_template_indicators"), auth.audited_download(
@@ -63,6 +77,7 @@ def template_buttons(uploader: Account) -> None:
                           key="template_indicators", on_click="ignore")
     if scope != NATIONAL_CODE:
         st.caption(tr("upload_templates_scoped"))
+    st.caption(tr("reporting_template_prefilled"))
 
 
 def _progress_callback(status, bar):
@@ -269,6 +284,9 @@ def preview_summary(result: ImportResult) -> None:
     columns = st.columns(len(keys))
     for column, key in zip(columns, keys):
         column.metric(tr(f"preview_{key}"), format_number(result.details.get(key, 0), lang))
+    if result.preview is not None:
+        preview_changes(result.preview)
+        return
     changes = result.details.get("biggest_changes") or []
     if changes:
         st.caption(tr("upload_biggest_changes"))
@@ -334,3 +352,74 @@ def history(uploader: Account) -> None:
                                          {"kind": "upload_original", "upload_id": chosen})
         right.download_button(tr("upload_download_button"), original, by_id[chosen]["file_name"],
                               key="history_download", icon=":material/download:", on_click="ignore")
+
+
+def _field_label(name: str, lang: str) -> str:
+    if name in INDICATOR_BY_CODE:
+        indicator = INDICATOR_BY_CODE[name]
+        return f"{indicator.label(lang)} ({indicator.unit_label(lang)})"
+    if name == "owner_unit_code":
+        return tr("col_unit")
+    return TASKS.column(name).header(lang)
+
+
+def _field_value(name: str, value: object, lang: str) -> str:
+    if value is None:
+        return "–"
+    if name in ("status", "area", "plan"):
+        return next((term.label(lang) for term in vocabulary(name) if term.code == value), str(value))
+    if name == "owner_unit_code":
+        return access.unit_label(str(value), lang)
+    if isinstance(value, dt.date):
+        return format_date(value, lang)
+    if isinstance(value, (int, float)):
+        return format_number(value, lang, None if float(value).is_integer() else 1)
+    return str(value)
+
+
+def change_text(change: FieldChange, lang: str) -> str:
+    """"Trạng thái: Đang thực hiện → Đã hoàn thành": one field's old → new value."""
+    return (f"{_field_label(change.field, lang)}: {_field_value(change.field, change.old, lang)} → "
+            f"{_field_value(change.field, change.new, lang)}")
+
+
+def _row_frame(rows: list[RowChange], kind: str, lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "row": row.row,
+        "subject": row.subject if kind == "tasks" else access.unit_label(row.subject, lang),
+        "unit": access.unit_label(row.unit_code, lang) if kind == "tasks" and row.unit_code else "",
+        "date": (format_date(row.date, lang) if kind == "tasks" else f"{row.date:%m/%Y}") if row.date else "",
+        "new": tr("reporting_change_new") if row.new else tr("reporting_change_update"),
+        "changes": " · ".join(change_text(change, lang) for change in row.changes),
+    } for row in rows], columns=["row", "subject", "changes", "date", "new", "unit"])  # old → new first: narrow screens
+
+
+def preview_changes(preview: Preview) -> None:
+    """Each row that changes something, old → new; the rows that change nothing folded away."""
+    lang = language()
+    st.caption(tn("reporting_changed_rows", preview.changed_rows, lang,
+                  count=format_number(preview.changed_rows, lang)))
+    if preview.rows:
+        kind = preview.kind
+        frame = _row_frame(preview.rows, kind, lang)
+        if kind != "tasks":
+            frame = frame.drop(columns=["unit"])
+        show_table(frame, name=tr("reporting_changes_file"), key="preview_changes", column_config={
+            "row": st.column_config.NumberColumn(tr("col_row"), format="%d"),
+            "subject": st.column_config.TextColumn(
+                TASKS.column("task_code").header(lang) if kind == "tasks" else tr("col_unit")),
+            "unit": st.column_config.TextColumn(tr("col_unit")),
+            "date": st.column_config.TextColumn(tr("reporting_change_date") if kind == "tasks" else tr("col_period")),
+            "new": st.column_config.TextColumn(tr("reporting_change_kind")),
+            "changes": st.column_config.TextColumn(tr("reporting_change_values"), width="large"),
+        })
+        if preview.changed_rows > len(preview.rows):
+            st.caption(tr("reporting_changes_listed", shown=format_number(len(preview.rows), lang),
+                          total=format_number(preview.changed_rows, lang)))
+    if preview.unchanged_rows:
+        with st.expander(tn("reporting_unchanged_rows", preview.unchanged_rows, lang,
+                            count=format_number(preview.unchanged_rows, lang))):
+            st.caption(tr("reporting_unchanged_explained"))
+    if preview.skipped_rows:
+        st.caption(tn("reporting_skipped_rows", preview.skipped_rows, lang,
+                      count=format_number(preview.skipped_rows, lang)))

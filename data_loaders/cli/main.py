@@ -366,8 +366,17 @@ def cmd_template(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must name an .xlsx file: {out}")
+    scope, engine = _template_scope(args.scope), None
+    if args.agency is not None and (args.kind != "tasks" or not args.prefill):
+        raise UsageError("--agency lists a ministry's tasks: use it with `template tasks --prefill`")
+    if args.prefill and args.kind == "tasks":
+        from data_loaders.cli.reporting import known_agency
+        from data_loaders.seed import bootstrap
+
+        engine = bootstrap.prepare()
+        args.agency = known_agency(args.agency, engine) if args.agency is not None else None
     try:
-        write_template(args.kind, out, scope_code=_template_scope(args.scope))
+        write_template(args.kind, out, scope_code=scope, prefill=args.prefill, agency=args.agency, engine=engine)
     except OSError as error:
         raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
     print(out)
@@ -449,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--out", required=True)
     template.add_argument("--scope", metavar="CODE", help="cut to a province or commune: its units only, "
                           "and (indicators) one row per commune already named")
+    template.add_argument("--prefill", action="store_true", help="tasks: one row per task of the scope with "
+                          "its latest report (locked); type the new report only, rows left as they came are skipped")
+    template.add_argument("--agency", metavar="NAME", help="with --prefill: only the tasks this lead agency leads "
+                          "(a ministry reporter's template)")
     template.set_defaults(handler=cmd_template)
 
     warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")
@@ -491,10 +504,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)
 
-    from data_loaders.cli import digest
+    from data_loaders.cli import (
+        digest,
+        reporting,  # reporting-status (issue 13)
+    )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
     digest.register(commands)
+    reporting.register(commands)
     add_status_command(commands)
     return parser
 

@@ -31,6 +31,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
+from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
     child_key,
@@ -135,13 +136,11 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
         reported: dict[str, int] = {}
         last: dict[str, dt.date] = {}
         if period is not None:
+            values = reported_values(period).subquery("reported_values")  # as the reporting-status page
             reported = dict(conn.execute(
-                select(child, func.count())
-                .select_from(IndicatorValue)
-                .join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-                .where(scope_filter(unit, AdminUnit), IndicatorValue.period == period,
-                       IndicatorValue.indicator_code.in_([i.code for i in INDICATORS]))
-                .group_by(child)
+                select(child, func.count()).select_from(values)
+                .join(AdminUnit, AdminUnit.code == values.c.unit_code)
+                .where(scope_filter(unit, AdminUnit)).group_by(child)
             ).all())
             # the latest period per child: the communes that reported for `period` settle it at once;
             # only children with none of them need a search further back

@@ -38,6 +38,7 @@ from sqlalchemy import Engine, func, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import indicator_series
+from data_loaders.figures.reporting import reporting_units
 from data_loaders.figures.scope import (
     UnitInfo,
     child_units,
@@ -170,7 +171,7 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
 
 def communes_not_reporting(unit: UnitInfo, period: dt.date, engine: Engine | None = None) -> list[dict]:
     """Communes in scope with no indicator value at all for `period`."""
-    reported = select(IndicatorValue.unit_code).where(IndicatorValue.period == period).distinct()
+    reported = reporting_units(period)  # "reported" as the reporting-status page counts it
     query = (
         select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code)
         .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit), AdminUnit.code.not_in(reported))

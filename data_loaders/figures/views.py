@@ -22,7 +22,7 @@ PAGE_PATHS = {
     "overview": "", "tasks": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem", "map": "map",
     "warnings": "warnings", "accountability": "accountability", "quality": "quality",
     "presentation": "presentation", "upload": "upload", "accounts": "accounts", "settings": "settings",
-    "audit": "audit", "directions": "directions", "inbox": "inbox",
+    "audit": "audit", "directions": "directions", "inbox": "inbox", "reporting_status": "reporting-status",
 }
 
 

@@ -1,7 +1,13 @@
 """Importing a workbook, top to bottom: read (read.py) → validate (validate.py) → commit (commit.py),
 all of it or nothing. The upload page and `python -m data_loaders import` call `import_file`, then
 `post_commit.after_commit` when data changed. Problems carry message keys; the caller writes them
-in the reader's language (`Problem.message(lang)`)."""
+in the reader's language (`Problem.message(lang)`).
+
+A task row whose report cells (date, status, progress, note) are all empty is a row of a pre-filled
+template left as it came: it is skipped, as an indicator row without period or figures is. A
+restricted uploader's file with errors is also checked against their scope, so every error —
+format, rule and scope — is reported at once. A dry run that would commit carries `preview`: the
+old → new values of every row that changes something (preview.py)."""
 
 from __future__ import annotations
 
@@ -20,12 +26,15 @@ from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.ingest import history
 from data_loaders.ingest.commit import Source, commit, previous_upload
 from data_loaders.ingest.formats import TASKS
+from data_loaders.ingest.preview import Preview, preview
 from data_loaders.ingest.problems import Problem, param
-from data_loaders.ingest.read import UnreadableFile, detect_format, read_raw_sheets
+from data_loaders.ingest.read import SheetRows, UnreadableFile, detect_format, is_blank, read_raw_sheets
+from data_loaders.ingest.scope import scope_problems
+from data_loaders.ingest.templates import REPORT_KEYS
 from data_loaders.ingest.validate import validate
 from data_loaders.store import engine as db
 
-__all__ = ["ImportResult", "Problem", "UnreadableFile", "detect_format", "import_file"]
+__all__ = ["ImportResult", "Preview", "Problem", "UnreadableFile", "detect_format", "import_file"]
 
 Progress = Callable[[str, float], None]
 log = logging.getLogger("nq57.ingest")
@@ -45,6 +54,8 @@ class ImportResult:
     errors: list[Problem] = field(default_factory=list)
     upload_id: int | None = None
     details: dict = field(default_factory=dict)
+    skipped: int = 0  # rows of a pre-filled template left as they came
+    preview: Preview | None = None  # a dry run's old → new per row
 
     def as_json(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         """The command line's contract, every message written in `lang`."""
@@ -52,11 +63,16 @@ class ImportResult:
         if self.status == "rejected":
             return {"status": "rejected", "kind": self.kind, "rows": self.rows,
                     "errors": [p.as_json(lang) for p in self.errors], "warnings": warnings}
-        return {
+        payload = {
             "status": self.status, "kind": self.kind, "rows": self.rows, "created": self.created,
             "updated": self.updated, "unchanged": self.unchanged, "warnings": warnings,
             "upload_id": self.upload_id, **self.details,
         }
+        if self.skipped:
+            payload["rows_skipped"] = self.skipped
+        if self.preview is not None:
+            payload["preview"] = self.preview.as_json()
+        return payload
 
 
 def _uploader(account: Account, engine: Engine) -> Account:
@@ -139,7 +155,8 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
                                                      errors=[_file_problem(error.key, error.params)])
         raise
     sheet_format, rows = detected
-    result = ImportResult(status="rejected", kind=sheet_format.kind, rows=len(rows.rows))
+    skipped = _skip_untouched(rows) if sheet_format is TASKS else 0
+    result = ImportResult(status="rejected", kind=sheet_format.kind, rows=len(rows.rows), skipped=skipped)
     if rows.missing_required:
         result.errors = [Problem(rows.sheet, rows.header_row, {"header": [sheet_format.kind, key]}, None,
                                  "err_missing_column", {"column": {"header": [sheet_format.kind, key]}})
@@ -151,7 +168,12 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
     validated = validate(sheet_format, rows, today, track_scope=restricted is not None)
     result.warnings, result.errors = validated.problems.warnings, validated.problems.errors
     if result.errors:
-        return _rejected(result, engine, source, record)
+        # every error at once: the valid rows are checked against the uploader's scope too
+        out_of_scope = restricted is not None and _scope_errors(engine, restricted, validated) > 0
+        result.errors.sort(key=lambda p: (p.row is None, p.row or 0))
+        if out_of_scope:
+            result.details = {"out_of_scope": True}
+        return _rejected(result, engine, source, record, out_of_scope)
 
     # commit
     report("commit", 0.6)
@@ -166,8 +188,25 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
     counts = committed.counts
     result.created, result.updated, result.unchanged, result.details = (
         counts.created, counts.updated, counts.unchanged, counts.details)
+    if dry_run and committed.status == "preview":
+        result.preview = preview(engine, validated, skipped)
     report("done", 1.0)
     return result
+
+
+def _skip_untouched(rows: SheetRows) -> int:
+    """Drop the task rows whose report cells are all empty (a pre-filled template's rows left as they
+    came); returns how many."""
+    kept = [(excel_row, raw) for excel_row, raw in rows.rows if not all(is_blank(raw.get(k)) for k in REPORT_KEYS)]
+    skipped = len(rows.rows) - len(kept)
+    rows.rows = kept
+    return skipped
+
+
+def _scope_errors(engine: Engine, account: Account, validated) -> int:
+    """The scope check of the commit, run read-only on a file with other errors; adds its errors."""
+    with db.session_factory(engine)() as session:
+        return scope_problems(session, account, validated)
 
 
 def _record_failure(engine: Engine, source: Source, error: Exception) -> None:

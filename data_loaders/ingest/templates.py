@@ -5,7 +5,12 @@ and English; dropdowns restrict status, plan, area and province.
 A template can be cut to a scope (a province, or one commune): its dropdowns list only the units
 there, and the indicator template comes with one row per commune already named, so a commune clerk
 or a province's staff fill in numbers, not names — and cannot pick a unit their upload would be
-refused for."""
+refused for.
+
+A task template can also come pre-filled (`prefill=True`): one row per task in the uploader's scope
+(a ministry reporter's: the tasks its agency leads), its attributes and its latest report as of
+today in grey, locked cells, and the report columns left empty. The clerk types only the new
+report; rows left as they came are skipped on import (importer.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +19,14 @@ from pathlib import Path
 from typing import Iterable
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import Engine
 
-from data_loaders.i18n.text import vietnamese_sort_key
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, SheetFormat
+from data_loaders.i18n.text import fold, vietnamese_sort_key
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, Column, SheetFormat
 from data_loaders.store.catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import all_units
@@ -255,11 +261,97 @@ def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False,
     workbook.save(path)
 
 
-def write_template(kind: str, path, scope_code: str = NATIONAL_CODE) -> None:
-    """A blank template for staff to fill in (a path or a binary file), cut to `scope_code` (see the
-    module docstring): below the nation, the indicator template names each commune of the scope on a row."""
+# --- the pre-filled task template ---------------------------------------------------------------
+
+# Read-only context of each pre-filled row: no format header matches these, so the importer ignores them.
+LATEST_COLUMNS = (
+    Column("latest_report_date", "Ngày báo cáo gần nhất", "Latest report date", "date", required=False),
+    Column("latest_status", "Trạng thái gần nhất", "Latest status", "text", required=False),
+    Column("latest_progress_pct", "Tiến độ gần nhất (%)", "Latest progress (%)", "percent", required=False),
+)
+REPORT_KEYS = ("report_date", "status", "progress_pct", "note")  # what the clerk types; the rest is locked
+PREFILLED_TASKS = SheetFormat(
+    kind="tasks", sheet_vi=TASKS.sheet_vi, sheet_en=TASKS.sheet_en,
+    columns=(*(c for c in TASKS.columns if c.key not in REPORT_KEYS), *LATEST_COLUMNS,
+             *(TASKS.column(key) for key in REPORT_KEYS)))
+_LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
+_PREFILL_NOTE = ("Mỗi dòng là một nhiệm vụ đang theo dõi (ô xám: chỉ để xem). Chỉ nhập báo cáo mới vào các cột "
+                 "Ngày báo cáo, Trạng thái, Tiến độ, Ghi chú; dòng để nguyên được bỏ qua khi tải lên. / "
+                 "One row per task (grey cells are for reference): type the new report only; "
+                 "rows left as they came are skipped.")
+_LATEST_NOTE = "Báo cáo gần nhất đã lưu, chỉ để xem, không được nhập / the latest stored report, not imported"
+
+
+def prefilled_tasks(scope_code: str = NATIONAL_CODE, agency: str | None = None, today: dt.date | None = None,
+                    engine: Engine | None = None) -> list[dict]:
+    """The tasks a template for `scope_code` (and, for a ministry reporter, `agency`) lists: every
+    task of the scope that exists at `today` with its latest report (figures.tasks.task_list), by code."""
+    from data_loaders.figures.tasks import task_list
+
+    rows = task_list(scope_code, today or dt.date.today(), limit=1_000_000, engine=engine)
+    if agency is not None:
+        rows = [row for row in rows if fold(row["lead_agency"]) == fold(agency)]
+    return sorted(rows, key=lambda row: row["code"])
+
+
+def write_prefilled_task_workbook(path, tasks: list[dict], scope_code: str = NATIONAL_CODE) -> None:
+    """The task template with one row per task of `tasks` (prefilled_tasks): attributes and the
+    latest report greyed and locked (the sheet is protected without a password, so a clerk who
+    must can still lift it), the report columns and the rows below open for typing."""
+    workbook, sheet = _new_workbook(PREFILLED_TASKS, sample=False)
+    sheet["A2"] = _PREFILL_NOTE
+    area_names = {a.code: a.vi for a in AREAS}
+    status_names = {s.code: s.vi for s in REPORT_STATUSES}
+    units = {u.code: u for u in all_units()}
+    rows = []
+    for task in tasks:
+        values = dict(
+            task_code=task["code"], title=task["title"], plan=task["plan"], area=area_names.get(task["area"]),
+            lead_agency=task["lead_agency"], responsible_official=task["responsible_official"],
+            deadline=task["deadline"], latest_report_date=task["last_report"],
+            latest_status=status_names.get(task["reported_status"]), latest_progress_pct=task["progress_pct"])
+        owner = units.get(task["owner_unit_code"])
+        unit_cells = _unit_cells(owner) if owner else [task["owner_unit_code"], None, None, None]
+        values.update(zip(("province_code", "province_name", "commune_code", "commune_name"), unit_cells))
+        rows.append([values.get(column.key) if column.key not in REPORT_KEYS else None
+                     for column in PREFILLED_TASKS.columns])
+    last_filled = _write_rows(sheet, PREFILLED_TASKS, rows)
+    last_row = max(last_filled + 200, HEADER_ROW + 500)  # room below for new tasks
+    _add_dropdowns(workbook, sheet, PREFILLED_TASKS, last_row, scope_units(scope_code))
+    _lock_prefilled(sheet, last_filled, last_row)
+    notes = workbook["Hướng dẫn"]
+    for row in notes.iter_rows(min_row=2):
+        if row[0].value in {c.vi for c in LATEST_COLUMNS}:
+            row[4].value = _LATEST_NOTE
+    workbook.save(path)
+
+
+def _lock_prefilled(sheet, last_filled: int, last_row: int) -> None:
+    """Grey, locked task attributes and latest report on the pre-filled rows; every other cell open."""
+    open_cell = Protection(locked=False)
+    for index, column in enumerate(PREFILLED_TASKS.columns, start=1):
+        editable = column.key in REPORT_KEYS
+        for row in range(HEADER_ROW + 1, last_row + 1):
+            cell = sheet.cell(row=row, column=index)
+            if row <= last_filled and not editable:
+                cell.fill = _LOCKED_FILL
+            else:
+                cell.protection = open_cell
+    protection = sheet.protection
+    protection.sheet = True  # no password: a guard against typing over, not a secret
+    protection.formatColumns = protection.formatRows = protection.autoFilter = protection.sort = False
+
+
+def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill: bool = False,
+                   agency: str | None = None, today: dt.date | None = None, engine: Engine | None = None) -> None:
+    """A template for staff to fill in (a path or a binary file), cut to `scope_code` (see the
+    module docstring): below the nation, the indicator template names each commune of the scope on a
+    row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given)."""
     if kind == "tasks":
-        write_task_workbook(path, [], scope_code=scope_code)
+        if prefill:
+            write_prefilled_task_workbook(path, prefilled_tasks(scope_code, agency, today, engine), scope_code)
+        else:
+            write_task_workbook(path, [], scope_code=scope_code)
         return
     rows = [] if scope_code == NATIONAL_CODE else [
         {"unit": unit, "period": None} for unit in sorted(
@@ -267,10 +359,11 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE) -> None:
     write_indicator_workbook(path, rows, scope_code=scope_code)
 
 
-def template_bytes(kind: str, scope_code: str = NATIONAL_CODE) -> bytes:
-    """The blank template as bytes, for a download button."""
+def template_bytes(kind: str, scope_code: str = NATIONAL_CODE, *, prefill: bool = False, agency: str | None = None,
+                   today: dt.date | None = None, engine: Engine | None = None) -> bytes:
+    """The template as bytes, for a download button (arguments as for write_template)."""
     import io
 
     buffer = io.BytesIO()
-    write_template(kind, buffer, scope_code)
+    write_template(kind, buffer, scope_code, prefill=prefill, agency=agency, today=today, engine=engine)
     return buffer.getvalue()

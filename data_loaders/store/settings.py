@@ -115,6 +115,8 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("session_minutes", int, 5, 10080, "a sign-in expires after this many minutes"),
     SettingDef("rejected_file_retention_days", int, 1, 3650,
                "days a rejected file's bytes are kept after the last attempt that sent them (the history row stays)"),
+    SettingDef("report_due_day", int, 1, 28,
+               "each month's report is due on this day of the following month (5: June is due on 5 July)"),
     # E-mail digests (python -m data_loaders digest --send): the SMTP server; its password, if it needs
     # one, comes from the environment (NQ57_SMTP_PASSWORD), never from the database.
     SettingDef("smtp_host", str, "", 253, "SMTP server that sends the digests (empty: no e-mail is sent)"),
@@ -144,6 +146,7 @@ def defaults() -> dict[str, Any]:
         "lockout_minutes": 15,
         "session_minutes": 480,
         "rejected_file_retention_days": 30,
+        "report_due_day": 5,
         "smtp_host": "",
         "smtp_port": 25,
         "smtp_security": "none",
