@@ -25,6 +25,8 @@ INTERVALS = (10, 20, 30, 60)
 PAGE_FONT_SCALE = 1.6  # chart type on screen: 21 px axis labels, readable from the back of a room at 1280×720
 LEGEND_FONT = 17  # px: legend entries and the names beside bars, two lines of them to a bar at 1280×720
 PAGE_CHART_HEIGHT = 420  # px of a chart on the page; in presentation mode it fills what the slide leaves
+TYPE_PARAM, TYPE_REFERENCE_WIDTH = "nq57_type", 700  # px: the chart column of a 1280-px window, type as set
+_TYPE_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLineHeight", "symbolSize")
 PAGE_CHART_FONT = '"Source Sans", "Source Sans Pro", Arial, sans-serif'  # the page's own font
 
 # Every type size is a share of the slide's height (--u: 1 % of the largest 16:9 box the window holds), so a
@@ -51,11 +53,12 @@ _STYLE = """
 .nq57-tile b {display:block; font-size:calc(5.6 * var(--u)); line-height:1.1; color:#0b2545;}
 .nq57-tile span {font-size:calc(2.7 * var(--u)); color:#373737; line-height:1.2; display:block;}
 .nq57-bullets {font-size:calc(3 * var(--u)); line-height:1.3; color:#111111; padding-left:1.2em; margin:0;}
-.nq57-bullets li {margin-bottom:.25em;}
+.st-key-nq57-slide .nq57-bullets li {font-size:calc(3 * var(--u)); margin-bottom:.25em;}
+.st-key-nq57-slide .nq57-source li {font-size:calc(2.5 * var(--u));}
 .nq57-source {font-size:calc(2.5 * var(--u)); color:#373737; padding-left:1.2em; margin:0;}
 .nq57-slide-number {font-size:calc(2.2 * var(--u)); color:#373737; text-align:right;}
 .nq57-qr-caption {font-size:calc(2.2 * var(--u)); color:#373737; margin:.2em 0 0 0;}
-.nq57-qr-local {font-size:calc(2.2 * var(--u)); color:#b71c1c; font-weight:700; margin:.2em 0 0 0;}
+.nq57-qr-local {font-size:calc(2.4 * var(--u)); color:#b71c1c; font-weight:700; margin:.2em 0 0 0;}
 .st-key-nq57-qr img {width:calc(22 * var(--u)) !important; max-width:100%; height:auto;}
 .st-key-slide_first, .st-key-slide_last {display:none;}
 </style>
@@ -76,6 +79,7 @@ _FULLSCREEN_STYLE = """
 .st-key-nq57-slide [data-testid="stHorizontalBlock"]:has(.st-key-nq57-chart),
 .st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-chart),
 .st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-chart) > [data-testid="stVerticalBlock"] {height:100%;}
+.st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {max-height:100%; overflow:hidden;}
 [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-chart) {flex:1 1 0; min-height:0;}
 .st-key-nq57-chart {height:100%; min-height:0;}
 .st-key-nq57-chart > [data-testid="stElementContainer"] {flex:1 1 0; min-height:0; height:100%;}
@@ -104,8 +108,9 @@ _SCRIPT = """
   doc.addEventListener("keydown", event => {
     if (!doc.querySelector(".st-key-nq57-slide") || event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
-    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
-    if (target && target.closest && target.closest('[role="listbox"], [data-baseweb="select"]')) return;
+    const typing = target && (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+      (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|range)$/.test(target.type)));
+    if (typing || (target && target.closest && target.closest('[role="listbox"]'))) return;
     const key = keys[event.key];
     if (key && press(key)) { event.preventDefault(); event.stopPropagation(); }
   }, true);
@@ -131,6 +136,8 @@ _SCRIPT = """
     let scale = 1;
     slide.style.setProperty("--fit", scale);
     const overflows = () => slide.scrollHeight > slide.clientHeight + 1 ||
+      [...slide.querySelectorAll('[data-testid="stColumn"]')]
+        .some(column => column.scrollHeight > column.clientHeight + 1) ||
       [...slide.querySelectorAll(".nq57-slide-title, .nq57-slide-sentence, .nq57-tile span")]
         .some(node => node.scrollWidth > node.clientWidth + 1);
     while (overflows() && scale > 0.6) {
@@ -229,7 +236,26 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
     spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=LEGEND_FONT,
                                                   labelLineHeight=round(LEGEND_FONT * 1.15))
+    _type_follows_width(spec)
     return spec
+
+
+def _type_follows_width(spec: dict) -> None:
+    """Every type size of the chart times a factor of its width (Vega's containerSize()): a chart twice as wide
+    on a 1920-px screen has type half as large again, so it reads from the same row as at 1280 px."""
+    def scaled(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: ({"expr": f"{item} * {TYPE_PARAM}"} if key in _TYPE_KEYS and isinstance(item, (int, float))
+                          else scaled(item)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scaled(item) for item in value]
+        return value
+
+    for key in list(spec):
+        if key not in ("data", "datasets", "params"):
+            spec[key] = scaled(spec[key])
+    spec.setdefault("params", []).append(
+        {"name": TYPE_PARAM, "expr": f"clamp(containerSize()[0] / {TYPE_REFERENCE_WIDTH}, 0.9, 1.7)"})
 
 
 def _untitled_legends(spec: object) -> None:

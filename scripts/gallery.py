@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -95,7 +96,7 @@ class Gallery:
         page.set_default_timeout(RUN_TIMEOUT_MS)
         self.open(page, self.url)
         if lang != "vi":
-            page.get_by_role("button", name=LANGUAGE_NAMES[lang]).first.click(force=True)
+            page.locator('[data-testid="stSidebar"] button', has_text=LANGUAGE_NAMES[lang]).first.click()
             self.settle(page)
         return context, page
 
@@ -130,6 +131,8 @@ class Gallery:
             self.settle(page)
 
     def shoot(self, page, name: str) -> None:
+        page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
+        page.wait_for_timeout(150)
         path = self.out / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
@@ -154,13 +157,13 @@ class Gallery:
                 if toggle.count() and not toggle.is_checked():
                     page.locator(".st-key-presentation_fullscreen label").first.click()
                     self.settle(page)
-                count = int(page.locator(SLIDE_COUNTER).inner_text().split("/")[-1].strip().split()[0])
+                count = int(re.findall(r"\d+", page.locator(SLIDE_COUNTER).inner_text())[-1])
                 for number in range(1, count + 1):
                     self.shoot(page, f"{lang}_{size}_{scope}_slide{number}")
                     if number < count:
                         page.keyboard.press("ArrowRight")
                         page.wait_for_function(
-                            "([sel, n]) => (document.querySelector(sel)?.innerText || '').trim().startsWith(n)",
+                            "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n",
                             arg=[SLIDE_COUNTER, f"{number + 1}"])
                         self.settle(page)
                 page.keyboard.press("Escape")  # leave presentation mode: the next scope's link needs the sidebar
