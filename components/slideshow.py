@@ -23,7 +23,8 @@ AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentat
 _SHOWN_AT = "_nq57_slide_shown_at"  # when the current slide appeared: auto-advance counts from here
 INTERVALS = (10, 20, 30, 60)
 PAGE_FONT_SCALE = 1.6  # chart type on screen: 21 px axis labels, readable from the back of a room at 1280×720
-LEGEND_FONT = 17  # px: legend entries and the names beside bars, two lines of them to a bar at 1280×720
+LEGEND_FONT = 17  # px: legend entries at 1280×720 (the chart's type grows with its width)
+AXIS_NAME_FONT = 15  # px: the names beside bars, two lines of them to a bar of eight at 1280×720
 PAGE_CHART_HEIGHT = 420  # px of a chart on the page; in presentation mode it fills what the slide leaves
 TYPE_PARAM, TYPE_REFERENCE_WIDTH = "nq57_type", 700  # px: the chart column of a 1280-px window, type as set
 _TYPE_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLineHeight", "symbolSize")
@@ -59,7 +60,7 @@ _STYLE = """
 .nq57-slide-number {font-size:calc(2.2 * var(--u)); color:#373737; text-align:right;}
 .nq57-qr-caption {font-size:calc(2.2 * var(--u)); color:#373737; margin:.2em 0 0 0;}
 .nq57-qr-local {font-size:calc(2.4 * var(--u)); color:#b71c1c; font-weight:700; margin:.2em 0 0 0;}
-.st-key-nq57-qr img {width:calc(22 * var(--u)) !important; max-width:100%; height:auto;}
+.st-key-nq57-qr img {width:calc(20 * var(--u)) !important; max-width:100%; height:auto;}
 .st-key-slide_first, .st-key-slide_last {display:none;}
 </style>
 """
@@ -71,7 +72,9 @@ _FULLSCREEN_STYLE = """
 .st-key-nq57-deck-settings {display:none !important;}
 [data-testid="stMain"] {overflow:hidden;}
 [data-testid="stMainBlockContainer"] {padding:.5rem 1rem 0 1rem !important; max-width:100% !important;}
-[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide) {height:calc(100dvh - 4rem); flex:0 0 auto;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide) {height:calc(100dvh - 4.4rem); flex:0 0 auto;}
+[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> [data-testid="stHtml"]),
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-deck-settings) {display:none !important;}
 .st-key-nq57-slide {height:100%; overflow:hidden; flex-wrap:nowrap !important; padding:1rem 1.4rem;
   gap:.6rem !important;}
 .st-key-nq57-slide > * {flex:0 0 auto;}
@@ -112,6 +115,7 @@ _SCRIPT = """
       (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|range)$/.test(target.type)));
     if (typing || (target && target.closest && target.closest('[role="listbox"]'))) return;
     const key = keys[event.key];
+    if (key === "slide_exit" && doc.fullscreenElement) doc.exitFullscreen().catch(() => {});
     if (key && press(key)) { event.preventDefault(); event.stopPropagation(); }
   }, true);
   // The presentation-mode toggle asks for the real full screen in the click itself (a browser allows it
@@ -130,13 +134,14 @@ _SCRIPT = """
   doc.addEventListener("fullscreenchange", () => {
     if (!doc.fullscreenElement && doc.querySelector(".st-key-slide_exit")) press("slide_exit");
   });
+  // A chart takes the height the text leaves it (and redraws a moment later): only text columns are measured.
   const fit = () => {
     const slide = doc.querySelector(".st-key-nq57-slide");
     if (!slide) return;
     let scale = 1;
     slide.style.setProperty("--fit", scale);
     const overflows = () => slide.scrollHeight > slide.clientHeight + 1 ||
-      [...slide.querySelectorAll('[data-testid="stColumn"]')]
+      [...slide.querySelectorAll('[data-testid="stColumn"]:not(:has(.st-key-nq57-chart))')]
         .some(column => column.scrollHeight > column.clientHeight + 1) ||
       [...slide.querySelectorAll(".nq57-slide-title, .nq57-slide-sentence, .nq57-tile span")]
         .some(node => node.scrollWidth > node.clientWidth + 1);
@@ -234,8 +239,8 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     # Names are wrapped onto lines in the data (charts.status.wrapped_label): no cut, and never hidden.
     spec["config"].setdefault("axis", {}).update(labelLimit=0, labelFlush=True)
     spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
-    spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=LEGEND_FONT,
-                                                  labelLineHeight=round(LEGEND_FONT * 1.15))
+    spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=AXIS_NAME_FONT,
+                                                  labelLineHeight=round(AXIS_NAME_FONT * 1.1), labelBaseline="middle")
     _type_follows_width(spec)
     return spec
 
