@@ -68,7 +68,7 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
                     wrapped: bool = False) -> alt.Chart:
     """Horizontal bars of completed / on schedule / overdue stacked in that order, one 26 px row each;
     `wrapped`: the names hold line breaks (wrapped_label), drawn as lines."""
-    axis = alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0) if wrapped else alt.Axis()
+    axis = alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0, labelBaseline="middle") if wrapped else alt.Axis()
     return (
         alt.Chart(frame)
         .mark_bar()

@@ -37,6 +37,7 @@ SCOPES = {"VN": "", "68": "province=68", "24781": "province=68&commune=24781"}
 GALLERY_USER = "gallery-admin"
 GALLERY_PASSWORD = "anh-chup-man-hinh-57"  # only ever in the gallery's private copy of the database
 SLIDE_COUNTER = ".nq57-slide-number"
+COUNTER_IS = "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n"
 
 
 def _start_app(database_url: str | None, port: int, work: Path) -> tuple[subprocess.Popen, str]:
@@ -162,9 +163,7 @@ class Gallery:
                     self.shoot(page, f"{lang}_{size}_{scope}_slide{number}")
                     if number < count:
                         page.keyboard.press("ArrowRight")
-                        page.wait_for_function(
-                            "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n",
-                            arg=[SLIDE_COUNTER, f"{number + 1}"])
+                        page.wait_for_function(COUNTER_IS, arg=[SLIDE_COUNTER, f"{number + 1}"])
                         self.settle(page)
                 page.keyboard.press("Escape")  # leave presentation mode: the next scope's link needs the sidebar
                 self.settle(page)
