@@ -88,17 +88,14 @@ class Gallery:
         self.taken: list[Path] = []
 
     def session(self, size: str, lang: str):
-        """A signed-in page at a window size, in a language (the sidebar's switch, kept for the session)."""
+        """A signed-in page at a window size (the sign-in is kept in the browser's cookie)."""
         from tests.support.browser_support import RUN_TIMEOUT_MS
 
         width, height = (int(part) for part in size.split("x"))
         context = self.browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
         page = context.new_page()
         page.set_default_timeout(RUN_TIMEOUT_MS)
-        self.open(page, self.url)
-        if lang != "vi":
-            page.locator('[data-testid="stSidebar"] button', has_text=LANGUAGE_NAMES[lang]).first.click()
-            self.settle(page)
+        self.open(page, self.url, lang)
         return context, page
 
     def settle(self, page) -> None:
@@ -107,7 +104,9 @@ class Gallery:
         wait_until_run_finished(page)
         page.wait_for_timeout(400)  # charts finish painting
 
-    def open(self, page, url: str) -> None:
+    def open(self, page, url: str, lang: str) -> None:
+        """A link, signed in, in a language: a new browser session starts in Vietnamese, so the sidebar's switch
+        is pressed after every load."""
         page.goto(url)
         self.settle(page)
         if page.locator(".st-key-sign_in_submit").count():
@@ -116,20 +115,15 @@ class Gallery:
             page.locator(".st-key-sign_in_submit button").click()
             page.locator('[data-testid="stSidebarNav"]').wait_for()
             self.settle(page)
+        if lang != "vi":
+            # pressed from script: on a phone the sidebar (and the switch in it) is folded away
+            switch = page.locator('[data-testid="stSidebar"] button', has_text=LANGUAGE_NAMES[lang]).first
+            switch.evaluate("button => button.click()")
+            self.settle(page)
 
-    def navigate(self, page, path: str, query: str) -> None:
-        """Another page in the same browser session (the language chosen stays): through the sidebar's link,
-        then the scope in the query string, as a shared link would carry it."""
-        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]') if path else \
-            page.locator('[data-testid="stSidebarNav"] a').first
-        if link.count():
-            link.first.click()
-            self.settle(page)
-        target = f"{self.url}/{path}" + (f"?{query}" if query else "")
-        if page.url != target:
-            page.evaluate("url => { history.replaceState(null, '', url); }", target)
-            page.goto(target)
-            self.settle(page)
+    def navigate(self, page, path: str, query: str, lang: str) -> None:
+        """A page at a scope, as a shared link carries them (data_loaders/figures/views.py)."""
+        self.open(page, f"{self.url}/{path}" + (f"?{query}" if query else ""), lang)
 
     def shoot(self, page, name: str) -> None:
         page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
@@ -144,7 +138,7 @@ class Gallery:
         try:
             for scope in scopes:
                 for name, path in PAGE_PATHS.items():
-                    self.navigate(page, path, SCOPES[scope])
+                    self.navigate(page, path, SCOPES[scope], lang)
                     self.shoot(page, f"{lang}_{size}_{scope}_{name}")
         finally:
             context.close()
@@ -153,7 +147,7 @@ class Gallery:
         context, page = self.session(size, lang)
         try:
             for scope in scopes:
-                self.navigate(page, "presentation", f"{SCOPES[scope]}&slide=1".lstrip("&"))
+                self.navigate(page, "presentation", f"{SCOPES[scope]}&slide=1".lstrip("&"), lang)
                 toggle = page.locator(".st-key-presentation_fullscreen input")
                 if toggle.count() and not toggle.is_checked():
                     page.locator(".st-key-presentation_fullscreen label").first.click()
@@ -165,7 +159,7 @@ class Gallery:
                         page.keyboard.press("ArrowRight")
                         page.wait_for_function(COUNTER_IS, arg=[SLIDE_COUNTER, f"{number + 1}"])
                         self.settle(page)
-                page.keyboard.press("Escape")  # leave presentation mode: the next scope's link needs the sidebar
+                page.keyboard.press("Escape")  # leave presentation mode (and the browser's full screen)
                 self.settle(page)
         finally:
             context.close()
