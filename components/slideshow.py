@@ -231,8 +231,9 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     spec["config"]["font"] = PAGE_CHART_FONT
     # A legend beside the plot takes its width from the bars, and one above or below it is clipped at the plot's
-    # width: above it, two entries a row, every status or series name whole.
-    spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal", columns=2, labelLimit=0,
+    # width: above it, two entries a row on a full screen (one in the page's narrower column), every name whole.
+    spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal", columns=2 if stretch else 1,
+                                                   labelLimit=0,
                                                    labelFontSize=LEGEND_FONT, titleFontSize=LEGEND_FONT,
                                                    symbolSize=200, columnPadding=18, rowPadding=4)
     _untitled_legends(spec)

@@ -113,7 +113,7 @@ class Gallery:
             page.locator(".st-key-sign_in_username input").fill(self.username)
             page.locator(".st-key-sign_in_password input").fill(self.password)
             page.locator(".st-key-sign_in_submit button").click()
-            page.locator('[data-testid="stSidebarNav"]').wait_for()
+            page.locator('[data-testid="stSidebarNav"]').wait_for(state="attached")  # folded on a phone
             self.settle(page)
         if lang != "vi":
             # pressed from script: on a phone the sidebar (and the switch in it) is folded away
