@@ -86,6 +86,16 @@ _FULLSCREEN_STYLE = """
 [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-chart) {flex:1 1 0; min-height:0;}
 .st-key-nq57-chart {height:100%; min-height:0;}
 .st-key-nq57-chart > [data-testid="stElementContainer"] {flex:1 1 0; min-height:0; height:100%;}
+/* A phone stacks the columns: the slide scrolls instead, its chart 60 % of the screen tall. */
+@media (max-width: 640px) {
+  [data-testid="stMain"] {overflow:auto;}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide), .st-key-nq57-slide {height:auto; overflow:visible;}
+  .st-key-nq57-slide > [data-testid="stLayoutWrapper"]:has(.st-key-nq57-chart),
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"]:has(.st-key-nq57-chart) {flex:0 0 auto; height:auto;}
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {max-height:none; height:auto;}
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(.st-key-nq57-chart) {
+    height:60vh;}
+}
 .st-key-nq57-controls {gap:.5rem !important;}
 .st-key-slide_exit {position:fixed; top:.4rem; right:.6rem; z-index:1000; opacity:.45; width:auto !important;}
 .st-key-slide_exit:hover, .st-key-slide_exit:focus-within {opacity:1;}

@@ -37,6 +37,8 @@ SCOPES = {"VN": "", "68": "province=68", "24781": "province=68&commune=24781"}
 GALLERY_USER = "gallery-admin"
 GALLERY_PASSWORD = "anh-chup-man-hinh-57"  # only ever in the gallery's private copy of the database
 SLIDE_COUNTER = ".nq57-slide-number"
+MAIN_HEIGHT = "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0"
+MAX_HEIGHT = 12000  # px: a page longer than this is cut in its picture
 COUNTER_IS = "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n"
 
 
@@ -125,11 +127,21 @@ class Gallery:
         """A page at a scope, as a shared link carries them (data_loaders/figures/views.py)."""
         self.open(page, f"{self.url}/{path}" + (f"?{query}" if query else ""), lang)
 
-    def shoot(self, page, name: str) -> None:
+    def shoot(self, page, name: str, whole: bool = False) -> None:
+        """The window as it is; `whole`: the page's full length (Streamlit scrolls inside its main area, so the
+        window is made as tall as the content for the picture, then put back)."""
         page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
         page.wait_for_timeout(150)
         path = self.out / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        size = page.viewport_size
+        if whole:
+            height = page.evaluate(MAIN_HEIGHT)
+            if height > size["height"]:
+                page.set_viewport_size({"width": size["width"], "height": min(height, MAX_HEIGHT)})
+                page.wait_for_timeout(800)  # charts redraw at the new size
+        page.screenshot(path=str(path))
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
         self.taken.append(path)
         print(path, flush=True)
 
@@ -139,7 +151,7 @@ class Gallery:
             for scope in scopes:
                 for name, path in PAGE_PATHS.items():
                     self.navigate(page, path, SCOPES[scope], lang)
-                    self.shoot(page, f"{lang}_{size}_{scope}_{name}")
+                    self.shoot(page, f"{lang}_{size}_{scope}_{name}", whole=True)
         finally:
             context.close()
 
