@@ -12,6 +12,25 @@ from charts.trend import trend_frame, trend_lines
 from data_loaders.i18n import format_number, format_percent, t
 
 STATUS_ORDER = ("completed", "on_schedule", "overdue")
+LINE_BREAK = "\n"
+# Vega draws an array of strings as lines: a label written with line breaks shows on several lines.
+_LINES_EXPR = "split(datum.label, '\\n')"
+
+
+def wrapped_label(text: str, width: int, lines: int = 3) -> str:
+    """A long name broken at spaces into lines of at most `width` characters ("Văn phòng Ủy ban nhân dân\n
+    thành phố Hà Nội"), at most `lines` of them, the last cut with "…" when the name is longer still; a word
+    longer than a line stays whole. The full name goes in the tooltip and the slide's notes."""
+    rows: list[str] = []
+    for word in text.split():
+        if rows and len(rows[-1]) + 1 + len(word) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    if len(rows) > lines:
+        rows = rows[:lines]
+        rows[-1] = rows[-1][:max(width - 1, 1)].rstrip() + "…"
+    return LINE_BREAK.join(rows)
 
 
 def status_labels(lang: str) -> dict[str, str]:
@@ -45,13 +64,16 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
     return (bars + text).properties(height=150)
 
 
-def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: str, tooltip: list) -> alt.Chart:
-    """Horizontal bars of completed / on schedule / overdue stacked in that order, one 26 px row each."""
+def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: str, tooltip: list,
+                    wrapped: bool = False) -> alt.Chart:
+    """Horizontal bars of completed / on schedule / overdue stacked in that order, one 26 px row each;
+    `wrapped`: the names hold line breaks (wrapped_label), drawn as lines."""
+    axis = alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0, labelBaseline="middle") if wrapped else alt.Axis()
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{y_field}:N", sort=order, title=None),
+            y=alt.Y(f"{y_field}:N", sort=order, title=None, axis=axis),
             x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
             order=alt.Order("order:Q"),
@@ -61,16 +83,18 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
     )
 
 
-def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt.Chart:
-    """Stacked status bars, one per unit, sorted by overdue count or rate; click a unit to drill."""
+def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_width: int | None = None) -> alt.Chart:
+    """Stacked status bars, one per unit, sorted by overdue count or rate; click a unit to drill.
+    `label_width`: names wrapped onto lines of that many characters (a slide's narrow column)."""
     labels = status_labels(lang)
+    label = (lambda name: wrapped_label(name, label_width)) if label_width else (lambda name: name)
     records = []
     for row in rows:
         total = row["total"] or 0
         rate = 100 * row["overdue"] / total if total else 0.0
         for status in STATUS_ORDER:
             records.append({
-                "code": row["code"], "unit": row["label"], "status": labels[status],
+                "code": row["code"], "unit": label(row["label"]), "name": row["label"], "status": labels[status],
                 "order": STATUS_ORDER.index(status),
                 "count": row[status], "total": total, "overdue": row["overdue"], "rate": rate,
                 "rate_label": format_percent(rate, lang), "total_label": format_number(total, lang),
@@ -82,28 +106,36 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue") -> alt
                   if not frame.empty else [])
     select = alt.selection_point(name="unit", fields=["code"], on="click")
     tooltip = [
-        alt.Tooltip("unit:N", title=t("unit_name", lang)),
+        alt.Tooltip("name:N", title=t("unit_name", lang)),
         alt.Tooltip("status:N", title=t("status", lang)),
         alt.Tooltip("count_label:N", title=t("count", lang)),
         alt.Tooltip("total_label:N", title=t("tasks_total", lang)),
         alt.Tooltip("rate_label:N", title=t("overdue_rate", lang)),
     ]
-    return (_stacked_status(frame, "unit", unit_order, lang, tooltip)
+    return (_stacked_status(frame, "unit", unit_order, lang, tooltip, wrapped=bool(label_width))
             .encode(opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)))
             .add_params(select))
 
 
-def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key) -> alt.Chart:
-    """Stacked status bars per area, plan or lead agency (no drilling: these are not units)."""
+def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key,
+                     label_width: int | None = None) -> alt.Chart:
+    """Stacked status bars per area, plan or lead agency (no drilling: these are not units).
+    `label_width`: names wrapped onto lines of that many characters (a slide's narrow column)."""
     labels = status_labels(lang)
+
+    def group(key: str) -> str:
+        return wrapped_label(label_of(key), label_width) if label_width else label_of(key)
+
     frame = pd.DataFrame([
-        {"group": label_of(row["key"]), "status": labels[s], "order": STATUS_ORDER.index(s), "count": row[s],
-         "count_label": format_number(row[s], lang), "total": row["total"]}
+        {"group": group(row["key"]), "name": label_of(row["key"]), "status": labels[s],
+         "order": STATUS_ORDER.index(s), "count": row[s], "count_label": format_number(row[s], lang),
+         "total": row["total"]}
         for row in rows for s in STATUS_ORDER
     ])
-    tooltip = [alt.Tooltip("group:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
+    tooltip = [alt.Tooltip("name:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
                alt.Tooltip("count_label:N", title=t("count", lang))]
-    return _stacked_status(frame, "group", [label_of(row["key"]) for row in rows], lang, tooltip)
+    return _stacked_status(frame, "group", [group(row["key"]) for row in rows], lang, tooltip,
+                           wrapped=bool(label_width))
 
 
 def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:

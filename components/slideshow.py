@@ -16,48 +16,162 @@ from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import SLIDE_KEY
-from reports.qr import qr_png
+from reports.qr import is_local_address, qr_png
 from reports.slides import Deck, Figure, Slide, build_slides
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"
 _SHOWN_AT = "_nq57_slide_shown_at"  # when the current slide appeared: auto-advance counts from here
 INTERVALS = (10, 20, 30, 60)
-PAGE_FONT_SCALE = 1.35
-PAGE_CHART_HEIGHT = 1.4  # a slide on screen has more room than the exported image's box
-PAGE_LABEL_LIMIT = 200  # px of an axis label: in the chart column of a 1280-px screen (about 480 px), half for the bars
+PAGE_FONT_SCALE = 1.6  # chart type on screen: 21 px axis labels, readable from the back of a room at 1280×720
+LEGEND_FONT = 17  # px: legend entries at 1280×720 (the chart's type grows with its width)
+AXIS_NAME_FONT = 15  # px: the names beside bars, two lines of them to a bar of eight at 1280×720
+PAGE_CHART_HEIGHT = 420  # px of a chart on the page; in presentation mode it fills what the slide leaves
+TYPE_PARAM, TYPE_REFERENCE_WIDTH = "nq57_type", 700  # px: the chart column of a 1280-px window, type as set
+_TYPE_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLineHeight", "symbolSize")
 PAGE_CHART_FONT = '"Source Sans", "Source Sans Pro", Arial, sans-serif'  # the page's own font
 
+# Every type size is a share of the slide's height (--u: 1 % of the largest 16:9 box the window holds), so a
+# slide reads the same at 1280×720 and 1920×1080; --fit (set by _SCRIPT) shrinks the text of a slide that
+# would not fit on one screen, a step at a time, never below 60 %.
 _STYLE = """
 <style>
-.st-key-nq57-slide {background:#ffffff; color:#111111; border:2px solid #0b2545; border-radius:8px;
-                    padding:1.2rem 1.6rem;}
-.nq57-slide-title {font-size:3rem; line-height:1.1; font-weight:700; color:#0b2545; margin:0;}
-.nq57-slide-subtitle {font-size:2.4rem; line-height:1.15; font-weight:700; color:#111111; margin:.3rem 0 0 0;}
-.nq57-slide-frozen {font-size:1.45rem; font-weight:700; color:#b71c1c; margin:.25rem 0 .6rem 0;
-  border-bottom:3px solid #0b2545; padding-bottom:.5rem;}
-.nq57-slide-sentence {font-size:2rem; line-height:1.3; color:#111111; margin:0 0 .4rem 0;}
+.st-key-nq57-slide {--u:max(calc(min(1vh, .5625vw) * var(--fit, 1)), 5.4px);
+  background:#ffffff; color:#111111; border:2px solid #0b2545; border-radius:8px; padding:1.2rem 1.6rem;}
+.st-key-nq57-slide [data-testid="stMarkdownContainer"] {margin-bottom:0;}
+.st-key-nq57-slide [data-testid="stMarkdownContainer"] p {margin:0;}
+.nq57-slide-title {font-size:calc(5.4 * var(--u)); line-height:1.1; font-weight:700; color:#0b2545; margin:0;}
+.nq57-slide-subtitle {font-size:calc(4.4 * var(--u)); line-height:1.15; font-weight:700; color:#111111;
+  margin:.3rem 0 0 0;}
+.nq57-slide-frozen {font-size:calc(2.8 * var(--u)); font-weight:700; color:#b71c1c; margin:.25rem 0 .5rem 0;
+  border-bottom:3px solid #0b2545; padding-bottom:.4rem;}
+.nq57-slide-sentence {font-size:calc(3.3 * var(--u)); line-height:1.3; color:#111111; margin:0;}
 .nq57-figures {list-style:none; padding:0; margin:0;}
-.nq57-figures li {font-size:1.25rem; color:#373737; margin:0 0 .35rem 0; line-height:1.25;}
-.nq57-figures b {font-size:1.9rem; color:#0b2545; margin-right:.45rem;}
+.nq57-figures li {font-size:calc(2.7 * var(--u)); color:#373737; margin:0 0 .3em 0; line-height:1.2;}
+.nq57-figures b {font-size:calc(3.6 * var(--u)); color:#0b2545; margin-right:.4em;}
 .nq57-figures b.nq57-alert, .nq57-tile b.nq57-alert {color:#b71c1c;}
-.nq57-tiles {display:flex; flex-wrap:wrap; gap:1rem 2.5rem; margin:.4rem 0 1rem 0;}
-.nq57-tile b {display:block; font-size:2.8rem; line-height:1.1; color:#0b2545;}
-.nq57-tile span {font-size:1.15rem; color:#373737;}
-.nq57-bullets {font-size:1.3rem; line-height:1.35; color:#111111; padding-left:1.3rem;}
-.nq57-source {font-size:1.15rem; color:#373737;}
-.nq57-slide-number {font-size:1.1rem; color:#373737; text-align:right;}
+.nq57-tiles {display:flex; flex-wrap:wrap; gap:.6em 2.2em; margin:0 0 .6em 0; font-size:calc(2.7 * var(--u));}
+.nq57-tile {max-width:14em;}
+.nq57-tile b {display:block; font-size:calc(5.6 * var(--u)); line-height:1.1; color:#0b2545;}
+.nq57-tile span {font-size:calc(2.7 * var(--u)); color:#373737; line-height:1.2; display:block;}
+.nq57-bullets {font-size:calc(3 * var(--u)); line-height:1.3; color:#111111; padding-left:1.2em; margin:0;}
+.st-key-nq57-slide .nq57-bullets li {font-size:calc(3 * var(--u)); margin-bottom:.25em;}
+.st-key-nq57-slide .nq57-source li {font-size:calc(2.5 * var(--u));}
+.nq57-source {font-size:calc(2.5 * var(--u)); color:#373737; padding-left:1.2em; margin:0;}
+.nq57-slide-number {font-size:calc(2.2 * var(--u)); color:#373737; text-align:right;}
+.nq57-qr-caption {font-size:calc(2.2 * var(--u)); color:#373737; margin:.2em 0 0 0;}
+.nq57-qr-local {font-size:calc(2.4 * var(--u)); color:#b71c1c; font-weight:700; margin:.2em 0 0 0;}
+.st-key-nq57-qr img {width:calc(20 * var(--u)) !important; max-width:100%; height:auto;}
+.st-key-slide_first, .st-key-slide_last {display:none;}
 </style>
 """
+# Presentation mode: the slide fills the window above one row of controls, nothing else on screen. The slide is
+# a column: its heading, then the chart row taking all the height left (the chart stretches to it).
 _FULLSCREEN_STYLE = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none;}
-.block-container, [data-testid="stMainBlockContainer"] {padding-top:1rem; padding-bottom:1rem; max-width:100%;}
-/* A projector is often 1280×720 or 1366×768: the slide shrinks to stay on one screen.
-   Text and QR code shrink; a chart keeps its size (zoom would leave it narrower than its column). */
-@media (max-height: 900px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.82;}}
-@media (max-height: 780px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.68;}}
-@media (max-height: 650px) {.st-key-nq57-slide :is([data-testid="stMarkdown"], [data-testid="stImage"]) {zoom:.58;}}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+.st-key-nq57-deck-settings {display:none !important;}
+[data-testid="stMain"] {overflow:hidden;}
+[data-testid="stMainBlockContainer"] {padding:.5rem 1rem 0 1rem !important; max-width:100% !important;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide) {height:calc(100dvh - 4.4rem); flex:0 0 auto;}
+[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> [data-testid="stHtml"]),
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-deck-settings) {display:none !important;}
+.st-key-nq57-slide {height:100%; overflow:hidden; flex-wrap:nowrap !important; padding:1rem 1.4rem;
+  gap:.6rem !important;}
+.st-key-nq57-slide > * {flex:0 0 auto;}
+.st-key-nq57-slide > [data-testid="stLayoutWrapper"]:has(.st-key-nq57-chart) {flex:1 1 0; min-height:0;}
+.st-key-nq57-slide [data-testid="stHorizontalBlock"]:has(.st-key-nq57-chart),
+.st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-chart),
+.st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-chart) > [data-testid="stVerticalBlock"] {height:100%;}
+.st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {max-height:100%; overflow:hidden;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-chart) {flex:1 1 0; min-height:0;}
+.st-key-nq57-chart {height:100%; min-height:0;}
+.st-key-nq57-chart > [data-testid="stElementContainer"] {flex:1 1 0; min-height:0; height:100%;}
+/* A phone stacks the columns: the slide scrolls instead, its chart 60 % of the screen tall. */
+@media (max-width: 640px) {
+  [data-testid="stMain"] {overflow:auto;}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide), .st-key-nq57-slide {height:auto; overflow:visible;}
+  .st-key-nq57-slide > [data-testid="stLayoutWrapper"]:has(.st-key-nq57-chart),
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"]:has(.st-key-nq57-chart) {flex:0 0 auto; height:auto;}
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {max-height:none; height:auto;}
+  .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(.st-key-nq57-chart) {
+    height:60vh;}
+}
+.st-key-nq57-controls {gap:.5rem !important;}
+.st-key-slide_exit {position:fixed; top:.4rem; right:.6rem; z-index:1000; opacity:.45; width:auto !important;}
+.st-key-slide_exit:hover, .st-key-slide_exit:focus-within {opacity:1;}
+.st-key-nq57-controls button {min-height:2.2rem; padding-top:.1rem; padding-bottom:.1rem;}
 </style>
+"""
+# Keyboard navigation (what a presenter's clicker sends), the browser's real full screen, and fitting the text.
+# st.html runs it in the page itself (not an iframe); it installs its listeners once per browser tab and finds
+# the buttons by their keys on every key press, so it keeps working across reruns and slide changes.
+_SCRIPT = """
+<script>
+(() => {
+  if (window.__nq57Slides) { window.__nq57Slides.fit(); return; }
+  const doc = document;
+  const press = key => {
+    const button = doc.querySelector(`.st-key-${key} button`);
+    if (button && !button.disabled) { button.click(); return true; }
+    return false;
+  };
+  const keys = {ArrowRight: "slide_next", PageDown: "slide_next", " ": "slide_next", ArrowDown: "slide_next",
+                ArrowLeft: "slide_prev", PageUp: "slide_prev", ArrowUp: "slide_prev",
+                Home: "slide_first", End: "slide_last", Escape: "slide_exit"};
+  doc.addEventListener("keydown", event => {
+    if (!doc.querySelector(".st-key-nq57-slide") || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target;
+    const typing = target && (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+      (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit|range)$/.test(target.type)));
+    if (typing || (target && target.closest && target.closest('[role="listbox"]'))) return;
+    const key = keys[event.key];
+    if (key === "slide_exit" && doc.fullscreenElement) doc.exitFullscreen().catch(() => {});
+    if (key && press(key)) { event.preventDefault(); event.stopPropagation(); }
+  }, true);
+  // The presentation-mode toggle asks for the real full screen in the click itself (a browser allows it
+  // only on a person's gesture); leaving full screen (Esc, the browser's own control) leaves the mode.
+  doc.addEventListener("click", event => {
+    const toggle = event.target.closest && event.target.closest(".st-key-presentation_fullscreen");
+    if (!toggle) return;
+    const input = toggle.querySelector("input");
+    const turningOn = input && !input.checked;
+    if (turningOn && !doc.fullscreenElement && doc.documentElement.requestFullscreen) {
+      doc.documentElement.requestFullscreen().catch(() => {});
+    } else if (!turningOn && doc.fullscreenElement) {
+      doc.exitFullscreen().catch(() => {});
+    }
+  }, true);
+  doc.addEventListener("fullscreenchange", () => {
+    if (!doc.fullscreenElement && doc.querySelector(".st-key-slide_exit")) press("slide_exit");
+  });
+  // A chart takes the height the text leaves it (and redraws a moment later): only text columns are measured.
+  const fit = () => {
+    const slide = doc.querySelector(".st-key-nq57-slide");
+    if (!slide) return;
+    let scale = 1;
+    slide.style.setProperty("--fit", scale);
+    const overflows = () => slide.scrollHeight > slide.clientHeight + 1 ||
+      [...slide.querySelectorAll('[data-testid="stColumn"]:not(:has(.st-key-nq57-chart))')]
+        .some(column => column.scrollHeight > column.clientHeight + 1) ||
+      [...slide.querySelectorAll(".nq57-slide-title, .nq57-slide-sentence, .nq57-tile span")]
+        .some(node => node.scrollWidth > node.clientWidth + 1);
+    while (overflows() && scale > 0.6) {
+      scale = Math.round((scale - 0.05) * 100) / 100;
+      slide.style.setProperty("--fit", scale);
+    }
+  };
+  let pending = false;
+  const schedule = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; fit(); });
+  };
+  new MutationObserver(schedule).observe(doc.body, {childList: true, subtree: true, characterData: true});
+  window.addEventListener("resize", schedule);
+  window.__nq57Slides = {fit};
+  schedule();
+})();
+</script>
 """
 
 
@@ -108,13 +222,73 @@ def _tiles_html(figures: list[Figure]) -> str:
     return f'<div class="nq57-tiles">{tiles}</div>'
 
 
-def _qr(slide: Slide, width: int) -> None:
-    st.image(qr_png(slide.url), width=width, link=slide.url)
-    st.caption(tr("deck_scan_qr"))
+def _qr(slide: Slide) -> None:
+    with st.container(key="nq57-qr", gap=None):
+        st.image(qr_png(slide.url), width=200, link=slide.url)
+        if is_local_address(slide.url):
+            st.markdown(f'<p class="nq57-qr-local">{html.escape(tr("slides_qr_local_short"))}</p>',
+                        unsafe_allow_html=True)
+        else:
+            st.markdown(f'<p class="nq57-qr-caption">{html.escape(tr("deck_scan_qr"))}</p>', unsafe_allow_html=True)
 
 
-def render_slide(deck: Deck, slide: Slide) -> None:
-    """One slide, as large as the page allows."""
+def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
+    """A slide chart's Vega-Lite spec as the page shows it: as wide as its column, the page's font, type a hall
+    can read; in presentation mode as tall as the slide leaves it ("container"), else a fixed height."""
+    spec = slide_spec(slide.chart, lang, font_scale=PAGE_FONT_SCALE)
+    spec["width"] = "container"  # as wide as its column, whatever the screen
+    spec["height"] = "container" if stretch else PAGE_CHART_HEIGHT
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    spec["config"]["font"] = PAGE_CHART_FONT
+    # A legend beside the plot takes its width from the bars, and one above or below it is clipped at the plot's
+    # width: above it, two entries a row on a full screen (one in the page's narrower column), every name whole.
+    spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal", columns=2 if stretch else 1,
+                                                   labelLimit=0,
+                                                   labelFontSize=LEGEND_FONT, titleFontSize=LEGEND_FONT,
+                                                   symbolSize=200, columnPadding=18, rowPadding=4)
+    _untitled_legends(spec)
+    # Names are wrapped onto lines in the data (charts.status.wrapped_label): no cut, and never hidden.
+    spec["config"].setdefault("axis", {}).update(labelLimit=0, labelFlush=True)
+    spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
+    spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=AXIS_NAME_FONT,
+                                                  labelLineHeight=round(AXIS_NAME_FONT * 1.1), labelBaseline="middle")
+    _type_follows_width(spec)
+    return spec
+
+
+def _type_follows_width(spec: dict) -> None:
+    """Every type size of the chart times a factor of its width (Vega's containerSize()): a chart twice as wide
+    on a 1920-px screen has type half as large again, so it reads from the same row as at 1280 px."""
+    def scaled(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: ({"expr": f"{item} * {TYPE_PARAM}"} if key in _TYPE_KEYS and isinstance(item, (int, float))
+                          else scaled(item)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scaled(item) for item in value]
+        return value
+
+    for key in list(spec):
+        if key not in ("data", "datasets", "params"):
+            spec[key] = scaled(spec[key])
+    spec.setdefault("params", []).append(
+        {"name": TYPE_PARAM, "expr": f"clamp(containerSize()[0] / {TYPE_REFERENCE_WIDTH}, 0.9, 1.7)"})
+
+
+def _untitled_legends(spec: object) -> None:
+    """No title over a colour legend ("Status"): the entries say it, and the row is the bars'."""
+    if isinstance(spec, dict):
+        colour = spec.get("encoding", {}).get("color") if isinstance(spec.get("encoding"), dict) else None
+        if isinstance(colour, dict) and colour.get("legend", {}) is not None and "field" in colour:
+            colour["legend"] = {**(colour.get("legend") or {}), "title": None}
+        for value in spec.values():
+            _untitled_legends(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            _untitled_legends(value)
+
+
+def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
+    """One slide, as large as the window allows (the type is a share of the window's height)."""
     lang = deck.lang
     with st.container(key="nq57-slide"):
         head = f'<div class="nq57-slide-title">{html.escape(slide.title)}</div>'
@@ -125,21 +299,12 @@ def render_slide(deck: Deck, slide: Slide) -> None:
         st.markdown(head, unsafe_allow_html=True)
         if slide.chart is not None:
             chart_column, side = st.columns([3, 2], gap="large")
-            with chart_column:
-                spec = slide_spec(slide.chart, lang, font_scale=PAGE_FONT_SCALE)
-                spec["width"] = "container"  # as wide as its column, whatever the screen
-                if isinstance(spec.get("height"), (int, float)):
-                    spec["height"] = round(spec["height"] * PAGE_CHART_HEIGHT)
-                spec["config"]["font"] = PAGE_CHART_FONT
-                # A legend under a "container"-wide chart is clipped at the plot's width, and one beside it takes
-                # its width from the plot (none was left at 1280 px); above the plot, one entry a line, it fits.
-                spec["config"].setdefault("legend", {}).update(orient="top", direction="vertical")
-                # Long unit and agency names (the full ones are beside the chart) are cut so the bars keep room.
-                spec["config"].setdefault("axis", {})["labelLimit"] = PAGE_LABEL_LIMIT
-                st.vega_lite_chart(spec=spec, theme=None, width="stretch")
+            with chart_column, st.container(key="nq57-chart"):
+                st.vega_lite_chart(spec=chart_spec(slide, lang, fullscreen), theme=None, width="stretch",
+                                   height="stretch" if fullscreen else "content")
             with side:
                 st.markdown(_figures_html(slide.figures), unsafe_allow_html=True)
-                _qr(slide, 170)
+                _qr(slide)
         else:
             text, side = st.columns([4, 1], gap="large")
             with text:
@@ -150,7 +315,7 @@ def render_slide(deck: Deck, slide: Slide) -> None:
                     items = "".join(f"<li>{html.escape(bullet)}</li>" for bullet in slide.bullets)
                     st.markdown(f'<ul class="{css}">{items}</ul>', unsafe_allow_html=True)
             with side:
-                _qr(slide, 200)
+                _qr(slide)
         st.markdown(f'<div class="nq57-slide-number">'
                     f'{html.escape(tr("deck_slide_number", number=slide.number, total=len(deck.slides)))}</div>',
                     unsafe_allow_html=True)
@@ -158,16 +323,20 @@ def render_slide(deck: Deck, slide: Slide) -> None:
 
 def _controls(deck: Deck, number: int) -> None:
     count = len(deck.slides)
-    previous, picker, following = st.columns([1, 2, 1], vertical_alignment="center")
-    previous.button(tr("presentation_prev"), icon=":material/arrow_back:", width="stretch", key="slide_prev",
-                    on_click=_go, args=(step(number, count, -1),))
-    following.button(tr("presentation_next"), icon=":material/arrow_forward:", width="stretch", type="primary",
-                     key="slide_next", on_click=_go, args=(step(number, count, 1),))
-    labels = {slide.number: f"{slide.number}. {slide.title}" for slide in deck.slides}
-    key = f"slide_pick::{language()}::{number}"
-    picker.selectbox(tr("presentation_slide_picker"), list(labels), index=number - 1, format_func=labels.get,
-                     key=key, label_visibility="collapsed",
-                     on_change=lambda: _go(st.session_state[key]))
+    with st.container(key="nq57-controls"):
+        previous, picker, following = st.columns([1, 2, 1], vertical_alignment="center")
+        previous.button(tr("presentation_prev"), icon=":material/arrow_back:", width="stretch", key="slide_prev",
+                        on_click=_go, args=(step(number, count, -1),))
+        following.button(tr("presentation_next"), icon=":material/arrow_forward:", width="stretch",
+                         type="primary", key="slide_next", on_click=_go, args=(step(number, count, 1),))
+        labels = {slide.number: f"{slide.number}. {slide.title}" for slide in deck.slides}
+        key = f"slide_pick::{language()}::{number}"
+        picker.selectbox(tr("presentation_slide_picker"), list(labels), index=number - 1, format_func=labels.get,
+                         key=key, label_visibility="collapsed",
+                         on_change=lambda: _go(st.session_state[key]))
+        # Home and End on the keyboard (hidden: the script presses them)
+        st.button("⏮", key="slide_first", on_click=_go, args=(1,))
+        st.button("⏭", key="slide_last", on_click=_go, args=(count,))
 
 
 def _downloads(deck: Deck) -> None:
@@ -193,11 +362,25 @@ def fullscreen_requested() -> bool:
     return bool(st.session_state.get(FULLSCREEN_KEY))
 
 
+def _leave_fullscreen() -> None:
+    st.session_state[FULLSCREEN_KEY] = False
+
+
+def local_qr_warning(deck: Deck) -> None:
+    """The QR codes of this deck would open this computer, not the dashboard: say so before it is projected."""
+    if any(is_local_address(slide.url) for slide in deck.slides):
+        st.warning(tr("slides_qr_local", url=deck.base_url), icon=":material/qr_code_2:")
+
+
 def presentation(deck: Deck) -> None:
     """The slideshow with its controls. Only the slide and its buttons rerun on a click."""
+    fullscreen = fullscreen_requested()
     st.html(_STYLE)
-    if fullscreen_requested():
+    if fullscreen:
         st.html(_FULLSCREEN_STYLE)
+    st.html(_SCRIPT, unsafe_allow_javascript=True)
+    if not fullscreen:
+        local_qr_warning(deck)
     autoplay = bool(st.session_state.get(AUTOPLAY_KEY))
     interval = st.session_state.get(INTERVAL_KEY) or INTERVALS[1]
 
@@ -209,16 +392,20 @@ def presentation(deck: Deck) -> None:
         if autoplay and time.monotonic() - shown_at >= interval - 0.5:  # a timer tick, not a click
             number = step(number, count, 1)
             _go(number)
-        render_slide(deck, deck.slides[number - 1])
+        render_slide(deck, deck.slides[number - 1], fullscreen)
         _controls(deck, number)
 
     show()
+    if fullscreen:  # Esc, or the browser leaving full screen, presses it (the whole page reruns: sidebar back)
+        st.button(tr("slides_exit"), key="slide_exit", icon=":material/fullscreen_exit:", type="tertiary",
+                  on_click=_leave_fullscreen)
     restart = lambda: st.session_state.__setitem__(_SHOWN_AT, time.monotonic())  # noqa: E731
-    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-        st.toggle(tr("presentation_fullscreen"), key=FULLSCREEN_KEY)
-        st.toggle(tr("presentation_autoplay"), key=AUTOPLAY_KEY, on_change=restart)
-        st.segmented_control(tr("presentation_interval"), INTERVALS, default=INTERVALS[1], key=INTERVAL_KEY,
-                             format_func=lambda seconds: f"{seconds} s", on_change=restart,
-                             label_visibility="collapsed")
-    st.caption(tr("presentation_help"))
-    _downloads(deck)
+    with st.container(key="nq57-deck-settings"):
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.toggle(tr("presentation_fullscreen"), key=FULLSCREEN_KEY)
+            st.toggle(tr("presentation_autoplay"), key=AUTOPLAY_KEY, on_change=restart)
+            st.segmented_control(tr("presentation_interval"), INTERVALS, default=INTERVALS[1], key=INTERVAL_KEY,
+                                 format_func=lambda seconds: f"{seconds} s", on_change=restart,
+                                 label_visibility="collapsed")
+        st.caption(tr("presentation_help"))
+        _downloads(deck)

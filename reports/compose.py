@@ -21,7 +21,7 @@ from reports.layout import (
     fitted_box,
     image_box,
 )
-from reports.qr import qr_png
+from reports.qr import is_local_address, qr_png
 from reports.slides import Deck, Figure, Slide
 
 CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN
@@ -63,10 +63,12 @@ def _qr_and_footer(deck: Deck, slide: Slide, images: SlideImages, qr_size: float
     qr_x, qr_y = SLIDE_WIDTH - MARGIN - qr_size, SLIDE_HEIGHT - 12 - qr_size
     footer = f"{t('deck_footer', lang)} · {deck.unit_label} · " + t(
         "deck_slide_number", lang, number=slide.number, total=len(deck.slides))
+    # A code that opens the serving computer (the default public_base_url) says so in red instead.
+    caption = (Run(t("slides_qr_local_deck", lang), bold=True, colour=ACCENT) if is_local_address(slide.url)
+               else Run(t("deck_scan_qr", lang), colour=MUTED))
     return [
         image_box(images.qr, qr_x, qr_y, qr_size, qr_size),
-        fitted_box(qr_x - 190, qr_y + qr_size / 2 - 14, 180, 28, [(Run(t("deck_scan_qr", lang), colour=MUTED),)],
-                   12, 9, align="right"),
+        fitted_box(qr_x - 190, qr_y + qr_size / 2 - 30, 180, 60, [(caption,)], 12, 7, align="right"),
         fitted_box(MARGIN, SLIDE_HEIGHT - 26, 560, 18, [(Run(footer, colour=MUTED),)], 11, 8),
     ]
 

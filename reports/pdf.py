@@ -33,7 +33,7 @@ from reports.layout import (
     register_pdf_fonts,
     wrap,
 )
-from reports.qr import qr_png
+from reports.qr import is_local_address, qr_png
 from reports.slides import Deck, build_slides
 
 
@@ -130,6 +130,10 @@ def brief_boxes(deck: Deck, status_chart: bytes | None, qr: bytes) -> list:
         image_box(qr, A4_WIDTH - A4_MARGIN - qr_size, 30, qr_size, qr_size),
         RuleBox(A4_MARGIN, 124, width),
     ]
+    if is_local_address(headline.url):  # the code opens the serving computer, not the dashboard
+        boxes.append(fitted_box(A4_WIDTH - A4_MARGIN - qr_size - 60, 30 + qr_size + 1, qr_size + 60, 16,
+                                [(Run(t("slides_qr_local_deck", deck.lang), bold=True, colour=ACCENT),)], 7, 4,
+                                align="right"))
     figures = [(Run(figure.value, bold=True, colour=value_colour(figure), scale=1.2), Run("  " + figure.label,
                                                                                           colour=MUTED))
                for figure in headline.figures]

@@ -46,6 +46,8 @@ VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "t
               "quality": "quality", "warnings": "warnings"}
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
 WARNINGS_SHOWN = 5
+CHART_LABEL_WIDTH = 26  # characters a line of a unit or agency name on a slide's bar chart, wrapped beyond
+WRAPPED_ROW = 56  # px a bar of those charts in the exported image: two lines of a name at the projector's type size
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,8 @@ def _lagging_slide(ctx: _Context) -> Slide:
         items = [t("deck_lagging_item", lang, unit=row["name"], overdue=format_number(row["overdue"], lang),
                    total=format_number(row["total"], lang)) for row in rows[:3]]
         sentence = t("deck_lagging_sentence", lang, units="; ".join(items))
-        chart = status_by_unit([{**row, "label": row["name"]} for row in rows], lang).properties(height=alt.Step(40))
+        chart = status_by_unit([{**row, "label": row["name"]} for row in rows], lang,
+                               label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
         sentence, chart = t("deck_lagging_none", lang), None
     return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart)
@@ -241,7 +244,7 @@ def _agency_slide(ctx: _Context) -> Slide:
                           for row in rows[:3])
         overdue = ctx.status["overdue"]
         sentence = tn("deck_agency_sentence", overdue, lang, overdue=format_number(overdue, lang), agencies=items)
-        chart = status_breakdown(rows, lang).properties(height=alt.Step(40))
+        chart = status_breakdown(rows, lang, label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
         sentence, chart = t("overdue_none", lang), None
     return ctx.slide("overdue_by_agency", t("deck_slide_overdue_by_agency", lang), sentence, figures=figures,

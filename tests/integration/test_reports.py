@@ -272,3 +272,73 @@ def test_cli_errors_are_one_line_and_exit_2(seeded_url, tmp_path, args, message)
 def test_cli_messages_follow_the_language(seeded_url):
     result = run_reports(seeded_url, "deck", "--unit", "99999", "--lang", "en", "--out", "x.pptx")
     assert result.returncode == 2 and "No administrative unit has code 99999" in result.stderr
+
+
+# --- QR codes that point to localhost, and names that fit beside bars (issue 12) ---------------------------------
+
+
+@pytest.mark.parametrize("url, local", [
+    ("http://localhost:8501", True), ("http://localhost:8501/tasks?province=68", True), ("http://127.0.0.1:8501", True),
+    ("http://[::1]:8501/", True), ("http://0.0.0.0:8501", True), ("http://app.localhost/", True),
+    ("http://169.254.10.2/", True), ("", True), ("localhost:8501", True),
+    (BASE_URL, False), ("https://dashboard.example.vn/nq57/presentation?slide=2", False),
+    ("http://10.20.0.5:8501", False), ("http://203.113.0.9/", False),
+])
+def test_is_local_address_tells_links_a_phone_cannot_open(url, local):
+    from reports.qr import is_local_address
+
+    assert is_local_address(url) is local
+
+
+def test_a_deck_whose_qr_codes_point_to_localhost_says_so_on_every_slide(empty_engine):
+    """The default public_base_url is http://localhost:8501: each slide's QR caption turns into a red warning in
+    the .pptx and the PDF, and the A4 brief carries it under its code; a public address brings the caption back."""
+    local = build_slides("VN", AS_OF, lang="vi", engine=empty_engine)
+    assert local.base_url == "http://localhost:8501"
+    warning, caption = t("slides_qr_local_deck", "vi"), t("deck_scan_qr", "vi")
+    texts, _ = pptx_texts(deck_pptx(local))
+    assert all(warning in text and caption not in text for text in texts)
+    pdf_text = PdfReader(io.BytesIO(deck_pdf(local))).pages[1].extract_text().replace("\n", " ")
+    assert "localhost" in pdf_text
+    brief = PdfReader(io.BytesIO(province_brief("VN", AS_OF, engine=empty_engine, deck=local))).pages[0]
+    assert "localhost" in brief.extract_text()
+
+    public = build_slides("VN", AS_OF, lang="en", engine=empty_engine, base_url=BASE_URL)
+    texts, _ = pptx_texts(deck_pptx(public))
+    assert all(t("deck_scan_qr", "en") in text and "localhost" not in text for text in texts)
+    assert "localhost" not in PdfReader(io.BytesIO(province_brief("VN", AS_OF, engine=empty_engine,
+                                                                  deck=public))).pages[0].extract_text()
+
+
+def test_wrapped_label_breaks_long_names_at_spaces():
+    from charts.status import wrapped_label
+
+    assert wrapped_label("Bộ Y tế", 26) == "Bộ Y tế"
+    long_name = "Văn phòng Ủy ban nhân dân thành phố Hà Nội"
+    assert wrapped_label(long_name, 26) == "Văn phòng Ủy ban nhân dân\nthành phố Hà Nội"
+    lines = wrapped_label("Ban Chỉ đạo Trung ương về phát triển khoa học công nghệ đổi mới sáng tạo", 20, lines=2)
+    assert lines.count("\n") == 1 and lines.endswith("…") and all(len(line) <= 20 for line in lines.split("\n"))
+    assert wrapped_label("Siêu-dài-không-có-khoảng-trắng-nào-cả", 10) == "Siêu-dài-không-có-khoảng-trắng-nào-cả"
+
+
+@pytest.mark.parametrize("kind", ["lagging_children", "overdue_by_agency"])
+def test_names_beside_the_bars_of_a_slide_are_wrapped_not_cut(seeded_engine, kind):
+    """The agency and unit names of the bar slides come in lines of at most CHART_LABEL_WIDTH characters that Vega
+    draws one under the other (labelExpr split), with nothing cut; the tooltip keeps the whole name."""
+    from reports.slides import CHART_LABEL_WIDTH
+
+    deck = build_slides("VN", AS_OF, lang="vi", engine=seeded_engine, base_url=BASE_URL)
+    slide = deck.slides[SLIDE_KINDS.index(kind)]
+    spec = slide.chart.to_dict()
+    field = spec["encoding"]["y"]["field"]
+    assert "split(datum.label" in spec["encoding"]["y"]["axis"]["labelExpr"]
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0
+    rows = next(iter(spec["datasets"].values()))
+    names = {row["name"] for row in rows}
+    assert {figure.label for figure in slide.figures} == names  # every full name is beside the chart (and notes)
+    if kind == "overdue_by_agency":  # "Văn phòng Ủy ban nhân dân thành phố Hà Nội"
+        assert any("\n" in row[field] for row in rows), "a long name is broken onto lines"
+    for row in rows:
+        assert all(len(line) <= CHART_LABEL_WIDTH for line in row[field].split("\n") if " " in line)
+        assert row[field].replace("\n", " ") == row["name"]  # wrapped, never cut
+    assert spec["encoding"]["tooltip"][0]["field"] == "name"

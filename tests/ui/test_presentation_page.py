@@ -87,3 +87,59 @@ def test_downloads_of_the_current_view_are_offered(app_database):
 
 def test_step_wraps_around():
     assert step(1, 9, -1) == 9 and step(9, 9, 1) == 1 and step(4, 9, 1) == 5
+
+
+# --- presentation mode, the clicker's keys and QR codes that point to localhost (issue 12) -----------------------
+
+
+def _html_bodies(app: AppTest) -> str:
+    return "\n".join(element.proto.body for element in app.get("html"))
+
+
+def test_a_warning_says_when_the_qr_codes_point_to_localhost(app_database, seeded_engine):
+    """The sample database keeps the default public_base_url (http://localhost:8501): phones in the hall could
+    not open the QR codes, and the page says so above the slide (and beside each code); a public address
+    silences it."""
+    from data_loaders.identity.admin import change_setting
+    from data_loaders.store.settings import get_settings
+
+    app = run_presentation({"slide": "2"})
+    assert any("http://localhost:8501" in warning.value for warning in app.warning)
+    assert "nq57-qr-local" in shown(app)
+    before = get_settings(seeded_engine)["public_base_url"]
+    change_setting("public_base_url", "https://nq57.example.gov.vn", seeded_engine, user="test")
+    try:
+        app = run_presentation({"slide": "2"}, lang="en")
+        assert not [warning.value for warning in app.warning if "localhost" in warning.value]
+        assert "nq57-qr-local" not in shown(app) and "Scan" in shown(app)
+    finally:
+        change_setting("public_base_url", before, seeded_engine, user="test")
+
+
+def test_presentation_mode_hides_the_page_and_home_end_and_esc_work(app_database):
+    app = run_presentation({"slide": "3"})
+    assert "slide_exit" not in [button.key for button in app.button]
+    app.toggle(key="presentation_fullscreen").set_value(True).run()
+    assert "st-key-nq57-deck-settings" in _html_bodies(app)  # the presentation-mode style hides the rest
+    assert "slide_exit" in [button.key for button in app.button]
+    app.button(key="slide_last").click().run()
+    assert f"Trang {len(SLIDE_KINDS)}/{len(SLIDE_KINDS)}" in shown(app)
+    app.button(key="slide_first").click().run()
+    assert f"Trang 1/{len(SLIDE_KINDS)}" in shown(app)
+    app.button(key="slide_exit").click().run()  # what Esc (or leaving the browser's full screen) presses
+    assert app.toggle(key="presentation_fullscreen").value is False
+    assert "slide_exit" not in [button.key for button in app.button]
+    assert "st-key-nq57-deck-settings {display:none" not in _html_bodies(app)
+
+
+def test_the_clicker_keys_press_the_slide_buttons(app_database):
+    """The page's script maps what a presenter's clicker sends to the buttons (tests/browser/test_slides_fit.py
+    presses them in Chromium)."""
+    app = run_presentation({"slide": "2"})
+    script = _html_bodies(app)
+    for key, button in (("ArrowRight", "slide_next"), ("PageDown", "slide_next"), ('" "', "slide_next"),
+                        ("ArrowLeft", "slide_prev"), ("PageUp", "slide_prev"), ("Home", "slide_first"),
+                        ("End", "slide_last"), ("Escape", "slide_exit")):
+        assert f'{key}: "{button}"' in script, key
+    assert "requestFullscreen" in script and "fullscreenchange" in script
+    assert {"slide_prev", "slide_next", "slide_first", "slide_last"} <= {button.key for button in app.button}

@@ -1,0 +1,178 @@
+"""Slides that hold on a projector: at 1280×720, in presentation mode (the browser's real full screen), every
+slide of the national deck in Vietnamese and English fits on the screen with nothing clipped that the page can
+tell — the slide's content is no taller than the window, no title, sentence, KPI label or list item is wider
+than its box, no chart label is cut with "…" or drawn over its neighbour, the charts keep their room and the
+text stays large enough for the back of a room. The slides are stepped through with the keys a presenter's
+clicker sends (→, Page Down, Space, End, Home, Page Up, ←) and Esc leaves the mode.
+
+One app server for the module, on a copy of the seeded SQLite database (as tests/browser/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from data_loaders.store.engine import make_engine
+from reports.slides import SLIDE_KINDS
+from tests.support import PROJECT_DIR
+from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from tests.support.browser_support import (
+    ARTIFACTS,
+    RUN_TIMEOUT_MS,
+    _require_browser,
+    copy_sqlite,
+    free_port,
+    stop_server,
+    wait_healthy,
+    wait_until_run_finished,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True)]
+
+COUNT = len(SLIDE_KINDS)
+MIN_SENTENCE_PX = 18  # the sentence of a slide at 1280×720 (after any shrinking to fit)
+MIN_TEXT_PX = 14  # any other text of the slide
+MIN_CHART_SHARE = 0.4  # of the slide's width, for a chart
+
+# Everything the page can tell about a slide that does not fit: a list of sentences, empty when it fits.
+PROBLEMS = """() => {
+  const problems = [];
+  const slide = document.querySelector('.st-key-nq57-slide');
+  if (!slide) return ['no slide on the page'];
+  const box = slide.getBoundingClientRect();
+  if (box.top < -1 || box.bottom > window.innerHeight + 1)
+    problems.push(`the slide spans ${box.top.toFixed(0)}..${box.bottom.toFixed(0)} px of ${window.innerHeight} px`);
+  if (slide.scrollHeight > slide.clientHeight + 1)
+    problems.push(`content ${slide.scrollHeight} px tall in a ${slide.clientHeight} px slide`);
+  for (const column of slide.querySelectorAll('[data-testid="stColumn"]'))
+    if (column.scrollHeight > column.clientHeight + 1)
+      problems.push(`a column holds ${column.scrollHeight} px in ${column.clientHeight} px: ` +
+                    column.innerText.slice(0, 60));
+  const texts = '.nq57-slide-title, .nq57-slide-subtitle, .nq57-slide-frozen, .nq57-slide-sentence, ' +
+                '.nq57-tile b, .nq57-tile span, .nq57-figures li, .nq57-bullets li, .nq57-source li, ' +
+                '.nq57-qr-caption, .nq57-qr-local';
+  for (const node of slide.querySelectorAll(texts)) {
+    if (node.scrollWidth > node.clientWidth + 1) problems.push(`clipped: ${node.innerText.slice(0, 60)}`);
+    const size = parseFloat(getComputedStyle(node).fontSize);
+    const least = node.classList.contains('nq57-slide-sentence') ? %d : %d;
+    if (size < least) problems.push(`${size.toFixed(1)} px text: ${node.innerText.slice(0, 40)}`);
+  }
+  for (const chart of slide.querySelectorAll('.vega-embed svg')) {
+    const width = chart.getBoundingClientRect().width;
+    if (width < box.width * %s)
+      problems.push(`a chart ${width.toFixed(0)} px wide in a ${box.width.toFixed(0)} px slide`);
+    for (const text of chart.querySelectorAll('text'))
+      if (text.textContent.endsWith('…')) problems.push(`chart text cut: ${text.textContent}`);
+    for (const axis of chart.querySelectorAll('.role-axis')) {
+      const labels = [...axis.querySelectorAll('.role-axis-label text')].filter(t => t.textContent.trim())
+        .map(t => [t.textContent, t.getBoundingClientRect()]);
+      for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+        const [a, r] = labels[i], [b, s] = labels[j];
+        const overlap = Math.min(r.right, s.right) - Math.max(r.left, s.left) > 1 &&
+                        Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top) > 1;
+        if (overlap) problems.push(`axis labels drawn over each other: "${a}" and "${b}"`);
+      }
+    }
+  }
+  return problems;
+}""" % (MIN_SENTENCE_PX, MIN_TEXT_PX, MIN_CHART_SHARE)
+
+COUNTER = "() => ((document.querySelector('.nq57-slide-number')?.innerText || '').match(/\\d+/) || [])[0]"
+
+
+@pytest.fixture(scope="module")
+def app_url(seeded_url, tmp_path_factory):
+    """The app on a free port, on a private copy of the seeded database: one server for this module."""
+    _require_browser()
+    database_url = copy_sqlite(seeded_url, tmp_path_factory.mktemp("slides_fit") / "app.sqlite")
+    engine = make_engine(database_url)
+    try:
+        ensure_account(engine)
+    finally:
+        engine.dispose()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port, log_path = free_port(), ARTIFACTS / "streamlit_slides_fit.log"
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path)
+        yield url
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture
+def projector(app_url, chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(RUN_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def _open(page, url: str, lang: str) -> None:
+    page.goto(url)
+    wait_until_run_finished(page)
+    if page.locator(".st-key-sign_in_submit").count():
+        page.locator(".st-key-sign_in_username input").fill(TEST_ADMIN)
+        page.locator(".st-key-sign_in_password input").fill(PASSWORD)
+        page.locator(".st-key-sign_in_submit button").click()
+        page.locator('[data-testid="stSidebarNav"]').wait_for()
+        wait_until_run_finished(page)
+    if lang == "en":
+        page.locator('[data-testid="stSidebar"] button', has_text="English").first.click()
+        wait_until_run_finished(page)
+
+
+def _settled_on(page, number: int) -> None:
+    page.wait_for_function(f"() => ({COUNTER})() === '{number}'")
+    wait_until_run_finished(page)
+    if SLIDE_KINDS[number - 1] not in ("title", "warnings"):
+        page.locator(".st-key-nq57-slide .vega-embed svg").first.wait_for()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(400)  # the chart's resize and the text fitting settle
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_slide_fits_a_1280x720_projector_and_the_clicker_keys_move(projector, app_url, lang):
+    page = projector
+    _open(page, f"{app_url}/presentation?slide=1", lang)
+    page.locator(".st-key-presentation_fullscreen label").first.click()
+    wait_until_run_finished(page)
+    assert page.evaluate("() => document.fullscreenElement !== null"), "the browser's full screen was not asked for"
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator(".st-key-nq57-deck-settings").is_visible()
+
+    found = {}
+    keys = ["ArrowRight", "PageDown", "Space", "ArrowRight", "PageDown", "Space", "ArrowRight", "PageDown"]
+    for number in range(1, COUNT + 1):
+        _settled_on(page, number)
+        page.screenshot(path=str(ARTIFACTS / f"slide_fit_{lang}_{number}.png"))
+        problems = page.evaluate(PROBLEMS)
+        if problems:
+            found[number] = problems
+        if number < COUNT:
+            page.keyboard.press(keys[number - 1])
+    assert not found, "\n".join(f"slide {number}: {'; '.join(problems)}" for number, problems in found.items())
+
+    for key, number in (("Home", 1), ("PageUp", COUNT), ("ArrowLeft", COUNT - 1), ("End", COUNT)):
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => ({COUNTER})() === '{number}'")
+        assert re.search(rf"[?&]slide={number}\b", page.url), (key, page.url)
+    wait_until_run_finished(page)
+    page.keyboard.press("Escape")
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
+    wait_until_run_finished(page)
+    assert page.evaluate("() => document.fullscreenElement === null")
+    assert page.locator(".st-key-nq57-deck-settings").is_visible()
