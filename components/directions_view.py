@@ -232,3 +232,10 @@ def overdue_directions(account: Account | None, unit: UnitInfo) -> None:
     if rows:
         st.subheader(tr("directions_overdue_heading", count=len(rows)))
         direction_list(account, rows[:10])
+
+
+def task_directions(account: Account | None, unit: UnitInfo, task_code: str) -> None:
+    """The directions on one task (its detail on the tasks page), with their answers and forms."""
+    rows = directions.list_directions(account, unit.code, local_today(), task_code=task_code, engine=cached.engine())
+    st.markdown(f"###### {escape(tr('task_directions_heading', count=len(rows)))}")
+    direction_list(account, rows, empty_key="task_directions_none")
