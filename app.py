@@ -61,6 +61,8 @@ def pages() -> dict:
         "nav_section_data": [
             ("upload", st.Page("pages/upload.py", title=tr("nav_upload"), icon=":material/upload_file:",
                                url_path=PAGE_PATHS["upload"])),
+            ("upload", st.Page("pages/report_online.py", title=tr("nav_report_online"), icon=":material/edit_note:",
+                               url_path=PAGE_PATHS["report_online"])),
         ],
         "nav_section_admin": [
             ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),

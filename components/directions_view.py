@@ -202,3 +202,40 @@ def direction_list(account: Account | None, rows: list[DirectionRow], empty_key:
                     account.username == row["author"] or account.role == "admin"):
                 st.button(tr("direction_close"), key=f"direction_close_{row['id']}", icon=":material/done_all:",
                           on_click=_close, args=(account, row["id"]))
+
+
+def directions_by_unit(unit: UnitInfo, key: str) -> None:
+    """Directions left unanswered today per unit below (the unit's own directions in its own row):
+    overdue first, then open; a unit with none is not listed. Part of accountability: who has not
+    answered what they were asked."""
+    import pandas as pd
+
+    from components.exports import show_table
+    from data_loaders.figures.directions import counts_by_unit
+    from data_loaders.figures.scope import child_key, get_unit
+
+    counts = counts_by_unit(unit, lambda owner: child_key(unit, owner), local_today(), engine=cached.engine())
+    rows = [(code, c["overdue"], c["open"]) for code, c in counts.items() if c["overdue"] or c["open"]]
+    if not rows:
+        st.caption(tr("directions_by_unit_none"))
+        return
+    rows.sort(key=lambda row: (-row[1], -row[2], row[0]))
+    name_of = {code: (tr("national") if code == "VN" else get_unit(code, cached.engine()).name) for code, *_ in rows}
+    frame = pd.DataFrame([{tr("col_unit"): name_of[code], tr("direction_state_overdue"): overdue,
+                           tr("direction_state_open"): open_} for code, overdue, open_ in rows])
+    show_table(frame, name=tr("directions_by_unit_heading"), key=key)
+
+
+def overdue_directions(account: Account | None, unit: UnitInfo) -> None:
+    """The directions past their answer date in the unit and below, most overdue first (warnings page)."""
+    rows = directions.list_directions(account, unit.code, local_today(), states=("overdue",), engine=cached.engine())
+    if rows:
+        st.subheader(tr("directions_overdue_heading", count=len(rows)))
+        direction_list(account, rows[:10])
+
+
+def task_directions(account: Account | None, unit: UnitInfo, task_code: str) -> None:
+    """The directions on one task (its detail on the tasks page), with their answers and forms."""
+    rows = directions.list_directions(account, unit.code, local_today(), task_code=task_code, engine=cached.engine())
+    st.markdown(f"###### {escape(tr('task_directions_heading', count=len(rows)))}")
+    direction_list(account, rows, empty_key="task_directions_none")

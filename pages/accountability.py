@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import page_header
+from components.directions_view import directions_by_unit
 from components.exports import show_table
 from components.markdown import escape
 from components.scorecard import bucket_kpis, officials_frame, ranking_table
@@ -38,6 +39,10 @@ for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
         rows = cached.accountability_ranking(unit.code, day, since, by)
         ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
                       name=label, key=f"ranking::{by}")
+
+st.subheader(tr("directions_by_unit_heading"))
+st.caption(tr("directions_by_unit_help"))
+directions_by_unit(unit, key=f"directions_by_unit::{unit.code}")
 
 st.subheader(tr("accountability_officials"))
 officials = cached.tasks_by_official(unit.code, day)

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from charts.trend import trend_frame, trend_lines
-from components import cached
+from components import auth, cached
+from components.annotations_view import notes_section, unit_notes, with_notes
 from components.breadcrumb import page_header
 from components.display import show_chart
 from components.headline import ecosystem_kpis, no_data_notice
@@ -27,11 +28,13 @@ left, right = st.columns(2)
 fields_left = {"st_enterprises": tr("kpi_st"), "high_tech_enterprises": tr("kpi_high_tech"),
                "ai_experts": tr("kpi_ai_experts")}
 fields_right = {"digital_tech_enterprises": tr("kpi_digital_tech")}
+notes = unit_notes(unit, (*fields_left, *fields_right))
 for column, fields in ((left, fields_left), (right, fields_right)):
     frame = trend_frame(trend, fields, lang)
     with column:
-        show_chart(trend_lines(frame, tr("enterprises_trend"), lang),
+        show_chart(with_notes(trend_lines(frame, tr("enterprises_trend"), lang), notes, tuple(fields)),
                    name=f"{tr('enterprises_trend')} {', '.join(fields.values())}")
+notes_section(auth.current_account(), unit, notes, (tuple(fields_left), tuple(fields_right)), key="ecosystem")
 
 st.subheader(tr("ranking_heading"))
 ranking_section(unit, day, ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts"),

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from charts.trend import trend_frame, trend_lines
-from components import cached
+from components import auth, cached
+from components.annotations_view import notes_section, unit_notes, with_notes
 from components.breadcrumb import page_header
 from components.display import show_chart
 from components.headline import infrastructure_kpis, no_data_notice
@@ -25,22 +26,26 @@ infrastructure_kpis(values, target, lang, cached.indicator_totals(unit.code, sin
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)
+CHARTED = ("fiveg_coverage_pct", "fiber_coverage_pct", "fiveg_stations", "villages_no_signal", "villages_no_power")
+notes = unit_notes(unit, CHARTED)  # a leader's dated notes, marked on the charts of their indicators
 coverage, stations, villages = st.columns(3)
 
 
 with coverage:
-    show_chart(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
-                                               "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
-                                tr("coverage_trend"), lang, target=target["value"]), name=tr("coverage_trend"))
+    show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
+                                                          "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
+                                      tr("coverage_trend"), lang, target=target["value"]),
+                          notes, CHARTED[:2]), name=tr("coverage_trend"))
 with stations:
-    show_chart(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
-                           tr("stations_trend"), lang),
+    show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
+                                      tr("stations_trend"), lang), notes, CHARTED[2:3]),
                name=tr("stations_trend"))
 with villages:
     villages_frame = trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
                                          "villages_no_power": tr("kpi_no_power")}, lang)
-    show_chart(trend_lines(villages_frame, tr("villages_trend"), lang),
+    show_chart(with_notes(trend_lines(villages_frame, tr("villages_trend"), lang), notes, CHARTED[3:]),
                name=tr("villages_trend"))
+notes_section(auth.current_account(), unit, notes, (CHARTED[:2], CHARTED[2:3], CHARTED[3:]), key="infrastructure")
 
 st.subheader(tr("ranking_heading"))
 ranking_section(unit, day, ("fiveg_coverage_pct", "fiveg_stations", "fiber_coverage_pct", "villages_no_signal",

@@ -4,8 +4,9 @@ import streamlit as st
 
 from charts.status import status_breakdown
 from charts.units import VIEWS, status_share_by_unit
-from components import cached
+from components import auth, cached
 from components.breadcrumb import page_header
+from components.directions_view import task_directions
 from components.display import show_chart
 from components.exports import show_table
 from components.headline import task_kpis
@@ -119,3 +120,4 @@ if picked and picked[0] < len(tasks):
         )
         show_table(report_history_frame(detail["reports"], lang), name=tr("task_detail", code=detail["code"]),
                    key="task_reports", column_config=column_config(lang))
+        task_directions(auth.current_account(), unit, detail["code"])

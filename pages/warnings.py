@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from components import cached
+from components import auth, cached
 from components.breadcrumb import breadcrumb
+from components.directions_view import overdue_directions
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from components.warning_list import warning_counts_row, warning_list
@@ -24,4 +25,5 @@ warning_counts_row(result, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
               target=format_number(settings["fiveg_target_pct"], lang),
               date=format_date(settings["fiveg_target_date"], lang)))
+overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
 warning_list(result, lang, key=f"warnings::{unit.code}::{day}")

@@ -15,10 +15,8 @@ Every write is audited. States come from the metric layer (figures/directions.py
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import TypedDict
 
-from openpyxl import Workbook
 from sqlalchemy import Engine, func, insert, select, update
 
 from data_loaders.figures.directions import direction_state, exists_at
@@ -26,8 +24,8 @@ from data_loaders.figures.scope import UnknownUnit, get_unit, scope_filter
 from data_loaders.follow_up.evidence import MAX_FILES_PER_ANSWER, EvidenceFile, check_evidence
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
-from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.ingest.web_form import task_report_workbook
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import REPORT_STATUSES
 from data_loaders.store.models import (
@@ -163,21 +161,6 @@ def _readable(account: Account | None, direction: Direction) -> bool:
         account is not None and not account.disabled and account.username == direction.author)
 
 
-def _report_workbook(task_code: str, report_date: dt.date, status: str, progress: float, note: str) -> bytes:
-    """A one-row task-progress workbook: the answer's report, in the importer's own format."""
-    labels = {term.code: term.vi for term in REPORT_STATUSES}
-    columns = ("task_code", "report_date", "status", "progress_pct", "note")
-    values = {"task_code": task_code, "report_date": report_date, "status": labels[status],
-              "progress_pct": progress, "note": note[:1000]}
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(TASKS.sheet_vi)
-    sheet.append([TASKS.column(key).vi for key in columns])
-    sheet.append([values[key] for key in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def answer_direction(account: Account, direction_id: int, *, text: str, status: str | None = None,
                      progress_pct: float | None = None, report_date: dt.date | None = None,
                      files: list[tuple[str, bytes]] = (), engine: Engine | None = None,
@@ -214,7 +197,8 @@ def answer_direction(account: Account, direction_id: int, *, text: str, status: 
         status = status or (latest.status if latest else "in_progress")
         progress = progress_pct if progress_pct is not None else (
             100.0 if status == "completed" else (latest.progress_pct if latest else 0.0))
-        content = _report_workbook(task_code, report_date or now.date(), status, progress, body)
+        content = task_report_workbook([{"task_code": task_code, "report_date": report_date or now.date(),
+                                         "status": status, "progress_pct": progress, "note": body[:1000]}])
         result = import_file(content, f"chi-dao-{direction_id}-{now:%Y%m%d%H%M%S}.xlsx", account=answerer,
                              engine=engine, today=now.date())
         if result.status == "rejected":

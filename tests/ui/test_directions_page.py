@@ -64,3 +64,49 @@ def directions_account(engine, username):
     from data_loaders.identity.accounts import get_account
 
     return get_account(username, engine)
+
+
+def test_a_leaders_note_shows_under_the_trend_and_can_be_added_and_removed(app_database):
+    from data_loaders.follow_up import annotations
+
+    engine = make_engine(os.environ["DATABASE_URL"])
+    leader = ensure_account(engine, "ld.lanhdao.notes", role="viewer", scope="68")
+    annotations.add_annotation(leader, "68", "fiveg_stations", dt.date(2025, 5, 1), "tính cả trạm 5G dùng chung",
+                               engine=engine)
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in(app, "ld.lanhdao.notes")
+    app.query_params["province"] = "68"
+    app.run()
+    app.switch_page("pages/infrastructure.py").run()
+    assert not app.exception, app.exception
+    assert any("1. 01/05/2025: tính cả trạm 5G dùng chung" in c.value.replace("\\", "") for c in app.caption)
+    app.text_input(key="infrastructure::note_text").input("Số liệu tháng 3 được chỉnh lại")
+    app.button(key="infrastructure::note_submit").click().run()
+    assert [s.value for s in app.success] == ["Đã lưu ghi chú; ghi chú hiện trên biểu đồ xu hướng."]
+    assert len(annotations.annotations_for("68", engine=engine)) == 2
+    for note in annotations.annotations_for("68", engine=engine):
+        app.button(key=f"infrastructure::remove::{note['id']}").click().run()
+    assert annotations.annotations_for("68", engine=engine) == []
+    engine.dispose()
+
+
+def test_overdue_directions_show_on_the_warnings_and_accountability_pages(app_database):
+    engine = make_engine(os.environ["DATABASE_URL"])
+    leader = ensure_account(engine, "ld.lanhdao.late", role="viewer", scope="68")
+    task_code = directions.tasks_to_direct("68", engine=engine)[1][0]
+    written = dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc)  # written last year, due a week later: overdue
+    directions.create_direction(leader, text="Giải trình việc chậm triển khai", task_code=task_code,
+                                due_date=dt.date(2025, 7, 8), engine=engine, now=written)
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in(app, "ld.lanhdao.late")
+    app.query_params["province"] = "68"
+    app.run()
+    app.switch_page("pages/warnings.py").run()
+    assert not app.exception, app.exception
+    assert any(s.value.startswith("Chỉ đạo quá hạn trả lời (") for s in app.subheader)
+    assert any(task_code in e.label.replace("\\", "") for e in app.expander)
+    app.switch_page("pages/accountability.py").run()
+    assert not app.exception, app.exception
+    table = next(d.value for d in app.dataframe if "Quá hạn trả lời" in d.value.columns)
+    assert table["Quá hạn trả lời"].iloc[0] >= 1
+    engine.dispose()

@@ -1,0 +1,146 @@
+"""Reporting in the browser: the reporter's tasks (or communes) in an editable table; what they type
+goes through the importer like an uploaded workbook (data_loaders/ingest/web_form.py): first a
+check (the preview: what will change, every error with its table row and column), then the commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from components import cached
+from components.markdown import escape
+from components.state import language, tr
+from data_loaders.figures.scope import UnitInfo
+from data_loaders.i18n import format_number
+from data_loaders.identity import access
+from data_loaders.identity.accounts import Account
+from data_loaders.ingest import web_form
+from data_loaders.ingest.templates import prefilled_tasks, scope_units
+from data_loaders.store.catalogue import INDICATORS, REPORT_STATUSES
+
+_RESULT_KEY = "_nq57_web_form_result"
+MAX_COMMUNES = 400  # a province's communes fit one table; the nation is reported province by province
+
+
+def _indicator_header(indicator, lang: str) -> str:
+    return f"{indicator.label(lang)} ({indicator.unit_vi if lang == 'vi' else indicator.unit_en})"
+
+
+def _problems(result, lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{tr("web_form_col_row"): web_form.table_row(problem.row),
+                          tr("web_form_col_column"): problem.column_label(lang) or "",
+                          tr("web_form_col_problem"): problem.message(lang)} for problem in result.errors])
+
+
+def _show_result(kind: str) -> None:
+    stored = st.session_state.get(f"{_RESULT_KEY}::{kind}")
+    if not stored:
+        return
+    result, committed = stored
+    lang = language()
+    if result.status == "rejected":
+        st.error(tr("web_form_rejected", count=len(result.errors)), icon=":material/block:")
+        st.dataframe(_problems(result, lang), hide_index=True, width="stretch")
+    elif committed:
+        st.success(tr("web_form_committed", created=format_number(result.created, lang),
+                      updated=format_number(result.updated, lang), upload=result.upload_id),
+                   icon=":material/check_circle:")
+    else:
+        st.info(tr("web_form_checked", created=format_number(result.created, lang),
+                   updated=format_number(result.updated, lang), unchanged=format_number(result.unchanged, lang)),
+                icon=":material/fact_check:")
+
+
+def _run(account: Account, kind: str, content: bytes, dry_run: bool) -> None:
+    result = web_form.submit(account, kind, content, dry_run=dry_run, engine=cached.engine())
+    st.session_state[f"{_RESULT_KEY}::{kind}"] = (result, not dry_run and result.status != "rejected")
+    if not dry_run and result.status != "rejected":
+        cached.refresh_data_version()
+
+
+def task_form(account: Account, today: dt.date) -> None:
+    lang = language()
+    scope = access.upload_scope(account)
+    tasks = prefilled_tasks(scope.unit_code, scope.agency, today, engine=cached.engine())
+    if not tasks:
+        st.info(tr("web_form_no_tasks"))
+        return
+    labels = {term.code: term.label(lang) for term in REPORT_STATUSES}
+    frame = pd.DataFrame({
+        "code": [t["code"] for t in tasks], "title": [t["title"] for t in tasks],
+        "unit": [t["owner_name"] for t in tasks],
+        "latest": [f"{labels.get(t['reported_status'], t['reported_status'])} · "
+                   f"{format_number(t['progress_pct'], lang)}%" for t in tasks],
+        "status": pd.Series([None] * len(tasks), dtype="object"), "progress": pd.Series([None] * len(tasks),
+                                                                                       dtype="float"),
+        "note": pd.Series([None] * len(tasks), dtype="object"),
+    })
+    edited = st.data_editor(
+        frame, key="web_form_tasks", hide_index=True, width="stretch", num_rows="fixed",
+        disabled=("code", "title", "unit", "latest"),
+        column_config={
+            "code": st.column_config.TextColumn(tr("col_code")),
+            "title": st.column_config.TextColumn(tr("col_title"), width="large"),
+            "unit": st.column_config.TextColumn(tr("col_owner")),
+            "latest": st.column_config.TextColumn(tr("web_form_col_latest")),
+            "status": st.column_config.SelectboxColumn(tr("web_form_col_status"), options=list(labels),
+                                                       format_func=lambda code: labels.get(code, code)),
+            "progress": st.column_config.NumberColumn(tr("web_form_col_progress"), min_value=0, max_value=100,
+                                                      step=1),
+            "note": st.column_config.TextColumn(tr("web_form_col_note"), max_chars=1000),
+        })
+    report_date = st.date_input(tr("web_form_report_date"), value=today, max_value=today,
+                                format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD", key="web_form_task_date")
+    typed = edited[edited["status"].notna() | edited["progress"].notna() | edited["note"].fillna("").ne("")]
+    latest = {t["code"]: t for t in tasks}
+    reports = [{"task_code": row.code, "report_date": report_date,
+                "status": row.status if pd.notna(row.status) else latest[row.code]["reported_status"],
+                "progress_pct": row.progress if pd.notna(row.progress) else latest[row.code]["progress_pct"],
+                "note": row.note if isinstance(row.note, str) else None} for row in typed.itertuples()]
+    st.caption(tr("web_form_typed", count=len(reports)))
+    check, send = st.columns(2)
+    content = web_form.task_report_workbook(reports) if reports else None
+    check.button(tr("web_form_check"), key="web_form_tasks_check", icon=":material/fact_check:",
+                 disabled=content is None, on_click=_run, args=(account, "tasks", content, True))
+    send.button(tr("web_form_send"), key="web_form_tasks_send", type="primary", icon=":material/send:",
+                disabled=content is None, on_click=_run, args=(account, "tasks", content, False))
+    _show_result("tasks")
+
+
+def indicator_form(account: Account, unit: UnitInfo, today: dt.date) -> None:
+    lang = language()
+    scope = access.upload_scope(account)
+    if not scope.allows_indicators:
+        st.info(tr("web_form_no_indicators"))
+        return
+    if not scope.allows_unit(unit.code) or unit.level == "national":
+        st.info(tr("web_form_pick_province"))
+        return
+    communes = [u for u in scope_units(unit.code) if u.level == "commune"][:MAX_COMMUNES]
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    period = st.date_input(tr("web_form_period"), value=last_month, max_value=today, key="web_form_period",
+                           format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD", help=tr("web_form_period_help"))
+    frame = pd.DataFrame({"commune_code": [c.code for c in communes], "commune": [c.name for c in communes],
+                          **{i.code: pd.Series([None] * len(communes), dtype="float") for i in INDICATORS}})
+    edited = st.data_editor(
+        frame, key=f"web_form_values::{unit.code}", hide_index=True, width="stretch", num_rows="fixed",
+        disabled=("commune_code", "commune"),
+        column_config={"commune_code": st.column_config.TextColumn(tr("col_code")),
+                       "commune": st.column_config.TextColumn(tr("col_unit")),
+                       **{i.code: st.column_config.NumberColumn(_indicator_header(i, lang), min_value=0)
+                          for i in INDICATORS}})
+    codes = [i.code for i in INDICATORS]
+    typed = edited[edited[codes].notna().any(axis=1)]
+    values = [{"commune_code": row["commune_code"], **{c: (None if pd.isna(row[c]) else row[c]) for c in codes}}
+              for _, row in typed.iterrows()]
+    st.caption(tr("web_form_typed_values", count=len(values)))
+    content = web_form.indicator_workbook(period, values) if values else None
+    check, send = st.columns(2)
+    check.button(tr("web_form_check"), key="web_form_values_check", icon=":material/fact_check:",
+                 disabled=content is None, on_click=_run, args=(account, "indicators", content, True))
+    send.button(tr("web_form_send"), key="web_form_values_send", type="primary", icon=":material/send:",
+                disabled=content is None, on_click=_run, args=(account, "indicators", content, False))
+    _show_result("indicators")
+    st.caption(escape(tr("web_form_same_path")))

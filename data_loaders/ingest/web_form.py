@@ -1,0 +1,71 @@
+"""Reporting in the browser: what a reporter types in the page's tables becomes a workbook in the
+importer's own format and goes through `import_file` — the same reading, validation, scope check,
+all-or-nothing commit, provenance and audit as an uploaded file. The upload history names it
+"bieu-mau-web-…" (the web form) with the user and time, and every problem names its table row:
+row 1 of the table is row 2 of the workbook (row 1 holds the headers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import Engine
+
+from data_loaders.identity.accounts import Account
+from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
+from data_loaders.ingest.importer import ImportResult, import_file
+from data_loaders.store.catalogue import INDICATORS, REPORT_STATUSES
+from data_loaders.units.divisions import all_units
+
+WEB_FORM_PREFIX = "bieu-mau-web"
+TASK_REPORT_COLUMNS = ("task_code", "report_date", "status", "progress_pct", "note")
+HEADER_ROWS = 1  # a problem's Excel row minus this is its table row
+
+
+def _workbook(sheet_name: str, headers: list[str], rows: list[list]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def task_report_workbook(reports: list[dict]) -> bytes:
+    """Task reports ({task_code, report_date, status: completed | in_progress | not_started | None,
+    progress_pct, note}) as a task-progress workbook; an unknown status is written as given, so the
+    validator names it."""
+    labels = {term.code: term.vi for term in REPORT_STATUSES}
+    rows = [[report.get("task_code"), report.get("report_date"),
+             labels.get(report.get("status"), report.get("status")), report.get("progress_pct"),
+             report.get("note")] for report in reports]
+    return _workbook(TASKS.sheet_vi, [TASKS.column(key).vi for key in TASK_REPORT_COLUMNS], rows)
+
+
+def indicator_workbook(period: dt.date, values: list[dict]) -> bytes:
+    """Indicator values ({commune_code, <indicator code>: value, …}) of one period as an indicator workbook."""
+    codes = [indicator.code for indicator in INDICATORS]
+    province_of = {unit.code: unit.province_code for unit in all_units() if unit.level == "commune"}
+    headers = [INDICATOR_VALUES.column("province_code").vi, INDICATOR_VALUES.column("commune_code").vi,
+               INDICATOR_VALUES.column("period").vi, *(INDICATOR_VALUES.column(code).vi for code in codes)]
+    rows = [[province_of.get(row.get("commune_code")), row.get("commune_code"), f"{period:%m/%Y}",
+             *(row.get(code) for code in codes)] for row in values]
+    return _workbook(INDICATOR_VALUES.sheet_vi, headers, rows)
+
+
+def submit(account: Account, kind: str, content: bytes, *, dry_run: bool, source: str = "",
+           engine: Engine | None = None, today: dt.date | None = None,
+           now: dt.datetime | None = None) -> ImportResult:
+    """The typed report through the importer as `account` (a preview with `dry_run`)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    name = f"{WEB_FORM_PREFIX}-{source or kind}-{account.username}-{now:%Y%m%d-%H%M%S}.xlsx"
+    return import_file(content, name, account=account, dry_run=dry_run, engine=engine, today=today,
+                       record_rejection=not dry_run)
+
+
+def table_row(excel_row: int | None) -> int | None:
+    """The table's row number (from 1) of a problem's workbook row."""
+    return None if excel_row is None else excel_row - HEADER_ROWS
