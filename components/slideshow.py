@@ -16,7 +16,8 @@ from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import SLIDE_KEY
-from reports.qr import is_local_address, qr_png
+from data_loaders.store.settings import url_is_local
+from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide, build_slides
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"
@@ -225,7 +226,7 @@ def _tiles_html(figures: list[Figure]) -> str:
 def _qr(slide: Slide) -> None:
     with st.container(key="nq57-qr", gap=None):
         st.image(qr_png(slide.url), width=200, link=slide.url)
-        if is_local_address(slide.url):
+        if url_is_local(slide.url):
             st.markdown(f'<p class="nq57-qr-local">{html.escape(tr("slides_qr_local_short"))}</p>',
                         unsafe_allow_html=True)
         else:
@@ -368,7 +369,7 @@ def _leave_fullscreen() -> None:
 
 def local_qr_warning(deck: Deck) -> None:
     """The QR codes of this deck would open this computer, not the dashboard: say so before it is projected."""
-    if any(is_local_address(slide.url) for slide in deck.slides):
+    if any(url_is_local(slide.url) for slide in deck.slides):
         st.warning(tr("slides_qr_local", url=deck.base_url), icon=":material/qr_code_2:")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from charts.render import chart_png
 from data_loaders.i18n import t
+from data_loaders.store.settings import url_is_local
 from reports.layout import (
     ACCENT,
     MARGIN,
@@ -21,7 +22,7 @@ from reports.layout import (
     fitted_box,
     image_box,
 )
-from reports.qr import is_local_address, qr_png
+from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide
 
 CONTENT_WIDTH = SLIDE_WIDTH - 2 * MARGIN
@@ -64,7 +65,7 @@ def _qr_and_footer(deck: Deck, slide: Slide, images: SlideImages, qr_size: float
     footer = f"{t('deck_footer', lang)} · {deck.unit_label} · " + t(
         "deck_slide_number", lang, number=slide.number, total=len(deck.slides))
     # A code that opens the serving computer (the default public_base_url) says so in red instead.
-    caption = (Run(t("slides_qr_local_deck", lang), bold=True, colour=ACCENT) if is_local_address(slide.url)
+    caption = (Run(t("slides_qr_local_deck", lang), bold=True, colour=ACCENT) if url_is_local(slide.url)
                else Run(t("deck_scan_qr", lang), colour=MUTED))
     return [
         image_box(images.qr, qr_x, qr_y, qr_size, qr_size),

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from charts.render import chart_png
 from data_loaders.i18n import t
+from data_loaders.store.settings import url_is_local
 from reports.compose import SlideImages, slide_boxes, slide_images, value_colour
 from reports.layout import (
     ACCENT,
@@ -33,7 +34,7 @@ from reports.layout import (
     register_pdf_fonts,
     wrap,
 )
-from reports.qr import is_local_address, qr_png
+from reports.qr import qr_png
 from reports.slides import Deck, build_slides
 
 
@@ -130,7 +131,7 @@ def brief_boxes(deck: Deck, status_chart: bytes | None, qr: bytes) -> list:
         image_box(qr, A4_WIDTH - A4_MARGIN - qr_size, 30, qr_size, qr_size),
         RuleBox(A4_MARGIN, 124, width),
     ]
-    if is_local_address(headline.url):  # the code opens the serving computer, not the dashboard
+    if url_is_local(headline.url):  # the code opens the serving computer, not the dashboard
         boxes.append(fitted_box(A4_WIDTH - A4_MARGIN - qr_size - 60, 30 + qr_size + 1, qr_size + 60, 16,
                                 [(Run(t("slides_qr_local_deck", deck.lang), bold=True, colour=ACCENT),)], 7, 4,
                                 align="right"))

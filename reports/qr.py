@@ -4,8 +4,6 @@ the serving computer itself (localhost, 127.0.0.1) opens nothing on a phone in t
 from __future__ import annotations
 
 import io
-import ipaddress
-from urllib.parse import urlsplit
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -21,20 +19,3 @@ def qr_png(url: str, box_size: int = 10, border: int = 2) -> bytes:
     return buffer.getvalue()
 
 
-def is_local_address(url: str) -> bool:
-    """Whether a link can only be opened on the machine that serves the app: localhost, a loopback,
-    link-local or unspecified IP address, or no host at all. The default `public_base_url`
-    (http://localhost:8501) is one, so every QR code of a deck is until an administrator sets the
-    dashboard's public address. An intranet address (10.x, a company host name) is not: phones on the
-    hall's network may reach it."""
-    try:
-        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
-    except ValueError:
-        return True
-    if not host or host == "localhost" or host.endswith((".localhost", ".local")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified

@@ -268,17 +268,29 @@ def normalize_public_url(url: object) -> str:
 
 
 def public_url_is_local(url: object) -> bool:
-    """True when the address opens only on the server's own computer (localhost, 127.x.x.x, ::1,
-    0.0.0.0) or is no usable address at all, so QR codes and links made from it would lead nowhere
+    """True when the address is no usable public address (not a valid one at all) or opens only on
+    the server's own computer (`url_is_local`), so QR codes and links made from it would lead nowhere
     for anyone else."""
     try:
-        host = urlsplit(normalize_public_url(url)).hostname or ""
+        return url_is_local(normalize_public_url(url))
     except (InvalidSetting, ValueError):
         return True
-    if host == "localhost" or host.endswith(".localhost"):
+
+
+def url_is_local(url: str) -> bool:
+    """Whether a link can only be opened on the machine that serves the app: localhost (and
+    *.localhost, *.local), a loopback, link-local or unspecified IP address, or no host at all. The
+    default `public_base_url` (http://localhost:8501) is one, so every QR code is until an administrator
+    sets the dashboard's public address. An intranet address (10.x, a company host name) is not: phones
+    on the hall's network may reach it."""
+    try:
+        host = (urlsplit(str(url).strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return True
+    if not host or host == "localhost" or host.endswith((".localhost", ".local")):
         return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return address.is_loopback or address.is_unspecified
+    return address.is_loopback or address.is_link_local or address.is_unspecified

@@ -284,10 +284,10 @@ def test_cli_messages_follow_the_language(seeded_url):
     (BASE_URL, False), ("https://dashboard.example.vn/nq57/presentation?slide=2", False),
     ("http://10.20.0.5:8501", False), ("http://203.113.0.9/", False),
 ])
-def test_is_local_address_tells_links_a_phone_cannot_open(url, local):
-    from reports.qr import is_local_address
+def test_url_is_local_tells_links_a_phone_cannot_open(url, local):
+    from data_loaders.store.settings import url_is_local
 
-    assert is_local_address(url) is local
+    assert url_is_local(url) is local
 
 
 def test_a_deck_whose_qr_codes_point_to_localhost_says_so_on_every_slide(empty_engine):
