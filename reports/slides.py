@@ -26,6 +26,7 @@ from data_loaders.figures import definitions as rules
 from data_loaders.figures.accountability import sibling_rank
 from data_loaders.figures.cache import TREND_MONTHS, Reader
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
+from data_loaders.figures.directions import DIRECTION_STATES, direction_counts
 from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import view_url
@@ -39,11 +40,11 @@ from data_loaders.store.settings import get_settings
 FigureReader = Callable[..., Any]  # read(figure, *args): data_loaders.figures.cache.Reader or the app's cached read
 
 SLIDE_KINDS = ("title", "headline", "task_status", "lagging_children", "overdue_by_agency", "infrastructure",
-               "ecosystem", "quality", "warnings")
+               "ecosystem", "quality", "warnings", "directions")  # directions: only when the unit has some
 # The dashboard page that shows each slide's figures live (data_loaders/figures/views.py).
 VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "tasks", "lagging_children": "tasks",
               "overdue_by_agency": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem",
-              "quality": "quality", "warnings": "warnings"}
+              "quality": "quality", "warnings": "warnings", "directions": "directions"}
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
 WARNINGS_SHOWN = 5
 CHART_LABEL_WIDTH = 26  # characters a line of a unit or agency name on a slide's bar chart, wrapped beyond
@@ -363,6 +364,33 @@ def _warnings_slide(ctx: _Context) -> Slide:
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
 
 
+def _directions_slide(ctx: _Context) -> Slide | None:
+    """Open directions and their answers at the deck's date; no slide when the unit has none."""
+    from data_loaders.follow_up.directions import direction_answers, list_directions
+
+    lang = ctx.lang
+    counts = direction_counts(ctx.unit.code, ctx.as_of, ctx.engine)
+    if not counts["total"]:
+        return None
+    figures = [Figure(t(f"direction_state_{state}", lang), format_number(counts[state], lang), counts[state],
+                      alert=state == "overdue") for state in DIRECTION_STATES]
+    sentence = tn("deck_directions_sentence", counts["total"], lang, total=format_number(counts["total"], lang),
+                  overdue=format_number(counts["overdue"], lang), open=format_number(counts["open"], lang),
+                  answered=format_number(counts["answered"], lang))
+    rows = list_directions(None, ctx.unit.code, ctx.as_of, states=("overdue", "open", "answered"), engine=ctx.engine)
+    bullets = []
+    for row in rows[:WARNINGS_SHOWN]:
+        about = f"{row['task_code']} · {row['unit_name']}" if row["task_code"] else row["unit_name"]
+        state = t(f"direction_state_{row['state']}", lang)
+        line = f"[{state}] {about}: {row['text'][:160]}"
+        answers = [a for a in direction_answers(None, row["id"], engine=ctx.engine)
+                   if a["created_at"].date() <= ctx.as_of]
+        if answers:
+            line += " — " + t("deck_direction_answer", lang, text=answers[-1]["text"][:160])
+        bullets.append(line)
+    return ctx.slide("directions", t("deck_slide_directions", lang), sentence, figures=figures, bullets=bullets)
+
+
 @dataclass
 class _Context:
     unit: UnitInfo
@@ -375,6 +403,7 @@ class _Context:
     settings: dict
     base_url: str
     source: str
+    engine: Engine | None = None
     status: dict = field(default_factory=dict)
     indicators: dict = field(default_factory=dict)
 
@@ -387,7 +416,7 @@ class _Context:
 BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _task_status_slide,
             "lagging_children": _lagging_slide, "overdue_by_agency": _agency_slide,
             "infrastructure": _infrastructure_slide, "ecosystem": _ecosystem_slide, "quality": _quality_slide,
-            "warnings": _warnings_slide}
+            "warnings": _warnings_slide, "directions": _directions_slide}
 
 
 def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
@@ -410,13 +439,17 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
     since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
     ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
                    read=read, settings=settings, base_url=base_url,
-                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)))
+                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)), engine=engine)
     ctx.status = read(tasks.task_status, unit.code, as_of)
     ctx.indicators = read(indicators.indicator_totals, unit.code, as_of)
     deck = Deck(unit=unit, unit_label=ctx.label, as_of=as_of, compare=compare, lang=lang, source=ctx.source,
                 base_url=base_url)
-    for number, kind in enumerate(slide_kinds(unit), start=1):
+    number = 0
+    for kind in slide_kinds(unit):
         slide = BUILDERS[kind](ctx)
+        if slide is None:  # a slide with nothing to show (directions, where none were written)
+            continue
+        number += 1
         slide.number = number
         slide.presentation_url = view_url(base_url, "presentation", unit, as_of, compare, slide=number)
         if kind == "title":

@@ -185,3 +185,29 @@ def test_annotations_are_added_by_leaders_in_scope_and_removed_by_their_author(w
     assert annotations.annotations_for(LAM_DONG, engine=engine) == []
     actions = [e["action"] for e in audit.entries(engine=engine)]
     assert "annotation_added" in actions and "annotation_removed" in actions
+
+
+def test_a_deck_has_a_directions_slide_only_where_directions_were_written(world):
+    from pptx import Presentation
+
+    from reports.pptx_deck import deck_pptx
+    from reports.slides import build_slides
+
+    engine, people = world
+    direction_id = directions.create_direction(people["province_leader"], text="Khẩn trương hoàn thành lắp đặt",
+                                               task_code="XA-1", due_date=dt.date(2025, 7, 10), engine=engine,
+                                               now=NOW)
+    directions.answer_direction(people["commune_a"], direction_id, text="Đã lắp xong 3/5 trạm", engine=engine,
+                                now=NOW + dt.timedelta(days=2))
+    before = build_slides(LAM_DONG, dt.date(2025, 6, 30), engine=engine)
+    assert "directions" not in before.kinds  # none written by then
+    deck = build_slides(LAM_DONG, dt.date(2025, 7, 5), engine=engine, lang="vi")
+    slide = deck.slides[deck.kinds.index("directions")]
+    assert slide.number == len(deck.slides)
+    assert slide.sentence == "1 ý kiến chỉ đạo: 0 quá hạn trả lời, 0 chờ trả lời, 1 đã trả lời."
+    assert slide.bullets == ["[Đã trả lời] XA-1 · " + LD_COMMUNES[0].name
+                             + ": Khẩn trương hoàn thành lắp đặt — Trả lời: Đã lắp xong 3/5 trạm"]
+    assert slide.url.split("?")[0].endswith("/directions")
+    text = "\n".join(shape.text_frame.text for s in Presentation(io.BytesIO(deck_pptx(deck))).slides
+                     for shape in s.shapes if shape.has_text_frame)
+    assert "Đã lắp xong 3/5 trạm" in text
