@@ -29,6 +29,7 @@ MAX_BODY="${NQ57_MAX_BODY:-60m}"
 PYTHON="${NQ57_PYTHON:-$PROJECT_DIR/.venv/bin/python}"
 NGINX="${NQ57_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 START_TIMEOUT="${NQ57_START_TIMEOUT:-180}"
+SNAPSHOT_DIR="${NQ57_SNAPSHOT_DIR:-$PROJECT_DIR/var/snapshot}"  # served at /snapshot/ (python -m reports snapshot)
 
 die() { echo "stack.sh: $*" >&2; exit 1; }
 say() { echo "stack.sh: $*" >&2; }
@@ -112,6 +113,7 @@ render() {  # TEMPLATE: replace @NAME@ placeholders
     text=${text//@LISTEN@/$PROXY_LISTEN}
     text=${text//@UPSTREAMS@/$UPSTREAM_LINES}
     text=${text//@STATIC_DIR@/$STATIC_DIR}
+    text=${text//@SNAPSHOT_DIR@/$SNAPSHOT_DIR}
     text=${text//@MAX_BODY@/$MAX_BODY}
     text=${text//@RUN_DIR@/$RUN_DIR}
     text=${text//@TEMP_DIR@/${TEMP_DIR:-}}

@@ -3,6 +3,7 @@
     python -m reports deck --unit CODE [--as-of DATE] [--compare DATE] [--lang vi|en] --out FILE.pptx|FILE.pdf
     python -m reports brief --unit PROVINCE_CODE [--as-of DATE] [--lang vi|en] --out FILE.pdf
     python -m reports brief --all-provinces [--as-of DATE] [--lang vi|en] --out DIR
+    python -m reports snapshot --unit CODE [--as-of DATE] [--lang vi|en] --out DIR
 
 Exit 0 on success (one line per file written on stdout), 2 for bad usage, an unknown unit, a bad
 date, an unsupported extension or an unwritable file: one line on stderr, never a traceback.
@@ -110,6 +111,23 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from reports.snapshot import write_snapshot
+
+    lang, out = args.lang, Path(args.out)
+    as_of = _date(args.as_of, lang) if args.as_of else None
+    started = time.perf_counter()
+    engine = bootstrap.prepare()
+    try:
+        deck = write_snapshot(args.unit, as_of, out, lang=lang, engine=engine)
+    except scope.UnknownUnit:
+        raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
+    except OSError as error:
+        raise UsageError(t("cli_cannot_write", lang, path=out, detail=error.strerror or error)) from None
+    _written(out / "index.html", len(deck.slides), started, lang)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m reports", description="NQ57 Dashboard briefing decks and briefs")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -129,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     brief.add_argument("--out", required=True, help="FILE.pdf, or a folder with --all-provinces")
     brief.set_defaults(handler=cmd_brief)
+
+    snapshot = commands.add_parser("snapshot", help="the briefing as a static site (HTML, SVG charts, QR codes)")
+    snapshot.add_argument("--unit", required=True, help="VN, a province code or a commune code")
+    snapshot.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
+    snapshot.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    snapshot.add_argument("--out", required=True, help="the folder to write (replaced whole)")
+    snapshot.set_defaults(handler=cmd_snapshot)
     return parser
 
 

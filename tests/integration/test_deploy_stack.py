@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
@@ -81,11 +82,13 @@ def stack(tmp_path_factory):
     engine = make_engine(url)
     bootstrap.load_sample(engine)
     engine.dispose()
+    snapshot_dir = Path(tempfile.mkdtemp(prefix="nq57-snapshot-"))  # nginx's workers must reach it
+    snapshot_dir.chmod(0o755)
     app_port = _free_ports(2, 8610)
     proxy_port = _free_ports(1, 18080)
     env = {**os.environ, "DATABASE_URL": url, "NQ57_PYTHON": sys.executable, "NQ57_APP_PORT": str(app_port),
            "NQ57_PROXY_LISTEN": f"127.0.0.1:{proxy_port}", "NQ57_RUN_DIR": str(tmp_path_factory.mktemp("run")),
-           "NQ57_NGINX": NGINX}
+           "NQ57_NGINX": NGINX, "NQ57_SNAPSHOT_DIR": str(snapshot_dir)}
     env.pop("DATABASE_READ_URL", None)
     try:
         started = subprocess.run(["bash", str(STACK), "start", "2"], env=env, capture_output=True, text=True,
@@ -97,6 +100,7 @@ def stack(tmp_path_factory):
     finally:
         subprocess.run(["bash", str(STACK), "stop"], env=env, capture_output=True, timeout=120)
         drop_database(url)
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
 
 
 def run(coroutine):
@@ -245,3 +249,21 @@ def test_a_data_change_through_one_replica_is_seen_at_once_through_the_other(sta
     for replica in reversed(stack.replicas):
         page = run(open_tab(stack, on[replica], [])).received
         assert after in page, f"{replica} still shows the old figures"
+
+
+def test_the_conference_snapshot_is_served_by_nginx_to_many_at_once(stack):
+    from benchmarks import bench_snapshot
+    from reports.snapshot import write_snapshot
+
+    engine = make_engine(stack.database_url)
+    try:
+        write_snapshot("VN", None, Path(stack.env["NQ57_SNAPSHOT_DIR"]) / "vn", engine=engine)
+    finally:
+        engine.dispose()
+    status, headers, body = get(f"{stack.proxy}/snapshot/vn/")
+    assert status == 200 and headers["Server"].startswith("nginx") and b'id="slide-1"' in body
+    assert headers.get_all("Cache-Control") == ["public, max-age=60"] and "Set-Cookie" not in headers
+    status, headers, chart = get(f"{stack.proxy}/snapshot/vn/slide-2.svg")
+    assert status == 200 and headers["Content-Type"] == "image/svg+xml" and chart.lstrip().startswith(b"<svg")
+    result = bench_snapshot.run(f"{stack.proxy}/snapshot/vn/", requests=200, concurrency=20)  # correctness only
+    assert result.failures == 0

@@ -342,3 +342,29 @@ def test_names_beside_the_bars_of_a_slide_are_wrapped_not_cut(seeded_engine, kin
         assert all(len(line) <= CHART_LABEL_WIDTH for line in row[field].split("\n") if " " in line)
         assert row[field].replace("\n", " ") == row["name"]  # wrapped, never cut
     assert spec["encoding"]["tooltip"][0]["field"] == "name"
+
+
+# --- the conference snapshot (issue 17) ---------------------------------------------------------------------------
+
+
+def test_snapshot_writes_a_static_briefing_with_svg_charts_and_qr_codes(seeded_url, tmp_path):
+    import json as json_module
+
+    out = tmp_path / "snapshot" / "lam-dong"
+    result = run_reports(seeded_url, "snapshot", "--unit", "68", "--as-of", "2025-06-30", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    manifest = json_module.loads((out / "snapshot.json").read_text(encoding="utf-8"))
+    assert manifest["unit"]["code"] == "68" and manifest["as_of"] == "2025-06-30"
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in html and "Lâm Đồng" in html and "Số liệu tính đến 30/06/2025" in html
+    for slide in manifest["slides"]:
+        assert f'id="slide-{slide["number"]}"' in html
+        assert (out / f"qr-{slide['number']}.png").read_bytes().startswith(b"\x89PNG")
+    charts = sorted(out.glob("slide-*.svg"))
+    assert charts and all(path.read_text(encoding="utf-8").lstrip().startswith("<svg") for path in charts)
+    # the sample's public address is the default localhost: every QR code says so instead of linking
+    assert html.count(t("slides_qr_local_deck", "vi")) == len(manifest["slides"]) and '<a href="http' not in html
+    again = run_reports(seeded_url, "snapshot", "--unit", "68", "--lang", "en", "--out", str(out))  # replaced whole
+    assert again.returncode == 0, again.stderr
+    assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in out.parent.iterdir()] == ["lam-dong"]  # no staging folder left behind
