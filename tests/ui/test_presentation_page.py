@@ -143,3 +143,15 @@ def test_the_clicker_keys_press_the_slide_buttons(app_database):
         assert f'{key}: "{button}"' in script, key
     assert "requestFullscreen" in script and "fullscreenchange" in script
     assert {"slide_prev", "slide_next", "slide_first", "slide_last"} <= {button.key for button in app.button}
+
+
+def test_an_administrator_publishes_the_static_copy(app_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("NQ57_SNAPSHOT_DIR", str(tmp_path))
+    app = run_presentation({"province": "68"})
+    app.button(key="snapshot_publish").click().run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    (message,) = [s.value for s in app.success]
+    folder = next(tmp_path.iterdir())
+    assert folder.name.startswith("68-") and f"/snapshot/{folder.name}/" in message
+    assert (folder / "index.html").exists() and (folder / "snapshot.json").exists()
