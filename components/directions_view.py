@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from components import auth, cached
-from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.figures.directions import DIRECTION_STATES, DirectionCounts
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up import directions
 from data_loaders.follow_up.directions import AnswerRefused, DirectionRow
@@ -57,11 +55,6 @@ def show_outcome() -> None:
         st.success(text, icon=":material/check_circle:")
     elif kind == "error":
         st.error(text, icon=":material/block:")
-
-
-def counts_row(counts: DirectionCounts) -> None:
-    lang = language()
-    kpi_row([Kpi(tr(f"direction_state_{state}"), format_number(counts[state], lang)) for state in DIRECTION_STATES])
 
 
 def new_direction_form(account: Account, unit: UnitInfo, tasks: list[tuple[str, str]], today: dt.date) -> None:

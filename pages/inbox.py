@@ -9,6 +9,7 @@ from components.shell_guard import require_app_shell
 from components.state import language, tr
 from components.warning_list import warning_list
 from data_loaders.follow_up import inbox
+from data_loaders.identity import access
 from data_loaders.identity.accounts import AccountError
 
 require_app_shell()
@@ -25,8 +26,9 @@ st.caption(tr("inbox_intro"))
 show_outcome()
 items = inbox.inbox(account, today, engine=engine)
 
-st.subheader(tr("inbox_to_answer", count=len(items["to_answer"])))
-direction_list(account, items["to_answer"], empty_key="inbox_nothing_to_answer")
+if access.may(account, "upload"):  # only those who report answer directions
+    st.subheader(tr("inbox_to_answer", count=len(items["to_answer"])))
+    direction_list(account, items["to_answer"], empty_key="inbox_nothing_to_answer")
 st.subheader(tr("inbox_answered_for_me", count=len(items["answered_for_me"])))
 direction_list(account, items["answered_for_me"], empty_key="inbox_no_answers")
 st.subheader(tr("inbox_new_warnings", count=len(items["new_warnings"])))
