@@ -80,9 +80,11 @@ def task_form(account: Account, today: dt.date) -> None:
     edited = st.data_editor(
         frame, key="web_form_tasks", hide_index=True, width="stretch", num_rows="fixed",
         disabled=("code", "title", "unit", "latest"),
+        # what the clerk types first, beside the code: on a projector or a laptop it is in view
+        column_order=("code", "status", "progress", "note", "latest", "title", "unit"),
         column_config={
             "code": st.column_config.TextColumn(tr("col_code")),
-            "title": st.column_config.TextColumn(tr("col_title"), width="large"),
+            "title": st.column_config.TextColumn(tr("col_title"), width="medium"),
             "unit": st.column_config.TextColumn(tr("col_owner")),
             "latest": st.column_config.TextColumn(tr("web_form_col_latest")),
             "status": st.column_config.SelectboxColumn(tr("web_form_col_status"), options=list(labels),
