@@ -18,6 +18,7 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
+from charts.annotations import annotated, note_lines
 from charts.maps import ranked_bars
 from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
 from charts.trend import trend_frame, trend_lines
@@ -282,7 +283,19 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
                                 "fiber_coverage_pct": t("kpi_fiber", lang)}, lang, percent=True)
     chart = trend_lines(frame, t("coverage_trend", lang), lang,
                         target=target).properties(height=300) if len(frame) else None
-    return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart)
+    notes = _notes(ctx, ("fiveg_coverage_pct", "fiber_coverage_pct"))  # a leader's dated notes on these series
+    if chart is not None and notes:
+        chart = annotated(chart, notes, lang)
+    return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart,
+                     bullets=note_lines(notes, lang))
+
+
+def _notes(ctx: _Context, indicator_codes: tuple[str, ...]) -> list[dict]:
+    """The unit's annotations on these indicators dated on or before the deck's date."""
+    from data_loaders.follow_up.annotations import annotations_for
+
+    return [note for note in annotations_for(ctx.unit.code, indicator_codes, engine=ctx.engine)
+            if note["on_date"] <= ctx.as_of]
 
 
 def _ecosystem_slide(ctx: _Context) -> Slide:

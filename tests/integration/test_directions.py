@@ -211,3 +211,18 @@ def test_a_deck_has_a_directions_slide_only_where_directions_were_written(world)
     text = "\n".join(shape.text_frame.text for s in Presentation(io.BytesIO(deck_pptx(deck))).slides
                      for shape in s.shapes if shape.has_text_frame)
     assert "Đã lắp xong 3/5 trạm" in text
+
+
+def test_a_note_on_the_coverage_series_shows_on_the_deck_slide(world):
+    from data_loaders.follow_up import annotations
+    from reports.slides import build_slides
+
+    engine, people = world
+    annotations.add_annotation(people["province_leader"], LAM_DONG, "fiveg_coverage_pct", dt.date(2025, 5, 1),
+                               "từ 05/2025 tính cả trạm 5G dùng chung", engine=engine)
+    deck = build_slides(LAM_DONG, dt.date(2025, 6, 30), engine=engine)
+    slide = deck.slides[deck.kinds.index("infrastructure")]
+    assert slide.bullets == ["1. 01/05/2025: từ 05/2025 tính cả trạm 5G dùng chung"]
+    assert "từ 05/2025 tính cả trạm 5G dùng chung" in slide.notes(deck.source, "vi")
+    earlier = build_slides(LAM_DONG, dt.date(2025, 4, 30), engine=engine)  # noted after that date: not shown
+    assert earlier.slides[earlier.kinds.index("infrastructure")].bullets == []
