@@ -57,10 +57,22 @@ def show_outcome() -> None:
         st.error(text, icon=":material/block:")
 
 
+_OPEN_FORM_KEY = "_nq57_direction_form_open"
+
+
+def start_direction_on(task_code: str) -> None:
+    """Ask the directions page to open its form on this task (a warning card's "Direct" button)."""
+    st.session_state["direction_new_task"] = task_code
+    st.session_state[_OPEN_FORM_KEY] = True
+
+
 def new_direction_form(account: Account, unit: UnitInfo, tasks: list[tuple[str, str]], today: dt.date) -> None:
     """Write a direction on the unit or one of its tasks."""
     lang = language()
-    with st.expander(tr("direction_new"), icon=":material/edit_note:"):
+    if st.session_state.get("direction_new_task") not in {"", *(code for code, _ in tasks)}:
+        st.session_state["direction_new_task"] = ""  # a task of another unit: the whole unit instead
+    with st.expander(tr("direction_new"), icon=":material/edit_note:",
+                     expanded=bool(st.session_state.pop(_OPEN_FORM_KEY, False))):
         with st.form("direction_new_form", enter_to_submit=False):
             choices = [""] + [code for code, _ in tasks]  # "": the whole unit (None would show a placeholder)
             titles = dict(tasks)

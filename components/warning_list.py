@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import auth
+from components.directions_view import start_direction_on
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
 from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, warning_counts
+from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
 
@@ -29,6 +32,12 @@ def _request_drill_down(unit_code: str, page: str) -> None:
     switch cannot happen inside a callback; the request survives any rerun in between)."""
     go_to(unit_code)
     st.session_state[_OPEN_KEY] = page
+
+
+def _request_direction(unit_code: str, task_code: str) -> None:
+    """Button callback: open the directions page at the task's unit with the form on this task."""
+    start_direction_on(task_code)
+    _request_drill_down(unit_code, "pages/directions.py")
 
 
 def open_requested_page() -> None:
@@ -65,6 +74,9 @@ def warning_card(item: dict, lang: str, key: str) -> None:
         with action:
             st.button(t("warning_open", lang), key=key, icon=":material/open_in_new:",
                       on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
+            if item.get("task") and may_direct(auth.current_account(), item["unit"]["code"]):
+                st.button(t("warning_direct", lang), key=f"{key}::direct", icon=":material/assignment_late:",
+                          on_click=_request_direction, args=(item["unit"]["code"], item["task"]))
 
 
 def top_warnings(result: dict, lang: str, key: str, count: int = 3) -> None:

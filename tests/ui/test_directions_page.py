@@ -110,3 +110,28 @@ def test_overdue_directions_show_on_the_warnings_and_accountability_pages(app_da
     table = next(d.value for d in app.dataframe if "Quá hạn trả lời" in d.value.columns)
     assert table["Quá hạn trả lời"].iloc[0] >= 1
     engine.dispose()
+
+
+def test_a_leader_directs_an_overdue_task_from_its_warning_card(app_database):
+    engine = make_engine(os.environ["DATABASE_URL"])
+    ensure_account(engine, "lanh.dao.tw", role="viewer", scope="VN")
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in(app, "lanh.dao.tw")
+    app.query_params["province"] = "68"
+    app.run()
+    app.switch_page("pages/warnings.py").run()
+    assert not app.exception, app.exception
+    direct = next(b for b in app.button if b.key and b.key.endswith("::direct"))
+    direct.click().run()
+    assert not app.exception, app.exception
+    assert any(t.value == "Ý kiến chỉ đạo và trả lời" for t in app.title), [t.value for t in app.title]
+    chosen = app.selectbox(key="direction_new_task").value
+    assert chosen.startswith("NQ57-")
+    app.switch_page("pages/directions.py")  # AppTest reruns the page it last switched to, not the script's
+    app.text_area(key="direction_new_text").input("Đề nghị giải trình việc quá hạn")
+    app.button(key="direction_new_submit").click().run()
+    assert [s.value for s in app.success] == ["Đã gửi ý kiến chỉ đạo."]
+    rows = directions.list_directions(directions_account(engine, "lanh.dao.tw"), "VN", dt.date.today(),
+                                      task_code=chosen, engine=engine)
+    assert [row["text"] for row in rows] == ["Đề nghị giải trình việc quá hạn"]
+    engine.dispose()
