@@ -21,7 +21,7 @@ from data_loaders.ingest import history
 from data_loaders.ingest.commit import Source, commit, previous_upload
 from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.problems import Problem, param
-from data_loaders.ingest.read import UnreadableFile, detect_format, read_raw_sheets
+from data_loaders.ingest.read import UnreadableFile, detect_format, file_notes, read_raw_sheets
 from data_loaders.ingest.validate import validate
 from data_loaders.store import engine as db
 
@@ -149,6 +149,8 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
     # validate
     report("validate", 0.3)
     validated = validate(sheet_format, rows, today, track_scope=restricted is not None)
+    # what the file carries and is not imported (macros, links to other files), said first
+    validated.problems.warnings[:0] = [_file_problem(key, {}) for key in file_notes(content)]
     result.warnings, result.errors = validated.problems.warnings, validated.problems.errors
     if result.errors:
         return _rejected(result, engine, source, record)
