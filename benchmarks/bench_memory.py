@@ -280,6 +280,7 @@ if result is not None and result.status == "rejected":
     marked = error_workbook(content, name, result.errors, result.warnings, "vi")
     out["workbook_s"] = time.perf_counter() - started
     out["workbook_mb"] = status()["VmHWM"] - idle
+    out["workbook_increment_mb"] = status()["VmHWM"] - rss
     out["workbook_size_mb"] = len(marked) / 1e6
 print("RESULT " + json.dumps(out))
 """
@@ -299,7 +300,8 @@ def _figures(m: dict | None) -> str:
         return ""
     text = f"{m.get('import_s', 0):6.1f} s {m.get('import_mb', 0):7.0f} MB"
     if "workbook_s" in m:
-        text += f" | workbook {m['workbook_s']:5.1f} s {m['workbook_mb']:6.0f} MB"
+        text += (f" | workbook {m['workbook_s']:5.1f} s {m['workbook_mb']:6.0f} MB "
+                 f"(+{m['workbook_increment_mb']:.0f} MB over the import's leftover)")
     return f"{text}  ({m['outcome']})"
 
 
@@ -308,6 +310,7 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="another checkout to measure the same files with (e.g. main)")
     parser.add_argument("--only", nargs="*", choices=CASES, default=list(CASES))
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument("--skip-after", action="store_true", help="with --before: measure only the other checkout")
     args = parser.parse_args()
     sys.path.insert(0, str(PROJECT_DIR))
     from data_loaders.seed import bootstrap
@@ -326,13 +329,15 @@ def main() -> int:
             started = time.perf_counter()
             if not path.exists():
                 build(name, path, plan)
-            print(f"\n{name}: {path.stat().st_size / 1e6:.1f} MB file (built in {time.perf_counter() - started:.0f} s)")
+            print(f"\n{name}: {path.stat().st_size / 1e6:.1f} MB file (built in {time.perf_counter() - started:.0f} s)",
+                  flush=True)
             with zipfile.ZipFile(path) as archive:
                 inflated = sum(i.file_size for i in archive.infolist())
             print(f"  {inflated / 1e6:.0f} MB uncompressed")
             if args.before:
                 print(f"  before: {_figures(run_case(args.before, path, url))}", flush=True)
-            print(f"  after:  {_figures(run_case(PROJECT_DIR, path, url))}", flush=True)
+            if not args.skip_after:
+                print(f"  after:  {_figures(run_case(PROJECT_DIR, path, url))}", flush=True)
     return 0
 
 

@@ -303,11 +303,13 @@ def find_rows(sheets: dict[str, RawSheet], sheet_format: SheetFormat,
     kept: list[tuple[int, dict[str, object]]] = []
     last_rows: deque[list] = deque(maxlen=_TRAILING_TOTALS)  # whole rows, for the total-row test
     picks = list(columns.items())
+    seen: dict[object, object] = {}  # one object per distinct text: a column repeats its plan, area, status…
     for offset, values in enumerate(sheet.rows()):
         if offset <= header_index:
             continue
         width = len(values)
-        picked = {key: values[i] for i, key in picks if i < width}
+        picked = {key: seen.setdefault(values[i], values[i]) if isinstance(values[i], str) else values[i]
+                  for i, key in picks if i < width}
         if all(is_blank(v) for v in picked.values()):
             continue
         kept.append((offset + 1, picked))
