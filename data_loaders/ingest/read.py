@@ -210,6 +210,17 @@ def _calamine_sheets(content: bytes, kind: str, limits: Limits) -> dict[str, Raw
             for name, sheet in loaded.items()}
 
 
+def _calamine_frames(content: bytes) -> dict[str, list[list]]:
+    """Every sheet converted whole by calamine, no checks: benchmarks/bench_import.py's baseline of
+    what a raw read costs. The importer never calls it."""
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    try:
+        return {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in workbook.sheet_names}
+    finally:
+        workbook.close()
+
+
 def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None = None) -> dict[str, RawSheet]:
     """Every sheet, read lazily, with no header interpretation. The limits are checked first."""
     limits = limits or current_limits()
