@@ -279,7 +279,7 @@ def _value_column(body: bytes, position: int, tags: _Tags) -> int:
         while 65 <= body[index] <= 90:
             number, index = number * 26 + body[index] - 64, index + 1
         return number
-    return body.count(tags.cell_open, 0, position) + body.count(b"<" + tags.prefix + b"c>", 0, position)
+    return sum(body.count(b"<" + tags.prefix + form, 0, position) for form in (b"c ", b"c>", b"c/>"))
 
 
 def _last_value(part: bytes, start: int, tags: _Tags) -> int:
@@ -301,7 +301,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, sheet: str, text: _Text, 
     """Splits the sheet's XML at every `</row>`: each part ends with one row's cells (after any
     self-closing, empty rows). Byte searches only."""
     scan = SheetScan(member, sheet)
-    row_number = 0
+    row_number = passed = 0
     tags = _Tags(b"")
 
     def found(buffer: bytes) -> tuple[tuple[bytes, ...], None]:
@@ -315,7 +315,11 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, sheet: str, text: _Text, 
             v_open, is_open = tags.values
             scan.rows += sum(1 for part in piece.split(tags.row_close) if v_open in part or is_open in part)
             continue
+        v_open, is_open = tags.values
         for part in piece.split(tags.row_close):
+            if v_open not in part and is_open not in part:  # formatted empty rows: only counted
+                passed += part.count(tags.row_start)
+                continue
             start = part.rfind(tags.row_start)
             while start >= 0 and part[start + len(tags.row_start):start + len(tags.row_start) + 1] not in b" >/":
                 start = part.rfind(tags.row_start, 0, start)  # <rowBreaks>, after the rows
@@ -323,7 +327,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, sheet: str, text: _Text, 
                 continue  # what follows the last row
             tag_end = part.find(b">", start)
             number = _ROW_NUMBER.search(part, start, tag_end)
-            row_number = int(number.group(1)) if number else row_number + part.count(tags.row_start, 0, start) + 1
+            row_number = (int(number.group(1)) if number
+                          else row_number + passed + part.count(tags.row_start, 0, start) + 1)
+            passed = 0
             last_value = _last_value(part, start, tags)
             if last_value < 0:
                 continue  # formatted, empty

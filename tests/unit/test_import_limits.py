@@ -143,3 +143,15 @@ def test_rows_counted_are_those_holding_values(tmp_path, monkeypatch):
     monkeypatch.setenv("NQ57_MAX_ROWS", "4")
     [scan] = scan_xlsx(buffer.getvalue())
     assert (scan.rows, scan.last_row, scan.last_column) == (4, 6, 3)
+
+
+def test_rows_and_cells_without_references_are_numbered_as_excel_does(monkeypatch):
+    xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+           '<row><c><v>1</v></c></row><row/><row s="1"><c s="1"/></row><row><c/><c><v>2</v></c></row>'
+           '</sheetData></worksheet>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    [scan] = scan_xlsx(buffer.getvalue())
+    assert (scan.rows, scan.last_row, scan.last_column) == (2, 4, 2)
