@@ -287,8 +287,11 @@ print("RESULT " + json.dumps(out))
 
 
 def run_case(code_dir: Path, path: Path, url: str) -> dict:
-    completed = subprocess.run([sys.executable, "-c", _CHILD, str(code_dir), str(path), url], capture_output=True,
-                               text=True, cwd=code_dir, timeout=1800)
+    try:
+        completed = subprocess.run([sys.executable, "-c", _CHILD, str(code_dir), str(path), url],
+                                   capture_output=True, text=True, cwd=code_dir, timeout=1800)
+    except subprocess.TimeoutExpired:
+        return {"outcome": "did not finish in 30 minutes"}
     for line in completed.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
