@@ -28,7 +28,7 @@ from data_loaders.ingest.commit import Source, commit, previous_upload
 from data_loaders.ingest.formats import TASKS
 from data_loaders.ingest.preview import Preview, preview
 from data_loaders.ingest.problems import Problem, param
-from data_loaders.ingest.read import SheetRows, UnreadableFile, detect_format, is_blank, read_raw_sheets
+from data_loaders.ingest.read import SheetRows, UnreadableFile, detect_format, file_notes, is_blank, read_raw_sheets
 from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.templates import REPORT_KEYS
 from data_loaders.ingest.validate import validate
@@ -166,6 +166,8 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
     # validate
     report("validate", 0.3)
     validated = validate(sheet_format, rows, today, track_scope=restricted is not None)
+    # what the file carries and is not imported (macros, links to other files), said first
+    validated.problems.warnings[:0] = [_file_problem(key, {}) for key in file_notes(content)]
     result.warnings, result.errors = validated.problems.warnings, validated.problems.errors
     if result.errors:
         # every error at once: the valid rows are checked against the uploader's scope too

@@ -1,16 +1,29 @@
 """Limits on what an upload may be, checked before any parsing: file size, archive inflation
-(zip bombs) for .xlsx/.ods, and row count. Each is configurable through an environment variable.
+(zip bombs) for .xlsx/.ods, rows, cells and text. Each is configurable through an environment variable.
 
 - NQ57_MAX_UPLOAD_MB       largest file accepted (default 20 MB)
-- NQ57_MAX_ROWS            most data rows in one file (default 200,000)
+- NQ57_MAX_ROWS            most rows holding values in one sheet (default 200,000)
 - NQ57_MAX_UNZIPPED_MB     total uncompressed size of an .xlsx/.ods archive (default 500 MB)
 - NQ57_MAX_ZIP_RATIO       largest compression ratio of the archive or any member (default 200)
+- NQ57_MAX_CELLS           most cells the sheets of a file span, each counted from A1 to its last row
+                           and column holding a value (default 4,000,000: 200,000 rows × 20 columns)
+- NQ57_MAX_TEXT_MB         most text in a file: its shared strings and inline strings (default 64 MB)
+- NQ57_MAX_CELL_CHARS      longest text in one cell (default 32,767, Excel's own limit)
+
+An .xlsx is measured by `scan_xlsx`, which streams each sheet's XML through zipfile in 1 MB chunks
+and a byte scanner (no tree, no parse of the cells), so these limits hold before calamine or
+openpyxl sees the file: memory stays at a chunk plus one row, and the time is a fraction of a
+full read. Rows are the ones holding a value: the empty formatted rows an office sheet carries down
+to row 1,048,576 (and its <dimension>) do not count. With the defaults, reading an accepted file
+takes at most about 450 MB over the idle process (benchmarks/bench_memory.py measures it).
 """
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -25,6 +38,9 @@ class Limits:
     max_rows: int
     max_unzipped_bytes: int
     max_zip_ratio: float
+    max_cells: int = 4_000_000
+    max_text_bytes: int = 64 * MB
+    max_cell_chars: int = 32_767
 
 
 def _env_number(name: str, default: float) -> float:
@@ -42,6 +58,9 @@ def current_limits() -> Limits:
         max_rows=int(_env_number("NQ57_MAX_ROWS", 200_000)),
         max_unzipped_bytes=int(_env_number("NQ57_MAX_UNZIPPED_MB", 500) * MB),
         max_zip_ratio=_env_number("NQ57_MAX_ZIP_RATIO", 200),
+        max_cells=int(_env_number("NQ57_MAX_CELLS", 4_000_000)),
+        max_text_bytes=int(_env_number("NQ57_MAX_TEXT_MB", 64) * MB),
+        max_cell_chars=int(_env_number("NQ57_MAX_CELL_CHARS", 32_767)),
     )
 
 
@@ -106,3 +125,314 @@ def verify_archive(content: bytes, limits: Limits | None = None) -> None:
                             raise LimitExceeded("err_zip_bomb", max_mb=round(limits.max_unzipped_bytes / MB))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
         raise LimitExceeded("err_unreadable", detail=str(error)[:200] or type(error).__name__) from error
+
+
+# --- the streaming scan of an .xlsx: rows holding values, the cells the sheets span, the text
+
+_CHUNK = MB
+_MAX_ROW_XML = 64 * MB  # one row's XML (a row of 16,384 cells of 32,767 characters is 500 MB: refused)
+_PREFIX = re.compile(rb"<(\w+:)?(?:sheetData|sst)\b")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_T_TEXT = re.compile(rb"<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>")
+
+
+@dataclass
+class SheetScan:
+    """What one sheet's XML holds: rows with at least one value, the last row and column holding one
+    (1-based), and the cells it spans from A1 to there."""
+    member: str
+    sheet: str
+    rows: int = 0
+    last_row: int = 0
+    last_column: int = 0
+
+    @property
+    def cells(self) -> int:
+        return self.last_row * self.last_column
+
+    @property
+    def last_cell(self) -> str:
+        return f"{column_letters(self.last_column)}{self.last_row}"
+
+
+def column_letters(number: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for byte in letters:
+        number = number * 26 + byte - 64
+    return number
+
+
+class _Tags:
+    """The element names of one XML part with its namespace prefix (`<x:row>` as well as `<row>`)."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.prefix = prefix
+        self.row_open = (b"<" + prefix + b"row ", b"<" + prefix + b"row>")
+        self.row_start = b"<" + prefix + b"row"
+        self.row_close = b"</" + prefix + b"row>"
+        self.cell_open = b"<" + prefix + b"c "
+        self.cell_close = b"</" + prefix + b"c>"
+        self.inline_text = re.compile(re.escape(b"<" + prefix + b"t") + rb"\b[^>]*>([^<]*)<")
+        self.values = (b"<" + prefix + b"v>", b"<" + prefix + b"is>")
+        self.inline = b"<" + prefix + b"is>"
+        self.si_open = b"<" + prefix + b"si>"
+        self.si_close = b"</" + prefix + b"si>"
+
+
+def _pieces(archive: zipfile.ZipFile, member: str, opening: tuple[bytes, ...] | None = None,
+            closing: bytes | None = None, prefix_found=None):
+    """The member's bytes in pieces of about 1 MB, each cut where an element starts (`opening`) or
+    just after one ends (`closing`), so a piece holds whole elements; the rest is carried on.
+    `prefix_found(first_chunk)` gives the tags when they depend on the part's namespace prefix."""
+    carry = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(_CHUNK):
+            buffer = carry + chunk
+            if prefix_found is not None:
+                opening, closing = prefix_found(buffer)
+                prefix_found = None
+            if opening:
+                cut = max(buffer.rfind(tag) for tag in opening)
+            else:
+                cut = buffer.rfind(closing)
+                cut = cut + len(closing) if cut >= 0 else cut
+            if cut <= 0:
+                if len(buffer) > _MAX_ROW_XML:
+                    raise LimitExceeded("ingest_too_much_text")  # the caller adds the figures
+                carry = buffer
+                continue
+            carry = buffer[cut:]
+            yield buffer[:cut]
+    if carry:
+        yield carry
+
+
+def _prefix(buffer: bytes) -> bytes:
+    match = _PREFIX.search(buffer)
+    return (match.group(1) or b"") if match else b""
+
+
+def _text_chars(raw: bytes) -> int:
+    """Characters of an element's text as a reader sees them (entities decoded, markup removed)."""
+    return len(html.unescape(re.sub(rb"<[^>]*>", b"", raw).decode("utf-8", "replace")))
+
+
+@dataclass
+class _Text:
+    limits: Limits
+    total: int = 0
+
+    def add(self, size: int) -> None:
+        self.total += size
+        if self.total > self.limits.max_text_bytes:
+            raise LimitExceeded("ingest_too_much_text", text_mb=round(self.total / MB),
+                                max_mb=round(self.limits.max_text_bytes / MB))
+
+
+def _cell_too_long(sheet: str, ref: str, chars: int, limits: Limits) -> LimitExceeded:
+    return LimitExceeded("ingest_cell_too_long", sheet=sheet, cell=ref, chars=chars, max_chars=limits.max_cell_chars)
+
+
+def _scan_shared_strings(archive: zipfile.ZipFile, member: str, text: _Text, limits: Limits) -> dict[int, int]:
+    """Adds the shared strings' XML to `text`; returns index -> characters of every string longer
+    than a cell may be (its cell is named when a sheet uses it)."""
+    long_strings: dict[int, int] = {}
+    index = -1
+    tags = _Tags(b"")
+
+    def found(buffer: bytes) -> tuple[None, bytes]:
+        nonlocal tags
+        tags = _Tags(_prefix(buffer))
+        return None, tags.si_close
+
+    for piece in _pieces(archive, member, prefix_found=found):
+        text.add(len(piece))
+        if len(piece) <= limits.max_cell_chars:
+            index += piece.count(tags.si_open)
+            continue
+        for item in piece.split(tags.si_open)[1:]:
+            index += 1
+            if len(item) > limits.max_cell_chars:
+                chars = _text_chars(b"".join(_T_TEXT.findall(item)))
+                if chars > limits.max_cell_chars:
+                    long_strings[index] = chars
+    return long_strings
+
+
+def _value_column(body: bytes, position: int, tags: _Tags) -> int:
+    """The column of the cell whose value starts at `position`: its r attribute, or (cells without
+    one) its position in the row."""
+    start = body.rfind(tags.cell_open, 0, position)
+    ref = body.find(b' r="', start, position) if start >= 0 else -1
+    if ref >= 0:
+        number, index = 0, ref + 4
+        while 65 <= body[index] <= 90:
+            number, index = number * 26 + body[index] - 64, index + 1
+        return number
+    return sum(body.count(b"<" + tags.prefix + form, 0, position) for form in (b"c ", b"c>", b"c/>"))
+
+
+def _last_value(part: bytes, start: int, tags: _Tags) -> int:
+    """Where the row's last value (<v> or <is>) starts, or -1: the last closed cell usually holds
+    it (a formatted empty cell is self-closing), else every value tag is looked for."""
+    close = part.rfind(tags.cell_close, start)
+    if close >= 0:
+        v_open, is_open = tags.values
+        cell = part.rfind(tags.cell_open, start, close)
+        found = max(part.rfind(v_open, cell, close), part.rfind(is_open, cell, close))
+        if found >= 0:
+            return found
+    found = max(part.rfind(tag, start) for tag in tags.values)
+    return found
+
+
+def _scan_sheet(archive: zipfile.ZipFile, member: str, sheet: str, text: _Text, long_strings: dict[int, int],
+                limits: Limits) -> SheetScan:
+    """Splits the sheet's XML at every `</row>`: each part ends with one row's cells (after any
+    self-closing, empty rows). Byte searches only."""
+    scan = SheetScan(member, sheet)
+    row_number = passed = 0
+    tags = _Tags(b"")
+
+    def found(buffer: bytes) -> tuple[tuple[bytes, ...], None]:
+        nonlocal tags
+        tags = _Tags(_prefix(buffer))
+        return tags.row_open, None
+
+    for piece in _pieces(archive, member, prefix_found=found):
+        inline = tags.inline
+        if scan.rows > limits.max_rows:  # refused: only the count is wanted, for the message
+            v_open, is_open = tags.values
+            scan.rows += sum(1 for part in piece.split(tags.row_close) if v_open in part or is_open in part)
+            continue
+        v_open, is_open = tags.values
+        for part in piece.split(tags.row_close):
+            if v_open not in part and is_open not in part:  # formatted empty rows: only counted
+                passed += part.count(tags.row_start)
+                continue
+            start = part.rfind(tags.row_start)
+            while start >= 0 and part[start + len(tags.row_start):start + len(tags.row_start) + 1] not in b" >/":
+                start = part.rfind(tags.row_start, 0, start)  # <rowBreaks>, after the rows
+            if start < 0:
+                continue  # what follows the last row
+            tag_end = part.find(b">", start)
+            number = _ROW_NUMBER.search(part, start, tag_end)
+            row_number = (int(number.group(1)) if number
+                          else row_number + passed + part.count(tags.row_start, 0, start) + 1)
+            passed = 0
+            last_value = _last_value(part, start, tags)
+            if last_value < 0:
+                continue  # formatted, empty
+            scan.rows += 1
+            scan.last_row = row_number
+            column = _value_column(part, last_value, tags)
+            if column > scan.last_column:
+                scan.last_column = column
+            if part.find(inline, start) >= 0:
+                text.add(sum(map(len, tags.inline_text.findall(part, start))))
+            if len(part) - start > limits.max_cell_chars:
+                _check_long_cells(part[start:], row_number, sheet, tags, limits)
+            if long_strings:
+                _check_shared_cells(part[start:], row_number, sheet, tags, long_strings, limits)
+    return scan
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+
+
+def _check_long_cells(row: bytes, row_number: int, sheet: str, tags: _Tags, limits: Limits) -> None:
+    """A row long enough to hold an over-long cell, cell by cell (rare, so a regex will do)."""
+    for position, cell in enumerate(_CELL.finditer(row), start=1):
+        body = cell.group(2) or b""
+        if len(body) > limits.max_cell_chars:
+            chars = _text_chars(body.split(b"</" + tags.prefix + b"f>")[-1])
+            if chars > limits.max_cell_chars:
+                ref = _CELL_REF.search(cell.group(1))
+                where = (ref.group(1) + ref.group(2)).decode() if ref else f"{column_letters(position)}{row_number}"
+                raise _cell_too_long(sheet, where, chars, limits)
+
+
+_SHARED = re.compile(rb'<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?v>(\d+)</(?:\w+:)?v>')
+
+
+def _check_shared_cells(row: bytes, row_number: int, sheet: str, tags: _Tags, long_strings: dict[int, int],
+                        limits: Limits) -> None:
+    for cell in _SHARED.finditer(row):
+        if b't="s"' in cell.group(1) and int(cell.group(2)) in long_strings:
+            ref = _CELL_REF.search(cell.group(1))
+            where = (ref.group(1) + ref.group(2)).decode() if ref else str(row_number)
+            raise _cell_too_long(sheet, where, long_strings[int(cell.group(2))], limits)
+
+
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br(?:\w*):id="([^"]+)"')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"')
+_RELATIONSHIP_REVERSED = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?\bTarget="([^"]+)"[^>]*?\bId="([^"]+)"')
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member -> the sheet's name, from the workbook and its relationships (the member
+    path when they cannot be read)."""
+    names: dict[str, str] = {}
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return names
+    targets = {rid: target for rid, target in _RELATIONSHIP.findall(rels)}
+    targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
+    for name, rid in _SHEET_ENTRY.findall(workbook):
+        target = targets.get(rid)
+        if target:
+            target = target.decode().lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            names[member] = html.unescape(name.decode("utf-8", "replace"))
+    return names
+
+
+def scan_xlsx(content: bytes, limits: Limits | None = None) -> list[SheetScan]:
+    """Rows, spanned cells and text of every worksheet of an .xlsx, streamed; raises LimitExceeded
+    (ingest_too_much_text, ingest_cell_too_long, err_too_many_rows, ingest_too_many_cells) at the
+    first limit broken. Call after `check_archive`/`verify_archive`."""
+    limits = limits or current_limits()
+    text = _Text(limits)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = archive.namelist()
+        names = _sheet_names(archive)
+        long_strings: dict[int, int] = {}
+        try:
+            for member in members:
+                if member.lower() == "xl/sharedstrings.xml":
+                    long_strings = _scan_shared_strings(archive, member, text, limits)
+            scans = []
+            for member in members:
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    sheet = names.get(member, member.rsplit("/", 1)[-1])
+                    scan = _scan_sheet(archive, member, sheet, text, long_strings, limits)
+                    check_rows(scan.rows, limits)  # the count goes on, cheaply, past the limit
+                    scans.append(scan)
+        except LimitExceeded as error:
+            if error.key == "ingest_too_much_text" and "text_mb" not in error.params:  # one row beyond any bound
+                raise LimitExceeded("ingest_too_much_text", text_mb=round(max(text.total, _MAX_ROW_XML) / MB),
+                                    max_mb=round(limits.max_text_bytes / MB)) from None
+            raise
+    check_cells(scans, limits)
+    return scans
+
+
+def check_cells(scans: list[SheetScan], limits: Limits | None = None) -> None:
+    limits = limits or current_limits()
+    total = sum(scan.cells for scan in scans)
+    if total > limits.max_cells:
+        widest = max(scans, key=lambda scan: scan.cells)
+        raise LimitExceeded("ingest_too_many_cells", cells=total, max_cells=limits.max_cells, sheet=widest.sheet,
+                            last_cell=widest.last_cell)

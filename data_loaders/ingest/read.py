@@ -1,8 +1,15 @@
 """Reading the sheets staff keep: find the header row under any title rows, match headers loosely,
 drop empty rows and a trailing total row, and parse Vietnamese dates and numbers.
 
-Reading uses pandas' calamine engine (python-calamine): far faster than openpyxl, which is kept
-for writing only.
+Reading uses python-calamine: far faster than openpyxl, which is kept for writing only. The limits
+(limits.py) are checked on the file's bytes first; then only the first rows of each sheet are turned
+into Python values to find the header, and the chosen sheet's rows are streamed through calamine's
+row iterator keeping only the format's columns — no sheet is ever held whole as Python objects.
+
+Macro-enabled workbooks (.xlsm) are read like any .xlsx: the cells' values are imported, the macros
+are never run and never kept in what the app writes (the marked error workbook is a plain .xlsx).
+A formula linking to another workbook imports the value Excel saved with it; the link is not
+followed. `file_notes` names both, for a warning the uploader sees.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import io
 import math
 import re
 import zipfile
+from collections import deque
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import pandas as pd
 import python_calamine
@@ -24,16 +33,21 @@ from data_loaders.ingest.formats import FORMATS, SheetFormat, fold_header
 from data_loaders.ingest.limits import (
     LimitExceeded,
     Limits,
+    SheetScan,
     check_archive,
+    check_cells,
     check_rows,
     check_size,
+    column_letters,
     current_limits,
+    scan_xlsx,
     verify_archive,
 )
 
 HEADER_SEARCH_ROWS = 30
 _TOTAL_ROW_WORDS = ("tong cong", "tong so", "tong", "cong", "total", "grand total")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_TRAILING_TOTALS = 20  # total rows at the end of a sheet, dropped
 
 
 class UnreadableFile(Exception):
@@ -88,7 +102,9 @@ def check_before_parsing(content: bytes, limits: Limits | None = None) -> str:
             check_archive(content, limits)
             _check_members(content, kind)
             verify_archive(content, limits)
-            rows = _declared_xlsx_rows(content) if kind == "xlsx" else None
+            rows = None
+            if kind == "xlsx":
+                scan_xlsx(content, limits)  # rows holding values, cells spanned, text: streamed
         elif kind == "csv":
             rows = content.count(b"\n") + 1
         else:
@@ -108,67 +124,122 @@ def _check_members(content: bytes, kind: str) -> None:
         raise UnreadableFile("err_not_spreadsheet")
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
+def file_notes(content: bytes) -> list[str]:
+    """Catalogue keys of what an .xlsx carries that is not imported: macros, links to other files."""
+    if not content.startswith(b"PK\x03\x04"):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = [name.lower() for name in archive.namelist()]
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return []
+    notes = []
+    if any(name.endswith("vbaproject.bin") for name in names):
+        notes.append("ingest_macros_dropped")
+    if any(name.startswith("xl/externallinks/") for name in names):
+        notes.append("ingest_external_links_values")
+    return notes
 
 
-def _declared_xlsx_rows(content: bytes) -> int | None:
-    """Rows the worksheets declare in their <dimension>, read from each sheet's first bytes only."""
-    most = 0
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        for info in archive.infolist():
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            with archive.open(info) as handle:
-                head = handle.read(4096)
-            match = _DIMENSION.search(head)
-            if match and match.group(1):
-                most = max(most, int(match.group(1)))
-    return most or None
+class RawSheet:
+    """One sheet's cells, rows as lists of values from row 1 and column A (Excel's numbering), empty
+    cells "". `head` holds the first rows (where the header is looked for); `rows()` streams them
+    all again, converting one row at a time."""
+
+    def __init__(self, name: str, rows: Iterator[list] | list[list], reader=None) -> None:  # noqa: ANN001
+        self.name = name
+        self._list = rows if isinstance(rows, list) else None
+        self._reader = reader
+        self.head = self._list[:HEADER_SEARCH_ROWS] if self._list is not None else _take(rows, HEADER_SEARCH_ROWS)
+
+    def rows(self) -> Iterator[list]:
+        if self._list is not None:
+            return iter(self._list)
+        return self._reader()
+
+    def __len__(self) -> int:  # rows as far as the last one holding a value
+        return len(self._list) if self._list is not None else sum(1 for _ in self.rows())
 
 
-def _csv_frame(content: bytes) -> pd.DataFrame:
+def _take(rows: Iterator[list], count: int) -> list[list]:
+    taken = []
+    for row in rows:
+        taken.append(row)
+        if len(taken) >= count:
+            break
+    return taken
+
+
+def _csv_rows(content: bytes, limits: Limits, sheet: str) -> list[list]:
     text = content.decode("utf-8-sig")
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     sample = "\n".join(lines)
     counts = {sep: sample.count(sep) for sep in (";", ",", "\t")}
     delimiter = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    csv.field_size_limit(max(limits.max_cell_chars * 4 + 16, 131_072))
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    for number, row in enumerate(rows, start=1):
+        for index, value in enumerate(row):
+            if len(value) > limits.max_cell_chars:
+                raise UnreadableFile("ingest_cell_too_long", sheet=sheet, cell=f"{column_letters(index + 1)}{number}",
+                                     chars=len(value), max_chars=limits.max_cell_chars)
     width = max((len(row) for row in rows), default=0)
-    return pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
+    return [row + [""] * (width - len(row)) for row in rows]
 
 
-def _calamine_frames(content: bytes) -> dict[str, pd.DataFrame]:
-    """Every sheet through python-calamine directly: its Rust side converts the cells, about 2.5×
-    faster than pandas.read_excel(engine="calamine"), which converts each cell in Python. Rows
-    start at A1 (skip_empty_area=False) so row numbers are the ones Excel shows; empty cells are ""."""
+def _sheet_rows(sheet: python_calamine.CalamineSheet) -> Iterator[list]:
+    """The sheet's rows through calamine's row iterator, padded to start at column A (rows already
+    start at row 1)."""
+    pad = [""] * sheet.start[1] if sheet.start else []
+    for row in sheet.iter_rows():
+        yield pad + row if pad else row
+
+
+def _calamine_sheets(content: bytes, kind: str, limits: Limits) -> dict[str, RawSheet]:
+    """Every sheet through python-calamine, each loaded once; its Rust side converts the cells row
+    by row as they are asked for. The extent calamine found (to the last cell holding a value) is
+    checked against the limits too: for .ods and .xls it is the first measure taken."""
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    loaded = {name: workbook.get_sheet_by_name(name) for name in workbook.sheet_names}
+    if kind != "xlsx":  # an .xlsx was measured on its XML, before calamine
+        scans = [SheetScan(name, name, rows=sheet.height, last_row=sheet.end[0] + 1 if sheet.end else 0,
+                           last_column=sheet.end[1] + 1 if sheet.end else 0) for name, sheet in loaded.items()]
+        check_rows(max((scan.rows for scan in scans), default=0), limits)
+        check_cells(scans, limits)
+    return {name: RawSheet(name, _sheet_rows(sheet), reader=lambda sheet=sheet: _sheet_rows(sheet))
+            for name, sheet in loaded.items()}
+
+
+def _calamine_frames(content: bytes) -> dict[str, list[list]]:
+    """Every sheet converted whole by calamine, no checks: benchmarks/bench_import.py's baseline of
+    what a raw read costs. The importer never calls it."""
     workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     try:
-        return {name: pd.DataFrame(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False), dtype=object)
+        return {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for name in workbook.sheet_names}
     finally:
         workbook.close()
 
 
-def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None = None) -> dict[str, pd.DataFrame]:
-    """Every sheet as an all-object frame with no header interpretation. The limits are checked first."""
+def read_raw_sheets(content: bytes, file_name: str = "", limits: Limits | None = None) -> dict[str, RawSheet]:
+    """Every sheet, read lazily, with no header interpretation. The limits are checked first."""
     limits = limits or current_limits()
     kind = check_before_parsing(content, limits)
     try:
         if kind == "csv":
-            sheets = {(file_name.rsplit("/", 1)[-1] or "CSV"): _csv_frame(content)}
+            name = file_name.rsplit("/", 1)[-1] or "CSV"
+            sheets = {name: RawSheet(name, _csv_rows(content, limits, name))}
         else:
-            sheets = _calamine_frames(content)
+            sheets = _calamine_sheets(content, kind, limits)
     except UnreadableFile:
         raise
-    except UnicodeDecodeError as error:
-        raise UnreadableFile("err_not_spreadsheet") from error
-    except Exception as error:  # calamine and pandas raise many types for corrupt files
-        raise UnreadableFile("err_unreadable",
-                             detail=(str(error).splitlines() or [type(error).__name__])[0][:200]) from error
-    try:
-        check_rows(max((len(frame) for frame in sheets.values()), default=0), limits)
     except LimitExceeded as error:
         raise UnreadableFile(error.key, **error.params) from None
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("err_not_spreadsheet") from error
+    except Exception as error:  # calamine raises many types for corrupt files
+        raise UnreadableFile("err_unreadable",
+                             detail=(str(error).splitlines() or [type(error).__name__])[0][:200]) from error
     return sheets
 
 
@@ -191,12 +262,12 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _match_header_row(frame: pd.DataFrame, sheet_format: SheetFormat) -> tuple[int, dict[int, str]] | None:
+def _match_header_row(sheet: RawSheet, sheet_format: SheetFormat) -> tuple[int, dict[int, str]] | None:
     lookup = {name: column.key for column in sheet_format.columns for name in column.folded_names()}
     best: tuple[int, dict[int, str]] | None = None
-    for row_index in range(min(HEADER_SEARCH_ROWS, len(frame))):
+    for row_index, values in enumerate(sheet.head):
         matched: dict[int, str] = {}
-        for col_index, value in enumerate(frame.iloc[row_index].tolist()):
+        for col_index, value in enumerate(values):
             if is_blank(value):
                 continue
             key = lookup.get(fold_header(str(value)))
@@ -212,25 +283,26 @@ def _is_total_row(values: list[object]) -> bool:
     return any(text.rstrip(":") in _TOTAL_ROW_WORDS or text.startswith("tong cong") for text in texts)
 
 
-def locate_header(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat) -> tuple[str, int, dict[int, str]] | None:
+def locate_header(sheets: dict[str, RawSheet], sheet_format: SheetFormat) -> tuple[str, int, dict[int, str]] | None:
     """(sheet, 0-based header row, column index -> key) of the sheet matching the format best."""
     best: tuple[str, int, dict[int, str]] | None = None
-    for name, frame in sheets.items():
-        match = _match_header_row(frame, sheet_format)
+    for name, sheet in sheets.items():
+        match = _match_header_row(sheet, sheet_format)
         if match and (best is None or len(match[1]) > len(best[2])):
             best = (name, *match)
     return best
 
 
-def find_rows(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat,
+def find_rows(sheets: dict[str, RawSheet], sheet_format: SheetFormat,
               located: tuple[str, int, dict[int, str]] | None = None) -> SheetRows | None:
-    """The sheet whose header row matches the format best, with its data rows."""
+    """The sheet whose header row matches the format best, with its data rows: streamed, each row
+    kept as its format columns only; empty rows dropped, and total rows once only empty rows follow."""
     best = located or locate_header(sheets, sheet_format)
     if best is None:
         return None
     sheet_name, header_index, columns = best
-    frame = sheets[sheet_name]
-    header_values = frame.iloc[header_index].tolist()
+    sheet = sheets[sheet_name]
+    header_values = sheet.head[header_index]
     result = SheetRows(
         sheet=sheet_name,
         header_row=header_index + 1,
@@ -239,25 +311,27 @@ def find_rows(sheets: dict[str, pd.DataFrame], sheet_format: SheetFormat,
     )
     present = set(columns.values())
     result.missing_required = [c.key for c in sheet_format.columns if c.required and c.key not in present]
-    data = frame.iloc[header_index + 1:]
-    raw_rows = [(header_index + 2 + offset, row) for offset, row in enumerate(data.itertuples(index=False, name=None))]
-    # drop empty rows; drop total rows once only empty rows follow them
     kept: list[tuple[int, dict[str, object]]] = []
-    trailing = True
-    for excel_row, values in reversed(raw_rows):
-        picked = {key: values[i] for i, key in columns.items() if i < len(values)}
+    last_rows: deque[list] = deque(maxlen=_TRAILING_TOTALS)  # whole rows, for the total-row test
+    picks = list(columns.items())
+    seen: dict[object, object] = {}  # one object per distinct text: a column repeats its plan, area, status…
+    for offset, values in enumerate(sheet.rows()):
+        if offset <= header_index:
+            continue
+        width = len(values)
+        picked = {key: seen.setdefault(values[i], values[i]) if isinstance(values[i], str) else values[i]
+                  for i, key in picks if i < width}
         if all(is_blank(v) for v in picked.values()):
             continue
-        if trailing and _is_total_row(list(values)):
-            continue
-        trailing = False
-        kept.append((excel_row, picked))
-    kept.reverse()
+        kept.append((offset + 1, picked))
+        last_rows.append(values)
+    while kept and last_rows and _is_total_row(list(last_rows.pop())):
+        kept.pop()
     result.rows = kept
     return result
 
 
-def detect_format(sheets: dict[str, pd.DataFrame]) -> tuple[SheetFormat, SheetRows] | None:
+def detect_format(sheets: dict[str, RawSheet]) -> tuple[SheetFormat, SheetRows] | None:
     """The format whose header row the file matches best (all required columns first), with its rows."""
     best = None
     for sheet_format in FORMATS.values():
