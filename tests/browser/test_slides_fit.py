@@ -10,25 +10,19 @@ One app server for the module, on a copy of the seeded SQLite database (as tests
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from data_loaders.store.engine import make_engine
 from reports.slides import SLIDE_KINDS
-from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
 from tests.support.browser_support import (
     ARTIFACTS,
     RUN_TIMEOUT_MS,
     _require_browser,
+    app_server,
     copy_sqlite,
-    free_port,
-    stop_server,
-    wait_healthy,
     wait_until_run_finished,
 )
 
@@ -95,21 +89,8 @@ def app_url(seeded_url, tmp_path_factory):
         ensure_account(engine)
     finally:
         engine.dispose()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port, log_path = free_port(), ARTIFACTS / "streamlit_slides_fit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process, log_path)
+    with app_server(database_url, "streamlit_slides_fit.log") as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 @pytest.fixture

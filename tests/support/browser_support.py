@@ -6,11 +6,13 @@ one session-scoped Chromium (the `chromium` fixture in conftest.py), whichever m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -115,3 +117,24 @@ def wait_until_run_finished(page) -> None:
         page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
         page.wait_for_timeout(1000)
     page.wait_for_function(IDLE, timeout=RUN_TIMEOUT_MS)
+
+
+@contextlib.contextmanager
+def app_server(database_url: str, log_name: str):
+    """`streamlit run app.py` on a free port over `database_url`, its output in tests/artifacts/LOG_NAME;
+    yields the app's address once it answers, and stops it (its whole process group) afterwards."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port, log_path = free_port(), ARTIFACTS / log_name
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, log_path)
+        yield url
+    finally:
+        stop_server(process)
