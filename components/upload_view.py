@@ -31,6 +31,7 @@ from data_loaders.ingest.preview import FieldChange, Preview, RowChange
 from data_loaders.ingest.problems import render, vocabulary
 from data_loaders.ingest.read import UnreadableFile
 from data_loaders.ingest.templates import template_bytes
+from data_loaders.ingest.withdraw import withdraw_upload
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 
@@ -316,9 +317,8 @@ def history(uploader: Account) -> None:
         "uploaded_at": format_datetime(r["uploaded_at"], language()),
         "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
         if r["kind"] in ("tasks", "indicators") else r["kind"] or tr("upload_kind_not_read"),  # unreadable, refused
-        "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in ("imported", "unchanged",
-                                                                                           "rejected")
-        else r["status"],
+        "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in (
+            "imported", "unchanged", "rejected", "withdrawn", "withdrawal") else r["status"],
         "created": r["created"], "updated": r["updated"], "warnings": r["warnings"], "errors": r["errors"],
     } for r in rows])
     show_table(frame, name=tr("upload_history"), key="upload_history", column_config={
@@ -334,6 +334,7 @@ def history(uploader: Account) -> None:
         "warnings": st.column_config.NumberColumn(tr("col_warnings"), format="%d"),
         "errors": st.column_config.NumberColumn(tr("col_errors"), format="%d"),
     })
+    _withdraw_section(uploader, rows)
     with_content = [r for r in rows if r["has_content"]]
     if not with_content:
         return
@@ -352,6 +353,44 @@ def history(uploader: Account) -> None:
                                          {"kind": "upload_original", "upload_id": chosen})
         right.download_button(tr("upload_download_button"), original, by_id[chosen]["file_name"],
                               key="history_download", icon=":material/download:", on_click="ignore")
+
+
+_WITHDRAW_OUTCOME = "_nq57_withdraw_outcome"
+
+
+def _withdraw_section(uploader: Account, rows: list[dict]) -> None:
+    """Withdraw one of one's own committed uploads (an administrator: any): the figures return
+    exactly to what they were before it (data_loaders/ingest/withdraw.py checks everything again)."""
+    own = [r for r in rows if r["status"] == "imported"
+           and (r["uploaded_by"] == uploader.username or uploader.role == "admin")]
+    kind, text = st.session_state.pop(_WITHDRAW_OUTCOME, (None, None))
+    if kind == "success":
+        st.success(text, icon=":material/undo:")
+    elif kind == "error":
+        st.error(text, icon=":material/block:")
+    if not own:
+        return
+    by_id = {r["id"]: r for r in own}
+    with st.expander(tr("withdraw_heading"), icon=":material/undo:"):
+        st.caption(tr("withdraw_help"))
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        left.selectbox(tr("withdraw_pick"), list(by_id), key="withdraw_pick",
+                       format_func=lambda i: f"{i} · {by_id[i]['file_name']}")
+        right.button(tr("withdraw_button"), key="withdraw_submit", icon=":material/undo:", on_click=_withdraw,
+                     args=(uploader,))
+
+
+def _withdraw(uploader: Account) -> None:
+    chosen = st.session_state.get("withdraw_pick")
+    try:
+        withdrawal = withdraw_upload(chosen, actor=uploader.username, is_admin=uploader.role == "admin",
+                                     engine=cached.engine())
+    except AccountError as error:
+        st.session_state[_WITHDRAW_OUTCOME] = ("error", auth.error_message(error))
+        return
+    after_commit(cached.engine(), background=True)  # the figures moved: warm them for the next viewer
+    cached.refresh_data_version()
+    st.session_state[_WITHDRAW_OUTCOME] = ("success", tr("withdraw_done", upload=chosen, withdrawal=withdrawal))
 
 
 def _field_label(name: str, lang: str) -> str:

@@ -260,6 +260,40 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Withdraw a committed upload: exit 0, or 1 with the reason when it may not be withdrawn."""
+    from data_loaders.identity.accounts import get_account
+    from data_loaders.ingest.post_commit import after_commit
+    from data_loaders.ingest.withdraw import WithdrawRefused, withdraw_upload
+    from data_loaders.seed import bootstrap
+
+    engine = bootstrap.prepare()
+    lang = _lang()
+    if args.user:
+        account = get_account(args.user, engine)
+        refused = _refused_uploader(account, args.user)
+        if refused is not None:
+            raise UsageError(t(refused[0], lang, **refused[1]))
+        actor, is_admin = account.username, account.role == "admin"
+    else:  # the command line is trusted, as an import without --user is
+        actor, is_admin = _system_actor(), True
+    try:
+        withdrawal = withdraw_upload(args.upload_id, actor=actor, is_admin=is_admin, engine=engine)
+    except WithdrawRefused as error:
+        message = t(error.key, lang, **error.params)
+        if args.json:
+            _print_json({"status": "refused", "upload_id": args.upload_id, "message": message})
+        else:
+            print(f"refused: {message}", file=sys.stderr)
+        return 1
+    after_commit(engine)  # the figures moved: warm them as an import does
+    if args.json:
+        _print_json({"status": "withdrawn", "upload_id": args.upload_id, "withdrawal": withdrawal})
+    else:
+        print(t("withdraw_done", lang, upload=args.upload_id, withdrawal=withdrawal))
+    return 0
+
+
 def _system_actor() -> str:
     """Who runs the command line, as the audit trail names them ("cli:" marks a system actor)."""
     import getpass
@@ -500,6 +534,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 "rejected_file_retention_days (the history rows stay)")
     prune.add_argument("--json", action="store_true")
     prune.set_defaults(handler=cmd_prune_rejected)
+
+    withdraw = commands.add_parser("withdraw", help="withdraw a committed upload: its figures return to what "
+                                   "they were before it")
+    withdraw.add_argument("upload_id", type=int)
+    withdraw.add_argument("--user", help="withdraw as this account (its own uploads only, unless an administrator)")
+    withdraw.add_argument("--json", action="store_true")
+    withdraw.set_defaults(handler=cmd_withdraw)
 
     upgrade = commands.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=cmd_upgrade)

@@ -20,7 +20,16 @@ from data_loaders.ingest.problems import Problem
 from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
 from data_loaders.store import engine as db
-from data_loaders.store.models import ACTOR_LENGTH, FILE_NAME_LENGTH, Agency, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.models import (
+    ACTOR_LENGTH,
+    FILE_NAME_LENGTH,
+    Agency,
+    IndicatorValue,
+    Task,
+    TaskReport,
+    Upload,
+    UploadUndo,
+)
 
 CHUNK = 5000
 MAX_STORED_MESSAGES = 1000  # problems kept per upload; the counts keep the full number
@@ -173,7 +182,8 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     task_table, report_table, agency_table = Task.__table__, TaskReport.__table__, Agency.__table__
     existing: dict[str, dict] = {}
     codes = list(tasks)
-    columns = [task_table.c.id, task_table.c.code, Agency.name.label("lead_agency"),
+    columns = [task_table.c.id, task_table.c.code, Agency.name.label("lead_agency"), task_table.c.lead_agency_id,
+               task_table.c.upload_id, task_table.c.source_row,
                *(task_table.c[name] for name in TASK_ATTRIBUTES if name != "lead_agency")]
     for start in range(0, len(codes), CHUNK):
         query = (select(*columns).join(agency_table, agency_table.c.id == task_table.c.lead_agency_id)
@@ -207,7 +217,8 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     ids = list(existing_ids)
     for start in range(0, len(ids), CHUNK):
         query = select(report_table.c.id, report_table.c.task_id, report_table.c.report_date, report_table.c.status,
-                       report_table.c.progress_pct, report_table.c.note).where(
+                       report_table.c.progress_pct, report_table.c.note, report_table.c.upload_id,
+                       report_table.c.source_row).where(
             report_table.c.task_id.in_(ids[start:start + CHUNK]))
         for row in connection.execute(query):
             existing_reports[(existing_ids[row.task_id], row.report_date)] = row
@@ -244,6 +255,15 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     for start in range(0, len(new_codes), CHUNK):
         query = select(task_table.c.id, task_table.c.code).where(task_table.c.code.in_(new_codes[start:start + CHUNK]))
         task_ids.update({row.code: row.id for row in connection.execute(query)})
+    _remember(connection, upload_id, "task", [
+        (task["id"], {**{name: task[name] for name in changes if name != "lead_agency"},
+                      **({"lead_agency_id": task["lead_agency_id"]} if "lead_agency" in changes else {}),
+                      "upload_id": task["upload_id"], "source_row": task["source_row"]})
+        for task, changes in task_updates])
+    _remember(connection, upload_id, "task_report", [
+        (current.id, {"status": current.status, "progress_pct": current.progress_pct, "note": current.note,
+                      "upload_id": current.upload_id, "source_row": current.source_row})
+        for current, _ in report_updates])
     for task, changes in task_updates:
         if "lead_agency" in changes:
             changes["lead_agency_id"] = agencies[changes.pop("lead_agency")]
@@ -274,14 +294,16 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
     values = validated.values
     periods = sorted({period for _, _, period in values})
     units = {unit for _, unit, _ in values}
-    existing: dict[tuple[str, str, dt.date], tuple[int, float]] = {}
+    existing: dict[tuple[str, str, dt.date], tuple[int, float, int | None, int | None]] = {}
     if periods:
         query = select(IndicatorValue.id, IndicatorValue.indicator_code, IndicatorValue.unit_code,
-                       IndicatorValue.period, IndicatorValue.value).where(IndicatorValue.period.in_(periods))
+                       IndicatorValue.period, IndicatorValue.value, IndicatorValue.upload_id,
+                       IndicatorValue.source_row).where(IndicatorValue.period.in_(periods))
         if len(units) <= 500:
             query = query.where(IndicatorValue.unit_code.in_(units))
         for row in connection.execute(query):
-            existing[(row.indicator_code, row.unit_code, row.period)] = (row.id, row.value)
+            existing[(row.indicator_code, row.unit_code, row.period)] = (row.id, row.value, row.upload_id,
+                                                                          row.source_row)
     inserts, updates, changes = [], [], []
     unchanged = 0
     # SQLite stores dates as ISO text; the few distinct periods are converted once, not per value
@@ -291,7 +313,8 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
         if current is None:
             inserts.append((key[0], key[1], stored_period[key[2]], value, upload_id, excel_row))
         elif abs(current[1] - value) > 1e-9:
-            updates.append({"row_id": current[0], "new_value": value, "new_source_row": excel_row})
+            updates.append({"row_id": current[0], "new_value": value, "new_source_row": excel_row,
+                            "before": {"value": current[1], "upload_id": current[2], "source_row": current[3]}})
             changes.append({"indicator": key[0], "unit": key[1], "period": key[2].isoformat(),
                             "old": current[1], "new": value})
         else:
@@ -306,11 +329,21 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
     _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
                  inserts)
     if updates:
+        _remember(connection, upload_id, "indicator_value", [(u["row_id"], u.pop("before")) for u in updates])
         statement = (update(table).where(table.c.id == bindparam("row_id"))
                      .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))
         for start in range(0, len(updates), CHUNK):
             connection.execute(statement, updates[start:start + CHUNK])
     return counts
+
+
+def _remember(connection: Connection, upload_id: int, table_name: str, rows: list[tuple[int, dict]]) -> None:
+    """What the upload is about to overwrite, so withdrawing it restores exactly that (ingest/withdraw.py)."""
+    entries = [{"upload_id": upload_id, "table_name": table_name, "row_id": row_id,
+                "before": {key: value.isoformat() if isinstance(value, dt.date) else value
+                           for key, value in before.items()}} for row_id, before in rows]
+    for start in range(0, len(entries), CHUNK):
+        connection.execute(insert(UploadUndo), entries[start:start + CHUNK])
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -158,5 +158,6 @@ def data_version(engine: Engine | None = None) -> int:
     engine = engine or get_engine()
     with engine.connect() as conn:
         return conn.execute(
-            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status == "imported")
+            # a withdrawal changes figures too: its history row moves the version like an import
+            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
         ).scalar_one()

@@ -319,3 +319,18 @@ class Annotation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     removed_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+
+
+class UploadUndo(Base):
+    """What a committed upload overwrote: one row per task, task report or indicator value it
+    updated, with the values it had before (its columns and its own upload and Excel row), so the
+    upload can be withdrawn and every figure returns exactly to what it was (ingest/withdraw.py).
+    Rows an upload inserted carry its id already; they need no entry."""
+
+    __tablename__ = "upload_undo"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("upload.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(20))  # task | task_report | indicator_value
+    row_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict] = mapped_column(JSON)

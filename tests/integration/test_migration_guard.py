@@ -20,11 +20,24 @@ def _count_accounts(engine) -> int:
         return conn.execute(select(func.count()).select_from(Account)).scalar_one()
 
 
-@pytest.mark.parametrize("destination", ["0004", "base", "-5"])
+def _steps_down_to_0004(config) -> str:
+    """A relative destination ("-N") that undoes the accounts migration, whatever the head is now."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    steps, revision = 0, script.get_revision(script.get_current_head())
+    while revision.revision != "0004":
+        steps, revision = steps + 1, script.get_revision(revision.down_revision)
+    return f"-{steps}"
+
+
+@pytest.mark.parametrize("destination", ["0004", "base", "relative"])
 def test_a_downgrade_that_drops_accounts_refuses_and_keeps_them(empty_engine, monkeypatch, destination):
     monkeypatch.delenv(ALLOW_ENV, raising=False)
     accounts.create_first_admin("quan.tri", PASSWORD, engine=empty_engine)
     config = db.alembic_config(empty_engine)
+    if destination == "relative":
+        destination = _steps_down_to_0004(config)
     with pytest.raises(DataLossRefused) as refused:
         command.downgrade(config, destination)
     sentence = str(refused.value)
