@@ -41,7 +41,8 @@ from data_loaders.store.settings import get_settings
 FigureReader = Callable[..., Any]  # read(figure, *args): data_loaders.figures.cache.Reader or the app's cached read
 
 SLIDE_KINDS = ("title", "headline", "task_status", "lagging_children", "overdue_by_agency", "infrastructure",
-               "ecosystem", "quality", "warnings", "directions")  # directions: only when the unit has some
+               "ecosystem", "quality", "warnings")
+OPTIONAL_KINDS = ("directions",)  # at the end, only when the unit has some at the deck's date
 # The dashboard page that shows each slide's figures live (data_loaders/figures/views.py).
 VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "tasks", "lagging_children": "tasks",
               "overdue_by_agency": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem",
@@ -434,7 +435,8 @@ BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _
 
 def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
     """The slides of a unit's deck, in order (a commune has no units below it to rank)."""
-    return tuple(kind for kind in SLIDE_KINDS if not (kind == "lagging_children" and unit.level == "commune"))
+    return tuple(kind for kind in SLIDE_KINDS + OPTIONAL_KINDS
+                 if not (kind == "lagging_children" and unit.level == "commune"))
 
 
 def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date | None = None, lang: str = "vi",
