@@ -38,7 +38,24 @@ def test_every_action_writes_an_entry(empty_engine):
     assert import_file(good, "ok.xlsx", account=reporter, engine=engine, today=TODAY).status == "imported"
     bad = workbook_bytes([task_row("HN-1", province="Hà Nội")], TASK_HEADERS)
     assert import_file(bad, "bad.xlsx", account=reporter, engine=engine, today=TODAY).status == "rejected"
-    # written by the app itself (sign-out, exports): the same function
+    # directions, their answers with evidence, notes on figures and withdrawing an upload
+    from data_loaders.follow_up import annotations, directions
+    from data_loaders.ingest.withdraw import withdraw_upload
+
+    admin = accounts.get_account("admin", engine)
+    asked = directions.create_direction(admin, text="Báo cáo tiến độ", task_code="LD-1", engine=engine)
+    directions.answer_direction(reporter, asked, text="Đã cập nhật",
+                                files=[("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n")], engine=engine)
+    evidence_id = directions.direction_answers(admin, asked, engine=engine)[0]["evidence"][0]["id"]
+    directions.evidence_download(admin, evidence_id, engine=engine)
+    directions.close_direction(admin, asked, engine=engine)
+    note = annotations.add_annotation(admin, "68", "fiveg_stations", TODAY, "Ghi chú", engine=engine)
+    annotations.remove_annotation(admin, note, engine=engine)
+    again = workbook_bytes([task_row("LD-1", province="Lâm Đồng", progress=55)], TASK_HEADERS)
+    upload_id = import_file(again, "again.xlsx", account=reporter, engine=engine, today=TODAY).upload_id
+    withdraw_upload(upload_id, actor="ld.reporter", engine=engine)
+    # written by the app itself (sign-out, exports) and the digest command after sending: the same function
+    audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)
     audit.record("export", "admin", target="overview.pptx", detail={"unit": "VN", "as_of": dt.date(2025, 6, 30)},
                  engine=engine)
@@ -54,8 +71,9 @@ def test_every_action_writes_an_entry(empty_engine):
     assert by_action["settings_changed"]["target"] == "lockout_attempts"
     assert (by_action["account_created"]["actor"], by_action["account_created"]["target"]) == ("admin", "ld.reporter")
     assert by_action["account_updated"]["detail"]["changes"]["display_name"] == ["ld.reporter", "Sở KH&CN Lâm Đồng"]
-    committed, rejected = by_action["upload_committed"], by_action["upload_rejected"]
-    assert committed["target"] == "ok.xlsx" and committed["actor"] == "ld.reporter"
+    committed = [e for e in found if e["action"] == "upload_committed"]
+    rejected = by_action["upload_rejected"]
+    assert committed[-1]["target"] == "ok.xlsx" and committed[-1]["actor"] == "ld.reporter"  # the first commit
     assert rejected["outcome"] == "refused" and rejected["detail"]["out_of_scope"]
     assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
     ids = [entry["id"] for entry in found]

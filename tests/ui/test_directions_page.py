@@ -6,12 +6,34 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.follow_up import directions
+from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from tests.support.auth_helpers import ensure_account, sign_in
+from tests.support.databases import BACKENDS, drop_database, fresh_database_url
 from tests.support.pages import APP
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def app_database(request, tmp_path_factory):
+    """The sample in a database of this module's own: these tests write (directions, answers that
+    commit reports, notes), which the session's shared read-only database must never see."""
+    url = fresh_database_url(request.param, "directions_ui", tmp_path_factory.mktemp("directions"))
+    engine = make_engine(url)
+    bootstrap.load_sample(engine)
+    engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        yield url
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    drop_database(url)
 
 
 def _page(username: str, lang: str = "vi") -> AppTest:
