@@ -4,7 +4,6 @@ forms to write, answer and close one (each shown only to who may use it; data_lo
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -15,23 +14,22 @@ from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up import directions
 from data_loaders.follow_up.directions import AnswerRefused, DirectionRow
 from data_loaders.follow_up.evidence import ACCEPTED_TYPES, MAX_FILES_PER_ANSWER
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import TIME_ZONE, format_date, format_number
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import REPORT_STATUSES
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 STATE_COLOUR = {"overdue": "red", "open": "orange", "answered": "blue", "closed": "gray"}
 _OUTCOME_KEY = "_nq57_direction_outcome"
 
 
 def local_today() -> dt.date:
     """Today in Vietnam: directions are live, not frozen at the figures' as-of date."""
-    return dt.datetime.now(LOCAL_TIME).date()
+    return dt.datetime.now(TIME_ZONE).date()
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-    return aware.astimezone(LOCAL_TIME).date()
+    return aware.astimezone(TIME_ZONE).date()
 
 
 def _failure(error: AccountError) -> tuple[str, str]:

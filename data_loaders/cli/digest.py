@@ -17,11 +17,8 @@ import argparse
 import datetime as dt
 import os
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
-from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_date, t
-
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, TIME_ZONE, format_date, t
 
 
 def _language(account) -> str:
@@ -94,7 +91,7 @@ def run_digests(engine, *, send: bool, account_name: str | None = None, now: dt.
     from data_loaders.store.settings import get_settings
 
     now = now or dt.datetime.now(dt.timezone.utc)
-    today = now.astimezone(LOCAL_TIME).date()
+    today = now.astimezone(TIME_ZONE).date()
     settings = get_settings(engine)
     if account_name:
         account = get_account(account_name, engine)

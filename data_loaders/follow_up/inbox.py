@@ -12,7 +12,7 @@ Digests by e-mail (daily or weekly, the account's choice) are sent by `python -m
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from typing import Callable, TypedDict
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -54,8 +54,11 @@ def _save_state(conn, account_id: int, **values) -> None:
         conn.execute(update(InboxState).where(InboxState.account_id == account_id).values(**values))
 
 
-def inbox(account: Account, today: dt.date, *, since: str = "visit", engine: Engine | None = None) -> Inbox:
-    """The account's to-do list today; `since` is "visit" (the page) or "digest" (the e-mail)."""
+def inbox(account: Account, today: dt.date, *, since: str = "visit", engine: Engine | None = None,
+          read_warnings: Callable[[str, dt.date], dict] | None = None) -> Inbox:
+    """The account's to-do list today; `since` is "visit" (the page) or "digest" (the e-mail).
+    `read_warnings(unit_code, as_of)` reads the scope's warnings (the page passes its cached reader,
+    so a visit does not recompute them); by default they are computed."""
     engine = engine or db.get_engine()
     if account is None or account.disabled:
         raise AccountError("not_permitted")
@@ -72,7 +75,8 @@ def inbox(account: Account, today: dt.date, *, since: str = "visit", engine: Eng
     answered_for_me = [row for row in directions.list_directions(account, scope, today, states=("answered",),
                                                                  engine=engine) if row["id"] in mine] if mine else []
     as_of = latest_data_date(engine) or today
-    current = early_warnings(scope, as_of, engine=engine)["warnings"]
+    read = read_warnings or (lambda code, day: early_warnings(code, day, engine=engine))
+    current = read(scope, as_of)["warnings"]
     keys = [warning_key(item) for item in current]
     seen_keys = (state.visit_warning_keys if since == "visit" else state.digest_warning_keys) if state else None
     seen = set(seen_keys or [])
