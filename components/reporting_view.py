@@ -59,11 +59,16 @@ def _moment(value: dt.datetime | None) -> str:
     return f"{format_date(local.date(), language())} {local:%H:%M}"
 
 
-def status_table(result: reporting.ReportingStatus) -> None:
+def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | None = None) -> None:
+    """`approval`: each unit's approval state (data_loaders/ingest/approvals.states_for), shown beside."""
     lang = language()
+    approval = approval or {}
     frame = pd.DataFrame([{
         "unit": child["unit"]["name"],
         "status": tr(f"reporting_status_{child['status']}"),
+        "approval": tr(f"approval_state_{approval[child['unit']['code']]['state']}")
+        if child["unit"]["code"] in approval else "",
+        "reason": (approval.get(child["unit"]["code"]) or {}).get("reason") or "",
         "first_at": _moment(child["first_submitted_at"]),
         "first_by": child["first_submitted_by"] or "",
         "last_at": _moment(child["last_submitted_at"]),
@@ -71,11 +76,12 @@ def status_table(result: reporting.ReportingStatus) -> None:
         "communes": f"{format_number(child['communes_reported'], lang)} / {format_number(child['communes'], lang)}",
         "task_reports": child["task_reports"],
         "indicator_values": child["indicator_values"],
-    } for child in result["children"]], columns=["unit", "status", "first_at", "first_by", "last_at", "last_by",
-                                                 "communes", "task_reports", "indicator_values"])
+    } for child in result["children"]], columns=["unit", "status", "approval", "first_at", "first_by", "last_at",
+                                                 "last_by", "communes", "task_reports", "indicator_values", "reason"])
     show_table(frame, name=tr("reporting_title"), key="reporting_table", column_config={
         "unit": st.column_config.TextColumn(tr("col_unit")),
         "status": st.column_config.TextColumn(tr("reporting_col_status")),
+        "approval": st.column_config.TextColumn(tr("approval_col_state")),
         "first_at": st.column_config.TextColumn(tr("reporting_col_first_at")),
         "first_by": st.column_config.TextColumn(tr("reporting_col_first_by")),
         "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
@@ -83,4 +89,5 @@ def status_table(result: reporting.ReportingStatus) -> None:
         "communes": st.column_config.TextColumn(tr("reporting_col_communes")),
         "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
         "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+        "reason": st.column_config.TextColumn(tr("approval_col_reason"), width="large"),
     })

@@ -5,6 +5,7 @@ import streamlit as st
 
 from charts.status import status_bars, status_trend_chart
 from components import cached
+from components.approvals_view import approval_caption
 from components.breadcrumb import breadcrumb
 from components.display import show_chart
 from components.headline import ecosystem_kpis, headline_sentence, infrastructure_kpis, no_data_notice, task_kpis
@@ -31,6 +32,7 @@ previous_indicators = cached.indicator_totals(unit.code, since) if since else No
 st.markdown(f"**{headline_sentence(unit_name, status, sibling_rank(unit, day, cached.read), day, lang)}**")
 if since:
     st.caption(tr("compare_caption", date=format_date(since, lang)))
+approval_caption(unit, day)  # how many of the month's submissions are not approved yet
 
 st.markdown(f"#### {tr('warnings_top_heading')}")
 top_warnings(cached.warnings(unit.code, day, get_settings(cached.engine())), lang, key=f"overview::{unit.code}::{day}")

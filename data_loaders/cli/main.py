@@ -506,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
     add = users_commands.add_parser("add", help="a new account; the password is read from a prompt or stdin")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("admin", "viewer", "reporter"))
+    add.add_argument("--role", required=True, choices=("admin", "viewer", "reporter", "approver"))
     add.add_argument("--scope", required=True, help="VN, a province code or a commune code")
     add.add_argument("--agency", help="a ministry reporter's lead agency (with --scope VN)")
     add.add_argument("--email")
@@ -546,11 +546,13 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=cmd_upgrade)
 
     from data_loaders.cli import (
+        approvals,  # approvals list|approve|return|unlock (issue 13)
         digest,
         reporting,  # reporting-status (issue 13)
     )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
+    approvals.register(commands)
     digest.register(commands)
     reporting.register(commands)
     add_status_command(commands)

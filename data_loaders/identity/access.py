@@ -23,10 +23,11 @@ from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import Unit, all_units, candidate_codes
 
-ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export")
+ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export", "approve")
 _ROLE_ACTIONS = {
     "viewer": frozenset({"view", "export"}),
     "reporter": frozenset({"view", "export", "upload"}),
+    "approver": frozenset({"view", "export", "approve"}),
     "admin": frozenset(ACTIONS),
 }
 _PUBLIC_ACTIONS = frozenset({"view", "export"})
@@ -164,6 +165,21 @@ def check_upload_rows(account: Account, kind: str, rows: Iterable[tuple[str, int
                 reasons.append("agency")
     if refused:
         raise ScopeRefused(refused, reasons)
+
+
+def may_approve_unit(account: Account | None, unit_code: str) -> bool:
+    """Whether this person may approve, return or unlock the unit's monthly submissions: the level
+    directly above decides — an approver whose scope is a province for that province's communes, an
+    approver whose scope is the nation ("VN") for the provinces; administrators for any province or
+    commune. Nobody approves the nation itself, and a reporter never approves (see ingest/approvals.py
+    for why approval is a role of its own)."""
+    unit = _units().get(unit_code)
+    if account is None or unit is None or unit.level == "national" or not may(account, "approve"):
+        return False
+    if account.role == "admin":
+        return True
+    parent = NATIONAL_CODE if unit.level == "province" else unit.province_code
+    return account.scope_code == parent
 
 
 def unit_label(unit_code: str, lang: str = DEFAULT_LANGUAGE) -> str:

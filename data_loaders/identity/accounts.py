@@ -4,14 +4,15 @@ Passwords are hashed with argon2 (argon2-cffi). Failed sign-ins are counted in t
 every app process agrees on a lock-out. Every change writes an audit entry in the same transaction.
 
 Roles: viewer (reads its scope), reporter (uploads for its scope; with scope "VN" and an agency, a
-ministry reporter for the tasks that agency leads), admin (everything). What each role may do is
+ministry reporter for the tasks that agency leads), approver (approves the monthly submissions of the
+units directly below its scope: ingest/approvals.py), admin (everything). What each role may do is
 decided in data_loaders/access.py.
 
 Account changes name an `actor`: the username of an enabled administrator (the app), or a system
 actor starting with "cli:" (the command line, run by whoever holds the database). Anything else is
 refused, so a page that passes the wrong person cannot manage accounts.
 
-    python -m data_loaders users add NAME --role admin|viewer|reporter --scope CODE [--agency NAME]
+    python -m data_loaders users add NAME --role admin|viewer|reporter|approver --scope CODE [--agency NAME]
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from data_loaders.store.models import NATIONAL_CODE, Agency, AuditEntry, SignInS
 from data_loaders.store.models import Account as AccountRow
 from data_loaders.units.divisions import all_units, candidate_codes
 
-ROLES = ("viewer", "reporter", "admin")
+ROLES = ("viewer", "reporter", "approver", "admin")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000  # argon2 accepts any length; this bounds the work one request can cause
 SYSTEM_ACTOR_PREFIX = "cli:"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.identity import audit
 from data_loaders.identity.accounts import Account
+from data_loaders.ingest.approvals import locked_changes
 from data_loaders.ingest.problems import Problem
 from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
@@ -121,6 +122,9 @@ def _commit(engine: Engine, validated: Validated, source: Source, *, dry_run: bo
         already = _committed_upload(session, source.sha256)
         if already is not None:
             return already
+        # an approved unit and month is locked: a file that would change it is refused (ingest/approvals.py)
+        if locked_changes(session.connection(), validated):
+            return Committed("rejected")
         upload = None
         if not dry_run:
             upload = Upload(file_name=source.file_name[:FILE_NAME_LENGTH], kind=validated.kind, sha256=source.sha256,

@@ -17,7 +17,9 @@ import hashlib
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from data_loaders.identity import audit
+from data_loaders.identity.access import unit_label
 from data_loaders.identity.accounts import AccountError
+from data_loaders.ingest.approvals import locked_by_upload, period_label
 from data_loaders.store import engine as db
 from data_loaders.store.models import (
     ACTOR_LENGTH,
@@ -79,6 +81,10 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         later = _later_change(conn, upload_id)
         if later is not None:
             raise WithdrawRefused("withdraw_changed_later", upload=upload_id, later=later)
+        locked = locked_by_upload(conn, upload_id)  # an approved unit and month stays as approved
+        if locked is not None:
+            raise WithdrawRefused("approval_locked_withdraw", upload=upload_id, unit=unit_label(locked[0]),
+                                  period=period_label(locked[1]))
         undo = conn.execute(select(UploadUndo.table_name, UploadUndo.row_id, UploadUndo.before)
                             .where(UploadUndo.upload_id == upload_id)).all()
         restored = {name: [row for row in undo if row.table_name == name] for name in TABLES}

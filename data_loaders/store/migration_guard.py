@@ -22,6 +22,8 @@ PROTECTED: dict[str, tuple[tuple[str, str], ...]] = {
     # leaders' directions, the answers and the evidence files exist nowhere else
     "0011": (("direction", "directions"), ("direction_answer", "answers"), ("evidence", "evidence files"),
              ("annotation", "annotations")),
+    # who approved, returned or unlocked each monthly submission, and why, exists nowhere else
+    "0017": (("approval", "approval decisions"), ("approval_step", "approval steps")),
 }
 
 

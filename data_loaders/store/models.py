@@ -334,3 +334,43 @@ class UploadUndo(Base):
     table_name: Mapped[str] = mapped_column(String(20))  # task | task_report | indicator_value
     row_id: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict] = mapped_column(JSON)
+
+
+APPROVAL_STATES = ("approved", "returned", "unlocked")  # the stored decision; "submitted" is derived
+APPROVAL_STEPS = ("approve", "return", "unlock")
+APPROVAL_REASON_LENGTH = 1000
+
+
+class Approval(Base):
+    """The approver's current decision on a unit's submission for a reporting period (a month,
+    `period` its first day): approved (the unit and month are locked), returned (with the reason the
+    clerk sees) or unlocked. A unit and month without a row is submitted (or not submitted) as its data
+    says (data_loaders/ingest/approvals.py)."""
+
+    __tablename__ = "approval"
+    __table_args__ = (UniqueConstraint("unit_code", "period", name="uq_approval_unit_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    period: Mapped[dt.date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(20))  # APPROVAL_STATES
+    reason: Mapped[str | None] = mapped_column(Text)  # a return's reason
+    decided_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApprovalStep(Base):
+    """Every step taken on a submission, oldest first: who approved, returned (why) or unlocked it, and
+    when, with what the submission held at that moment. Only ever appended."""
+
+    __tablename__ = "approval_step"
+    __table_args__ = (Index("ix_approval_step_unit_period", "unit_code", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    period: Mapped[dt.date] = mapped_column(Date)
+    step: Mapped[str] = mapped_column(String(20))  # APPROVAL_STEPS
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict | None] = mapped_column(JSON)  # the submission's counts when the step was taken

@@ -54,6 +54,13 @@ def test_every_action_writes_an_entry(empty_engine):
     again = workbook_bytes([task_row("LD-1", province="Lâm Đồng", progress=55)], TASK_HEADERS)
     upload_id = import_file(again, "again.xlsx", account=reporter, engine=engine, today=TODAY).upload_id
     withdraw_upload(upload_id, actor="ld.reporter", engine=engine)
+    # approving, returning and unlocking a monthly submission (Lâm Đồng's June, decided by the centre)
+    from data_loaders.ingest import approvals
+
+    june = dt.date(2025, 6, 1)
+    approvals.decide("return", "68", june, actor="admin", account=admin, reason="Thiếu số liệu", engine=engine)
+    approvals.decide("approve", "68", june, actor="admin", account=admin, engine=engine)
+    approvals.decide("unlock", "68", june, actor="admin", account=admin, engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)

@@ -1,0 +1,213 @@
+"""UI pieces of approval (data_loaders/ingest/approvals.py decides everything, again, on every click): the
+approver's list of the submissions below them for a month with approve / return with a reason / unlock;
+what a clerk sees of a returned submission; the approval state beside reporting status; the caption
+saying how many of the figures on a leader's page are not approved yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from components import auth, cached
+from components.exports import show_table
+from components.kpi import Kpi, kpi_row
+from components.markdown import escape
+from components.state import language, tr
+from data_loaders.figures import reporting
+from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.views import COMMUNE_KEY, LANG_KEY, PROVINCE_KEY
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_datetime, format_number
+from data_loaders.identity import access
+from data_loaders.identity.accounts import Account, AccountError
+from data_loaders.ingest import approvals
+
+_OUTCOME = "_nq57_approval_outcome"
+_PICK, _REASON = "approval_pick", "approval_reason"
+STATE_ICONS = {"submitted": ":material/pending:", "returned": ":material/undo:", "approved": ":material/lock:",
+               "not_submitted": ":material/remove:"}
+
+
+def _moment(value: dt.datetime | None) -> str:
+    return format_datetime(value, language()) if value is not None else ""
+
+
+def state_label(state: str) -> str:
+    return tr(f"approval_state_{state}")
+
+
+def list_unit(account: Account, unit: UnitInfo) -> UnitInfo:
+    """Whose submissions the page lists: the units directly below the chosen unit; at a commune, its
+    province's communes (the commune among them)."""
+    if unit.level == "commune" and unit.province_code:
+        return cached.get_unit(unit.province_code)
+    return unit
+
+
+def submissions_page(account: Account, unit: UnitInfo, period: dt.date, today: dt.date) -> None:
+    """The approver's page below the period picker."""
+    lang = language()
+    listed = approvals.submissions(unit.code, period, engine=cached.engine(), today=today)
+    _outcome()
+    own = listed["own"]
+    if unit.level == "province":
+        if own is not None and own["state"] == "approved":
+            st.caption(tr("approval_own_approved", unit=unit.name, period=approvals.period_label(period),
+                          by=own["decided_by"], at=_moment(own["decided_at"])))
+        else:
+            st.caption(tr("approval_own_waiting", unit=unit.name, period=approvals.period_label(period)))
+    total = len(listed["children"])
+    kpi_row([Kpi(state_label(state), format_number(listed["counts"][state], lang),
+                 tr("reporting_of_units", total=format_number(total, lang))) for state in approvals.STATES])
+    submitted = [row for row in listed["children"] if row["state"] != "not_submitted"]
+    if not submitted:
+        st.info(tr("approval_none_submitted", period=approvals.period_label(period)))
+    else:
+        _table(submitted, period)
+        _decide_section(account, submitted, period)
+
+
+def _table(rows: list[dict], period: dt.date) -> None:
+    frame = pd.DataFrame([{
+        "unit": row["unit"]["name"], "code": row["unit"]["code"],
+        "state": state_label(row["state"]) + (f" ({tr('approval_locked_above_short')})" if row["locked_above"]
+                                              and row["state"] != "approved" else ""),
+        "reporting": tr(f"reporting_status_{row['reporting']}"),
+        "uploads": row["uploads"], "task_reports": row["task_reports"], "indicator_values": row["indicator_values"],
+        "last_at": _moment(row["last_submitted_at"]), "last_by": row["last_submitted_by"] or "",
+        "decided": f"{row['decided_by']} · {_moment(row['decided_at'])}" if row["decided_by"] else "",
+        "reason": row["reason"] or "",
+    } for row in rows])
+    show_table(frame, name=f"{tr('approvals_title')} {period:%Y-%m}", key="approvals_table", column_config={
+        "unit": st.column_config.TextColumn(tr("col_unit")),
+        "code": st.column_config.TextColumn(tr("approval_col_code")),
+        "state": st.column_config.TextColumn(tr("approval_col_state")),
+        "reporting": st.column_config.TextColumn(tr("reporting_col_status")),
+        "uploads": st.column_config.NumberColumn(tr("approval_col_uploads"), format="%d"),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+        "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
+        "last_by": st.column_config.TextColumn(tr("reporting_col_last_by")),
+        "decided": st.column_config.TextColumn(tr("approval_col_decided")),
+        "reason": st.column_config.TextColumn(tr("approval_col_reason"), width="large"),
+    })
+
+
+def _decide_section(account: Account, rows: list[dict], period: dt.date) -> None:
+    """One submission: what it holds (its uploads, a link to its figures), its steps, and the buttons."""
+    by_code = {row["unit"]["code"]: row for row in rows}
+    st.subheader(tr("approval_decide_heading"))
+    if st.session_state.get(_PICK) not in by_code:
+        st.session_state.pop(_PICK, None)
+    code = st.selectbox(tr("approval_pick"), list(by_code), key=_PICK,
+                        format_func=lambda c: f"{by_code[c]['unit']['name']} · {state_label(by_code[c]['state'])}")
+    row = by_code[code]
+    _uploads(code, period)
+    st.page_link("pages/reporting_status.py", label=tr("approval_open_unit", unit=row["unit"]["name"]),
+                 icon=":material/open_in_new:", query_params=_drill_params(code))
+    history = approvals.steps(code, period, cached.engine())
+    if history:
+        st.caption(tr("approval_history") + " " + "; ".join(
+            tr(f"approval_step_{s['step']}", by=s["actor"], at=_moment(s["at"]))
+            + (f" — {escape(s['reason'])}" if s["reason"] else "") for s in history))
+    if not access.may_approve_unit(account, code):
+        st.info(tr("approval_not_yours", unit=row["unit"]["name"]), icon=":material/lock:")
+        return
+    state = row["state"]
+    if state == "approved":
+        st.button(tr("approval_unlock"), key="approval_unlock", icon=":material/lock_open:", on_click=_decide,
+                  args=("unlock", account, code, period), disabled=row["locked_above"])
+        if row["locked_above"]:
+            st.caption(tr("approval_locked_above_short"))
+        return
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.text_area(tr("approval_reason"), key=_REASON, max_chars=1000, height=80,
+                   placeholder=tr("approval_reason_placeholder"))
+    right.button(tr("approval_return"), key="approval_return", icon=":material/undo:", on_click=_decide,
+                 args=("return", account, code, period), disabled=row["locked_above"], use_container_width=True)
+    st.button(tr("approval_approve"), key="approval_approve", icon=":material/task_alt:", type="primary",
+              on_click=_decide, args=("approve", account, code, period))
+
+
+def _drill_params(code: str) -> dict[str, str]:
+    """The query string opening a page at this unit (figures/views.py), in the page's language."""
+    unit = cached.get_unit(code)
+    params = ({PROVINCE_KEY: unit.province_code or "", COMMUNE_KEY: unit.code} if unit.level == "commune"
+              else {PROVINCE_KEY: unit.code})
+    if language() != DEFAULT_LANGUAGE:
+        params[LANG_KEY] = language()
+    return params
+
+
+def _uploads(code: str, period: dt.date) -> None:
+    """The uploads holding the submission: what the approver opens to check it."""
+    lang = language()
+    found = approvals.submission_uploads(code, period, cached.engine())
+    frame = pd.DataFrame([{
+        "id": u["id"], "at": _moment(u["uploaded_at"]), "by": u["uploaded_by"], "file": u["file_name"],
+        "task_reports": u["task_reports"], "indicator_values": u["indicator_values"],
+    } for u in found], columns=["id", "at", "by", "file", "task_reports", "indicator_values"])
+    st.caption(tr("approval_uploads_caption", count=format_number(len(found), lang)))
+    show_table(frame, name=f"{tr('approval_uploads')} {code} {period:%Y-%m}", key="approval_uploads", column_config={
+        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
+        "at": st.column_config.TextColumn(tr("col_uploaded_at")),
+        "by": st.column_config.TextColumn(tr("col_uploaded_by")),
+        "file": st.column_config.TextColumn(tr("col_file_name")),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+    })
+
+
+def _decide(step: str, account: Account, code: str, period: dt.date) -> None:
+    """Button callback: the step, checked again in data_loaders."""
+    reason = st.session_state.get(_REASON) if step == "return" else None
+    try:
+        approvals.decide(step, code, period, actor=account.username, account=account, reason=reason,
+                         engine=cached.engine())
+    except AccountError as error:
+        st.session_state[_OUTCOME] = ("error", auth.error_message(error))
+        return
+    if step == "return":
+        st.session_state[_REASON] = ""
+    st.session_state[_OUTCOME] = ("success", tr(f"approval_done_{step}", unit=access.unit_label(code, language()),
+                                                period=approvals.period_label(period)))
+
+
+def _outcome() -> None:
+    kind, text = st.session_state.pop(_OUTCOME, (None, None))
+    if kind == "success":
+        st.success(text, icon=":material/task_alt:")
+    elif kind == "error":
+        st.error(text, icon=":material/block:")
+
+
+def returned_notice(account: Account | None) -> None:
+    """A clerk's returned submissions (inside their scope, not sent again yet), each with its reason."""
+    if account is None:
+        return
+    lang = language()
+    for item in approvals.returned_in_scope(account.scope_code, cached.engine(), limit=10):
+        day = item["decided_at"].astimezone(reporting.VIETNAM_TIME).date()
+        st.warning(tr("approval_returned_notice", unit=escape(item["unit"]),
+                      period=approvals.period_label(item["period"]), by=escape(item["decided_by"]),
+                      at=format_date(day, lang), reason=escape(item["reason"] or "")), icon=":material/undo:")
+
+
+def states_by_unit(result: reporting.ReportingStatus) -> dict[str, dict]:
+    """The approval state of each unit of a reporting status (read afresh: a decision is not new data)."""
+    return approvals.states_for(result, cached.engine())
+
+
+def approval_caption(unit: UnitInfo, day: dt.date) -> None:
+    """What a leader's figures for the month of `day` include: "gồm N/M báo cáo chưa được phê duyệt"."""
+    found = approvals.unapproved_submissions(unit.code, day, cached.engine())
+    if not found["submissions"]:
+        return
+    lang = language()
+    period = approvals.period_label(day)
+    if found["unapproved"]:
+        st.caption(tr("approval_leader_caption", period=period, unapproved=format_number(found["unapproved"], lang),
+                      total=format_number(found["submissions"], lang)))
+    else:
+        st.caption(tr("approval_leader_all_approved", period=period, total=format_number(found["submissions"], lang)))
