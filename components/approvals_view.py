@@ -6,6 +6,7 @@ saying how many of the figures on a leader's page are not approved yet."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +18,7 @@ from components.markdown import escape
 from components.state import language, tr
 from data_loaders.figures import reporting
 from data_loaders.figures.scope import UnitInfo
-from data_loaders.figures.views import COMMUNE_KEY, LANG_KEY, PROVINCE_KEY
+from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, LANG_KEY, PAGE_PATHS, PROVINCE_KEY
 from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_datetime, format_number
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
@@ -104,8 +105,9 @@ def _decide_section(account: Account, rows: list[dict], period: dt.date) -> None
                         format_func=lambda c: f"{by_code[c]['unit']['name']} · {state_label(by_code[c]['state'])}")
     row = by_code[code]
     _uploads(code, period)
-    st.page_link("pages/reporting_status.py", label=tr("approval_open_unit", unit=row["unit"]["name"]),
-                 icon=":material/open_in_new:", query_params=_drill_params(code))
+    # a relative link: the reporting status of that unit, under the app's own address whatever its base path
+    link = f"{PAGE_PATHS['reporting_status']}?{urlencode(_drill_params(code, period))}"
+    st.markdown(f":material/open_in_new: [{escape(tr('approval_open_unit', unit=row['unit']['name']))}]({link})")
     history = approvals.steps(code, period, cached.engine())
     if history:
         st.caption(tr("approval_history") + " " + "; ".join(
@@ -130,11 +132,12 @@ def _decide_section(account: Account, rows: list[dict], period: dt.date) -> None
               on_click=_decide, args=("approve", account, code, period))
 
 
-def _drill_params(code: str) -> dict[str, str]:
-    """The query string opening a page at this unit (figures/views.py), in the page's language."""
+def _drill_params(code: str, period: dt.date) -> dict[str, str]:
+    """The query string opening a page at this unit and month (figures/views.py), in the page's language."""
     unit = cached.get_unit(code)
     params = ({PROVINCE_KEY: unit.province_code or "", COMMUNE_KEY: unit.code} if unit.level == "commune"
               else {PROVINCE_KEY: unit.code})
+    params[AS_OF_KEY] = reporting.period_bounds(period)[1].isoformat()
     if language() != DEFAULT_LANGUAGE:
         params[LANG_KEY] = language()
     return params
