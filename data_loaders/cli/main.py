@@ -1,7 +1,8 @@
 """Command line: `python -m data_loaders COMMAND …` (a contract: other tools depend on its JSON and
-exit codes). Exit 0 on success, 1 for a rejected import, 2 for bad usage, an unknown unit, a bad
-date, an unreadable file, a refused --user or the database down; errors are one line on stderr, or
-with --json (on any command) one {"status": "error", "message"} object on stdout, never a traceback.
+exit codes). Exit 0 on success, 1 for a rejected import (or a refused withdrawal or approval step), 2 for
+bad usage, an unknown unit, a bad date, an unreadable file, a refused --user or the database down; errors
+are one line on stderr, or with --json (on any command) one {"status": "error", "message"} object on
+stdout, never a traceback.
 An import is attributed to --user's account or to "cli:<login>", never to an account $USER names.
 
 Each command imports what it needs (pandas, openpyxl, SQLAlchemy, the figures…) when it runs, so
