@@ -440,8 +440,7 @@ def _approver(account: Account, engine: Engine) -> Account:
 
 
 def decide(step: str, unit_code: str, period: dt.date, *, actor: str, account: Account | None = None,
-           reason: str | None = None, engine: Engine | None = None, now: dt.datetime | None = None,
-           today: dt.date | None = None) -> dict:
+           reason: str | None = None, engine: Engine | None = None, now: dt.datetime | None = None) -> dict:
     """Approve, return (with `reason`) or unlock a unit's submission for the month of `period`.
 
     With `account` (a page, or the command line's --user) the step is that person's and must be theirs
@@ -475,7 +474,10 @@ def decide(step: str, unit_code: str, period: dt.date, *, actor: str, account: A
         raise ApprovalRefused("approval_reason_required", unit=label, period=when)
     if reason is not None and len(reason) > APPROVAL_REASON_LENGTH:
         raise ApprovalRefused("approval_reason_too_long", count=APPROVAL_REASON_LENGTH)
-    current = submission(unit.code, period, engine=engine, today=today)
+    held = submission_uploads(unit.code, period, engine)  # only this unit's rows: cheap at any level
+    current = {"uploads": len(held), "task_reports": sum(u["task_reports"] for u in held),
+               "indicator_values": sum(u["indicator_values"] for u in held),
+               "last_submitted_at": max((u["uploaded_at"] for u in held), default=None)}
     now = now or dt.datetime.now(dt.timezone.utc)
     with engine.begin() as conn:
         _lock(conn)

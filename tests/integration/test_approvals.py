@@ -127,7 +127,7 @@ def test_a_returned_submission_shows_its_reason_until_it_is_sent_again(world):
                          engine=engine)
     assert refusal.value.key == "approval_reason_required"
     approvals.decide("return", XUAN.code, JUNE, actor="ld.duyet", account=made["ld.duyet"], reason=reason,
-                     engine=engine, today=TODAY)
+                     engine=engine)
     listed = approvals.submissions("68", JUNE, engine=engine, today=TODAY)
     row = {r["unit"]["code"]: r for r in listed["children"]}[XUAN.code]
     assert (row["state"], row["reason"], row["decided_by"], row["locked"]) == ("returned", reason, "ld.duyet", False)
