@@ -149,8 +149,8 @@ def locked_changes(connection: Connection, validated: Validated) -> int:
     error per locked unit and month the file would change (at the first row changing it) and returns
     how many. Values and reports sent again unchanged are no change. Costs one small query when nothing
     is approved for the file's months."""
-    periods = sorted({month(period) for _, _, period in validated.values}
-                     | {month(day) for _, day in validated.reports})
+    days = {key[2] for key in validated.values} | {key[1] for key in validated.reports}  # a few distinct dates
+    periods = sorted({month(day) for day in days})
     if not periods:
         return 0
     approved = _approved(connection, periods)
@@ -173,22 +173,28 @@ def _note(found: dict, unit_code: str, period: dt.date, excel_row: int) -> None:
 
 
 def _locked_values(conn: Connection, validated: Validated, approved: set, found: dict) -> None:
-    candidates = {key: record for key, record in validated.values.items()
-                  if _locking_unit(approved, key[1], month(key[2]))}
-    if not candidates:
-        return
-    units = sorted({unit for _, unit, _ in candidates})
-    periods = sorted({period for _, _, period in candidates})
-    stored: dict[tuple[str, str, dt.date], float] = {}
-    for start in range(0, len(units), CHUNK):
-        query = select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.period,
-                       IndicatorValue.value).where(IndicatorValue.unit_code.in_(units[start:start + CHUNK]),
-                                                   IndicatorValue.period.in_(periods))
-        stored.update({(row.indicator_code, row.unit_code, row.period): row.value for row in conn.execute(query)})
-    for key, (value, excel_row) in candidates.items():
-        old = stored.get(key)
-        if old is None or abs(old - value) > 1e-9:
-            _note(found, key[1], month(key[2]), excel_row)
+    """Values of locked units and months that differ from what is stored (or are new). The locks are
+    decided once per unit and month, and stored values are read month by month without their date column,
+    so even a national file whose every commune is locked costs one pass."""
+    locked: dict[tuple[str, dt.date], bool] = {}
+    by_period: dict[dt.date, dict[tuple[str, str], tuple[float, int]]] = {}
+    for (indicator, unit, period), (value, excel_row) in validated.values.items():
+        key = (unit, period)
+        if key not in locked:
+            locked[key] = _locking_unit(approved, unit, month(period)) is not None
+        if locked[key]:
+            by_period.setdefault(period, {})[(indicator, unit)] = (value, excel_row)
+    for period, candidates in by_period.items():
+        units = sorted({unit for _, unit in candidates})
+        stored: dict[tuple[str, str], float] = {}
+        for start in range(0, len(units), CHUNK):
+            query = select(IndicatorValue.indicator_code, IndicatorValue.unit_code, IndicatorValue.value).where(
+                IndicatorValue.period == period, IndicatorValue.unit_code.in_(units[start:start + CHUNK]))
+            stored.update({(indicator, unit): value for indicator, unit, value in conn.execute(query).all()})
+        for key, (value, excel_row) in candidates.items():
+            old = stored.get(key)
+            if old is None or abs(old - value) > 1e-9:
+                _note(found, key[1], month(period), excel_row)
 
 
 def _locked_reports(conn: Connection, validated: Validated, approved: set, found: dict) -> None:
