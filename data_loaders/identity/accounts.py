@@ -197,6 +197,8 @@ def _normalize_agency(conn: Connection, agency: object, role: str, scope_code: s
 def _check_role_scope(role: str, scope_code: str) -> None:
     if role == "admin" and scope_code != NATIONAL_CODE:
         raise InvalidAccount("account_admin_scope")
+    if role == "approver" and len(scope_code) > 2 and scope_code != NATIONAL_CODE:  # a commune has no level below
+        raise InvalidAccount("account_approver_scope")
 
 
 # --- who is changing accounts ----------------------------------------------------------------

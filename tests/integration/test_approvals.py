@@ -177,6 +177,10 @@ def test_only_the_approver_of_the_level_above_decides(world):
     for args in (("--unit", XUAN.code, "--user", "nobody"), ("--unit", "99999"), ("--unit", "68", "--period", "6/25")):
         full = ["approvals", "approve", "--period", "2025-06", *args, "--json"]
         assert run_cli(url, *full).returncode == 2, args
+    # a commune has no level below it: no approver there
+    with pytest.raises(accounts.InvalidAccount) as refusal:
+        accounts.create_account("xh.duyet", PASSWORD, "approver", XUAN.code, actor="cli:test", engine=engine)
+    assert refusal.value.key == "account_approver_scope"
 
 
 def test_the_centre_approves_a_province_which_locks_its_communes(world):
