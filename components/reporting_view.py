@@ -73,7 +73,7 @@ def status_table(result: reporting.ReportingStatus) -> None:
         "indicator_values": child["indicator_values"],
     } for child in result["children"]], columns=["unit", "status", "first_at", "first_by", "last_at", "last_by",
                                                  "communes", "task_reports", "indicator_values"])
-    show_table(frame, name=tr("reporting_title"), key="reporting_table", column_config={
+    show_table(frame, name=tr("reporting_title"), key="reporting_table", lead=("unit", "status"), column_config={
         "unit": st.column_config.TextColumn(tr("col_unit")),
         "status": st.column_config.TextColumn(tr("reporting_col_status")),
         "first_at": st.column_config.TextColumn(tr("reporting_col_first_at")),

@@ -276,11 +276,13 @@ def _type_follows_width(spec: dict) -> None:
 
 
 def _untitled_legends(spec: object) -> None:
-    """No title over a colour legend ("Status"): the entries say it, and the row is the bars'."""
+    """No title over a colour legend ("Status"): the entries say it, and the row is the bars'. Its columns and
+    label limit are the slide's (config above), not the page's wrapping for the page's type size."""
     if isinstance(spec, dict):
         colour = spec.get("encoding", {}).get("color") if isinstance(spec.get("encoding"), dict) else None
         if isinstance(colour, dict) and colour.get("legend", {}) is not None and "field" in colour:
-            colour["legend"] = {**(colour.get("legend") or {}), "title": None}
+            legend = {k: v for k, v in (colour.get("legend") or {}).items() if k not in ("columns", "labelLimit")}
+            colour["legend"] = {**legend, "title": None}
         for value in spec.values():
             _untitled_legends(value)
     elif isinstance(spec, list):

@@ -81,6 +81,7 @@ if overdue:
         task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
                                    "days_overdue", "progress_pct")),
         name=tr("overdue_list"), key="overdue_tasks", column_config=column_config(lang),
+        lead=(tr("col_title"), tr("col_days_overdue")),
     )
 else:
     st.success(tr("overdue_none"))
@@ -105,7 +106,7 @@ selection = show_table(
     task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
                              "deadline", "derived_status", "progress_pct", "last_report")),
     name=tr("task_list"), key=f"task_table::{unit.code}", column_config=column_config(lang), on_select="rerun",
-    selection_mode="single-row",
+    selection_mode="single-row", lead=(tr("col_title"), tr("col_status")),
 )
 picked = selection.selection.rows if selection else []
 if picked and picked[0] < len(tasks):

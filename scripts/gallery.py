@@ -4,6 +4,7 @@ commune, in Vietnamese and English, at a projector, a full-HD screen and a phone
     python scripts/gallery.py OUT_DIR                      # starts the app on a copy of var/nq57.sqlite
     python scripts/gallery.py OUT_DIR --url http://127.0.0.1:8501 --username admin --password …
     python scripts/gallery.py OUT_DIR --only slides --sizes 1280x720 --langs vi
+    python scripts/gallery.py OUT_DIR --only pages --pages upload,audit --scopes VN --sizes 390x844
 
 Without --url, the app is started (`streamlit run app.py`, as the browser tests start it) on a private copy
 of the SQLite database (DATABASE_URL, or var/nq57.sqlite), where a gallery administrator is created; with
@@ -85,8 +86,10 @@ def _wait_healthy(url: str, process: subprocess.Popen | None) -> None:
 
 
 class Gallery:
-    def __init__(self, browser, url: str, username: str, password: str, out: Path) -> None:
+    def __init__(self, browser, url: str, username: str, password: str, out: Path,
+                 page_names: list[str] | None = None) -> None:
         self.browser, self.url, self.username, self.password, self.out = browser, url, username, password, out
+        self.page_names = page_names or list(PAGE_PATHS)
         self.taken: list[Path] = []
 
     def session(self, size: str, lang: str):
@@ -149,7 +152,8 @@ class Gallery:
         context, page = self.session(size, lang)
         try:
             for scope in scopes:
-                for name, path in PAGE_PATHS.items():
+                for name in self.page_names:
+                    path = PAGE_PATHS[name]
                     self.navigate(page, path, SCOPES[scope], lang)
                     self.shoot(page, f"{lang}_{size}_{scope}_{name}", whole=True)
         finally:
@@ -189,9 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", default=",".join(LANGUAGES))
     parser.add_argument("--scopes", default=",".join(SCOPES), help=f"among {', '.join(SCOPES)}")
     parser.add_argument("--only", choices=("pages", "slides"), help="only the pages, or only the slides")
+    parser.add_argument("--pages", default=",".join(PAGE_PATHS), help=f"among {', '.join(PAGE_PATHS)}")
     args = parser.parse_args(argv)
-    sizes, langs, scopes = (value.split(",") for value in (args.sizes, args.langs, args.scopes))
-    unknown = [scope for scope in scopes if scope not in SCOPES] + [lang for lang in langs if lang not in LANGUAGES]
+    sizes, langs, scopes, names = (value.split(",") for value in (args.sizes, args.langs, args.scopes, args.pages))
+    unknown = ([scope for scope in scopes if scope not in SCOPES] + [lang for lang in langs if lang not in LANGUAGES]
+               + [name for name in names if name not in PAGE_PATHS])
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             _wait_healthy(url.rstrip("/"), process)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                gallery = Gallery(browser, url.rstrip("/"), args.username, args.password, args.out)
+                gallery = Gallery(browser, url.rstrip("/"), args.username, args.password, args.out, names)
                 for lang in langs:
                     for size in sizes:
                         if args.only != "slides":
