@@ -81,6 +81,6 @@ def status_table(result: reporting.ReportingStatus) -> None:
         "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
         "last_by": st.column_config.TextColumn(tr("reporting_col_last_by")),
         "communes": st.column_config.TextColumn(tr("reporting_col_communes")),
-        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
-        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports")),  # 12.106: show_table
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values")),
     })

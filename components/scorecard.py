@@ -37,13 +37,14 @@ def definitions(settings: dict, lang: str) -> None:
 
 
 def scorecard_frame(result: dict, lang: str) -> pd.DataFrame:
-    """One row per unit below: name, the four scores, overall, days since the last report."""
+    """One row per unit below: name, overall (first: in a narrow column beside the map it is what shows), the
+    four scores, days since the last report."""
     rows = []
     for child in result["children"]:
         rows.append({
             "code": child["unit"]["code"], t("unit_name", lang): child["unit"]["name"],
-            **{t(f"quality_{score}", lang): child["scores"][score] for score in SCORES},
             t("quality_overall", lang): overall(child["scores"]),
+            **{t(f"quality_{score}", lang): child["scores"][score] for score in SCORES},
             t("quality_days_since", lang): child["figures"]["days_since_report"],
         })
     return pd.DataFrame(rows)

@@ -1,0 +1,126 @@
+"""A phone (390×844), read-only, in a real browser: the tables a leader reads show the unit's name and its key
+figure without scrolling sideways (a compact table below 640 px; tapping a row lists all its columns), nothing
+on the page is wider than the screen, KPI labels are not cut, and no chart's title or legend runs past its box
+or ends in "…". The infrastructure trends are checked the same way at 1280×720, where they sit three to a row.
+Same server and sign-in as tests/browser/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_browser import app_url, browser, open_signed_in  # noqa: F401  (fixtures)
+from tests.support.browser_support import ARTIFACTS, RUN_TIMEOUT_MS, wait_until_run_finished
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True),
+]
+
+PHONE = {"width": 390, "height": 844}
+
+# What a narrow screen shows wrongly, as sentences (empty when all is well): on the whole page, and for each
+# table: whether the wide one is hidden, the compact one shown, and whether the compact one scrolls sideways.
+PROBLEMS = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth + 1) problems.push(`the page is ${root.scrollWidth} px wide`);
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main.scrollWidth > main.clientWidth + 1) problems.push(`the main area is ${main.scrollWidth} px wide`);
+  for (const label of main.querySelectorAll('[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div'))
+    if (label.scrollWidth > label.clientWidth + 1) problems.push(`KPI label cut: ${label.innerText}`);
+  for (const embed of main.querySelectorAll('.vega-embed')) {
+    const box = embed.getBoundingClientRect();
+    if (box.width === 0) continue;  // a hidden tab
+    for (const text of embed.querySelectorAll('svg text'))
+      if (text.textContent.endsWith('…')) problems.push(`chart text cut: ${text.textContent}`);
+    for (const part of embed.querySelectorAll('.role-legend, .role-title')) {
+      const r = part.getBoundingClientRect();
+      if (r.width && (r.right > box.right + 1 || r.left < box.left - 1))
+        problems.push(`a chart's ${part.classList.contains('role-legend') ? 'legend' : 'title'} spans ` +
+                      `${r.left.toFixed(0)}..${r.right.toFixed(0)} px in a ${box.left.toFixed(0)}..` +
+                      `${box.right.toFixed(0)} px box: ${part.textContent.slice(0, 50)}`);
+    }
+  }
+  return problems;
+}"""
+
+TABLES = """() => [...document.querySelectorAll('[class*="st-key-nq57-compact-"], [class*="st-key-nq57-wide-"]')]
+  .map(block => {
+    const scroller = block.querySelector('.dvn-scroller');
+    return {name: [...block.classList].find(c => c.startsWith('st-key-nq57-')),
+            shown: block.getBoundingClientRect().height > 0,
+            sideways: scroller ? scroller.scrollWidth - scroller.clientWidth : null};
+  })"""
+
+
+@pytest.fixture
+def phone(browser):  # noqa: F811
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.set_default_timeout(RUN_TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+def _open(tab, url: str) -> None:
+    open_signed_in(tab, url)
+    tab.mouse.move(0, 0)
+    tab.wait_for_timeout(500)  # charts finish their resize
+
+
+def _tables(tab) -> list[dict]:
+    for block in tab.locator('[class*="st-key-nq57-compact-"]').all():
+        block.scroll_into_view_if_needed()  # the grid draws (and measures) itself once on screen
+    tab.wait_for_timeout(300)
+    return tab.evaluate(TABLES)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("path", ["accountability", "tasks", "quality", "reporting-status", "infrastructure"])
+def test_a_phone_reads_every_page_without_scrolling_sideways(app_url, phone, path, lang):  # noqa: F811
+    query = "?lang=en" if lang == "en" else ""
+    _open(phone, f"{app_url}/{path}{query}")
+    phone.screenshot(path=str(ARTIFACTS / f"phone_{path}_{lang}.png"), full_page=True)
+    assert phone.evaluate(PROBLEMS) == []
+    tables = _tables(phone)
+    if path != "infrastructure":
+        assert any(table["name"].startswith("st-key-nq57-compact-") for table in tables), tables
+    for table in tables:
+        compact = table["name"].startswith("st-key-nq57-compact-")
+        assert table["shown"] == compact, table  # the compact table on a phone, never the wide one
+        if compact:
+            assert table["sideways"] is not None and table["sideways"] <= 1, table
+
+
+def test_tapping_a_row_of_a_compact_table_shows_all_its_columns(app_url, phone):  # noqa: F811
+    _open(phone, f"{app_url}/quality?province=68")
+    table = phone.locator('[class*="st-key-nq57-compact-quality_scorecard"]')
+    table.scroll_into_view_if_needed()
+    grid = table.locator('[data-testid="stDataFrameResizable"]')
+    box = grid.bounding_box()
+    assert box and box["width"] <= PHONE["width"]
+    # the first row's check box: rows are 35 px under a 35 px header
+    phone.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    card = table.locator('[data-testid="stTable"]')
+    card.wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_until_run_finished(phone)
+    text = card.inner_text()
+    for label in ("Đúng", "Đủ", "Sạch", "Sống", "Điểm chung", "Số ngày từ báo cáo gần nhất"):
+        assert label in text, text
+    phone.screenshot(path=str(ARTIFACTS / "phone_quality_row_card.png"), full_page=True)
+
+
+def test_infrastructure_trends_keep_their_legends_and_titles_three_to_a_row(app_url, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(RUN_TIMEOUT_MS)
+        for query in ("", "?lang=en"):
+            _open(tab, f"{app_url}/infrastructure{query}")
+            tab.locator('.vega-embed').nth(2).scroll_into_view_if_needed()
+            tab.wait_for_timeout(300)
+            assert tab.evaluate(PROBLEMS) == [], query
+            tab.screenshot(path=str(ARTIFACTS / f"infrastructure_1280{query.replace('?', '_')}.png"))
+    finally:
+        context.close()
