@@ -24,6 +24,7 @@ def _theme() -> dict:
 
 alt.theme.register("nq57", enable=True)(_theme)
 
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")  # as wide as the container, as tall as it needs
 LEGEND_LABEL_FONT = 13  # px, the theme's legend labels
 _CHAR_PX = 0.56 * LEGEND_LABEL_FONT  # a character of Source Sans Pro, Vietnamese diacritics included, with room
 _ENTRY_PX = 32  # the symbol, its gap to the label and the gap to the next entry

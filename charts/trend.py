@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from charts.theme import (  # (importing charts.theme registers and enables the "nq57" theme)
+    FIT_WIDTH,
     fitting_title,
     wrapping_legend,
 )
@@ -36,7 +37,9 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
                                        "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
         chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
             align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
-    return chart.properties(height=260, title=fitting_title(value_title))  # wrapped, not cut, in a narrow column
+    # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
+    # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
+    return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
 
 
 def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:

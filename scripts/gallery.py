@@ -28,11 +28,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
+from data_loaders.figures.views import LANG_KEY, PAGE_PATHS  # noqa: E402
 
 SIZES = ("1280x720", "1920x1080", "390x844")
 LANGUAGES = ("vi", "en")
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # the sidebar's language switch
 # The national level, Lâm Đồng, and one of its communes: query strings as data_loaders/figures/views.py writes them.
 SCOPES = {"VN": "", "68": "province=68", "24781": "province=68&commune=24781"}
 GALLERY_USER = "gallery-admin"
@@ -110,8 +109,9 @@ class Gallery:
         page.wait_for_timeout(400)  # charts finish painting
 
     def open(self, page, url: str, lang: str) -> None:
-        """A link, signed in, in a language: a new browser session starts in Vietnamese, so the sidebar's switch
-        is pressed after every load."""
+        """A link, signed in, in a language: the link names it (`lang=`); without it a sign-in would open in the
+        language the account chose last, whatever the gallery asked for."""
+        url += ("&" if "?" in url else "?") + f"{LANG_KEY}={lang}"
         page.goto(url)
         self.settle(page)
         if page.locator(".st-key-sign_in_submit").count():
@@ -119,11 +119,6 @@ class Gallery:
             page.locator(".st-key-sign_in_password input").fill(self.password)
             page.locator(".st-key-sign_in_submit button").click()
             page.locator('[data-testid="stSidebarNav"]').wait_for(state="attached")  # folded on a phone
-            self.settle(page)
-        if lang != "vi":
-            # pressed from script: on a phone the sidebar (and the switch in it) is folded away
-            switch = page.locator('[data-testid="stSidebar"] button', has_text=LANGUAGE_NAMES[lang]).first
-            switch.evaluate("button => button.click()")
             self.settle(page)
 
     def navigate(self, page, path: str, query: str, lang: str) -> None:
