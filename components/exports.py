@@ -56,7 +56,30 @@ PHONE_CSS = f"""<style>
   [class*="st-key-nq57-compact-"] {{display: flex}}
 }}
 </style>"""
-COMPACT_NAME_PX = 170  # the first lead column on a phone (a name; cut with "…", whole in the row's card)
+# A 390-px phone leaves the table 358 px, 36 of them for the row's check box: the lead columns share the rest.
+COMPACT_TABLE_PX = 320
+COMPACT_NAME_MIN_PX = 110  # the first lead column (a name) at least; cut with "…", whole in the row's card
+_CHAR_PX, _CELL_PADDING_PX = 7.4, 30  # a character of the table's 14 px type; padding and the sort arrow
+
+
+def compact_widths(frame: pd.DataFrame, labels: Mapping[str, str], lead: Sequence[str],
+                   texts: Mapping[str, Sequence[str]] | None = None) -> dict[str, int]:
+    """Pixel widths of the `lead` columns so that together they fit a phone (COMPACT_TABLE_PX): each column
+    after the first as wide as its header or longest cell (`texts`: the cells as shown, where not the values
+    themselves), the first (the name) what is left, at least COMPACT_NAME_MIN_PX; should the others still
+    not fit, they share what the name leaves."""
+    def wanted(column: str) -> int:
+        cells = (texts or {}).get(column)
+        if cells is None:
+            cells = [str(value) for value in frame[column].head(500)]
+        longest = max([len(labels.get(column, column)), *(len(cell) for cell in cells)])
+        return round(longest * _CHAR_PX + _CELL_PADDING_PX)
+
+    others = {column: wanted(column) for column in lead[1:]}
+    room = COMPACT_TABLE_PX - COMPACT_NAME_MIN_PX
+    if sum(others.values()) > room:
+        others = {column: room * width // sum(others.values()) for column, width in others.items()}
+    return {lead[0]: COMPACT_TABLE_PX - sum(others.values()), **others}
 
 
 def _css_key(key: str) -> str:
@@ -72,11 +95,13 @@ def _wide_and_compact(frame: pd.DataFrame, data: object, key: str, lead: list[st
     with st.container(key=f"nq57-wide-{_css_key(key)}"):
         wide = st.dataframe(data, key=key, **kwargs)
     compact_config = dict(config)
-    first = config.get(lead[0], lead[0])
-    if isinstance(first, Mapping):
-        compact_config[lead[0]] = {**first, "width": COMPACT_NAME_PX, "pinned": True}
-    else:
-        compact_config[lead[0]] = st.column_config.Column(first, width=COMPACT_NAME_PX, pinned=True)
+    labels = {column: _label(config.get(column), column) for column in lead}
+    shown = {column: [spec.write(value, language()) for value in frame[column].dropna().head(500)]
+             for column, spec in number_formats.items() if column in lead}
+    for column, width in compact_widths(frame, labels, lead, shown).items():
+        own = config.get(column, column)
+        compact_config[column] = ({**own, "width": width} if isinstance(own, Mapping)
+                                  else st.column_config.Column(own if isinstance(own, str) else None, width=width))
     compact_kwargs = {**kwargs, "column_config": compact_config, "column_order": lead}
     if kwargs.get("on_select", "ignore") == "ignore":
         compact_kwargs.update(on_select="rerun", selection_mode="single-row")
@@ -90,6 +115,12 @@ def _wide_and_compact(frame: pd.DataFrame, data: object, key: str, lead: list[st
         else:
             st.caption(tr("table_tap_for_row"))
     return compact if rows else wide
+
+
+def _label(config: object, column: str) -> str:
+    if isinstance(config, str):
+        return config
+    return (config.get("label") if isinstance(config, Mapping) else None) or column
 
 
 def as_shown(frame: pd.DataFrame, column_config: dict | None) -> pd.DataFrame:
