@@ -39,6 +39,7 @@ GALLERY_PASSWORD = "anh-chup-man-hinh-57"  # only ever in the gallery's private 
 SLIDE_COUNTER = ".nq57-slide-number"
 MAIN_HEIGHT = "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0"
 MAX_HEIGHT = 12000  # px: a page longer than this is cut in its picture
+NO_SKELETON = "() => document.querySelector('[data-testid=\"stSkeleton\"]') === null"
 COUNTER_IS = "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n"
 
 
@@ -103,9 +104,11 @@ class Gallery:
         return context, page
 
     def settle(self, page) -> None:
-        from tests.support.browser_support import wait_until_run_finished
+        from tests.support.browser_support import RUN_TIMEOUT_MS, wait_until_run_finished
 
         wait_until_run_finished(page)
+        # on a loaded machine widgets and cards still show their grey placeholders a few seconds after the run
+        page.wait_for_function(NO_SKELETON, timeout=RUN_TIMEOUT_MS)
         page.wait_for_timeout(400)  # charts finish painting
 
     def open(self, page, url: str, lang: str) -> None:

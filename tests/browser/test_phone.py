@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_browser import app_url, browser, open_signed_in  # noqa: F401  (fixtures)
+from tests.browser.test_browser import app_url, browser  # noqa: F401  (fixtures)
+from tests.support.auth_helpers import PASSWORD, TEST_ADMIN
 from tests.support.browser_support import ARTIFACTS, RUN_TIMEOUT_MS, wait_until_run_finished
 
 pytestmark = [
@@ -64,7 +65,17 @@ def phone(browser):  # noqa: F811
 
 
 def _open(tab, url: str) -> None:
-    open_signed_in(tab, url)
+    """The link, signed in as the test administrator (on a phone the sidebar, with its navigation, is folded)."""
+    tab.goto(url)
+    wait_until_run_finished(tab)
+    if tab.locator(".st-key-sign_in_submit").count():
+        tab.locator(".st-key-sign_in_username input").fill(TEST_ADMIN)
+        tab.locator(".st-key-sign_in_password input").fill(PASSWORD)
+        tab.locator(".st-key-sign_in_submit button").click()
+        tab.locator('[data-testid="stSidebarNav"]').wait_for(state="attached")
+        wait_until_run_finished(tab)
+    # widgets and cards show grey placeholders until their code has loaded (seconds, on a loaded machine)
+    tab.wait_for_function("() => document.querySelector('[data-testid=\"stSkeleton\"]') === null")
     tab.mouse.move(0, 0)
     tab.wait_for_timeout(500)  # charts finish their resize
 
