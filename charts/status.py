@@ -13,9 +13,10 @@ from data_loaders.i18n import format_number, format_percent, t
 
 STATUS_ORDER = ("completed", "on_schedule", "overdue")
 LINE_BREAK = "\n"
-# Names beside bars take at most 42% of a narrow chart (a phone: about 150 px), so the bars and the legend
-# under them keep room; 260 px where the chart is wide, or has no container (an exported image).
-NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.42, 90, 260) : 260"
+# Names beside bars take at most 35% of a narrow chart (a phone: about 125 px, cut with "…", whole in the
+# tooltip), so the bars and the legend under them ("Đang thực hiện theo lộ trình") keep room; 260 px where the
+# chart is wide, or has no container (an exported image).
+NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.35, 90, 260) : 260"
 # Vega draws an array of strings as lines: a label written with line breaks shows on several lines.
 _LINES_EXPR = "split(datum.label, '\\n')"
 

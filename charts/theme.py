@@ -4,6 +4,7 @@ the same look on a page, in a downloaded image and on a slide (charts/render.py 
 from __future__ import annotations
 
 import json
+import re
 
 import altair as alt
 
@@ -38,7 +39,7 @@ def wrapping_legend(labels: list[str], **properties) -> alt.Legend:
     longest = max((len(label) for label in labels), default=1)
     entry = round(longest * _CHAR_PX + _ENTRY_PX)
     properties.setdefault("columns", alt.ExprRef(f"max(1, min({max(len(labels), 1)}, floor(width / {entry})))"))
-    properties.setdefault("labelLimit", alt.ExprRef("max(80, width - 20)"))  # the symbol and its gap
+    properties.setdefault("labelLimit", alt.ExprRef("max(80, width - 30)"))  # the symbol, its gap and padding
     return alt.Legend(**properties)
 
 
@@ -59,14 +60,15 @@ def title_lines(text: str, length: int) -> list[str]:
     return lines or [text]
 
 
-def fitting_text(text: str, font_px: float = TITLE_FONT) -> str | alt.ExprRef:
+def fitting_text(text: str, font_px: float | str = TITLE_FONT) -> str | alt.ExprRef:
     """A title that wraps instead of being cut with "…": a Vega expression choosing, by the room the chart has
-    (its container follows the screen), the whole text or the text broken into lines that fit."""
-    char_px = 0.55 * font_px
+    (its container follows the screen), the whole text or the text broken into lines that fit. `font_px`: the
+    title's type size, or a Vega expression of it (a slide's type grows with its width)."""
+    char_px = f"{0.55 * font_px:.2f}" if isinstance(font_px, (int, float)) else f"(0.55 * ({font_px}))"
     lengths = [length for length in _LINE_LENGTHS if length < len(text)]
     if not lengths:
         return text
-    fits = f"floor({_TITLE_ROOM} / {char_px:.2f})"
+    fits = f"floor({_TITLE_ROOM} / {char_px})"
 
     def literal(value: object) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -75,6 +77,30 @@ def fitting_text(text: str, font_px: float = TITLE_FONT) -> str | alt.ExprRef:
     for length in reversed(lengths[:-1]):
         choice = f"{fits} >= {length} ? {literal(title_lines(text, length))} : ({choice})"
     return alt.ExprRef(f"{fits} >= {len(text)} ? {literal(text)} : ({choice})")
+
+
+_WHOLE_TEXT = re.compile(r'>= \d+ \? (?=")')  # where fitting_text's expression names the whole text
+
+
+def refitted_titles(spec: object, font_px: float | str) -> None:
+    """Every wrapping title of a Vega-Lite spec (fitting_text) fitted again for another type size: a slide's
+    or an exported image's, larger than the page's."""
+    if isinstance(spec, list):
+        for item in spec:
+            refitted_titles(item, font_px)
+        return
+    if not isinstance(spec, dict):
+        return
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    if isinstance(text, dict) and isinstance(text.get("expr"), str) and _WHOLE_TEXT.search(text["expr"]):
+        start = _WHOLE_TEXT.search(text["expr"]).end()
+        whole, _ = json.JSONDecoder().raw_decode(text["expr"][start:])
+        refitted = fitting_text(whole, font_px)
+        title["text"] = refitted.to_dict() if isinstance(refitted, alt.ExprRef) else refitted
+    for key, value in spec.items():
+        if key not in ("data", "datasets"):
+            refitted_titles(value, font_px)
 
 
 SUBTITLE_LINE = 60  # characters of small print (10 px) a line: a phone's width

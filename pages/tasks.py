@@ -78,8 +78,9 @@ all_tasks = cached.task_list(unit.code, day)
 overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
     show_table(
-        task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
-                                   "days_overdue", "progress_pct")),
+        # days overdue beside the title: in view at 1280 px without scrolling sideways
+        task_frame(overdue, lang, ("code", "title", "days_overdue", "owner_name", "lead_agency", "responsible_official",
+                                   "deadline", "progress_pct")),
         name=tr("overdue_list"), key="overdue_tasks", column_config=column_config(lang),
         lead=(tr("col_title"), tr("col_days_overdue")),
     )
