@@ -244,11 +244,11 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     spec["config"]["font"] = PAGE_CHART_FONT
     # A legend beside the plot takes its width from the bars, and one above or below it is clipped at the plot's
     # width: above it, two entries a row on a full screen (one in the page's narrower column), every name whole.
-    # A phone's slide (a chart under 520 px) has one entry a row, cut at the chart's width rather than by the screen.
+    # A phone's slide (a chart under 520 px): one entry a row, cut at the plot's width rather than by the screen.
     narrow = "containerSize()[0] > 0 && containerSize()[0] < 520"
     spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal",
                                                    columns={"expr": f"{narrow} ? 1 : {2 if stretch else 1}"},
-                                                   labelLimit={"expr": f"{narrow} ? containerSize()[0] - 40 : 0"},
+                                                   labelLimit={"expr": f"{narrow} ? max(80, width - 30) : 0"},
                                                    labelFontSize=LEGEND_FONT, titleFontSize=LEGEND_FONT,
                                                    symbolSize=200, columnPadding=18, rowPadding=4)
     _untitled_legends(spec)
