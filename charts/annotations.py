@@ -16,6 +16,9 @@ def annotated(chart: alt.Chart | alt.LayerChart, notes: list[dict], lang: str) -
     """`chart` (x: month ends as yearmonth(date)) with each note of `notes` ({on_date, text}) marked."""
     if not notes:
         return chart
+    autosize = chart.autosize  # a top-level property: the layer takes it over
+    chart = chart.copy()
+    chart.autosize = alt.Undefined
     frame = pd.DataFrame([{"date": note["on_date"].isoformat(), "number": str(index),
                            "note": f"{index}. {format_date(note['on_date'], lang)}: {note['text']}"}
                           for index, note in enumerate(notes, start=1)])
@@ -23,7 +26,8 @@ def annotated(chart: alt.Chart | alt.LayerChart, notes: list[dict], lang: str) -
     rules = base.mark_rule(strokeDash=[3, 3], color=NOTE_COLOUR, strokeWidth=1.5)
     markers = base.mark_text(align="center", baseline="top", dy=2, color=NOTE_COLOUR, fontWeight="bold",
                              fontSize=13).encode(y=alt.value(0), text="number:N")
-    return alt.layer(chart, rules, markers)
+    layered = alt.layer(chart, rules, markers)
+    return layered if autosize is alt.Undefined else layered.properties(autosize=autosize)
 
 
 def note_lines(notes: list[dict], lang: str) -> list[str]:

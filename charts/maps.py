@@ -22,8 +22,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
 from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
+from charts.theme import fitting_title  # (importing charts.theme registers and enables the "nq57" theme)
 from data_loaders import i18n
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
@@ -92,9 +92,9 @@ def _tooltips(name_title: str, value_title: str, extra: list[tuple[str, str]]) -
 
 def _title(title: str, lang: str, attribution: bool) -> alt.Title:
     if attribution:
-        return alt.Title(title, subtitle=i18n.t("map_attribution", lang), anchor="start",
-                         subtitleFontSize=10, subtitleColor="#666666")
-    return alt.Title(title, anchor="start")
+        return fitting_title(title, subtitle=i18n.t("map_attribution", lang), anchor="start",
+                             subtitleFontSize=10, subtitleColor="#666666")
+    return fitting_title(title, anchor="start")
 
 
 def _selection() -> alt.Parameter:

@@ -18,6 +18,7 @@ import vl_convert
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
 from charts.locale import chart_locale
+from charts.theme import TITLE_FONT, refitted_titles
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -53,6 +54,7 @@ def slide_spec(chart: alt.TopLevelMixin, lang: str, *, width: int | None = None,
         chart = chart.properties(width=width)
     spec = chart.configure(locale=chart_locale(lang)).to_dict()  # the active "nq57" theme is merged in here
     spec = _scaled(copy.deepcopy(spec), font_scale)
+    refitted_titles(spec, TITLE_FONT * font_scale)  # titles wrap for the larger type
     config = spec.setdefault("config", {})
     config.setdefault("axisQuantitative", {})["tickCount"] = 5  # big labels need room
     config.setdefault("text", {}).setdefault("fontSize", round(11 * font_scale, 1))  # text marks without a size

@@ -7,12 +7,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.theme import STATUS_COLOURS
+from charts.theme import STATUS_COLOURS, wrapping_legend
 from charts.trend import trend_frame, trend_lines
 from data_loaders.i18n import format_number, format_percent, t
 
 STATUS_ORDER = ("completed", "on_schedule", "overdue")
 LINE_BREAK = "\n"
+# Names beside bars take at most 35% of a narrow chart (a phone: about 125 px, cut with "…", whole in the
+# tooltip), so the bars and the legend under them ("Đang thực hiện theo lộ trình") keep room; 260 px where the
+# chart is wide, or has no container (an exported image).
+NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.35, 90, 260) : 260"
 # Vega draws an array of strings as lines: a label written with line breaks shows on several lines.
 _LINES_EXPR = "split(datum.label, '\\n')"
 
@@ -68,14 +72,16 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
                     wrapped: bool = False) -> alt.Chart:
     """Horizontal bars of completed / on schedule / overdue stacked in that order, one 26 px row each;
     `wrapped`: the names hold line breaks (wrapped_label), drawn as lines."""
-    axis = alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0, labelBaseline="middle") if wrapped else alt.Axis()
+    axis = (alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0, labelBaseline="middle") if wrapped
+            else alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=alt.Y(f"{y_field}:N", sort=order, title=None, axis=axis),
             x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang)),
+            color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang),
+                            legend=wrapping_legend(list(status_labels(lang).values()))),
             order=alt.Order("order:Q"),
             tooltip=tooltip,
         )

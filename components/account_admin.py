@@ -76,7 +76,7 @@ def account_table() -> list[Account]:
         "created_at": local_time(a.created_at), "last_sign_in_at": local_time(a.last_sign_in_at),
     } for a in everyone], columns=["username", "display_name", "email", "role", "scope", "agency", "status",
                                    "created_at", "last_sign_in_at"])
-    show_table(frame, name=tr("nav_admin_accounts"), key="accounts_table", column_config={
+    show_table(frame, name=tr("nav_admin_accounts"), key="accounts_table", lead=("username", "role"), column_config={
         "username": st.column_config.TextColumn(tr("auth_username")),
         "display_name": st.column_config.TextColumn(tr("auth_display_name")),
         "email": st.column_config.TextColumn(tr("auth_email")),

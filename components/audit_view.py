@@ -40,7 +40,8 @@ def action_label(action: str) -> str:
 
 def audit_filters() -> AuditFilter:
     date_format = "DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD"
-    actor_col, action_col, since_col, until_col, size_col = st.columns([2, 2, 1.3, 1.3, 1])
+    # a date field needs about 160 px for "dd / mm / yyyy" and its calendar at 1280 px
+    actor_col, action_col, since_col, until_col, size_col = st.columns([1.8, 2, 1.6, 1.6, 1])
     actor = actor_col.text_input(tr("audit_filter_actor"), key="audit_actor", max_chars=120,
                                  help=tr("audit_filter_actor_help"))
     action = action_col.selectbox(tr("audit_filter_action"), audit.ACTIONS, index=None, format_func=action_label,
@@ -76,7 +77,7 @@ def audit_table(chosen: AuditFilter) -> None:
             "target": row["target"] or "", "outcome": tr(f"audit_outcome_{row['outcome']}")
             if row["outcome"] in audit.OUTCOMES else row["outcome"], "detail": detail_text(row["detail"], lang),
         } for row in rows], columns=["at", "actor", "action", "target", "outcome", "detail"])
-        show_table(frame, name=tr("nav_audit"), key="audit_entries", column_config={
+        show_table(frame, name=tr("nav_audit"), key="audit_entries", lead=("at", "action"), column_config={
             "at": st.column_config.TextColumn(tr("audit_col_at")),
             "actor": st.column_config.TextColumn(tr("audit_col_actor")),
             "action": st.column_config.TextColumn(tr("audit_col_action")),

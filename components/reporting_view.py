@@ -78,7 +78,7 @@ def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | 
         "indicator_values": child["indicator_values"],
     } for child in result["children"]], columns=["unit", "status", "approval", "first_at", "first_by", "last_at",
                                                  "last_by", "communes", "task_reports", "indicator_values", "reason"])
-    show_table(frame, name=tr("reporting_title"), key="reporting_table", column_config={
+    show_table(frame, name=tr("reporting_title"), key="reporting_table", lead=("unit", "status"), column_config={
         "unit": st.column_config.TextColumn(tr("col_unit")),
         "status": st.column_config.TextColumn(tr("reporting_col_status")),
         "approval": st.column_config.TextColumn(tr("approval_col_state")),
@@ -87,7 +87,7 @@ def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | 
         "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
         "last_by": st.column_config.TextColumn(tr("reporting_col_last_by")),
         "communes": st.column_config.TextColumn(tr("reporting_col_communes")),
-        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
-        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports")),  # 12.106: show_table
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values")),
         "reason": st.column_config.TextColumn(tr("approval_col_reason"), width="large"),
     })

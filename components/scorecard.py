@@ -37,13 +37,14 @@ def definitions(settings: dict, lang: str) -> None:
 
 
 def scorecard_frame(result: dict, lang: str) -> pd.DataFrame:
-    """One row per unit below: name, the four scores, overall, days since the last report."""
+    """One row per unit below: name, overall (first: in a narrow column beside the map it is what shows), the
+    four scores, days since the last report."""
     rows = []
     for child in result["children"]:
         rows.append({
             "code": child["unit"]["code"], t("unit_name", lang): child["unit"]["name"],
-            **{t(f"quality_{score}", lang): child["scores"][score] for score in SCORES},
             t("quality_overall", lang): overall(child["scores"]),
+            **{t(f"quality_{score}", lang): child["scores"][score] for score in SCORES},
             t("quality_days_since", lang): child["figures"]["days_since_report"],
         })
     return pd.DataFrame(rows)
@@ -58,7 +59,7 @@ def scorecard_table(result: dict, lang: str) -> None:
     scores = {t(f"quality_{score}", lang): NumberFormat(1) for score in (*SCORES, "overall")}
     show_table(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
                name=t("quality_scorecard", lang), key="quality_scorecard", column_config={"code": None},
-               number_formats=scores)
+               number_formats=scores, lead=(t("unit_name", lang), t("quality_overall", lang)))
 
 
 def attention(result: dict, settings: dict, lang: str) -> None:
@@ -126,7 +127,8 @@ def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, 
         st.info(t("accountability_no_tasks", lang))
         return
     rates = {t(column, lang): NumberFormat(1, percent=True) for column in ("col_on_time_rate", "col_overdue_rate")}
-    show_table(frame, name=name, key=key, number_formats=rates)
+    show_table(frame, name=name, key=key, number_formats=rates,
+               lead=(t("col_agency_or_unit", lang), t("col_on_time_rate", lang), t("col_rank", lang)))
 
 
 def bucket_kpis(buckets: dict[str, int], lang: str) -> None:

@@ -11,6 +11,7 @@ import time
 import streamlit as st
 
 from charts.render import slide_spec
+from charts.theme import TITLE_FONT, refitted_titles
 from components import cached
 from components.exports import audited
 from components.state import language, tr
@@ -243,13 +244,18 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     spec["config"]["font"] = PAGE_CHART_FONT
     # A legend beside the plot takes its width from the bars, and one above or below it is clipped at the plot's
     # width: above it, two entries a row on a full screen (one in the page's narrower column), every name whole.
-    spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal", columns=2 if stretch else 1,
-                                                   labelLimit=0,
+    # A phone's slide (a chart under 520 px): one entry a row, cut at the plot's width rather than by the screen.
+    narrow = "containerSize()[0] > 0 && containerSize()[0] < 520"
+    spec["config"].setdefault("legend", {}).update(orient="top", direction="horizontal",
+                                                   columns={"expr": f"{narrow} ? 1 : {2 if stretch else 1}"},
+                                                   labelLimit={"expr": f"{narrow} ? max(80, width - 30) : 0"},
                                                    labelFontSize=LEGEND_FONT, titleFontSize=LEGEND_FONT,
                                                    symbolSize=200, columnPadding=18, rowPadding=4)
     _untitled_legends(spec)
     # Names are wrapped onto lines in the data (charts.status.wrapped_label): no cut, and never hidden.
-    spec["config"].setdefault("axis", {}).update(labelLimit=0, labelFlush=True)
+    spec["config"].setdefault("axis", {}).update(labelLimit=0, labelFlush=True,
+                                                 titleLimit={"expr": f"{narrow} ? width : 0"})
+    refitted_titles(spec, f"{TITLE_FONT * PAGE_FONT_SCALE:.1f} * {TYPE_PARAM}")  # a title wraps at the slide's type
     spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
     spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=AXIS_NAME_FONT,
                                                   labelLineHeight=round(AXIS_NAME_FONT * 1.1), labelBaseline="middle")
@@ -276,11 +282,13 @@ def _type_follows_width(spec: dict) -> None:
 
 
 def _untitled_legends(spec: object) -> None:
-    """No title over a colour legend ("Status"): the entries say it, and the row is the bars'."""
+    """No title over a colour legend ("Status"): the entries say it, and the row is the bars'. Its columns and
+    label limit are the slide's (config above), not the page's wrapping for the page's type size."""
     if isinstance(spec, dict):
         colour = spec.get("encoding", {}).get("color") if isinstance(spec.get("encoding"), dict) else None
         if isinstance(colour, dict) and colour.get("legend", {}) is not None and "field" in colour:
-            colour["legend"] = {**(colour.get("legend") or {}), "title": None}
+            legend = {k: v for k, v in (colour.get("legend") or {}).items() if k not in ("columns", "labelLimit")}
+            colour["legend"] = {**legend, "title": None}
         for value in spec.values():
             _untitled_legends(value)
     elif isinstance(spec, list):

@@ -130,3 +130,35 @@ def localised(frame: pd.DataFrame, lang: str, column_config: Mapping | None = No
     # Styler); Streamlit takes the others' values as they are (hiding here does not hide them on screen).
     others = [column for column in frame.columns if column not in writers]
     return frame.style.format(writers, na_rep=DASH).hide(others, axis="columns"), config
+
+
+def cell_text(value: object, config: object, spec: NumberFormat | None, lang: str) -> str:
+    """A cell as the table writes it: numbers the language's way (the column's NumberFormat, or its own
+    printf format such as a progress bar's "%d%%"), an empty cell as a dash."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if spec is not None:
+        return spec.write(value, lang)
+    printf = ((config.get("type_config") or {}).get("format") if isinstance(config, Mapping) else None) or ""
+    if "%" in printf and "{" not in printf:
+        try:
+            return printf % value
+        except (TypeError, ValueError):
+            pass
+    return format_number(value, lang)
+
+
+def row_card(row: pd.Series, title: str, column_config: Mapping, formats: Mapping[str, NumberFormat],
+             lang: str) -> None:
+    """One row of a table as a column of "label | value" (a phone's compact table shows a tapped row this
+    way): every column the table shows, under the headers it shows them with; text stays text."""
+    labels, texts = [], []
+    for column, value in row.items():
+        config = column_config.get(column, column)
+        if config is None:
+            continue  # a hidden column
+        labels.append(config if isinstance(config, str) else (config.get("label") or column))
+        texts.append(cell_text(value, config, formats.get(column), lang))
+    st.table(pd.DataFrame({title: texts}, index=labels))

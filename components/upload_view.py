@@ -321,18 +321,19 @@ def history(uploader: Account) -> None:
             "imported", "unchanged", "rejected", "withdrawn", "withdrawal") else r["status"],
         "created": r["created"], "updated": r["updated"], "warnings": r["warnings"], "errors": r["errors"],
     } for r in rows])
-    show_table(frame, name=tr("upload_history"), key="upload_history", column_config={
+    # counts without a format of their own: show_table writes them the language's way (3.367 in Vietnamese)
+    show_table(frame, name=tr("upload_history"), key="upload_history", lead=("file_name", "status"), column_config={
         "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
         "uploaded_at": st.column_config.TextColumn(tr("col_uploaded_at")),
         "uploaded_by": st.column_config.TextColumn(tr("col_uploaded_by")),
         "file_name": st.column_config.TextColumn(tr("col_file_name")),
         "kind": st.column_config.TextColumn(tr("col_kind")),
-        "rows": st.column_config.NumberColumn(tr("col_rows"), format="%d"),
+        "rows": st.column_config.NumberColumn(tr("col_rows")),
         "status": st.column_config.TextColumn(tr("col_outcome")),
-        "created": st.column_config.NumberColumn(tr("col_created"), format="%d"),
-        "updated": st.column_config.NumberColumn(tr("col_updated"), format="%d"),
-        "warnings": st.column_config.NumberColumn(tr("col_warnings"), format="%d"),
-        "errors": st.column_config.NumberColumn(tr("col_errors"), format="%d"),
+        "created": st.column_config.NumberColumn(tr("col_created")),
+        "updated": st.column_config.NumberColumn(tr("col_updated")),
+        "warnings": st.column_config.NumberColumn(tr("col_warnings")),
+        "errors": st.column_config.NumberColumn(tr("col_errors")),
     })
     _withdraw_section(uploader, rows)
     with_content = [r for r in rows if r["has_content"]]

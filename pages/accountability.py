@@ -50,10 +50,12 @@ if not officials:
     st.info(tr("accountability_no_tasks"))
     st.stop()
 selection = show_table(officials_frame(officials, lang), name=tr("accountability_officials"),
-                       key=f"officials::{unit.code}::{day}", on_select="rerun", selection_mode="single-row")
+                       key=f"officials::{unit.code}::{day}", on_select="rerun", selection_mode="single-row",
+                       lead=(tr("col_official"), tr("col_overdue")))
 picked = selection.selection.rows if selection else []
 chosen = officials[picked[0]] if picked and picked[0] < len(officials) else officials[0]
 st.markdown(f"##### {escape(tr('col_official'))}: {escape(chosen['official'])}")
 show_table(task_frame(chosen["tasks"], lang, ("code", "title", "owner_name", "lead_agency", "deadline",
                                               "derived_status", "days_overdue", "progress_pct")),
-           name=f"{tr('col_official')} {chosen['official']}", key="official_tasks", column_config=column_config(lang))
+           name=f"{tr('col_official')} {chosen['official']}", key="official_tasks", column_config=column_config(lang),
+           lead=(tr("col_title"), tr("col_status")))

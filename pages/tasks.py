@@ -78,9 +78,11 @@ all_tasks = cached.task_list(unit.code, day)
 overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
     show_table(
-        task_frame(overdue, lang, ("code", "title", "owner_name", "lead_agency", "responsible_official", "deadline",
-                                   "days_overdue", "progress_pct")),
+        # days overdue beside the title: in view at 1280 px without scrolling sideways
+        task_frame(overdue, lang, ("code", "title", "days_overdue", "owner_name", "lead_agency", "responsible_official",
+                                   "deadline", "progress_pct")),
         name=tr("overdue_list"), key="overdue_tasks", column_config=column_config(lang),
+        lead=(tr("col_title"), tr("col_days_overdue")),
     )
 else:
     st.success(tr("overdue_none"))
@@ -105,7 +107,7 @@ selection = show_table(
     task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
                              "deadline", "derived_status", "progress_pct", "last_report")),
     name=tr("task_list"), key=f"task_table::{unit.code}", column_config=column_config(lang), on_select="rerun",
-    selection_mode="single-row",
+    selection_mode="single-row", lead=(tr("col_title"), tr("col_status")),
 )
 picked = selection.selection.rows if selection else []
 if picked and picked[0] < len(tasks):

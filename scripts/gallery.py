@@ -4,6 +4,7 @@ commune, in Vietnamese and English, at a projector, a full-HD screen and a phone
     python scripts/gallery.py OUT_DIR                      # starts the app on a copy of var/nq57.sqlite
     python scripts/gallery.py OUT_DIR --url http://127.0.0.1:8501 --username admin --password …
     python scripts/gallery.py OUT_DIR --only slides --sizes 1280x720 --langs vi
+    python scripts/gallery.py OUT_DIR --only pages --pages upload,audit --scopes VN --sizes 390x844
 
 Without --url, the app is started (`streamlit run app.py`, as the browser tests start it) on a private copy
 of the SQLite database (DATABASE_URL, or var/nq57.sqlite), where a gallery administrator is created; with
@@ -27,11 +28,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
+from data_loaders.figures.views import LANG_KEY, PAGE_PATHS  # noqa: E402
 
 SIZES = ("1280x720", "1920x1080", "390x844")
 LANGUAGES = ("vi", "en")
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # the sidebar's language switch
 # The national level, Lâm Đồng, and one of its communes: query strings as data_loaders/figures/views.py writes them.
 SCOPES = {"VN": "", "68": "province=68", "24781": "province=68&commune=24781"}
 GALLERY_USER = "gallery-admin"
@@ -39,6 +39,7 @@ GALLERY_PASSWORD = "anh-chup-man-hinh-57"  # only ever in the gallery's private 
 SLIDE_COUNTER = ".nq57-slide-number"
 MAIN_HEIGHT = "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0"
 MAX_HEIGHT = 12000  # px: a page longer than this is cut in its picture
+NO_SKELETON = "() => document.querySelector('[data-testid=\"stSkeleton\"]') === null"
 COUNTER_IS = "([sel, n]) => ((document.querySelector(sel)?.innerText || '').match(/\\d+/) || [])[0] === n"
 
 
@@ -85,8 +86,10 @@ def _wait_healthy(url: str, process: subprocess.Popen | None) -> None:
 
 
 class Gallery:
-    def __init__(self, browser, url: str, username: str, password: str, out: Path) -> None:
+    def __init__(self, browser, url: str, username: str, password: str, out: Path,
+                 page_names: list[str] | None = None) -> None:
         self.browser, self.url, self.username, self.password, self.out = browser, url, username, password, out
+        self.page_names = page_names or list(PAGE_PATHS)
         self.taken: list[Path] = []
 
     def session(self, size: str, lang: str):
@@ -101,14 +104,17 @@ class Gallery:
         return context, page
 
     def settle(self, page) -> None:
-        from tests.support.browser_support import wait_until_run_finished
+        from tests.support.browser_support import RUN_TIMEOUT_MS, wait_until_run_finished
 
         wait_until_run_finished(page)
+        # on a loaded machine widgets and cards still show their grey placeholders a few seconds after the run
+        page.wait_for_function(NO_SKELETON, timeout=RUN_TIMEOUT_MS)
         page.wait_for_timeout(400)  # charts finish painting
 
     def open(self, page, url: str, lang: str) -> None:
-        """A link, signed in, in a language: a new browser session starts in Vietnamese, so the sidebar's switch
-        is pressed after every load."""
+        """A link, signed in, in a language: the link names it (`lang=`); without it a sign-in would open in the
+        language the account chose last, whatever the gallery asked for."""
+        url += ("&" if "?" in url else "?") + f"{LANG_KEY}={lang}"
         page.goto(url)
         self.settle(page)
         if page.locator(".st-key-sign_in_submit").count():
@@ -116,11 +122,6 @@ class Gallery:
             page.locator(".st-key-sign_in_password input").fill(self.password)
             page.locator(".st-key-sign_in_submit button").click()
             page.locator('[data-testid="stSidebarNav"]').wait_for(state="attached")  # folded on a phone
-            self.settle(page)
-        if lang != "vi":
-            # pressed from script: on a phone the sidebar (and the switch in it) is folded away
-            switch = page.locator('[data-testid="stSidebar"] button', has_text=LANGUAGE_NAMES[lang]).first
-            switch.evaluate("button => button.click()")
             self.settle(page)
 
     def navigate(self, page, path: str, query: str, lang: str) -> None:
@@ -149,7 +150,8 @@ class Gallery:
         context, page = self.session(size, lang)
         try:
             for scope in scopes:
-                for name, path in PAGE_PATHS.items():
+                for name in self.page_names:
+                    path = PAGE_PATHS[name]
                     self.navigate(page, path, SCOPES[scope], lang)
                     self.shoot(page, f"{lang}_{size}_{scope}_{name}", whole=True)
         finally:
@@ -189,9 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", default=",".join(LANGUAGES))
     parser.add_argument("--scopes", default=",".join(SCOPES), help=f"among {', '.join(SCOPES)}")
     parser.add_argument("--only", choices=("pages", "slides"), help="only the pages, or only the slides")
+    parser.add_argument("--pages", default=",".join(PAGE_PATHS), help=f"among {', '.join(PAGE_PATHS)}")
     args = parser.parse_args(argv)
-    sizes, langs, scopes = (value.split(",") for value in (args.sizes, args.langs, args.scopes))
-    unknown = [scope for scope in scopes if scope not in SCOPES] + [lang for lang in langs if lang not in LANGUAGES]
+    sizes, langs, scopes, names = (value.split(",") for value in (args.sizes, args.langs, args.scopes, args.pages))
+    unknown = ([scope for scope in scopes if scope not in SCOPES] + [lang for lang in langs if lang not in LANGUAGES]
+               + [name for name in names if name not in PAGE_PATHS])
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             _wait_healthy(url.rstrip("/"), process)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                gallery = Gallery(browser, url.rstrip("/"), args.username, args.password, args.out)
+                gallery = Gallery(browser, url.rstrip("/"), args.username, args.password, args.out, names)
                 for lang in langs:
                     for size in sizes:
                         if args.only != "slides":

@@ -17,8 +17,9 @@ def test_accountability_page_renders(seeded_engine, level):
     code = params.get("commune") or params.get("province") or "VN"
     buckets = overdue_buckets(code, AS_OF, seeded_engine)
     assert [m.value for m in app.metric] == [str(buckets[b]) for b in ("le_30", "31_90", "gt_90")]
-    # agencies, units below, officials and the chosen official's tasks; the commune has no tasks
-    assert len(app.dataframe) == (0 if level == "commune" else 4)
+    # agencies, units below, officials and the chosen official's tasks, each whole and compact (a phone shows
+    # the compact one: components.exports.show_table's `lead`); the commune has no tasks
+    assert len(app.dataframe) == (0 if level == "commune" else 8)
 
 
 @pytest.mark.usefixtures("app_database")

@@ -109,8 +109,11 @@ def test_tables_show_vietnamese_numbers(page):
     if page == "accountability":  # the rates read 26,5%, not 26.5%
         [ranking] = [table for table in app.dataframe if t("col_on_time_rate", "vi") in table.value.columns][:1]
         assert all(text.endswith("%") for text in _shown_numbers(ranking)[t("col_on_time_rate", "vi")])
-    else:  # the scores to one decimal: 68,8
-        [scorecard] = app.dataframe
+    else:  # the scores to one decimal: 68,8 (the table whole, then compact for a phone: the same cells)
+        [scorecard, compact] = app.dataframe
+        assert _shown_numbers(compact) == _shown_numbers(scorecard)
+        assert list(compact.proto.column_order) == [t("unit_name", "vi"), t("quality_overall", "vi")]
+        assert not scorecard.proto.column_order
         scores = _shown_numbers(scorecard)[t("quality_overall", "vi")]
         assert all(re.fullmatch(r"\d+,\d", text) for text in scores), scores
 
@@ -118,6 +121,6 @@ def test_tables_show_vietnamese_numbers(page):
 @pytest.mark.usefixtures("app_database")
 def test_english_tables_show_english_numbers():
     app = render_page("quality", LEVELS["province"], lang="en")
-    [scorecard] = app.dataframe
+    scorecard, _compact = app.dataframe
     scores = _shown_numbers(scorecard)[t("quality_overall", "en")]
     assert scores and all(re.fullmatch(r"\d+\.\d", text) for text in scores), scores

@@ -75,3 +75,17 @@ def test_exported_headers_are_the_labels_shown_and_hidden_columns_stay_out():
     shown = as_shown(frame, {"code": None, "uploaded_by": st.column_config.TextColumn("Người tải lên"),
                              "rows": "Số dòng"})
     assert list(shown.columns) == ["Người tải lên", "Số dòng"]
+
+
+def test_the_lead_columns_of_a_compact_table_fit_a_phone():
+    from components.exports import COMPACT_NAME_MIN_PX, COMPACT_TABLE_PX, compact_widths
+
+    frame = pd.DataFrame({"title": ["Triển khai chương trình khoa học và công nghệ trọng điểm tại Xã Quảng Hòa"],
+                          "status": ["Đang thực hiện theo lộ trình"], "days": [120]})
+    widths = compact_widths(frame, {"title": "Nhiệm vụ", "status": "Tình trạng"}, ["title", "status"])
+    assert sum(widths.values()) == COMPACT_TABLE_PX  # a 390-px screen: 358 px of table, 36 for the check box
+    assert widths["status"] >= len("Đang thực hiện theo lộ trình") * 7  # the key figure whole
+    assert widths["title"] == COMPACT_TABLE_PX - widths["status"] >= COMPACT_NAME_MIN_PX
+    # key figures as the table writes them (26,5%), and more of them than fit: they share what the name leaves
+    many = compact_widths(frame, {}, ["title", "status", "days"], {"days": ["120 ngày quá hạn" * 3]})
+    assert sum(many.values()) <= COMPACT_TABLE_PX and many["title"] >= COMPACT_NAME_MIN_PX
