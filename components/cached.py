@@ -57,15 +57,18 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any]) -> Any:
-    # `name`, `database`, `version` and `args` are the key: an entry never outlives the data it was
-    # computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
-    return cache.read(_figure, read_engine(), version, *args)
+def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any],
+            filters: tuple = ()) -> Any:
+    # `name`, `database`, `version`, `args` and `filters` are the key: an entry never outlives the data
+    # it was computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
+    return cache.read(_figure, read_engine(), version, *args, **dict(filters))
 
 
-def read(figure: Callable[..., Result], *args: Any) -> Result:
-    """`figure(*args)` of the metric layer, cached for this database at the current data version."""
-    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure)
+def read(figure: Callable[..., Result], *args: Any, **filters: Any) -> Result:
+    """`figure(*args, **filters)` of the metric layer (filters: `plan=`; None is no filter), cached for
+    this database at the current data version."""
+    chosen = tuple(sorted((name, value) for name, value in filters.items() if value is not None))
+    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure, chosen)
 
 
 def reader() -> Callable[..., Any]:
