@@ -63,6 +63,8 @@ def pages() -> dict:
                                url_path=PAGE_PATHS["upload"])),
             ("upload", st.Page("pages/report_online.py", title=tr("nav_report_online"), icon=":material/edit_note:",
                                url_path=PAGE_PATHS["report_online"])),
+            ("upload", st.Page("pages/plans.py", title=tr("nav_plans"), icon=":material/account_tree:",
+                               url_path=PAGE_PATHS["plans"])),
         ],
         "nav_section_admin": [
             ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),

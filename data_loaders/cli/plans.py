@@ -75,10 +75,10 @@ def cmd_plans(args: argparse.Namespace) -> int:
         if args.plans_command == "add":
             plan = plan_admin.add_plan(args.code, args.name_vi, args.name_en, args.province, engine,
                                        account=account, user=user)
-            status = "added"
+            status, done = "added", "plans_cli_added"
         else:
             plan = plan_admin.retire_plan(args.code, engine, account=account, user=user)
-            status = "retired"
+            status, done = "retired", "plans_cli_retired"
     except plan_admin.PlanRefused as error:
         message = t(error.key, lang, **error.params)
         if args.json:
@@ -92,7 +92,7 @@ def cmd_plans(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"status": status, "plan": plan.as_json()})
     else:
-        print(t(f"plans_cli_{status}", lang, code=plan.code))
+        print(t(done, lang, code=plan.code))
     return 0
 
 
