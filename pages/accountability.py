@@ -41,7 +41,7 @@ for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
     with tab:
         rows = cached.accountability_ranking(unit.code, day, since, by, plan)
         ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
-                      name=label, key=f"ranking::{by}::{plan}")
+                      name=label, key=f"ranking::{by}" + (f"::{plan}" if plan else ""))
 
 st.subheader(tr("directions_by_unit_heading"))
 st.caption(tr("directions_by_unit_help"))
@@ -53,7 +53,8 @@ if not officials:
     st.info(tr("accountability_no_tasks"))
     st.stop()
 selection = show_table(officials_frame(officials, lang), name=tr("accountability_officials"),
-                       key=f"officials::{unit.code}::{day}::{plan}", on_select="rerun", selection_mode="single-row")
+                       key=f"officials::{unit.code}::{day}" + (f"::{plan}" if plan else ""), on_select="rerun",
+                       selection_mode="single-row")
 picked = selection.selection.rows if selection else []
 chosen = officials[picked[0]] if picked and picked[0] < len(officials) else officials[0]
 st.markdown(f"##### {escape(tr('col_official'))}: {escape(chosen['official'])}")

@@ -29,6 +29,7 @@ page_header(tr("tasks_title"))
 # every figure below follows the plan filter (national plans and the unit's visible programmes; in the URL)
 plan = plan_filter(unit, st.columns([2, 1])[0])
 plans = {p.code: p for p in cached.visible_plans(unit.code)}
+suffix = f"::{plan}" if plan else ""  # widget keys of a filtered view; unfiltered ones keep theirs
 
 status = cached.task_status(unit.code, day, plan)
 task_kpis(status, lang, cached.task_status(unit.code, since, plan) if since else None)
@@ -48,7 +49,7 @@ if unit.level != "commune":
     for row in children:
         row["label"] = row["name"]
     if own:  # a panel of its own: 280 ministry tasks do not set the scale of the provinces' bars
-        own_key = f"status_own::{unit.code}::{day}::{plan}"
+        own_key = f"status_own::{unit.code}::{day}{suffix}"
         show_chart(status_share_by_unit(own, lang, view, legend=not children), key=own_key, name=own[0]["label"])
     if children:
         subset = "all"
@@ -57,7 +58,7 @@ if unit.level != "commune":
                 tr("warnings_units_shown"), ["worst", "best", "all"], default="worst", key=f"tasks_subset::{lang}",
                 format_func=lambda k: tr(f"warnings_units_{k}", count=UNITS_SHOWN, total=len(children))) or "worst"
         shown = {"worst": children[:UNITS_SHOWN], "best": children[::-1][:UNITS_SHOWN], "all": children}[subset]
-        chart_key = f"status_by_child::{unit.code}::{day}::{plan}"
+        chart_key = f"status_by_child::{unit.code}::{day}{suffix}"
         show_chart(status_share_by_unit(shown, lang, view), key=chart_key, name=tr("by_child_heading"),
                    on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
         st.caption(tr(f"warnings_units_order_{view}") + " " + tr("click_to_drill"))

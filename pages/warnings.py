@@ -30,4 +30,4 @@ st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled
               target=format_number(settings["fiveg_target_pct"], lang),
               date=format_date(settings["fiveg_target_date"], lang)))
 overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
-warning_list(result, lang, key=f"warnings::{unit.code}::{day}::{plan}")
+warning_list(result, lang, key=f"warnings::{unit.code}::{day}" + (f"::{plan}" if plan else ""))
