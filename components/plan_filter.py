@@ -44,7 +44,9 @@ def plan_filter(unit: UnitInfo, container=None, *, help_key: str = "plan_filter_
     plans = {plan.code: plan for plan in cached.visible_plans(unit.code)}
     chosen = chosen_plan(unit)
     key = f"plan_filter::{unit.code}::{lang}"
-    st.session_state[key] = chosen  # the URL decides (a link, the back button), the box shows it
+    # The URL decides (a link, the back button) and the box shows it; "" is "every plan" (None would
+    # leave the box empty, showing Streamlit's own placeholder).
+    st.session_state[key] = chosen or ""
 
     def changed() -> None:
         value = st.session_state.get(key)
@@ -54,7 +56,7 @@ def plan_filter(unit: UnitInfo, container=None, *, help_key: str = "plan_filter_
             del st.query_params[PLAN_KEY]
 
     (container or st).selectbox(
-        tr("filter_plan"), [None, *plans], key=key, on_change=changed, help=tr(help_key),
+        tr("filter_plan"), ["", *plans], key=key, on_change=changed, help=tr(help_key),
         format_func=lambda code: plan_label(plans[code], lang) if code in plans else tr("plan_filter_all"))
     return chosen
 

@@ -85,7 +85,7 @@ def add_form(account: Account) -> None:
     st.subheader(tr("plans_add_heading"))
     st.caption(tr("plans_add_help"))
     left, right = st.columns([1, 2])
-    left.text_input(tr("plans_col_code"), key=f"{_FORM}::code", max_chars=40, placeholder="CT-CĐS-68")
+    left.text_input(tr("plans_col_code"), key=f"{_FORM}::code", max_chars=40, placeholder="CT-CĐS-2025")
     right.text_input(tr("plans_name_vi"), key=f"{_FORM}::name_vi", max_chars=300,
                      placeholder="Chương trình chuyển đổi số tỉnh 2025")
     right.text_input(tr("plans_name_en"), key=f"{_FORM}::name_en", max_chars=300, help=tr("plans_name_en_help"))

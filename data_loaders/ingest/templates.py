@@ -363,7 +363,9 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
     module docstring): below the nation, the indicator template names each commune of the scope on a
     row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given)."""
     if kind == "tasks":
-        plan_codes = scope_plans(scope_code, engine)  # the national plans and the scope's programmes
+        # the national plans and the scope's programmes, from the database the template is made for (a
+        # pre-filled one always reads one); a blank template made without one lists the national plans
+        plan_codes = scope_plans(scope_code, engine) if engine is not None or prefill else None
         if prefill:
             write_prefilled_task_workbook(path, prefilled_tasks(scope_code, agency, today, engine), scope_code,
                                           plan_codes)

@@ -198,3 +198,17 @@ def test_the_plans_command(catalogue):
     retired = run_cli(url, "plans", "retire", "CT-01", "--json")
     assert retired.returncode == 0 and json.loads(retired.stdout)["plan"]["retired"] is True
     assert audit.entries(action="plan_retired", engine=engine)[0]["actor"].startswith("cli:")
+
+
+def test_the_deck_task_slides_follow_the_plan(catalogue):
+    from reports.slides import build_slides
+
+    engine = catalogue
+    deck = build_slides("68", AS_OF, lang="vi", engine=engine, base_url="https://nq57.example", plan=PROGRAMME)
+    slides = {slide.kind: slide for slide in deck.slides}
+    task_slide = slides["task_status"]
+    assert PROGRAMME in task_slide.title and "plan=" in task_slide.url
+    assert task_slide.figures[0].raw == 2  # the programme's two tasks, of the province's three
+    assert PROGRAMME not in slides["headline"].title
+    whole = build_slides("68", AS_OF, lang="vi", engine=engine, base_url="https://nq57.example")
+    assert {s.kind: s for s in whole.slides}["task_status"].figures[0].raw == 3
