@@ -55,9 +55,10 @@ def plan_filter(unit: UnitInfo, container=None, *, help_key: str = "plan_filter_
         elif PLAN_KEY in st.query_params:
             del st.query_params[PLAN_KEY]
 
-    (container or st).selectbox(
-        tr("filter_plan"), ["", *plans], key=key, on_change=changed, help=tr(help_key),
-        format_func=lambda code: plan_label(plans[code], lang) if code in plans else tr("plan_filter_all"))
+    # labels computed now: a format function must not read the session (AppTest calls it after the run)
+    labels = {"": tr("plan_filter_all"), **{code: plan_label(plan, lang) for code, plan in plans.items()}}
+    (container or st).selectbox(tr("filter_plan"), list(labels), key=key, on_change=changed, help=tr(help_key),
+                                format_func=labels.__getitem__)
     return chosen
 
 

@@ -91,8 +91,9 @@ def add_form(account: Account) -> None:
     right.text_input(tr("plans_name_en"), key=f"{_FORM}::name_en", max_chars=300, help=tr("plans_name_en_help"))
     if f"{_FORM}::province" not in st.session_state or st.session_state[f"{_FORM}::province"] not in owners:
         st.session_state[f"{_FORM}::province"] = owners[-1] if len(owners) == 1 else None
+    names = {code: cached.get_unit(code).name if code else tr("plans_national") for code in owners}
     left.selectbox(tr("plans_col_owner"), owners, key=f"{_FORM}::province", disabled=len(owners) == 1,
-                   format_func=lambda code: cached.get_unit(code).name if code else tr("plans_national"))
+                   format_func=names.__getitem__)
     st.button(tr("plans_add_button"), type="primary", on_click=_add, args=(account,), key=f"{_FORM}::submit")
 
 
@@ -119,8 +120,9 @@ def retire_form(account: Account, plans: list[PlanInfo]) -> None:
     st.caption(tr("plans_retire_help"))
     by_code = {plan.code: plan for plan in mine}
     key = f"plans_retire::{lang}"
-    st.selectbox(tr("plans_retire_pick"), list(by_code), index=None, key=key,
-                 format_func=lambda code: plan_label(by_code[code], lang), placeholder=tr("plans_retire_placeholder"))
+    labels = {code: plan_label(plan, lang) for code, plan in by_code.items()}
+    st.selectbox(tr("plans_retire_pick"), list(labels), index=None, key=key, format_func=labels.__getitem__,
+                 placeholder=tr("plans_retire_placeholder"))
     st.button(tr("plans_retire_button"), on_click=_retire, args=(account, key), key="plans_retire::submit")
 
 

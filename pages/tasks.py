@@ -84,7 +84,7 @@ with by_plan:  # national plans and programmes side by side, reported alike
 
 st.subheader(tr("overdue_list"))
 # One query serves both lists when no filter is set: the list puts overdue tasks first.
-all_tasks = cached.task_list(unit.code, day, None, plan)
+all_tasks = cached.task_list(unit.code, day, None, plan) if plan else cached.task_list(unit.code, day)
 overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
     show_table(
