@@ -41,7 +41,12 @@ class PlanInfo:
     def as_json(self) -> dict:
         return {"code": self.code, "name_vi": self.name_vi, "name_en": self.name_en,
                 "province": self.owner_province_code, "retired": self.retired, "created_by": self.created_by,
-                "created_at": self.created_at.isoformat() if self.created_at else None}
+                "created_at": _utc(self.created_at).isoformat() if self.created_at else None}
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An aware UTC time (SQLite hands back naive datetimes, stored in UTC)."""
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 _COLUMNS = (Plan.code, Plan.name_vi, Plan.name_en, Plan.owner_province_code, Plan.retired, Plan.created_by,
