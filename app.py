@@ -65,6 +65,8 @@ def pages() -> dict:
                                url_path=PAGE_PATHS["report_online"])),
             ("approve", st.Page("pages/approvals.py", title=tr("nav_approvals"), icon=":material/approval:",
                                 url_path=PAGE_PATHS["approvals"])),
+            ("upload", st.Page("pages/plans.py", title=tr("nav_plans"), icon=":material/account_tree:",
+                               url_path=PAGE_PATHS["plans"])),
         ],
         "nav_section_admin": [
             ("manage_accounts", st.Page("pages/admin_accounts.py", title=tr("nav_admin_accounts"),

@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_loaders.figures import accountability, cache, data_quality, early_warnings, indicators, scope, tasks
+from data_loaders.figures import accountability, cache, data_quality, early_warnings, indicators, plans, scope, tasks
 from data_loaders.figures.accountability import RankedRow
 from data_loaders.figures.early_warnings import Warnings
 from data_loaders.figures.headline import Summary
@@ -57,15 +57,18 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any]) -> Any:
-    # `name`, `database`, `version` and `args` are the key: an entry never outlives the data it was
-    # computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
-    return cache.read(_figure, read_engine(), version, *args)
+def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any],
+            filters: tuple = ()) -> Any:
+    # `name`, `database`, `version`, `args` and `filters` are the key: an entry never outlives the data
+    # it was computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
+    return cache.read(_figure, read_engine(), version, *args, **dict(filters))
 
 
-def read(figure: Callable[..., Result], *args: Any) -> Result:
-    """`figure(*args)` of the metric layer, cached for this database at the current data version."""
-    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure)
+def read(figure: Callable[..., Result], *args: Any, **filters: Any) -> Result:
+    """`figure(*args, **filters)` of the metric layer (filters: `plan=`; None is no filter), cached for
+    this database at the current data version."""
+    chosen = tuple(sorted((name, value) for name, value in filters.items() if value is not None))
+    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure, chosen)
 
 
 def reader() -> Callable[..., Any]:
@@ -118,20 +121,28 @@ def default_comparison_date(as_of: dt.date) -> dt.date:
 # --- tasks ----------------------------------------------------------------------------------------
 
 
+def visible_plans(unit_code: str) -> list[plans.PlanInfo]:
+    """The plans a unit sees (national plans, then its province's programmes): the plan filter's choices."""
+    return read(plans.visible_plans, unit_code)
+
+
 def summary(unit_code: str, as_of: dt.date | None = None) -> Summary:
     return read(_summary, unit_code, as_of)
 
 
-def task_status(unit_code: str, as_of: dt.date) -> TaskStatus:
-    return read(tasks.task_status, unit_code, as_of)
+# `plan`: the plan filter (None: every plan), a code visible_plans offers
 
 
-def task_status_by_child(unit_code: str, as_of: dt.date) -> list[ChildTaskStatus]:
-    return read(tasks.task_status_by_child, unit_code, as_of)
+def task_status(unit_code: str, as_of: dt.date, plan: str | None = None) -> TaskStatus:
+    return read(tasks.task_status, unit_code, as_of, plan=plan)
 
 
-def task_status_by(unit_code: str, as_of: dt.date, group: str) -> list[GroupTaskStatus]:
-    return read(tasks.task_status_by, unit_code, as_of, group)
+def task_status_by_child(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[ChildTaskStatus]:
+    return read(tasks.task_status_by_child, unit_code, as_of, plan=plan)
+
+
+def task_status_by(unit_code: str, as_of: dt.date, group: str, plan: str | None = None) -> list[GroupTaskStatus]:
+    return read(tasks.task_status_by, unit_code, as_of, group, plan=plan)
 
 
 def task_list(unit_code: str, as_of: dt.date, *filters: Any) -> list[TaskRow]:
@@ -147,8 +158,9 @@ def task_filter_options(unit_code: str, as_of: dt.date) -> dict[str, list[str]]:
     return read(tasks.task_filter_options, unit_code, as_of)
 
 
-def task_status_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MONTHS) -> list[DatedTaskStatus]:
-    return read(tasks.task_status_trend, unit_code, as_of, months)
+def task_status_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MONTHS,
+                      plan: str | None = None) -> list[DatedTaskStatus]:
+    return read(tasks.task_status_trend, unit_code, as_of, months, plan=plan)
 
 
 # --- indicators -----------------------------------------------------------------------------------
@@ -174,21 +186,22 @@ def fiveg_target() -> indicators.Target:
 # --- warnings, accountability, quality (keyed on the thresholds: pass get_settings()'s dict) -------
 
 
-def warnings(unit_code: str, as_of: dt.date, settings: dict) -> Warnings:
-    return read(early_warnings.warnings, unit_code, as_of, settings)
+def warnings(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = None) -> Warnings:
+    return read(early_warnings.warnings, unit_code, as_of, settings, plan=plan)
 
 
 def quality(unit_code: str, as_of: dt.date, settings: dict) -> data_quality.Quality:
     return read(data_quality.quality, unit_code, as_of, settings)
 
 
-def accountability_ranking(unit_code: str, as_of: dt.date, since: dt.date, by: str) -> list[RankedRow]:
-    return read(accountability.rank_change, unit_code, as_of, since, by)
+def accountability_ranking(unit_code: str, as_of: dt.date, since: dt.date, by: str,
+                           plan: str | None = None) -> list[RankedRow]:
+    return read(accountability.rank_change, unit_code, as_of, since, by, plan=plan)
 
 
-def overdue_buckets(unit_code: str, as_of: dt.date) -> dict[str, int]:
-    return read(accountability.overdue_buckets, unit_code, as_of)
+def overdue_buckets(unit_code: str, as_of: dt.date, plan: str | None = None) -> dict[str, int]:
+    return read(accountability.overdue_buckets, unit_code, as_of, plan=plan)
 
 
-def tasks_by_official(unit_code: str, as_of: dt.date) -> list[dict]:
-    return read(accountability.by_official, unit_code, as_of)
+def tasks_by_official(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[dict]:
+    return read(accountability.by_official, unit_code, as_of, plan=plan)

@@ -177,9 +177,10 @@ _SCRIPT = """
 """
 
 
-def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str) -> Deck:
-    """The deck of the sidebar's unit and dates, from the app's cached queries."""
-    return build_slides(unit.code, day, since, lang=lang, engine=cached.engine(), read=cached.read)
+def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str, plan: str | None = None) -> Deck:
+    """The deck of the sidebar's unit and dates (its task slides of `plan` only, if given), from the
+    app's cached queries."""
+    return build_slides(unit.code, day, since, lang=lang, engine=cached.engine(), read=cached.read, plan=plan)
 
 
 def slide_number(count: int) -> int:

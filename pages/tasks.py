@@ -11,6 +11,7 @@ from components.display import show_chart
 from components.exports import show_table
 from components.headline import task_kpis
 from components.markdown import escape
+from components.plan_filter import plan_filter
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
@@ -25,9 +26,13 @@ areas = term_by_code(AREAS)
 UNITS_SHOWN = 15  # the worst (or best) units drawn by default; the rest one click away
 
 page_header(tr("tasks_title"))
+# every figure below follows the plan filter (national plans and the unit's visible programmes; in the URL)
+plan = plan_filter(unit, st.columns([2, 1])[0])
+plans = {p.code: p for p in cached.visible_plans(unit.code)}
+suffix = f"::{plan}" if plan else ""  # widget keys of a filtered view; unfiltered ones keep theirs
 
-status = cached.task_status(unit.code, day)
-task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
+status = cached.task_status(unit.code, day, plan)
+task_kpis(status, lang, cached.task_status(unit.code, since, plan) if since else None)
 
 if unit.level != "commune":
     st.subheader(tr("by_child_heading"))
@@ -35,7 +40,7 @@ if unit.level != "commune":
     view = controls[0].segmented_control(tr("sort_by"), VIEWS, default="rate", key=f"tasks_view::{lang}",
                                          format_func=lambda k: tr("sort_overdue_rate" if k == "rate"
                                                                   else "sort_overdue_count")) or "rate"
-    rows = cached.task_status_by_child(unit.code, day)
+    rows = cached.task_status_by_child(unit.code, day, plan)
     own = [row for row in rows if row["own"]]
     children = [row for row in laggards_first([row for row in rows if not row["own"]], view) if row["total"]]
     idle = sum(1 for row in rows if not row["own"] and row["total"] == 0)
@@ -44,7 +49,7 @@ if unit.level != "commune":
     for row in children:
         row["label"] = row["name"]
     if own:  # a panel of its own: 280 ministry tasks do not set the scale of the provinces' bars
-        own_key = f"status_own::{unit.code}::{day}"
+        own_key = f"status_own::{unit.code}::{day}{suffix}"
         show_chart(status_share_by_unit(own, lang, view, legend=not children), key=own_key, name=own[0]["label"])
     if children:
         subset = "all"
@@ -53,7 +58,7 @@ if unit.level != "commune":
                 tr("warnings_units_shown"), ["worst", "best", "all"], default="worst", key=f"tasks_subset::{lang}",
                 format_func=lambda k: tr(f"warnings_units_{k}", count=UNITS_SHOWN, total=len(children))) or "worst"
         shown = {"worst": children[:UNITS_SHOWN], "best": children[::-1][:UNITS_SHOWN], "all": children}[subset]
-        chart_key = f"status_by_child::{unit.code}::{day}"
+        chart_key = f"status_by_child::{unit.code}::{day}{suffix}"
         show_chart(status_share_by_unit(shown, lang, view), key=chart_key, name=tr("by_child_heading"),
                    on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
         st.caption(tr(f"warnings_units_order_{view}") + " " + tr("click_to_drill"))
@@ -62,19 +67,24 @@ if unit.level != "commune":
                       idle, lang, count=format_number(idle, lang)))
 
 if status["total"] == 0:
-    st.info(tr("no_tasks"))
+    st.info(tr("no_tasks_in_plan", plan=plan) if plan else tr("no_tasks"))
     st.stop()
 
-by_area, by_agency = st.tabs([tr("by_area"), tr("by_agency")])
+by_area, by_agency, by_plan = st.tabs([tr("by_area"), tr("by_agency"), tr("by_plan")])
 with by_area:
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area"), lang,
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area", plan), lang,
                                 lambda code: areas[code].label(lang) if code in areas else code), name=tr("by_area"))
 with by_agency:
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency")[:25], lang), name=tr("by_agency"))
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency", plan)[:25], lang),
+               name=tr("by_agency"))
+with by_plan:  # national plans and programmes side by side, reported alike
+    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "plan", plan), lang,
+                                lambda code: f"{code} — {plans[code].label(lang)}" if code in plans else code),
+               name=tr("by_plan"))
 
 st.subheader(tr("overdue_list"))
 # One query serves both lists when no filter is set: the list puts overdue tasks first.
-all_tasks = cached.task_list(unit.code, day)
+all_tasks = cached.task_list(unit.code, day, None, plan) if plan else cached.task_list(unit.code, day)
 overdue = [task for task in all_tasks if task["derived_status"] == "overdue"]
 if overdue:
     show_table(
@@ -89,22 +99,21 @@ else:
 
 st.subheader(tr("task_list"))
 options = cached.task_filter_options(unit.code, day)
-columns = st.columns(4)
+columns = st.columns(3)  # the plan is chosen once for the whole page, above
 everything = tr("filter_all")
-plan = columns[0].selectbox(tr("filter_plan"), [None] + options["plan"], format_func=lambda v: v or everything)
-area = columns[1].selectbox(tr("filter_area"), [None] + options["area"],
+area = columns[0].selectbox(tr("filter_area"), [None] + options["area"],
                             format_func=lambda v: areas[v].label(lang) if v in areas else (v or everything))
-task_status = columns[2].selectbox(tr("filter_status"), [None, "completed", "on_schedule", "overdue"],
+task_status = columns[1].selectbox(tr("filter_status"), [None, "completed", "on_schedule", "overdue"],
                                    format_func=lambda v: tr(f"status_{v}") if v else everything)
-agency = columns[3].selectbox(tr("filter_agency"), [None] + options["lead_agency"],
+agency = columns[2].selectbox(tr("filter_agency"), [None] + options["lead_agency"],
                               format_func=lambda v: v or everything)
-filtered = any((task_status, plan, area, agency))
+filtered = any((task_status, area, agency))
 tasks = cached.task_list(unit.code, day, task_status, plan, area, agency) if filtered else all_tasks
 shown_caption = tn("tasks_shown", status["total"], lang, shown=format_number(len(tasks), lang),
                    total=format_number(status["total"], lang))
 st.caption(f"{shown_caption} · {tr('task_list_help')}")
 selection = show_table(
-    task_frame(tasks, lang, ("code", "title", "owner_name", "area", "lead_agency", "responsible_official",
+    task_frame(tasks, lang, ("code", "title", "plan", "owner_name", "area", "lead_agency", "responsible_official",
                              "deadline", "derived_status", "progress_pct", "last_report")),
     name=tr("task_list"), key=f"task_table::{unit.code}", column_config=column_config(lang), on_select="rerun",
     selection_mode="single-row", lead=(tr("col_title"), tr("col_status")),

@@ -5,6 +5,7 @@ import streamlit as st
 from components import auth, cached
 from components.breadcrumb import breadcrumb
 from components.directions_view import overdue_directions
+from components.plan_filter import plan_caption, plan_filter
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from components.warning_list import warning_counts_row, warning_list
@@ -20,10 +21,13 @@ st.title(tr("warnings_title"))
 breadcrumb()
 st.caption(tr("as_of_caption", date=format_date(day, lang)) + " · " + tr("warnings_intro"))
 
-result = cached.warnings(unit.code, day, settings)
+# the plan filter: that plan's task warnings only (indicator and reporting warnings belong to no plan)
+plan = plan_filter(unit, st.columns([2, 1])[0], help_key="plan_filter_warnings_help")
+plan_caption(plan)
+result = cached.warnings(unit.code, day, settings, plan)
 warning_counts_row(result, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
               target=format_number(settings["fiveg_target_pct"], lang),
               date=format_date(settings["fiveg_target_date"], lang)))
 overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
-warning_list(result, lang, key=f"warnings::{unit.code}::{day}")
+warning_list(result, lang, key=f"warnings::{unit.code}::{day}" + (f"::{plan}" if plan else ""))

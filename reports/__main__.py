@@ -71,7 +71,14 @@ def cmd_deck(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     engine = bootstrap.prepare()
     try:
-        deck = build_slides(args.unit, as_of, compare, lang=lang, engine=engine)
+        plan = None
+        if args.plan:  # a plan the unit sees: a national plan or its province's programme
+            from data_loaders.figures.plans import plan_filter
+
+            plan = plan_filter(args.unit, args.plan, engine)
+            if plan is None:
+                raise UsageError(t("cli_unknown_plan", lang, plan=args.plan, unit=args.unit))
+        deck = build_slides(args.unit, as_of, compare, lang=lang, engine=engine, plan=plan)
     except scope.UnknownUnit:
         raise UsageError(t("cli_unknown_unit", lang, code=args.unit)) from None
     images = slide_images(deck)
@@ -137,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     deck.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
     deck.add_argument("--compare", help="YYYY-MM-DD: show the change in task status since this date")
     deck.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    deck.add_argument("--plan", metavar="CODE", help="the task slides count this plan's tasks only (a national "
+                      "plan or a programme of the unit's province)")
     deck.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
     deck.set_defaults(handler=cmd_deck)
 

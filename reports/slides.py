@@ -183,11 +183,14 @@ def _headline_slide(ctx: _Context) -> Slide:
     return ctx.slide("headline", t("deck_slide_headline", lang), sentence + ".", figures=figures, chart=chart)
 
 
+TASK_SLIDES = ("task_status", "lagging_children", "overdue_by_agency")  # the slides the plan filter applies to
+
+
 def _task_status_slide(ctx: _Context) -> Slide:
-    lang, status = ctx.lang, ctx.status
-    trend = ctx.read(tasks.task_status_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS)
+    lang, status = ctx.lang, ctx.plan_status
+    trend = ctx.read(tasks.task_status_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS, plan=ctx.plan)
     since = ctx.since if ctx.since < ctx.as_of else None
-    before = ctx.read(tasks.task_status, ctx.unit.code, since) if since else None
+    before = ctx.read(tasks.task_status, ctx.unit.code, since, plan=ctx.plan) if since else None
     figures = []
     for key in ("total", "completed", "on_schedule", "overdue"):
         label = t("tasks_total", lang) if key == "total" else t(f"status_{key}", lang)
@@ -213,7 +216,7 @@ def _task_status_slide(ctx: _Context) -> Slide:
 
 def _lagging_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    children = ctx.read(tasks.task_status_by_child, ctx.unit.code, ctx.as_of)
+    children = ctx.read(tasks.task_status_by_child, ctx.unit.code, ctx.as_of, plan=ctx.plan)
     rows = [row for row in children if not row["own"] and row["overdue"]]
     rows.sort(key=lambda row: (-row["overdue"], -(row["overdue"] / row["total"]), row["name"]))
     rows = rows[:LIST_LENGTH]
@@ -235,7 +238,7 @@ def _lagging_slide(ctx: _Context) -> Slide:
 
 def _agency_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    agencies = ctx.read(tasks.task_status_by, ctx.unit.code, ctx.as_of, "lead_agency")
+    agencies = ctx.read(tasks.task_status_by, ctx.unit.code, ctx.as_of, "lead_agency", plan=ctx.plan)
     rows = [row for row in agencies if row["overdue"]][:LIST_LENGTH]
     figures = [Figure(row["key"], t("deck_overdue_of", lang, overdue=format_number(row["overdue"], lang),
                                     total=format_number(row["total"], lang),
@@ -245,7 +248,7 @@ def _agency_slide(ctx: _Context) -> Slide:
     if rows:
         items = ", ".join(t("deck_agency_item", lang, agency=row["key"], overdue=format_number(row["overdue"], lang))
                           for row in rows[:3])
-        overdue = ctx.status["overdue"]
+        overdue = ctx.plan_status["overdue"]
         sentence = tn("deck_agency_sentence", overdue, lang, overdue=format_number(overdue, lang), agencies=items)
         chart = status_breakdown(rows, lang, label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
@@ -418,13 +421,19 @@ class _Context:
     base_url: str
     source: str
     engine: Engine | None = None
+    plan: str | None = None  # the plan filter of the task slides (TASK_SLIDES)
     status: dict = field(default_factory=dict)
+    plan_status: dict = field(default_factory=dict)  # `status` of the plan's tasks (all tasks without a plan)
     indicators: dict = field(default_factory=dict)
 
     def slide(self, kind: str, title: str, sentence: str, **content: Any) -> Slide:
+        plan = self.plan if kind in TASK_SLIDES else None
+        if plan:
+            title = t("deck_plan_title", self.lang, title=title, plan=plan)
         return Slide(number=0, kind=kind, title=title, sentence=sentence,
                      frozen=t("as_of_caption", self.lang, date=format_date(self.as_of, self.lang)),
-                     url=view_url(self.base_url, VIEW_PAGES[kind], self.unit, self.as_of, self.compare), **content)
+                     url=view_url(self.base_url, VIEW_PAGES[kind], self.unit, self.as_of, self.compare, plan=plan),
+                     **content)
 
 
 BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _task_status_slide,
@@ -440,10 +449,12 @@ def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
 
 
 def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date | None = None, lang: str = "vi",
-                 engine: Engine | None = None, base_url: str | None = None, read: FigureReader | None = None) -> Deck:
+                 engine: Engine | None = None, base_url: str | None = None, read: FigureReader | None = None,
+                 plan: str | None = None) -> Deck:
     """The deck of a unit ("VN", a province or a commune code) at a date; `read` reads each figure
-    (the app passes its cached reader; by default the figures are read on `engine`). Raises
-    data_loaders.figures.scope.UnknownUnit for a code that names no unit."""
+    (the app passes its cached reader; by default the figures are read on `engine`). With `plan` (a
+    plan the unit sees: figures.plans.plan_filter), the task slides count that plan's tasks only.
+    Raises data_loaders.figures.scope.UnknownUnit for a code that names no unit."""
     engine = engine or db.get_engine()
     read = read or Reader(engine)
     unit = read(scope.get_unit, unit_code)
@@ -454,8 +465,9 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
     since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
     ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
                    read=read, settings=settings, base_url=base_url,
-                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)), engine=engine)
+                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)), engine=engine, plan=plan)
     ctx.status = read(tasks.task_status, unit.code, as_of)
+    ctx.plan_status = read(tasks.task_status, unit.code, as_of, plan=plan) if plan else ctx.status
     ctx.indicators = read(indicators.indicator_totals, unit.code, as_of)
     deck = Deck(unit=unit, unit_label=ctx.label, as_of=as_of, compare=compare, lang=lang, source=ctx.source,
                 base_url=base_url)
@@ -466,7 +478,7 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
             continue
         number += 1
         slide.number = number
-        slide.presentation_url = view_url(base_url, "presentation", unit, as_of, compare, slide=number)
+        slide.presentation_url = view_url(base_url, "presentation", unit, as_of, compare, slide=number, plan=plan)
         if kind == "title":
             slide.url = slide.presentation_url
         deck.slides.append(slide)

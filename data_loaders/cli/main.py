@@ -404,7 +404,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     scope, engine = _template_scope(args.scope), None
     if args.agency is not None and (args.kind != "tasks" or not args.prefill):
         raise UsageError("--agency lists a ministry's tasks: use it with `template tasks --prefill`")
-    if args.prefill and args.kind == "tasks":
+    if args.kind == "tasks":  # the task template lists the scope's tasks (prefilled) and its plans
         from data_loaders.cli.reporting import known_agency
         from data_loaders.seed import bootstrap
 
@@ -549,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     from data_loaders.cli import (
         approvals,  # approvals list|approve|return|unlock (issue 13)
         digest,
+        plans,  # plans list|add|retire: national plans and provinces' programmes (issue 15)
         reporting,  # reporting-status (issue 13)
     )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
@@ -556,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     approvals.register(commands)
     digest.register(commands)
     reporting.register(commands)
+    plans.register(commands)
     add_status_command(commands)
     return parser
 

@@ -44,10 +44,11 @@ class RankedRow(TypedDict, total=False):
     own: bool
 
 
-def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None) -> list[dict]:
-    """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL."""
+def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan: str | None = None) -> list[dict]:
+    """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL (with `plan`,
+    of that plan's tasks only)."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of)
+    query, latest = tasks_at(unit, as_of, plan)
     key = key_of(unit).label("key")
     counts = rules.status_counts(latest.c.status, Task.deadline, as_of)
     query = query.add_columns(key, *counts, *rules.lateness_counts(latest.c.status, Task.deadline, as_of)).group_by(key)
@@ -58,18 +59,19 @@ def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None) -> l
     return rows
 
 
-def ranking(unit_code: str, as_of: dt.date, by: str = "lead_agency", engine: Engine | None = None) -> list[RankedRow]:
+def ranking(unit_code: str, as_of: dt.date, by: str = "lead_agency", engine: Engine | None = None, *,
+            plan: str | None = None) -> list[RankedRow]:
     """Rows {key, name, total, completed, overdue, le_30, 31_90, gt_90, on_time_rate, overdue_rate, rank}, ranked
     by the rule of figures/definitions.py. By child, the unit's own tasks come first, unranked (`own`)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
     unit = get_unit(unit_code, engine)
     if by == "lead_agency":
-        rows = _grouped(unit.code, as_of, lambda _: Agency.name, engine)
+        rows = _grouped(unit.code, as_of, lambda _: Agency.name, engine, plan)
         for row in rows:
             row["name"] = row["key"]
         return rules.rank_by_on_time(rows)
-    rows = {row["key"]: row for row in _grouped(unit.code, as_of, lambda u: child_key(u, AdminUnit), engine)}
+    rows = {row["key"]: row for row in _grouped(unit.code, as_of, lambda u: child_key(u, AdminUnit), engine, plan)}
     zero = {"total": 0, "completed": 0, "overdue": 0, **{b: 0 for b in BUCKETS}}
     children = [{**zero, **rows.get(child.code, {}), "key": child.code, "name": child.name, "own": False}
                 for child in child_units(unit.code, engine)]
@@ -96,11 +98,11 @@ def laggards_first(rows: list[dict]) -> list[dict]:
 
 
 def rank_change(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_agency",
-                engine: Engine | None = None) -> list[dict]:
+                engine: Engine | None = None, *, plan: str | None = None) -> list[dict]:
     """The ranking at as_of with each row's rank at `since` and `change` (places gained: + up, − down;
     None for one not ranked then)."""
-    before = {row["key"]: row["rank"] for row in ranking(unit_code, since, by, engine)}
-    rows = ranking(unit_code, as_of, by, engine)
+    before = {row["key"]: row["rank"] for row in ranking(unit_code, since, by, engine, plan=plan)}
+    rows = ranking(unit_code, as_of, by, engine, plan=plan)
     for row in rows:
         row["rank_before"] = before.get(row["key"])
         row["change"] = (row["rank_before"] - row["rank"]
@@ -108,17 +110,19 @@ def rank_change(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_
     return rows
 
 
-def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, int]:
+def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
+                    plan: str | None = None) -> dict[str, int]:
     """Overdue tasks of a unit by lateness: {"le_30", "31_90", "gt_90"}."""
-    rows = _grouped(unit_code, as_of, lambda _: literal(NATIONAL_CODE), engine)
+    rows = _grouped(unit_code, as_of, lambda _: literal(NATIONAL_CODE), engine, plan)
     return {bucket: sum(r[bucket] for r in rows) for bucket in BUCKETS}
 
 
-def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[dict]:
+def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
+                plan: str | None = None) -> list[dict]:
     """One row per responsible official: counts, most days overdue, and their tasks (overdue first)."""
-    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine)
+    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine, plan)
     tasks: dict[str, list[dict]] = {}
-    for task in task_list(unit_code, as_of, engine=engine):
+    for task in task_list(unit_code, as_of, plan=plan, engine=engine):
         tasks.setdefault(task["responsible_official"], []).append({
             key: task[key] for key in ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline",
                                        "derived_status", "progress_pct", "days_overdue")})

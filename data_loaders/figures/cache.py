@@ -32,8 +32,9 @@ from data_loaders.store.settings import get_settings
 Result = TypeVar("Result")
 TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
-# province and group the communes per province), so entries stored by older code are not read back.
-REVISION = 2
+# province and group the communes per province; 3: a task warning names its plan), so entries stored by
+# older code are not read back.
+REVISION = 3
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED: frozenset[Callable] = frozenset({
@@ -76,24 +77,27 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_encode, ensure_ascii=False)
 
 
-def cache_key(figure: Callable, args: tuple) -> str:
-    """The figure and its arguments (the settings dict in any order) as a stable hash."""
-    text = json.dumps([REVISION, figure_name(figure), list(args)], default=_encode, ensure_ascii=False,
-                      sort_keys=True)
+def cache_key(figure: Callable, args: tuple, filters: dict | None = None) -> str:
+    """The figure and its arguments (the settings dict in any order) as a stable hash. `filters` are
+    the keyword filters (`plan=`) a figure was asked with; without any the key is as it always was."""
+    key = [REVISION, figure_name(figure), list(args)]
+    if filters:
+        key.append(filters)
+    text = json.dumps(key, default=_encode, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _compute(figure: Callable[..., Result], engine: Engine, args: tuple) -> Result:
-    return figure(*args, engine=engine)
+def _compute(figure: Callable[..., Result], engine: Engine, args: tuple, filters: dict) -> Result:
+    return figure(*args, engine=engine, **filters)
 
 
-def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: tuple) -> Result:
-    key = cache_key(figure, args)
+def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: tuple, filters: dict) -> Result:
+    key = cache_key(figure, args, filters)
     with engine.connect() as conn:
         row = conn.execute(select(RollupCache.data_version, RollupCache.payload).where(RollupCache.key == key)).first()
     if row is not None and row.data_version == version:
         return json.loads(row.payload, object_hook=_decode)
-    payload = _dumps(_compute(figure, engine, args))
+    payload = _dumps(_compute(figure, engine, args, filters))
     try:
         with db.primary_for(engine).begin() as conn:  # read from a replica, stored on the primary
             conn.execute(delete(RollupCache).where(RollupCache.key == key))
@@ -105,12 +109,14 @@ def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: t
     return json.loads(payload, object_hook=_decode)
 
 
-def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any) -> Result:
-    """`figure(*args)` on `engine` at data `version`: shared through the database when it is one
-    of the slow figures, else computed."""
+def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any, **filters: Any) -> Result:
+    """`figure(*args, **filters)` on `engine` at data `version`: shared through the database when it
+    is one of the slow figures, else computed. Filters left at None are left out (the same figure
+    and key as without them)."""
+    filters = {name: value for name, value in filters.items() if value is not None}
     if figure in SHARED:
-        return _shared(figure, engine, version, args)
-    return figure(*args, engine=engine)
+        return _shared(figure, engine, version, args, filters)
+    return figure(*args, engine=engine, **filters)
 
 
 class Reader:
@@ -121,8 +127,8 @@ class Reader:
         self.engine = engine
         self.version = db.data_version(engine)
 
-    def __call__(self, figure: Callable[..., Result], *args: Any) -> Result:
-        return read(figure, self.engine, self.version, *args)
+    def __call__(self, figure: Callable[..., Result], *args: Any, **filters: Any) -> Result:
+        return read(figure, self.engine, self.version, *args, **filters)
 
 
 # --- warming after an upload --------------------------------------------------------------------
@@ -151,6 +157,7 @@ def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
         (tasks.task_status_by_child, (unit_code, as_of)),
         (tasks.task_status_by, (unit_code, as_of, "area")),
         (tasks.task_status_by, (unit_code, as_of, "lead_agency")),
+        (tasks.task_status_by, (unit_code, as_of, "plan")),
         (tasks.task_list, (unit_code, as_of)),
         (tasks.task_filter_options, (unit_code, as_of)),
         (indicators_by_child, (unit_code, as_of)),

@@ -83,10 +83,10 @@ def _where(code: str, name: str, level: str, province: str | None) -> Term | Mes
 
 
 def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
-                    engine: Engine | None = None) -> list[dict]:
-    """Tasks in scope, not completed at as_of, that are overdue, due within the window, or whose
-    latest report is older than the stalled threshold."""
-    latest = latest_reports(as_of, unit)
+                    engine: Engine | None = None, plan: str | None = None) -> list[dict]:
+    """Tasks in scope (with `plan`, of that plan), not completed at as_of, that are overdue, due
+    within the window, or whose latest report is older than the stalled threshold."""
+    latest = latest_reports(as_of, unit, plan)
     province = AdminUnit.__table__.alias("task_province")
     first = (
         select(TaskReport.task_id, func.min(TaskReport.report_date).label("first_report"))
@@ -95,7 +95,8 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
         .subquery("first_report")
     )
     query = (
-        select(Task.code, Task.title, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
+        select(Task.code, Task.title, Task.plan, Task.deadline, Task.owner_unit_code,
+               AdminUnit.name.label("owner_name"),
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
                province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
@@ -117,14 +118,16 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
+def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
+                   plan: str | None = None) -> list[dict]:
     due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
     overdue, behind, stalled = [], [], []
-    for row in task_candidates(unit, as_of, due_soon, stalled_after, engine):
+    for row in task_candidates(unit, as_of, due_soon, stalled_after, engine, plan):
         base = {
             "unit": _unit_json(row["owner_unit_code"], row["owner_name"], row["owner_level"]),
             "task": row["code"],
             "title": row["title"],
+            "plan": row["plan"],
             "province": ({"code": row["province_code"], "name": row["province_name"]}
                          if row["province_code"] else None),
             "deadline": row["deadline"].isoformat(),
@@ -372,15 +375,17 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine:
 
 
 def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
-             engine: Engine | None = None) -> Warnings:
+             engine: Engine | None = None, *, plan: str | None = None) -> Warnings:
     """Every warning for a unit and everything under it at a date, most urgent first. Each carries
-    its message as keys and parameters (`data_loaders.i18n.message.render` puts it in a language)."""
+    its message as keys and parameters (`data_loaders.i18n.message.render` puts it in a language).
+    With `plan`, the warnings on that plan's tasks only (the indicator and reporting warnings belong
+    to no plan)."""
     unit = get_unit(unit_code, engine)
     as_of = as_of or latest_data_date(engine) or dt.date.today()
     settings = settings or get_settings(engine)
-    items = (_task_warnings(unit, as_of, settings, engine)
-             + _not_reporting_warnings(unit, as_of, engine)
-             + _off_target_warnings(unit, as_of, settings, engine))
+    items = _task_warnings(unit, as_of, settings, engine, plan)
+    if plan is None:
+        items += _not_reporting_warnings(unit, as_of, engine) + _off_target_warnings(unit, as_of, settings, engine)
     items.sort(key=lambda item: URGENCY.index(item["kind"]))  # stable: each kind keeps its own order
     return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
 

@@ -66,10 +66,10 @@ class DatedTaskStatus(TaskStatus):
     date: dt.date
 
 
-def latest_reports(as_of: dt.date, unit: UnitInfo | None = None):
+def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None):
     """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
     the task's status at that date. Tasks with no report by then are left out. With `unit`, only the
-    tasks in its scope.
+    tasks in its scope; with `plan`, only that plan's tasks.
 
     Starts from the tasks in scope and finds each one's latest report with one backward probe of
     the (task_id, report_date) unique index, instead of grouping every report up to the date:
@@ -90,6 +90,8 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None):
                       latest(TaskReport.report_date).label("report_date")).select_from(Task)
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    if plan is not None:
+        per_task = per_task.where(Task.plan == plan)
     # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
     # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
     per_task = per_task.offset(0).subquery("latest_probe")
@@ -100,11 +102,11 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None):
     )
 
 
-def tasks_at(unit: UnitInfo, as_of: dt.date):
-    """The tasks in the unit's scope that exist at as_of, each joined to its latest report (the
-    returned `latest`), its lead agency and its owning unit; add the columns to select.
-    Returns (query, latest)."""
-    latest = latest_reports(as_of, unit)
+def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None):
+    """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only: the plan
+    filter of every task figure), each joined to its latest report (the returned `latest`), its lead
+    agency and its owning unit; add the columns to select. Returns (query, latest)."""
+    latest = latest_reports(as_of, unit, plan)
     query = (
         select()
         .select_from(latest)
@@ -124,20 +126,23 @@ def _as_status(mapping) -> TaskStatus:
     return {key: int(mapping[key]) for key in ("total", "completed", "on_schedule", "overdue")}
 
 
-def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> TaskStatus:
-    """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date."""
+def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
+                plan: str | None = None) -> TaskStatus:
+    """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date
+    (with `plan`, of that plan's tasks only)."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of)
+    query, latest = tasks_at(unit, as_of, plan)
     with connect(engine) as conn:
         return _as_status(conn.execute(query.add_columns(*_counts(latest, as_of))).one()._mapping)
 
 
-def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> list[ChildTaskStatus]:
+def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
+                         plan: str | None = None) -> list[ChildTaskStatus]:
     """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
     own when it has any (central ministries at the national level)."""
     unit = get_unit(unit_code, engine)
     key = child_key(unit, AdminUnit).label("code")
-    query, latest = tasks_at(unit, as_of)
+    query, latest = tasks_at(unit, as_of, plan)
     query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
     with connect(engine) as conn:
         counts = {row.code: _as_status(row._mapping) for row in conn.execute(query)}
@@ -154,11 +159,12 @@ def _group_column(group: str):
     return {"area": Task.area, "plan": Task.plan, "lead_agency": Agency.name}[group]
 
 
-def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | None = None) -> list[GroupTaskStatus]:
+def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | None = None, *,
+                   plan: str | None = None) -> list[GroupTaskStatus]:
     """Status counts per area, plan or lead agency, most overdue first."""
     unit = get_unit(unit_code, engine)
     key = _group_column(group).label("key")
-    query, latest = tasks_at(unit, as_of)
+    query, latest = tasks_at(unit, as_of, plan)
     query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
     with connect(engine) as conn:
         rows = [{"key": row.key, **_as_status(row._mapping)} for row in conn.execute(query)]
@@ -185,7 +191,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
               engine: Engine | None = None) -> list[TaskRow]:
     """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of)
+    query, latest = tasks_at(unit, as_of, plan or None)
     query = query.add_columns(
         Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"), Task.responsible_official,
         Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
@@ -200,7 +206,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
         query = query.where(overdue)
     elif status == "on_schedule":
         query = query.where(~completed, ~overdue)
-    for value, column in ((plan, Task.plan), (area, Task.area), (lead_agency, Agency.name)):
+    for value, column in ((area, Task.area), (lead_agency, Agency.name)):
         if value:
             query = query.where(column == value)
     query = query.order_by(case((overdue, 0), else_=1), Task.deadline, Task.code).limit(limit)
@@ -251,9 +257,12 @@ def at_month_ends(figure: Callable[..., Result], unit_code: str, as_of: dt.date,
 
 
 def task_status_trend(unit_code: str, as_of: dt.date, months: int = 6,
-                      engine: Engine | None = None) -> list[DatedTaskStatus]:
-    """Task status counts at each of the last `months` month ends."""
-    return [{"date": day, **status} for day, status in at_month_ends(task_status, unit_code, as_of, months, engine)]
+                      engine: Engine | None = None, *, plan: str | None = None) -> list[DatedTaskStatus]:
+    """Task status counts at each of the last `months` month ends (with `plan`, of its tasks only)."""
+    def status(code: str, day: dt.date, engine: Engine | None) -> TaskStatus:
+        return task_status(code, day, engine, plan=plan)
+
+    return [{"date": day, **counts} for day, counts in at_month_ends(status, unit_code, as_of, months, engine)]
 
 
 def laggards_first(rows: list[ChildTaskStatus], by: str = "rate") -> list[ChildTaskStatus]:

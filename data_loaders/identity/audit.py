@@ -25,6 +25,7 @@ ACTIONS = (
     "direction_created", "direction_answered", "direction_closed", "evidence_download", "digest_sent",
     "annotation_added", "annotation_removed", "upload_withdrawn",
     "submission_approved", "submission_returned", "submission_unlocked",
+    "plan_added", "plan_retired",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

@@ -26,6 +26,7 @@ from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.ingest import history
 from data_loaders.ingest.commit import Source, commit, previous_upload
 from data_loaders.ingest.formats import TASKS
+from data_loaders.ingest.plans import plan_problems, plan_terms
 from data_loaders.ingest.preview import Preview, preview
 from data_loaders.ingest.problems import Problem, param
 from data_loaders.ingest.read import SheetRows, UnreadableFile, detect_format, file_notes, is_blank, read_raw_sheets
@@ -33,6 +34,7 @@ from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.templates import REPORT_KEYS
 from data_loaders.ingest.validate import validate
 from data_loaders.store import engine as db
+from data_loaders.store.plans import all_plans
 
 __all__ = ["ImportResult", "Preview", "Problem", "UnreadableFile", "detect_format", "import_file"]
 
@@ -165,7 +167,12 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
 
     # validate
     report("validate", 0.3)
-    validated = validate(sheet_format, rows, today, track_scope=restricted is not None)
+    plans = all_plans(engine) if sheet_format is TASKS else []
+    validated = validate(sheet_format, rows, today, track_scope=restricted is not None,
+                         plan_terms=plan_terms(plans) if sheet_format is TASKS else None)
+    if plans:  # a programme's tasks stay in its province; a retired plan takes no new task
+        with engine.connect() as conn:
+            plan_problems(conn, validated, plans)
     # what the file carries and is not imported (macros, links to other files), said first
     validated.problems.warnings[:0] = [_file_problem(key, {}) for key in file_notes(content)]
     result.warnings, result.errors = validated.problems.warnings, validated.problems.errors

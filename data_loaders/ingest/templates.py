@@ -48,7 +48,8 @@ _WIDTHS = {"title": 48, "lead_agency": 34, "note": 30, "responsible_official": 2
            "commune_name": 22}
 
 
-def _new_workbook(sheet_format: SheetFormat, sample: bool) -> tuple[Workbook, object]:
+def _new_workbook(sheet_format: SheetFormat, sample: bool,
+                  plan_codes: list[str] | None = None) -> tuple[Workbook, object]:
     workbook = Workbook()
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "NQ57 Dashboard"
@@ -65,11 +66,11 @@ def _new_workbook(sheet_format: SheetFormat, sample: bool) -> tuple[Workbook, ob
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(column.key, 16)
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
-    _instructions_sheet(workbook, sheet_format)
+    _instructions_sheet(workbook, sheet_format, plan_codes)
     return workbook, sheet
 
 
-def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
+def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat, plan_codes: list[str] | None = None) -> None:
     sheet = workbook.create_sheet("Hướng dẫn")
     sheet.append(["Cột (tiếng Việt)", "Column (English)", "Bắt buộc / Required", "Kiểu / Type", "Ghi chú / Notes"])
     for cell in sheet[1]:
@@ -82,7 +83,7 @@ def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat) -> None:
         "province_name": "Có thể ghi tên thay cho mã, có hoặc không dấu / a name may replace the code",
         "commune_code": "Mã xã/phường 2025 / 2025 commune code",
         "status": ", ".join(f"{s.vi} ({s.en})" for s in REPORT_STATUSES),
-        "plan": ", ".join(p.code for p in plans()),
+        "plan": ", ".join(plan_codes or [p.code for p in plans()]),
         "area": ", ".join(a.vi for a in AREAS),
     }
     for column in sheet_format.columns:
@@ -107,7 +108,17 @@ def scope_units(scope_code: str = NATIONAL_CODE) -> tuple:
     return inside
 
 
-def _lists_sheet(workbook: Workbook, units: tuple) -> dict[str, str]:
+def scope_plans(scope_code: str = NATIONAL_CODE, engine: Engine | None = None) -> list[str]:
+    """The plan codes a template for `scope_code` offers: the national plans and the programmes of the
+    scope's province (every province's for the nation), retired ones left out (they take no new task)."""
+    from data_loaders.store import engine as db
+    from data_loaders.store.plans import visible_in
+
+    with (engine or db.get_engine()).connect() as conn:
+        return [plan.code for plan in visible_in(conn, scope_code, include_retired=False)]
+
+
+def _lists_sheet(workbook: Workbook, units: tuple, plan_codes: list[str] | None = None) -> dict[str, str]:
     """A hidden sheet holding the dropdown lists; returns list name -> range formula."""
     sheet = workbook.create_sheet("Danh mục")
     sheet.sheet_state = "hidden"
@@ -115,7 +126,7 @@ def _lists_sheet(workbook: Workbook, units: tuple) -> dict[str, str]:
     provinces = _provinces_of(units)
     lists = {
         "status": [s.vi for s in REPORT_STATUSES],
-        "plan": [p.code for p in plans()],
+        "plan": plan_codes or [p.code for p in plans()],
         "area": [a.vi for a in AREAS],
         "province": central + [u.name for u in provinces],
         # commune names repeat across provinces; the list holds each name once, the importer
@@ -166,8 +177,8 @@ def _commune_lists(workbook: Workbook, sheet, units: tuple, start_column: int, r
 
 
 def _add_dropdowns(workbook: Workbook, sheet, sheet_format: SheetFormat, last_row: int,
-                   units: tuple | None = None) -> None:
-    ranges = _lists_sheet(workbook, units or all_units())
+                   units: tuple | None = None, plan_codes: list[str] | None = None) -> None:
+    ranges = _lists_sheet(workbook, units or all_units(), plan_codes)
     keys = {column.key: get_column_letter(i) for i, column in enumerate(sheet_format.columns, start=1)}
     targets = {"status": "status", "plan": "plan", "area": "area", "province_name": "province",
                "commune_name": "commune"}
@@ -232,8 +243,11 @@ def _unit_cells(unit) -> list:
     return [province.code, province.name, unit.code, unit.name]
 
 
-def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_code: str = NATIONAL_CODE) -> None:
-    workbook, sheet = _new_workbook(TASKS, sample)
+def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_code: str = NATIONAL_CODE,
+                        plan_codes: list[str] | None = None) -> None:
+    """`plan_codes`: the plans its dropdown offers (scope_plans; default the national plans of the
+    reference file, as the sample workbooks use)."""
+    workbook, sheet = _new_workbook(TASKS, sample, plan_codes)
     area_names = {a.code: a.vi for a in AREAS}
     status_names = {s.code: s.vi for s in REPORT_STATUSES}
     rows = []
@@ -245,7 +259,7 @@ def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_cod
                          task.responsible_official if first else None, task.deadline if first else None,
                          day, status_names[status], progress, note])
     last_row = _write_rows(sheet, TASKS, rows)
-    _add_dropdowns(workbook, sheet, TASKS, max(last_row, HEADER_ROW + 500), scope_units(scope_code))
+    _add_dropdowns(workbook, sheet, TASKS, max(last_row, HEADER_ROW + 500), scope_units(scope_code), plan_codes)
     workbook.save(path)
 
 
@@ -294,11 +308,12 @@ def prefilled_tasks(scope_code: str = NATIONAL_CODE, agency: str | None = None, 
     return sorted(rows, key=lambda row: row["code"])
 
 
-def write_prefilled_task_workbook(path, tasks: list[dict], scope_code: str = NATIONAL_CODE) -> None:
+def write_prefilled_task_workbook(path, tasks: list[dict], scope_code: str = NATIONAL_CODE,
+                                  plan_codes: list[str] | None = None) -> None:
     """The task template with one row per task of `tasks` (prefilled_tasks): attributes and the
     latest report greyed and locked (the sheet is protected without a password, so a clerk who
     must can still lift it), the report columns and the rows below open for typing."""
-    workbook, sheet = _new_workbook(PREFILLED_TASKS, sample=False)
+    workbook, sheet = _new_workbook(PREFILLED_TASKS, sample=False, plan_codes=plan_codes)
     sheet["A2"] = _PREFILL_NOTE
     area_names = {a.code: a.vi for a in AREAS}
     status_names = {s.code: s.vi for s in REPORT_STATUSES}
@@ -317,7 +332,7 @@ def write_prefilled_task_workbook(path, tasks: list[dict], scope_code: str = NAT
                      for column in PREFILLED_TASKS.columns])
     last_filled = _write_rows(sheet, PREFILLED_TASKS, rows)
     last_row = max(last_filled + 200, HEADER_ROW + 500)  # room below for new tasks
-    _add_dropdowns(workbook, sheet, PREFILLED_TASKS, last_row, scope_units(scope_code))
+    _add_dropdowns(workbook, sheet, PREFILLED_TASKS, last_row, scope_units(scope_code), plan_codes)
     _lock_prefilled(sheet, last_filled, last_row)
     notes = workbook["Hướng dẫn"]
     for row in notes.iter_rows(min_row=2):
@@ -348,10 +363,14 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
     module docstring): below the nation, the indicator template names each commune of the scope on a
     row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given)."""
     if kind == "tasks":
+        # the national plans and the scope's programmes, from the database the template is made for (a
+        # pre-filled one always reads one); a blank template made without one lists the national plans
+        plan_codes = scope_plans(scope_code, engine) if engine is not None or prefill else None
         if prefill:
-            write_prefilled_task_workbook(path, prefilled_tasks(scope_code, agency, today, engine), scope_code)
+            write_prefilled_task_workbook(path, prefilled_tasks(scope_code, agency, today, engine), scope_code,
+                                          plan_codes)
         else:
-            write_task_workbook(path, [], scope_code=scope_code)
+            write_task_workbook(path, [], scope_code=scope_code, plan_codes=plan_codes)
         return
     rows = [] if scope_code == NATIONAL_CODE else [
         {"unit": unit, "period": None} for unit in sorted(

@@ -106,10 +106,14 @@ class Validated:
         return self.sheet_format.kind
 
 
-def validate(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, track_scope: bool = False) -> Validated:
-    """Every row checked; with `track_scope`, what each valid row touches is kept for the scope check."""
+def validate(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, track_scope: bool = False,
+             plan_terms: tuple[Term, ...] | None = None) -> Validated:
+    """Every row checked; with `track_scope`, what each valid row touches is kept for the scope check.
+    `plan_terms` are the plans a task's plan cell may name (by code or name): the importer passes the
+    catalogue as stored (store/plans.py); without it, the national plans of the reference file. Whether
+    a province's programme fits the task's province is checked against the database (ingest/plans.py)."""
     if sheet_format is TASKS:
-        return _validate_tasks(sheet_format, rows, today, track_scope)
+        return _validate_tasks(sheet_format, rows, today, track_scope, plan_terms)
     return _validate_indicators(sheet_format, rows, today, track_scope)
 
 
@@ -257,9 +261,10 @@ def _unit_column(raw: dict) -> str:
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, track_scope: bool) -> Validated:
+def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, track_scope: bool,
+                    plan_terms: tuple[Term, ...] | None = None) -> Validated:
     checker = _RowChecker(rows, track_scope)
-    plan_lookup = _choice_lookup(plans())
+    plan_lookup = _choice_lookup(plans() if plan_terms is None else plan_terms)
     tasks: dict[str, TaskRecord] = {}
     reports: dict[tuple[str, dt.date], ReportRecord] = {}
     checker.detect_fractions(["progress_pct"])

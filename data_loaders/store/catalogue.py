@@ -58,6 +58,9 @@ AREAS = (
 
 
 def plans() -> tuple[Term, ...]:
+    """The national plans of the reference file: what migration 0015 seeded the `plan` table with, and
+    what the sample data uses. The catalogue as stored (with the provinces' own programmes, and who
+    sees which) is data_loaders/store/plans.py."""
     return tuple(Term(p["code"], p["name_vi"], p["name_en"]) for p in reference_facts()["plans"])
 
 

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import Upload
+from data_loaders.store.models import Plan, Upload
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
@@ -152,12 +152,16 @@ def upgrade(engine: Engine | None = None) -> None:
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """The id of the latest upload that changed data: what the UI caches are keyed on, so every
-    app process behind a load balancer sees a new upload at once (rejected or unchanged uploads
-    change no figure, so they keep the caches)."""
+    """The id of the latest upload that changed data, plus the plan catalogue's changes: what the UI
+    caches are keyed on, so every app process behind a load balancer sees a new upload (or a new
+    plan) at once (rejected or unchanged uploads change no figure, so they keep the caches)."""
     engine = engine or get_engine()
     with engine.connect() as conn:
-        return conn.execute(
+        uploads = conn.execute(
             # a withdrawal changes figures too: its history row moves the version like an import
             select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
         ).scalar_one()
+        # adding or retiring a plan moves it too (Plan.revision counts those changes); both only grow,
+        # so their sum grows with every change and never repeats
+        plans = conn.execute(select(func.coalesce(func.max(Plan.revision), 0))).scalar_one()
+    return uploads + plans

@@ -13,17 +13,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Connection, func, inspect, select, table
+from sqlalchemy import Connection, func, inspect, select, table, text
 
 ALLOW_ENV = "NQ57_ALLOW_DATA_LOSS"
-# revision → the tables its downgrade drops, each with what its rows are (for the sentence)
-PROTECTED: dict[str, tuple[tuple[str, str], ...]] = {
+# revision → the tables its downgrade drops, each with what its rows are (for the sentence) and,
+# optionally, the SQL condition of the rows that count
+PROTECTED: dict[str, tuple[tuple[str, ...], ...]] = {
     "0005": (("account", "accounts"), ("audit_entry", "audit entries")),
     # leaders' directions, the answers and the evidence files exist nowhere else
     "0011": (("direction", "directions"), ("direction_answer", "answers"), ("evidence", "evidence files"),
              ("annotation", "annotations")),
     # who approved, returned or unlocked each monthly submission, and why, exists nowhere else
     "0017": (("approval", "approval decisions"), ("approval_step", "approval steps")),
+    # the plans people added (provinces' programmes); the national ones seeded from the reference file are not counted
+    "0015": (("plan", "plans and programmes added by administrators", "created_by <> 'seed'"),),
 }
 
 
@@ -59,10 +62,13 @@ def revisions_undone(script, current_heads: Iterable[str], destination) -> list[
     return undone
 
 
-def _rows(connection: Connection, name: str) -> int:
+def _rows(connection: Connection, name: str, condition: str | None = None) -> int:
     if not inspect(connection).has_table(name):
         return 0
-    return connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+    query = select(func.count()).select_from(table(name))
+    if condition:  # a fixed condition of PROTECTED, never user input
+        query = query.where(text(condition))
+    return connection.execute(query).scalar_one()
 
 
 def check_downgrade(connection: Connection, script, current_heads: Iterable[str], destination,
@@ -71,10 +77,10 @@ def check_downgrade(connection: Connection, script, current_heads: Iterable[str]
     unless NQ57_ALLOW_DATA_LOSS=1."""
     if environ.get(ALLOW_ENV) == "1":
         return
-    losses = [f"{count} {what} (table {name})"
+    losses = [f"{count} {entry[1]} (table {entry[0]})"
               for revision in revisions_undone(script, current_heads, destination)
-              for name, what in PROTECTED.get(revision, ())
-              if (count := _rows(connection, name))]
+              for entry in PROTECTED.get(revision, ())
+              if (count := _rows(connection, entry[0], entry[2] if len(entry) > 2 else None))]
     if losses:
         raise DataLossRefused(
             f"Refusing to downgrade the database to {destination or 'base'}: it would delete {' and '.join(losses)}, "

@@ -374,3 +374,29 @@ class ApprovalStep(Base):
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict | None] = mapped_column(JSON)  # the submission's counts when the step was taken
+
+
+PLAN_NAME_LENGTH = 300
+PLAN_SEED_ACTOR = "seed"  # who the migration's national plans are recorded as: rows the reference file holds too
+
+
+class Plan(Base):
+    """A plan of the task catalogue (task.plan holds its code): a national plan of the Steering
+    Committee (owner_province_code None) or a province's own programme, seen by that province and
+    the nation only (data_loaders/store/plans.py). A retired plan takes no new task; its tasks keep
+    it. `revision` numbers the catalogue's changes: adding or retiring a plan sets it to the largest
+    plus one, so the data version (store/engine.py) moves and every cached figure is recomputed."""
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(TASK_CODE_LENGTH), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(PLAN_NAME_LENGTH))
+    name_en: Mapped[str] = mapped_column(String(PLAN_NAME_LENGTH))
+    owner_province_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revision: Mapped[int] = mapped_column(Integer, default=0)

@@ -61,6 +61,11 @@ def test_every_action_writes_an_entry(empty_engine):
     approvals.decide("return", "68", june, actor="admin", account=admin, reason="Thiếu số liệu", engine=engine)
     approvals.decide("approve", "68", june, actor="admin", account=admin, engine=engine)
     approvals.decide("unlock", "68", june, actor="admin", account=admin, engine=engine)
+    # a province's own programme, added and retired
+    from data_loaders.identity import plans
+
+    plans.add_plan("CT-CĐS-68", "Chương trình chuyển đổi số tỉnh 2025", province="68", account=admin, engine=engine)
+    plans.retire_plan("CT-CĐS-68", account=admin, engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)
@@ -83,6 +88,8 @@ def test_every_action_writes_an_entry(empty_engine):
     assert committed[-1]["target"] == "ok.xlsx" and committed[-1]["actor"] == "ld.reporter"  # the first commit
     assert rejected["outcome"] == "refused" and rejected["detail"]["out_of_scope"]
     assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
+    assert (by_action["plan_added"]["target"], by_action["plan_added"]["detail"]["province"]) == ("CT-CĐS-68", "68")
+    assert by_action["plan_retired"]["actor"] == "admin"
     ids = [entry["id"] for entry in found]
     assert ids == sorted(ids, reverse=True)  # newest first
 

@@ -21,5 +21,5 @@ def test_warm_covers_what_the_pages_open_with(fresh_cache, app_database, monkeyp
         assert not app.exception and not app.error, (page, [e.value for e in app.error])
 
 
-def _fail(figure, engine, args):
-    raise AssertionError(f"{figure.__name__}{args} was computed, not read from the warmed cache")
+def _fail(figure, engine, args, filters=None):
+    raise AssertionError(f"{figure.__name__}{args} {filters or ''} was computed, not read from the warmed cache")
