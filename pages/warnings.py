@@ -5,10 +5,11 @@ import streamlit as st
 from components import auth, cached
 from components.breadcrumb import breadcrumb
 from components.directions_view import overdue_directions
+from components.headline import targets_sentence
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from components.warning_list import warning_counts_row, warning_list
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import format_date
 from data_loaders.store.settings import get_settings
 
 require_app_shell()
@@ -23,7 +24,6 @@ st.caption(tr("as_of_caption", date=format_date(day, lang)) + " · " + tr("warni
 result = cached.warnings(unit.code, day, settings)
 warning_counts_row(result, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
-              target=format_number(settings["fiveg_target_pct"], lang),
-              date=format_date(settings["fiveg_target_date"], lang)))
+              targets=targets_sentence(cached.target_status(unit.code, day), lang)))
 overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
 warning_list(result, lang, key=f"warnings::{unit.code}::{day}")

@@ -548,11 +548,13 @@ def build_parser() -> argparse.ArgumentParser:
     from data_loaders.cli import (
         digest,
         reporting,  # reporting-status (issue 13)
+        targets,  # targets list|set|remove (issue 15)
     )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
     digest.register(commands)
     reporting.register(commands)
+    targets.register(commands)
     add_status_command(commands)
     return parser
 

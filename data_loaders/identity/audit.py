@@ -24,6 +24,7 @@ ACTIONS = (
     "upload_rejected", "settings_changed", "export",
     "direction_created", "direction_answered", "direction_closed", "evidence_download", "digest_sent",
     "annotation_added", "annotation_removed", "upload_withdrawn",
+    "target_set", "target_removed",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

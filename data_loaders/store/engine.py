@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import Upload
+from data_loaders.store.models import Target, Upload
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
@@ -152,12 +152,16 @@ def upgrade(engine: Engine | None = None) -> None:
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """The id of the latest upload that changed data: what the UI caches are keyed on, so every
-    app process behind a load balancer sees a new upload at once (rejected or unchanged uploads
-    change no figure, so they keep the caches)."""
+    """The id of the latest upload that changed data, plus the number of changes people made to
+    targets: what the UI caches are keyed on, so every app process behind a load balancer sees a new
+    upload or target at once (rejected or unchanged uploads change no figure, so they keep the caches).
+    Both parts only grow (target rows are never deleted: a change adds a row, ends one, or both), so
+    the sum changes whenever either does; the published target seeded by the migration is row 0 and
+    counts nothing."""
     engine = engine or get_engine()
+    # a withdrawal changes figures too: its history row moves the version like an import
+    uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
+        Upload.status.in_(("imported", "withdrawal"))).scalar_subquery()
+    targets = select(func.coalesce(func.max(Target.id), 0) + func.count(Target.ended_at)).scalar_subquery()
     with engine.connect() as conn:
-        return conn.execute(
-            # a withdrawal changes figures too: its history row moves the version like an import
-            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
-        ).scalar_one()
+        return conn.execute(select(uploads + targets)).scalar_one()
