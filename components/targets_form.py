@@ -1,8 +1,9 @@
-"""The targets section of the settings page: the targets in force that the administrator may manage,
-a form to set one (indicator, unit, value, date, optional baseline) and a way to remove one. The
-administrator's scope bounds the units offered (a national administrator: any unit; a province's
-administrator: the province and its communes); data_loaders/follow_up/targets.py checks it again,
-with every value, and audits the change. Work happens in the buttons' callbacks."""
+"""The targets page's pieces: the chosen unit's targets as cards (met or not), the targets set inside
+its scope, and for administrators a form to set one (indicator, unit, value, date, optional baseline)
+and a way to remove one. The administrator's scope bounds the units offered (a national
+administrator: any unit; a province's administrator: the province and its communes);
+data_loaders/follow_up/targets.py checks it again, with every value, and audits the change. Work
+happens in the buttons' callbacks."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from components import cached
+from components.headline import target_caption
+from components.kpi import Kpi, kpi_row
 from components.state import language, tr
+from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.targets import amount
 from data_loaders.follow_up import targets
 from data_loaders.i18n import format_date, parse_number
@@ -27,7 +31,7 @@ _FLASH = "targets_flash"
 _PREFIX = "target::"
 
 
-def _unit_labels(admin: Account) -> dict[str, str]:
+def _unit_labels(admin: Account | None) -> dict[str, str]:
     """The units whose targets this administrator may set, labelled "Lâm Đồng (68)"."""
     labels = {NATIONAL_CODE: tr("national")} if may_manage_targets(admin, NATIONAL_CODE) else {}
     units = sorted(cached.units_for_search(), key=lambda u: (u["province_code"], u["level"] != "province", u["code"]))
@@ -52,35 +56,56 @@ def _baseline_text(row: dict, lang: str) -> str:
     return f"{_value_text(row, row['baseline_value'], lang)} ({format_date(row['baseline_date'], lang)})"
 
 
-def targets_section(admin: Account) -> None:
+def target_cards(unit: UnitInfo, day: dt.date) -> None:
+    """One card per indicator the unit is measured against: its value at the date and "đạt / chưa đạt"."""
+    lang = language()
+    statuses = cached.target_status(unit.code, day)
+    if not statuses:
+        st.info(tr("targets_none_for_unit"))
+        return
+    kpi_row(per_row=3, kpis=[
+        Kpi(_indicator_label(code), "–" if status["value"] is None else _value_text(status, status["value"], lang),
+            target_caption(status, lang))
+        for code, status in statuses.items()])
+
+
+def targets_table(unit: UnitInfo) -> None:
+    """The targets set for the unit and the units inside it, with their baselines and who set them."""
     lang = language()
     st.subheader(tr("targets_heading"))
     st.caption(tr("targets_intro"))
+    listed = targets.list_targets(unit.code, cached.engine())
+    if not listed:
+        st.info(tr("targets_none_listed"))
+        return
+    st.dataframe(pd.DataFrame([{
+        tr("targets_col_indicator"): _indicator_label(row["indicator"]),
+        tr("targets_col_unit"): tr("national") if row["unit_code"] == NATIONAL_CODE else row["unit_name"],
+        tr("targets_col_target"): _value_text(row, row["value"], lang),
+        tr("targets_col_date"): format_date(row["date"], lang),
+        tr("targets_col_baseline"): _baseline_text(row, lang),
+        tr("targets_col_set_by"): row["set_by"],
+    } for row in listed]), hide_index=True, width="stretch")
+
+
+def manage_targets(account: Account | None, unit: UnitInfo) -> None:
+    """For an administrator whose scope holds units: set a target (the chosen unit first), remove one."""
+    units = _unit_labels(account) if account is not None else {}
+    if not units:
+        return
+    lang = language()
+    st.subheader(tr("targets_manage_heading"))
     outcome = st.session_state.pop(_FLASH, None)
     if outcome is not None:
         (st.success if outcome[0] else st.error)(outcome[1], icon=":material/check_circle:" if outcome[0]
                                                  else ":material/block:")
-    units = _unit_labels(admin)
-    scope = None if admin.scope_code == NATIONAL_CODE else admin.scope_code
-    listed = [row for row in targets.list_targets(scope, cached.engine()) if row["unit_code"] in units]
-    if listed:
-        st.dataframe(pd.DataFrame([{
-            tr("targets_col_indicator"): _indicator_label(row["indicator"]),
-            tr("targets_col_unit"): units.get(row["unit_code"], row["unit_name"]),
-            tr("targets_col_target"): _value_text(row, row["value"], lang),
-            tr("targets_col_date"): format_date(row["date"], lang),
-            tr("targets_col_baseline"): _baseline_text(row, lang),
-            tr("targets_col_set_by"): row["set_by"],
-        } for row in listed]), hide_index=True, width="stretch")
-    else:
-        st.info(tr("targets_none_listed"))
-    if not units:
-        return
+    codes = list(units)
     with st.form("targets_set"):
         left, right = st.columns(2)
         left.selectbox(tr("targets_field_indicator"), list(INDICATOR_BY_CODE), format_func=_indicator_label,
                        index=list(INDICATOR_BY_CODE).index("fiveg_coverage_pct"), key=f"{_PREFIX}indicator")
-        right.selectbox(tr("targets_field_unit"), list(units), format_func=units.get, key=f"{_PREFIX}unit")
+        right.selectbox(tr("targets_field_unit"), codes, format_func=units.get, key=f"{_PREFIX}unit",
+                        index=codes.index(unit.code) if unit.code in units else 0)
         left.text_input(tr("targets_field_value"), key=f"{_PREFIX}value", help=tr("targets_field_value_help"))
         right.date_input(tr("targets_field_date"), value=dt.date(dt.date.today().year, 12, 31),
                          format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD", key=f"{_PREFIX}date")
@@ -89,12 +114,13 @@ def targets_section(admin: Account) -> None:
         right.date_input(tr("targets_field_baseline_date"), value=None,
                          format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD", key=f"{_PREFIX}baseline_date")
         st.form_submit_button(tr("targets_save"), type="primary", icon=":material/flag:", on_click=_set,
-                              args=(admin,), key="targets_submit")
-    if listed:
-        choices = {f"{row['indicator']}|{row['unit_code']}": row for row in listed}
+                              args=(account,), key="targets_submit")
+    removable = [row for row in targets.list_targets(unit.code, cached.engine()) if row["unit_code"] in units]
+    if removable:
+        choices = {f"{row['indicator']}|{row['unit_code']}": row for row in removable}
         chosen = st.selectbox(tr("targets_remove_choice"), list(choices), key=f"{_PREFIX}remove",
                               format_func=lambda key: render_choice(choices[key], units, lang))
-        st.button(tr("targets_remove"), icon=":material/delete:", on_click=_remove, args=(admin, chosen),
+        st.button(tr("targets_remove"), icon=":material/delete:", on_click=_remove, args=(account, chosen),
                   key="targets_remove_button")
 
 

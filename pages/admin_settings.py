@@ -8,7 +8,6 @@ from components import auth
 from components.settings_form import settings_form, show_flash
 from components.shell_guard import require_app_shell
 from components.state import tr
-from components.targets_form import targets_section
 
 require_app_shell()
 admin = auth.require("manage_settings")
@@ -17,5 +16,3 @@ st.title(tr("nav_admin_settings"))
 st.caption(tr("settings_page_intro"))
 show_flash()
 settings_form(admin)
-st.divider()
-targets_section(admin)  # the indicators' targets (issue 15): per unit, with a path; audited

@@ -54,6 +54,11 @@ def test_every_action_writes_an_entry(empty_engine):
     again = workbook_bytes([task_row("LD-1", province="Lâm Đồng", progress=55)], TASK_HEADERS)
     upload_id = import_file(again, "again.xlsx", account=reporter, engine=engine, today=TODAY).upload_id
     withdraw_upload(upload_id, actor="ld.reporter", engine=engine)
+    # targets (issue 15): set, then removed, by the national administrator
+    from data_loaders.follow_up.targets import remove_target, set_target
+
+    set_target("fiveg_coverage_pct", "68", "2025-12-31", 60, account=admin, engine=engine)
+    remove_target("fiveg_coverage_pct", "68", account=admin, engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)
@@ -76,6 +81,8 @@ def test_every_action_writes_an_entry(empty_engine):
     assert committed[-1]["target"] == "ok.xlsx" and committed[-1]["actor"] == "ld.reporter"  # the first commit
     assert rejected["outcome"] == "refused" and rejected["detail"]["out_of_scope"]
     assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
+    assert by_action["target_set"]["target"] == "fiveg_coverage_pct:68"
+    assert by_action["target_set"]["detail"]["new"]["value"] == 60 and by_action["target_removed"]["actor"] == "admin"
     ids = [entry["id"] for entry in found]
     assert ids == sorted(ids, reverse=True)  # newest first
 
