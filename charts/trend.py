@@ -70,7 +70,9 @@ def target_layers(target: dict, dates: list[str], lang: str) -> alt.LayerChart:
               date=format_date(target["date"], lang))
     rule = alt.Chart(pd.DataFrame({"target": [target["value"]], "label": [label]}))
     layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y="target:Q"),
-              rule.mark_text(align="left", dy=-8, color=TARGET_COLOUR).encode(y="target:Q", text="label:N")]
+              # at the chart's left edge, so a label never runs off the right of a narrow chart
+              rule.mark_text(align="left", dx=2, dy=-8, color=TARGET_COLOUR).encode(
+                  x=alt.value(0), y="target:Q", text="label:N")]
     points = [(day, path_value(target, day)) for day in path_dates(target, dates)]
     if points and all(value is not None for _, value in points):
         path = pd.DataFrame({"date": [day.isoformat() for day, _ in points], "path": [value for _, value in points],

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 
 from data_loaders.figures.scope import UnitInfo, connect, get_unit
 from data_loaders.i18n.message import Message, Percent, Term
+from data_loaders.identity.audit import utc
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Target
 
@@ -89,7 +90,7 @@ def targets_in_force(engine: Engine | None = None) -> list[TargetInForce]:
                  "value": float(row.target_value), "date": row.target_date,
                  "baseline_value": None if row.baseline_value is None else float(row.baseline_value),
                  "baseline_date": row.baseline_date, "higher_is_better": higher_is_better(row.indicator_code),
-                 "set_by": row.created_by, "set_at": row.created_at}
+                 "set_by": row.created_by, "set_at": utc(row.created_at)}
                 for row in conn.execute(query)]
 
 
