@@ -230,3 +230,28 @@ def test_the_trend_chart_draws_the_target_and_its_path(empty_engine):
     assert '"date": "2025-12-31"' in spec  # the path runs to the target date
     plain = json.dumps(trend_lines(frame, "Phủ sóng", "vi").to_dict(), ensure_ascii=False)
     assert "Lộ trình" not in plain and "Mục tiêu" not in plain
+
+
+def test_the_migration_carries_a_changed_setting_over_and_keeps_targets_people_set(empty_engine, monkeypatch):
+    from alembic import command
+    from sqlalchemy import text
+
+    from data_loaders.store.migration_guard import ALLOW_ENV, DataLossRefused
+
+    monkeypatch.delenv(ALLOW_ENV, raising=False)
+    config = db.alembic_config(empty_engine)
+    command.downgrade(config, "0012")  # only the published target: nothing of anyone's is lost
+    with empty_engine.begin() as conn:  # an administrator had changed the 5G target in the settings
+        conn.execute(text("INSERT INTO setting (key, value, updated_at, updated_by) VALUES "
+                          "('fiveg_target_pct', '92.5', '2025-07-01 00:00:00', 'admin'), "
+                          "('fiveg_target_date', '\"2026-06-30\"', '2025-07-01 00:00:00', 'admin')"))
+    command.upgrade(config, "head")
+    (seeded,) = targets_in_force(empty_engine)
+    assert (seeded["value"], seeded["date"], seeded["baseline_value"]) == (92.5, D(2026, 6, 30), 26.0)
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM setting WHERE key LIKE 'fiveg_target%'")).scalar_one() == 0
+    set_target("fiveg_coverage_pct", PROVINCE, "2025-12-31", 50, user="admin", engine=empty_engine)
+    with pytest.raises(DataLossRefused) as refused:
+        command.downgrade(config, "0012")
+    assert "1 target rows" in str(refused.value) and f"{ALLOW_ENV}=1" in str(refused.value)
+    assert len(targets_in_force(empty_engine)) == 2

@@ -7,6 +7,7 @@ Revises: 0012
 """
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -76,5 +77,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Targets people set exist nowhere else but the audit trail: as migration_guard does for accounts and
+    # directions, refuse to drop them unless NQ57_ALLOW_DATA_LOSS=1 (the published target, row 0, is not theirs).
+    from data_loaders.store.migration_guard import ALLOW_ENV, DataLossRefused
+
+    set_by_people = op.get_bind().execute(sa.text("SELECT count(*) FROM target WHERE id > 0")).scalar_one()
+    if set_by_people and os.environ.get(ALLOW_ENV) != "1":
+        raise DataLossRefused(f"Refusing to downgrade below 0014: it would delete {set_by_people} target rows "
+                              f"people set (table target). Back up the database, then set {ALLOW_ENV}=1 to "
+                              f"downgrade anyway.")
     op.drop_index("uq_target_in_force", table_name="target")
     op.drop_table("target")
