@@ -40,7 +40,9 @@ LOWER_IS_BETTER = frozenset({"villages_no_signal", "villages_no_power"})
 
 
 def higher_is_better(indicator_code: str) -> bool:
-    return indicator_code not in LOWER_IS_BETTER
+    """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`."""
+    declared = getattr(INDICATOR_BY_CODE.get(indicator_code), "higher_is_better", None)
+    return bool(declared) if declared is not None else indicator_code not in LOWER_IS_BETTER
 
 
 def rolls_down(indicator_code: str) -> bool:
