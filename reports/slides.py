@@ -32,7 +32,7 @@ from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import view_url
 from data_loaders.i18n import format_date, format_number, format_percent, t, tn
-from data_loaders.i18n.message import render
+from data_loaders.i18n.message import format_param, render
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
 from data_loaders.store.models import NATIONAL_CODE
@@ -265,7 +265,7 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         Figure(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), coverage),
         *(Figure(t("deck_label_target", lang, indicator=t(targets.SUBJECTS[code], lang)
                    if code in targets.SUBJECTS else code),
-                 " · ".join(render(part, lang) for part in targets.status_messages(status)), status["target"]["value"])
+                 _target_value(status, lang), status["target"]["value"])
           for code, status in statuses.items()),
         Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang),
                values.get("fiber_coverage_pct")),
@@ -300,6 +300,16 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         chart = annotated(chart, notes, lang)
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart,
                      bullets=note_lines(notes, lang))
+
+
+def _target_value(status: targets.TargetStatus, lang: str) -> str:
+    """A target as a slide's figure, short enough for a projector: "90% đến 31/12/2025 · chưa đạt"."""
+    target = status["target"]
+    text = t("deck_target_value", lang, target=format_param(targets.amount(target["indicator"], target["value"], None),
+                                                            lang), date=format_date(target["date"], lang))
+    if status["met"] is None:
+        return text
+    return f"{text} · {t('target_status_met' if status['met'] else 'target_status_not_met', lang)}"
 
 
 def _notes(ctx: _Context, indicator_codes: tuple[str, ...]) -> list[dict]:
