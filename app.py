@@ -47,6 +47,8 @@ def pages() -> dict:
             ("view", st.Page("pages/map.py", title=tr("nav_map"), icon=":material/map:", url_path=PAGE_PATHS["map"])),
             ("view", st.Page("pages/warnings.py", title=tr("nav_warnings"), icon=":material/notifications_active:",
                              url_path=PAGE_PATHS["warnings"])),
+            ("view", st.Page("pages/targets.py", title=tr("nav_targets"), icon=":material/flag:",
+                             url_path=PAGE_PATHS["targets"])),
             ("view", st.Page("pages/accountability.py", title=tr("nav_accountability"), icon=":material/leaderboard:",
                              url_path=PAGE_PATHS["accountability"])),
             ("view", st.Page("pages/quality.py", title=tr("nav_quality"), icon=":material/fact_check:",

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 
-from charts.theme import (  # (importing charts.theme registers and enables the "nq57" theme)
-    FIT_WIDTH,
-    fitting_title,
-    wrapping_legend,
-)
-from data_loaders.i18n import format_number, format_percent, t
+import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend
+from data_loaders.figures.indicators import PERCENT_INDICATORS
+from data_loaders.figures.targets import path_value
+from data_loaders.i18n import format_date, format_number, format_percent, t
 
 
-def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float | None = None,
+def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[dict] | None = None,
                 colours: dict[str, str] | None = None) -> alt.Chart:
-    """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label."""
+    """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label.
+    `targets` (figures/targets.py TargetInForce, one per charted indicator that has one) add each
+    target as a dashed red rule and, where it has a baseline, its path across the chart's months."""
     date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
         # month-end dates plotted as their month, so "06/2025" sits under June's value
@@ -32,14 +35,58 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
     else:
         encoding["color"] = alt.Color("series:N", title=None, legend=legend)
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
-    if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target],
-                                       "label": [f"{t('target', lang)} {format_number(target, lang)}%"]}))
-        chart = chart + rule.mark_rule(strokeDash=[6, 4], color="#c62828").encode(y="target:Q") + rule.mark_text(
-            align="left", dy=-8, color="#c62828").encode(y="target:Q", text="label:N")
+    for target in targets or ():
+        chart = chart + target_layers(target, sorted(frame["date"].unique()), lang)
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
     return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
+
+
+TARGET_COLOUR = "#c62828"
+
+
+def _amount(indicator: str, value: float, lang: str) -> str:
+    return (format_percent(value, lang, 0 if float(value).is_integer() else 1) if indicator in PERCENT_INDICATORS
+            else format_number(value, lang))
+
+
+PATH_AHEAD = dt.timedelta(days=366)  # a target date at most a year past the data: the path runs to it
+
+
+def path_dates(target: dict, dates: list[str]) -> list[dt.date]:
+    """Where the path is drawn: from the chart's first month end (or the baseline date inside the
+    chart) to the target date when it is at most a year past the chart's last month end, else to it."""
+    if not dates:
+        return []
+    first, last = (dt.date.fromisoformat(str(day)[:10]) for day in (dates[0], dates[-1]))
+    days = {first}
+    baseline = target.get("baseline_date")
+    if baseline is not None and first < baseline < last:
+        days.add(baseline)
+    days.add(target["date"] if last < target["date"] <= last + PATH_AHEAD else last)
+    return sorted(days)
+
+
+def target_layers(target: dict, dates: list[str], lang: str) -> alt.LayerChart:
+    """A target on a trend chart: its rule, labelled "Mục tiêu 90% (31/12/2025)", and its path (the
+    trajectory from the baseline, figures/targets.py `path_value`), dashed, labelled "Lộ trình"."""
+    indicator = target["indicator"]
+    label = t("chart_target_label", lang, target=_amount(indicator, target["value"], lang),
+              date=format_date(target["date"], lang))
+    rule = alt.Chart(pd.DataFrame({"target": [target["value"]], "label": [label]}))
+    layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y="target:Q"),
+              # at the chart's left edge, so a label never runs off the right of a narrow chart
+              rule.mark_text(align="left", dx=2, dy=-8, color=TARGET_COLOUR).encode(
+                  x=alt.value(0), y="target:Q", text="label:N")]
+    points = [(day, path_value(target, day)) for day in path_dates(target, dates)]
+    if points and all(value is not None for _, value in points):
+        path = pd.DataFrame({"date": [day.isoformat() for day, _ in points], "path": [value for _, value in points],
+                             "series": t("chart_path_label", lang),
+                             "path_label": [_amount(indicator, value, lang) for _, value in points]})
+        layers.append(alt.Chart(path).mark_line(strokeDash=[2, 3], strokeWidth=2, color=TARGET_COLOUR).encode(
+            x="yearmonth(date):T", y="path:Q",
+            tooltip=[alt.Tooltip("series:N", title=""), alt.Tooltip("path_label:N", title=label)]))
+    return alt.layer(*layers)
 
 
 def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:

@@ -15,7 +15,17 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_loaders.figures import accountability, cache, data_quality, early_warnings, indicators, plans, scope, tasks
+from data_loaders.figures import (
+    accountability,
+    cache,
+    data_quality,
+    early_warnings,
+    indicators,
+    plans,
+    scope,
+    targets,
+    tasks,
+)
 from data_loaders.figures.accountability import RankedRow
 from data_loaders.figures.early_warnings import Warnings
 from data_loaders.figures.headline import Summary
@@ -178,9 +188,25 @@ def indicator_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MO
     return read(indicators.indicator_trend, unit_code, as_of, months)
 
 
-def fiveg_target() -> indicators.Target:
-    """Read on every run (not cached): an administrator may change it without new data."""
-    return indicators.fiveg_target(engine())
+def targets_in_force() -> list[targets.TargetInForce]:
+    """Every target in force (setting or removing one moves the data version this is cached on)."""
+    return read(targets.targets_in_force)
+
+
+def target_status(unit_code: str, as_of: dt.date) -> dict[str, targets.TargetStatus]:
+    """Each indicator of the unit that has a target: its value at the date against it, met or not."""
+    return targets.target_status(unit_code, as_of, indicator_totals(unit_code, as_of), engine=read_engine(),
+                                 targets=targets_in_force())
+
+
+def target_for(indicator_code: str, unit_code: str) -> targets.TargetInForce | None:
+    """The target a unit's indicator is measured against (its own, its province's or the nation's)."""
+    return targets.resolve(targets_in_force(), indicator_code, get_unit(unit_code))[0]
+
+
+def targets_for(unit_code: str, indicator_codes) -> list[targets.TargetInForce]:
+    """The targets of those of the indicators that have one for the unit (what a trend chart draws)."""
+    return [target for code in indicator_codes if (target := target_for(code, unit_code)) is not None]
 
 
 # --- warnings, accountability, quality (keyed on the thresholds: pass get_settings()'s dict) -------

@@ -6,8 +6,10 @@ import streamlit as st
 
 from components.kpi import Kpi, kpi_row
 from data_loaders.figures.definitions import on_time_rate
-from data_loaders.figures.indicators import Target, per_inhabitants
+from data_loaders.figures.indicators import per_inhabitants
+from data_loaders.figures.targets import TargetStatus, status_messages, target_item
 from data_loaders.i18n import format_compact, format_date, format_number, format_percent, t
+from data_loaders.i18n.message import render
 
 
 def delta(current: float | None, previous: dict | None, key: str, lang: str, percent: bool = False) -> str | None:
@@ -28,8 +30,17 @@ _DELTA_COLOURS = {"total": "off", "completed": "normal", "on_schedule": "off", "
 
 
 def _kpi(label: str, value: str, caption: str | None, current, previous: dict | None, key: str, lang: str,
-         percent: bool = False) -> Kpi:
+         percent: bool = False, targets: dict[str, TargetStatus] | None = None) -> Kpi:
+    """A card; with a target for `key` among `targets`, its caption says whether it is met."""
+    status = (targets or {}).get(key)
+    if status is not None:
+        caption = " · ".join(part for part in (target_caption(status, lang), caption) if part)
     return Kpi(label, value, caption, delta(current, previous, key, lang, percent), _DELTA_COLOURS.get(key, "normal"))
+
+
+def target_caption(status: TargetStatus, lang: str) -> str:
+    """A KPI card's "đạt / chưa đạt" (figures/targets.py `status_messages`) in the reader's language."""
+    return " · ".join(render(part, lang) for part in status_messages(status))
 
 
 def task_kpis(status: dict[str, int], lang: str, previous: dict | None = None) -> None:
@@ -45,28 +56,19 @@ def task_kpis(status: dict[str, int], lang: str, previous: dict | None = None) -
     ])
 
 
-def fiveg_target_caption(coverage: float | None, target_of: Target, lang: str) -> str:
-    target = format_number(target_of["value"], lang)
-    caption = t("fiveg_target_caption", lang, target=target, date=format_date(target_of["date"], lang))
-    if coverage is None:
-        return caption
-    if coverage >= target_of["value"]:
-        return f"{caption} · {t('target_reached', lang, target=target)}"
-    gap = format_number(target_of["value"] - coverage, lang, 1)
-    return f"{caption} · {t('gap_to_target', lang, gap=gap, target=target)}"
-
-
-def infrastructure_kpis(values: dict, target: Target, lang: str, previous: dict | None = None) -> None:
-    coverage = values.get("fiveg_coverage_pct")
+def infrastructure_kpis(values: dict, targets: dict[str, TargetStatus], lang: str,
+                        previous: dict | None = None) -> None:
+    """The digital-infrastructure cards; `targets` (components/cached.target_status) adds "đạt / chưa
+    đạt" to each card whose indicator has a target."""
     kpi_row(per_row=3, kpis=[
         _kpi(t("kpi_fiveg_stations", lang), format_number(values.get("fiveg_stations"), lang), None,
-             values.get("fiveg_stations"), previous, "fiveg_stations", lang),
-        _kpi(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), fiveg_target_caption(coverage, target,
-                                                                                                 lang),
-             coverage, previous, "fiveg_coverage_pct", lang, percent=True),
+             values.get("fiveg_stations"), previous, "fiveg_stations", lang, targets=targets),
+        _kpi(t("kpi_fiveg_coverage", lang), format_percent(values.get("fiveg_coverage_pct"), lang), None,
+             values.get("fiveg_coverage_pct"), previous, "fiveg_coverage_pct", lang, percent=True, targets=targets),
         _kpi(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang), None,
-             values.get("fiber_coverage_pct"), previous, "fiber_coverage_pct", lang, percent=True),
-        *(_kpi(t(label, lang), format_number(values.get(key), lang), None, values.get(key), previous, key, lang)
+             values.get("fiber_coverage_pct"), previous, "fiber_coverage_pct", lang, percent=True, targets=targets),
+        *(_kpi(t(label, lang), format_number(values.get(key), lang), None, values.get(key), previous, key, lang,
+               targets=targets)
           for label, key in (("kpi_no_signal", "villages_no_signal"), ("kpi_no_power", "villages_no_power"))),
     ])
 
@@ -76,11 +78,12 @@ def per_100k(value: float | None, population: float | None, lang: str) -> str | 
     return None if per is None else t("per_100k", lang, value=format_number(per, lang, 2))
 
 
-def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None) -> None:
+def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None,
+                   targets: dict[str, TargetStatus] | None = None) -> None:
     population = values.get("population")
     kpi_row([
         _kpi(t(label, lang), format_number(values.get(code), lang), per_100k(values.get(code), population, lang),
-             values.get(code), previous, code, lang)
+             values.get(code), previous, code, lang, targets=targets)
         for label, code in (("kpi_st", "st_enterprises"), ("kpi_high_tech", "high_tech_enterprises"),
                             ("kpi_digital_tech", "digital_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))
     ])
@@ -108,3 +111,9 @@ def no_data_notice(values: dict, unit_name: str, day, lang: str) -> bool:
         return False
     st.info(t("warnings_no_data_sentence", lang, unit=unit_name, date=format_date(day, lang)))
     return True
+
+
+def targets_sentence(statuses: dict[str, TargetStatus], lang: str) -> str:
+    """The targets a unit is measured against, in a line: "phủ sóng 5G 90% đến 31/12/2025"."""
+    parts = [render(target_item(status["target"]), lang) for status in statuses.values()]
+    return "; ".join(parts) if parts else t("targets_none", lang)

@@ -89,8 +89,7 @@ CHOICE_LABELS = {"none": "—", "starttls": "STARTTLS", "ssl": "SSL/TLS"}
 
 # Settings shown together, in this order; any definition not listed goes to the last group.
 GROUPS = (
-    ("settings_group_warnings", ("due_soon_days", "stalled_days", "fiveg_target_pct", "fiveg_target_date",
-                                 "trend_months", "tasks_start_date")),
+    ("settings_group_warnings", ("due_soon_days", "stalled_days", "trend_months", "tasks_start_date")),
     ("settings_group_quality", ("live_full_days", "live_zero_days", "clean_resolved_weight", "attention_count")),
     ("settings_group_email", ("smtp_host", "smtp_port", "smtp_security", "smtp_sender", "smtp_username")),
     ("settings_group_access", ("public_read_only", "public_base_url", "lockout_attempts", "lockout_minutes",

@@ -12,9 +12,11 @@ from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
 from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, warning_counts
+from data_loaders.figures.targets import is_percent
 from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
@@ -23,6 +25,14 @@ ICON = {"overdue": ":material/alarm:", "due_soon_behind": ":material/hourglass_b
         "stalled": ":material/pause_circle:", "not_reporting": ":material/report_off:",
         "off_target": ":material/trending_down:"}
 _OPEN_KEY = "_nq57_warning_open"
+
+
+def _page_of(item: dict) -> str:
+    """The page a warning opens: an ecosystem indicator off its target opens the ecosystem page."""
+    if item["kind"] == "off_target" and INDICATOR_BY_CODE.get(item.get("indicator") or "") is not None \
+            and INDICATOR_BY_CODE[item["indicator"]].group == "ecosystem":
+        return "pages/ecosystem.py"
+    return TARGET_PAGE[item["kind"]]
 COLOUR = {"overdue": "red", "due_soon_behind": "orange", "stalled": "orange", "not_reporting": "violet",
           "off_target": "blue"}
 
@@ -52,9 +62,13 @@ def warning_counts_row(result: dict, lang: str) -> None:
     kpi_row([Kpi(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang)) for kind in KINDS])
 
 
-def _names(communes: list[dict], lang: str, limit: int = 20) -> str:
+def _names(communes: list[dict], lang: str, limit: int = 20, indicator: str | None = None) -> str:
     """The communes of a grouped card, lowest first where they carry a value: "Xã A (0,0%), Xã B …"."""
-    shown = [f"{c['name']} ({format_percent(c['current_pct'], lang)})" if "current_pct" in c else c["name"]
+    def value(number: float) -> str:  # a percentage, or a count (villages without signal)
+        percent = indicator is None or is_percent(indicator)
+        return format_percent(number, lang) if percent else format_number(number, lang)
+
+    shown = [f"{c['name']} ({value(c['current_pct'])})" if "current_pct" in c else c["name"]
              for c in communes[:limit]]
     return ", ".join(shown) + (" …" if len(communes) > limit else "")
 
@@ -70,10 +84,11 @@ def warning_card(item: dict, lang: str, key: str) -> None:
             if item["kind"] == "not_reporting" and item["count"] > 1:
                 st.caption(_names(item["communes"], lang))
             elif item.get("below_path") and item["below_path"]["count"] > WORST_SHOWN:
-                st.caption(t("warnings_below_path_list", lang) + " " + _names(item["below_path"]["communes"], lang))
+                st.caption(t("warnings_below_path_list", lang) + " " + _names(item["below_path"]["communes"], lang,
+                                                                            indicator=item.get("indicator")))
         with action:
             st.button(t("warning_open", lang), key=key, icon=":material/open_in_new:",
-                      on_click=_request_drill_down, args=(item["unit"]["code"], TARGET_PAGE[item["kind"]]))
+                      on_click=_request_drill_down, args=(item["unit"]["code"], _page_of(item)))
             if item.get("task") and may_direct(auth.current_account(), item["unit"]["code"]):
                 st.button(t("warning_direct", lang), key=f"{key}::direct", icon=":material/assignment_late:",
                           on_click=_request_direction, args=(item["unit"]["code"], item["task"]))

@@ -20,7 +20,8 @@ page_header(tr("ecosystem_title"))
 values = cached.indicator_totals(unit.code, day)
 if no_data_notice(values, unit.name if unit.level != "national" else tr("national"), day, lang):
     st.stop()  # a sentence, not empty cards and charts
-ecosystem_kpis(values, lang, cached.indicator_totals(unit.code, since) if since else None)
+ecosystem_kpis(values, lang, cached.indicator_totals(unit.code, since) if since else None,
+               cached.target_status(unit.code, day))
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)
@@ -32,7 +33,8 @@ notes = unit_notes(unit, (*fields_left, *fields_right))
 for column, fields in ((left, fields_left), (right, fields_right)):
     frame = trend_frame(trend, fields, lang)
     with column:
-        show_chart(with_notes(trend_lines(frame, tr("enterprises_trend"), lang), notes, tuple(fields)),
+        show_chart(with_notes(trend_lines(frame, tr("enterprises_trend"), lang,
+                                          targets=cached.targets_for(unit.code, fields)), notes, tuple(fields)),
                    name=f"{tr('enterprises_trend')} {', '.join(fields.values())}")
 notes_section(auth.current_account(), unit, notes, (tuple(fields_left), tuple(fields_right)), key="ecosystem")
 

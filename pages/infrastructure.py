@@ -1,4 +1,5 @@
-"""Digital infrastructure: 5G against the 90% target, fibre, villages without signal or power."""
+"""Digital infrastructure: 5G, fibre, villages without signal or power, each against its target (and
+the target's path on the trend charts) where it has one."""
 
 import streamlit as st
 
@@ -17,12 +18,12 @@ lang = language()
 unit, day, since = scope(), as_of(), compare_date()
 
 page_header(tr("infrastructure_title"))
-target = cached.fiveg_target()
 values = cached.indicator_totals(unit.code, day)
 unit_name = unit.name if unit.level != "national" else tr("national")
 if no_data_notice(values, unit_name, day, lang):
     st.stop()  # a sentence, not five empty cards and three empty charts
-infrastructure_kpis(values, target, lang, cached.indicator_totals(unit.code, since) if since else None)
+infrastructure_kpis(values, cached.target_status(unit.code, day), lang,
+                    cached.indicator_totals(unit.code, since) if since else None)
 
 st.subheader(tr("trend_heading"))
 trend = cached.indicator_trend(unit.code, day)
@@ -30,20 +31,22 @@ CHARTED = ("fiveg_coverage_pct", "fiber_coverage_pct", "fiveg_stations", "villag
 notes = unit_notes(unit, CHARTED)  # a leader's dated notes, marked on the charts of their indicators
 coverage, stations, villages = st.columns(3)
 
-
 with coverage:
     show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
                                                           "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
-                                      tr("coverage_trend"), lang, target=target["value"]),
+                                      tr("coverage_trend"), lang, targets=cached.targets_for(unit.code, CHARTED[:2])),
                           notes, CHARTED[:2]), name=tr("coverage_trend"))
 with stations:
     show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
-                                      tr("stations_trend"), lang), notes, CHARTED[2:3]),
+                                      tr("stations_trend"), lang, targets=cached.targets_for(unit.code, CHARTED[2:3])),
+                          notes, CHARTED[2:3]),
                name=tr("stations_trend"))
 with villages:
     villages_frame = trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
                                          "villages_no_power": tr("kpi_no_power")}, lang)
-    show_chart(with_notes(trend_lines(villages_frame, tr("villages_trend"), lang), notes, CHARTED[3:]),
+    show_chart(with_notes(trend_lines(villages_frame, tr("villages_trend"), lang,
+                                      targets=cached.targets_for(unit.code, CHARTED[3:])),
+                          notes, CHARTED[3:]),
                name=tr("villages_trend"))
 notes_section(auth.current_account(), unit, notes, (CHARTED[:2], CHARTED[2:3], CHARTED[3:]), key="infrastructure")
 

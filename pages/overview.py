@@ -50,7 +50,8 @@ else:
 
 st.markdown(f"#### {tr('infrastructure_heading')}")
 no_data_notice(indicators, unit_name, day, lang)
-infrastructure_kpis(indicators, cached.fiveg_target(), lang, previous_indicators)
+targets = cached.target_status(unit.code, day)  # "đạt / chưa đạt" of each card with a target
+infrastructure_kpis(indicators, targets, lang, previous_indicators)
 
 st.markdown(f"#### {tr('ecosystem_heading')}")
-ecosystem_kpis(indicators, lang, previous_indicators)
+ecosystem_kpis(indicators, lang, previous_indicators, targets)

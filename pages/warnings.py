@@ -5,11 +5,12 @@ import streamlit as st
 from components import auth, cached
 from components.breadcrumb import breadcrumb
 from components.directions_view import overdue_directions
+from components.headline import targets_sentence
 from components.plan_filter import plan_caption, plan_filter
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from components.warning_list import warning_counts_row, warning_list
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import format_date
 from data_loaders.store.settings import get_settings
 
 require_app_shell()
@@ -27,7 +28,6 @@ plan_caption(plan)
 result = cached.warnings(unit.code, day, settings, plan)
 warning_counts_row(result, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
-              target=format_number(settings["fiveg_target_pct"], lang),
-              date=format_date(settings["fiveg_target_date"], lang)))
+              targets=targets_sentence(cached.target_status(unit.code, day), lang)))
 overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
 warning_list(result, lang, key=f"warnings::{unit.code}::{day}" + (f"::{plan}" if plan else ""))

@@ -22,7 +22,7 @@ from charts.annotations import annotated, note_lines
 from charts.maps import ranked_bars
 from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
 from charts.trend import trend_frame, trend_lines
-from data_loaders.figures import data_quality, early_warnings, indicators, scope, tasks
+from data_loaders.figures import data_quality, early_warnings, indicators, scope, targets, tasks
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.accountability import sibling_rank
 from data_loaders.figures.cache import TREND_MONTHS, Reader
@@ -32,7 +32,7 @@ from data_loaders.figures.early_warnings import KINDS, warning_counts
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import view_url
 from data_loaders.i18n import format_date, format_number, format_percent, t, tn
-from data_loaders.i18n.message import render
+from data_loaders.i18n.message import format_param, render
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
 from data_loaders.store.models import NATIONAL_CODE
@@ -259,14 +259,17 @@ def _agency_slide(ctx: _Context) -> Slide:
 
 def _infrastructure_slide(ctx: _Context) -> Slide:
     lang, values = ctx.lang, ctx.indicators
-    target, target_date = ctx.settings["fiveg_target_pct"], ctx.settings["fiveg_target_date"]
     coverage, stations = values.get("fiveg_coverage_pct"), values.get("fiveg_stations")
-    target_text = format_percent(target, lang, 0)
+    # the unit's targets (its own, its province's or the nation's) and whether each is met: figures/targets.py
+    statuses = targets.target_status(ctx.unit.code, ctx.as_of, values, engine=ctx.engine,
+                                     targets=ctx.read(targets.targets_in_force))
     figures = [
         Figure(t("kpi_fiveg_stations", lang), format_number(stations, lang), stations),
         Figure(t("kpi_fiveg_coverage", lang), format_percent(coverage, lang), coverage),
-        Figure(t("deck_label_fiveg_target", lang),
-               t("deck_target_value", lang, target=target_text, date=format_date(target_date, lang)), target),
+        *(Figure(t("deck_label_target", lang, indicator=t(targets.SUBJECTS[code], lang)
+                   if code in targets.SUBJECTS else code),
+                 _target_value(status, lang), status["target"]["value"])
+          for code, status in statuses.items()),
         Figure(t("kpi_fiber", lang), format_percent(values.get("fiber_coverage_pct"), lang),
                values.get("fiber_coverage_pct")),
         Figure(t("kpi_no_signal", lang), format_number(values.get("villages_no_signal"), lang),
@@ -274,24 +277,42 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
         Figure(t("kpi_no_power", lang), format_number(values.get("villages_no_power"), lang),
                values.get("villages_no_power")),
     ]
-    params = {"unit": ctx.label, "coverage": format_percent(coverage, lang), "target": target_text,
-              "target_date": format_date(target_date, lang), "stations": format_number(stations, lang)}
+    fiveg = statuses.get("fiveg_coverage_pct")
     if coverage is None:
         sentence = t("deck_infra_none", lang, unit=ctx.label, date=format_date(ctx.as_of, lang))
-    elif coverage >= target:
-        sentence = t("deck_infra_reached", lang, **params)
+    elif fiveg is None:
+        sentence = t("deck_infra_no_target", lang, unit=ctx.label, coverage=format_percent(coverage, lang),
+                     stations=format_number(stations, lang))
     else:
-        sentence = t("deck_infra_gap", lang, gap=format_number(target - coverage, lang, 1), **params)
+        target = fiveg["target"]
+        params = {"unit": ctx.label, "coverage": format_percent(coverage, lang),
+                  "target": format_percent(target["value"], lang, 0 if float(target["value"]).is_integer() else 1),
+                  "target_date": format_date(target["date"], lang), "stations": format_number(stations, lang)}
+        if fiveg["met"]:
+            sentence = t("deck_infra_reached", lang, **params)
+        else:
+            sentence = t("deck_infra_gap", lang, gap=format_number(fiveg["gap"], lang, 1), **params)
     trend = ctx.read(indicators.indicator_trend, ctx.unit.code, ctx.as_of, TREND_MONTHS)
     frame = trend_frame(trend, {"fiveg_coverage_pct": t("kpi_fiveg_coverage", lang),
                                 "fiber_coverage_pct": t("kpi_fiber", lang)}, lang, percent=True)
+    charted = [statuses[code]["target"] for code in ("fiveg_coverage_pct", "fiber_coverage_pct") if code in statuses]
     chart = trend_lines(frame, t("coverage_trend", lang), lang,
-                        target=target).properties(height=300) if len(frame) else None
+                        targets=charted).properties(height=300) if len(frame) else None
     notes = _notes(ctx, ("fiveg_coverage_pct", "fiber_coverage_pct"))  # a leader's dated notes on these series
     if chart is not None and notes:
         chart = annotated(chart, notes, lang)
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart,
                      bullets=note_lines(notes, lang))
+
+
+def _target_value(status: targets.TargetStatus, lang: str) -> str:
+    """A target as a slide's figure, short enough for a projector: "90% đến 31/12/2025 · chưa đạt"."""
+    target = status["target"]
+    text = t("deck_target_value", lang, target=format_param(targets.amount(target["indicator"], target["value"], None),
+                                                            lang), date=format_date(target["date"], lang))
+    if status["met"] is None:
+        return text
+    return f"{text} · {t('target_status_met' if status['met'] else 'target_status_not_met', lang)}"
 
 
 def _notes(ctx: _Context, indicator_codes: tuple[str, ...]) -> list[dict]:

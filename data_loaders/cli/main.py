@@ -551,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         digest,
         plans,  # plans list|add|retire: national plans and provinces' programmes (issue 15)
         reporting,  # reporting-status (issue 13)
+        targets,  # targets list|set|remove (issue 15)
     )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
@@ -558,6 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.register(commands)
     reporting.register(commands)
     plans.register(commands)
+    targets.register(commands)
     add_status_command(commands)
     return parser
 

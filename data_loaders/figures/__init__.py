@@ -7,6 +7,7 @@ command line and the benchmarks all read their figures from here.
 - scope.py — which rows a figure covers (a unit and everything under it), units, data dates;
 - tasks.py, indicators.py — task status and indicator rollups for a unit, its children, over time;
 - headline.py — the headline figures (`summary` command);
+- targets.py — which target a unit is measured against, its path, met or not (`target_for`, `target_status`);
 - early_warnings.py, accountability.py, data_quality.py — early warnings, rankings, data-quality scores;
 - cache.py — how every consumer reads a figure (shared across processes, keyed on the data version);
 - views.py — what a link opens (query-string keys, page paths): a contract.
@@ -40,6 +41,7 @@ from data_loaders.figures.scope import (
                                              unit_path,
                                              units_for_search,
 )
+from data_loaders.figures.targets import target_for, target_status
 from data_loaders.figures.tasks import (
                                              task_detail,
                                              task_filter_options,
@@ -54,7 +56,8 @@ __all__ = [
     "UnitInfo", "UnknownUnit", "child_count", "child_units", "default_comparison_date", "earliest_data_date",
     "get_unit", "holds_sample_data", "indicator_series", "indicator_totals", "indicator_trend", "indicators_by_child",
     "latest_data_date", "month_ends", "overdue_buckets", "per_inhabitants", "quality", "rank_change", "ranking",
-    "summary", "task_detail", "task_filter_options", "task_list", "task_status", "task_status_by",
+    "summary", "target_for", "target_status", "task_detail", "task_filter_options", "task_list", "task_status",
+    "task_status_by",
     "task_status_by_child", "task_status_trend", "tasks_by_official", "unit_coordinates", "unit_path",
     "units_for_search", "warnings",
 ]

@@ -32,9 +32,9 @@ from data_loaders.store.settings import get_settings
 Result = TypeVar("Result")
 TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
-# province and group the communes per province; 3: a task warning names its plan), so entries stored by
-# older code are not read back.
-REVISION = 3
+# province and group the communes per province; 3: a task warning names its plan; 4: off-target warnings
+# per indicator with a target), so entries stored by older code are not read back.
+REVISION = 4
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED: frozenset[Callable] = frozenset({

@@ -14,11 +14,14 @@ Kinds, in the order of URGENCY (a task appears once, under its most urgent kind)
 - due_soon_behind: due within `due_soon_days`, progress below the straight line from 0% at the task's
   first report to 100% at its deadline; nearest deadline first;
 - stalled: not completed and the latest report is more than `stalled_days` old; longest silence first;
-- off_target: 5G population coverage (figures/indicators.py: the value every page shows) whose
-  least-squares trend over the last `trend_months` month ends misses the target at the target date.
-  The unit itself is one card; the communes below it are grouped: at the national level one card per
-  province ("Lâm Đồng: 125 of 140 communes below the 5G path, lowest: …"), at the province level one
-  card with its worst communes; furthest below the target first;
+- off_target: an indicator with a target (figures/targets.py: the unit's own, else its province's,
+  else the nation's), whose value (figures/indicators.py: the value every page shows) has not reached
+  it and is either below the target's path at its latest month end or on a least-squares trend (over
+  the last `trend_months` month ends) that misses the target at its date — in the indicator's
+  direction (fewer villages without signal is better). The unit itself is one card per indicator;
+  the communes below it are grouped: at the national level one card per province ("Lâm Đồng: 125 of
+  140 communes below the 5G coverage path, lowest: …"), at the province level one card with its
+  worst communes; furthest from the target first;
 - not_reporting: communes with no indicator value for the latest period, grouped the same way (one
   card per province at the national level, one card at the province level); largest share first.
 A task past its deadline comes before one about to miss it, which comes before a task nobody reports
@@ -34,10 +37,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, literal, or_, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures.indicators import indicator_series
+from data_loaders.figures.indicators import PERCENT_INDICATORS, indicator_series
 from data_loaders.figures.reporting import reporting_units
 from data_loaders.figures.scope import (
     UnitInfo,
@@ -47,6 +50,18 @@ from data_loaders.figures.scope import (
     latest_data_date,
     latest_period,
     scope_filter,
+)
+from data_loaders.figures.targets import (
+    TargetInForce,
+    amount,
+    higher_is_better,
+    path_value,
+    reaches,
+    resolve,
+    rolls_down,
+    subject,
+    targeted_indicators,
+    targets_in_force,
 )
 from data_loaders.figures.tasks import latest_reports
 from data_loaders.i18n.message import Message, Month, Percent, Term
@@ -249,15 +264,17 @@ def linear_fit(points: list[tuple[dt.date, float]]) -> tuple[float, float, dt.da
     return mean_y - slope * mean_x, slope, origin
 
 
-def projection(points: list[tuple[dt.date, float]], target: float, target_date: dt.date) -> dict | None:
-    """Where the trend puts a value at the target date, and when it would reach the target."""
+def projection(points: list[tuple[dt.date, float]], target: float, target_date: dt.date,
+               higher: bool = True) -> dict | None:
+    """Where the trend puts a value at the target date, and when it would reach the target (rising
+    to it, or for an indicator where lower is better, falling to it)."""
     fit = linear_fit(points)
     if fit is None:
         return None
     intercept, slope, origin = fit
     projected = intercept + slope * (target_date - origin).days
     reach = None
-    if slope > 0:
+    if (slope > 0) if higher else (slope < 0):
         days = (target - intercept) / slope
         try:
             reach = origin + dt.timedelta(days=max(0, round(days)))
@@ -268,22 +285,25 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
     return {"projected": projected, "slope_per_day": slope, "reach_date": reach}
 
 
-def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None = None) -> dict[str, dict]:
-    """Each commune in scope ({code, name, province_code, values}) with its 5G coverage at each date:
-    its latest value on or before the date, None where it had none or no population then (the rule
-    of figures/indicators.py, which weighs a commune's percentage by its population)."""
+def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERAGE,
+                   engine: Engine | None = None) -> dict[str, dict]:
+    """Each commune in scope ({code, name, province_code, values}) with its value of an indicator at
+    each date: its latest value on or before the date, None where it had none — or, for a percentage
+    weighed by population (figures/indicators.py), no population then."""
+    weighted = indicator in PERCENT_INDICATORS
 
-    def latest(indicator: str, day: dt.date):
+    def latest(code: str, day: dt.date):
         return (select(IndicatorValue.value)
-                .where(IndicatorValue.indicator_code == indicator, IndicatorValue.unit_code == AdminUnit.code,
+                .where(IndicatorValue.indicator_code == code, IndicatorValue.unit_code == AdminUnit.code,
                        IndicatorValue.period <= day)
                 .order_by(IndicatorValue.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
 
     communes: dict[str, dict] = {}
     with connect(engine) as conn:
         for index, day in enumerate(dates):
+            population = latest("population", day) if weighted else literal(1)
             query = (select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
-                            latest(COVERAGE, day).label("value"), latest("population", day).label("population"))
+                            latest(indicator, day).label("value"), population.label("population"))
                      .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)))
             for row in conn.execute(query):
                 entry = communes.setdefault(row.code, {"code": row.code, "name": row.name,
@@ -294,27 +314,46 @@ def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None
     return communes
 
 
-def _off_track(dates: list[dt.date], values: list[float | None], target: float,
-               target_date: dt.date) -> dict | None:
-    """The trend of a series that misses the target at its date: current value and date, projection,
-    reach date and points; None when the target is met or the trend reaches it."""
+def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None = None) -> dict[str, dict]:
+    """Each commune's 5G coverage at each date (`commune_values` of the coverage)."""
+    return commune_values(unit, dates, COVERAGE, engine)
+
+
+def _off_track(dates: list[dt.date], values: list[float | None], target: TargetInForce) -> dict | None:
+    """A series off its target: not at the target yet, and either below the target's path at its
+    latest date or on a trend that misses the target at its date. Current value and date, path,
+    projection, reach date and points; None when it is on track."""
     points = [(day, value) for day, value in zip(dates, values) if value is not None]
     if not points:
         return None
+    indicator, goal = target["indicator"], target["value"]
     current_date, current = points[-1]
-    if current >= target:
+    if reaches(indicator, current, goal):
         return None
-    fit = projection(points, target, target_date)
-    if fit is None or fit["projected"] >= target:
+    path = path_value(target, current_date)
+    below_path = path is not None and not reaches(indicator, current, path)
+    fit = projection(points, goal, target["date"], higher_is_better(indicator))
+    misses = fit is not None and not reaches(indicator, fit["projected"], goal)
+    if not (misses or below_path):
         return None
-    return {"current": current, "current_date": current_date, "points": len(points), **fit}
+    return {"current": current, "current_date": current_date, "points": len(points), "path": path,
+            "below_path": below_path, "misses": misses,
+            **(fit or {"projected": None, "slope_per_day": None, "reach_date": None})}
 
 
-def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
-    """Units whose 5G coverage — the figure the overview shows, at each month end — trends to miss
-    the target at its date, and the communes below that path grouped per province."""
-    target, target_date = settings["fiveg_target_pct"], settings["fiveg_target_date"]
-    series = indicator_series(unit.code, COVERAGE, as_of, settings["trend_months"], engine)
+def _commune_target(own: dict[tuple[str, str], TargetInForce], indicator: str, commune: dict) -> TargetInForce | None:
+    """A commune's target (figures/targets.py `resolve`, for many communes without a query each)."""
+    found = own.get((indicator, commune["code"]))
+    if found is None and rolls_down(indicator):
+        found = own.get((indicator, commune["province_code"])) or own.get((indicator, NATIONAL_CODE))
+    return found
+
+
+def _indicator_off_target(unit: UnitInfo, indicator: str, as_of: dt.date, settings: dict,
+                          targets: list[TargetInForce], engine: Engine | None) -> list[dict]:
+    """Units whose value of one indicator — the figure the pages show, at each month end — is off
+    its target (`_off_track`), and the communes off theirs grouped per province."""
+    series = indicator_series(unit.code, indicator, as_of, settings["trend_months"], engine)
     dates = series["dates"]
     if unit.level == "national":  # the nation, then each province with its communes
         provinces = {c.code: c for c in child_units(unit.code, engine)}
@@ -322,53 +361,99 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine:
                                                      for code, values in series["children"].items()]
     else:  # the unit itself, with its communes at the province level
         subjects = [(unit, series["unit"], unit.code if unit.level == "province" else None)]
+    own = {(t["indicator"], t["unit_code"]): t for t in targets}
+    higher = higher_is_better(indicator)
     below: dict[str, list[dict]] = {}
     with_value: dict[str, int] = {}
     if unit.level != "commune" and dates:
-        for commune in commune_coverage(unit, dates, engine).values():
+        for commune in commune_values(unit, dates, indicator, engine).values():
             if any(v is not None for v in commune["values"]):
                 with_value[commune["province_code"]] = with_value.get(commune["province_code"], 0) + 1
-            fit = _off_track(dates, commune["values"], target, target_date)
+            target = _commune_target(own, indicator, commune)
+            fit = _off_track(dates, commune["values"], target) if target else None
             if fit:
+                projected = fit["projected"] if fit["projected"] is not None else fit["current"]
                 below.setdefault(commune["province_code"], []).append({
                     "code": commune["code"], "name": commune["name"], "current_pct": round(fit["current"], 2),
-                    "projected_pct": round(fit["projected"], 2)})
+                    "projected_pct": round(projected, 2), "target": target["value"],
+                    "path": None if fit["path"] is None else round(fit["path"], 2)})
     result = []
-    for subject, values, group in subjects:
-        fit = _off_track(dates, values, target, target_date)
-        communes = sorted(below.get(group, []), key=lambda c: (c["projected_pct"], c["current_pct"], c["code"]))
+    for who, values, group in subjects:
+        target, inherited = resolve(targets, indicator, who)
+        fit = _off_track(dates, values, target) if target else None
+        communes = sorted(below.get(group, []), key=lambda c: ((c["projected_pct"] if higher else -c["projected_pct"]),
+                                                               c["current_pct"] if higher else -c["current_pct"],
+                                                               c["code"]))
         if fit is None and not communes:
             continue
-        name = Term("national") if subject.code == NATIONAL_CODE else subject.name
-        item: dict[str, Any] = {"kind": "off_target", "unit": subject.as_json(), "indicator": COVERAGE,
-                                "target_pct": target, "target_date": target_date.isoformat(), "message": []}
+        shown = target or _commune_target(own, indicator, {"code": communes[0]["code"], "province_code": group})
+        if shown is None:
+            continue
+        goal, goal_date = shown["value"], shown["date"]
+        name = Term("national") if who.code == NATIONAL_CODE else who.name
+        item: dict[str, Any] = {"kind": "off_target", "unit": who.as_json(), "indicator": indicator,
+                                "target_value": goal, "target_date": goal_date.isoformat(),
+                                "target_unit": shown["unit_code"], "higher_is_better": higher, "message": []}
+        if indicator in PERCENT_INDICATORS:
+            item["target_pct"] = goal
         if fit is not None:
             reach = fit["reach_date"]
-            item.update({
-                "current_pct": round(fit["current"], 2), "current_date": fit["current_date"].isoformat(),
-                "projected_pct": round(fit["projected"], 2), "reach_date": reach.isoformat() if reach else None,
-                "slope_pct_per_month": round(fit["slope_per_day"] * 30.4375, 3), "points": fit["points"]})
-            item["message"] += [
-                Message("warn_off_target", {"unit": name, "current": Percent(fit["current"]),
-                                            "period": Month(fit["current_date"]),
-                                            "projected": Percent(max(fit["projected"], 0.0)),
-                                            "target": Percent(target, 0), "target_date": target_date}),
-                Message("warn_off_target_reach", {"date": Month(reach)}) if reach else Message("warn_off_target_never"),
-            ]
+            projected = fit["projected"]
+            figures = {"current_value": round(fit["current"], 2), "current_date": fit["current_date"].isoformat(),
+                       "projected_value": None if projected is None else round(projected, 2),
+                       "path_value": None if fit["path"] is None else round(fit["path"], 2),
+                       "below_path_now": fit["below_path"], "reach_date": reach.isoformat() if reach else None,
+                       "points": fit["points"],
+                       "slope_per_month": (None if fit["slope_per_day"] is None
+                                           else round(fit["slope_per_day"] * 30.4375, 3))}
+            item.update(figures)
+            if indicator in PERCENT_INDICATORS:
+                item.update({"current_pct": figures["current_value"], "projected_pct": figures["projected_value"],
+                             "slope_pct_per_month": figures["slope_per_month"]})
+            params = {"unit": name, "indicator": subject(indicator), "current": amount(indicator, fit["current"]),
+                      "period": Month(fit["current_date"]), "target": amount(indicator, goal, None),
+                      "target_date": goal_date}
+            if fit["misses"]:
+                item["message"] += [
+                    Message("warn_off_target", {**params, "projected": amount(indicator, max(projected, 0.0))}),
+                    Message("warn_off_target_reach", {"date": Month(reach)}) if reach
+                    else Message("warn_off_target_never"),
+                ]
+                if fit["below_path"]:
+                    item["message"].append(Message("warn_below_path_too", {"path": amount(indicator, fit["path"])}))
+            else:
+                item["message"].append(Message("warn_below_path", {**params, "path": amount(indicator, fit["path"])}))
         if communes:
-            worst = [Message("warnings_commune_value", {"commune": c["name"], "value": Percent(c["current_pct"])})
+            worst = [Message("warnings_commune_value", {"commune": c["name"],
+                                                        "value": amount(indicator, c["current_pct"])})
                      for c in communes[:WORST_SHOWN]]
-            params = {"unit": name, "count": len(communes), "total": with_value.get(group, len(communes)),
-                      "target": Percent(target, 0), "target_date": target_date, "worst": worst}
+            params = {"unit": name, "indicator": subject(indicator), "count": len(communes),
+                      "total": with_value.get(group, len(communes)), "target": amount(indicator, goal, None),
+                      "target_date": goal_date, "worst": worst}
             item["below_path"] = {"count": len(communes), "total": params["total"], "communes": communes}
             item["message"].append(Message("warnings_off_target_communes" if fit else "warnings_off_target_group",
                                            params, plural="count"))
+        item["inherited"] = inherited
         result.append(item)
     # the unit itself first, then the units below it, furthest from the target first (a province
     # whose own trend meets the target but has communes below the path after those that miss it)
-    result.sort(key=lambda w: (w["unit"]["code"] != unit.code, w.get("projected_pct", target),
+    def distance(w: dict) -> float:
+        projected = w.get("projected_value")
+        if projected is None:
+            projected = w.get("current_value", w["target_value"])
+        return projected if higher else -projected
+
+    result.sort(key=lambda w: (w["unit"]["code"] != unit.code, distance(w),
                                -w.get("below_path", {}).get("count", 0), w["unit"]["code"]))
     return result
+
+
+def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
+    """Every indicator with a target in force: the units and communes off it (`_indicator_off_target`),
+    indicator by indicator in the catalogue's order."""
+    targets = targets_in_force(engine)
+    return [item for indicator in targeted_indicators(targets, unit)
+            for item in _indicator_off_target(unit, indicator, as_of, settings, targets, engine)]
 
 
 # --- the contract -----------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect
 from data_loaders.figures.tasks import at_month_ends
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, INDICATORS
 from data_loaders.store.models import AdminUnit, Indicator, IndicatorValue
-from data_loaders.store.settings import get_settings
 
 PERCENT_INDICATORS = tuple(i.code for i in INDICATORS if i.rollup == "population_weighted")
 PER_INHABITANTS = 100_000
@@ -165,20 +164,6 @@ def indicator_series(unit_code: str, indicator_code: str, as_of: dt.date, months
         for child in children:
             series["children"][child].append(_combine([partials[child]])[indicator_code] if child in partials else None)
     return series
-
-
-class Target(TypedDict):
-    indicator: str
-    value: float
-    date: dt.date
-
-
-def fiveg_target(engine: Engine | None = None) -> Target:
-    """The 5G population-coverage target (90% by 31/12/2025 unless an administrator changed it): the
-    one the overview's caption, the trend charts, the off-target warning and the decks measure against."""
-    settings = get_settings(engine)
-    return {"indicator": "fiveg_coverage_pct", "value": settings["fiveg_target_pct"],
-            "date": settings["fiveg_target_date"]}
 
 
 def per_inhabitants(value: float | None, population: float | None) -> float | None:

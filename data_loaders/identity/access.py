@@ -222,3 +222,12 @@ def upload_scope_message(account: Account | None) -> tuple[str, dict[str, str]]:
         return "scope_label_province", {"unit": unit.name}
     province = _units().get(unit.province_code)
     return "scope_label_commune", {"unit": unit.name, "province": province.name if province else ""}
+
+
+def may_manage_targets(account: Account | None, unit_code: str) -> bool:
+    """Whether this person may set or remove an indicator's target for a unit: an administrator
+    whose scope holds the unit — a national administrator any unit, a province's administrator (role
+    admin, scope that province) the province and its communes, a commune's its commune."""
+    if account is None or account.disabled or account.role != "admin":
+        return False
+    return unit_in_scope(unit_code, account.scope_code)

@@ -26,6 +26,7 @@ ACTIONS = (
     "annotation_added", "annotation_removed", "upload_withdrawn",
     "submission_approved", "submission_returned", "submission_unlocked",
     "plan_added", "plan_retired",
+    "target_set", "target_removed",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

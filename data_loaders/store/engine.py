@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import Plan, Upload
+from data_loaders.store.models import Plan, Target, Upload
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
@@ -152,16 +152,17 @@ def upgrade(engine: Engine | None = None) -> None:
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """The id of the latest upload that changed data, plus the plan catalogue's changes: what the UI
-    caches are keyed on, so every app process behind a load balancer sees a new upload (or a new
-    plan) at once (rejected or unchanged uploads change no figure, so they keep the caches)."""
+    """The id of the latest upload that changed data, plus the plan catalogue's changes, plus the
+    number of changes people made to targets: what the UI caches are keyed on, so every app process
+    behind a load balancer sees a new upload, plan or target at once (rejected or unchanged uploads
+    change no figure, so they keep the caches). Every part only grows (Plan.revision counts the
+    catalogue's changes; target rows are never deleted: a change adds a row, ends one, or both), so the
+    sum changes whenever any does; the published target seeded by the migration is row 0 and counts nothing."""
     engine = engine or get_engine()
+    # a withdrawal changes figures too: its history row moves the version like an import
+    uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
+        Upload.status.in_(("imported", "withdrawal"))).scalar_subquery()
+    plans = select(func.coalesce(func.max(Plan.revision), 0)).scalar_subquery()
+    targets = select(func.coalesce(func.max(Target.id), 0) + func.count(Target.ended_at)).scalar_subquery()
     with engine.connect() as conn:
-        uploads = conn.execute(
-            # a withdrawal changes figures too: its history row moves the version like an import
-            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
-        ).scalar_one()
-        # adding or retiring a plan moves it too (Plan.revision counts those changes); both only grow,
-        # so their sum grows with every change and never repeats
-        plans = conn.execute(select(func.coalesce(func.max(Plan.revision), 0))).scalar_one()
-    return uploads + plans
+        return conn.execute(select(uploads + plans + targets)).scalar_one()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NATIONAL_CODE = "VN"
@@ -400,3 +401,29 @@ class Plan(Base):
     retired_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Target(Base):
+    """A target of an indicator for a unit (the nation, a province or a commune) at a date, with an
+    optional baseline so a path can be drawn from it (data_loaders/figures/targets.py). Rows are never
+    deleted: setting a new target or removing one ends the row in force (`ended_at`), so the table is
+    the history of every target and who set it. `indicator_code` and `unit_code` carry no foreign key:
+    the published national target is seeded by its migration, before the reference data exist; the
+    codes are checked when a person sets a target (figures/targets.py `set_target`)."""
+
+    __tablename__ = "target"
+    # one target in force per indicator and unit, on both backends (a partial unique index)
+    __table_args__ = (Index("uq_target_in_force", "indicator_code", "unit_code", unique=True,
+                            sqlite_where=sql_text("ended_at IS NULL"), postgresql_where=sql_text("ended_at IS NULL")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(40))
+    unit_code: Mapped[str] = mapped_column(String(8))
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    target_value: Mapped[float] = mapped_column(Float)
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))

@@ -1,4 +1,4 @@
-"""Thresholds an administrator can change: the warning windows, the 5G target, the quality-score
+"""Thresholds an administrator can change: the warning windows, the quality-score
 scales. Defaults live here in code; the `setting` table holds only the values someone changed
 (with who and when). Every reader calls `get_settings(engine)`; nothing else hard-codes them.
 
@@ -21,7 +21,6 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import reference_facts
 from data_loaders.store.models import Setting
 
 
@@ -83,21 +82,12 @@ def _parse_bool(raw: Any) -> bool:
     raise ValueError(raw)
 
 
-def _facts() -> dict:
-    return reference_facts()["digital_infrastructure"]
-
-
-def _fiveg_target_date() -> dt.date:
-    value = _facts()["target_date"]
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("due_soon_days", int, 1, 365, "warn about tasks due within this many days that are behind pace"),
     SettingDef("stalled_days", int, 1, 365, "a task with no report for more than this many days is stalled"),
-    SettingDef("fiveg_target_pct", float, 0.0, 100.0, "5G population coverage target (%)"),
-    SettingDef("fiveg_target_date", dt.date, dt.date(2000, 1, 1), dt.date(2100, 12, 31), "date of the 5G target"),
-    SettingDef("trend_months", int, 2, 36, "months of history the 5G projection is fitted on"),
+    # Targets (5G coverage 90% by 31/12/2025 …) are no settings: they are data of their own, per indicator
+    # and unit, with a path (table `target`, data_loaders/figures/targets.py).
+    SettingDef("trend_months", int, 2, 36, "months of history a target's projection is fitted on"),
     SettingDef("tasks_start_date", dt.date, dt.date(2000, 1, 1), dt.date(2100, 12, 31),
                "no task can be reported on before this date (Resolution 57 was issued on 22 Dec 2024)"),
     SettingDef("live_full_days", int, 0, 3650, "'live' scores 100 when the last report is at most this many days old"),
@@ -132,8 +122,6 @@ def defaults() -> dict[str, Any]:
     return {
         "due_soon_days": 30,
         "stalled_days": 30,
-        "fiveg_target_pct": float(_facts()["fiveg_population_coverage_target_pct"]),
-        "fiveg_target_date": _fiveg_target_date(),
         "trend_months": 6,
         "tasks_start_date": dt.date(2024, 12, 22),
         "live_full_days": 31,

@@ -66,6 +66,11 @@ def test_every_action_writes_an_entry(empty_engine):
 
     plans.add_plan("CT-CĐS-68", "Chương trình chuyển đổi số tỉnh 2025", province="68", account=admin, engine=engine)
     plans.retire_plan("CT-CĐS-68", account=admin, engine=engine)
+    # targets (issue 15): set, then removed, by the national administrator
+    from data_loaders.follow_up.targets import remove_target, set_target
+
+    set_target("fiveg_coverage_pct", "68", "2025-12-31", 60, account=admin, engine=engine)
+    remove_target("fiveg_coverage_pct", "68", account=admin, engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)
@@ -90,6 +95,8 @@ def test_every_action_writes_an_entry(empty_engine):
     assert by_action["export"]["detail"] == {"unit": "VN", "as_of": "2025-06-30"}
     assert (by_action["plan_added"]["target"], by_action["plan_added"]["detail"]["province"]) == ("CT-CĐS-68", "68")
     assert by_action["plan_retired"]["actor"] == "admin"
+    assert by_action["target_set"]["target"] == "fiveg_coverage_pct:68"
+    assert by_action["target_set"]["detail"]["new"]["value"] == 60 and by_action["target_removed"]["actor"] == "admin"
     ids = [entry["id"] for entry in found]
     assert ids == sorted(ids, reverse=True)  # newest first
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from data_loaders.figures.early_warnings import KINDS, URGENCY, linear_fit, projection, top_warnings, warnings
+from data_loaders.follow_up.targets import set_target
 from data_loaders.i18n.message import render
 from data_loaders.identity.admin import change_setting
 from data_loaders.store.settings import InvalidSetting, get_settings
@@ -203,7 +204,8 @@ def test_off_target_projection(empty_engine):
     assert card["indicator"] == "fiveg_coverage_pct" and card["target_pct"] == 90
     assert card["target_date"] == "2025-12-31"
     message = render(card["message"])
-    assert message.startswith("Lâm Đồng: phủ sóng 5G 50,0%") and "1/2 xã của Lâm Đồng dưới lộ trình 5G" in message
+    assert message.startswith("Lâm Đồng: phủ sóng 5G 50,0%")
+    assert "1/2 xã của Lâm Đồng dưới lộ trình phủ sóng 5G" in message
     assert "thấp nhất: Phường Xuân Hương - Đà Lạt (20,0%)" in message
     # the commune on its own: its own card, with the trend's figures
     commune = kinds_of(warnings(COMMUNE, AS_OF, engine=engine), "off_target")[COMMUNE]
@@ -214,8 +216,8 @@ def test_off_target_projection(empty_engine):
     assert national[PROVINCE]["below_path"]["communes"] == below["communes"]
     assert [w["unit"]["code"] for w in warnings("VN", AS_OF, engine=engine)["warnings"]
             if w["kind"] == "off_target"][0] == "VN"  # the unit itself first
-    # a lower target is met by the trend: no warning
-    change_setting("fiveg_target_pct", 30, engine, user="admin")
+    # a lower target (without a path) is met by the trend: no warning
+    set_target("fiveg_coverage_pct", "VN", D(2025, 12, 31), 30, user="admin", engine=engine)
     assert kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "off_target") == {}
 
 
@@ -234,15 +236,15 @@ def test_messages_in_english(empty_engine):
 def test_settings_defaults_validation_and_storage(empty_engine):
     settings = get_settings(empty_engine)
     assert settings["due_soon_days"] == 30 and settings["stalled_days"] == 30
-    assert settings["fiveg_target_pct"] == 90 and settings["fiveg_target_date"] == D(2025, 12, 31)
-    for key, value in (("stalled_days", "x"), ("stalled_days", 0), ("nonsense", 1), ("fiveg_target_pct", 101),
+    assert settings["trend_months"] == 6 and settings["tasks_start_date"] == D(2024, 12, 22)
+    for key, value in (("stalled_days", "x"), ("stalled_days", 0), ("nonsense", 1), ("trend_months", 37),
                        ("live_zero_days", 10), ("due_soon_days", 2.5)):
         with pytest.raises(InvalidSetting):
             change_setting(key, value, empty_engine, user="admin")
     assert change_setting("due_soon_days", "45", empty_engine, user="admin") == 45
-    change_setting("fiveg_target_date", "2026-06-30", empty_engine, user="admin")
+    change_setting("tasks_start_date", "2025-01-01", empty_engine, user="admin")
     settings = get_settings(empty_engine)
-    assert settings["due_soon_days"] == 45 and settings["fiveg_target_date"] == D(2026, 6, 30)
+    assert settings["due_soon_days"] == 45 and settings["tasks_start_date"] == D(2025, 1, 1)
 
 
 def test_boolean_and_text_settings(empty_engine):

@@ -457,7 +457,6 @@ def test_settings_page_writes_and_reads_decimals_the_languages_way(app_db):
     assert get_settings(app_db)["clean_resolved_weight"] == 0.25  # the default
     app = _admin_app(app_db, "admin_settings")
     assert not [w for w in app.number_input if "." in (w.proto.format or "")]  # no "90.00"
-    assert app.text_input(key="setting::fiveg_target_pct").value == "90"
     assert app.text_input(key="setting::clean_resolved_weight").value == "0,25"
     app.text_input(key="setting::clean_resolved_weight").input("0,4")
     app.button(key="settings_submit").click().run()
@@ -470,9 +469,9 @@ def test_settings_page_writes_and_reads_decimals_the_languages_way(app_db):
     app.session_state["lang"] = "en"
     app.run()
     assert app.text_input(key="setting::clean_resolved_weight").value == "0.4"  # rewritten for the language
-    app.text_input(key="setting::fiveg_target_pct").input("92.5")
+    app.text_input(key="setting::clean_resolved_weight").input("0.5")  # the English way now
     app.button(key="settings_submit").click().run()
-    assert get_settings(app_db)["fiveg_target_pct"] == 92.5 and get_settings(app_db)["clean_resolved_weight"] == 0.4
+    assert get_settings(app_db)["clean_resolved_weight"] == 0.5
 
 
 
