@@ -11,10 +11,12 @@ from components import auth, cached
 from components.markdown import escape
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up import directions
 from data_loaders.follow_up.directions import AnswerRefused, DirectionRow
 from data_loaders.follow_up.evidence import ACCEPTED_TYPES, MAX_FILES_PER_ANSWER
 from data_loaders.i18n import TIME_ZONE, format_date, format_number
+from data_loaders.i18n.message import render
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import REPORT_STATUSES
 
@@ -190,6 +192,9 @@ def direction_list(account: Account | None, rows: list[DirectionRow], empty_key:
         with st.expander(f"{badge} {escape(about)} — {escape(row['text'][:80])}"):
             if row["task_title"]:
                 st.markdown(f"**{escape(row['task_title'])}**")
+            document = document_message(row["task_document_number"], row["task_document_date"])
+            if document:
+                st.caption(escape(render(document, language())))
             st.markdown(escape(row["text"]))
             facts = [tr("direction_by", author=escape(row["author"]),
                         date=format_date(_local_date(row["created_at"]), lang))]

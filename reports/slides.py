@@ -371,11 +371,19 @@ def _warnings_slide(ctx: _Context) -> Slide:
         sentence = tn("deck_warnings_sentence", len(items), lang, total=format_number(len(items), lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
-    bullets = [render(item["message"], lang) for item in items[:WARNINGS_SHOWN]]
+    bullets = [_with_document(render(item["message"], lang), item.get("document"), lang)
+               for item in items[:WARNINGS_SHOWN]]
     if len(items) > WARNINGS_SHOWN:
         more = len(items) - WARNINGS_SHOWN
         bullets.append(tn("deck_more_warnings", more, lang, count=format_number(more, lang)))
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
+
+
+def _with_document(text: str, document: dict | None, lang: str) -> str:
+    """A task warning's sentence with the task's assigning document after it, when it carries one."""
+    if not document:
+        return text
+    return f"{text} ({render(tasks.document_message(document['number'], document['date']), lang)})"
 
 
 def _directions_slide(ctx: _Context) -> Slide | None:
@@ -395,6 +403,9 @@ def _directions_slide(ctx: _Context) -> Slide | None:
     bullets = []
     for row in rows[:WARNINGS_SHOWN]:
         about = f"{row['task_code']} · {row['unit_name']}" if row["task_code"] else row["unit_name"]
+        document = tasks.document_message(row["task_document_number"], row["task_document_date"])
+        if document:
+            about += f" ({render(document, lang)})"
         state = t(f"direction_state_{row['state']}", lang)
         line = f"[{state}] {about}: {row['text'][:160]}"
         answers = [a for a in direction_answers(None, row["id"], engine=ctx.engine)
