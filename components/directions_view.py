@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.markdown import escape
-from components.state import language, tr
+from components.state import go_to, language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up import directions
@@ -64,6 +64,24 @@ def start_direction_on(task_code: str) -> None:
     """Ask the directions page to open its form on this task (a warning card's "Direct" button)."""
     st.session_state["direction_new_task"] = task_code
     st.session_state[_OPEN_FORM_KEY] = True
+
+
+_PAGE_KEY = "_nq57_direction_page_requested"
+
+
+def request_direction(unit_code: str, task_code: str = "") -> None:
+    """Button callback (a ranking row, a slide's unit): drill to the unit and ask the next run to open
+    the directions page there with the form open, on the unit itself (or on `task_code`). A page
+    switch cannot happen inside a callback: open_requested_direction does it."""
+    start_direction_on(task_code)
+    go_to(unit_code)
+    st.session_state[_PAGE_KEY] = True
+
+
+def open_requested_direction() -> None:
+    """Open the directions page a button asked for, keeping the drill path and date in the URL."""
+    if st.session_state.pop(_PAGE_KEY, False):
+        st.switch_page("pages/directions.py", query_params=st.query_params.to_dict())
 
 
 def new_direction_form(account: Account, unit: UnitInfo, tasks: list[tuple[str, str]], today: dt.date) -> None:

@@ -38,7 +38,7 @@ for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
     with tab:
         rows = cached.accountability_ranking(unit.code, day, since, by)
         ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
-                      name=label, key=f"ranking::{by}")
+                      name=label, key=f"ranking::{by}", units=by == "child")
 
 st.subheader(tr("directions_by_unit_heading"))
 st.caption(tr("directions_by_unit_help"))

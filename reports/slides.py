@@ -82,6 +82,8 @@ class Slide:
     url: str = ""  # the live view of these figures in the dashboard (the QR code)
     presentation_url: str = ""  # this slide in the dashboard's slideshow
     subtitle: str = ""
+    # the units the slide names, (code, name), worst first: a leader directs one from the slideshow
+    units: list[tuple[str, str]] = field(default_factory=list)
 
     def notes(self, source: str, lang: str) -> str:
         """Speaker notes: the sentence, every exact figure, the source and the live links."""
@@ -230,7 +232,8 @@ def _lagging_slide(ctx: _Context) -> Slide:
                                label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
         sentence, chart = t("deck_lagging_none", lang), None
-    return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart)
+    return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart,
+                     units=[(row["code"], row["name"]) for row in rows])
 
 
 def _agency_slide(ctx: _Context) -> Slide:
