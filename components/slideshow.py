@@ -352,9 +352,9 @@ def _direct_units(deck: Deck, slide: Slide) -> None:
     if not units:
         return
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="nq57-slide-direct"):
-        st.caption(tr("slides_direct_caption"))
+        st.caption(tr("slides_direct_caption"), width="content")  # said once: the buttons name the units
         for code, name in units:
-            st.button(tr("direct_unit_button", unit=name), key=f"slide_direct::{code}",
+            st.button(name, key=f"slide_direct::{code}",
                       icon=":material/assignment_late:", on_click=request_direction, args=(code,))
 
 

@@ -64,7 +64,7 @@ def warning_card(item: dict, lang: str, key: str) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
     with st.container(border=True):
-        text, action = st.columns([8, 1], vertical_alignment="center")
+        text, action = st.columns([5, 1], vertical_alignment="center")  # room for "Chỉ đạo" whole
         with text:
             st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
             st.markdown(escape(render(item["message"], lang)))
