@@ -9,12 +9,14 @@ import streamlit as st
 
 from components import auth, cached
 from components.markdown import escape
-from components.state import language, tr
+from components.state import go_to, language, tr
 from data_loaders.figures.scope import UnitInfo
+from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up import directions
 from data_loaders.follow_up.directions import AnswerRefused, DirectionRow
 from data_loaders.follow_up.evidence import ACCEPTED_TYPES, MAX_FILES_PER_ANSWER
 from data_loaders.i18n import TIME_ZONE, format_date, format_number
+from data_loaders.i18n.message import render
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import REPORT_STATUSES
 
@@ -62,6 +64,24 @@ def start_direction_on(task_code: str) -> None:
     """Ask the directions page to open its form on this task (a warning card's "Direct" button)."""
     st.session_state["direction_new_task"] = task_code
     st.session_state[_OPEN_FORM_KEY] = True
+
+
+_PAGE_KEY = "_nq57_direction_page_requested"
+
+
+def request_direction(unit_code: str, task_code: str = "") -> None:
+    """Button callback (a ranking row, a slide's unit): drill to the unit and ask the next run to open
+    the directions page there with the form open, on the unit itself (or on `task_code`). A page
+    switch cannot happen inside a callback: open_requested_direction does it."""
+    start_direction_on(task_code)
+    go_to(unit_code)
+    st.session_state[_PAGE_KEY] = True
+
+
+def open_requested_direction() -> None:
+    """Open the directions page a button asked for, keeping the drill path and date in the URL."""
+    if st.session_state.pop(_PAGE_KEY, False):
+        st.switch_page("pages/directions.py", query_params=st.query_params.to_dict())
 
 
 def new_direction_form(account: Account, unit: UnitInfo, tasks: list[tuple[str, str]], today: dt.date) -> None:
@@ -190,6 +210,9 @@ def direction_list(account: Account | None, rows: list[DirectionRow], empty_key:
         with st.expander(f"{badge} {escape(about)} — {escape(row['text'][:80])}"):
             if row["task_title"]:
                 st.markdown(f"**{escape(row['task_title'])}**")
+            document = document_message(row["task_document_number"], row["task_document_date"])
+            if document:
+                st.caption(escape(render(document, language())))
             st.markdown(escape(row["text"]))
             facts = [tr("direction_by", author=escape(row["author"]),
                         date=format_date(_local_date(row["created_at"]), lang))]

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from charts.maps import commune_points, province_choropleth
-from components import cached
+from components import auth, cached
+from components.directions_view import open_requested_direction, request_direction
 from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
@@ -15,6 +16,7 @@ from components.state import on_chart_select
 from components.tables import NumberFormat
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.scope import UnitInfo
+from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, t
 
 
@@ -121,14 +123,31 @@ def ranking_frame(rows: list[dict], lang: str, own_label: str | None = None) -> 
     } for row in rows if row["total"]])
 
 
-def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, name: str, key: str) -> None:
+def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, name: str, key: str,
+                  units: bool = False) -> None:
+    """The ranking as a table. With `units` (rows are units, keyed by their code), a leader who may
+    direct them picks a row and writes a direction to that unit (as from a task's warning card)."""
     frame = ranking_frame(rows, lang, own_label)
     if frame.empty:
         st.info(t("accountability_no_tasks", lang))
         return
     rates = {t(column, lang): NumberFormat(1, percent=True) for column in ("col_on_time_rate", "col_overdue_rate")}
-    show_table(frame, name=name, key=key, number_formats=rates,
-               lead=(t("col_agency_or_unit", lang), t("col_on_time_rate", lang), t("col_rank", lang)))
+    lead = (t("col_agency_or_unit", lang), t("col_on_time_rate", lang), t("col_rank", lang))
+    shown = [row for row in rows if row["total"]]  # the frame's rows, in its order
+    account = auth.current_account() if units else None
+    if account is None or not any(may_direct(account, row["key"]) for row in shown):
+        show_table(frame, name=name, key=key, number_formats=rates, lead=lead)
+        return
+    open_requested_direction()
+    st.caption(t("ranking_direct_help", lang))
+    selection = show_table(frame, name=name, key=key, number_formats=rates, on_select="rerun",
+                           selection_mode="single-row", lead=lead)
+    picked = selection.selection.rows if selection else []
+    if picked and picked[0] < len(shown) and may_direct(account, shown[picked[0]]["key"]):
+        row = shown[picked[0]]
+        label = own_label if row.get("own") and own_label else row["name"]
+        st.button(t("direct_unit_button", lang, unit=label), key=f"{key}::direct", icon=":material/assignment_late:",
+                  type="primary", on_click=request_direction, args=(row["key"],))
 
 
 def bucket_kpis(buckets: dict[str, int], lang: str) -> None:

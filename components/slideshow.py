@@ -12,11 +12,13 @@ import streamlit as st
 
 from charts.render import slide_spec
 from charts.theme import TITLE_FONT, refitted_titles
-from components import cached
+from components import auth, cached
+from components.directions_view import open_requested_direction, request_direction
 from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import SLIDE_KEY
+from data_loaders.follow_up.directions import may_direct
 from data_loaders.store.settings import url_is_local
 from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide, build_slides
@@ -349,6 +351,22 @@ def _controls(deck: Deck, number: int) -> None:
         st.button("⏭", key="slide_last", on_click=_go, args=(count,))
 
 
+def _direct_units(deck: Deck, slide: Slide) -> None:
+    """For a leader: a button per unit the slide names (the worst units), else for the deck's unit,
+    opening the directions page there with the form open (as a task's warning card does)."""
+    open_requested_direction()
+    account = auth.current_account()
+    units = [(code, name) for code, name in (slide.units or [(deck.unit.code, deck.unit_label)])
+             if may_direct(account, code)]
+    if not units:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="nq57-slide-direct"):
+        st.caption(tr("slides_direct_caption"), width="content")  # said once: the buttons name the units
+        for code, name in units:
+            st.button(name, key=f"slide_direct::{code}",
+                      icon=":material/assignment_late:", on_click=request_direction, args=(code,))
+
+
 def _downloads(deck: Deck) -> None:
     def pptx() -> bytes:
         from reports.pptx_deck import deck_pptx
@@ -404,6 +422,8 @@ def presentation(deck: Deck) -> None:
             _go(number)
         render_slide(deck, deck.slides[number - 1], fullscreen)
         _controls(deck, number)
+        if not fullscreen:
+            _direct_units(deck, deck.slides[number - 1])
 
     show()
     if fullscreen:  # Esc, or the browser leaving full screen, presses it (the whole page reruns: sidebar back)

@@ -13,6 +13,7 @@ from components.markdown import escape
 from components.state import go_to
 from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, warning_counts
 from data_loaders.figures.targets import is_percent
+from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
@@ -77,10 +78,13 @@ def warning_card(item: dict, lang: str, key: str) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
     with st.container(border=True):
-        text, action = st.columns([8, 1], vertical_alignment="center")
+        text, action = st.columns([5, 1], vertical_alignment="center")  # room for "Chỉ đạo" whole
         with text:
             st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
             st.markdown(escape(render(item["message"], lang)))
+            document = item.get("document")
+            if document:
+                st.caption(escape(render(document_message(document["number"], document["date"]), lang)))
             if item["kind"] == "not_reporting" and item["count"] > 1:
                 st.caption(_names(item["communes"], lang))
             elif item.get("below_path") and item["below_path"]["count"] > WORST_SHOWN:

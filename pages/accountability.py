@@ -37,11 +37,12 @@ order = st.segmented_control(tr("warnings_rank_order"), ["laggards", "leaders"],
 st.caption(tr("warnings_rank_rule"))
 tabs = [tr("accountability_agencies")] + ([tr("accountability_provinces") if unit.level == "national"
                                           else tr("by_child_heading")] if unit.level != "commune" else [])
-for tab, label, by in zip(st.tabs(tabs), tabs, ("lead_agency", "child")):
+# keyed: the chosen tab survives the rerun a picked ranking row makes (its Direct button is in the tab)
+for tab, label, by in zip(st.tabs(tabs, key=f"accountability_tabs::{lang}"), tabs, ("lead_agency", "child")):
     with tab:
         rows = cached.accountability_ranking(unit.code, day, since, by, plan)
         ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
-                      name=label, key=f"ranking::{by}" + (f"::{plan}" if plan else ""))
+                      name=label, key=f"ranking::{by}" + (f"::{plan}" if plan else ""), units=by == "child")
 
 st.subheader(tr("directions_by_unit_heading"))
 st.caption(tr("directions_by_unit_help"))

@@ -15,8 +15,9 @@ from components.plan_filter import plan_filter
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, on_chart_select, scope, tr
 from components.tables import column_config, report_history_frame, task_frame
-from data_loaders.figures.tasks import laggards_first
+from data_loaders.figures.tasks import document_message, laggards_first
 from data_loaders.i18n import format_date, format_number, tn
+from data_loaders.i18n.message import render
 from data_loaders.store.catalogue import AREAS, term_by_code
 
 require_app_shell()
@@ -129,6 +130,9 @@ if picked and picked[0] < len(tasks):
             f"**{tr('col_deadline')}:** {format_date(detail['deadline'], lang)}"
             f" · **{tr('col_owner')}:** {escape(detail['owner_name'])}"
         )
+        document = document_message(detail["document_number"], detail["document_date"])
+        if document:
+            st.markdown(f"**{escape(render(document, lang))}**")
         show_table(report_history_frame(detail["reports"], lang), name=tr("task_detail", code=detail["code"]),
                    key="task_reports", column_config=column_config(lang))
         task_directions(auth.current_account(), unit, detail["code"])

@@ -82,6 +82,8 @@ class Slide:
     url: str = ""  # the live view of these figures in the dashboard (the QR code)
     presentation_url: str = ""  # this slide in the dashboard's slideshow
     subtitle: str = ""
+    # the units the slide names, (code, name), worst first: a leader directs one from the slideshow
+    units: list[tuple[str, str]] = field(default_factory=list)
 
     def notes(self, source: str, lang: str) -> str:
         """Speaker notes: the sentence, every exact figure, the source and the live links."""
@@ -233,7 +235,8 @@ def _lagging_slide(ctx: _Context) -> Slide:
                                label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
         sentence, chart = t("deck_lagging_none", lang), None
-    return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart)
+    return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart,
+                     units=[(row["code"], row["name"]) for row in rows])
 
 
 def _agency_slide(ctx: _Context) -> Slide:
@@ -395,11 +398,19 @@ def _warnings_slide(ctx: _Context) -> Slide:
         sentence = tn("deck_warnings_sentence", len(items), lang, total=format_number(len(items), lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
-    bullets = [render(item["message"], lang) for item in items[:WARNINGS_SHOWN]]
+    bullets = [_with_document(render(item["message"], lang), item.get("document"), lang)
+               for item in items[:WARNINGS_SHOWN]]
     if len(items) > WARNINGS_SHOWN:
         more = len(items) - WARNINGS_SHOWN
         bullets.append(tn("deck_more_warnings", more, lang, count=format_number(more, lang)))
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
+
+
+def _with_document(text: str, document: dict | None, lang: str) -> str:
+    """A task warning's sentence with the task's assigning document after it, when it carries one."""
+    if not document:
+        return text
+    return f"{text} ({render(tasks.document_message(document['number'], document['date']), lang)})"
 
 
 def _directions_slide(ctx: _Context) -> Slide | None:
@@ -419,6 +430,9 @@ def _directions_slide(ctx: _Context) -> Slide | None:
     bullets = []
     for row in rows[:WARNINGS_SHOWN]:
         about = f"{row['task_code']} · {row['unit_name']}" if row["task_code"] else row["unit_name"]
+        document = tasks.document_message(row["task_document_number"], row["task_document_date"])
+        if document:
+            about += f" ({render(document, lang)})"
         state = t(f"direction_state_{row['state']}", lang)
         line = f"[{state}] {about}: {row['text'][:160]}"
         answers = [a for a in direction_answers(None, row["id"], engine=ctx.engine)

@@ -8,6 +8,9 @@ put each message in the reader's language:
                    "unit": {"code", "name", "level"}, "task": CODE | "indicator": CODE | null,
                    "message": "...", ...figures}]}
 
+A task warning also carries `"document": {"number", "date"}` (the task's assigning document, either
+part may be null) or null when the task names none.
+
 Kinds, in the order of URGENCY (a task appears once, under its most urgent kind):
 - overdue: not completed and the deadline is before as_of (a deadline on as_of is not overdue yet);
   most days overdue first;
@@ -115,7 +118,8 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
                province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
-               latest.c.report_date.label("last_report"), first.c.first_report,
+               latest.c.report_date.label("last_report"), first.c.first_report, Task.document_number,
+               Task.document_date,
                rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
         .select_from(latest)
         .join(Task, Task.id == latest.c.task_id)
@@ -151,6 +155,10 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
             "progress_pct": round(float(row["progress_pct"]), 1),
             "last_report": row["last_report"].isoformat(),
             "days_since_report": (as_of - row["last_report"]).days,
+            # the assigning document, when the task carries it (figures.tasks.document_message words it)
+            "document": ({"number": row["document_number"],
+                          "date": row["document_date"].isoformat() if row["document_date"] else None}
+                         if row["document_number"] or row["document_date"] else None),
         }
         params = {"code": row["code"], "title": row["title"],
                   "where": _where(row["owner_unit_code"], row["owner_name"], row["owner_level"],

@@ -21,6 +21,7 @@ from data_loaders.figures.scope import (
     get_unit,
     scope_filter,
 )
+from data_loaders.i18n.message import Message
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
 
@@ -60,10 +61,27 @@ class TaskRow(TypedDict):
     last_report: dt.date
     derived_status: str  # completed | on_schedule | overdue
     days_overdue: int
+    document_number: str | None  # the assigning document (số và ngày văn bản giao nhiệm vụ), when known
+    document_date: dt.date | None
 
 
 class DatedTaskStatus(TaskStatus):
     date: dt.date
+
+
+def document_message(number: str | None, date: dt.date | str | None) -> Message | None:
+    """A task's assigning document (số và ngày văn bản giao nhiệm vụ) as the task detail, its warning
+    cards and the decks name it: "Văn bản giao nhiệm vụ số 1131/QĐ-TTg ngày 15/03/2025"; None when the
+    task carries neither. `date` may be an ISO date (a warning's JSON)."""
+    if isinstance(date, str):
+        date = dt.date.fromisoformat(date)
+    if number and date:
+        return Message("task_document_number_date", {"number": number, "date": date})
+    if number:
+        return Message("task_document_number", {"number": number})
+    if date:
+        return Message("task_document_date", {"date": date})
+    return None
 
 
 def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None):
@@ -197,6 +215,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
         Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
         latest.c.status.label("reported_status"), latest.c.progress_pct, latest.c.report_date.label("last_report"),
         rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"),
+        Task.document_number, Task.document_date,
     )
     completed = rules.is_completed(latest.c.status)
     overdue = rules.is_overdue(latest.c.status, Task.deadline, as_of)
@@ -222,7 +241,8 @@ def task_detail(task_code: str, engine: Engine | None = None) -> dict | None:
     with connect(engine) as conn:
         task = conn.execute(
             select(Task.id, Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"),
-                   Task.responsible_official, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"))
+                   Task.responsible_official, Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
+                   Task.document_number, Task.document_date)
             .join(Agency, Agency.id == Task.lead_agency_id)
             .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
             .where(Task.code == task_code)

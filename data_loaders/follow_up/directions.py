@@ -51,6 +51,8 @@ class DirectionRow(TypedDict):
     task_code: str | None
     task_title: str | None
     task_agency: str | None
+    task_document_number: str | None  # the task's assigning document (figures.tasks.document_message)
+    task_document_date: dt.date | None
     text: str
     due_date: dt.date | None
     addressed_to: str | None
@@ -248,7 +250,9 @@ def list_directions(account: Account | None, unit_code: str, as_of: dt.date, *, 
                .correlate(Direction).scalar_subquery().label("answers"))
     query = (
         select(Direction.id, Direction.unit_code, AdminUnit.name.label("unit_name"), Task.code.label("task_code"),
-               Task.title.label("task_title"), Agency.name.label("task_agency"), Direction.text, Direction.due_date,
+               Task.title.label("task_title"), Agency.name.label("task_agency"),
+               Task.document_number.label("task_document_number"), Task.document_date.label("task_document_date"),
+               Direction.text, Direction.due_date,
                Direction.addressed_to,
                Direction.author, Direction.created_at, Direction.closed_at, state, answers)
         .join(AdminUnit, AdminUnit.code == Direction.unit_code)

@@ -19,7 +19,7 @@ from data_loaders.identity.accounts import Account
 from data_loaders.ingest.approvals import locked_changes
 from data_loaders.ingest.problems import Problem
 from data_loaders.ingest.scope import scope_problems
-from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
+from data_loaders.ingest.validate import OPTIONAL_TASK_ATTRIBUTES, TASK_ATTRIBUTES, Validated
 from data_loaders.store import engine as db
 from data_loaders.store.models import (
     ACTOR_LENGTH,
@@ -188,7 +188,8 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     codes = list(tasks)
     columns = [task_table.c.id, task_table.c.code, Agency.name.label("lead_agency"), task_table.c.lead_agency_id,
                task_table.c.upload_id, task_table.c.source_row,
-               *(task_table.c[name] for name in TASK_ATTRIBUTES if name != "lead_agency")]
+               *(task_table.c[name] for name in TASK_ATTRIBUTES if name != "lead_agency"),
+               *(task_table.c[name] for name in OPTIONAL_TASK_ATTRIBUTES)]
     for start in range(0, len(codes), CHUNK):
         query = (select(*columns).join(agency_table, agency_table.c.id == task_table.c.lead_agency_id)
                  .where(task_table.c.code.in_(codes[start:start + CHUNK])))
@@ -250,6 +251,7 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
         agencies = {row.name: row.id for row in connection.execute(select(agency_table.c.id, agency_table.c.name))}
 
     task_rows = [{"code": t.code, **{name: t.attributes[name] for name in TASK_ATTRIBUTES if name != "lead_agency"},
+                  **{name: t.attributes.get(name) for name in OPTIONAL_TASK_ATTRIBUTES},
                   "lead_agency_id": agencies[t.attributes["lead_agency"]], "upload_id": upload_id,
                   "source_row": t.first_row} for t in new_tasks]
     for start in range(0, len(task_rows), CHUNK):

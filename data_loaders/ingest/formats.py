@@ -77,6 +77,11 @@ TASKS = SheetFormat(
         Column("status", "Trạng thái", "Status", "text", aliases=("tinh trang",)),
         Column("progress_pct", "Tiến độ (%)", "Progress (%)", "percent", aliases=("ti le hoan thanh", "progress")),
         Column("note", "Ghi chú", "Note", "text", required=False, aliases=("notes",)),
+        # optional, after the columns older files have: the document that assigned the task
+        Column("document_number", "Số văn bản giao nhiệm vụ", "Assigning document number", "text", required=False,
+               aliases=("so van ban", "so hieu van ban", "so van ban giao", "document number", "document no")),
+        Column("document_date", "Ngày văn bản giao nhiệm vụ", "Assigning document date", "date", required=False,
+               aliases=("ngay van ban", "ngay ban hanh", "ngay van ban giao", "document date")),
     ),
 )
 

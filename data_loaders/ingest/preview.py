@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
-from data_loaders.ingest.validate import TASK_ATTRIBUTES, Validated
+from data_loaders.ingest.validate import OPTIONAL_TASK_ATTRIBUTES, TASK_ATTRIBUTES, Validated
 from data_loaders.store.models import Agency, IndicatorValue, Task, TaskReport
 
 CHUNK = 5000
@@ -95,7 +95,8 @@ def _task_rows(conn: Connection, validated: Validated) -> tuple[list[RowChange],
     codes = list(validated.tasks)
     stored: dict[str, dict] = {}
     columns = [Task.id, Task.code, Agency.name.label("lead_agency"),
-               *(Task.__table__.c[name] for name in TASK_ATTRIBUTES if name != "lead_agency")]
+               *(Task.__table__.c[name] for name in TASK_ATTRIBUTES if name != "lead_agency"),
+               *(Task.__table__.c[name] for name in OPTIONAL_TASK_ATTRIBUTES)]
     for chunk in _chunks(codes):
         query = select(*columns).join(Agency, Agency.id == Task.lead_agency_id).where(Task.code.in_(chunk))
         stored.update({row.code: row._asdict() for row in conn.execute(query)})

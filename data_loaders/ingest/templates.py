@@ -45,7 +45,7 @@ _TITLES = {
 _SAMPLE_NOTE = "DỮ LIỆU MẪU (mô phỏng) – tổng toàn quốc khớp số liệu Hội nghị sơ kết 6 tháng, 02/07/2025."
 _NUMBER_FORMATS = {"date": "dd/mm/yyyy", "period": "mm/yyyy", "percent": "0.0", "number": "#,##0"}
 _WIDTHS = {"title": 48, "lead_agency": 34, "note": 30, "responsible_official": 24, "province_name": 20,
-           "commune_name": 22}
+           "commune_name": 22, "document_number": 24}
 
 
 def _new_workbook(sheet_format: SheetFormat, sample: bool,
@@ -85,6 +85,8 @@ def _instructions_sheet(workbook: Workbook, sheet_format: SheetFormat, plan_code
         "status": ", ".join(f"{s.vi} ({s.en})" for s in REPORT_STATUSES),
         "plan": ", ".join(plan_codes or [p.code for p in plans()]),
         "area": ", ".join(a.vi for a in AREAS),
+        "document_number": "Không bắt buộc; vd. 1131/QĐ-TTg (tối đa 100 ký tự) / optional, e.g. 1131/QĐ-TTg",
+        "document_date": "Không bắt buộc; ngày ban hành văn bản giao nhiệm vụ / optional: the date it was issued",
     }
     for column in sheet_format.columns:
         sheet.append([column.vi, column.en, "x" if column.required else "", kinds[column.kind], notes.get(column.key,
@@ -284,10 +286,11 @@ LATEST_COLUMNS = (
     Column("latest_progress_pct", "Tiến độ gần nhất (%)", "Latest progress (%)", "percent", required=False),
 )
 REPORT_KEYS = ("report_date", "status", "progress_pct", "note")  # what the clerk types; the rest is locked
+DOCUMENT_KEYS = ("document_number", "document_date")  # optional task attributes, last as in the blank template
 PREFILLED_TASKS = SheetFormat(
     kind="tasks", sheet_vi=TASKS.sheet_vi, sheet_en=TASKS.sheet_en,
-    columns=(*(c for c in TASKS.columns if c.key not in REPORT_KEYS), *LATEST_COLUMNS,
-             *(TASKS.column(key) for key in REPORT_KEYS)))
+    columns=(*(c for c in TASKS.columns if c.key not in REPORT_KEYS + DOCUMENT_KEYS), *LATEST_COLUMNS,
+             *(TASKS.column(key) for key in REPORT_KEYS + DOCUMENT_KEYS)))
 _LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
 _PREFILL_NOTE = ("Mỗi dòng là một nhiệm vụ đang theo dõi (ô xám: chỉ để xem). Chỉ nhập báo cáo mới vào các cột "
                  "Ngày báo cáo, Trạng thái, Tiến độ, Ghi chú; dòng để nguyên được bỏ qua khi tải lên. / "
@@ -324,7 +327,8 @@ def write_prefilled_task_workbook(path, tasks: list[dict], scope_code: str = NAT
             task_code=task["code"], title=task["title"], plan=task["plan"], area=area_names.get(task["area"]),
             lead_agency=task["lead_agency"], responsible_official=task["responsible_official"],
             deadline=task["deadline"], latest_report_date=task["last_report"],
-            latest_status=status_names.get(task["reported_status"]), latest_progress_pct=task["progress_pct"])
+            latest_status=status_names.get(task["reported_status"]), latest_progress_pct=task["progress_pct"],
+            document_number=task.get("document_number"), document_date=task.get("document_date"))
         owner = units.get(task["owner_unit_code"])
         unit_cells = _unit_cells(owner) if owner else [task["owner_unit_code"], None, None, None]
         values.update(zip(("province_code", "province_name", "commune_code", "commune_name"), unit_cells))

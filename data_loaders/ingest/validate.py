@@ -24,6 +24,7 @@ from data_loaders.ingest.read import (
 from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Plausible, Term, plans
 from data_loaders.store.models import (
     AGENCY_NAME_LENGTH,
+    DOCUMENT_NUMBER_LENGTH,
     OFFICIAL_NAME_LENGTH,
     REPORT_NOTE_LENGTH,
     TASK_CODE_LENGTH,
@@ -33,9 +34,12 @@ from data_loaders.units.matching import unit_index
 
 # the attributes of a task a report row may give (the lead agency by name)
 TASK_ATTRIBUTES = ("title", "plan", "area", "lead_agency", "owner_unit_code", "responsible_official", "deadline")
+# attributes a task may carry but a new task does not need: its assigning document (number and date)
+OPTIONAL_TASK_ATTRIBUTES = ("document_number", "document_date")
 # the longest text each column may hold: the database's column lengths (store/models.py)
 TEXT_LIMITS = {"task_code": TASK_CODE_LENGTH, "title": TASK_TITLE_LENGTH, "lead_agency": AGENCY_NAME_LENGTH,
-               "responsible_official": OFFICIAL_NAME_LENGTH, "note": REPORT_NOTE_LENGTH}
+               "responsible_official": OFFICIAL_NAME_LENGTH, "note": REPORT_NOTE_LENGTH,
+               "document_number": DOCUMENT_NUMBER_LENGTH}
 # how much of an over-long cell its problem repeats (the cell itself is named)
 SHOWN_TEXT = 80
 # a count typed as 12.000000000001 (a formula's rounding) is the whole number it means
@@ -285,7 +289,10 @@ def _validate_tasks(sheet_format: SheetFormat, rows: SheetRows, today: dt.date, 
             "responsible_official": checker.text(excel_row, raw, "responsible_official"),
             "deadline": checker.parse(excel_row, raw, "deadline", parse_date, "err_bad_date"),
             "owner_unit_code": None,
+            "document_number": checker.text(excel_row, raw, "document_number"),
+            "document_date": checker.parse(excel_row, raw, "document_date", parse_date, "err_bad_date"),
         }
+        checker.future(excel_row, "document_date", raw, attributes["document_date"], today)
         if any(not is_blank(raw.get(k)) for k in _UNIT_KEYS):
             attributes["owner_unit_code"] = checker.unit(excel_row, raw, commune_required=False)
         note = checker.text(excel_row, raw, "note")

@@ -32,7 +32,7 @@ from data_loaders.store.models import (
 )
 
 TABLES = {"task": Task.__table__, "task_report": TaskReport.__table__, "indicator_value": IndicatorValue.__table__}
-DATE_COLUMNS = {"deadline"}
+DATE_COLUMNS = {"deadline", "document_date"}
 
 
 class WithdrawRefused(AccountError):
@@ -55,9 +55,12 @@ def _later_change(conn: Connection, upload_id: int) -> int | None:
             .limit(1)).scalar()
         if found is not None:
             return found
+    # tasks it created (it also marks the tasks whose attributes it changed: those are in its undo)
+    changed_tasks = select(undo.c.row_id).where(undo.c.upload_id == upload_id, undo.c.table_name == "task")
     report = conn.execute(select(TaskReport.upload_id).join(Task, Task.id == TaskReport.task_id)
-                          .where(Task.upload_id == upload_id, TaskReport.upload_id != upload_id,
-                                 TaskReport.upload_id.is_not(None)).limit(1)).scalar()
+                          .where(Task.upload_id == upload_id, Task.id.not_in(changed_tasks),
+                                 TaskReport.upload_id != upload_id, TaskReport.upload_id.is_not(None))
+                          .limit(1)).scalar()
     return report
 
 

@@ -41,6 +41,7 @@ ACTOR_LENGTH = 120  # a username, "sample" or "cli:<login>"
 # task titles and report notes are Text columns; these limits are the validator's alone
 TASK_TITLE_LENGTH = 1000
 REPORT_NOTE_LENGTH = 2000
+DOCUMENT_NUMBER_LENGTH = 100  # "Quyết định số 1131/QĐ-TTg" and longer: the assigning document's number
 ANNOTATION_TEXT_LENGTH = 300  # a note on a chart: a line, not a report
 
 
@@ -108,6 +109,9 @@ class Task(Base):
     deadline: Mapped[dt.date] = mapped_column(Date)
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
     source_row: Mapped[int | None] = mapped_column(Integer)
+    # the document that assigned the task (số và ngày văn bản giao nhiệm vụ), when the file gives it
+    document_number: Mapped[str | None] = mapped_column(String(DOCUMENT_NUMBER_LENGTH))
+    document_date: Mapped[dt.date | None] = mapped_column(Date)
 
     lead_agency: Mapped[Agency] = relationship()
     reports: Mapped[list[TaskReport]] = relationship(back_populates="task", order_by="TaskReport.report_date")

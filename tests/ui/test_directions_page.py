@@ -157,3 +157,68 @@ def test_a_leader_directs_an_overdue_task_from_its_warning_card(app_database):
                                       task_code=chosen, engine=engine)
     assert [row["text"] for row in rows] == ["Đề nghị giải trình việc quá hạn"]
     engine.dispose()
+
+
+def _national_leader(engine) -> AppTest:
+    ensure_account(engine, "lanh.dao.xephang", role="viewer", scope="VN")
+    app = AppTest.from_file(APP, default_timeout=120)
+    sign_in(app, "lanh.dao.xephang")
+    return app
+
+
+def _on_the_unit_form(app: AppTest, unit_code: str) -> None:
+    """The directions page at `unit_code` with the form open on the whole unit."""
+    assert not app.exception, app.exception
+    assert any(t.value == "Ý kiến chỉ đạo và trả lời" for t in app.title), [t.value for t in app.title]
+    assert app.query_params.get("province") in (unit_code, [unit_code])
+    assert app.selectbox(key="direction_new_task").value == ""  # the whole unit
+    assert any(e.label == "Viết ý kiến chỉ đạo" and e.proto.expanded for e in app.expander)
+
+
+def test_a_leader_directs_a_unit_from_a_ranking_row(app_database):
+    from data_loaders.figures.accountability import laggards_first, rank_change
+    from data_loaders.figures.scope import latest_data_date
+
+    engine = make_engine(os.environ["DATABASE_URL"])
+    app = _national_leader(engine)
+    app.run()
+    app.switch_page("pages/accountability.py").run()
+    assert not app.exception, app.exception
+    assert "Chọn một dòng để chỉ đạo đơn vị đó." in [c.value for c in app.caption]
+    assert not [b for b in app.button if b.key == "ranking::child::direct"]  # nothing picked yet
+    day = latest_data_date(engine)
+    rows = [row for row in laggards_first(rank_change("VN", day, dt.date(2025, 3, 31), "child", engine))
+            if row["total"]]
+    worst = next(index for index, row in enumerate(rows) if not row.get("own"))
+    app.session_state["ranking::child"] = {"selection": {"rows": [worst], "columns": [], "cells": []}}
+    app.run()
+    direct = app.button(key="ranking::child::direct")
+    assert direct.label == f"Chỉ đạo {rows[worst]['name']}"
+    direct.click().run()
+    _on_the_unit_form(app, rows[worst]["key"])
+    engine.dispose()
+
+
+def test_a_leader_directs_a_unit_named_on_a_slide(app_database):
+    engine = make_engine(os.environ["DATABASE_URL"])
+    app = _national_leader(engine)
+    app.query_params["slide"] = "4"  # the units with the most overdue tasks
+    app.run()
+    app.switch_page("pages/presentation.py").run()
+    assert not app.exception, app.exception
+    buttons = [b for b in app.button if b.key and b.key.startswith("slide_direct::")]
+    assert 1 <= len(buttons) <= 8
+    assert "Chỉ đạo đơn vị trên trang này:" in [c.value for c in app.caption]
+    code = buttons[0].key.split("::")[1]
+    buttons[0].click().run()
+    _on_the_unit_form(app, code)
+    # a reporter does not direct: no button on any slide
+    ensure_account(engine, "ld.baocao.slide", role="reporter", scope="68")
+    reporter = AppTest.from_file(APP, default_timeout=120)
+    sign_in(reporter, "ld.baocao.slide")
+    reporter.query_params["slide"] = "4"
+    reporter.run()
+    reporter.switch_page("pages/presentation.py").run()
+    assert not reporter.exception, reporter.exception
+    assert not [b for b in reporter.button if b.key and b.key.startswith("slide_direct::")]
+    engine.dispose()
