@@ -7,8 +7,10 @@ file is rejected with one message (the error logged with its traceback, its text
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
@@ -316,14 +318,15 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
         elif abs(current[1] - value) > 1e-9:
             updates.append({"row_id": current[0], "new_value": value, "new_source_row": excel_row,
                             "before": {"value": current[1], "upload_id": current[2], "source_row": current[3]}})
-            changes.append({"indicator": key[0], "unit": key[1], "period": key[2].isoformat(),
-                            "old": current[1], "new": value})
+            changes.append((key, current[1], value))
         else:
             unchanged += 1
-    changes.sort(key=lambda c: abs(c["new"] - c["old"]), reverse=True)
+    # the ten biggest, as a stable sort of every change would order them (heapq.nlargest is that sort's head)
+    biggest = [{"indicator": key[0], "unit": key[1], "period": key[2].isoformat(), "old": old, "new": new}
+               for key, old, new in heapq.nlargest(10, changes, key=lambda c: abs(c[2] - c[1]))]
     counts = Counts(len(inserts), len(updates), unchanged,
                     {"values_created": len(inserts), "values_updated": len(updates), "values_unchanged": unchanged,
-                     "biggest_changes": changes[:10]})
+                     "biggest_changes": biggest})
     if dry_run or not counts.changed:
         return counts
     if _set_based(connection):
@@ -398,10 +401,26 @@ def _stage_and_write(connection: Connection, cursor, upload_id: int, inserts: li
                        f"SELECT indicator_code, unit_code, period, value, %s, source_row FROM {_STAGE} "
                        "WHERE row_id IS NULL ORDER BY sheet_order", (upload_id,))  # the ids in the sheet's order
     if updates:
-        undo = [(upload_id, "indicator_value", u["row_id"], json.dumps(u["before"])) for u in updates]
-        _bulk_insert(connection, UploadUndo.__table__, ("upload_id", "table_name", "row_id", "before"), undo)
+        with cursor.copy("COPY upload_undo (upload_id, table_name, row_id, before) FROM STDIN") as copy:
+            for start in range(0, len(updates), step):
+                copy.write("".join(f"{upload_id}\tindicator_value\t{u['row_id']}\t{_undo_json(u['before'])}\n"
+                                   for u in updates[start:start + step]))
         cursor.execute(f"UPDATE indicator_value AS v SET value = s.value, source_row = s.source_row, upload_id = %s "
                        f"FROM {_STAGE} AS s WHERE s.row_id IS NOT NULL AND v.id = s.row_id", (upload_id,))
+
+
+def _undo_json(before: dict) -> str:
+    """An indicator value's `before` as json.dumps writes it (what `_remember` stores through SQLAlchemy),
+    built directly for the common case of a finite float and integer or empty provenance; COPY-safe."""
+    value, upload, row = before["value"], before["upload_id"], before["source_row"]
+    if value.__class__ is float and math.isfinite(value) and upload.__class__ in _JSON_PLAIN \
+            and row.__class__ in _JSON_PLAIN:
+        return (f'{{"value": {value!r}, "upload_id": {"null" if upload is None else upload}, '
+                f'"source_row": {"null" if row is None else row}}}')
+    return _copy_text(json.dumps(before))
+
+
+_JSON_PLAIN = (int, type(None))
 
 
 def _references_checked(connection: Connection, cursor, inserts: list[tuple]) -> bool:
