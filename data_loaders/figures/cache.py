@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import threading
 import weakref
@@ -40,6 +41,7 @@ except ImportError:  # not on Windows: there, SQLite's figures are single-flight
     fcntl = None
 
 Result = TypeVar("Result")
+log = logging.getLogger("nq57.figures")
 TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
 # province and group the communes per province), so entries stored by older code are not read back.
@@ -171,8 +173,12 @@ def _advisory_lock(engine: Engine, key: str) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
-            conn.commit()
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                conn.commit()
+            except Exception:  # noqa: BLE001 - never back to the pool holding the lock: closing releases it
+                log.warning("releasing the figure lock failed; its connection is closed", exc_info=True)
+                conn.invalidate()
 
 
 @contextlib.contextmanager

@@ -304,9 +304,8 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
                        IndicatorValue.source_row).where(IndicatorValue.period.in_(periods))
         if len(units) <= 500:
             query = query.where(IndicatorValue.unit_code.in_(units))
-        for row in connection.execute(query):
-            existing[(row.indicator_code, row.unit_code, row.period)] = (row.id, row.value, row.upload_id,
-                                                                          row.source_row)
+        for row_id, code, unit, period, value, upload, row in connection.execute(query).all():  # one fetch
+            existing[(code, unit, period)] = (row_id, value, upload, row)
     inserts, updates, changes = [], [], []
     unchanged = 0
     # SQLite stores dates as ISO text; the few distinct periods are converted once, not per value

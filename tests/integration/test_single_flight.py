@@ -58,3 +58,27 @@ def test_processes_compute_a_figure_once(empty_engine, tmp_path):
     assert len(computed) == 1, computed  # one process computed, the other waited and read its result
     results = [json.loads(out) for out, _ in outputs]
     assert results[0] == results[1] == {"unit": "VN", "computed_by": int(computed[0])}
+
+
+def test_a_failed_computation_releases_its_lock(empty_engine, monkeypatch):
+    """A figure that fails leaves nothing stored and nothing held: the next reader computes it."""
+    attempts: list[int] = []
+
+    def flaky(unit_code: str, engine=None) -> dict:  # noqa: ANN001
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the database went away")
+        return {"unit": unit_code}
+
+    monkeypatch.setattr(cache, "SHARED", cache.SHARED | {flaky})
+    try:
+        cache.read(flaky, empty_engine, 5, "VN")
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the first computation should have failed")
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(cache.read(flaky, empty_engine, 5, "VN")))
+    thread.start()
+    thread.join(20)
+    assert result == [{"unit": "VN"}] and len(attempts) == 2
