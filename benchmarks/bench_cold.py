@@ -107,27 +107,41 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {len(calls)} shared figures "
           f"of the national pages; backend {engine.dialect.name}")
     rows = []
+    computations: list[str] = []
+    original = cache._compute
+
+    def counted(figure, engine_, fargs):  # noqa: ANN001, ANN202
+        computations.append(cache.figure_name(figure))
+        return original(figure, engine_, fargs)
+
+    cache._compute = counted
+
+    def line(label: str, seconds: float, computed: int) -> None:
+        rows.append((label, seconds, computed))
+        print(f"  {label}: {seconds:.2f} s, {computed} computed", flush=True)
+
     started = time.perf_counter()
     for figure, fargs in calls:
         figure(*fargs, engine=engine)
-    rows.append(("raw SQL (every figure once, no cache)", time.perf_counter() - started, len(calls)))
+    line("raw SQL (every figure once, no cache)", time.perf_counter() - started, len(calls))
     _clear(engine)
     started = time.perf_counter()
-    computed = cache.warm(engine, version)
-    rows.append(("warm step, nation", time.perf_counter() - started, computed))
+    cache.warm(engine, version)
+    line("warm step, nation", time.perf_counter() - started, len(computations))
+    computations.clear()
     started = time.perf_counter()
     for figure, fargs in calls:
         cache.read(figure, engine, version, *fargs)
-    rows.append(("first viewer after the warm step", time.perf_counter() - started, 0))
+    line("first viewer after the warm step", time.perf_counter() - started, len(computations))
     if args.provinces:
         _clear(engine)
         started = time.perf_counter()
-        computed = cache.warm(engine, version, [u.code for u in child_units("VN", engine)])
-        rows.append(("warm step, nation + 34 provinces", time.perf_counter() - started, computed))
+        computations.clear()
+        cache.warm(engine, version, [u.code for u in child_units("VN", engine)])
+        line("warm step, nation + 34 provinces", time.perf_counter() - started, len(computations))
     for single_flight in (False, True):
         wall, computed = viewers_at_once(url, engine, args.processes, single_flight)
-        rows.append((f"{args.processes} viewers at once, single flight {'on' if single_flight else 'off'}",
-                     wall, computed))
+        line(f"{args.processes} viewers at once, single flight {'on' if single_flight else 'off'}", wall, computed)
     engine.dispose()
     width = max(len(label) for label, _, _ in rows)
     print(f"{'':{width}}  {'seconds':>8}  {'figures computed':>16}")
