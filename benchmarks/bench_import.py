@@ -2,12 +2,19 @@
 20,000-row task workbook, each imported into a fresh database on SQLite and on PostgreSQL.
 
     .venv/bin/python benchmarks/bench_import.py [--pg postgresql://root@127.0.0.1:5432/test] [--skip-pg]
+        [--only indicators] [--repeat N]
 
 PostgreSQL comes from --pg or TEST_DATABASE_URL (a scratch database is created and dropped there).
 Reports, per file and backend: the raw read (python-calamine alone), then the importer's own stages
 (read = limits, zip checks, read and header detection; validate; commit), the total, and total /
 raw read. The load average is printed too: the figures scale with it on a shared machine. Goal: total under 3×
 the raw read and under 5 s.
+
+On PostgreSQL the indicator file is imported twice more: by the row-by-row write the importer had before
+the set-based one (`commit._set_based` off: one COPY straight into indicator_value, every row checked by
+the foreign-key triggers, an executemany UPDATE per changed value), and then, as "re-import", a second
+file with every value of the same communes and months changed (199,260 updates, each remembered in
+upload_undo) on a database holding the first — each by both writes, side by side.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from data_loaders.ingest import commit as commit_module  # noqa: E402
 from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS  # noqa: E402
 from data_loaders.ingest.importer import import_file  # noqa: E402
 from data_loaders.ingest.read import _calamine_frames  # noqa: E402
@@ -50,7 +58,8 @@ def _save(rows: list[list], headers: list[str], path: Path) -> None:
     workbook.save(path)
 
 
-def indicator_workbook(path: Path) -> int:
+def indicator_workbook(path: Path, shift: int = 0) -> int:
+    """3,321 communes × 6 months; `shift` changes every value (a second file updating the first)."""
     units = all_units()
     provinces = {u.code: u for u in units if u.level == "province"}
     communes = [u for u in units if u.level == "commune"]
@@ -62,10 +71,10 @@ def indicator_workbook(path: Path) -> int:
             values = []
             for j, indicator in enumerate(INDICATORS):
                 if indicator.unit_vi == "%":
-                    values.append(round((i * 7 + j * 13 + month_index * 3) % 1000 / 10, 1))
+                    values.append(round((i * 7 + j * 13 + month_index * 3 + shift) % 1000 / 10, 1))
                 else:
                     base = 10_000 if indicator.code == "population" else 0
-                    values.append((i * 31 + j * 17 + month_index) % 500 + base)
+                    values.append((i * 31 + j * 17 + month_index + shift) % 500 + base)
             rows.append([province.code, province.name, commune.code, commune.name, month, *values])
     _save(rows, headers, path)
     return len(rows)
@@ -113,19 +122,27 @@ def _pg_scratch(url: str) -> tuple[str, callable]:
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
-def measure(content: bytes, name: str, url: str) -> dict:
+def measure(content: bytes, name: str, url: str, *, set_based: bool = True, base: bytes | None = None) -> dict:
     engine = bootstrap.prepare(make_engine(url))
+    if base is not None:  # the database already holds the first file: this import updates it
+        assert import_file(base, "base_" + name, engine=engine, today=TODAY, user="bench").status == "imported"
+    original = commit_module._set_based
+    if not set_based:
+        commit_module._set_based = lambda _connection: False
     started = time.perf_counter()
     _calamine_frames(content)  # the raw read: calamine alone, no checks, no header search
     raw_read = time.perf_counter() - started
     marks: dict[str, float] = {}
     started = time.perf_counter()
-    result = import_file(content, name, engine=engine, today=TODAY, user="bench",
-                         progress=lambda stage, _f: marks.setdefault(stage, time.perf_counter() - started))
+    try:
+        result = import_file(content, name, engine=engine, today=TODAY, user="bench",
+                             progress=lambda stage, _f: marks.setdefault(stage, time.perf_counter() - started))
+    finally:
+        commit_module._set_based = original
     total = time.perf_counter() - started
     engine.dispose()
     assert result.status == "imported", [p.as_json() for p in result.errors[:5]]
-    return {"rows": result.rows, "created": result.created, "raw_read": raw_read,
+    return {"rows": result.rows, "created": result.created, "updated": result.updated, "raw_read": raw_read,
             "read": marks["validate"] - marks["read"], "validate": marks["commit"] - marks["validate"],
             "commit": marks["done"] - marks["commit"], "total": total}
 
@@ -134,12 +151,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"), help="PostgreSQL server URL")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--only", choices=("indicators", "tasks"), help="one of the two files")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each PostgreSQL indicator line")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
         files = []
         for label, builder, file_name in (("indicators 3,321 × 6", indicator_workbook, "bench_indicators.xlsx"),
                                           ("tasks 20,000 rows", task_workbook, "bench_tasks.xlsx")):
+            if args.only and not file_name.startswith(f"bench_{args.only}"):
+                continue
             path = tmp_dir / file_name
             started = time.perf_counter()
             rows = builder(path)
@@ -149,26 +170,43 @@ def main() -> int:
         backends = [("sqlite", None)]
         if args.pg and not args.skip_pg:
             backends.append(("postgresql", args.pg))
-        header = (f"{'file':22} {'backend':10} {'rows':>7} {'raw read':>9} {'read':>7} {'validate':>9} "
+        changed = None
+        if not args.only or args.only == "indicators":
+            path = tmp_dir / "bench_indicators_changed.xlsx"
+            indicator_workbook(path, shift=1)
+            changed = path.read_bytes()
+        header = (f"{'file':34} {'backend':10} {'rows':>7} {'raw read':>9} {'read':>7} {'validate':>9} "
                   f"{'commit':>7} {'total':>7} {'total/read':>11}")
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(header)
         print("-" * len(header))
         for backend, server in backends:
-            for label, content, file_name in files:
+            runs = [(label, content, file_name, True, None) for label, content, file_name in files]
+            indicators = [(content, file_name) for label, content, file_name in files if "indicators" in file_name]
+            if backend == "postgresql" and indicators:
+                content, file_name = indicators[0]
+                runs = [run for run in runs if "indicators" not in run[2]] + [
+                    (f"{label}{' (' + str(n + 1) + ')' if args.repeat > 1 else ''}", body, file_name, set_based, base)
+                    for n in range(args.repeat)
+                    for label, body, base, set_based in (
+                        ("indicators, row-by-row (before)", content, None, False),
+                        ("indicators, set-based", content, None, True),
+                        ("re-import, row-by-row (before)", changed, content, False),
+                        ("re-import, set-based", changed, content, True))]
+            for label, content, file_name, set_based, base in runs:
                 drop = None
                 if backend == "sqlite":
                     url = f"sqlite:///{tmp_dir / (file_name + '.sqlite')}"
                 else:
                     url, drop = _pg_scratch(server)
                 try:
-                    m = measure(content, file_name, url)
+                    m = measure(content, file_name, url, set_based=set_based, base=base)
                 finally:
                     if drop:
                         drop()
-                print(f"{label:22} {backend:10} {m['rows']:>7,} {m['raw_read']:>8.2f}s {m['read']:>6.2f}s "
+                print(f"{label:34} {backend:10} {m['rows']:>7,} {m['raw_read']:>8.2f}s {m['read']:>6.2f}s "
                       f"{m['validate']:>8.2f}s {m['commit']:>6.2f}s {m['total']:>6.2f}s "
-                      f"{m['total'] / m['raw_read']:>10.1f}×")
+                      f"{m['total'] / m['raw_read']:>10.1f}×", flush=True)
     return 0
 
 

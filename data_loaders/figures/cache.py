@@ -4,21 +4,27 @@
 slow, scope-wide figures (`SHARED`) are stored in the database with the data version they were
 computed at, so any app process — and `warm()`, which runs after an upload commits — computes each
 once for all; an entry of an older version is recomputed and overwritten, nothing is invalidated by
-hand. The others (single-unit lookups) are simply computed. The app wraps `read` in st.cache_data
-keyed on the database and data version (components/cached.py); decks and the command line call it
-through a `Reader`. Every process reads the version from the database on each run, so a new upload
-is seen everywhere at once.
+hand. Never twice at once: a figure being computed is locked (`single_flight`) and whoever asks for it
+meanwhile waits and reads the stored result. The others (single-unit lookups) are simply computed.
+The app wraps `read` in st.cache_data keyed on the database and data version (components/cached.py);
+decks and the command line call it through a `Reader`. Every process reads the version from the
+database on each run, so a new upload is seen everywhere at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Callable, TypeVar
+import logging
+import os
+import threading
+import weakref
+from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from data_loaders.figures import accountability, data_quality, early_warnings, tasks
@@ -29,7 +35,13 @@ from data_loaders.store import engine as db
 from data_loaders.store.models import RollupCache
 from data_loaders.store.settings import get_settings
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, SQLite's figures are single-flight within a process only
+    fcntl = None
+
 Result = TypeVar("Result")
+log = logging.getLogger("nq57.figures")
 TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
 # province and group the communes per province; 3: a task warning names its plan; 4: off-target warnings
@@ -91,22 +103,105 @@ def _compute(figure: Callable[..., Result], engine: Engine, args: tuple, filters
     return figure(*args, engine=engine, **filters)
 
 
-def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: tuple, filters: dict) -> Result:
-    key = cache_key(figure, args, filters)
+def _stored(engine: Engine, key: str, version: int) -> str | None:
     with engine.connect() as conn:
         row = conn.execute(select(RollupCache.data_version, RollupCache.payload).where(RollupCache.key == key)).first()
-    if row is not None and row.data_version == version:
-        return json.loads(row.payload, object_hook=_decode)
-    payload = _dumps(_compute(figure, engine, args, filters))
+    return row.payload if row is not None and row.data_version == version else None
+
+
+def _shared(figure: Callable[..., Result], engine: Engine, version: int, args: tuple, filters: dict) -> Result:
+    key = cache_key(figure, args, filters)
+    payload = _stored(engine, key, version)
+    if payload is None:
+        # Single flight: one computation per figure at a time across every thread and process; whoever
+        # waited reads the result the winner stored instead of computing it again.
+        with single_flight(engine, key):
+            payload = _stored(db.primary_for(engine), key, version)
+            if payload is None:
+                payload = _dumps(_compute(figure, engine, args, filters))
+                _store(engine, key, version, payload)
+    # Return what a later reader will get, so the first and every later call agree exactly.
+    return json.loads(payload, object_hook=_decode)
+
+
+def _store(engine: Engine, key: str, version: int, payload: str) -> None:
     try:
         with db.primary_for(engine).begin() as conn:  # read from a replica, stored on the primary
             conn.execute(delete(RollupCache).where(RollupCache.key == key))
             conn.execute(RollupCache.__table__.insert().values(
                 key=key, data_version=version, payload=payload, computed_at=dt.datetime.now(dt.timezone.utc)))
     except IntegrityError:
-        pass  # another process stored the same figure at the same moment: theirs is as good
-    # Return what a later reader will get, so the first and every later call agree exactly.
-    return json.loads(payload, object_hook=_decode)
+        pass  # stored at the same moment by a process that did not wait (a lock it could not take)
+
+
+# --- single flight ------------------------------------------------------------------------------
+
+_LOCKS_GUARD = threading.Lock()
+_THREAD_LOCKS: weakref.WeakValueDictionary[tuple[str, str], threading.Lock] = weakref.WeakValueDictionary()
+_LOCK_FILES: dict[str, int] = {}
+_LOCK_SPACE = 2**31 - 1  # byte offsets of the SQLite lock file: one per key (a collision only serialises two keys)
+
+
+@contextlib.contextmanager
+def single_flight(engine: Engine, key: str) -> Iterator[None]:
+    """Hold the computation of cache `key` for this database against every other thread and process.
+
+    Threads of one process queue on a lock of their own first (so a process waits with at most one
+    database connection per key); across processes, PostgreSQL's session advisory lock on the key's
+    first 60 bits (on the primary, where the result is stored; released with the connection should the
+    process die), and on SQLite an fcntl lock on one byte of a lock file beside the database (released
+    by the system when the process ends; one descriptor per process, never closed, since closing any
+    descriptor of a file drops every lock the process holds on it). Figures that read other figures
+    (the accountability ranking) take their locks in the order of that dependency, never the reverse."""
+    primary = db.primary_for(engine)
+    url = primary.url.render_as_string(hide_password=True)
+    with _LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.get((url, key))
+        if thread_lock is None:
+            thread_lock = _THREAD_LOCKS[(url, key)] = threading.Lock()
+    with thread_lock:
+        if primary.dialect.name == "postgresql":
+            with _advisory_lock(primary, key):
+                yield
+        else:
+            with _file_lock(primary, key):
+                yield
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: Engine, key: str) -> Iterator[None]:
+    lock_id = int(key[:15], 16)  # 60 bits: never the import lock's small number
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": lock_id})
+        conn.commit()  # a session lock: no transaction stays open while the figure is computed
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                conn.commit()
+            except Exception:  # noqa: BLE001 - never back to the pool holding the lock: closing releases it
+                log.warning("releasing the figure lock failed; its connection is closed", exc_info=True)
+                conn.invalidate()
+
+
+@contextlib.contextmanager
+def _file_lock(engine: Engine, key: str) -> Iterator[None]:
+    database = engine.url.database
+    if fcntl is None or not database or database == ":memory:":  # one process only: the thread lock is enough
+        yield
+        return
+    path = f"{database}.figure-locks"
+    with _LOCKS_GUARD:
+        descriptor = _LOCK_FILES.get(path)
+        if descriptor is None:
+            descriptor = _LOCK_FILES[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    offset = int(key[:15], 16) % _LOCK_SPACE
+    fcntl.lockf(descriptor, fcntl.LOCK_EX, 1, offset)
+    try:
+        yield
+    finally:
+        fcntl.lockf(descriptor, fcntl.LOCK_UN, 1, offset)
 
 
 def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any, **filters: Any) -> Result:
