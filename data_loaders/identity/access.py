@@ -30,6 +30,9 @@ _ROLE_ACTIONS = {
     "admin": frozenset(ACTIONS),
 }
 _PUBLIC_ACTIONS = frozenset({"view", "export"})
+# A province's administrator (role admin, scope a province): everything inside its province, but
+# accounts, settings and the audit trail are the national administrators' alone.
+_PROVINCE_ADMIN_ACTIONS = frozenset({"view", "export", "upload"})
 
 
 class ScopeRefused(AccountError):
@@ -58,6 +61,8 @@ def may(account: Account | None, action: str, *, public_read_only: bool = False)
         return public_read_only and action in _PUBLIC_ACTIONS
     if account.disabled:
         return False
+    if account.role == "admin" and account.scope_code != NATIONAL_CODE:
+        return action in _PROVINCE_ADMIN_ACTIONS
     return action in _ROLE_ACTIONS.get(account.role, frozenset())
 
 
@@ -75,7 +80,7 @@ def check_permission(account: Account | None, action: str, *, engine: Engine | N
 
 def viewable_scope(account: Account | None) -> str:
     """The unit a person reads: administrators and the public national view read "VN"."""
-    if account is None or account.role == "admin":
+    if account is None or (account.role == "admin" and account.scope_code == NATIONAL_CODE):
         return NATIONAL_CODE
     return account.scope_code
 
@@ -131,7 +136,7 @@ def upload_scope(account: Account) -> UploadScope:
     """Raises AccountError("not_permitted") for anyone who may not upload."""
     check_permission(account, "upload")
     if account.role == "admin":
-        return UploadScope(NATIONAL_CODE, None)
+        return UploadScope(account.scope_code, None)
     return UploadScope(account.scope_code, account.agency or None)
 
 
@@ -190,7 +195,7 @@ def upload_scope_message(account: Account | None) -> tuple[str, dict[str, str]]:
     if account is None or not may(account, "upload"):
         return "scope_label_none", {}
     scope = upload_scope(account)
-    if account.role == "admin":
+    if account.role == "admin" and scope.unrestricted:
         return "scope_label_admin", {}
     if scope.agency is not None:
         return "scope_label_agency", {"agency": scope.agency}

@@ -4,7 +4,8 @@ Passwords are hashed with argon2 (argon2-cffi). Failed sign-ins are counted in t
 every app process agrees on a lock-out. Every change writes an audit entry in the same transaction.
 
 Roles: viewer (reads its scope), reporter (uploads for its scope; with scope "VN" and an agency, a
-ministry reporter for the tasks that agency leads), admin (everything). What each role may do is
+ministry reporter for the tasks that agency leads), admin (everything; a province's administrator
+everything inside its province except accounts, settings and the audit trail). What each role may do is
 decided in data_loaders/access.py.
 
 Account changes name an `actor`: the username of an enabled administrator (the app), or a system
@@ -149,6 +150,11 @@ def _unit_codes() -> frozenset[str]:
     return frozenset(unit.code for unit in all_units())
 
 
+@functools.cache
+def _province_codes() -> frozenset[str]:
+    return frozenset(unit.code for unit in all_units() if unit.level == "province")
+
+
 def normalize_scope(code: object) -> str:
     """The stored unit code for "VN", a province or a commune code (leading zeros optional)."""
     try:
@@ -194,7 +200,9 @@ def _normalize_agency(conn: Connection, agency: object, role: str, scope_code: s
 
 
 def _check_role_scope(role: str, scope_code: str) -> None:
-    if role == "admin" and scope_code != NATIONAL_CODE:
+    # an administrator is national, or a province's (its powers then stay inside the province:
+    # identity/access.py); never a commune's
+    if role == "admin" and scope_code != NATIONAL_CODE and scope_code not in _province_codes():
         raise InvalidAccount("account_admin_scope")
 
 
@@ -210,9 +218,9 @@ def _lock_accounts(conn: Connection) -> None:
 def _check_actor(conn: Connection, actor: str) -> None:
     if isinstance(actor, str) and actor.startswith(SYSTEM_ACTOR_PREFIX) and len(actor) > len(SYSTEM_ACTOR_PREFIX):
         return
-    row = conn.execute(select(AccountRow.role, AccountRow.disabled)
+    row = conn.execute(select(AccountRow.role, AccountRow.scope_code, AccountRow.disabled)
                        .where(AccountRow.username == str(actor or ""))).first()
-    if row is None or row.disabled or row.role != "admin":
+    if row is None or row.disabled or row.role != "admin" or row.scope_code != NATIONAL_CODE:
         raise AccountError("not_permitted")
 
 
@@ -227,9 +235,14 @@ def _row_for_update(conn: Connection, username: object) -> Any:
     return row
 
 
+def _national_admin(row: Any) -> bool:
+    return row.role == "admin" and row.scope_code == NATIONAL_CODE
+
+
 def _other_active_admins(conn: Connection, account_id: int) -> int:
     return conn.execute(select(func.count()).select_from(AccountRow).where(
-        AccountRow.role == "admin", AccountRow.disabled.is_(False), AccountRow.id != account_id)).scalar_one()
+        AccountRow.role == "admin", AccountRow.scope_code == NATIONAL_CODE, AccountRow.disabled.is_(False),
+        AccountRow.id != account_id)).scalar_one()
 
 
 def _read(conn: Connection, account_id: int) -> Account:
@@ -482,7 +495,7 @@ def set_disabled(username: str, disabled: bool, *, actor: str, engine: Engine | 
         _lock_accounts(conn)
         _check_actor(conn, actor)
         row = _row_for_update(conn, username)
-        if disabled and row.role == "admin" and not row.disabled and _other_active_admins(conn, row.id) == 0:
+        if disabled and _national_admin(row) and not row.disabled and _other_active_admins(conn, row.id) == 0:
             raise InvalidAccount("account_last_admin")
         conn.execute(update(AccountRow).where(AccountRow.id == row.id)
                      .values(disabled=bool(disabled), failed_attempts=0, locked_until=None))
@@ -527,7 +540,8 @@ def update_account(username: str, *, role: str | None = None, scope_code: str | 
             new_email = row.email if email is None else _normalize_email(email)
             new_display = (row.display_name if display_name is None
                            else _normalize_display_name(display_name, row.username))
-            demoted = row.role == "admin" and new_role != "admin" and not row.disabled
+            demoted = (_national_admin(row) and not (new_role == "admin" and new_scope == NATIONAL_CODE)
+                       and not row.disabled)
             if demoted and _other_active_admins(conn, row.id) == 0:
                 raise InvalidAccount("account_last_admin")
             new = {"role": new_role, "scope_code": new_scope, "agency": new_agency, "email": new_email,
