@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 st.set_page_config(page_title="NQ57 Dashboard", page_icon="📊", layout="wide")
 
 from components import auth, cached  # noqa: E402  (after set_page_config)
+from components.leader_board import land_on_board  # noqa: E402
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import (  # noqa: E402
@@ -36,6 +37,8 @@ def pages() -> dict:
     return {
         "nav_section_views": [
             ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
+            ("view", st.Page("pages/leader_board.py", title=tr("nav_leader_board"), icon=":material/space_dashboard:",
+                             url_path=PAGE_PATHS["leader_board"])),
             ("view", st.Page("pages/inbox.py", title=tr("nav_inbox"), icon=":material/inbox:",
                              url_path=PAGE_PATHS["inbox"])),
             ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
@@ -108,6 +111,7 @@ permitted = {
 }
 # expanded: an administrator's section is not folded away behind "View more"
 navigation = st.navigation({section: pages for section, pages in permitted.items() if pages}, expanded=True)
+land_on_board(account, navigation)  # the unit's own page, when it designed one (before the sidebar writes the URL)
 set_viewable_scope(access.viewable_scope(account))
 render_sidebar(account, public_read_only)
 auth.return_to_shared_view()

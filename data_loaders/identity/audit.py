@@ -23,7 +23,7 @@ ACTIONS = (
     "account_updated", "account_disabled", "account_enabled", "password_reset", "upload_committed",
     "upload_rejected", "settings_changed", "export",
     "direction_created", "direction_answered", "direction_closed", "evidence_download", "digest_sent",
-    "annotation_added", "annotation_removed", "upload_withdrawn",
+    "annotation_added", "annotation_removed", "upload_withdrawn", "leader_board_changed",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

@@ -22,6 +22,8 @@ PROTECTED: dict[str, tuple[tuple[str, str], ...]] = {
     # leaders' directions, the answers and the evidence files exist nowhere else
     "0011": (("direction", "directions"), ("direction_answer", "answers"), ("evidence", "evidence files"),
              ("annotation", "annotations")),
+    # the leader's pages units designed exist nowhere else
+    "0016": (("leader_board", "leader's page layouts"),),
 }
 
 

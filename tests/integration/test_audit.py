@@ -54,6 +54,9 @@ def test_every_action_writes_an_entry(empty_engine):
     again = workbook_bytes([task_row("LD-1", province="Lâm Đồng", progress=55)], TASK_HEADERS)
     upload_id = import_file(again, "again.xlsx", account=reporter, engine=engine, today=TODAY).upload_id
     withdraw_upload(upload_id, actor="ld.reporter", engine=engine)
+    from data_loaders.follow_up import leader_board
+
+    leader_board.save_board(admin, "68", list(leader_board.DEFAULT_BLOCKS[:2]), engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)
