@@ -1,7 +1,7 @@
 """The leader's page ("Bảng điều hành"): each block of the unit's layout drawn with the components and
 cached figures the other pages use (KPI cards, status charts, the warning cards, the ranking and map,
 the trend lines), the edit mode in which the unit's administrators add, remove, order and set the
-blocks, and the landing on it for the accounts of a unit that designed one."""
+blocks, and whether an account lands on it (the accounts of a unit that designed one)."""
 
 from __future__ import annotations
 
@@ -24,20 +24,21 @@ from components.state import language, tr
 from components.warning_list import top_warnings
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import UnitInfo
-from data_loaders.figures.views import LANG_KEY
+from data_loaders.figures.views import COMMUNE_KEY, LANG_KEY, PROVINCE_KEY
 from data_loaders.follow_up import leader_board as boards
 from data_loaders.i18n import format_date, format_datetime, format_number, format_percent, t
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, plans
+from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.store.settings import get_settings
 
-PAGE = "pages/leader_board.py"
 _KIND_LABELS = {"kpis": "board_kind_kpis", "task_status": "board_kind_task_status", "warnings": "board_kind_warnings",
                 "ranking": "board_kind_ranking", "trend": "board_kind_trend", "map": "board_kind_map"}
 _KIND_ICONS = {"kpis": ":material/speed:", "task_status": ":material/task_alt:",
                "warnings": ":material/notifications_active:", "ranking": ":material/leaderboard:",
                "trend": ":material/show_chart:", "map": ":material/map:"}
 _LOWER_IS_BETTER = {"overdue", "villages_no_signal", "villages_no_power"}
+PAGE = "pages/leader_board.py"
 _OUTCOME = "_nq57_board_outcome"
 _LANDED = "_nq57_board_landed"
 _ids = itertools.count(1)
@@ -338,13 +339,27 @@ def leader_board(unit: UnitInfo, day: dt.date, since: dt.date | None) -> None:
     render_blocks(unit, day, since, blocks, key=f"board::{unit.code}::{day}")
 
 
-def land_on_board(account: Account | None, page: Any) -> None:
-    """Once per sign-in: an account whose unit designed its page opens on it instead of the overview,
-    when the app was opened bare (a link to a view, with its unit or dates, opens that view)."""
+def lands_on_board(account: Account | None) -> bool:
+    """Whether this run opens the account's own leader's page instead of the overview: once per
+    sign-in (or per browser tab), when the unit the account is scoped to designed one and the link
+    names nothing but that unit (a link to a view, with its dates, or to another unit, opens that view).
+    Decided before app.py writes a new sign-in's cookie, which then waits for the page it lands on."""
     if account is None or st.session_state.get(_LANDED) == account.username:
-        return
+        return False
     st.session_state[_LANDED] = account.username
-    if page.url_path != "" or set(st.query_params) - {LANG_KEY}:
-        return
-    if boards.has_board(account.scope_code, engine=cached.engine()):
+    own: dict[str, str] = {}
+    if account.scope_code != NATIONAL_CODE:
+        unit = cached.get_unit(account.scope_code)
+        own = ({PROVINCE_KEY: unit.code} if unit.level == "province"
+               else {PROVINCE_KEY: unit.province_code or "", COMMUNE_KEY: unit.code})
+    if set(st.query_params) - {LANG_KEY, PROVINCE_KEY, COMMUNE_KEY}:
+        return False
+    if any(st.query_params.get(key) not in (None, own.get(key)) for key in (PROVINCE_KEY, COMMUNE_KEY)):
+        return False
+    return boards.has_board(account.scope_code, engine=cached.engine())
+
+
+def open_board_instead(page: Any) -> None:
+    """On landing: when the overview (the default page) is about to run, the leader's page instead."""
+    if page.url_path == "":
         st.switch_page(PAGE, query_params=st.query_params.to_dict())

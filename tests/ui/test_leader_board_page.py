@@ -119,6 +119,10 @@ def test_a_province_administrator_designs_the_page_and_a_leader_opens_it(app_dat
 
     landing = _open("ld.lamdong", {}, page=None)  # opening the app bare: the province's own page
     assert _headings(landing) == expected
+    landing = _open("ld.lamdong", {"province": "68"}, page=None)  # its own unit named (a reload): the same
+    assert _headings(landing) == expected
+    view = _open("ld.lamdong", {"province": "68", "as_of": "2025-03-31"}, page=None)  # a shared view opens as it is
+    assert "Chỉ số chính" not in _headings(view) and "Cảnh báo cần xử lý trước" in _headings(view)
     national = _open("board-admin", {}, page=None)  # the nation designed none: the overview
     assert "Chỉ số chính" not in _headings(national)
 
