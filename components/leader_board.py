@@ -111,7 +111,9 @@ def _kpis_block(unit: UnitInfo, day: dt.date, since: dt.date | None, options: di
     for code in items:
         cards.append(_task_kpi(code, status, before, lang) if code in boards.TASK_KPIS
                      else _indicator_kpi(code, unit, values, previous, lang))
-    kpi_row(cards, per_row=4 if len(cards) != 3 else 3)
+    # three to a row when a label is long ("Tỷ lệ dân số được phủ sóng 5G"), as the overview's cards
+    long_label = any(len(card.label) > 24 for card in cards)
+    kpi_row(cards, per_row=3 if long_label or len(cards) in (3, 5, 6) else 4)
 
 
 def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, options: dict, lang: str,
@@ -135,8 +137,8 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
         return
     if len(rows) == 1:
         task_kpis(rows[0], lang)
-    show_chart(status_breakdown(rows, lang, lambda code: _plan_label(code, lang)), name=tr("board_kind_task_status"),
-               key=f"{key}::plans")
+    show_chart(status_breakdown(rows, lang, lambda code: _plan_label(code, lang), label_width=32),
+               name=tr("board_kind_task_status"), key=f"{key}::plans")
 
 
 def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: str) -> None:
@@ -285,15 +287,15 @@ def _editor(account: Account, unit: UnitInfo) -> None:
         st.caption(tr("board_edit_intro"))
         for index, block in enumerate(draft):
             with st.container(border=True):
-                name, up, down, remove = st.columns([6, 1, 1, 1], vertical_alignment="center")
-                name.markdown(f"**{index + 1}. {escape(kind_label(block['kind'], lang))}**")
-                up.button(tr("board_move_up"), key=f"board_up::{block['id']}", icon=":material/arrow_upward:",
-                          disabled=index == 0, on_click=_move, args=(unit.code, index, -1), width="stretch")
-                down.button(tr("board_move_down"), key=f"board_down::{block['id']}",
-                            icon=":material/arrow_downward:", disabled=index == len(draft) - 1, on_click=_move,
-                            args=(unit.code, index, 1), width="stretch")
-                remove.button(tr("board_remove"), key=f"board_remove::{block['id']}", icon=":material/delete:",
-                              on_click=_remove, args=(unit.code, index), width="stretch")
+                with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                    st.markdown(f"**{index + 1}. {escape(kind_label(block['kind'], lang))}**", width="stretch")
+                    st.button(tr("board_move_up"), key=f"board_up::{block['id']}", icon=":material/arrow_upward:",
+                              disabled=index == 0, on_click=_move, args=(unit.code, index, -1))
+                    st.button(tr("board_move_down"), key=f"board_down::{block['id']}",
+                              icon=":material/arrow_downward:", disabled=index == len(draft) - 1, on_click=_move,
+                              args=(unit.code, index, 1))
+                    st.button(tr("board_remove"), key=f"board_remove::{block['id']}", icon=":material/delete:",
+                              on_click=_remove, args=(unit.code, index))
                 _option_widgets(unit, block, lang)
         kind_column, add_column = st.columns([3, 1], vertical_alignment="bottom")
         widget = f"board_add_kind::{unit.code}::{lang}"
@@ -316,7 +318,7 @@ def leader_board(unit: UnitInfo, day: dt.date, since: dt.date | None) -> None:
     lang = language()
     account = auth.current_account()
     saved = boards.board(unit.code, engine=cached.engine())
-    unit_name = unit.name if unit.level != "national" else tr("national")
+    unit_name = unit.name if unit.level != "national" else tr("board_national_name")
     if saved["custom"]:
         st.caption(tr("board_custom_caption", unit=unit_name, user=saved["updated_by"],
                       time=format_datetime(saved["updated_at"], lang)))
@@ -357,6 +359,7 @@ def lands_on_board(account: Account | None) -> bool:
     if any(st.query_params.get(key) not in (None, own.get(key)) for key in (PROVINCE_KEY, COMMUNE_KEY)):
         return False
     return boards.has_board(account.scope_code, engine=cached.engine())
+
 
 
 def open_board_instead(page: Any) -> None:

@@ -43,15 +43,16 @@ MAX_KPIS = 8
 MAX_WARNINGS = 10
 
 DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
-    "kpis": {"items": ["tasks_total", "on_time_rate", "overdue", "fiveg_coverage_pct"]},
+    "kpis": {"items": ["on_time_rate", "fiveg_stations", "fiveg_coverage_pct"]},
     "task_status": {"plans": []},
     "warnings": {"count": 3},
     "ranking": {"metric": "on_time_rate"},
     "trend": {"indicator": "fiveg_coverage_pct"},
     "map": {"metric": "fiveg_coverage_pct"},
 }
-# The page of a unit that chose nothing: KPIs for tasks and 5G coverage, task status, the three most
-# urgent warnings, the units below ranked by on-time rate, 5G coverage on the map.
+# The page of a unit that chose nothing: KPIs for tasks and 5G (the on-time rate, 5G stations, 5G
+# coverage against its target; the task counts are the task-status block's), task status, the three
+# most urgent warnings, the units below ranked by on-time rate, 5G coverage on the map.
 DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = tuple(
     {"kind": kind, "options": DEFAULT_OPTIONS[kind]} for kind in ("kpis", "task_status", "warnings", "ranking", "map"))
 

@@ -39,7 +39,7 @@ def test_a_unit_without_a_layout_shows_the_default(empty_engine):
     board = boards.board("68", engine=empty_engine)
     assert not board["custom"] and board["updated_by"] is None
     assert [b["kind"] for b in board["blocks"]] == ["kpis", "task_status", "warnings", "ranking", "map"]
-    assert board["blocks"][0]["options"]["items"] == ["tasks_total", "on_time_rate", "overdue", "fiveg_coverage_pct"]
+    assert board["blocks"][0]["options"]["items"] == ["on_time_rate", "fiveg_stations", "fiveg_coverage_pct"]
     assert boards.validate_blocks(board["blocks"], "68") == board["blocks"]  # the default passes its own rules
     assert not boards.has_board("68", engine=empty_engine)
 
