@@ -181,6 +181,11 @@ def _unit(unit_code: str, engine: Engine) -> UnitInfo:
         raise BoardRefused("board_unknown_unit", code=str(unit_code)) from None
 
 
+def default_blocks(unit: UnitInfo) -> list[dict[str, Any]]:
+    """DEFAULT_BLOCKS; a commune has no units below it to rank (its map block places it in its province)."""
+    return [copy.deepcopy(block) for block in DEFAULT_BLOCKS if unit.level != "commune" or block["kind"] != "ranking"]
+
+
 def board(unit_code: str, *, engine: Engine | None = None) -> Board:
     """The unit's page: its saved layout, or the default one."""
     engine = engine or db.get_engine()
@@ -189,8 +194,7 @@ def board(unit_code: str, *, engine: Engine | None = None) -> Board:
         row = conn.execute(select(LeaderBoard.blocks, LeaderBoard.updated_by, LeaderBoard.updated_at)
                            .where(LeaderBoard.unit_code == unit.code)).first()
     if row is None:
-        return Board(unit_code=unit.code, blocks=copy.deepcopy(list(DEFAULT_BLOCKS)), custom=False, updated_by=None,
-                     updated_at=None)
+        return Board(unit_code=unit.code, blocks=default_blocks(unit), custom=False, updated_by=None, updated_at=None)
     return Board(unit_code=unit.code, blocks=list(row.blocks), custom=True, updated_by=row.updated_by,
                  updated_at=audit.utc(row.updated_at))
 

@@ -42,6 +42,8 @@ def test_a_unit_without_a_layout_shows_the_default(empty_engine):
     assert board["blocks"][0]["options"]["items"] == ["on_time_rate", "fiveg_stations", "fiveg_coverage_pct"]
     assert boards.validate_blocks(board["blocks"], "68") == board["blocks"]  # the default passes its own rules
     assert not boards.has_board("68", engine=empty_engine)
+    assert [b["kind"] for b in boards.board("24781", engine=empty_engine)["blocks"]] == [  # a commune ranks nothing
+        "kpis", "task_status", "warnings", "map"]
 
 
 def test_a_province_administrator_designs_its_page_and_it_is_audited(empty_engine, people):
