@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 st.set_page_config(page_title="NQ57 Dashboard", page_icon="📊", layout="wide")
 
 from components import auth, cached  # noqa: E402  (after set_page_config)
+from components.leader_board import lands_on_board, open_board_instead  # noqa: E402
 from components.shell_guard import mark_app_shell  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 from components.state import (  # noqa: E402
@@ -36,6 +37,8 @@ def pages() -> dict:
     return {
         "nav_section_views": [
             ("view", st.Page("pages/overview.py", title=tr("nav_overview"), icon=":material/dashboard:", default=True)),
+            ("view", st.Page("pages/leader_board.py", title=tr("nav_leader_board"), icon=":material/space_dashboard:",
+                             url_path=PAGE_PATHS["leader_board"])),
             ("view", st.Page("pages/inbox.py", title=tr("nav_inbox"), icon=":material/inbox:",
                              url_path=PAGE_PATHS["inbox"])),
             ("view", st.Page("pages/tasks.py", title=tr("nav_tasks"), icon=":material/task_alt:",
@@ -97,7 +100,9 @@ try:
     account = auth.current_account()
     apply_account_language(account.username if account else None)  # once per sign-in, unless the link names one
     keep_language_in_url()
-    auth.write_pending_cookie()  # after a sign-in or sign-out: the browser's session cookie
+    landing = lands_on_board(account)  # an account whose unit designed its leader's page opens on it
+    if not landing:  # (a landing writes it on the page it lands on: a page switch would drop it)
+        auth.write_pending_cookie()  # after a sign-in or sign-out: the browser's session cookie
 except OperationalError:
     log.exception("database unavailable")
     st.error(tr("database_unavailable"), icon=":material/cloud_off:")
@@ -114,6 +119,9 @@ permitted = {
 }
 # expanded: an administrator's section is not folded away behind "View more"
 navigation = st.navigation({section: pages for section, pages in permitted.items() if pages}, expanded=True)
+if landing:
+    open_board_instead(navigation)  # the overview asked for: the leader's page instead
+    auth.write_pending_cookie()
 set_viewable_scope(access.viewable_scope(account))
 render_sidebar(account, public_read_only)
 auth.return_to_shared_view()

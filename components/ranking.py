@@ -84,9 +84,9 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
             st.caption(tr("no_children"))
             return
         unit = cached.get_unit(unit.province_code)
-    controls = st.columns([3, 1])
-    code = controls[0].selectbox(tr("metric"), metric_codes, key=f"{key}::metric::{lang}",
-                                 format_func=lambda c: metric(c, lang).label)
+    controls = st.columns([3, 1]) if len(metric_codes) > 1 or per_capita_option else None
+    code = metric_codes[0] if controls is None else controls[0].selectbox(  # one metric: nothing to choose
+        tr("metric"), metric_codes, key=f"{key}::metric::{lang}", format_func=lambda c: metric(c, lang).label)
     per_capita = per_capita_option and controls[1].toggle(tr("per_capita_toggle"), key=f"{key}::per_capita::{lang}")
     chosen = metric(code, lang, per_capita)
     frame = child_metric_frame(unit, day, code, per_capita)

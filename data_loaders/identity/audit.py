@@ -27,6 +27,7 @@ ACTIONS = (
     "submission_approved", "submission_returned", "submission_unlocked",
     "plan_added", "plan_retired",
     "target_set", "target_removed",
+    "leader_board_changed",
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

@@ -27,6 +27,8 @@ PROTECTED: dict[str, tuple[tuple[str, ...], ...]] = {
     "0017": (("approval", "approval decisions"), ("approval_step", "approval steps")),
     # the plans people added (provinces' programmes); the national ones seeded from the reference file are not counted
     "0015": (("plan", "plans and programmes added by administrators", "created_by <> 'seed'"),),
+    # the leader's pages units designed exist nowhere else
+    "0016": (("leader_board", "leader's page layouts"),),
 }
 
 

@@ -431,3 +431,16 @@ class Target(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ended_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+
+
+class LeaderBoard(Base):
+    """A unit's leader's page ("Bảng điều hành"): the blocks its administrators chose, in order, each
+    `{"kind": …, "options": {…}}` as data_loaders/follow_up/leader_board.py validates them. A unit
+    without a row shows the default layout."""
+
+    __tablename__ = "leader_board"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), primary_key=True)
+    blocks: Mapped[list] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
