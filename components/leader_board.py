@@ -28,7 +28,7 @@ from data_loaders.figures.views import COMMUNE_KEY, LANG_KEY, PROVINCE_KEY
 from data_loaders.follow_up import leader_board as boards
 from data_loaders.i18n import format_date, format_datetime, format_number, format_percent, t
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.store.catalogue import INDICATOR_BY_CODE, plans
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.store.settings import get_settings
 
@@ -58,7 +58,7 @@ def item_label(code: str, lang: str) -> str:
 
 
 def _plan_label(code: str, lang: str) -> str:
-    names = {plan.code: plan.label(lang) for plan in plans()}
+    names = {plan.code: plan.label(lang) for plan in cached.visible_plans(NATIONAL_CODE)}
     return names.get(code, code)
 
 
@@ -151,7 +151,7 @@ def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: st
     target = boards.indicator_target(code, unit.code, cached.engine())
     label = indicator.label(lang)
     frame = trend_frame(cached.indicator_trend(unit.code, day), {code: label}, lang, percent=indicator.unit_vi == "%")
-    chart = trend_lines(frame, label, lang, target=target["value"] if target else None)
+    chart = trend_lines(frame, label, lang, targets=[target] if target else None)
     show_chart(with_notes(chart, unit_notes(unit, (code,)), (code,)), name=label, key=f"{key}::chart")
 
 
@@ -261,7 +261,8 @@ def _option_widgets(unit: UnitInfo, block: dict, lang: str) -> None:
                        key=widget, format_func=lambda code: item_label(code, lang), max_selections=boards.MAX_KPIS,
                        args=(unit.code, block_id, "items", widget), **callback)
     elif kind == "task_status":
-        st.multiselect(tr("board_option_plans"), boards.plan_codes(unit.code), default=options["plans"], key=widget,
+        st.multiselect(tr("board_option_plans"), [plan.code for plan in cached.visible_plans(unit.code)],
+                       default=options["plans"], key=widget,
                        format_func=lambda code: _plan_label(code, lang), placeholder=tr("board_all_plans"),
                        args=(unit.code, block_id, "plans", widget), **callback)
     elif kind == "warnings":

@@ -26,12 +26,14 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from data_loaders.figures.indicators import Target, fiveg_target
+from data_loaders.figures import plans as plan_figures
+from data_loaders.figures import targets as target_figures
 from data_loaders.figures.scope import UnitInfo, UnknownUnit, get_unit
+from data_loaders.figures.targets import TargetInForce
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import INDICATORS, plans
+from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import LeaderBoard
 
 KINDS = ("kpis", "task_status", "warnings", "ranking", "trend", "map")
@@ -78,25 +80,23 @@ def indicator_codes() -> tuple[str, ...]:
     return tuple(indicator.code for indicator in INDICATORS)
 
 
-def indicator_target(code: str, unit_code: str, engine: Engine | None = None) -> Target | None:
-    """The target an indicator of a unit is measured against, if it has one (today: 5G population
-    coverage, the national target the headline shows, for every unit)."""
-    if code == "fiveg_coverage_pct":
-        return fiveg_target(engine)
-    return None
+def indicator_target(code: str, unit_code: str, engine: Engine | None = None) -> TargetInForce | None:
+    """The target an indicator of a unit is measured against, if it has one: its own, else the one it
+    inherits (figures/targets.py, the one definition)."""
+    return target_figures.target_for(code, unit_code, engine)
 
 
-def plan_codes(unit_code: str) -> tuple[str, ...]:
-    """The plans a task-status block of this unit may choose (today the national plans)."""
-    return tuple(plan.code for plan in plans())
+def plan_codes(unit_code: str, engine: Engine | None = None) -> tuple[str, ...]:
+    """The plans a task-status block of this unit may choose: the national plans and, for a province
+    and its communes, the province's own programmes (figures/plans.py)."""
+    return tuple(plan.code for plan in plan_figures.visible_plans(unit_code, engine))
 
 
-def target_met(value: float | None, target: Target | None) -> bool | None:
-    """Whether a value reaches its target (None: no value or no target). Every target today is a
-    level to reach or pass."""
+def target_met(value: float | None, target: TargetInForce | None) -> bool | None:
+    """Whether a value reaches its target in the indicator's good direction (None: no value or no target)."""
     if value is None or target is None:
         return None
-    return value >= target["value"]
+    return target_figures.reaches(target["indicator"], value, target["value"])
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -119,12 +119,12 @@ def _code(value: Any, allowed: tuple[str, ...], kind: str, option: str) -> str:
     return value
 
 
-def _options(kind: str, options: dict[str, Any], unit_code: str) -> dict[str, Any]:
+def _options(kind: str, options: dict[str, Any], unit_code: str, engine: Engine | None) -> dict[str, Any]:
     indicators = indicator_codes()
     if kind == "kpis":
         return {"items": _codes(options["items"], TASK_KPIS + indicators, kind, "items", least=1, most=MAX_KPIS)}
     if kind == "task_status":
-        allowed = plan_codes(unit_code)
+        allowed = plan_codes(unit_code, engine)
         return {"plans": _codes(options["plans"], allowed, kind, "plans", least=0, most=len(allowed))}
     if kind == "warnings":
         count = options["count"]
@@ -136,7 +136,7 @@ def _options(kind: str, options: dict[str, Any], unit_code: str) -> dict[str, An
     return {"indicator": _code(options["indicator"], (TASK_TREND,) + indicators, kind, "indicator")}
 
 
-def validate_blocks(blocks: Any, unit_code: str) -> list[dict[str, Any]]:
+def validate_blocks(blocks: Any, unit_code: str, engine: Engine | None = None) -> list[dict[str, Any]]:
     """The layout as it will be stored: a list of 1–MAX_BLOCKS blocks, each {"kind", "options"} with
     every option of its kind (a missing one takes its default). Raises BoardRefused naming the first
     problem: not a list, too many or no blocks, an unknown kind or option, a value not allowed."""
@@ -160,7 +160,7 @@ def validate_blocks(blocks: Any, unit_code: str) -> list[dict[str, Any]]:
         if extra:
             raise BoardRefused("board_unknown_option", kind=kind, option=", ".join(sorted(map(str, extra))))
         filled = {**copy.deepcopy(DEFAULT_OPTIONS[kind]), **options}
-        layout.append({"kind": kind, "options": _options(kind, filled, unit_code)})
+        layout.append({"kind": kind, "options": _options(kind, filled, unit_code, engine)})
     return layout
 
 
@@ -223,7 +223,7 @@ def save_board(account: Account | None, unit_code: str, blocks: Any, *, engine: 
     engine = engine or db.get_engine()
     unit = _unit(unit_code, engine)
     editor = _editor(account, unit, engine, "save")
-    layout = validate_blocks(blocks, unit.code)
+    layout = validate_blocks(blocks, unit.code, engine)
     values = {"blocks": layout, "updated_by": editor.username, "updated_at": now or dt.datetime.now(dt.timezone.utc)}
     with engine.begin() as conn:
         before = conn.execute(select(LeaderBoard.blocks).where(LeaderBoard.unit_code == unit.code)).scalar()

@@ -40,7 +40,8 @@ def test_a_unit_without_a_layout_shows_the_default(empty_engine):
     assert not board["custom"] and board["updated_by"] is None
     assert [b["kind"] for b in board["blocks"]] == ["kpis", "task_status", "warnings", "ranking", "map"]
     assert board["blocks"][0]["options"]["items"] == ["on_time_rate", "fiveg_stations", "fiveg_coverage_pct"]
-    assert boards.validate_blocks(board["blocks"], "68") == board["blocks"]  # the default passes its own rules
+    # the default passes its own rules
+    assert boards.validate_blocks(board["blocks"], "68", empty_engine) == board["blocks"]
     assert not boards.has_board("68", engine=empty_engine)
     assert [b["kind"] for b in boards.board("24781", engine=empty_engine)["blocks"]] == [  # a commune ranks nothing
         "kpis", "task_status", "warnings", "map"]
@@ -136,8 +137,12 @@ def test_a_province_administrator_stays_inside_its_province(empty_engine, people
     assert access.viewable_scope(people["admin"]) == "VN"
 
 
-def test_targets_met_or_not():
+def test_targets_met_or_not(empty_engine):
     target = {"indicator": "fiveg_coverage_pct", "value": 90.0, "date": None}
     assert boards.target_met(91.0, target) is True and boards.target_met(26.5, target) is False
     assert boards.target_met(None, target) is None and boards.target_met(50.0, None) is None
-    assert boards.indicator_target("ai_experts", "68") is None
+    fewer = {"indicator": "villages_no_signal", "value": 10.0, "date": None}  # lower is better
+    assert boards.target_met(8.0, fewer) is True and boards.target_met(12.0, fewer) is False
+    assert boards.indicator_target("ai_experts", "68", empty_engine) is None
+    # the published national target rolls down to a province that set none
+    assert boards.indicator_target("fiveg_coverage_pct", "68", empty_engine)["value"] == 90
