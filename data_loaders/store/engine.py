@@ -18,7 +18,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import Upload
+from data_loaders.store.models import AuditEntry, Upload
+
+# the audit actions of a catalogue change (identity/indicators.py), which move the data version
+CATALOGUE_ACTIONS = ("indicator_added", "indicator_retired", "indicator_deleted")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
@@ -156,8 +159,15 @@ def data_version(engine: Engine | None = None) -> int:
     app process behind a load balancer sees a new upload at once (rejected or unchanged uploads
     change no figure, so they keep the caches)."""
     engine = engine or get_engine()
+    uploads = (  # a withdrawal changes figures too: its history row moves the version like an import
+        select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
+        .scalar_subquery())
+    # An indicator added, retired or deleted changes templates, imports and figures as an upload does:
+    # its audit entry (written with the change) moves the version too. Both ids only grow, so their
+    # sum grows with every change; with no catalogue change it is the latest upload's id.
+    catalogue = (
+        select(func.coalesce(func.max(AuditEntry.id), 0))
+        .where(AuditEntry.action.in_(CATALOGUE_ACTIONS), AuditEntry.outcome == "ok")
+        .scalar_subquery())
     with engine.connect() as conn:
-        return conn.execute(
-            # a withdrawal changes figures too: its history row moves the version like an import
-            select(func.coalesce(func.max(Upload.id), 0)).where(Upload.status.in_(("imported", "withdrawal")))
-        ).scalar_one()
+        return conn.execute(select(uploads + catalogue)).scalar_one()
