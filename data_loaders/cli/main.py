@@ -403,11 +403,13 @@ def cmd_template(args: argparse.Namespace) -> int:
     scope, engine = _template_scope(args.scope), None
     if args.agency is not None and (args.kind != "tasks" or not args.prefill):
         raise UsageError("--agency lists a ministry's tasks: use it with `template tasks --prefill`")
-    if args.prefill and args.kind == "tasks":
-        from data_loaders.cli.reporting import known_agency
+    if args.kind == "indicators" or args.prefill:  # the columns are the catalogue's; the tasks the database's
         from data_loaders.seed import bootstrap
 
         engine = bootstrap.prepare()
+    if args.prefill and args.kind == "tasks":
+        from data_loaders.cli.reporting import known_agency
+
         args.agency = known_agency(args.agency, engine) if args.agency is not None else None
     try:
         write_template(args.kind, out, scope_code=scope, prefill=args.prefill, agency=args.agency, engine=engine)

@@ -16,7 +16,7 @@ class Summary(TypedDict):
     unit: dict  # {"code", "name", "level"}
     as_of: str  # ISO date
     tasks: TaskStatus
-    indicators: dict[str, float | int | None]  # every catalogue indicator of the unit: counts whole, others to 2 decimals
+    indicators: dict[str, float | int | None]  # the catalogue indicators of the unit: counts whole, else 2 decimals
     children: int
 
 
