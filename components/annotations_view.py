@@ -14,6 +14,7 @@ from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up import annotations
 from data_loaders.follow_up.directions import may_direct
+from data_loaders.identity.access import is_national_admin
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import ANNOTATION_TEXT_LENGTH
@@ -47,7 +48,7 @@ def notes_section(account: Account | None, unit: UnitInfo, notes: list[dict], ch
         for note, line in zip(own, note_lines(own, lang)):
             text_column, button_column = st.columns([9, 1], vertical_alignment="center")
             text_column.caption(f"{escape(INDICATOR_BY_CODE[note['indicator_code']].label(lang))} — {escape(line)}")
-            if account is not None and (account.username == note["author"] or account.role == "admin"):
+            if account is not None and (account.username == note["author"] or is_national_admin(account)):
                 button_column.button(tr("annotation_remove"), key=f"{key}::remove::{note['id']}", type="tertiary",
                                      icon=":material/delete:", on_click=_remove, args=(account, note["id"]))
     if may_direct(account, unit.code):

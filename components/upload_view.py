@@ -363,7 +363,7 @@ def _withdraw_section(uploader: Account, rows: list[dict]) -> None:
     """Withdraw one of one's own committed uploads (an administrator: any): the figures return
     exactly to what they were before it (data_loaders/ingest/withdraw.py checks everything again)."""
     own = [r for r in rows if r["status"] == "imported"
-           and (r["uploaded_by"] == uploader.username or uploader.role == "admin")]
+           and (r["uploaded_by"] == uploader.username or access.is_national_admin(uploader))]
     kind, text = st.session_state.pop(_WITHDRAW_OUTCOME, (None, None))
     if kind == "success":
         st.success(text, icon=":material/undo:")
@@ -384,7 +384,7 @@ def _withdraw_section(uploader: Account, rows: list[dict]) -> None:
 def _withdraw(uploader: Account) -> None:
     chosen = st.session_state.get("withdraw_pick")
     try:
-        withdrawal = withdraw_upload(chosen, actor=uploader.username, is_admin=uploader.role == "admin",
+        withdrawal = withdraw_upload(chosen, actor=uploader.username, is_admin=access.is_national_admin(uploader),
                                      engine=cached.engine())
     except AccountError as error:
         st.session_state[_WITHDRAW_OUTCOME] = ("error", auth.error_message(error))

@@ -262,6 +262,7 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     """Withdraw a committed upload: exit 0, or 1 with the reason when it may not be withdrawn."""
+    from data_loaders.identity.access import is_national_admin
     from data_loaders.identity.accounts import get_account
     from data_loaders.ingest.post_commit import after_commit
     from data_loaders.ingest.withdraw import WithdrawRefused, withdraw_upload
@@ -274,7 +275,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         refused = _refused_uploader(account, args.user)
         if refused is not None:
             raise UsageError(t(refused[0], lang, **refused[1]))
-        actor, is_admin = account.username, account.role == "admin"
+        actor, is_admin = account.username, is_national_admin(account)
     else:  # the command line is trusted, as an import without --user is
         actor, is_admin = _system_actor(), True
     try:
@@ -549,12 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from data_loaders.cli import (
         digest,
+        indicators,  # the indicator catalogue (issue 15)
         reporting,  # reporting-status (issue 13)
     )
     from data_loaders.cli.status import add_status_command  # data freshness and replication lag
 
     digest.register(commands)
     reporting.register(commands)
+    indicators.register(commands)
     add_status_command(commands)
     return parser
 

@@ -23,12 +23,19 @@ from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import Unit, all_units, candidate_codes
 
-ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export")
+ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export", "manage_indicators")
 _ROLE_ACTIONS = {
     "viewer": frozenset({"view", "export"}),
     "reporter": frozenset({"view", "export", "upload"}),
     "admin": frozenset(ACTIONS),
 }
+# A province's administrator (role admin, a province scope) reads and uploads for the province and
+# manages its own indicators; accounts, settings and the audit trail stay with the national ones.
+_PROVINCE_ADMIN_ACTIONS = frozenset({"view", "export", "upload", "manage_indicators"})
+
+
+def is_national_admin(account: Account | None) -> bool:
+    return account is not None and account.role == "admin" and account.scope_code == NATIONAL_CODE
 _PUBLIC_ACTIONS = frozenset({"view", "export"})
 
 
@@ -58,6 +65,8 @@ def may(account: Account | None, action: str, *, public_read_only: bool = False)
         return public_read_only and action in _PUBLIC_ACTIONS
     if account.disabled:
         return False
+    if account.role == "admin" and account.scope_code != NATIONAL_CODE:
+        return action in _PROVINCE_ADMIN_ACTIONS
     return action in _ROLE_ACTIONS.get(account.role, frozenset())
 
 
@@ -75,7 +84,7 @@ def check_permission(account: Account | None, action: str, *, engine: Engine | N
 
 def viewable_scope(account: Account | None) -> str:
     """The unit a person reads: administrators and the public national view read "VN"."""
-    if account is None or account.role == "admin":
+    if account is None or is_national_admin(account):
         return NATIONAL_CODE
     return account.scope_code
 
@@ -130,7 +139,7 @@ class UploadScope:
 def upload_scope(account: Account) -> UploadScope:
     """Raises AccountError("not_permitted") for anyone who may not upload."""
     check_permission(account, "upload")
-    if account.role == "admin":
+    if is_national_admin(account):
         return UploadScope(NATIONAL_CODE, None)
     return UploadScope(account.scope_code, account.agency or None)
 
@@ -190,7 +199,7 @@ def upload_scope_message(account: Account | None) -> tuple[str, dict[str, str]]:
     if account is None or not may(account, "upload"):
         return "scope_label_none", {}
     scope = upload_scope(account)
-    if account.role == "admin":
+    if is_national_admin(account):
         return "scope_label_admin", {}
     if scope.agency is not None:
         return "scope_label_agency", {"agency": scope.agency}

@@ -194,7 +194,8 @@ def _normalize_agency(conn: Connection, agency: object, role: str, scope_code: s
 
 
 def _check_role_scope(role: str, scope_code: str) -> None:
-    if role == "admin" and scope_code != NATIONAL_CODE:
+    # an administrator is national, or a province's (who manages that province's own indicators only)
+    if role == "admin" and scope_code != NATIONAL_CODE and len(scope_code) != 2:
         raise InvalidAccount("account_admin_scope")
 
 
@@ -210,9 +211,9 @@ def _lock_accounts(conn: Connection) -> None:
 def _check_actor(conn: Connection, actor: str) -> None:
     if isinstance(actor, str) and actor.startswith(SYSTEM_ACTOR_PREFIX) and len(actor) > len(SYSTEM_ACTOR_PREFIX):
         return
-    row = conn.execute(select(AccountRow.role, AccountRow.disabled)
+    row = conn.execute(select(AccountRow.role, AccountRow.disabled, AccountRow.scope_code)
                        .where(AccountRow.username == str(actor or ""))).first()
-    if row is None or row.disabled or row.role != "admin":
+    if row is None or row.disabled or row.role != "admin" or row.scope_code != NATIONAL_CODE:
         raise AccountError("not_permitted")
 
 
@@ -229,7 +230,8 @@ def _row_for_update(conn: Connection, username: object) -> Any:
 
 def _other_active_admins(conn: Connection, account_id: int) -> int:
     return conn.execute(select(func.count()).select_from(AccountRow).where(
-        AccountRow.role == "admin", AccountRow.disabled.is_(False), AccountRow.id != account_id)).scalar_one()
+        AccountRow.role == "admin", AccountRow.scope_code == NATIONAL_CODE, AccountRow.disabled.is_(False),
+        AccountRow.id != account_id)).scalar_one()
 
 
 def _read(conn: Connection, account_id: int) -> Account:

@@ -24,6 +24,7 @@ ACTIONS = (
     "upload_rejected", "settings_changed", "export",
     "direction_created", "direction_answered", "direction_closed", "evidence_download", "digest_sent",
     "annotation_added", "annotation_removed", "upload_withdrawn",
+    "indicator_added", "indicator_retired", "indicator_deleted",  # the indicator catalogue (identity/indicators.py)
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

@@ -88,7 +88,7 @@ def test_new_accounts_are_checked(empty_engine):
     assert key_of(create(role="superuser")) == "account_bad_role"
     assert key_of(create(scope="99")) == "account_bad_scope"
     assert key_of(create(scope="ha noi")) == "account_bad_scope"
-    assert key_of(create(role="admin", scope="68")) == "account_admin_scope"
+    assert key_of(create(role="admin", scope="24781")) == "account_admin_scope"  # national or a province's
     assert key_of(create(agency="Bộ Tài chính")) == "account_bad_agency"  # an agency needs scope VN
     assert key_of(create(role="viewer", scope="VN", agency="Bộ Tài chính")) == "account_bad_agency"
     assert key_of(create(email="not an address")) == "account_bad_email"
@@ -261,8 +261,8 @@ def test_update_account_and_the_last_administrator(empty_engine):
                                       actor="admin", engine=empty_engine)
     assert (changed.role, changed.email, changed.display_name) == ("viewer", "tc@mof.gov.vn", "Bộ Tài chính")
     assert accounts.update_account("bo.tc", email="", actor="admin", engine=empty_engine).email is None
-    assert key_of(lambda: accounts.update_account("bo.tc", role="admin", actor="admin", engine=empty_engine)) == \
-        "account_admin_scope"
+    assert key_of(lambda: accounts.update_account("bo.tc", role="admin", scope_code="24781", actor="admin",
+                                                  engine=empty_engine)) == "account_admin_scope"
     assert key_of(lambda: accounts.update_account("bo.tc", scope_code="VN", agency="Bộ Tài chính", actor="admin",
                                                   engine=empty_engine)) == "account_bad_agency"  # a viewer
     entry = audit.entries(action="account_updated", engine=empty_engine)[-1]

@@ -48,11 +48,13 @@ def test_a_province_template_offers_only_the_province_and_its_communes(kind, emp
 
 
 def test_the_indicator_template_names_each_commune_of_the_scope(empty_engine):
-    sheet = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", LAM_DONG, engine=empty_engine))).worksheets[0]
+    template = template_bytes("indicators", LAM_DONG, engine=empty_engine)
+    sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
     rows = [row for row in sheet.iter_rows(min_row=5, values_only=True) if any(value is not None for value in row)]
     assert {row[2] for row in rows} == _communes_of(LAM_DONG)
     assert all(row[0] == LAM_DONG and row[1] == "Lâm Đồng" and row[4] is None for row in rows)
-    commune = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", XUAN_HUONG, engine=empty_engine))).worksheets[0]
+    template = template_bytes("indicators", XUAN_HUONG, engine=empty_engine)
+    commune = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
     assert [row[:4] for row in commune.iter_rows(min_row=5, max_row=6, values_only=True)] == [
         ("68", "Lâm Đồng", XUAN_HUONG, "Phường Xuân Hương - Đà Lạt"), (None, None, None, None)]
 

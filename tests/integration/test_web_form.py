@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from data_loaders.identity import accounts
 from data_loaders.ingest import web_form
-from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.ingest.importer import import_file
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
 

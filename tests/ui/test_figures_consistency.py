@@ -27,8 +27,8 @@ from data_loaders.cli.main import main as cli
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import json_number
 from data_loaders.i18n import format_date, format_number, format_percent, t
-from data_loaders.store.settings import get_settings
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
+from data_loaders.store.settings import get_settings
 from reports.slides import build_slides
 from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import sign_in_test_admin
