@@ -34,10 +34,16 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, target: float 
     return chart.properties(height=260, title=value_title)
 
 
-def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:
-    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label)."""
+def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False,
+                decimals: int | None = None) -> pd.DataFrame:
+    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label),
+    labelled with `decimals` (default: 1 for a percentage, none for a count)."""
+    def label(value: float) -> str:
+        if percent:
+            return format_percent(value, lang, 1 if decimals is None else decimals)
+        return format_number(value, lang, 0 if decimals is None else decimals)
+
     return pd.DataFrame([
-        {"date": row["date"].isoformat(), "series": label, "value": row[field],
-         "value_label": format_percent(row[field], lang) if percent else format_number(row[field], lang)}
-        for row in rows for field, label in fields.items() if row[field] is not None
+        {"date": row["date"].isoformat(), "series": name, "value": row[field], "value_label": label(row[field])}
+        for row in rows for field, name in fields.items() if row.get(field) is not None
     ], columns=["date", "series", "value", "value_label"])

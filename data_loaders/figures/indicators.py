@@ -27,6 +27,7 @@ from sqlalchemy import Engine, and_, case, func, select, true
 
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
 from data_loaders.figures.tasks import at_month_ends
+from data_loaders.i18n import format_number, format_percent
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, IndicatorDef
 from data_loaders.store.indicator_catalogue import indicator_catalogue, visible_at
@@ -325,3 +326,17 @@ def json_number(code: str, value: float | None, indicator: IndicatorDef | None =
     if indicator is not None and indicator.plausible.integer and indicator.rollup == "sum":
         return int(round(value))
     return round(value, max(2, indicator.decimals if indicator else 2))
+
+
+def display(indicator: IndicatorDef, value: float | None, lang: str) -> str:
+    """An indicator's value as pages and decks show it: a percentage or a number, with its decimals."""
+    if indicator.percent:
+        return format_percent(value, lang, indicator.decimals)
+    return format_number(value, lang, indicator.decimals)
+
+
+def added_indicators(indicators: tuple[IndicatorDef, ...], page: str) -> tuple[IndicatorDef, ...]:
+    """The catalogue's indicators beyond the ten NQ57 ones that a page ("infrastructure" or
+    "ecosystem", which also shows the population group) and its deck slide chart after their own."""
+    groups = {"infrastructure": ("infrastructure",), "ecosystem": ("ecosystem", "population")}[page]
+    return tuple(i for i in indicators if not i.builtin and i.group in groups)

@@ -22,7 +22,6 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
