@@ -23,7 +23,7 @@ PAGE_PATHS = {
     "warnings": "warnings", "accountability": "accountability", "quality": "quality",
     "presentation": "presentation", "upload": "upload", "accounts": "accounts", "settings": "settings",
     "audit": "audit", "directions": "directions", "inbox": "inbox", "reporting_status": "reporting-status",
-    "report_online": "report-online",
+    "report_online": "report-online", "indicators": "indicators",
 }
 
 
