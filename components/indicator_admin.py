@@ -11,7 +11,7 @@ import streamlit as st
 from components import auth, cached
 from components.exports import show_table
 from components.state import language, tr
-from data_loaders.i18n import format_number, parse_number
+from data_loaders.i18n import format_number, parse_number, t
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.identity import indicators as catalogue
 from data_loaders.identity.access import is_national_admin
@@ -30,6 +30,12 @@ FREQUENCY_KEYS = {"monthly": "catalogue_frequency_monthly", "quarterly": "catalo
                   "yearly": "catalogue_frequency_yearly"}
 LEVEL_KEYS = {"commune": "catalogue_level_commune", "province": "catalogue_level_province",
               "national": "catalogue_level_national"}
+
+
+def _choice_key(name: str) -> str:
+    # a choice's labels are in the page's language: its key too, so a language switch never meets
+    # a stored choice labelled in the other one
+    return f"{_PREFIX}{name}::{language()}"
 
 
 def show_flash() -> None:
@@ -84,7 +90,7 @@ def indicator_table(admin: Account) -> tuple[IndicatorDef, ...]:
 
 def add_form(admin: Account) -> None:
     """The fields of a new indicator; a province's administrator adds to their province's own."""
-    national = is_national_admin(admin)
+    national, lang = is_national_admin(admin), language()
     provinces = _provinces()
     with st.form("add_indicator", enter_to_submit=False):
         left, middle, right = st.columns(3)
@@ -95,15 +101,15 @@ def add_form(admin: Account) -> None:
         left.text_input(tr("catalogue_unit_vi"), max_chars=catalogue.UNIT_LENGTH, key=f"{_PREFIX}unit_vi",
                         help=tr("catalogue_unit_help"))
         middle.text_input(tr("catalogue_unit_en"), max_chars=catalogue.UNIT_LENGTH, key=f"{_PREFIX}unit_en")
-        right.selectbox(tr("catalogue_col_group"), GROUPS, key=f"{_PREFIX}group",
-                        format_func=lambda g: tr(GROUP_KEYS[g]), help=tr("catalogue_group_help"))
+        right.selectbox(tr("catalogue_col_group"), GROUPS, key=_choice_key("group"),
+                        format_func=lambda g: t(GROUP_KEYS[g], lang), help=tr("catalogue_group_help"))
         left, middle, right = st.columns(3)
-        left.selectbox(tr("catalogue_col_rollup"), ROLLUPS, key=f"{_PREFIX}rollup",
-                       format_func=lambda r: tr(ROLLUP_KEYS[r]), help=tr("catalogue_rollup_help"))
-        middle.selectbox(tr("catalogue_col_frequency"), FREQUENCIES, key=f"{_PREFIX}frequency",
-                         format_func=lambda f: tr(FREQUENCY_KEYS[f]))
-        right.multiselect(tr("catalogue_col_levels"), REPORTING_LEVELS, default=["commune"], key=f"{_PREFIX}levels",
-                          format_func=lambda level: tr(LEVEL_KEYS[level]))
+        left.selectbox(tr("catalogue_col_rollup"), ROLLUPS, key=_choice_key("rollup"),
+                       format_func=lambda r: t(ROLLUP_KEYS[r], lang), help=tr("catalogue_rollup_help"))
+        middle.selectbox(tr("catalogue_col_frequency"), FREQUENCIES, key=_choice_key("frequency"),
+                         format_func=lambda f: t(FREQUENCY_KEYS[f], lang))
+        right.multiselect(tr("catalogue_col_levels"), REPORTING_LEVELS, default=["commune"], key=_choice_key("levels"),
+                          format_func=lambda level: t(LEVEL_KEYS[level], lang))
         left, middle, right = st.columns(3)
         left.text_input(tr("catalogue_minimum"), value="0", key=f"{_PREFIX}minimum")
         middle.text_input(tr("catalogue_maximum"), value=format_number(1_000_000, language()),
@@ -115,8 +121,8 @@ def add_form(admin: Account) -> None:
         middle.checkbox(tr("catalogue_higher_is_better"), value=True, key=f"{_PREFIX}higher_is_better")
         if national:
             options = [NATIONAL_CODE, *provinces]
-            right.selectbox(tr("catalogue_col_owner"), options, key=f"{_PREFIX}owner",
-                            format_func=lambda c: tr("catalogue_owner_national") if c == NATIONAL_CODE
+            right.selectbox(tr("catalogue_col_owner"), options, key=_choice_key("owner"),
+                            format_func=lambda c: t("catalogue_owner_national", lang) if c == NATIONAL_CODE
                             else provinces.get(c, c), help=tr("catalogue_owner_help"))
         else:
             right.caption(tr("catalogue_owner_fixed", province=provinces.get(admin.scope_code, admin.scope_code)))
@@ -134,17 +140,17 @@ def _number(key: str, lang: str) -> float | str:
 
 def _add(admin: Account) -> None:
     state, lang = st.session_state, language()
-    owner = state.get(f"{_PREFIX}owner", NATIONAL_CODE) if is_national_admin(admin) else admin.scope_code
+    owner = state.get(_choice_key("owner"), NATIONAL_CODE) if is_national_admin(admin) else admin.scope_code
     new = catalogue.NewIndicator(
         code=state.get(f"{_PREFIX}code") or "", name_vi=state.get(f"{_PREFIX}name_vi") or "",
         name_en=state.get(f"{_PREFIX}name_en") or "", unit_vi=state.get(f"{_PREFIX}unit_vi") or "",
-        unit_en=state.get(f"{_PREFIX}unit_en") or "", rollup=state.get(f"{_PREFIX}rollup") or "sum",
-        group=state.get(f"{_PREFIX}group") or "ecosystem", integer=bool(state.get(f"{_PREFIX}integer")),
+        unit_en=state.get(f"{_PREFIX}unit_en") or "", rollup=state.get(_choice_key("rollup")) or "sum",
+        group=state.get(_choice_key("group")) or "ecosystem", integer=bool(state.get(f"{_PREFIX}integer")),
         minimum=_number("minimum", lang), maximum=_number("maximum", lang),
         decimals=int(state.get(f"{_PREFIX}decimals") or 0),
         higher_is_better=bool(state.get(f"{_PREFIX}higher_is_better", True)),
-        frequency=state.get(f"{_PREFIX}frequency") or "monthly",
-        levels=tuple(state.get(f"{_PREFIX}levels") or ()),
+        frequency=state.get(_choice_key("frequency")) or "monthly",
+        levels=tuple(state.get(_choice_key("levels")) or ()),
         province_code=None if owner == NATIONAL_CODE else owner)
     try:
         added = catalogue.add_indicator(new, account=admin, engine=cached.engine())
