@@ -52,7 +52,8 @@ def test_a_province_administrator_adds_its_own_indicator_in_the_app(app_database
     app = _page("qt.lamdong.ui")
     assert any(title.value == "Chỉ tiêu" for title in app.title)
     assert "Chỉ tiêu riêng của Lâm Đồng." in [c.value for c in app.caption]
-    assert not [s for s in app.selectbox if s.key and s.key.startswith("new_indicator_owner")]  # no choice of owner: their province
+    # no choice of owner: their province
+    assert not [s for s in app.selectbox if s.key and s.key.startswith("new_indicator_owner")]
     app.text_input(key="new_indicator_code").input("ld_ocop_digital")
     app.text_input(key="new_indicator_name_vi").input("Sản phẩm OCOP bán trên sàn số")
     app.text_input(key="new_indicator_name_en").input("OCOP products sold online")
