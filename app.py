@@ -80,6 +80,8 @@ def pages() -> dict:
                                         icon=":material/tune:", url_path=PAGE_PATHS["settings"])),
             ("read_audit", st.Page("pages/audit.py", title=tr("nav_audit"), icon=":material/history:",
                                    url_path=PAGE_PATHS["audit"])),
+            ("manage_indicators", st.Page("pages/admin_indicators.py", title=tr("nav_admin_indicators"),
+                                          icon=":material/format_list_numbered:", url_path=PAGE_PATHS["indicators"])),
         ],
     }
 

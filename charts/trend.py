@@ -9,8 +9,7 @@ import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
 from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend
-from data_loaders.figures.indicators import PERCENT_INDICATORS
-from data_loaders.figures.targets import path_value
+from data_loaders.figures.targets import is_percent, path_value
 from data_loaders.i18n import format_date, format_number, format_percent, t
 
 
@@ -46,7 +45,7 @@ TARGET_COLOUR = "#c62828"
 
 
 def _amount(indicator: str, value: float, lang: str) -> str:
-    return (format_percent(value, lang, 0 if float(value).is_integer() else 1) if indicator in PERCENT_INDICATORS
+    return (format_percent(value, lang, 0 if float(value).is_integer() else 1) if is_percent(indicator)
             else format_number(value, lang))
 
 
@@ -89,10 +88,16 @@ def target_layers(target: dict, dates: list[str], lang: str) -> alt.LayerChart:
     return alt.layer(*layers)
 
 
-def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False) -> pd.DataFrame:
-    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label)."""
+def trend_frame(rows: list[dict], fields: dict[str, str], lang: str, percent: bool = False,
+                decimals: int | None = None) -> pd.DataFrame:
+    """Long frame for `trend_lines` from rows of {date, field: value}: one series per field (its label),
+    labelled with `decimals` (default: 1 for a percentage, none for a count)."""
+    def label(value: float) -> str:
+        if percent:
+            return format_percent(value, lang, 1 if decimals is None else decimals)
+        return format_number(value, lang, 0 if decimals is None else decimals)
+
     return pd.DataFrame([
-        {"date": row["date"].isoformat(), "series": label, "value": row[field],
-         "value_label": format_percent(row[field], lang) if percent else format_number(row[field], lang)}
-        for row in rows for field, label in fields.items() if row[field] is not None
+        {"date": row["date"].isoformat(), "series": name, "value": row[field], "value_label": label(row[field])}
+        for row in rows for field, name in fields.items() if row.get(field) is not None
     ], columns=["date", "series", "value", "value_label"])

@@ -14,8 +14,8 @@ from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up import annotations
 from data_loaders.follow_up.directions import may_direct
+from data_loaders.identity.access import is_national_admin
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import ANNOTATION_TEXT_LENGTH
 
 _OUTCOME_KEY = "_nq57_annotation_outcome"
@@ -42,12 +42,13 @@ def notes_section(account: Account | None, unit: UnitInfo, notes: list[dict], ch
         st.error(text, icon=":material/block:")
     elif kind == "success":
         st.success(text, icon=":material/check_circle:")
+    definitions = cached.indicator_definitions()
     for codes in charts:
         own = [note for note in notes if note["indicator_code"] in codes]
         for note, line in zip(own, note_lines(own, lang)):
             text_column, button_column = st.columns([9, 1], vertical_alignment="center")
-            text_column.caption(f"{escape(INDICATOR_BY_CODE[note['indicator_code']].label(lang))} — {escape(line)}")
-            if account is not None and (account.username == note["author"] or account.role == "admin"):
+            text_column.caption(f"{escape(definitions[note['indicator_code']].label(lang))} — {escape(line)}")
+            if account is not None and (account.username == note["author"] or is_national_admin(account)):
                 button_column.button(tr("annotation_remove"), key=f"{key}::remove::{note['id']}", type="tertiary",
                                      icon=":material/delete:", on_click=_remove, args=(account, note["id"]))
     if may_direct(account, unit.code):
@@ -55,7 +56,7 @@ def notes_section(account: Account | None, unit: UnitInfo, notes: list[dict], ch
             with st.form(f"{key}::note_form", enter_to_submit=False):
                 left, right = st.columns(2)
                 left.selectbox(tr("annotation_indicator"), indicator_codes, key=f"{key}::note_indicator",
-                               format_func=lambda code: INDICATOR_BY_CODE[code].label(lang))
+                               format_func=lambda code: definitions[code].label(lang))
                 right.date_input(tr("annotation_date"), value=dt.date.today(), key=f"{key}::note_date",
                                  format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD")
                 st.text_input(tr("annotation_text"), max_chars=ANNOTATION_TEXT_LENGTH, key=f"{key}::note_text",

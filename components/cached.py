@@ -35,6 +35,9 @@ from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.tasks import ChildTaskStatus, DatedTaskStatus, GroupTaskStatus, TaskRow, TaskStatus
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
+from data_loaders.store.catalogue import IndicatorDef
+from data_loaders.store.indicator_catalogue import indicator_catalogue as indicator_catalogue_of
+from data_loaders.store.models import NATIONAL_CODE
 
 Result = TypeVar("Result")
 
@@ -231,3 +234,23 @@ def overdue_buckets(unit_code: str, as_of: dt.date, plan: str | None = None) -> 
 
 def tasks_by_official(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[dict]:
     return read(accountability.by_official, unit_code, as_of, plan=plan)
+
+
+# --- the indicator catalogue ----------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _catalogue(database: str, version: int, scope: str | None, include_retired: bool) -> tuple[IndicatorDef, ...]:
+    return indicator_catalogue_of(read_engine(), scope=scope, include_retired=include_retired, version=version)
+
+
+def indicator_catalogue(scope: str | None = NATIONAL_CODE, *,
+                        include_retired: bool = False) -> tuple[IndicatorDef, ...]:
+    """The catalogue's indicators visible at `scope` (a unit code; None: every province's own too),
+    at the current data version (store/indicator_catalogue.py)."""
+    return _catalogue(str(engine().url), data_version(), scope, include_retired)
+
+
+def indicator_definitions() -> dict[str, IndicatorDef]:
+    """Every indicator of the catalogue by code, retired and every province's own too."""
+    return {i.code: i for i in indicator_catalogue(None, include_retired=True)}

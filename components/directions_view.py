@@ -17,6 +17,7 @@ from data_loaders.follow_up.directions import AnswerRefused, DirectionRow
 from data_loaders.follow_up.evidence import ACCEPTED_TYPES, MAX_FILES_PER_ANSWER
 from data_loaders.i18n import TIME_ZONE, format_date, format_number
 from data_loaders.i18n.message import render
+from data_loaders.identity.access import is_national_admin
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.catalogue import REPORT_STATUSES
 
@@ -225,7 +226,7 @@ def direction_list(account: Account | None, rows: list[DirectionRow], empty_key:
             if row["state"] != "closed" and directions.may_answer(account, row["unit_code"], row["task_agency"]):
                 _answer_form(account, row)
             if row["state"] != "closed" and account is not None and (
-                    account.username == row["author"] or account.role == "admin"):
+                    account.username == row["author"] or is_national_admin(account)):
                 st.button(tr("direction_close"), key=f"direction_close_{row['id']}", icon=":material/done_all:",
                           on_click=_close, args=(account, row["id"]))
 

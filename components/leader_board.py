@@ -28,7 +28,6 @@ from data_loaders.figures.views import COMMUNE_KEY, LANG_KEY, PROVINCE_KEY
 from data_loaders.follow_up import leader_board as boards
 from data_loaders.i18n import format_date, format_datetime, format_number, format_percent, t
 from data_loaders.identity.accounts import Account, AccountError
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.store.settings import get_settings
 
@@ -37,7 +36,6 @@ _KIND_LABELS = {"kpis": "board_kind_kpis", "task_status": "board_kind_task_statu
 _KIND_ICONS = {"kpis": ":material/speed:", "task_status": ":material/task_alt:",
                "warnings": ":material/notifications_active:", "ranking": ":material/leaderboard:",
                "trend": ":material/show_chart:", "map": ":material/map:"}
-_LOWER_IS_BETTER = {"overdue", "villages_no_signal", "villages_no_power"}
 PAGE = "pages/leader_board.py"
 _OUTCOME = "_nq57_board_outcome"
 _LANDED = "_nq57_board_landed"
@@ -81,7 +79,7 @@ def _task_kpi(code: str, status: dict, previous: dict | None, lang: str) -> Kpi:
 
 
 def _indicator_kpi(code: str, unit: UnitInfo, values: dict, previous: dict | None, lang: str) -> Kpi:
-    indicator = INDICATOR_BY_CODE[code]
+    indicator = cached.indicator_definitions()[code]
     value = values.get(code)
     percent = indicator.unit_vi == "%"
     shown = format_percent(value, lang) if percent else format_number(value, lang, indicator.decimals)
@@ -96,7 +94,7 @@ def _indicator_kpi(code: str, unit: UnitInfo, values: dict, previous: dict | Non
                      else f":orange-badge[{t('board_target_not_met', lang)}]")
             caption = f"{badge} {caption}"
     return Kpi(indicator.label(lang), shown, caption, delta(value, previous, code, lang, percent=percent),
-               "inverse" if code in _LOWER_IS_BETTER else "normal")
+               "normal" if indicator.higher_is_better else "inverse")
 
 
 def _kpis_block(unit: UnitInfo, day: dt.date, since: dt.date | None, options: dict, lang: str) -> None:
@@ -105,7 +103,7 @@ def _kpis_block(unit: UnitInfo, day: dt.date, since: dt.date | None, options: di
     if any(code in boards.TASK_KPIS for code in items):
         status = cached.task_status(unit.code, day)
         before = cached.task_status(unit.code, since) if since else None
-    if any(code in INDICATOR_BY_CODE for code in items):
+    if any(code not in boards.TASK_KPIS for code in items):
         values = cached.indicator_totals(unit.code, day)
         previous = cached.indicator_totals(unit.code, since) if since else None
     for code in items:
@@ -147,7 +145,7 @@ def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: st
         show_chart(status_trend_chart(cached.task_status_trend(unit.code, day), lang), name=tr("status_trend_file"),
                    key=f"{key}::chart")
         return
-    indicator = INDICATOR_BY_CODE[code]
+    indicator = cached.indicator_definitions()[code]
     target = boards.indicator_target(code, unit.code, cached.engine())
     label = indicator.label(lang)
     frame = trend_frame(cached.indicator_trend(unit.code, day), {code: label}, lang, percent=indicator.unit_vi == "%")
@@ -255,7 +253,7 @@ def _option_widgets(unit: UnitInfo, block: dict, lang: str) -> None:
     kind, options, block_id = block["kind"], block["options"], block["id"]
     widget = f"board_option::{unit.code}::{block_id}::{lang}"
     callback = {"on_change": _set_option}
-    indicators = boards.indicator_codes()
+    indicators = tuple(indicator.code for indicator in cached.indicator_catalogue(unit.code))
     if kind == "kpis":
         st.multiselect(tr("board_option_items"), boards.TASK_KPIS + indicators, default=options["items"],
                        key=widget, format_func=lambda code: item_label(code, lang), max_selections=boards.MAX_KPIS,

@@ -17,10 +17,9 @@ from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import per_inhabitants
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.i18n import format_number, t
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 TASK_METRICS = ("overdue", "overdue_rate", "on_time_rate", "tasks_total")
-LOWER_IS_BETTER = {"villages_no_signal", "villages_no_power", "overdue", "overdue_rate"}
+TASKS_LOWER_IS_BETTER = {"overdue", "overdue_rate"}  # an indicator's direction is the catalogue's
 RANKED_BARS_SHOWN = 40
 
 
@@ -36,11 +35,11 @@ def metric(code: str, lang: str, per_capita: bool = False) -> Metric:
     if code in TASK_METRICS:
         percent = code.endswith("rate")
         return Metric(code, t(f"metric_{code}", lang), 1 if percent else 0, percent)
-    indicator = INDICATOR_BY_CODE[code]
+    indicator = cached.indicator_definitions()[code]
     if per_capita and indicator.rollup == "sum":
         label = t("metric_per_100k", lang, label=indicator.label(lang), people=format_number(100_000, lang))
         return Metric(code, label, 2, False)
-    return Metric(code, indicator.label(lang), indicator.decimals, indicator.unit_vi == "%")
+    return Metric(code, indicator.label(lang), indicator.decimals, indicator.percent)
 
 
 def child_metric_frame(unit: UnitInfo, day: dt.date, code: str, per_capita: bool = False) -> pd.DataFrame:
@@ -59,7 +58,7 @@ def child_metric_frame(unit: UnitInfo, day: dt.date, code: str, per_capita: bool
             values.append({"code": row["code"], "name": row["name"], "value": value})
         return pd.DataFrame(values, columns=["code", "name", "value"])
     rows = cached.indicators_by_child(unit.code, day)
-    per = per_capita and INDICATOR_BY_CODE[code].rollup == "sum"
+    per = per_capita and cached.indicator_definitions()[code].rollup == "sum"
     return pd.DataFrame([{"code": r["code"], "name": r["name"],
                           "value": per_inhabitants(r[code], r["population"]) if per else r[code]} for r in rows],
                         columns=["code", "name", "value"])
@@ -92,7 +91,9 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
     frame = child_metric_frame(unit, day, code, per_capita)
     # Darker means more; a warm scheme for what is bad to have more of (overdue tasks, villages
     # without signal), a cool one for what is good. Ranked largest first: #1 is at the top.
-    colours = {"higher_is_better": True, "scheme": "orangered" if code in LOWER_IS_BETTER else "yellowgreenblue"}
+    lower_is_better = (code in TASKS_LOWER_IS_BETTER if code in TASK_METRICS
+                       else not cached.indicator_definitions()[code].higher_is_better)
+    colours = {"higher_is_better": True, "scheme": "orangered" if lower_is_better else "yellowgreenblue"}
     if frame["value"].isna().all():
         st.info(tr("warnings_metric_no_data", metric=chosen.label, unit=unit.name))
         return

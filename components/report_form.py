@@ -18,7 +18,7 @@ from data_loaders.identity import access
 from data_loaders.identity.accounts import Account
 from data_loaders.ingest import web_form
 from data_loaders.ingest.templates import prefilled_tasks, scope_units
-from data_loaders.store.catalogue import INDICATORS, REPORT_STATUSES
+from data_loaders.store.catalogue import REPORT_STATUSES
 
 _RESULT_KEY = "_nq57_web_form_result"
 MAX_COMMUNES = 400  # a province's communes fit one table; the nation is reported province by province
@@ -124,21 +124,23 @@ def indicator_form(account: Account, unit: UnitInfo, today: dt.date) -> None:
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     period = st.date_input(tr("web_form_period"), value=last_month, max_value=today, key="web_form_period",
                            format="DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD", help=tr("web_form_period_help"))
+    # the catalogue's active indicators that communes report, a province's own included there
+    indicators = tuple(i for i in cached.indicator_catalogue(unit.code) if "commune" in i.levels)
     frame = pd.DataFrame({"commune_code": [c.code for c in communes], "commune": [c.name for c in communes],
-                          **{i.code: pd.Series([None] * len(communes), dtype="float") for i in INDICATORS}})
+                          **{i.code: pd.Series([None] * len(communes), dtype="float") for i in indicators}})
     edited = st.data_editor(
         frame, key=f"web_form_values::{unit.code}", hide_index=True, width="stretch", num_rows="fixed",
         disabled=("commune_code", "commune"),
         column_config={"commune_code": st.column_config.TextColumn(tr("col_code")),
                        "commune": st.column_config.TextColumn(tr("col_unit")),
                        **{i.code: st.column_config.NumberColumn(_indicator_header(i, lang), min_value=0)
-                          for i in INDICATORS}})
-    codes = [i.code for i in INDICATORS]
+                          for i in indicators}})
+    codes = [i.code for i in indicators]
     typed = edited[edited[codes].notna().any(axis=1)]
     values = [{"commune_code": row["commune_code"], **{c: (None if pd.isna(row[c]) else row[c]) for c in codes}}
               for _, row in typed.iterrows()]
     st.caption(tr("web_form_typed_values", count=len(values)))
-    content = web_form.indicator_workbook(period, values) if values else None
+    content = web_form.indicator_workbook(period, values, indicators) if values else None
     check, send = st.columns(2)
     check.button(tr("web_form_check"), key="web_form_values_check", icon=":material/fact_check:",
                  disabled=content is None, on_click=_run, args=(account, "indicators", content, True))

@@ -24,7 +24,6 @@ from data_loaders.i18n import format_date, parse_number
 from data_loaders.i18n.message import format_param, render
 from data_loaders.identity.access import may_manage_targets
 from data_loaders.identity.accounts import Account
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 
 _FLASH = "targets_flash"
@@ -43,7 +42,8 @@ def _unit_labels(admin: Account | None) -> dict[str, str]:
 
 
 def _indicator_label(code: str) -> str:
-    return INDICATOR_BY_CODE[code].label(language()) if code in INDICATOR_BY_CODE else code
+    indicator = cached.indicator_definitions().get(code)
+    return indicator.label(language()) if indicator is not None else code
 
 
 def _value_text(row: dict, value: float | None, lang: str) -> str:
@@ -102,8 +102,9 @@ def manage_targets(account: Account | None, unit: UnitInfo) -> None:
     codes = list(units)
     with st.form("targets_set"):
         left, right = st.columns(2)
-        left.selectbox(tr("targets_field_indicator"), list(INDICATOR_BY_CODE), format_func=_indicator_label,
-                       index=list(INDICATOR_BY_CODE).index("fiveg_coverage_pct"), key=f"{_PREFIX}indicator")
+        indicators = [indicator.code for indicator in cached.indicator_catalogue(unit.code)]  # its province's own too
+        left.selectbox(tr("targets_field_indicator"), indicators, format_func=_indicator_label,
+                       index=indicators.index("fiveg_coverage_pct"), key=f"{_PREFIX}indicator")
         right.selectbox(tr("targets_field_unit"), codes, format_func=units.get, key=f"{_PREFIX}unit",
                         index=codes.index(unit.code) if unit.code in units else 0)
         left.text_input(tr("targets_field_value"), key=f"{_PREFIX}value", help=tr("targets_field_value_help"))

@@ -32,7 +32,6 @@ from data_loaders.ingest.problems import render, vocabulary
 from data_loaders.ingest.read import UnreadableFile
 from data_loaders.ingest.templates import template_bytes
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.models import NATIONAL_CODE
 
 log = logging.getLogger("nq57.upload")
@@ -43,9 +42,10 @@ _FLASH = "upload_flash"  # a message to show after the rerun that follows a comm
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@st.cache_data(show_spinner=False)
-def _template(kind: str, scope_code: str) -> bytes:
-    return template_bytes(kind, scope_code)
+@st.cache_data(show_spinner=False, max_entries=200)
+def _template(kind: str, scope_code: str, database: str, version: int) -> bytes:
+    # `database` and `version` key the cache: an indicator added or retired changes the columns
+    return template_bytes(kind, scope_code, engine=cached.engine())
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
@@ -72,7 +72,8 @@ def template_buttons(uploader: Account) -> None:
                          f"nq57_mau_tien_do_nhiem_vu{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                          key="template_tasks", on_click="ignore")
     right.download_button(tr("upload_template_indicators"), auth.audited_download(
-                              lambda: _template("indicators", scope), f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx",
+                              lambda: _template("indicators", scope, database, version),
+                              f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx",
                               {"kind": "template", "template": "indicators", "unit": scope}),
                           f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                           key="template_indicators", on_click="ignore")
@@ -363,7 +364,7 @@ def _withdraw_section(uploader: Account, rows: list[dict]) -> None:
     """Withdraw one of one's own committed uploads (an administrator: any): the figures return
     exactly to what they were before it (data_loaders/ingest/withdraw.py checks everything again)."""
     own = [r for r in rows if r["status"] == "imported"
-           and (r["uploaded_by"] == uploader.username or uploader.role == "admin")]
+           and (r["uploaded_by"] == uploader.username or access.is_national_admin(uploader))]
     kind, text = st.session_state.pop(_WITHDRAW_OUTCOME, (None, None))
     if kind == "success":
         st.success(text, icon=":material/undo:")
@@ -384,7 +385,7 @@ def _withdraw_section(uploader: Account, rows: list[dict]) -> None:
 def _withdraw(uploader: Account) -> None:
     chosen = st.session_state.get("withdraw_pick")
     try:
-        withdrawal = withdraw_upload(chosen, actor=uploader.username, is_admin=uploader.role == "admin",
+        withdrawal = withdraw_upload(chosen, actor=uploader.username, is_admin=access.is_national_admin(uploader),
                                      engine=cached.engine())
     except AccountError as error:
         st.session_state[_WITHDRAW_OUTCOME] = ("error", auth.error_message(error))
@@ -395,8 +396,9 @@ def _withdraw(uploader: Account) -> None:
 
 
 def _field_label(name: str, lang: str) -> str:
-    if name in INDICATOR_BY_CODE:
-        indicator = INDICATOR_BY_CODE[name]
+    definitions = cached.indicator_definitions()
+    if name in definitions:
+        indicator = definitions[name]
         return f"{indicator.label(lang)} ({indicator.unit_label(lang)})"
     if name == "owner_unit_code":
         return tr("col_unit")

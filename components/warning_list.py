@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import auth
+from components import auth, cached
 from components.directions_view import start_direction_on
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
@@ -17,7 +17,6 @@ from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
@@ -30,8 +29,8 @@ _OPEN_KEY = "_nq57_warning_open"
 
 def _page_of(item: dict) -> str:
     """The page a warning opens: an ecosystem indicator off its target opens the ecosystem page."""
-    if item["kind"] == "off_target" and INDICATOR_BY_CODE.get(item.get("indicator") or "") is not None \
-            and INDICATOR_BY_CODE[item["indicator"]].group == "ecosystem":
+    indicator = cached.indicator_definitions().get(item.get("indicator") or "")
+    if item["kind"] == "off_target" and indicator is not None and indicator.group == "ecosystem":
         return "pages/ecosystem.py"
     return TARGET_PAGE[item["kind"]]
 COLOUR = {"overdue": "red", "due_soon_behind": "orange", "stalled": "orange", "not_reporting": "violet",

@@ -6,6 +6,7 @@ from charts.trend import trend_frame, trend_lines
 from components import auth, cached
 from components.annotations_view import notes_section, unit_notes, with_notes
 from components.breadcrumb import page_header
+from components.catalogue_view import added_section
 from components.display import show_chart
 from components.headline import ecosystem_kpis, no_data_notice
 from components.ranking import ranking_section
@@ -38,6 +39,8 @@ for column, fields in ((left, fields_left), (right, fields_right)):
                    name=f"{tr('enterprises_trend')} {', '.join(fields.values())}")
 notes_section(auth.current_account(), unit, notes, (tuple(fields_left), tuple(fields_right)), key="ecosystem")
 
+added = added_section(unit, day, since, "ecosystem", lang)  # indicators an administrator added
+
 st.subheader(tr("ranking_heading"))
-ranking_section(unit, day, ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts"),
-                lang, key="ecosystem", per_capita_option=True)
+ranking_section(unit, day, ("st_enterprises", "high_tech_enterprises", "digital_tech_enterprises", "ai_experts",
+                            *added), lang, key="ecosystem", per_capita_option=True)

@@ -7,6 +7,7 @@ from charts.trend import trend_frame, trend_lines
 from components import auth, cached
 from components.annotations_view import notes_section, unit_notes, with_notes
 from components.breadcrumb import page_header
+from components.catalogue_view import added_section
 from components.display import show_chart
 from components.headline import infrastructure_kpis, no_data_notice
 from components.ranking import ranking_section
@@ -50,6 +51,8 @@ with villages:
                name=tr("villages_trend"))
 notes_section(auth.current_account(), unit, notes, (CHARTED[:2], CHARTED[2:3], CHARTED[3:]), key="infrastructure")
 
+added = added_section(unit, day, since, "infrastructure", lang)  # indicators an administrator added
+
 st.subheader(tr("ranking_heading"))
 ranking_section(unit, day, ("fiveg_coverage_pct", "fiveg_stations", "fiber_coverage_pct", "villages_no_signal",
-                            "villages_no_power"), lang, key="infrastructure", per_capita_option=True)
+                            "villages_no_power", *added), lang, key="infrastructure", per_capita_option=True)

@@ -35,6 +35,7 @@ from data_loaders.i18n import format_date, format_number, format_percent, t, tn
 from data_loaders.i18n.message import format_param, render
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.store.settings import get_settings
 
@@ -42,11 +43,13 @@ FigureReader = Callable[..., Any]  # read(figure, *args): data_loaders.figures.c
 
 SLIDE_KINDS = ("title", "headline", "task_status", "lagging_children", "overdue_by_agency", "infrastructure",
                "ecosystem", "quality", "warnings")
-OPTIONAL_KINDS = ("directions",)  # at the end, only when the unit has some at the deck's date
+# at the end, only when the unit has some: indicators an administrator added to the catalogue, directions
+OPTIONAL_KINDS = ("added_indicators", "directions")
 # The dashboard page that shows each slide's figures live (data_loaders/figures/views.py).
 VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "tasks", "lagging_children": "tasks",
               "overdue_by_agency": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem",
-              "quality": "quality", "warnings": "warnings", "directions": "directions"}
+              "quality": "quality", "warnings": "warnings", "directions": "directions", "added_indicators": "map"}
+ADDED_FIGURES = 6  # the added indicators a slide shows as figures; the rest are lines below them
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
 WARNINGS_SHOWN = 5
 CHART_LABEL_WIDTH = 26  # characters a line of a unit or agency name on a slide's bar chart, wrapped beyond
@@ -443,6 +446,43 @@ def _directions_slide(ctx: _Context) -> Slide | None:
     return ctx.slide("directions", t("deck_slide_directions", lang), sentence, figures=figures, bullets=bullets)
 
 
+def _added_slide(ctx: _Context) -> Slide | None:
+    """The indicators an administrator added to the catalogue (national, and the unit's province's
+    own): each with its value and change; units below ranked on the first. None when there are none."""
+    lang = ctx.lang
+    added = tuple(i for i in indicator_catalogue(ctx.engine, scope=ctx.unit.code) if not i.builtin)
+    if not added:
+        return None
+    since = ctx.since if ctx.since < ctx.as_of else None
+    before = ctx.read(indicators.indicator_totals, ctx.unit.code, since) if since else {}
+    figures, bullets = [], []
+    for position, indicator in enumerate(added):
+        value = ctx.indicators.get(indicator.code)
+        old = before.get(indicator.code)
+        change = None
+        if value is not None and old is not None and abs(value - old) > 1e-9:
+            change = ("+" if value > old else "-") + indicators.display(indicator, abs(value - old), lang)
+        label = f"{indicator.label(lang)} ({indicator.unit_label(lang)})"
+        if position < ADDED_FIGURES:
+            figures.append(Figure(label, indicators.display(indicator, value, lang), value, change))
+        elif len(bullets) < LIST_LENGTH:
+            bullets.append(f"{label}: {indicators.display(indicator, value, lang)}")
+    reported = sum(1 for i in added if ctx.indicators.get(i.code) is not None)
+    sentence = tn("deck_added_sentence", len(added), lang, unit=ctx.label, count=format_number(len(added), lang),
+                  reported=format_number(reported, lang))
+    chart = None
+    if ctx.unit.level != "commune":
+        first = added[0]
+        rows = ctx.read(indicators.indicators_by_child, ctx.unit.code, ctx.as_of)
+        frame = pd.DataFrame([{"code": row["code"], "name": row["name"], "value": row.get(first.code)} for row in rows],
+                             columns=["code", "name", "value"]).dropna(subset=["value"])
+        if len(frame):
+            chart = ranked_bars(frame, "value", first.label(lang), lang, top=10, decimals=first.decimals,
+                                percent=first.percent, row_height=30)
+    return ctx.slide("added_indicators", t("deck_slide_added", lang), sentence, figures=figures, chart=chart,
+                     bullets=bullets)
+
+
 @dataclass
 class _Context:
     unit: UnitInfo
@@ -474,7 +514,7 @@ class _Context:
 BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _task_status_slide,
             "lagging_children": _lagging_slide, "overdue_by_agency": _agency_slide,
             "infrastructure": _infrastructure_slide, "ecosystem": _ecosystem_slide, "quality": _quality_slide,
-            "warnings": _warnings_slide, "directions": _directions_slide}
+            "warnings": _warnings_slide, "directions": _directions_slide, "added_indicators": _added_slide}
 
 
 def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
@@ -509,7 +549,7 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
     number = 0
     for kind in slide_kinds(unit):
         slide = BUILDERS[kind](ctx)
-        if slide is None:  # a slide with nothing to show (directions, where none were written)
+        if slide is None:  # a slide with nothing to show (directions, where none were written; no added indicators)
             continue
         number += 1
         slide.number = number

@@ -263,6 +263,7 @@ def cmd_prune_rejected(args: argparse.Namespace) -> int:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     """Withdraw a committed upload: exit 0, or 1 with the reason when it may not be withdrawn."""
+    from data_loaders.identity.access import is_national_admin
     from data_loaders.identity.accounts import get_account
     from data_loaders.ingest.post_commit import after_commit
     from data_loaders.ingest.withdraw import WithdrawRefused, withdraw_upload
@@ -275,7 +276,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         refused = _refused_uploader(account, args.user)
         if refused is not None:
             raise UsageError(t(refused[0], lang, **refused[1]))
-        actor, is_admin = account.username, account.role == "admin"
+        actor, is_admin = account.username, is_national_admin(account)
     else:  # the command line is trusted, as an import without --user is
         actor, is_admin = _system_actor(), True
     try:
@@ -401,14 +402,17 @@ def cmd_template(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must name an .xlsx file: {out}")
-    scope, engine = _template_scope(args.scope), None
+    scope = _template_scope(args.scope)
     if args.agency is not None and (args.kind != "tasks" or not args.prefill):
         raise UsageError("--agency lists a ministry's tasks: use it with `template tasks --prefill`")
-    if args.kind == "tasks":  # the task template lists the scope's tasks (prefilled) and its plans
-        from data_loaders.cli.reporting import known_agency
-        from data_loaders.seed import bootstrap
+    from data_loaders.seed import bootstrap
 
-        engine = bootstrap.prepare()
+    # both templates read the database: the task template lists the scope's plans (and, prefilled, its
+    # tasks); the indicator template's columns are the catalogue's
+    engine = bootstrap.prepare()
+    if args.prefill and args.kind == "tasks":
+        from data_loaders.cli.reporting import known_agency
+
         args.agency = known_agency(args.agency, engine) if args.agency is not None else None
     try:
         write_template(args.kind, out, scope_code=scope, prefill=args.prefill, agency=args.agency, engine=engine)
@@ -549,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     from data_loaders.cli import (
         approvals,  # approvals list|approve|return|unlock (issue 13)
         digest,
+        indicators,  # the indicator catalogue (issue 15)
         plans,  # plans list|add|retire: national plans and provinces' programmes (issue 15)
         reporting,  # reporting-status (issue 13)
         targets,  # targets list|set|remove (issue 15)
@@ -560,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.register(commands)
     plans.register(commands)
     targets.register(commands)
+    indicators.register(commands)
     add_status_command(commands)
     return parser
 

@@ -31,7 +31,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Engine, and_, case, func, or_, select, union_all
 
-from data_loaders.figures.reporting import reported_values
+from data_loaders.figures.reporting import monthly_indicator_count, reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
     child_key,
@@ -42,7 +42,6 @@ from data_loaders.figures.scope import (
     scope_filter,
 )
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
 from data_loaders.store.settings import get_settings
 
@@ -257,7 +256,7 @@ def _scores(figures: dict, settings: dict) -> dict[str, float | None]:
         correct = 100 * passed * sound
     sufficient = None
     if figures["period"] is not None and figures["communes"]:
-        sufficient = 100 * figures["values_reported"] / (figures["communes"] * len(INDICATORS))
+        sufficient = 100 * figures["values_reported"] / (figures["communes"] * max(1, figures["indicators"]))
     clean = None
     if rows:
         weight = settings["clean_resolved_weight"]
@@ -280,6 +279,8 @@ def quality(unit_code: str, as_of: dt.date | None = None, settings: dict[str, An
     settings = settings or get_settings(engine)
     reports = _report_figures(unit, as_of, settings["tasks_start_date"], engine)
     period, communes, reported, last_period = _indicator_figures(unit, as_of, engine)
+    with _engine(engine).connect() as conn:
+        indicator_count = monthly_indicator_count(conn)  # what a complete monthly report of a commune holds
     stored = _stored_rows(unit, engine)
     uploads, problems = _upload_problems(engine)
     resolved_uploads = _resolved_uploads(uploads)
@@ -319,7 +320,7 @@ def quality(unit_code: str, as_of: dt.date | None = None, settings: dict[str, An
             "uploaded_rows": total(stored), "error_rows": 0,
             "reports": total(reports, "reports"), "contradicting": total(reports, "contradicting"),
             "period": period.isoformat() if period else None,
-            "communes": total(communes), "values_reported": total(reported), "indicators": len(INDICATORS),
+            "communes": total(communes), "values_reported": total(reported), "indicators": indicator_count,
             "resolved": total(by_child, "resolved"), "unresolved": total(by_child, "unresolved"),
             "last_report": last.isoformat() if last else None,
             "days_since_report": (as_of - last).days if last else None,

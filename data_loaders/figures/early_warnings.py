@@ -43,7 +43,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Engine, func, literal, or_, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures.indicators import PERCENT_INDICATORS, indicator_series
+from data_loaders.figures.indicators import indicator_series
 from data_loaders.figures.reporting import reporting_units
 from data_loaders.figures.scope import (
     UnitInfo,
@@ -58,6 +58,7 @@ from data_loaders.figures.targets import (
     TargetInForce,
     amount,
     higher_is_better,
+    is_percent,
     path_value,
     reaches,
     resolve,
@@ -298,7 +299,7 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
     """Each commune in scope ({code, name, province_code, values}) with its value of an indicator at
     each date: its latest value on or before the date, None where it had none — or, for a percentage
     weighed by population (figures/indicators.py), no population then."""
-    weighted = indicator in PERCENT_INDICATORS
+    weighted = is_percent(indicator, engine)
 
     def latest(code: str, day: dt.date):
         return (select(IndicatorValue.value)
@@ -402,7 +403,7 @@ def _indicator_off_target(unit: UnitInfo, indicator: str, as_of: dt.date, settin
         item: dict[str, Any] = {"kind": "off_target", "unit": who.as_json(), "indicator": indicator,
                                 "target_value": goal, "target_date": goal_date.isoformat(),
                                 "target_unit": shown["unit_code"], "higher_is_better": higher, "message": []}
-        if indicator in PERCENT_INDICATORS:
+        if is_percent(indicator, engine):
             item["target_pct"] = goal
         if fit is not None:
             reach = fit["reach_date"]
@@ -415,7 +416,7 @@ def _indicator_off_target(unit: UnitInfo, indicator: str, as_of: dt.date, settin
                        "slope_per_month": (None if fit["slope_per_day"] is None
                                            else round(fit["slope_per_day"] * 30.4375, 3))}
             item.update(figures)
-            if indicator in PERCENT_INDICATORS:
+            if is_percent(indicator, engine):
                 item.update({"current_pct": figures["current_value"], "projected_pct": figures["projected_value"],
                              "slope_pct_per_month": figures["slope_per_month"]})
             params = {"unit": name, "indicator": subject(indicator), "current": amount(indicator, fit["current"]),
@@ -460,7 +461,7 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine:
     """Every indicator with a target in force: the units and communes off it (`_indicator_off_target`),
     indicator by indicator in the catalogue's order."""
     targets = targets_in_force(engine)
-    return [item for indicator in targeted_indicators(targets, unit)
+    return [item for indicator in targeted_indicators(targets, unit, engine)
             for item in _indicator_off_target(unit, indicator, as_of, settings, targets, engine)]
 
 

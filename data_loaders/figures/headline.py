@@ -7,7 +7,7 @@ from typing import TypedDict
 
 from sqlalchemy import Engine
 
-from data_loaders.figures.indicators import indicator_totals, json_number
+from data_loaders.figures.indicators import indicator_totals, json_number, unit_indicators
 from data_loaders.figures.scope import child_count, get_unit, latest_data_date
 from data_loaders.figures.tasks import TaskStatus, task_status
 
@@ -16,7 +16,7 @@ class Summary(TypedDict):
     unit: dict  # {"code", "name", "level"}
     as_of: str  # ISO date
     tasks: TaskStatus
-    indicators: dict[str, float | int | None]  # percentages to two decimals, counts whole
+    indicators: dict[str, float | int | None]  # the catalogue indicators of the unit: counts whole, else 2 decimals
     children: int
 
 
@@ -24,10 +24,12 @@ def summary(unit_code: str, as_of: dt.date | None = None, engine: Engine | None 
     unit = get_unit(unit_code, engine)
     as_of = as_of or latest_data_date(engine) or dt.date.today()
     indicators = indicator_totals(unit.code, as_of, engine)
+    # the catalogue's indicators of the unit: the ten NQ57 keys first, then those an administrator added
+    definitions = {i.code: i for i in unit_indicators(unit, engine)}
     return {
         "unit": unit.as_json(),
         "as_of": as_of.isoformat(),
         "tasks": task_status(unit.code, as_of, engine),
-        "indicators": {code: json_number(code, value) for code, value in indicators.items()},
+        "indicators": {code: json_number(code, value, definitions.get(code)) for code, value in indicators.items()},
         "children": child_count(unit.code, engine),
     }

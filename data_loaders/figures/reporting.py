@@ -26,8 +26,7 @@ from typing import TypedDict
 from sqlalchemy import Engine, and_, func, select
 
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
-from data_loaders.store.catalogue import INDICATORS
-from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.models import AdminUnit, Indicator, IndicatorValue, Task, TaskReport, Upload
 
 STATUSES = ("on_time", "late", "not_submitted", "not_due")
 VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))
@@ -131,7 +130,20 @@ def reported_values(period_end: dt.date):
     `period_end`. What "reported" means for indicators, everywhere: this page, the "sufficient"
     score (data_quality) and the non-reporting warning (early_warnings) read it from here."""
     return select(IndicatorValue.unit_code, IndicatorValue.indicator_code).where(
-        IndicatorValue.period == period_end, IndicatorValue.indicator_code.in_([i.code for i in INDICATORS]))
+        IndicatorValue.period == period_end, IndicatorValue.indicator_code.in_(monthly_commune_indicators()))
+
+
+def monthly_commune_indicators():
+    """SQL: the codes of the catalogue's active national indicators communes report each month: what
+    a commune's monthly report holds (a yearly index or a province's own set is not part of it)."""
+    return select(Indicator.code).where(
+        Indicator.owner_province_code.is_(None), Indicator.retired_at.is_(None), Indicator.frequency == "monthly",
+        Indicator.reporting_levels.contains("commune"))
+
+
+def monthly_indicator_count(conn) -> int:
+    """How many indicators a commune's complete monthly report holds (monthly_commune_indicators)."""
+    return conn.execute(select(func.count()).select_from(monthly_commune_indicators().subquery())).scalar_one()
 
 
 def reporting_units(period_end: dt.date):

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 from data_loaders.figures.scope import UnitInfo, connect, get_unit
 from data_loaders.i18n.message import Message, Percent, Term
 from data_loaders.identity.audit import utc
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
+from data_loaders.store.indicator_catalogue import definition, indicator_by_code
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Target
 
 # The indicators for which less is better (villages still without mobile signal or grid power); every
@@ -41,14 +41,14 @@ LOWER_IS_BETTER = frozenset({"villages_no_signal", "villages_no_power"})
 
 def higher_is_better(indicator_code: str) -> bool:
     """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`."""
-    declared = getattr(INDICATOR_BY_CODE.get(indicator_code), "higher_is_better", None)
+    declared = getattr(definition(indicator_code), "higher_is_better", None)
     return bool(declared) if declared is not None else indicator_code not in LOWER_IS_BETTER
 
 
 def rolls_down(indicator_code: str) -> bool:
     """Whether a province's or the nation's target is also the default of the units below it: true
     for values that mean the same at every level (percentages), false for counts."""
-    indicator = INDICATOR_BY_CODE.get(indicator_code)
+    indicator = definition(indicator_code)
     return indicator is not None and indicator.rollup != "sum"
 
 
@@ -116,14 +116,19 @@ def target_for(indicator_code: str, unit_code: str, engine: Engine | None = None
     return resolve(targets_in_force(engine), indicator_code, get_unit(unit_code, engine))[0]
 
 
-def targeted_indicators(targets: list[TargetInForce], unit: UnitInfo) -> list[str]:
+def _in_catalogue_order(engine: Engine | None) -> list[str]:
+    """The codes of the catalogue's indicators in use (not retired), in its order."""
+    return [code for code, indicator in indicator_by_code(engine).items() if not indicator.retired]
+
+
+def targeted_indicators(targets: list[TargetInForce], unit: UnitInfo, engine: Engine | None = None) -> list[str]:
     """The indicators a unit's warnings look at, in catalogue order: at a commune those with a target
     for it; above, every indicator with a target in force anywhere (one below it may have its own)."""
     if unit.level == "commune":
         wanted = {t["indicator"] for t in targets if resolve(targets, t["indicator"], unit)[0] is not None}
     else:
         wanted = {t["indicator"] for t in targets}
-    return [code for code in INDICATOR_BY_CODE if code in wanted]
+    return [code for code in _in_catalogue_order(engine) if code in wanted]
 
 
 def path_value(target: TargetInForce, day: dt.date) -> float | None:
@@ -173,7 +178,7 @@ def target_status(unit_code: str, as_of: dt.date, values: dict[str, float | None
     unit = get_unit(unit_code, engine)
     targets = targets_in_force(engine) if targets is None else targets
     result: dict[str, TargetStatus] = {}
-    for code in INDICATOR_BY_CODE:
+    for code in _in_catalogue_order(engine):
         target, inherited = resolve(targets, code, unit)
         if target is not None:
             result[code] = assess(target, values.get(code), as_of, inherited)
@@ -201,9 +206,9 @@ def subject(indicator_code: str) -> Term | str:
     return Term(SUBJECTS[indicator_code]) if indicator_code in SUBJECTS else indicator_code
 
 
-def is_percent(indicator_code: str) -> bool:
-    indicator = INDICATOR_BY_CODE.get(indicator_code)
-    return indicator is not None and indicator.rollup == "population_weighted"
+def is_percent(indicator_code: str, engine: Engine | None = None) -> bool:
+    indicator = definition(indicator_code, engine)
+    return indicator is not None and indicator.percent
 
 
 def amount(indicator_code: str, value: float, decimals: int | None = 1) -> Percent | float:

@@ -26,7 +26,7 @@ PAGE_PATHS = {
     "presentation": "presentation", "upload": "upload", "accounts": "accounts", "settings": "settings",
     "audit": "audit", "directions": "directions", "inbox": "inbox", "reporting_status": "reporting-status",
     "report_online": "report-online", "approvals": "approvals", "plans": "plans", "targets": "targets",
-    "leader_board": "leader",
+    "leader_board": "leader", "indicators": "indicators",
 }
 
 

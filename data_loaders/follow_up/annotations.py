@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from data_loaders.figures.scope import UnknownUnit, get_unit
 from data_loaders.follow_up.directions import may_direct
-from data_loaders.identity import audit
+from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.store import engine as db
 from data_loaders.store.models import ANNOTATION_TEXT_LENGTH, Annotation, Indicator
@@ -68,7 +68,7 @@ def remove_annotation(account: Account, annotation_id: int, *, engine: Engine | 
                            .where(Annotation.id == annotation_id)).first()
         if row is None or row.removed_at is not None:
             raise AccountError("annotation_not_found")
-        if remover.username != row.author and remover.role != "admin":
+        if remover.username != row.author and not access.is_national_admin(remover):
             raise AccountError("not_permitted")
         conn.execute(update(Annotation).where(Annotation.id == annotation_id)
                      .values(removed_at=dt.datetime.now(dt.timezone.utc), removed_by=remover.username))

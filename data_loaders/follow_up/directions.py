@@ -228,7 +228,7 @@ def close_direction(account: Account, direction_id: int, *, engine: Engine | Non
     now = now or dt.datetime.now(dt.timezone.utc)
     with engine.begin() as conn:
         direction = _direction(conn, direction_id)
-        if closer.username != direction.author and closer.role != "admin":
+        if closer.username != direction.author and not access.is_national_admin(closer):
             raise AccountError("not_permitted")
         if direction.closed_at is not None:
             raise AccountError("direction_closed_already")

@@ -33,7 +33,7 @@ from data_loaders.figures.targets import TargetInForce
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import INDICATORS
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import LeaderBoard
 
 KINDS = ("kpis", "task_status", "warnings", "ranking", "trend", "map")
@@ -75,9 +75,10 @@ class BoardRefused(AccountError):
 
 # --- the dependencies, one function each ------------------------------------------------------------
 
-def indicator_codes() -> tuple[str, ...]:
-    """The indicators a block may show (today the fixed catalogue of data_loaders/store/catalogue.py)."""
-    return tuple(indicator.code for indicator in INDICATORS)
+def indicator_codes(unit_code: str, engine: Engine | None = None) -> tuple[str, ...]:
+    """The indicators a block of this unit may show: the catalogue's in use at the unit (the national
+    ones and its province's own; store/indicator_catalogue.py)."""
+    return tuple(indicator.code for indicator in indicator_catalogue(engine, scope=unit_code))
 
 
 def indicator_target(code: str, unit_code: str, engine: Engine | None = None) -> TargetInForce | None:
@@ -120,7 +121,7 @@ def _code(value: Any, allowed: tuple[str, ...], kind: str, option: str) -> str:
 
 
 def _options(kind: str, options: dict[str, Any], unit_code: str, engine: Engine | None) -> dict[str, Any]:
-    indicators = indicator_codes()
+    indicators = indicator_codes(unit_code, engine)
     if kind == "kpis":
         return {"items": _codes(options["items"], TASK_KPIS + indicators, kind, "items", least=1, most=MAX_KPIS)}
     if kind == "task_status":

@@ -32,7 +32,7 @@ from data_loaders.identity import audit
 from data_loaders.identity.access import may_manage_targets
 from data_loaders.identity.accounts import Account, get_account
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import INDICATOR_BY_CODE
+from data_loaders.store.indicator_catalogue import definition, indicator_catalogue
 from data_loaders.store.models import ACTOR_LENGTH, AdminUnit, Target
 
 
@@ -87,8 +87,9 @@ def parse_value(value: Any) -> float:
 def plausible_range(indicator_code: str, unit_code: str, engine: Engine | None = None) -> tuple[float, float, bool]:
     """What a unit's value of the indicator can be: (minimum, maximum, whole numbers only). A
     percentage's is the commune's; a count's is the commune's bound times the unit's communes."""
-    plausible = INDICATOR_BY_CODE[indicator_code].plausible
-    if INDICATOR_BY_CODE[indicator_code].rollup != "sum":
+    indicator = definition(indicator_code, engine)
+    plausible = indicator.plausible
+    if indicator.rollup != "sum":
         return plausible.minimum, plausible.maximum, plausible.integer
     unit = get_unit(unit_code, engine)
     communes = 1
@@ -126,9 +127,10 @@ def _actor(account: Account | None, user: str | None, unit_code: str, engine: En
 
 
 def _known(indicator_code: str, unit_code: str, engine: Engine):
-    if indicator_code not in INDICATOR_BY_CODE:
+    indicator = definition(indicator_code, engine)
+    if indicator is None or indicator.retired:
         raise TargetRefused("target_unknown_indicator", indicator=indicator_code,
-                            known=", ".join(INDICATOR_BY_CODE))
+                            known=", ".join(i.code for i in indicator_catalogue(engine, scope=unit_code)))
     try:
         return get_unit(unit_code, engine)
     except UnknownUnit:

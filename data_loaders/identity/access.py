@@ -23,7 +23,8 @@ from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import Unit, all_units, candidate_codes
 
-ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export", "approve")
+ACTIONS = ("view", "upload", "manage_accounts", "manage_settings", "read_audit", "export", "approve",
+           "manage_indicators")
 _ROLE_ACTIONS = {
     "viewer": frozenset({"view", "export"}),
     "reporter": frozenset({"view", "export", "upload"}),
@@ -31,9 +32,14 @@ _ROLE_ACTIONS = {
     "admin": frozenset(ACTIONS),
 }
 _PUBLIC_ACTIONS = frozenset({"view", "export"})
-# A province's administrator (role admin, scope a province): everything inside its province, but
-# accounts, settings and the audit trail are the national administrators' alone.
-_PROVINCE_ADMIN_ACTIONS = frozenset({"view", "export", "upload"})
+# A province's administrator (role admin, scope a province): everything inside its province (reading,
+# uploading, its own indicators), but accounts, settings and the audit trail are the national
+# administrators' alone.
+_PROVINCE_ADMIN_ACTIONS = frozenset({"view", "export", "upload", "manage_indicators"})
+
+
+def is_national_admin(account: Account | None) -> bool:
+    return account is not None and account.role == "admin" and account.scope_code == NATIONAL_CODE
 
 
 class ScopeRefused(AccountError):
@@ -81,7 +87,7 @@ def check_permission(account: Account | None, action: str, *, engine: Engine | N
 
 def viewable_scope(account: Account | None) -> str:
     """The unit a person reads: administrators and the public national view read "VN"."""
-    if account is None or (account.role == "admin" and account.scope_code == NATIONAL_CODE):
+    if account is None or is_national_admin(account):
         return NATIONAL_CODE
     return account.scope_code
 

@@ -28,6 +28,7 @@ ACTIONS = (
     "plan_added", "plan_retired",
     "target_set", "target_removed",
     "leader_board_changed",
+    "indicator_added", "indicator_retired", "indicator_deleted",  # the indicator catalogue (identity/indicators.py)
 )
 OUTCOMES = ("ok", "refused", "failed")
 MAX_LIMIT = 10_000

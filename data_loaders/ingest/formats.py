@@ -1,7 +1,10 @@
 """The canonical spreadsheet formats: the columns of the task-progress and indicator workbooks.
 
 The templates, the sample workbooks and the reader share these definitions. Headers are matched
-in Vietnamese or English, with or without diacritics, in any case, order or spacing.
+in Vietnamese or English, with or without diacritics, in any case, order or spacing. The indicator
+workbook's columns are the catalogue's (`indicator_format(indicator_catalogue(...))`): an indicator
+an administrator adds is a column of the next template and import. `INDICATOR_VALUES` is the
+format of the ten seeded indicators (the bundled sample workbooks).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data_loaders.i18n.text import fold
-from data_loaders.store.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS, IndicatorDef
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class SheetFormat:
     sheet_vi: str
     sheet_en: str
     columns: tuple[Column, ...]
+    indicators: tuple[IndicatorDef, ...] = ()  # the indicator workbook's: the catalogue it was made from
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
@@ -85,25 +89,37 @@ TASKS = SheetFormat(
     ),
 )
 
-INDICATOR_VALUES = SheetFormat(
-    kind="indicators",
-    sheet_vi="Chỉ tiêu theo xã",
-    sheet_en="Indicators by commune",
-    columns=(
-        *_UNIT_COLUMNS,
-        Column("period", "Kỳ báo cáo", "Period", "period", aliases=("thang", "ky", "thang bao cao", "month")),
-        *(
-            Column(
-                indicator.code,
-                f"{indicator.vi} ({indicator.unit_vi})",
-                f"{indicator.en} ({indicator.unit_en})",
-                "percent" if indicator.unit_vi == "%" else "number",
-                required=False,
-                aliases=(indicator.vi, indicator.en),
-            )
-            for indicator in INDICATORS
+def indicator_format(indicators: tuple[IndicatorDef, ...]) -> SheetFormat:
+    """The indicator workbook with one column per catalogue indicator, in the catalogue's order."""
+    return SheetFormat(
+        kind="indicators",
+        sheet_vi="Chỉ tiêu theo xã",
+        sheet_en="Indicators by commune",
+        columns=(
+            *_UNIT_COLUMNS,
+            Column("period", "Kỳ báo cáo", "Period", "period", aliases=("thang", "ky", "thang bao cao", "month")),
+            *(
+                Column(
+                    indicator.code,
+                    f"{indicator.vi} ({indicator.unit_vi})",
+                    f"{indicator.en} ({indicator.unit_en})",
+                    "percent" if indicator.percent else "number",
+                    required=False,
+                    aliases=(indicator.vi, indicator.en),
+                )
+                for indicator in indicators
+            ),
         ),
-    ),
-)
+        indicators=tuple(indicators),
+    )
+
+
+INDICATOR_VALUES = indicator_format(INDICATORS)
+
+
+def formats_for(indicators: tuple[IndicatorDef, ...]) -> dict[str, SheetFormat]:
+    """The formats an upload is read with, the indicator workbook's from this catalogue."""
+    return {TASKS.kind: TASKS, "indicators": indicator_format(indicators)}
+
 
 FORMATS = {TASKS.kind: TASKS, INDICATOR_VALUES.kind: INDICATOR_VALUES}

@@ -25,7 +25,7 @@ from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.ingest import history
 from data_loaders.ingest.commit import Source, commit, previous_upload
-from data_loaders.ingest.formats import TASKS
+from data_loaders.ingest.formats import TASKS, formats_for
 from data_loaders.ingest.plans import plan_problems, plan_terms
 from data_loaders.ingest.preview import Preview, preview
 from data_loaders.ingest.problems import Problem, param
@@ -34,6 +34,7 @@ from data_loaders.ingest.scope import scope_problems
 from data_loaders.ingest.templates import REPORT_KEYS
 from data_loaders.ingest.validate import validate
 from data_loaders.store import engine as db
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.plans import all_plans
 
 __all__ = ["ImportResult", "Preview", "Problem", "UnreadableFile", "detect_format", "import_file"]
@@ -147,7 +148,9 @@ def _import(source: Source, restricted: Account | None, *, dry_run: bool, lang: 
             report("done", 1.0)
             return _result(previous)
     try:
-        detected = detect_format(read_raw_sheets(content, file_name))
+        # the catalogue's active indicators (a restricted uploader: those of their scope) are the columns read
+        catalogue = indicator_catalogue(engine, scope=restricted.scope_code if restricted is not None else None)
+        detected = detect_format(read_raw_sheets(content, file_name), formats_for(catalogue))
         if detected is None:
             raise UnreadableFile("err_no_header",
                                  columns=", ".join(c.header(lang) for c in TASKS.columns if c.required))

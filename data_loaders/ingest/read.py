@@ -331,10 +331,12 @@ def find_rows(sheets: dict[str, RawSheet], sheet_format: SheetFormat,
     return result
 
 
-def detect_format(sheets: dict[str, RawSheet]) -> tuple[SheetFormat, SheetRows] | None:
-    """The format whose header row the file matches best (all required columns first), with its rows."""
+def detect_format(sheets: dict[str, RawSheet], formats: dict[str, SheetFormat] | None = None
+                  ) -> tuple[SheetFormat, SheetRows] | None:
+    """The format whose header row the file matches best (all required columns first), with its
+    rows; `formats` as formats.formats_for(catalogue) gives them (default: the seeded catalogue's)."""
     best = None
-    for sheet_format in FORMATS.values():
+    for sheet_format in (formats or FORMATS).values():
         located = locate_header(sheets, sheet_format)
         if located is None:
             continue

@@ -26,8 +26,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from data_loaders.i18n.text import fold, vietnamese_sort_key
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS, Column, SheetFormat
-from data_loaders.store.catalogue import AREAS, INDICATOR_BY_CODE, REPORT_STATUSES, plans
+from data_loaders.ingest.formats import TASKS, Column, SheetFormat, indicator_format
+from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, IndicatorDef, plans
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.units.divisions import all_units
 
@@ -266,14 +267,18 @@ def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_cod
 
 
 def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False,
-                             scope_code: str = NATIONAL_CODE) -> None:
-    workbook, sheet = _new_workbook(INDICATOR_VALUES, sample)
-    indicator_codes = [c.key for c in INDICATOR_VALUES.columns if c.key in INDICATOR_BY_CODE]
+                             scope_code: str = NATIONAL_CODE,
+                             indicators: tuple[IndicatorDef, ...] = INDICATORS) -> None:
+    """An indicator workbook with one column per indicator of `indicators` (the catalogue's; the
+    sample workbooks hold the ten seeded ones)."""
+    sheet_format = indicator_format(indicators)
+    workbook, sheet = _new_workbook(sheet_format, sample)
+    indicator_codes = [indicator.code for indicator in indicators]
     values = ([*_unit_cells(row["unit"]),
                dt.date(row["period"].year, row["period"].month, 1) if row["period"] else None,
                *(row.get(code) for code in indicator_codes)] for row in rows)
-    last_row = _write_rows(sheet, INDICATOR_VALUES, values)
-    _add_dropdowns(workbook, sheet, INDICATOR_VALUES, max(last_row, HEADER_ROW + 500), scope_units(scope_code))
+    last_row = _write_rows(sheet, sheet_format, values)
+    _add_dropdowns(workbook, sheet, sheet_format, max(last_row, HEADER_ROW + 500), scope_units(scope_code))
     workbook.save(path)
 
 
@@ -376,10 +381,14 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
         else:
             write_task_workbook(path, [], scope_code=scope_code, plan_codes=plan_codes)
         return
+    # the catalogue's active indicators of the scope (a province's own at that province and its communes)
+    indicators = indicator_catalogue(engine, scope=scope_code)
+    levels = {level for indicator in indicators for level in indicator.levels}
     rows = [] if scope_code == NATIONAL_CODE else [
         {"unit": unit, "period": None} for unit in sorted(
-            (u for u in scope_units(scope_code) if u.level == "commune"), key=lambda u: vietnamese_sort_key(u.name))]
-    write_indicator_workbook(path, rows, scope_code=scope_code)
+            (u for u in scope_units(scope_code) if u.level in levels),
+            key=lambda u: (u.level != "province", vietnamese_sort_key(u.name)))]
+    write_indicator_workbook(path, rows, scope_code=scope_code, indicators=indicators)
 
 
 def template_bytes(kind: str, scope_code: str = NATIONAL_CODE, *, prefill: bool = False, agency: str | None = None,

@@ -21,7 +21,7 @@ from data_loaders.ingest.read import (
     parse_period,
     parse_text,
 )
-from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, Plausible, Term, plans
+from data_loaders.store.catalogue import AREAS, REPORT_STATUSES, Plausible, Term, plans
 from data_loaders.store.models import (
     AGENCY_NAME_LENGTH,
     DOCUMENT_NUMBER_LENGTH,
@@ -333,10 +333,14 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
     checker = _RowChecker(rows, track_scope)
     values: dict[tuple[str, str, dt.date], ValueRecord] = {}
     seen_rows: dict[tuple[str, dt.date], int] = {}
-    indicator_keys = [i for i in INDICATORS if i.code in rows.headers]
-    checker.detect_fractions([i.code for i in indicator_keys if i.unit_vi == "%"])
+    indicator_keys = [i for i in sheet_format.indicators if i.code in rows.headers]
+    checker.detect_fractions([i.code for i in indicator_keys if i.percent])
     # (code, is percent, read as a plain cell number, plausible range): number cells skip the text parser
-    columns = [(i.code, i.unit_vi == "%", i.code not in checker.scale, i.plausible) for i in indicator_keys]
+    columns = [(i.code, i.percent, i.code not in checker.scale, i.plausible) for i in indicator_keys]
+    # the catalogue's reach: which levels report each indicator, and a province's own only there
+    by_code = {i.code: i for i in indicator_keys}
+    above_commune = any("province" in i.levels for i in indicator_keys)
+    units = unit_index().by_code
     periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
     for excel_row, raw in rows.rows:
         cell = raw.get("period")
@@ -354,7 +358,8 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
                     pass
         if period is not None and period.replace(day=1) > today:
             checker.add(excel_row, "period", cell, "err_future_date")
-        unit_code = checker.unit(excel_row, raw, commune_required=True)
+        unit_code = checker.unit(excel_row, raw, commune_required=not above_commune)
+        unit = units.get(unit_code) if unit_code else None
         parsed = {}
         for code, percent, plain, plausible in columns:
             value = raw.get(code)
@@ -370,6 +375,8 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
                 value = _plausible(checker, excel_row, raw, code, value, percent, plausible)
                 if value is None:
                     continue
+            if unit is not None and not _reaches(checker, excel_row, raw, by_code[code], unit):
+                continue
             parsed[code] = value
         if len(checker.errors) > errors_before or unit_code is None or period is None:
             continue
@@ -387,6 +394,25 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
         for code, value in parsed.items():
             values.setdefault((code, unit_code, period), ValueRecord(value, excel_row))
     return Validated(sheet_format, rows, checker, checker.claims, values=values)
+
+
+LEVEL_KEYS = {"commune": "catalogue_level_commune", "province": "catalogue_level_province",
+              "national": "catalogue_level_national"}
+
+
+def _reaches(checker: _RowChecker, excel_row: int, raw: dict, indicator, unit) -> bool:
+    """Whether a row's unit may report this indicator: its level is one the catalogue names, and a
+    province's own indicator is reported by that province's units only (else a cell error)."""
+    province = unit.code if unit.level == "province" else unit.province_code
+    if unit.level not in indicator.levels:
+        checker.add(excel_row, indicator.code, raw.get(indicator.code), "catalogue_err_level",
+                    level={"key": LEVEL_KEYS[unit.level]})
+        return False
+    if indicator.owner_province_code is not None and province != indicator.owner_province_code:
+        checker.add(excel_row, indicator.code, raw.get(indicator.code), "catalogue_err_other_province",
+                    unit={"unit": indicator.owner_province_code})
+        return False
+    return True
 
 
 def _plausible(checker: _RowChecker, excel_row: int, raw: dict, code: str, value: float, percent: bool,

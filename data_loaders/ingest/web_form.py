@@ -13,9 +13,9 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from data_loaders.identity.accounts import Account
-from data_loaders.ingest.formats import INDICATOR_VALUES, TASKS
+from data_loaders.ingest.formats import TASKS, indicator_format
 from data_loaders.ingest.importer import ImportResult, import_file
-from data_loaders.store.catalogue import INDICATORS, REPORT_STATUSES
+from data_loaders.store.catalogue import REPORT_STATUSES, IndicatorDef
 from data_loaders.units.divisions import all_units
 
 WEB_FORM_PREFIX = "bieu-mau-web"
@@ -45,15 +45,17 @@ def task_report_workbook(reports: list[dict]) -> bytes:
     return _workbook(TASKS.sheet_vi, [TASKS.column(key).vi for key in TASK_REPORT_COLUMNS], rows)
 
 
-def indicator_workbook(period: dt.date, values: list[dict]) -> bytes:
-    """Indicator values ({commune_code, <indicator code>: value, …}) of one period as an indicator workbook."""
-    codes = [indicator.code for indicator in INDICATORS]
+def indicator_workbook(period: dt.date, values: list[dict], indicators: tuple[IndicatorDef, ...]) -> bytes:
+    """Indicator values ({commune_code, <indicator code>: value, …}) of one period as an indicator
+    workbook with the columns of `indicators` (the catalogue the form showed)."""
+    sheet_format = indicator_format(indicators)
+    codes = [indicator.code for indicator in indicators]
     province_of = {unit.code: unit.province_code for unit in all_units() if unit.level == "commune"}
-    headers = [INDICATOR_VALUES.column("province_code").vi, INDICATOR_VALUES.column("commune_code").vi,
-               INDICATOR_VALUES.column("period").vi, *(INDICATOR_VALUES.column(code).vi for code in codes)]
+    headers = [sheet_format.column("province_code").vi, sheet_format.column("commune_code").vi,
+               sheet_format.column("period").vi, *(sheet_format.column(code).vi for code in codes)]
     rows = [[province_of.get(row.get("commune_code")), row.get("commune_code"), f"{period:%m/%Y}",
              *(row.get(code) for code in codes)] for row in values]
-    return _workbook(INDICATOR_VALUES.sheet_vi, headers, rows)
+    return _workbook(sheet_format.sheet_vi, headers, rows)
 
 
 def submit(account: Account, kind: str, content: bytes, *, dry_run: bool, source: str = "",

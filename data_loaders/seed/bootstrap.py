@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, insert, select
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.seed.sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
 from data_loaders.store import engine as db
-from data_loaders.store.catalogue import INDICATORS
+from data_loaders.store.catalogue import INDICATORS, IndicatorDef
 from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, Task
 from data_loaders.units.divisions import all_units
 
@@ -28,13 +28,18 @@ def sync_reference_data(engine: Engine) -> None:
         for start in range(0, len(missing), 2000):
             conn.execute(insert(AdminUnit), missing[start:start + 2000])
         known_indicators = set(conn.execute(select(Indicator.code)).scalars())
-        rows = [
-            {"code": i.code, "name_vi": i.vi, "name_en": i.en, "unit_vi": i.unit_vi, "unit_en": i.unit_en,
-             "rollup": i.rollup}
-            for i in INDICATORS if i.code not in known_indicators
-        ]
+        rows = [seed_row(i) for i in INDICATORS if i.code not in known_indicators]
         if rows:
             conn.execute(insert(Indicator), rows)
+
+
+def seed_row(i: IndicatorDef) -> dict:
+    """The `indicator` row of one of the ten seeded NQ57 indicators (store/catalogue.py)."""
+    return {"code": i.code, "name_vi": i.vi, "name_en": i.en, "unit_vi": i.unit_vi, "unit_en": i.unit_en,
+            "rollup": i.rollup, "integer": i.plausible.integer, "minimum": i.plausible.minimum,
+            "maximum": i.plausible.maximum, "decimals": i.decimals, "group": i.group,
+            "higher_is_better": i.higher_is_better, "frequency": i.frequency,
+            "reporting_levels": ",".join(i.levels), "owner_province_code": None, "sort_order": i.sort_order}
 
 
 def prepare(engine: Engine | None = None) -> Engine:

@@ -1,11 +1,16 @@
-"""The fixed vocabularies of the domain: task statuses, areas, plans and indicators.
+"""The fixed vocabularies of the domain: task statuses, areas and plans, and the seed of the
+indicator catalogue.
 
-Each entry carries its Vietnamese and English names; the Excel templates, the validator, the
-database seed and the UI all read them from here.
+Each entry carries its Vietnamese and English names. Indicators live in the database (the
+`indicator` table, read through `indicator_catalogue`): administrators add, retire and delete them
+(identity/indicators.py). `INDICATORS` below are only the ten NQ57 indicators every database is
+seeded with (and the migration that moved the catalogue into the database upgraded to); no page,
+template, import or figure reads them directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +91,17 @@ def _count(maximum: int) -> Plausible:
 PERCENT = Plausible(0, 100, integer=False)
 
 
+# How an indicator's commune values combine into the figure of a unit above them (figures/indicators.py):
+# sum; population_weighted (a percentage averaged over the communes that reported it, weighted by
+# their population); average (the plain mean over the units that reported it); latest (the value of
+# the newest period reported in the scope; the mean when several units reported that period); none
+# (never combined: a unit shows only what it reported itself).
+ROLLUPS = ("sum", "population_weighted", "average", "latest", "none")
+GROUPS = ("infrastructure", "ecosystem", "population")  # the page an indicator is charted on
+FREQUENCIES = ("monthly", "quarterly", "yearly")
+REPORTING_LEVELS = ("commune", "province", "national")
+
+
 @dataclass(frozen=True)
 class IndicatorDef:
     code: str
@@ -93,16 +109,32 @@ class IndicatorDef:
     en: str
     unit_vi: str
     unit_en: str
-    rollup: str  # "sum" | "population_weighted"
-    group: str  # "population" | "infrastructure" | "ecosystem"
+    rollup: str  # one of ROLLUPS
+    group: str  # one of GROUPS
     plausible: Plausible
     decimals: int = 0
+    higher_is_better: bool = True
+    frequency: str = "monthly"  # one of FREQUENCIES
+    levels: tuple[str, ...] = ("commune",)  # the levels whose units report it (REPORTING_LEVELS)
+    owner_province_code: str | None = None  # None: a national indicator; else that province's own
+    retired: bool = False  # hidden from templates and new imports; its values and figures stay
+    sort_order: int = 0
+    builtin: bool = False  # one of the ten seeded NQ57 indicators (never retired or deleted)
 
     def label(self, lang: str) -> str:
         return self.vi if lang == "vi" else self.en
 
     def unit_label(self, lang: str) -> str:
         return self.unit_vi if lang == "vi" else self.unit_en
+
+    @property
+    def percent(self) -> bool:
+        return self.unit_vi.strip() == "%"
+
+    @property
+    def rolled_up(self) -> bool:
+        """Combined from the communes' values (else each unit shows only its own reported value)."""
+        return self.rollup != "none" and "commune" in self.levels
 
 
 # Bounds per commune, each far above what one commune reports, against the national figures of
@@ -122,9 +154,9 @@ INDICATORS = (
     IndicatorDef("fiber_coverage_pct", "Tỷ lệ hộ gia đình có cáp quang", "Households with fibre",
                  "%", "%", "population_weighted", "infrastructure", PERCENT, 1),
     IndicatorDef("villages_no_signal", "Số thôn chưa có sóng di động", "Villages without mobile signal",
-                 "thôn", "villages", "sum", "infrastructure", _count(1_000)),
+                 "thôn", "villages", "sum", "infrastructure", _count(1_000), higher_is_better=False),
     IndicatorDef("villages_no_power", "Số thôn chưa có điện lưới", "Villages without electricity",
-                 "thôn", "villages", "sum", "infrastructure", _count(1_000)),
+                 "thôn", "villages", "sum", "infrastructure", _count(1_000), higher_is_better=False),
     IndicatorDef("st_enterprises", "Doanh nghiệp khoa học và công nghệ", "S&T enterprises",
                  "doanh nghiệp", "enterprises", "sum", "ecosystem", _count(10_000)),
     IndicatorDef("high_tech_enterprises", "Doanh nghiệp công nghệ cao", "High-tech enterprises",
@@ -134,7 +166,10 @@ INDICATORS = (
     IndicatorDef("ai_experts", "Chuyên gia trí tuệ nhân tạo", "AI experts", "người", "people", "sum", "ecosystem",
                  _count(10_000)),
 )
-INDICATOR_BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+INDICATORS = tuple(dataclasses.replace(indicator, sort_order=10 * (position + 1), builtin=True)
+                   for position, indicator in enumerate(INDICATORS))
+INDICATOR_BY_CODE = {indicator.code: indicator for indicator in INDICATORS}  # the seed, by code
+BUILTIN_CODES = frozenset(INDICATOR_BY_CODE)
 
 
 def term_by_code(terms: tuple[Term, ...]) -> dict[str, Term]:

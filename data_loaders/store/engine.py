@@ -18,7 +18,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import Plan, Target, Upload
+from data_loaders.store.models import AuditEntry, Plan, Target, Upload
+
+# the audit actions of a catalogue change (identity/indicators.py), which move the data version
+CATALOGUE_ACTIONS = ("indicator_added", "indicator_retired", "indicator_deleted")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "var" / "nq57.sqlite"
@@ -152,17 +155,23 @@ def upgrade(engine: Engine | None = None) -> None:
 
 
 def data_version(engine: Engine | None = None) -> int:
-    """The id of the latest upload that changed data, plus the plan catalogue's changes, plus the
-    number of changes people made to targets: what the UI caches are keyed on, so every app process
-    behind a load balancer sees a new upload, plan or target at once (rejected or unchanged uploads
-    change no figure, so they keep the caches). Every part only grows (Plan.revision counts the
-    catalogue's changes; target rows are never deleted: a change adds a row, ends one, or both), so the
-    sum changes whenever any does; the published target seeded by the migration is row 0 and counts nothing."""
+    """What the UI caches are keyed on, so every app process behind a load balancer sees a change at
+    once: the id of the latest upload that changed data (rejected or unchanged uploads change no
+    figure, so they keep the caches), plus the plan catalogue's revision, plus the changes people made
+    to targets, plus the latest audit entry of an indicator catalogue change. Every part only grows
+    (target rows are never deleted: a change adds a row, ends one, or both; the published target seeded
+    by the migration is row 0 and counts nothing), so the sum changes whenever any part does."""
     engine = engine or get_engine()
     # a withdrawal changes figures too: its history row moves the version like an import
     uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
         Upload.status.in_(("imported", "withdrawal"))).scalar_subquery()
     plans = select(func.coalesce(func.max(Plan.revision), 0)).scalar_subquery()
     targets = select(func.coalesce(func.max(Target.id), 0) + func.count(Target.ended_at)).scalar_subquery()
+    # An indicator added, retired or deleted changes templates, imports and figures as an upload does:
+    # its audit entry (written with the change) moves the version too.
+    catalogue = (
+        select(func.coalesce(func.max(AuditEntry.id), 0))
+        .where(AuditEntry.action.in_(CATALOGUE_ACTIONS), AuditEntry.outcome == "ok")
+        .scalar_subquery())
     with engine.connect() as conn:
-        return conn.execute(select(uploads + plans + targets)).scalar_one()
+        return conn.execute(select(uploads + plans + targets + catalogue)).scalar_one()

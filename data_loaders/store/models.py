@@ -146,9 +146,24 @@ class Indicator(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     unit_vi: Mapped[str] = mapped_column(String(40))
     unit_en: Mapped[str] = mapped_column(String(40))
-    # "sum": latest value per commune, summed; "population_weighted": a percentage averaged
-    # over communes weighted by their population.
+    # how values combine upwards: store/catalogue.py ROLLUPS (sum, population_weighted, average,
+    # latest, none), defined in SQL once in figures/indicators.py
     rollup: Mapped[str] = mapped_column(String(30))
+    # the catalogue (migration 0013): an administrator adds, retires and deletes indicators
+    # (identity/indicators.py); every reader goes through store/indicator_catalogue.py
+    integer: Mapped[bool] = mapped_column(Boolean, default=False)
+    minimum: Mapped[float] = mapped_column(Float, default=0)
+    maximum: Mapped[float] = mapped_column(Float, default=1e12)
+    decimals: Mapped[int] = mapped_column(Integer, default=0)
+    group: Mapped[str] = mapped_column(String(20), default="ecosystem")
+    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    frequency: Mapped[str] = mapped_column(String(10), default="monthly")
+    reporting_levels: Mapped[str] = mapped_column(String(40), default="commune")  # comma-separated levels
+    owner_province_code: Mapped[str | None] = mapped_column(String(8), index=True)  # None: national
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IndicatorValue(Base):

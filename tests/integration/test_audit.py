@@ -74,6 +74,14 @@ def test_every_action_writes_an_entry(empty_engine):
     from data_loaders.follow_up import leader_board
 
     leader_board.save_board(admin, "68", list(leader_board.DEFAULT_BLOCKS[:2]), engine=engine)
+    # the indicator catalogue: added, retired, and a second one deleted
+    from data_loaders.identity import indicators as catalogue
+
+    for code in ("dti_test", "dti_spare"):
+        catalogue.add_indicator(catalogue.NewIndicator(code, "Chỉ số thử", "Test index", "điểm", "points"),
+                                account=admin, engine=engine)
+    catalogue.retire_indicator("dti_test", account=admin, engine=engine)
+    catalogue.delete_indicator("dti_spare", account=admin, engine=engine)
     # written by the app itself (sign-out, exports) and the digest command after sending: the same function
     audit.record("digest_sent", "cli:digest", target="ld.reporter", detail={"items": 1}, engine=engine)
     audit.record("sign_out", "admin", engine=engine)

@@ -95,7 +95,8 @@ def test_refusals_are_one_line_and_exit_2(empty_engine):
     assert cli(empty_engine, "users", "add", "x.y.z", "--role", "viewer", "--scope", "VN",
                stdin=PASSWORD + "\n")[0] == 0
     assert "already taken" in refused("users", "add", "X.Y.Z", "--role", "viewer", "--scope", "VN")
-    assert "whole country (VN)" in refused("users", "add", "admin", "--role", "admin", "--scope", "68")
+    assert "whole country (VN) or one province" in refused("users", "add", "admin", "--role", "admin", "--scope",
+                                                           "24781")  # a commune has no administrator
 
 
 def test_no_option_takes_a_password():

@@ -39,20 +39,22 @@ def test_national_template_offers_every_unit():
 
 
 @pytest.mark.parametrize("kind", ["tasks", "indicators"])
-def test_a_province_template_offers_only_the_province_and_its_communes(kind):
-    lists = _lists(openpyxl.load_workbook(io.BytesIO(template_bytes(kind, LAM_DONG))))
+def test_a_province_template_offers_only_the_province_and_its_communes(kind, empty_engine):
+    lists = _lists(openpyxl.load_workbook(io.BytesIO(template_bytes(kind, LAM_DONG, engine=empty_engine))))
     assert lists["list_province"] == ["Lâm Đồng"]
     assert [name for name in lists if str(name).startswith("XA_")] == [f"XA_{LAM_DONG}"]
     names = {u.name for u in all_units() if u.code in _communes_of(LAM_DONG)}
     assert set(lists["list_commune"]) == names and set(lists[f"XA_{LAM_DONG}"]) == names
 
 
-def test_the_indicator_template_names_each_commune_of_the_scope():
-    sheet = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", LAM_DONG))).worksheets[0]
+def test_the_indicator_template_names_each_commune_of_the_scope(empty_engine):
+    template = template_bytes("indicators", LAM_DONG, engine=empty_engine)
+    sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
     rows = [row for row in sheet.iter_rows(min_row=5, values_only=True) if any(value is not None for value in row)]
     assert {row[2] for row in rows} == _communes_of(LAM_DONG)
     assert all(row[0] == LAM_DONG and row[1] == "Lâm Đồng" and row[4] is None for row in rows)
-    commune = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", XUAN_HUONG))).worksheets[0]
+    template = template_bytes("indicators", XUAN_HUONG, engine=empty_engine)
+    commune = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
     assert [row[:4] for row in commune.iter_rows(min_row=5, max_row=6, values_only=True)] == [
         ("68", "Lâm Đồng", XUAN_HUONG, "Phường Xuân Hương - Đà Lạt"), (None, None, None, None)]
 
@@ -64,7 +66,7 @@ def test_unknown_scope():
 
 def test_a_filled_row_imports_and_rows_left_as_they_came_are_skipped(empty_engine):
     reporter = ensure_account(empty_engine, "baocao.lamdong", "reporter", LAM_DONG)
-    workbook = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", LAM_DONG)))
+    workbook = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", LAM_DONG, engine=empty_engine)))
     sheet = workbook.worksheets[0]
     commune_code = sheet.cell(row=5, column=3).value
     sheet.cell(row=5, column=5, value=dt.date(2025, 6, 1))
@@ -79,7 +81,7 @@ def test_a_filled_row_imports_and_rows_left_as_they_came_are_skipped(empty_engin
 
 
 def test_a_row_with_figures_but_no_period_is_still_an_error(empty_engine):
-    workbook = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", XUAN_HUONG)))
+    workbook = openpyxl.load_workbook(io.BytesIO(template_bytes("indicators", XUAN_HUONG, engine=empty_engine)))
     workbook.worksheets[0].cell(row=5, column=7, value=17)
     buffer = io.BytesIO()
     workbook.save(buffer)

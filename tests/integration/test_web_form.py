@@ -11,6 +11,7 @@ from sqlalchemy import select
 from data_loaders.identity import accounts
 from data_loaders.ingest import web_form
 from data_loaders.ingest.importer import import_file
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import IndicatorValue, Task, TaskReport, Upload
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
 
@@ -56,7 +57,8 @@ def test_typed_task_reports_commit_like_an_upload_and_errors_name_the_table_row(
 def test_typed_indicator_values_commit_for_the_period(empty_engine):
     clerk = _world(empty_engine)
     content = web_form.indicator_workbook(dt.date(2025, 6, 15), [{"commune_code": LD[0].code, "fiveg_stations": 12,
-                                                                   "population": 25_000}])
+                                                                   "population": 25_000}],
+                                          indicator_catalogue(empty_engine))
     done = web_form.submit(clerk, "indicators", content, dry_run=False, engine=empty_engine, today=TODAY)
     assert done.status == "imported" and done.created == 2, [p.message("en") for p in done.errors]
     with empty_engine.connect() as conn:
@@ -64,6 +66,7 @@ def test_typed_indicator_values_commit_for_the_period(empty_engine):
                                    .where(IndicatorValue.unit_code == LD[0].code,
                                           IndicatorValue.period == dt.date(2025, 6, 30))).all())
     assert stored == {"fiveg_stations": 12, "population": 25_000}
-    other = web_form.indicator_workbook(dt.date(2025, 6, 15), [{"commune_code": LD[1].code, "fiveg_stations": 3}])
+    other = web_form.indicator_workbook(dt.date(2025, 6, 15), [{"commune_code": LD[1].code, "fiveg_stations": 3}],
+                                         indicator_catalogue(empty_engine))
     refused = web_form.submit(clerk, "indicators", other, dry_run=False, engine=empty_engine, today=TODAY)
     assert refused.status == "rejected" and web_form.table_row(refused.errors[0].row) == 1

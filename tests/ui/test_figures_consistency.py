@@ -27,6 +27,7 @@ from data_loaders.cli.main import main as cli
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.indicators import json_number
 from data_loaders.i18n import format_date, format_number, format_percent, t
+from data_loaders.store.catalogue import INDICATOR_BY_CODE
 from data_loaders.store.settings import get_settings
 from reports.slides import build_slides
 from tests.support import PROJECT_DIR
@@ -49,7 +50,7 @@ ECOSYSTEM_LABELS = {"st_enterprises": "kpi_st", "high_tech_enterprises": "kpi_hi
 
 def shown_value(code: str, value: float | None) -> str:
     """An indicator as the pages show it."""
-    if code in figures.indicators.PERCENT_INDICATORS:
+    if INDICATOR_BY_CODE[code].percent:
         return format_percent(value, LANG)
     return format_number(value, LANG)
 
