@@ -16,8 +16,18 @@ class Kpi:
     delta_color: str = "normal"
 
 
+# Streamlit cuts a metric's label to one line ("Đang thực hiện theo lộ tr…"); a leader must read it whole
+# at 1280 px on a projector, so labels wrap onto a second line instead.
+WRAP_LABELS_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+</style>"""
+
+
 def kpi_row(kpis: list[Kpi], per_row: int = 4) -> None:
     """Cards, at most `per_row` to a row so labels such as "Doanh nghiệp công nghệ cao" fit."""
+    st.html(WRAP_LABELS_CSS)
     for start in range(0, len(kpis), per_row):
         for column, kpi in zip(st.columns(per_row), kpis[start:start + per_row]):
             with column:
