@@ -23,9 +23,11 @@ from data_loaders.i18n import format_date, format_number, format_percent
 from data_loaders.store.dti import GROUP, OVERALL
 
 
-def _sample_caption(rows: list[DtiRow], lang: str) -> None:
+def _sample_caption(unit: UnitInfo, rows: list[DtiRow], lang: str) -> None:
     sample = sum(1 for row in rows if row["sample"])
-    if sample:
+    if sample and unit.level == "province":
+        st.caption(":orange[" + tr("dti_sample_caption_province") + "]")
+    elif sample:
         st.caption(":orange[" + tr("dti_sample_caption", count=format_number(sample, lang)) + "]")
 
 
@@ -33,7 +35,8 @@ def dti_frame(rows: list[DtiRow], lang: str) -> pd.DataFrame:
     """One row per province: DTI rank, name, overall DTI, its year, on-time rate, task rank, tasks, source."""
     return pd.DataFrame([{
         "code": row["code"], tr("col_dti_rank"): row["dti_rank"], tr("unit_name"): row["name"],
-        tr("col_dti_overall"): row["indices"].get(OVERALL), tr("col_dti_year"): row["year"],
+        tr("col_dti_overall"): row["indices"].get(OVERALL),
+        tr("col_dti_year"): None if row["year"] is None else str(row["year"]),
         tr("col_on_time_rate"): row["on_time_rate"], tr("col_task_rank"): row["task_rank"],
         tr("col_total"): row["tasks"],
         tr("col_dti_source"): tr("dti_source_sample" if row["sample"] else "dti_source_uploaded")
@@ -50,7 +53,7 @@ def dti_section(unit: UnitInfo, day: dt.date, plan: str | None, lang: str) -> No
     if not any(row["year"] is not None for row in rows):
         st.info(tr("dti_no_values", date=format_date(day, lang)))
         return
-    _sample_caption(rows, lang)
+    _sample_caption(unit, rows, lang)
     if unit.level == "province":
         _province_cards(rows, lang)
         return
@@ -58,8 +61,7 @@ def dti_section(unit: UnitInfo, day: dt.date, plan: str | None, lang: str) -> No
     frame = dti_frame(rows, lang)
     table, chart = st.columns([3, 2])
     with table:
-        formats = {tr("col_dti_overall"): NumberFormat(4), tr("col_on_time_rate"): NumberFormat(1, percent=True),
-                   tr("col_dti_year"): NumberFormat(0, percent=False)}
+        formats = {tr("col_dti_overall"): NumberFormat(4), tr("col_on_time_rate"): NumberFormat(1, percent=True)}
         show_table(frame, name=tr("dti_heading"), key=f"dti::{unit.code}::{day}" + (f"::{plan}" if plan else ""),
                    column_config={"code": None}, number_formats=formats,
                    lead=(tr("unit_name"), tr("col_dti_overall"), tr("col_on_time_rate")))
@@ -67,7 +69,7 @@ def dti_section(unit: UnitInfo, day: dt.date, plan: str | None, lang: str) -> No
         bars = pd.DataFrame({"code": [r["code"] for r in rows], "name": [r["name"] for r in rows],
                              "value": [r["indices"].get(OVERALL) for r in rows]}).dropna(subset=["value"])
         title = tr("col_dti_overall")
-        show_chart(ranked_bars(bars, "value", title, lang, decimals=4, percent=False, row_height=16),
+        show_chart(ranked_bars(bars, "value", title, lang, decimals=4, percent=False, row_height=22),
                    name=tr("dti_heading"))
 
 
@@ -81,4 +83,5 @@ def _province_cards(rows: list[DtiRow], lang: str) -> None:
     kpi_row(per_row=3, kpis=[
         Kpi(tr("col_dti_rank"), f"{format_number(row['dti_rank'], lang)}/{format_number(row['ranked'], lang)}"
             if row["dti_rank"] else "–", tr("col_on_time_rate") + ": " + format_percent(row["on_time_rate"], lang)),
-        *(Kpi(i.label(lang), display(i, row["indices"].get(i.code), lang), i.unit_label(lang)) for i in indices)])
+        *(Kpi(tr("col_dti_overall") if i.code == OVERALL else i.label(lang),
+              display(i, row["indices"].get(i.code), lang), i.unit_label(lang)) for i in indices)])

@@ -378,10 +378,11 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
     """A template for staff to fill in (a path or a binary file), cut to `scope_code` (see the
     module docstring): below the nation, the indicator template names each commune of the scope on a
     row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given).
-    With `frequency`, the indicator template holds only the catalogue's indicators of that frequency and
-    names every unit of the scope at their reporting levels on a row (the nation too, unless communes
-    report them: 34 provinces for a province-level indicator); a yearly one's rows carry `year` as
-    their period (its December, the year's last month), left empty without `year`."""
+    The indicator template holds the catalogue's monthly and quarterly indicators; with `frequency`,
+    only the catalogue's indicators of that frequency, and every unit of the scope at their reporting
+    levels on a row (the nation too, unless communes report them: 34 provinces for a province-level
+    indicator); a yearly one's rows carry `year` as their period (its December, the year's last
+    month), left empty without `year`."""
     if kind == "tasks":
         # the national plans and the scope's programmes, from the database the template is made for (a
         # pre-filled one always reads one); a blank template made without one lists the national plans
@@ -394,8 +395,10 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
         return
     # the catalogue's active indicators of the scope (a province's own at that province and its communes)
     indicators = indicator_catalogue(engine, scope=scope_code)
-    if frequency is not None:
-        indicators = tuple(indicator for indicator in indicators if indicator.frequency == frequency)
+    # a yearly indicator has a template of its own (one row per reporting unit and year), never a column
+    # of the monthly one
+    indicators = tuple(indicator for indicator in indicators
+                       if indicator.frequency == frequency or (frequency is None and indicator.frequency != "yearly"))
     levels = {level for indicator in indicators for level in indicator.levels}
     period = dt.date(year, 12, 1) if frequency == "yearly" and year is not None else None
     rows = [] if scope_code == NATIONAL_CODE and (frequency is None or "commune" in levels) else [
@@ -407,10 +410,12 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
 
 
 def template_bytes(kind: str, scope_code: str = NATIONAL_CODE, *, prefill: bool = False, agency: str | None = None,
-                   today: dt.date | None = None, engine: Engine | None = None) -> bytes:
+                   today: dt.date | None = None, engine: Engine | None = None, frequency: str | None = None,
+                   year: int | None = None) -> bytes:
     """The template as bytes, for a download button (arguments as for write_template)."""
     import io
 
     buffer = io.BytesIO()
-    write_template(kind, buffer, scope_code, prefill=prefill, agency=agency, today=today, engine=engine)
+    write_template(kind, buffer, scope_code, prefill=prefill, agency=agency, today=today, engine=engine,
+                   frequency=frequency, year=year)
     return buffer.getvalue()
