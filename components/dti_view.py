@@ -84,4 +84,4 @@ def _province_cards(rows: list[DtiRow], lang: str) -> None:
         Kpi(tr("col_dti_rank"), f"{format_number(row['dti_rank'], lang)}/{format_number(row['ranked'], lang)}"
             if row["dti_rank"] else "–", tr("col_on_time_rate") + ": " + format_percent(row["on_time_rate"], lang)),
         *(Kpi(tr("col_dti_overall") if i.code == OVERALL else i.label(lang),
-              display(i, row["indices"].get(i.code), lang), i.unit_label(lang)) for i in indices)])
+              display(i, row["indices"].get(i.code), lang)) for i in indices)])

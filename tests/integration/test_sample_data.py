@@ -23,7 +23,7 @@ def _cells(path) -> dict[str, list[list]]:
 
 def test_generator_rewrites_the_committed_workbooks(tmp_path):
     sample.generate(tmp_path)
-    for name in (sample.TASKS_FILE, sample.INDICATORS_FILE, sample.DTI_FILE):
+    for name in (sample.DTI_FILE, sample.INDICATORS_FILE, sample.TASKS_FILE):
         assert _cells(tmp_path / name) == _cells(PROJECT_DIR / "sample_data" / name), name
 
 
