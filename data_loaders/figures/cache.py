@@ -241,6 +241,7 @@ def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
         (accountability.overdue_buckets, (unit_code, as_of)),
         (accountability.by_official, (unit_code, as_of)),
         *((accountability.rank_change, (unit_code, as_of, since, by)) for by in accountability.GROUPINGS),
+        (dti.ranking_beside_tasks, (unit_code, as_of)),  # the accountability page's DTI section
     ]
     return judged + [
         (tasks.task_status, (unit_code, as_of)),
