@@ -108,7 +108,13 @@ def test_national_kpi_rows_unchanged(seeded_engine):
     values = summary["indicators"]
     assert list(values)[:10] == [i.code for i in INDICATORS]
     assert (values["fiveg_stations"], values["fiveg_coverage_pct"], values["population"]) == (12106, 26.5, 101_300_000)
-    assert all(values.get(code) is None for code in dti_catalogue.CODES)  # not rolled up to the nation
+    assert not set(values) & set(dti_catalogue.CODES)  # not rolled up to the nation: not in its summary
+    province = headline.summary("68", JUNE, seeded_engine)["indicators"]
+    ranked = next(r for r in dti.ranking_beside_tasks("VN", JUNE, seeded_engine) if r["code"] == "68")
+    assert list(province)[:10] == [i.code for i in INDICATORS]
+    assert province["dti_overall"] == pytest.approx(ranked["indices"]["dti_overall"])
+    commune = headline.summary("24781", JUNE, seeded_engine)["indicators"]
+    assert not set(commune) & set(dti_catalogue.CODES)
     assert latest_data_date(seeded_engine) == JUNE  # the yearly sample did not move the default date
 
 
