@@ -43,7 +43,7 @@ if str(PROJECT_DIR) not in sys.path:
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy import inspect as sa_inspect  # noqa: E402
 
-from benchmarks import national_scale, reference_queries  # noqa: E402
+from benchmarks import many_indicators, national_scale, reference_queries  # noqa: E402
 from data_loaders import figures  # noqa: E402
 from data_loaders.figures import cache as figure_cache  # noqa: E402
 from data_loaders.store.engine import make_engine  # noqa: E402
@@ -366,9 +366,18 @@ def database_has_data(url: str) -> bool:
         engine.dispose()
 
 
-def prepare_database(url: str, small: bool, regenerate: bool) -> None:
-    if not regenerate and database_has_data(url):
-        return
+def prepare_database(url: str, small: bool, regenerate: bool, indicators: int = 10) -> None:
+    if regenerate or not database_has_data(url):
+        _generate(url, small)
+    if indicators > 10:  # an administrator's indicators on top of the ten, with values (benchmarks/many_indicators.py)
+        engine = make_engine(url)
+        try:
+            many_indicators.ensure(engine, indicators)
+        finally:
+            engine.dispose()
+
+
+def _generate(url: str, small: bool) -> None:
     print(f"generating {'small' if small else 'national-scale'} database at {url.split('@')[-1]}", flush=True)
     national_scale.fresh_database(url)
     engine = make_engine(url)
@@ -394,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     parser.add_argument("--levels", default="national,province,commune")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--indicators", type=int, default=10,
+                        help="indicators in the catalogue with values (40: 30 added to the ten; a database of its own)")
     parser.add_argument("--reference", action="store_true",
                         help="with the reference (group-by) latest-row subqueries of benchmarks/reference_queries.py")
     args = parser.parse_args(argv)
@@ -402,13 +413,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nq57").propagate = False  # the table says what failed; no tracebacks
 
     backends: list[tuple[str, str]] = []
+    more = f"_{args.indicators}" if args.indicators > 10 else ""  # more indicators: a database of its own
     if not args.no_sqlite:
-        backends.append(("sqlite", national_scale.sqlite_url(args.small)))
+        backends.append(("sqlite", national_scale.sqlite_url(args.small).replace(".sqlite", f"{more}.sqlite")))
     if args.pg is not None:
         if not args.pg:
             parser.error("--pg needs a URL or TEST_DATABASE_URL")
         backends.append(("postgresql", national_scale.postgres_url(
-            args.pg, "nq57_bench_small" if args.small else "nq57_bench")))
+            args.pg, ("nq57_bench_small" if args.small else "nq57_bench") + more)))
     pages = args.pages.split(",") if args.pages else discover_pages()
     wanted_levels = set(args.levels.split(","))
 
@@ -420,11 +432,11 @@ def main(argv: list[str] | None = None) -> int:
     variant = reference_queries.installed() if args.reference else contextlib.nullcontext()
     with variant:
         for backend, url in backends:
-            prepare_database(url, args.small, args.generate)
-            results += run_backend(backend + ("+reference" if args.reference else ""), url, pages, args.repeat,
+            prepare_database(url, args.small, args.generate, args.indicators)
+            results += run_backend(backend + ("+reference" if args.reference else "") + more, url, pages, args.repeat,
                                    recorder, wanted_levels)
 
-    suffix = ("_small" if args.small else "") + ("_reference" if args.reference else "")
+    suffix = ("_small" if args.small else "") + ("_reference" if args.reference else "") + more
     out = national_scale.OUT_DIR / f"bench_pages{suffix}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().isoformat(timespec="seconds")

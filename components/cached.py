@@ -19,6 +19,7 @@ from data_loaders.figures import (
     accountability,
     cache,
     data_quality,
+    dti,
     early_warnings,
     indicators,
     plans,
@@ -27,6 +28,7 @@ from data_loaders.figures import (
     tasks,
 )
 from data_loaders.figures.accountability import RankedRow
+from data_loaders.figures.dti import DtiRow
 from data_loaders.figures.early_warnings import Warnings
 from data_loaders.figures.headline import Summary
 from data_loaders.figures.headline import summary as _summary
@@ -254,3 +256,8 @@ def indicator_catalogue(scope: str | None = NATIONAL_CODE, *,
 def indicator_definitions() -> dict[str, IndicatorDef]:
     """Every indicator of the catalogue by code, retired and every province's own too."""
     return {i.code: i for i in indicator_catalogue(None, include_retired=True)}
+
+
+def dti_ranking(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[DtiRow]:
+    """The provinces' DTI beside their on-time task rate (figures/dti.py)."""
+    return read(dti.ranking_beside_tasks, unit_code, as_of, plan=plan)

@@ -25,7 +25,7 @@ ROLLUP_KEYS = {"sum": "catalogue_rollup_sum", "population_weighted": "catalogue_
                "average": "catalogue_rollup_average", "latest": "catalogue_rollup_latest",
                "none": "catalogue_rollup_none"}
 GROUP_KEYS = {"infrastructure": "nav_infrastructure", "ecosystem": "nav_ecosystem",
-              "population": "catalogue_group_population"}
+              "population": "catalogue_group_population", "dti": "catalogue_group_dti"}
 FREQUENCY_KEYS = {"monthly": "catalogue_frequency_monthly", "quarterly": "catalogue_frequency_quarterly",
                   "yearly": "catalogue_frequency_yearly"}
 LEVEL_KEYS = {"commune": "catalogue_level_commune", "province": "catalogue_level_province",

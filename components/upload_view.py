@@ -49,6 +49,12 @@ def _template(kind: str, scope_code: str, database: str, version: int) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
+def _yearly_template(scope_code: str, year: int, database: str, version: int) -> bytes:
+    # the yearly indicators (the provinces' DTI): one row per reporting unit, the year as its period
+    return template_bytes("indicators", scope_code, engine=cached.engine(), frequency="yearly", year=year)
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
 def _prefilled_tasks(scope_code: str, agency: str | None, database: str, version: int, today: dt.date) -> bytes:
     # `database` and `version` key the cache: a new upload changes the tasks' latest reports
     return template_bytes("tasks", scope_code, prefill=True, agency=agency, today=today, engine=cached.engine())
@@ -77,6 +83,14 @@ def template_buttons(uploader: Account) -> None:
                               {"kind": "template", "template": "indicators", "unit": scope}),
                           f"nq57_mau_chi_tieu_theo_xa{suffix}.xlsx", mime=_XLSX, icon=":material/download:",
                           key="template_indicators", on_click="ignore")
+    yearly = [i for i in cached.indicator_catalogue(scope) if i.frequency == "yearly"]
+    if yearly and cached.get_unit(scope).level != "commune":
+        year = today.year - 1  # a year is assessed and reported in the next one
+        name = f"nq57_mau_chi_tieu_nam_{year}{suffix}.xlsx"
+        st.download_button(tr("upload_template_yearly", year=str(year)), auth.audited_download(
+                               lambda: _yearly_template(scope, year, database, version), name,
+                               {"kind": "template", "template": "indicators_yearly", "unit": scope, "year": year}),
+                           name, mime=_XLSX, icon=":material/download:", key="template_yearly", on_click="ignore")
     if scope != NATIONAL_CODE:
         st.caption(tr("upload_templates_scoped"))
     st.caption(tr("reporting_template_prefilled"))

@@ -6,6 +6,7 @@ import streamlit as st
 from components import cached
 from components.breadcrumb import page_header
 from components.directions_view import directions_by_unit
+from components.dti_view import dti_section
 from components.exports import show_table
 from components.markdown import escape
 from components.plan_filter import plan_caption, plan_filter
@@ -43,6 +44,8 @@ for tab, label, by in zip(st.tabs(tabs, key=f"accountability_tabs::{lang}"), tab
         rows = cached.accountability_ranking(unit.code, day, since, by, plan)
         ranking_table(laggards_first(rows) if order == "laggards" else rows, lang, own_label,
                       name=label, key=f"ranking::{by}" + (f"::{plan}" if plan else ""), units=by == "child")
+
+dti_section(unit, day, plan, lang)  # the provinces' DTI beside their on-time rate (national), a province's own
 
 st.subheader(tr("directions_by_unit_heading"))
 st.caption(tr("directions_by_unit_help"))

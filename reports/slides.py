@@ -35,6 +35,7 @@ from data_loaders.i18n import format_date, format_number, format_percent, t, tn
 from data_loaders.i18n.message import format_param, render
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
+from data_loaders.store.dti import GROUP as DTI_GROUP
 from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import NATIONAL_CODE
 from data_loaders.store.settings import get_settings
@@ -450,7 +451,9 @@ def _added_slide(ctx: _Context) -> Slide | None:
     """The indicators an administrator added to the catalogue (national, and the unit's province's
     own): each with its value and change; units below ranked on the first. None when there are none."""
     lang = ctx.lang
-    added = tuple(i for i in indicator_catalogue(ctx.engine, scope=ctx.unit.code) if not i.builtin)
+    # the provinces' DTI is the accountability page's, not an added NQ57 indicator: the national deck stays as it was
+    added = tuple(i for i in indicator_catalogue(ctx.engine, scope=ctx.unit.code)
+                  if not i.builtin and i.group != DTI_GROUP)
     if not added:
         return None
     since = ctx.since if ctx.since < ctx.as_of else None

@@ -405,6 +405,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     scope = _template_scope(args.scope)
     if args.agency is not None and (args.kind != "tasks" or not args.prefill):
         raise UsageError("--agency lists a ministry's tasks: use it with `template tasks --prefill`")
+    if args.frequency is not None and args.kind != "indicators":
+        raise UsageError("--frequency chooses indicators: use it with `template indicators`")
+    if args.year is not None and (args.frequency != "yearly" or not 2000 <= args.year <= 2100):
+        raise UsageError("--year (2000–2100) names the year of a yearly template: use it with --frequency yearly")
     from data_loaders.seed import bootstrap
 
     # both templates read the database: the task template lists the scope's plans (and, prefilled, its
@@ -415,7 +419,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
         args.agency = known_agency(args.agency, engine) if args.agency is not None else None
     try:
-        write_template(args.kind, out, scope_code=scope, prefill=args.prefill, agency=args.agency, engine=engine)
+        write_template(args.kind, out, scope_code=scope, prefill=args.prefill, agency=args.agency, engine=engine,
+                       frequency=args.frequency, year=args.year)
     except OSError as error:
         raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
     print(out)
@@ -501,6 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "its latest report (locked); type the new report only, rows left as they came are skipped")
     template.add_argument("--agency", metavar="NAME", help="with --prefill: only the tasks this lead agency leads "
                           "(a ministry reporter's template)")
+    template.add_argument("--frequency", choices=("monthly", "quarterly", "yearly"),
+                          help="indicators: only the catalogue's indicators of this frequency, one row per unit "
+                          "that reports them (yearly DTI: the 34 provinces)")
+    template.add_argument("--year", type=int, metavar="YYYY", help="with --frequency yearly: the year each row "
+                          "reports (its period 12/YYYY)")
     template.set_defaults(handler=cmd_template)
 
     warm = commands.add_parser("warm", help="compute the national figures every app process shares (after a deploy)")

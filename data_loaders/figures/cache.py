@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, TypeVar
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
-from data_loaders.figures import accountability, data_quality, early_warnings, tasks
+from data_loaders.figures import accountability, data_quality, dti, early_warnings, tasks
 from data_loaders.figures.definitions import default_comparison_date
 from data_loaders.figures.indicators import indicator_series, indicator_totals, indicator_trend, indicators_by_child
 from data_loaders.figures.scope import UnitInfo, earliest_data_date, latest_data_date
@@ -54,7 +54,7 @@ SHARED: frozenset[Callable] = frozenset({
     tasks.task_filter_options, tasks.task_status_trend,
     indicator_totals, indicators_by_child, indicator_trend, indicator_series,
     early_warnings.warnings, data_quality.quality, accountability.ranking, accountability.rank_change,
-    accountability.overdue_buckets, accountability.by_official,
+    accountability.overdue_buckets, accountability.by_official, dti.ranking_beside_tasks,
 })
 
 
@@ -241,6 +241,7 @@ def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
         (accountability.overdue_buckets, (unit_code, as_of)),
         (accountability.by_official, (unit_code, as_of)),
         *((accountability.rank_change, (unit_code, as_of, since, by)) for by in accountability.GROUPINGS),
+        (dti.ranking_beside_tasks, (unit_code, as_of)),  # the accountability page's DTI section
     ]
     return judged + [
         (tasks.task_status, (unit_code, as_of)),

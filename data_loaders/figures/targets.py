@@ -45,10 +45,10 @@ def higher_is_better(indicator_code: str) -> bool:
     return bool(declared) if declared is not None else indicator_code not in LOWER_IS_BETTER
 
 
-def rolls_down(indicator_code: str) -> bool:
+def rolls_down(indicator_code: str, engine: Engine | None = None) -> bool:
     """Whether a province's or the nation's target is also the default of the units below it: true
     for values that mean the same at every level (percentages), false for counts."""
-    indicator = definition(indicator_code)
+    indicator = definition(indicator_code, engine)
     return indicator is not None and indicator.rollup != "sum"
 
 
@@ -96,14 +96,15 @@ def targets_in_force(engine: Engine | None = None) -> list[TargetInForce]:
                 for row in conn.execute(query)]
 
 
-def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo) -> tuple[TargetInForce | None, bool]:
+def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo,
+            engine: Engine | None = None) -> tuple[TargetInForce | None, bool]:
     """The target a unit is measured against among `targets` (those in force), and whether it was
     inherited: its own, else its province's, else the nation's (the last two only for indicators
     that roll down)."""
     own = {t["unit_code"]: t for t in targets if t["indicator"] == indicator_code}
     if unit.code in own:
         return own[unit.code], False
-    if not rolls_down(indicator_code):
+    if not rolls_down(indicator_code, engine):
         return None, False
     for code in (unit.province_code, NATIONAL_CODE):
         if code and code != unit.code and code in own:
@@ -113,7 +114,7 @@ def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo) -
 
 def target_for(indicator_code: str, unit_code: str, engine: Engine | None = None) -> TargetInForce | None:
     """The target `unit_code` is measured against for an indicator (see `resolve`), or None."""
-    return resolve(targets_in_force(engine), indicator_code, get_unit(unit_code, engine))[0]
+    return resolve(targets_in_force(engine), indicator_code, get_unit(unit_code, engine), engine)[0]
 
 
 def _in_catalogue_order(engine: Engine | None) -> list[str]:
@@ -125,7 +126,7 @@ def targeted_indicators(targets: list[TargetInForce], unit: UnitInfo, engine: En
     """The indicators a unit's warnings look at, in catalogue order: at a commune those with a target
     for it; above, every indicator with a target in force anywhere (one below it may have its own)."""
     if unit.level == "commune":
-        wanted = {t["indicator"] for t in targets if resolve(targets, t["indicator"], unit)[0] is not None}
+        wanted = {t["indicator"] for t in targets if resolve(targets, t["indicator"], unit, engine)[0] is not None}
     else:
         wanted = {t["indicator"] for t in targets}
     return [code for code in _in_catalogue_order(engine) if code in wanted]
@@ -179,7 +180,7 @@ def target_status(unit_code: str, as_of: dt.date, values: dict[str, float | None
     targets = targets_in_force(engine) if targets is None else targets
     result: dict[str, TargetStatus] = {}
     for code in _in_catalogue_order(engine):
-        target, inherited = resolve(targets, code, unit)
+        target, inherited = resolve(targets, code, unit, engine)
         if target is not None:
             result[code] = assess(target, values.get(code), as_of, inherited)
     return result

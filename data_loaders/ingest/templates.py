@@ -49,17 +49,22 @@ _WIDTHS = {"title": 48, "lead_agency": 34, "note": 30, "responsible_official": 2
            "commune_name": 22, "document_number": 24}
 
 
-def _new_workbook(sheet_format: SheetFormat, sample: bool,
-                  plan_codes: list[str] | None = None) -> tuple[Workbook, object]:
+# A yearly indicator's template: one row per reporting unit and year; its period is the year's last month.
+YEARLY_TITLES = ("SỐ LIỆU CHỈ TIÊU NĂM THEO TỈNH, THÀNH PHỐ",
+                 "Mỗi dòng là số liệu của một tỉnh, thành phố trong một năm; kỳ báo cáo là tháng 12 của năm (12/yyyy).")
+
+
+def _new_workbook(sheet_format: SheetFormat, sample: bool, plan_codes: list[str] | None = None,
+                  titles: tuple[str, str] | None = None) -> tuple[Workbook, object]:
     workbook = Workbook()
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "NQ57 Dashboard"
     sheet = workbook.active
     sheet.title = sheet_format.sheet_vi
-    title, subtitle = _TITLES[sheet_format.kind]
+    title, subtitle = titles or _TITLES[sheet_format.kind]
     sheet["A1"] = title
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = _SAMPLE_NOTE if sample else subtitle
+    sheet["A2"] = _SAMPLE_NOTE if sample and titles is None else subtitle
     sheet["A2"].font = Font(italic=True)
     for index, column in enumerate(sheet_format.columns, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=index, value=column.vi)
@@ -268,11 +273,12 @@ def write_task_workbook(path: Path, tasks: list, sample: bool = False, scope_cod
 
 def write_indicator_workbook(path: Path, rows: list[dict], sample: bool = False,
                              scope_code: str = NATIONAL_CODE,
-                             indicators: tuple[IndicatorDef, ...] = INDICATORS) -> None:
+                             indicators: tuple[IndicatorDef, ...] = INDICATORS,
+                             titles: tuple[str, str] | None = None) -> None:
     """An indicator workbook with one column per indicator of `indicators` (the catalogue's; the
-    sample workbooks hold the ten seeded ones)."""
+    sample workbooks hold the ten seeded ones); `titles` (title, subtitle) replace the monthly ones."""
     sheet_format = indicator_format(indicators)
-    workbook, sheet = _new_workbook(sheet_format, sample)
+    workbook, sheet = _new_workbook(sheet_format, sample, titles=titles)
     indicator_codes = [indicator.code for indicator in indicators]
     values = ([*_unit_cells(row["unit"]),
                dt.date(row["period"].year, row["period"].month, 1) if row["period"] else None,
@@ -367,10 +373,16 @@ def _lock_prefilled(sheet, last_filled: int, last_row: int) -> None:
 
 
 def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill: bool = False,
-                   agency: str | None = None, today: dt.date | None = None, engine: Engine | None = None) -> None:
+                   agency: str | None = None, today: dt.date | None = None, engine: Engine | None = None,
+                   frequency: str | None = None, year: int | None = None) -> None:
     """A template for staff to fill in (a path or a binary file), cut to `scope_code` (see the
     module docstring): below the nation, the indicator template names each commune of the scope on a
-    row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given)."""
+    row; with `prefill`, the task template lists the scope's tasks (of `agency` only, if given).
+    The indicator template holds the catalogue's monthly and quarterly indicators; with `frequency`,
+    only the catalogue's indicators of that frequency, and every unit of the scope at their reporting
+    levels on a row (the nation too, unless communes report them: 34 provinces for a province-level
+    indicator); a yearly one's rows carry `year` as their period (its December, the year's last
+    month), left empty without `year`."""
     if kind == "tasks":
         # the national plans and the scope's programmes, from the database the template is made for (a
         # pre-filled one always reads one); a blank template made without one lists the national plans
@@ -383,19 +395,27 @@ def write_template(kind: str, path, scope_code: str = NATIONAL_CODE, *, prefill:
         return
     # the catalogue's active indicators of the scope (a province's own at that province and its communes)
     indicators = indicator_catalogue(engine, scope=scope_code)
+    # a yearly indicator has a template of its own (one row per reporting unit and year), never a column
+    # of the monthly one
+    indicators = tuple(indicator for indicator in indicators
+                       if indicator.frequency == frequency or (frequency is None and indicator.frequency != "yearly"))
     levels = {level for indicator in indicators for level in indicator.levels}
-    rows = [] if scope_code == NATIONAL_CODE else [
-        {"unit": unit, "period": None} for unit in sorted(
+    period = dt.date(year, 12, 1) if frequency == "yearly" and year is not None else None
+    rows = [] if scope_code == NATIONAL_CODE and (frequency is None or "commune" in levels) else [
+        {"unit": unit, "period": period} for unit in sorted(
             (u for u in scope_units(scope_code) if u.level in levels),
             key=lambda u: (u.level != "province", vietnamese_sort_key(u.name)))]
-    write_indicator_workbook(path, rows, scope_code=scope_code, indicators=indicators)
+    write_indicator_workbook(path, rows, scope_code=scope_code, indicators=indicators,
+                             titles=YEARLY_TITLES if frequency == "yearly" else None)
 
 
 def template_bytes(kind: str, scope_code: str = NATIONAL_CODE, *, prefill: bool = False, agency: str | None = None,
-                   today: dt.date | None = None, engine: Engine | None = None) -> bytes:
+                   today: dt.date | None = None, engine: Engine | None = None, frequency: str | None = None,
+                   year: int | None = None) -> bytes:
     """The template as bytes, for a download button (arguments as for write_template)."""
     import io
 
     buffer = io.BytesIO()
-    write_template(kind, buffer, scope_code, prefill=prefill, agency=agency, today=today, engine=engine)
+    write_template(kind, buffer, scope_code, prefill=prefill, agency=agency, today=today, engine=engine,
+                   frequency=frequency, year=year)
     return buffer.getvalue()

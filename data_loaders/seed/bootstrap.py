@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select
 
 from data_loaders.ingest.importer import ImportResult, import_file
-from data_loaders.seed.sample import INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
+from data_loaders.seed.sample import DTI_FILE, INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS, IndicatorDef
 from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, Task
@@ -57,7 +57,7 @@ def is_empty(engine: Engine) -> bool:
 
 
 def sample_files(sample_dir: Path = SAMPLE_DIR) -> list[Path]:
-    paths = [sample_dir / INDICATORS_FILE, sample_dir / TASKS_FILE]
+    paths = [sample_dir / INDICATORS_FILE, sample_dir / TASKS_FILE, sample_dir / DTI_FILE]
     if not all(p.exists() for p in paths):
         generate(sample_dir)
     return paths

@@ -16,12 +16,18 @@ from pathlib import Path
 
 from data_loaders.ingest.read import month_end
 from data_loaders.ingest.templates import write_indicator_workbook, write_task_workbook
+from data_loaders.store import dti
 from data_loaders.store.catalogue import AREAS, plans, reference_facts
 from data_loaders.units.divisions import Unit, all_units
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 TASKS_FILE = "nq57_tien_do_nhiem_vu_mau.xlsx"
 INDICATORS_FILE = "nq57_chi_tieu_theo_xa_mau.xlsx"
+DTI_FILE = "nq57_dti_tinh_mau.xlsx"  # the provinces' DTI main indices: simulated, never official
+DTI_YEAR = 2024  # the last year assessed before the sample's half-year (its period, 12/2024, precedes 30/06/2025)
+DTI_TITLES = (f"CHỈ SỐ CHUYỂN ĐỔI SỐ CẤP TỈNH (DTI) NĂM {DTI_YEAR} – DỮ LIỆU MẪU",
+              "DỮ LIỆU MẪU – không phải số liệu chính thức: giá trị mô phỏng để thử phần mềm, "
+              "không phải kết quả DTI do Bộ công bố. / SAMPLE DATA – not official figures.")
 SEED = 57
 YEAR = 2025
 MONTHS = range(1, 7)  # January–June 2025
@@ -288,8 +294,28 @@ def _task_reports(rng: random.Random, start: dt.date, deadline: dt.date, status:
     return reports
 
 
-def generate(out_dir: Path = SAMPLE_DIR) -> tuple[Path, Path]:
-    """Write the two sample workbooks; the same seed always gives the same content."""
+def dti_rows(units: tuple[Unit, ...]) -> list[dict]:
+    """The sample DTI of every province for DTI_YEAR: each main index simulated (0–1, larger and more
+    urban provinces a little ahead, seeded), the overall index their mean. Not official results."""
+    rng = random.Random(f"{SEED}-dti")
+    provinces = [u for u in units if u.level == "province"]
+    communes: dict[str, list[Unit]] = {}
+    for unit in units:
+        if unit.level == "commune":
+            communes.setdefault(unit.province_code, []).append(unit)
+    rows = []
+    for province in provinces:
+        own = communes.get(province.code, [])
+        urban = sum(1 for c in own if c.division_type == "phường") / max(len(own), 1)  # share of wards
+        base = 0.45 + 0.25 * urban + rng.uniform(-0.06, 0.08)
+        indices = {code: round(min(max(base + rng.uniform(-0.12, 0.12), 0.05), 0.98), 4) for code in dti.MAIN_INDICES}
+        rows.append({"unit": province, "period": dt.date(DTI_YEAR, 12, 1),
+                     dti.OVERALL: round(sum(indices.values()) / len(indices), 4), **indices})
+    return rows
+
+
+def generate(out_dir: Path = SAMPLE_DIR) -> tuple[Path, Path, Path]:
+    """Write the three sample workbooks; the same seed always gives the same content."""
     rng = random.Random(SEED)
     units = all_units()
     communes = [u for u in units if u.level == "commune"]
@@ -298,4 +324,6 @@ def generate(out_dir: Path = SAMPLE_DIR) -> tuple[Path, Path]:
     write_indicator_workbook(indicators_path, indicator_rows(rng, communes), sample=True)
     tasks_path = out_dir / TASKS_FILE
     write_task_workbook(tasks_path, sample_tasks(rng, units), sample=True)
-    return tasks_path, indicators_path
+    dti_path = out_dir / DTI_FILE
+    write_indicator_workbook(dti_path, dti_rows(units), sample=True, indicators=dti.INDICATORS, titles=DTI_TITLES)
+    return tasks_path, indicators_path, dti_path

@@ -97,7 +97,7 @@ PERCENT = Plausible(0, 100, integer=False)
 # the newest period reported in the scope; the mean when several units reported that period); none
 # (never combined: a unit shows only what it reported itself).
 ROLLUPS = ("sum", "population_weighted", "average", "latest", "none")
-GROUPS = ("infrastructure", "ecosystem", "population")  # the page an indicator is charted on
+GROUPS = ("infrastructure", "ecosystem", "population", "dti")  # the page (or section) an indicator is charted on
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 REPORTING_LEVELS = ("commune", "province", "national")
 

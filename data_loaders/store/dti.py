@@ -1,0 +1,47 @@
+"""The provincial Digital Transformation Index (DTI): its main indices as national catalogue entries.
+
+Source: the DTI framework for provinces and centrally-run cities of the Ministry of Information and
+Communications (Decision 922/QĐ-BTTTT of 20 May 2022, "Bộ chỉ số đánh giá chuyển đổi số"), assessed
+yearly and published since 2025 by the Ministry of Science and Technology (which took over the
+ministry's remit): the overall index and its eight main indices — five foundations (digital
+awareness, digital institutions, digital infrastructure, digital human resources, information
+security) and three pillars (digital government, digital economy, digital society) — each an index
+from 0 to 1, higher is better, one value per province and year. shared/reference/ cites no DTI
+figure, so the values the project ships are sample data (sample_data/nq57_dti_tinh_mau.xlsx, made by
+seed/sample.py), never official results.
+
+Migration 0019 adds these entries to every database (frozen there); the figures (figures/dti.py), the
+DTI template and the sample read them from the catalogue like any indicator.
+"""
+
+from __future__ import annotations
+
+from data_loaders.store.catalogue import IndicatorDef, Plausible
+
+GROUP = "dti"  # the catalogue group: charted in the DTI section, never on the NQ57 pages' KPI rows
+OVERALL = "dti_overall"
+UNIT_VI, UNIT_EN = "chỉ số 0–1", "index 0–1"
+DECIMALS = 4  # the Ministry publishes the indices to four decimals (0,6420)
+
+# code: (Vietnamese name, English name), the overall index first, then the main indices in the
+# framework's order
+NAMES = {
+    OVERALL: ("Chỉ số chuyển đổi số cấp tỉnh (DTI)", "Provincial Digital Transformation Index (DTI)"),
+    "dti_awareness": ("Chỉ số Nhận thức số", "Digital awareness index"),
+    "dti_institutions": ("Chỉ số Thể chế số", "Digital institutions index"),
+    "dti_infrastructure": ("Chỉ số Hạ tầng số", "Digital infrastructure index"),
+    "dti_human_resources": ("Chỉ số Nhân lực số", "Digital human resources index"),
+    "dti_security": ("Chỉ số An toàn thông tin mạng", "Information security index"),
+    "dti_government": ("Chỉ số Chính quyền số", "Digital government index"),
+    "dti_economy": ("Chỉ số Kinh tế số", "Digital economy index"),
+    "dti_society": ("Chỉ số Xã hội số", "Digital society index"),
+}
+CODES = tuple(NAMES)
+MAIN_INDICES = CODES[1:]
+FIRST_SORT_ORDER = 500  # after the ten NQ57 indicators (10–100) and room for those administrators add
+
+INDICATORS = tuple(
+    IndicatorDef(code, vi, en, UNIT_VI, UNIT_EN, "none", GROUP, Plausible(0, 1, integer=False), DECIMALS,
+                 higher_is_better=True, frequency="yearly", levels=("province",),
+                 sort_order=FIRST_SORT_ORDER + position)
+    for position, (code, (vi, en)) in enumerate(NAMES.items()))
