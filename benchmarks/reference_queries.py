@@ -22,16 +22,17 @@ if str(PROJECT_DIR) not in sys.path:
 from data_loaders import figures  # noqa: E402
 from data_loaders.figures import indicators, tasks  # noqa: E402
 from data_loaders.figures.scope import child_key, scope_filter  # noqa: E402
-from data_loaders.store.models import AdminUnit, IndicatorValue, TaskReport  # noqa: E402
+from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport  # noqa: E402
 
 
-def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None):
+def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: str | None = None):
     latest_date = (
         select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
         .where(TaskReport.report_date <= as_of)
-        .group_by(TaskReport.task_id)
-        .subquery("latest_date")
     )
+    if plan is not None:  # the plan filter, as tasks.latest_reports applies it
+        latest_date = latest_date.where(TaskReport.task_id.in_(select(Task.id).where(Task.plan == plan)))
+    latest_date = latest_date.group_by(TaskReport.task_id).subquery("latest_date")
     return (
         select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)
         .join(latest_date, and_(latest_date.c.task_id == TaskReport.task_id,
