@@ -79,18 +79,28 @@ def _widget(container, definition: SettingDef, value: Any) -> Any:
                                     format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
                                     key=key)
     if definition.choices:
-        # the same labels in every language (a label that changed with the language would lose the choice)
+        # the widget is known by its key alone, so a choice's label may follow the language
         return container.selectbox(label, definition.choices, index=definition.choices.index(value), help=help_text,
-                                   key=key, format_func=lambda choice: CHOICE_LABELS.get(choice, choice))
+                                   key=key, format_func=lambda choice: _choice_label(definition.key, choice))
     return container.text_input(label, value=str(value), max_chars=int(definition.maximum), help=help_text, key=key)
 
 
 CHOICE_LABELS = {"none": "—", "starttls": "STARTTLS", "ssl": "SSL/TLS"}
+# choices named in the person's language: what leaders' views count (figures/sources.py)
+TRANSLATED_CHOICES = {"figures_counted": {"submitted": "setting_figures_counted_submitted",
+                                          "approved": "setting_figures_counted_approved"}}
+
+
+def _choice_label(setting: str, choice: str) -> str:
+    key = TRANSLATED_CHOICES.get(setting, {}).get(choice)
+    return tr(key) if key else CHOICE_LABELS.get(choice, choice)
+
 
 # Settings shown together, in this order; any definition not listed goes to the last group.
 GROUPS = (
     ("settings_group_warnings", ("due_soon_days", "stalled_days", "trend_months", "tasks_start_date")),
     ("settings_group_quality", ("live_full_days", "live_zero_days", "clean_resolved_weight", "attention_count")),
+    ("settings_group_approvals", ("figures_counted", "report_due_day")),
     ("settings_group_email", ("smtp_host", "smtp_port", "smtp_security", "smtp_sender", "smtp_username")),
     ("settings_group_access", ("public_read_only", "public_base_url", "lockout_attempts", "lockout_minutes",
                                "session_minutes")),

@@ -41,8 +41,8 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from data_loaders.figures import reporting, sources
 from data_loaders.figures.scope import UnitInfo, connect, get_unit, scope_filter
-from data_loaders.identity import access, audit
 from data_loaders.i18n.message import Message
+from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.ingest.validate import Validated
 from data_loaders.store import engine as db

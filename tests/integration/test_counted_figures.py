@@ -18,8 +18,14 @@ from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.store import engine as db
 from data_loaders.store.settings import InvalidSetting, get_settings
-from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, communes, indicator_row, task_row, \
-    workbook_bytes
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    task_row,
+    workbook_bytes,
+)
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -145,3 +151,16 @@ def test_the_counting_line_of_views_and_decks(world):
         approvals.decide("approve", unit, JUNE, actor="tw.duyet" if unit == "68" else "ld.duyet",
                          account=made["tw.duyet" if unit == "68" else "ld.duyet"], engine=engine)
     assert approvals.counting_note("68", END, engine).key == "approval_approved_only_all"
+
+
+def test_the_deck_says_what_its_figures_count(world):
+    from reports.slides import build_slides
+
+    engine, _ = world
+    _mode(engine, "approved")
+    deck = build_slides("68", END, lang="en", engine=engine, base_url="https://nq57.example.gov.vn")
+    line = "Approved figures only: 2 of 3 submissions of 06/2025 awaiting approval are not counted."
+    title = deck.slides[0]
+    assert title.kind == "title" and any(line in bullet for bullet in title.bullets)
+    assert line in deck.slides[1].notes(deck.source, "en")
+    assert deck.source.endswith(line)
