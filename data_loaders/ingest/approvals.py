@@ -435,6 +435,13 @@ def unapproved_submissions(unit_code: str, period: dt.date, engine: Engine | Non
     return {"unapproved": unapproved, "submissions": len(codes)}
 
 
+def decisions_version(engine: Engine | None = None) -> int:
+    """The latest approval step (0 before any): what a cached counting line is keyed on besides the data
+    version, since in the default mode a decision moves no figure, only that line."""
+    with connect(engine) as conn:
+        return conn.execute(select(func.coalesce(func.max(ApprovalStep.id), 0))).scalar_one()
+
+
 def counting_note(unit_code: str, day: dt.date, engine: Engine | None = None,
                   counted: str | None = None) -> Message | None:
     """The line every leader's view and deck carries on what its figures for the month of `day` count
@@ -558,5 +565,6 @@ def as_json(listed: dict) -> dict:
             "children": [{**row, **{name: iso(row[name]) for name in times}} for row in listed["children"]]}
 
 
-__all__ = ["ApprovalRefused", "Submission", "counting_note", "decide", "locked_by_upload", "locked_changes",
-           "returned_in_scope", "steps", "submission", "submission_uploads", "submissions", "unapproved_submissions"]
+__all__ = ["ApprovalRefused", "Submission", "counting_note", "decide", "decisions_version", "locked_by_upload",
+           "locked_changes", "returned_in_scope", "steps", "submission", "submission_uploads", "submissions",
+           "unapproved_submissions"]
