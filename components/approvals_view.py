@@ -20,6 +20,7 @@ from data_loaders.figures import reporting
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, LANG_KEY, PAGE_PATHS, PROVINCE_KEY
 from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_datetime, format_number
+from data_loaders.i18n.message import render
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest import approvals
@@ -202,15 +203,19 @@ def states_by_unit(result: reporting.ReportingStatus) -> dict[str, dict]:
     return approvals.states_for(result, cached.engine())
 
 
+@st.cache_data(show_spinner=False, max_entries=500)
+def _counting_note(database: str, version: int, decisions: int, unit_code: str, day: dt.date, counted: str):
+    # keyed on the data and on the decisions (a decision moves no figure in the default mode, only this line)
+    return approvals.counting_note(unit_code, day, cached.engine(), counted=counted)
+
+
 def approval_caption(unit: UnitInfo, day: dt.date) -> None:
-    """What a leader's figures for the month of `day` include: "gồm N/M báo cáo chưa được phê duyệt"."""
-    found = approvals.unapproved_submissions(unit.code, day, cached.engine())
-    if not found["submissions"]:
-        return
-    lang = language()
-    period = approvals.period_label(day)
-    if found["unapproved"]:
-        st.caption(tr("approval_leader_caption", period=period, unapproved=format_number(found["unapproved"], lang),
-                      total=format_number(found["submissions"], lang)))
-    else:
-        st.caption(tr("approval_leader_all_approved", period=period, total=format_number(found["submissions"], lang)))
+    """What a leader's figures for the month of `day` count (ingest/approvals.py `counting_note`, in the
+    mode the page's figures were read in): "gồm N/M báo cáo chưa được phê duyệt", or in approved-only
+    mode "chỉ tính số liệu đã phê duyệt: N báo cáo đang chờ … không được tính". Cached on the data version
+    and the latest approval step (one indexed max per run)."""
+    engine = cached.engine()
+    note = _counting_note(str(engine.url), cached.data_version(), approvals.decisions_version(engine), unit.code, day,
+                          cached.counted())
+    if note is not None:
+        st.caption(render(note, language()))

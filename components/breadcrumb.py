@@ -27,7 +27,11 @@ def breadcrumb() -> None:
 
 
 def page_header(title: str) -> None:
-    """Every page's top: its title, the breadcrumb, and the date its figures are frozen at."""
+    """Every page's top: its title, the breadcrumb, the date its figures are frozen at, and what they
+    count (submissions not yet approved, or approved figures only)."""
+    from components.approvals_view import approval_caption  # the approvals' view reads the shared state too
+
     st.title(title)
     breadcrumb()
     st.caption(tr("as_of_caption", date=format_date(as_of(), language())))
+    approval_caption(drill_path()[-1], as_of())

@@ -24,6 +24,7 @@ from data_loaders.figures import (
     indicators,
     plans,
     scope,
+    sources,
     targets,
     tasks,
 )
@@ -69,6 +70,11 @@ def refresh_data_version() -> int:
 def data_version() -> int:
     version = st.session_state.get(_VERSION_KEY)
     return refresh_data_version() if version is None else version
+
+
+def counted() -> str:
+    """What this run's figures count (figures/sources.py): the mode of the data version they are read at."""
+    return sources.mode_of_version(data_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)

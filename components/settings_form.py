@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.state import language, tr
-from data_loaders.i18n import LANGUAGES, format_date, format_number, parse_number, tn
+from data_loaders.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_number, parse_number, t, tn
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.identity.admin import change_setting
 from data_loaders.store import settings
@@ -58,7 +58,7 @@ def _help(definition: SettingDef) -> str:
 
 
 def _widget(container, definition: SettingDef, value: Any) -> Any:
-    label, help_text, key = tr(f"setting_{definition.key}"), _help(definition), f"setting::{definition.key}"
+    label, help_text, key = tr(f"setting_{definition.key}"), _help(definition), widget_key(definition)
     if definition.kind is bool:
         return container.toggle(label, value=bool(value), help=help_text, key=key)
     if definition.kind is int:
@@ -79,18 +79,43 @@ def _widget(container, definition: SettingDef, value: Any) -> Any:
                                     format="DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD", help=help_text,
                                     key=key)
     if definition.choices:
-        # the same labels in every language (a label that changed with the language would lose the choice)
+        if definition.key in TRANSLATED_CHOICES:
+            # a selectbox keeps its choice as the label shown, so one whose labels follow the language is a
+            # widget per language: the new one starts at the choice the other held
+            for other in (lang for lang in LANGUAGES if lang != language()):
+                held = st.session_state.pop(widget_key(definition, other), None)
+                value = held if held in definition.choices else value
+        shown_in = language()  # bound now: the labels are also written outside the script's run
         return container.selectbox(label, definition.choices, index=definition.choices.index(value), help=help_text,
-                                   key=key, format_func=lambda choice: CHOICE_LABELS.get(choice, choice))
+                                   key=key, format_func=lambda choice: _choice_label(definition.key, choice, shown_in))
     return container.text_input(label, value=str(value), max_chars=int(definition.maximum), help=help_text, key=key)
 
 
 CHOICE_LABELS = {"none": "—", "starttls": "STARTTLS", "ssl": "SSL/TLS"}
+# choices named in the person's language: what leaders' views count (figures/sources.py)
+TRANSLATED_CHOICES = {"figures_counted": {"submitted": "setting_figures_counted_submitted",
+                                          "approved": "setting_figures_counted_approved"}}
+
+
+def widget_key(definition: SettingDef, lang: str | None = None) -> str:
+    """The form field's key: for a choice whose labels are translated, one per language (see _widget;
+    the default language's is the plain one)."""
+    lang = lang or language()
+    if definition.key in TRANSLATED_CHOICES and lang != DEFAULT_LANGUAGE:
+        return f"setting::{definition.key}::{lang}"
+    return f"setting::{definition.key}"
+
+
+def _choice_label(setting: str, choice: str, lang: str) -> str:
+    key = TRANSLATED_CHOICES.get(setting, {}).get(choice)
+    return t(key, lang) if key else CHOICE_LABELS.get(choice, choice)
+
 
 # Settings shown together, in this order; any definition not listed goes to the last group.
 GROUPS = (
     ("settings_group_warnings", ("due_soon_days", "stalled_days", "trend_months", "tasks_start_date")),
     ("settings_group_quality", ("live_full_days", "live_zero_days", "clean_resolved_weight", "attention_count")),
+    ("settings_group_approvals", ("figures_counted", "report_due_day")),
     ("settings_group_email", ("smtp_host", "smtp_port", "smtp_security", "smtp_sender", "smtp_username")),
     ("settings_group_access", ("public_read_only", "public_base_url", "lockout_attempts", "lockout_minutes",
                                "session_minutes")),
@@ -122,7 +147,7 @@ def settings_form(admin: Account) -> None:
 
 
 def _save(admin: Account, shown: dict[str, Any]) -> None:
-    submitted = {d.key: _read(d, st.session_state.get(f"setting::{d.key}", shown[d.key]), shown[d.key])
+    submitted = {d.key: _read(d, st.session_state.get(widget_key(d), shown[d.key]), shown[d.key])
                  for d in DEFINITIONS}
     problems = save_settings(submitted, shown, admin)
     if problems:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import auth, cached
+from components.approvals_view import approval_caption
 from components.breadcrumb import breadcrumb
 from components.directions_view import overdue_directions
 from components.headline import targets_sentence
@@ -21,6 +22,7 @@ settings = get_settings(cached.engine())  # read afresh: an administrator may ha
 st.title(tr("warnings_title"))
 breadcrumb()
 st.caption(tr("as_of_caption", date=format_date(day, lang)) + " · " + tr("warnings_intro"))
+approval_caption(unit, day)  # what the figures count: submissions not yet approved, or approved ones only
 
 # the plan filter: that plan's task warnings only (indicator and reporting warnings belong to no plan)
 plan = plan_filter(unit, st.columns([2, 1])[0], help_key="plan_filter_warnings_help")

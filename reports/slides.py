@@ -22,7 +22,7 @@ from charts.annotations import annotated, note_lines
 from charts.maps import ranked_bars
 from charts.status import status_bars, status_breakdown, status_by_unit, status_trend_chart
 from charts.trend import trend_frame, trend_lines
-from data_loaders.figures import data_quality, early_warnings, indicators, scope, targets, tasks
+from data_loaders.figures import data_quality, early_warnings, indicators, scope, sources, targets, tasks
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.accountability import sibling_rank
 from data_loaders.figures.cache import TREND_MONTHS, Reader
@@ -33,6 +33,7 @@ from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import view_url
 from data_loaders.i18n import format_date, format_number, format_percent, t, tn
 from data_loaders.i18n.message import format_param, render
+from data_loaders.ingest import approvals
 from data_loaders.ingest.history import list_uploads
 from data_loaders.store import engine as db
 from data_loaders.store.dti import GROUP as DTI_GROUP
@@ -541,9 +542,14 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
     settings = get_settings(engine)
     base_url = base_url or settings["public_base_url"]
     since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
+    source = source_line(engine, latest, lang, read(scope.holds_sample_data))
+    # what the figures count (figures/sources.py), on the title slide and in every slide's notes
+    counted = sources.mode_of_version(read.version) if isinstance(read, Reader) else sources.mode(engine)
+    note = approvals.counting_note(unit.code, as_of, engine, counted=counted)
+    if note is not None:
+        source = f"{source} {render(note, lang)}"
     ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
-                   read=read, settings=settings, base_url=base_url,
-                   source=source_line(engine, latest, lang, read(scope.holds_sample_data)), engine=engine, plan=plan)
+                   read=read, settings=settings, base_url=base_url, source=source, engine=engine, plan=plan)
     ctx.status = read(tasks.task_status, unit.code, as_of)
     ctx.plan_status = read(tasks.task_status, unit.code, as_of, plan=plan) if plan else ctx.status
     ctx.indicators = read(indicators.indicator_totals, unit.code, as_of)

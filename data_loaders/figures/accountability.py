@@ -48,7 +48,7 @@ def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan
     """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL (with `plan`,
     of that plan's tasks only)."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of, plan)
+    query, latest = tasks_at(unit, as_of, plan, engine)
     key = key_of(unit).label("key")
     counts = rules.status_counts(latest.c.status, Task.deadline, as_of)
     query = query.add_columns(key, *counts, *rules.lateness_counts(latest.c.status, Task.deadline, as_of)).group_by(key)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, TypeVar
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
-from data_loaders.figures import accountability, data_quality, dti, early_warnings, tasks
+from data_loaders.figures import accountability, data_quality, dti, early_warnings, sources, tasks
 from data_loaders.figures.definitions import default_comparison_date
 from data_loaders.figures.indicators import indicator_series, indicator_totals, indicator_trend, indicators_by_child
 from data_loaders.figures.scope import UnitInfo, earliest_data_date, latest_data_date
@@ -207,11 +207,13 @@ def _file_lock(engine: Engine, key: str) -> Iterator[None]:
 def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any, **filters: Any) -> Result:
     """`figure(*args, **filters)` on `engine` at data `version`: shared through the database when it
     is one of the slow figures, else computed. Filters left at None are left out (the same figure
-    and key as without them)."""
+    and key as without them). The figure counts what the version says (figures/sources.py: approved
+    submissions only when it is negative), so a cached figure and the version it is stored under agree."""
     filters = {name: value for name, value in filters.items() if value is not None}
-    if figure in SHARED:
-        return _shared(figure, engine, version, args, filters)
-    return figure(*args, engine=engine, **filters)
+    with sources.counting(sources.mode_of_version(version)):  # what the version was read to count
+        if figure in SHARED:
+            return _shared(figure, engine, version, args, filters)
+        return figure(*args, engine=engine, **filters)
 
 
 class Reader:
@@ -267,8 +269,11 @@ def warm(engine: Engine, version: int, unit_codes: list[str] | None = None) -> i
     as_of = latest_data_date(engine)
     if as_of is None:
         return 0
+    # older versions: smaller ones; in approved-only mode (negative versions, figures/sources.py) the
+    # ones nearer zero, and every entry of the other mode
+    older = RollupCache.data_version < version if version >= 0 else RollupCache.data_version > version
     with engine.begin() as conn:
-        conn.execute(delete(RollupCache).where(RollupCache.data_version < version))
+        conn.execute(delete(RollupCache).where(older))
     computed = 0
     settings, earliest = get_settings(engine), earliest_data_date(engine)
     for unit_code in ["VN", *(unit_codes or [])]:

@@ -43,6 +43,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Engine, func, literal, or_, select
 
 from data_loaders.figures import definitions as rules
+from data_loaders.figures import sources
 from data_loaders.figures.indicators import indicator_series
 from data_loaders.figures.reporting import reporting_units
 from data_loaders.figures.scope import (
@@ -69,7 +70,7 @@ from data_loaders.figures.targets import (
 )
 from data_loaders.figures.tasks import latest_reports
 from data_loaders.i18n.message import Message, Month, Percent, Term
-from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task, TaskReport
+from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
 from data_loaders.store.settings import get_settings
 
 URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting")
@@ -105,12 +106,13 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
                     engine: Engine | None = None, plan: str | None = None) -> list[dict]:
     """Tasks in scope (with `plan`, of that plan), not completed at as_of, that are overdue, due
     within the window, or whose latest report is older than the stalled threshold."""
-    latest = latest_reports(as_of, unit, plan)
+    latest = latest_reports(as_of, unit, plan, engine)
     province = AdminUnit.__table__.alias("task_province")
+    report = sources.task_reports(engine)
     first = (
-        select(TaskReport.task_id, func.min(TaskReport.report_date).label("first_report"))
-        .where(TaskReport.report_date <= as_of)
-        .group_by(TaskReport.task_id)
+        select(report.task_id, func.min(report.report_date).label("first_report"))
+        .where(report.report_date <= as_of)
+        .group_by(report.task_id)
         .subquery("first_report")
     )
     query = (
@@ -301,11 +303,12 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
     weighed by population (figures/indicators.py), no population then."""
     weighted = is_percent(indicator, engine)
 
+    value = sources.indicator_values(engine)  # the values the figures count
+
     def latest(code: str, day: dt.date):
-        return (select(IndicatorValue.value)
-                .where(IndicatorValue.indicator_code == code, IndicatorValue.unit_code == AdminUnit.code,
-                       IndicatorValue.period <= day)
-                .order_by(IndicatorValue.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
+        return (select(value.value)
+                .where(value.indicator_code == code, value.unit_code == AdminUnit.code, value.period <= day)
+                .order_by(value.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
 
     communes: dict[str, dict] = {}
     with connect(engine) as conn:

@@ -25,13 +25,14 @@ from typing import TypedDict
 
 from sqlalchemy import Engine, and_, case, func, select, true
 
+from data_loaders.figures import sources
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
 from data_loaders.figures.tasks import at_month_ends
 from data_loaders.i18n import format_number, format_percent
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, IndicatorDef
 from data_loaders.store.indicator_catalogue import indicator_catalogue, visible_at
-from data_loaders.store.models import AdminUnit, Indicator, IndicatorValue
+from data_loaders.store.models import AdminUnit, Indicator
 
 PER_INHABITANTS = 100_000
 WEIGHT = "population"  # the indicator population_weighted percentages are weighted by
@@ -65,24 +66,28 @@ def unit_indicators(unit: UnitInfo, engine: Engine | None) -> tuple[IndicatorDef
                  if visible_at(i, province, everything=False))
 
 
-def _pairs(unit: UnitInfo, as_of: dt.date, codes: list[str], *, with_period: bool = False):
+def _pairs(unit: UnitInfo, as_of: dt.date, codes: list[str], *, with_period: bool = False,
+           engine: Engine | None = None):
     """Each (indicator, commune in scope)'s latest value on or before `as_of`: indicator_code,
     unit_code, value (and period), child (the child unit it rolls up into). One backward probe of
-    the (indicator_code, unit_code, period) unique index per pair."""
+    the (indicator_code, unit_code, period) unique index per pair. Only the values the figures count
+    (figures/sources.py)."""
+    stored = sources.indicator_values(engine)
+
     def latest(column):
         return (
             select(column)
-            .where(IndicatorValue.indicator_code == Indicator.code, IndicatorValue.unit_code == AdminUnit.code,
-                   IndicatorValue.period <= as_of)
-            .order_by(IndicatorValue.period.desc())
+            .where(stored.indicator_code == Indicator.code, stored.unit_code == AdminUnit.code,
+                   stored.period <= as_of)
+            .order_by(stored.period.desc())
             .limit(1)
             .correlate(Indicator, AdminUnit)
             .scalar_subquery()
         )
     pairs = (
         select(Indicator.code.label("indicator_code"), AdminUnit.code.label("unit_code"),
-               latest(IndicatorValue.value).label("value"), child_key(unit, AdminUnit).label("child"),
-               *((latest(IndicatorValue.period).label("period"),) if with_period else ()))
+               latest(stored.value).label("value"), child_key(unit, AdminUnit).label("child"),
+               *((latest(stored.period).label("period"),) if with_period else ()))
         .select_from(AdminUnit)
         .join(Indicator, true())
         .where(scope_filter(unit, AdminUnit), AdminUnit.level == "commune", Indicator.code.in_(codes))
@@ -92,8 +97,8 @@ def _pairs(unit: UnitInfo, as_of: dt.date, codes: list[str], *, with_period: boo
     return pairs
 
 
-def _latest_values(unit: UnitInfo, as_of: dt.date, codes: list[str]):
-    pairs = _pairs(unit, as_of, codes)
+def _latest_values(unit: UnitInfo, as_of: dt.date, codes: list[str], engine: Engine | None):
+    pairs = _pairs(unit, as_of, codes, engine=engine)
     return (
         select(pairs.c.indicator_code, pairs.c.unit_code, pairs.c.value, pairs.c.child)
         .where(pairs.c.value.is_not(None))
@@ -117,7 +122,7 @@ def _rolled_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
         return {}
     codes = [i.code for i in pivoted]
     weighted = any(i.rollup == "population_weighted" for i in pivoted)
-    values = _latest_values(unit, as_of, codes + ([WEIGHT] if weighted and WEIGHT not in codes else []))
+    values = _latest_values(unit, as_of, codes + ([WEIGHT] if weighted and WEIGHT not in codes else []), engine)
     # Pivot to one row per commune first, so a percentage meets its commune's population without a
     # self-join, then aggregate per child.
     per_commune = (
@@ -164,7 +169,7 @@ def _latest_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
     codes = [i.code for i in indicators if i.rolled_up and i.rollup == "latest"]
     if not codes:
         return {}
-    pairs = _pairs(unit, as_of, codes, with_period=True)
+    pairs = _pairs(unit, as_of, codes, with_period=True, engine=engine)
     ranked = (
         select(pairs.c.child, pairs.c.indicator_code, pairs.c.period, pairs.c.value,
                func.max(pairs.c.period).over(partition_by=(pairs.c.child, pairs.c.indicator_code)).label("newest"))
@@ -190,11 +195,11 @@ def _own_values(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, 
     codes = [i.code for i in indicators if not i.rolled_up]
     if not codes or not unit_codes:
         return {}
+    stored = sources.indicator_values(engine)
     latest = (
-        select(IndicatorValue.value)
-        .where(IndicatorValue.indicator_code == Indicator.code, IndicatorValue.unit_code == AdminUnit.code,
-               IndicatorValue.period <= as_of)
-        .order_by(IndicatorValue.period.desc())
+        select(stored.value)
+        .where(stored.indicator_code == Indicator.code, stored.unit_code == AdminUnit.code, stored.period <= as_of)
+        .order_by(stored.period.desc())
         .limit(1)
         .correlate(Indicator, AdminUnit)
         .scalar_subquery()

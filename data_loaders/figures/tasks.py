@@ -4,6 +4,7 @@ figures/definitions.py; here they are only aggregated, in SQL."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Callable, TypedDict, TypeVar
 from sqlalchemy import Engine, case, select
 
 from data_loaders.figures import definitions as rules
+from data_loaders.figures import sources
 from data_loaders.figures.scope import (
     UnitInfo,
     child_key,
@@ -84,28 +86,32 @@ def document_message(number: str | None, date: dt.date | str | None) -> Message 
     return None
 
 
-def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None):
+def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None,
+                   engine: Engine | None = None):
     """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
     the task's status at that date. Tasks with no report by then are left out. With `unit`, only the
-    tasks in its scope; with `plan`, only that plan's tasks.
+    tasks in its scope; with `plan`, only that plan's tasks. Only the reports the figures count
+    (figures/sources.py: all, or the approved ones) of `engine`'s database.
 
     Starts from the tasks in scope and finds each one's latest report with one backward probe of
     the (task_id, report_date) unique index, instead of grouping every report up to the date:
     a commune no longer costs as much as the nation (see benchmarks/README.md)."""
 
+    report = sources.task_reports(engine)
+
     def latest(column):
         return (
             select(column)
-            .where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of)
-            .order_by(TaskReport.report_date.desc())
+            .where(report.task_id == Task.id, report.report_date <= as_of)
+            .order_by(report.report_date.desc())
             .limit(1)
             .correlate(Task)
             .scalar_subquery()
         )
 
-    per_task = select(Task.id.label("task_id"), latest(TaskReport.status).label("status"),
-                      latest(TaskReport.progress_pct).label("progress_pct"),
-                      latest(TaskReport.report_date).label("report_date")).select_from(Task)
+    per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
+                      latest(report.progress_pct).label("progress_pct"),
+                      latest(report.report_date).label("report_date")).select_from(Task)
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
     if plan is not None:
@@ -120,11 +126,11 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
     )
 
 
-def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None):
+def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None, engine: Engine | None = None):
     """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only: the plan
     filter of every task figure), each joined to its latest report (the returned `latest`), its lead
     agency and its owning unit; add the columns to select. Returns (query, latest)."""
-    latest = latest_reports(as_of, unit, plan)
+    latest = latest_reports(as_of, unit, plan, engine)
     query = (
         select()
         .select_from(latest)
@@ -149,7 +155,7 @@ def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
     """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date
     (with `plan`, of that plan's tasks only)."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of, plan)
+    query, latest = tasks_at(unit, as_of, plan, engine)
     with connect(engine) as conn:
         return _as_status(conn.execute(query.add_columns(*_counts(latest, as_of))).one()._mapping)
 
@@ -160,7 +166,7 @@ def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None =
     own when it has any (central ministries at the national level)."""
     unit = get_unit(unit_code, engine)
     key = child_key(unit, AdminUnit).label("code")
-    query, latest = tasks_at(unit, as_of, plan)
+    query, latest = tasks_at(unit, as_of, plan, engine)
     query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
     with connect(engine) as conn:
         counts = {row.code: _as_status(row._mapping) for row in conn.execute(query)}
@@ -182,7 +188,7 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
     """Status counts per area, plan or lead agency, most overdue first."""
     unit = get_unit(unit_code, engine)
     key = _group_column(group).label("key")
-    query, latest = tasks_at(unit, as_of, plan)
+    query, latest = tasks_at(unit, as_of, plan, engine)
     query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
     with connect(engine) as conn:
         rows = [{"key": row.key, **_as_status(row._mapping)} for row in conn.execute(query)]
@@ -192,7 +198,8 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
 def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
     """The plans, areas and lead agencies that occur among a unit's tasks existing at the date."""
     unit = get_unit(unit_code, engine)
-    reported = select(TaskReport.id).where(TaskReport.task_id == Task.id, TaskReport.report_date <= as_of).exists()
+    report = sources.task_reports(engine)
+    reported = select(report.id).where(report.task_id == Task.id, report.report_date <= as_of).exists()
     in_scope = (select().select_from(Task).join(Agency, Agency.id == Task.lead_agency_id)
                 .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
                 .where(scope_filter(unit, AdminUnit), reported))
@@ -209,7 +216,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
               engine: Engine | None = None) -> list[TaskRow]:
     """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of, plan or None)
+    query, latest = tasks_at(unit, as_of, plan or None, engine)
     query = query.add_columns(
         Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"), Task.responsible_official,
         Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
@@ -271,8 +278,10 @@ def at_month_ends(figure: Callable[..., Result], unit_code: str, as_of: dt.date,
     rollup per core rather than one per month."""
     earliest = earliest_data_date(engine)
     days = [day for day in rules.month_ends(as_of, months) if not earliest or day >= earliest]
+    # each date in a copy of this context, so it counts what the caller counts (figures/sources.py)
+    contexts = [contextvars.copy_context() for _ in days]
     with ThreadPoolExecutor(max_workers=max(1, min(len(days), TREND_WORKERS))) as pool:
-        results = list(pool.map(lambda day: figure(unit_code, day, engine), days))
+        results = list(pool.map(lambda context, day: context.run(figure, unit_code, day, engine), contexts, days))
     return list(zip(days, results))
 
 

@@ -39,8 +39,9 @@ from typing import TypedDict
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from data_loaders.figures import reporting
+from data_loaders.figures import reporting, sources
 from data_loaders.figures.scope import UnitInfo, connect, get_unit, scope_filter
+from data_loaders.i18n.message import Message
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
 from data_loaders.ingest.validate import Validated
@@ -434,6 +435,33 @@ def unapproved_submissions(unit_code: str, period: dt.date, engine: Engine | Non
     return {"unapproved": unapproved, "submissions": len(codes)}
 
 
+def decisions_version(engine: Engine | None = None) -> int:
+    """The latest approval step (0 before any): what a cached counting line is keyed on besides the data
+    version, since in the default mode a decision moves no figure, only that line."""
+    with connect(engine) as conn:
+        return conn.execute(select(func.coalesce(func.max(ApprovalStep.id), 0))).scalar_one()
+
+
+def counting_note(unit_code: str, day: dt.date, engine: Engine | None = None,
+                  counted: str | None = None) -> Message | None:
+    """The line every leader's view and deck carries on what its figures for the month of `day` count
+    (figures/sources.py; `counted` defaults to the setting): in the default mode "the 06/2025 figures
+    include 2 of 3 submissions not yet approved" (or all approved); in approved-only mode "approved
+    figures only: 2 submissions awaiting approval are not counted" (or all approved). None when nothing
+    inside the unit was submitted for the month."""
+    engine = engine or db.get_engine()
+    counted = counted or sources.mode(engine)
+    found = unapproved_submissions(unit_code, day, engine)
+    if not found["submissions"]:
+        return None
+    params = {"period": period_label(month(day)), "unapproved": found["unapproved"], "total": found["submissions"]}
+    if counted == sources.APPROVED:
+        key = "approval_approved_only_caption" if found["unapproved"] else "approval_approved_only_all"
+    else:
+        key = "approval_leader_caption" if found["unapproved"] else "approval_leader_all_approved"
+    return Message(key, params)
+
+
 # --- the steps -----------------------------------------------------------------------------------
 
 
@@ -537,5 +565,6 @@ def as_json(listed: dict) -> dict:
             "children": [{**row, **{name: iso(row[name]) for name in times}} for row in listed["children"]]}
 
 
-__all__ = ["ApprovalRefused", "Submission", "decide", "locked_by_upload", "locked_changes",
-           "returned_in_scope", "steps", "submission", "submission_uploads", "submissions", "unapproved_submissions"]
+__all__ = ["ApprovalRefused", "Submission", "counting_note", "decide", "decisions_version", "locked_by_upload",
+           "locked_changes", "returned_in_scope", "steps", "submission", "submission_uploads", "submissions",
+           "unapproved_submissions"]

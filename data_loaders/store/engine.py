@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import AuditEntry, Plan, Target, Upload
+from data_loaders.store.models import ApprovalStep, AuditEntry, Plan, Setting, Target, Upload
 
 # the audit actions of a catalogue change (identity/indicators.py), which move the data version
 CATALOGUE_ACTIONS = ("indicator_added", "indicator_retired", "indicator_deleted")
@@ -160,7 +160,8 @@ def data_version(engine: Engine | None = None) -> int:
     figure, so they keep the caches), plus the plan catalogue's revision, plus the changes people made
     to targets, plus the latest audit entry of an indicator catalogue change. Every part only grows
     (target rows are never deleted: a change adds a row, ends one, or both; the published target seeded
-    by the migration is row 0 and counts nothing), so the sum changes whenever any part does."""
+    by the migration is row 0 and counts nothing), so the sum changes whenever any part does. Negative
+    when the figures count approved submissions only (see below)."""
     engine = engine or get_engine()
     # a withdrawal changes figures too: its history row moves the version like an import
     uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
@@ -173,5 +174,13 @@ def data_version(engine: Engine | None = None) -> int:
         select(func.coalesce(func.max(AuditEntry.id), 0))
         .where(AuditEntry.action.in_(CATALOGUE_ACTIONS), AuditEntry.outcome == "ok")
         .scalar_subquery())
+    # What the figures count (setting figures_counted, figures/sources.py): in approved-only mode the
+    # version is negative, -(1 + the parts above + the latest approval step), so an approval, a return
+    # or an unlock moves it, and no cache entry of one mode is ever read in the other.
+    steps = select(func.coalesce(func.max(ApprovalStep.id), 0)).scalar_subquery()
+    counted = select(Setting.value).where(Setting.key == "figures_counted").scalar_subquery()
     with engine.connect() as conn:
-        return conn.execute(select(uploads + plans + targets + catalogue)).scalar_one()
+        version, approvals, mode = conn.execute(select(uploads + plans + targets + catalogue, steps, counted)).one()
+    if mode == "approved":  # as stored by store/settings.py (a validated choice)
+        return -(1 + version + approvals)
+    return version

@@ -114,6 +114,10 @@ DEFINITIONS: tuple[SettingDef, ...] = (
     SettingDef("smtp_security", str, "", 10, "none, starttls or ssl", choices=("none", "starttls", "ssl")),
     SettingDef("smtp_sender", str, "", 254, "the From address of the digests"),
     SettingDef("smtp_username", str, "", 254, "SMTP user name, if the server asks for one"),
+    # What leaders' views count (figures/sources.py): every submitted figure, approved or not (marked as
+    # such), or only the units and months their approver approved (ingest/approvals.py).
+    SettingDef("figures_counted", str, "", 10, "submitted: every submitted figure counts (those not yet approved "
+               "are marked); approved: only approved figures count", choices=("submitted", "approved")),
 )
 DEFINITION_BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -140,6 +144,7 @@ def defaults() -> dict[str, Any]:
         "smtp_security": "none",
         "smtp_sender": "",
         "smtp_username": "",
+        "figures_counted": "submitted",
     }
 
 

@@ -14,6 +14,7 @@ from data_loaders.identity import accounts, audit
 from data_loaders.ingest import approvals, web_form
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import WithdrawRefused, withdraw_upload
+from data_loaders.store.indicator_catalogue import indicator_catalogue
 from data_loaders.store.models import Approval, ApprovalStep, IndicatorValue, Task, TaskReport, Upload
 from tests.support.cli import run_cli
 from tests.support.fixtures.workbooks import (
@@ -95,7 +96,8 @@ def test_approval_locks_the_unit_and_month_against_every_change_until_unlocked(w
         assert payload["errors"][0]["row"] == 4  # the first row changing it
         assert _stored(engine) == before
     # the web form goes through the same importer: refused too
-    form = web_form.indicator_workbook(dt.date(2025, 6, 30), [{"commune_code": XUAN.code, "fiveg_stations": 12}])
+    form = web_form.indicator_workbook(dt.date(2025, 6, 30), [{"commune_code": XUAN.code, "fiveg_stations": 12}],
+                                       indicator_catalogue(engine))
     assert web_form.submit(made["xh.baocao"], "indicators", form, dry_run=False, engine=engine,
                            today=TODAY).status == "rejected"
     # the clerk cannot withdraw the approved upload either
