@@ -25,7 +25,8 @@ from data_loaders.figures.scope import child_key, scope_filter  # noqa: E402
 from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport  # noqa: E402
 
 
-def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: str | None = None):
+def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: str | None = None,
+                   engine=None):
     latest_date = (
         select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
         .where(TaskReport.report_date <= as_of)
@@ -41,11 +42,12 @@ def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: s
     )
 
 
-def latest_values(unit: figures.UnitInfo, as_of: dt.date):
+def latest_values(unit: figures.UnitInfo, as_of: dt.date, codes: list[str] | None = None, engine=None):
     latest_period = (
         select(IndicatorValue.indicator_code, IndicatorValue.unit_code,
                func.max(IndicatorValue.period).label("period"))
-        .where(IndicatorValue.period <= as_of)
+        .where(IndicatorValue.period <= as_of,
+               IndicatorValue.indicator_code.in_(codes) if codes is not None else IndicatorValue.id.is_not(None))
         .group_by(IndicatorValue.indicator_code, IndicatorValue.unit_code)
         .subquery("latest_period")
     )

@@ -684,3 +684,4 @@ def test_every_upload_page_download_is_audited_with_what_it_holds(app_db):
     marked = entries["error_workbook"]
     assert marked["target"] == "sai_loi.xlsx" and marked["detail"]["file"] == "sai.xlsx"
     assert entries["upload_original"]["detail"]["upload_id"]
+
