@@ -238,8 +238,9 @@ def status_messages(status: TargetStatus) -> list[Message]:
         parts.append(Message("kpi_target_on_path" if status["on_path"] else "kpi_target_below_path",
                              {"path": amount(indicator, round(status["path"], 1))}))
     if status["inherited"]:
-        parts.append(Message("kpi_target_from", {"unit": Term("national") if target["unit_code"] == NATIONAL_CODE
-                                                 else target["unit_name"]}))
+        # the nation's in words of its own ("the national target"), not "Nationwide's target"
+        parts.append(Message("kpi_target_from_national") if target["unit_code"] == NATIONAL_CODE
+                     else Message("kpi_target_from", {"unit": target["unit_name"]}))
     return parts
 
 

@@ -92,6 +92,12 @@ def _shot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def _not_clipped(locator) -> None:
+    """The element's words are shown whole (not cut to "Xác nhận ghi số…")."""
+    clipped = locator.evaluate("e => [...e.querySelectorAll('p')].some(p => p.scrollWidth > p.clientWidth + 1)")
+    assert not clipped, locator.inner_text()
+
+
 def _main(page):
     return page.locator('[data-testid="stMain"]')
 
@@ -179,6 +185,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     admin.get_by_role("button", name="Xác nhận ghi số liệu").wait_for()
     wait_until_run_finished(admin)
     _shot(admin, "3_tasks_preview")
+    _not_clipped(admin.get_by_role("button", name="Xác nhận ghi số liệu"))
     admin.get_by_role("button", name="Xác nhận ghi số liệu").click()
     admin.get_by_text(re.compile(r"nhiệm vụ: 2 mới")).wait_for()
     wait_until_run_finished(admin)

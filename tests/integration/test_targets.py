@@ -16,6 +16,7 @@ from data_loaders.figures.indicators import indicator_totals
 from data_loaders.figures.targets import (
     assess,
     path_value,
+    status_messages,
     target_for,
     target_status,
     targets_in_force,
@@ -93,6 +94,10 @@ def test_a_province_target_changes_that_provinces_warnings_and_kpi_status(empty_
     status = target_status(PROVINCE, AS_OF, indicator_totals(PROVINCE, AS_OF, engine), engine)["fiveg_coverage_pct"]
     assert status["met"] is False and status["inherited"] is True and status["on_path"] is True  # 50% ≥ 26% path
     assert status["gap"] == pytest.approx(40)
+    # whose target it is, in both languages: the nation's in words of its own (not "Nationwide's target")
+    inherited = [render(part, "en") for part in status_messages(status)]
+    assert inherited[-1] == "the national target", inherited
+    assert render(status_messages(status)[-1], "vi") == "mục tiêu chung của Toàn quốc"
     # Lâm Đồng sets its own, lower target: its warnings and its KPI status follow it, Hà Nội's do not
     set_target("fiveg_coverage_pct", PROVINCE, "2025-12-31", 30, user="admin", engine=engine)
     assert _off_target(engine, PROVINCE) == {}
