@@ -39,16 +39,17 @@ from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Target
 LOWER_IS_BETTER = frozenset({"villages_no_signal", "villages_no_power"})
 
 
-def higher_is_better(indicator_code: str) -> bool:
-    """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`."""
-    declared = getattr(definition(indicator_code), "higher_is_better", None)
+def higher_is_better(indicator_code: str, engine: Engine | None = None) -> bool:
+    """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`
+    (an added indicator's definition is read from `engine`'s catalogue: the app's database when None)."""
+    declared = getattr(definition(indicator_code, engine), "higher_is_better", None)
     return bool(declared) if declared is not None else indicator_code not in LOWER_IS_BETTER
 
 
-def rolls_down(indicator_code: str) -> bool:
+def rolls_down(indicator_code: str, engine: Engine | None = None) -> bool:
     """Whether a province's or the nation's target is also the default of the units below it: true
     for values that mean the same at every level (percentages), false for counts."""
-    indicator = definition(indicator_code)
+    indicator = definition(indicator_code, engine)
     return indicator is not None and indicator.rollup != "sum"
 
 
@@ -91,19 +92,21 @@ def targets_in_force(engine: Engine | None = None) -> list[TargetInForce]:
                  "unit_name": row.unit_name or row.unit_code,
                  "value": float(row.target_value), "date": row.target_date,
                  "baseline_value": None if row.baseline_value is None else float(row.baseline_value),
-                 "baseline_date": row.baseline_date, "higher_is_better": higher_is_better(row.indicator_code),
+                 "baseline_date": row.baseline_date,
+                 "higher_is_better": higher_is_better(row.indicator_code, engine),
                  "set_by": row.created_by, "set_at": utc(row.created_at)}
                 for row in conn.execute(query)]
 
 
-def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo) -> tuple[TargetInForce | None, bool]:
+def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo,
+            engine: Engine | None = None) -> tuple[TargetInForce | None, bool]:
     """The target a unit is measured against among `targets` (those in force), and whether it was
     inherited: its own, else its province's, else the nation's (the last two only for indicators
     that roll down)."""
     own = {t["unit_code"]: t for t in targets if t["indicator"] == indicator_code}
     if unit.code in own:
         return own[unit.code], False
-    if not rolls_down(indicator_code):
+    if not rolls_down(indicator_code, engine):
         return None, False
     for code in (unit.province_code, NATIONAL_CODE):
         if code and code != unit.code and code in own:
@@ -113,7 +116,7 @@ def resolve(targets: list[TargetInForce], indicator_code: str, unit: UnitInfo) -
 
 def target_for(indicator_code: str, unit_code: str, engine: Engine | None = None) -> TargetInForce | None:
     """The target `unit_code` is measured against for an indicator (see `resolve`), or None."""
-    return resolve(targets_in_force(engine), indicator_code, get_unit(unit_code, engine))[0]
+    return resolve(targets_in_force(engine), indicator_code, get_unit(unit_code, engine), engine)[0]
 
 
 def _in_catalogue_order(engine: Engine | None) -> list[str]:
@@ -125,7 +128,7 @@ def targeted_indicators(targets: list[TargetInForce], unit: UnitInfo, engine: En
     """The indicators a unit's warnings look at, in catalogue order: at a commune those with a target
     for it; above, every indicator with a target in force anywhere (one below it may have its own)."""
     if unit.level == "commune":
-        wanted = {t["indicator"] for t in targets if resolve(targets, t["indicator"], unit)[0] is not None}
+        wanted = {t["indicator"] for t in targets if resolve(targets, t["indicator"], unit, engine)[0] is not None}
     else:
         wanted = {t["indicator"] for t in targets}
     return [code for code in _in_catalogue_order(engine) if code in wanted]
@@ -151,21 +154,22 @@ def path_points(target: TargetInForce) -> list[tuple[dt.date, float]]:
     return [(target["baseline_date"], target["baseline_value"]), (target["date"], target["value"])]
 
 
-def reaches(indicator_code: str, value: float, threshold: float) -> bool:
+def reaches(indicator_code: str, value: float, threshold: float, engine: Engine | None = None) -> bool:
     """Whether `value` is at or beyond `threshold` in the indicator's good direction."""
-    return value >= threshold if higher_is_better(indicator_code) else value <= threshold
+    return value >= threshold if higher_is_better(indicator_code, engine) else value <= threshold
 
 
-def assess(target: TargetInForce, value: float | None, day: dt.date, inherited: bool = False) -> TargetStatus:
+def assess(target: TargetInForce, value: float | None, day: dt.date, inherited: bool = False,
+           engine: Engine | None = None) -> TargetStatus:
     """A value of the target's indicator at `day` against the target and its path."""
     indicator = target["indicator"]
     path = path_value(target, day)
     if value is None:
         return {"indicator": indicator, "value": None, "target": target, "inherited": inherited, "path": path,
                 "met": None, "on_path": None, "gap": None}
-    met = reaches(indicator, value, target["value"])
+    met = reaches(indicator, value, target["value"], engine)
     return {"indicator": indicator, "value": value, "target": target, "inherited": inherited, "path": path,
-            "met": met, "on_path": None if path is None else reaches(indicator, value, path),
+            "met": met, "on_path": None if path is None else reaches(indicator, value, path, engine),
             "gap": 0.0 if met else abs(target["value"] - value)}
 
 
@@ -179,9 +183,9 @@ def target_status(unit_code: str, as_of: dt.date, values: dict[str, float | None
     targets = targets_in_force(engine) if targets is None else targets
     result: dict[str, TargetStatus] = {}
     for code in _in_catalogue_order(engine):
-        target, inherited = resolve(targets, code, unit)
+        target, inherited = resolve(targets, code, unit, engine)
         if target is not None:
-            result[code] = assess(target, values.get(code), as_of, inherited)
+            result[code] = assess(target, values.get(code), as_of, inherited, engine)
     return result
 
 

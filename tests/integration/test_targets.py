@@ -260,3 +260,19 @@ def test_the_migration_carries_a_changed_setting_over_and_keeps_targets_people_s
         command.downgrade(config, "0012")
     assert "1 target rows" in str(refused.value) and f"{ALLOW_ENV}=1" in str(refused.value)
     assert len(targets_in_force(empty_engine)) == 2
+
+
+def test_an_added_indicator_is_read_from_the_database_given_not_the_apps(empty_engine, tmp_path, monkeypatch):
+    """An added indicator's direction and roll-down come from the catalogue of the engine passed
+    (a deck, the warnings, a test's database), not from the app's database named by DATABASE_URL."""
+    from data_loaders.identity.indicators import NewIndicator, add_indicator
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'another.sqlite'}")  # an empty database
+    add_indicator(NewIndicator("online_records_pct", "Tỷ lệ hồ sơ trực tuyến", "Records online", "%", "%",
+                               rollup="average", maximum=100, higher_is_better=False), user="cli:pytest",
+                  engine=empty_engine)
+    set_target("online_records_pct", "VN", "2025-12-31", 20, user="admin", engine=empty_engine)
+    target = target_for("online_records_pct", PROVINCE, empty_engine)  # the nation's, rolled down (a rate)
+    assert target is not None and target["unit_code"] == "VN" and target["higher_is_better"] is False
+    status = target_status(PROVINCE, AS_OF, {"online_records_pct": 15.0}, empty_engine)["online_records_pct"]
+    assert status["met"] is True and status["inherited"] is True  # 15 ≤ 20: lower is better, as declared
