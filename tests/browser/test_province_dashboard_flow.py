@@ -94,7 +94,7 @@ def _shot(page, name: str) -> None:
 
 def _not_clipped(locator) -> None:
     """The element's words are shown whole (not cut to "Xác nhận ghi số…")."""
-    clipped = locator.evaluate("e => [...e.querySelectorAll('p')].some(p => p.scrollWidth > p.clientWidth + 1)")
+    clipped = locator.evaluate("e => [e, ...e.querySelectorAll('*')].some(n => n.scrollWidth > n.clientWidth + 1)")
     assert not clipped, locator.inner_text()
 
 
