@@ -228,11 +228,13 @@ def _show_outcome(preview: dict, uploader: Account) -> None:
                icon=":material/fact_check:")
     preview_summary(result)
     _warnings(result)
-    confirm, cancel = st.columns([1, 4])
-    if cancel.button(tr("upload_cancel"), key="upload_cancel"):
+    with st.container(horizontal=True, gap="small"):  # each button as wide as its words (a column cut them)
+        confirmed = st.button(tr("upload_confirm"), type="primary", key="upload_confirm", icon=":material/save:")
+        cancelled = st.button(tr("upload_cancel"), key="upload_cancel")
+    if cancelled:
         _reset()
         st.rerun()
-    if confirm.button(tr("upload_confirm"), type="primary", key="upload_confirm", icon=":material/save:"):
+    if confirmed:
         outcome = _run_import(preview["content"], preview["name"], uploader, dry_run=False, label_key="upload_saving")
         if isinstance(outcome, str):
             st.error(outcome, icon=":material/block:")

@@ -331,7 +331,8 @@ def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None
     return commune_values(unit, dates, COVERAGE, engine)
 
 
-def _off_track(dates: list[dt.date], values: list[float | None], target: TargetInForce) -> dict | None:
+def _off_track(dates: list[dt.date], values: list[float | None], target: TargetInForce,
+               engine: Engine | None = None) -> dict | None:
     """A series off its target: not at the target yet, and either below the target's path at its
     latest date or on a trend that misses the target at its date. Current value and date, path,
     projection, reach date and points; None when it is on track."""
@@ -340,12 +341,12 @@ def _off_track(dates: list[dt.date], values: list[float | None], target: TargetI
         return None
     indicator, goal = target["indicator"], target["value"]
     current_date, current = points[-1]
-    if reaches(indicator, current, goal):
+    if reaches(indicator, current, goal, engine):
         return None
     path = path_value(target, current_date)
-    below_path = path is not None and not reaches(indicator, current, path)
-    fit = projection(points, goal, target["date"], higher_is_better(indicator))
-    misses = fit is not None and not reaches(indicator, fit["projected"], goal)
+    below_path = path is not None and not reaches(indicator, current, path, engine)
+    fit = projection(points, goal, target["date"], higher_is_better(indicator, engine))
+    misses = fit is not None and not reaches(indicator, fit["projected"], goal, engine)
     if not (misses or below_path):
         return None
     return {"current": current, "current_date": current_date, "points": len(points), "path": path,
@@ -353,10 +354,11 @@ def _off_track(dates: list[dt.date], values: list[float | None], target: TargetI
             **(fit or {"projected": None, "slope_per_day": None, "reach_date": None})}
 
 
-def _commune_target(own: dict[tuple[str, str], TargetInForce], indicator: str, commune: dict) -> TargetInForce | None:
+def _commune_target(own: dict[tuple[str, str], TargetInForce], indicator: str, commune: dict,
+                    engine: Engine | None = None) -> TargetInForce | None:
     """A commune's target (figures/targets.py `resolve`, for many communes without a query each)."""
     found = own.get((indicator, commune["code"]))
-    if found is None and rolls_down(indicator):
+    if found is None and rolls_down(indicator, engine):
         found = own.get((indicator, commune["province_code"])) or own.get((indicator, NATIONAL_CODE))
     return found
 
@@ -374,15 +376,15 @@ def _indicator_off_target(unit: UnitInfo, indicator: str, as_of: dt.date, settin
     else:  # the unit itself, with its communes at the province level
         subjects = [(unit, series["unit"], unit.code if unit.level == "province" else None)]
     own = {(t["indicator"], t["unit_code"]): t for t in targets}
-    higher = higher_is_better(indicator)
+    higher = higher_is_better(indicator, engine)
     below: dict[str, list[dict]] = {}
     with_value: dict[str, int] = {}
     if unit.level != "commune" and dates:
         for commune in commune_values(unit, dates, indicator, engine).values():
             if any(v is not None for v in commune["values"]):
                 with_value[commune["province_code"]] = with_value.get(commune["province_code"], 0) + 1
-            target = _commune_target(own, indicator, commune)
-            fit = _off_track(dates, commune["values"], target) if target else None
+            target = _commune_target(own, indicator, commune, engine)
+            fit = _off_track(dates, commune["values"], target, engine) if target else None
             if fit:
                 projected = fit["projected"] if fit["projected"] is not None else fit["current"]
                 below.setdefault(commune["province_code"], []).append({
@@ -391,14 +393,15 @@ def _indicator_off_target(unit: UnitInfo, indicator: str, as_of: dt.date, settin
                     "path": None if fit["path"] is None else round(fit["path"], 2)})
     result = []
     for who, values, group in subjects:
-        target, inherited = resolve(targets, indicator, who)
-        fit = _off_track(dates, values, target) if target else None
+        target, inherited = resolve(targets, indicator, who, engine)
+        fit = _off_track(dates, values, target, engine) if target else None
         communes = sorted(below.get(group, []), key=lambda c: ((c["projected_pct"] if higher else -c["projected_pct"]),
                                                                c["current_pct"] if higher else -c["current_pct"],
                                                                c["code"]))
         if fit is None and not communes:
             continue
-        shown = target or _commune_target(own, indicator, {"code": communes[0]["code"], "province_code": group})
+        shown = target or _commune_target(own, indicator, {"code": communes[0]["code"], "province_code": group},
+                                         engine)
         if shown is None:
             continue
         goal, goal_date = shown["value"], shown["date"]

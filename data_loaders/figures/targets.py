@@ -39,9 +39,10 @@ from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Target
 LOWER_IS_BETTER = frozenset({"villages_no_signal", "villages_no_power"})
 
 
-def higher_is_better(indicator_code: str) -> bool:
-    """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`."""
-    declared = getattr(definition(indicator_code), "higher_is_better", None)
+def higher_is_better(indicator_code: str, engine: Engine | None = None) -> bool:
+    """The indicator definition's own `higher_is_better` when it declares one, else `LOWER_IS_BETTER`
+    (an added indicator's definition is read from `engine`'s catalogue: the app's database when None)."""
+    declared = getattr(definition(indicator_code, engine), "higher_is_better", None)
     return bool(declared) if declared is not None else indicator_code not in LOWER_IS_BETTER
 
 
@@ -91,7 +92,8 @@ def targets_in_force(engine: Engine | None = None) -> list[TargetInForce]:
                  "unit_name": row.unit_name or row.unit_code,
                  "value": float(row.target_value), "date": row.target_date,
                  "baseline_value": None if row.baseline_value is None else float(row.baseline_value),
-                 "baseline_date": row.baseline_date, "higher_is_better": higher_is_better(row.indicator_code),
+                 "baseline_date": row.baseline_date,
+                 "higher_is_better": higher_is_better(row.indicator_code, engine),
                  "set_by": row.created_by, "set_at": utc(row.created_at)}
                 for row in conn.execute(query)]
 
@@ -152,21 +154,22 @@ def path_points(target: TargetInForce) -> list[tuple[dt.date, float]]:
     return [(target["baseline_date"], target["baseline_value"]), (target["date"], target["value"])]
 
 
-def reaches(indicator_code: str, value: float, threshold: float) -> bool:
+def reaches(indicator_code: str, value: float, threshold: float, engine: Engine | None = None) -> bool:
     """Whether `value` is at or beyond `threshold` in the indicator's good direction."""
-    return value >= threshold if higher_is_better(indicator_code) else value <= threshold
+    return value >= threshold if higher_is_better(indicator_code, engine) else value <= threshold
 
 
-def assess(target: TargetInForce, value: float | None, day: dt.date, inherited: bool = False) -> TargetStatus:
+def assess(target: TargetInForce, value: float | None, day: dt.date, inherited: bool = False,
+           engine: Engine | None = None) -> TargetStatus:
     """A value of the target's indicator at `day` against the target and its path."""
     indicator = target["indicator"]
     path = path_value(target, day)
     if value is None:
         return {"indicator": indicator, "value": None, "target": target, "inherited": inherited, "path": path,
                 "met": None, "on_path": None, "gap": None}
-    met = reaches(indicator, value, target["value"])
+    met = reaches(indicator, value, target["value"], engine)
     return {"indicator": indicator, "value": value, "target": target, "inherited": inherited, "path": path,
-            "met": met, "on_path": None if path is None else reaches(indicator, value, path),
+            "met": met, "on_path": None if path is None else reaches(indicator, value, path, engine),
             "gap": 0.0 if met else abs(target["value"] - value)}
 
 
@@ -182,7 +185,7 @@ def target_status(unit_code: str, as_of: dt.date, values: dict[str, float | None
     for code in _in_catalogue_order(engine):
         target, inherited = resolve(targets, code, unit, engine)
         if target is not None:
-            result[code] = assess(target, values.get(code), as_of, inherited)
+            result[code] = assess(target, values.get(code), as_of, inherited, engine)
     return result
 
 
@@ -239,8 +242,9 @@ def status_messages(status: TargetStatus) -> list[Message]:
         parts.append(Message("kpi_target_on_path" if status["on_path"] else "kpi_target_below_path",
                              {"path": amount(indicator, round(status["path"], 1))}))
     if status["inherited"]:
-        parts.append(Message("kpi_target_from", {"unit": Term("national") if target["unit_code"] == NATIONAL_CODE
-                                                 else target["unit_name"]}))
+        # the nation's in words of its own ("the national target"), not "Nationwide's target"
+        parts.append(Message("kpi_target_from_national") if target["unit_code"] == NATIONAL_CODE
+                     else Message("kpi_target_from", {"unit": target["unit_name"]}))
     return parts
 
 

@@ -16,6 +16,7 @@ from data_loaders.figures.indicators import indicator_totals
 from data_loaders.figures.targets import (
     assess,
     path_value,
+    status_messages,
     target_for,
     target_status,
     targets_in_force,
@@ -93,6 +94,10 @@ def test_a_province_target_changes_that_provinces_warnings_and_kpi_status(empty_
     status = target_status(PROVINCE, AS_OF, indicator_totals(PROVINCE, AS_OF, engine), engine)["fiveg_coverage_pct"]
     assert status["met"] is False and status["inherited"] is True and status["on_path"] is True  # 50% ≥ 26% path
     assert status["gap"] == pytest.approx(40)
+    # whose target it is, in both languages: the nation's in words of its own (not "Nationwide's target")
+    inherited = [render(part, "en") for part in status_messages(status)]
+    assert inherited[-1] == "the national target", inherited
+    assert render(status_messages(status)[-1], "vi") == "mục tiêu chung của Toàn quốc"
     # Lâm Đồng sets its own, lower target: its warnings and its KPI status follow it, Hà Nội's do not
     set_target("fiveg_coverage_pct", PROVINCE, "2025-12-31", 30, user="admin", engine=engine)
     assert _off_target(engine, PROVINCE) == {}
@@ -255,3 +260,19 @@ def test_the_migration_carries_a_changed_setting_over_and_keeps_targets_people_s
         command.downgrade(config, "0012")
     assert "1 target rows" in str(refused.value) and f"{ALLOW_ENV}=1" in str(refused.value)
     assert len(targets_in_force(empty_engine)) == 2
+
+
+def test_an_added_indicator_is_read_from_the_database_given_not_the_apps(empty_engine, tmp_path, monkeypatch):
+    """An added indicator's direction and roll-down come from the catalogue of the engine passed
+    (a deck, the warnings, a test's database), not from the app's database named by DATABASE_URL."""
+    from data_loaders.identity.indicators import NewIndicator, add_indicator
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'another.sqlite'}")  # an empty database
+    add_indicator(NewIndicator("online_records_pct", "Tỷ lệ hồ sơ trực tuyến", "Records online", "%", "%",
+                               rollup="average", maximum=100, higher_is_better=False), user="cli:pytest",
+                  engine=empty_engine)
+    set_target("online_records_pct", "VN", "2025-12-31", 20, user="admin", engine=empty_engine)
+    target = target_for("online_records_pct", PROVINCE, empty_engine)  # the nation's, rolled down (a rate)
+    assert target is not None and target["unit_code"] == "VN" and target["higher_is_better"] is False
+    status = target_status(PROVINCE, AS_OF, {"online_records_pct": 15.0}, empty_engine)["online_records_pct"]
+    assert status["met"] is True and status["inherited"] is True  # 15 ≤ 20: lower is better, as declared
