@@ -300,6 +300,14 @@ def _inserting_twice(monkeypatch) -> None:
         original(connection, table, names, rows)
 
     monkeypatch.setattr(commit_module, "_bulk_insert", twice)
+    # PostgreSQL's set-based indicator write (staged with COPY): the second pass is refused too
+    staged = commit_module._stage_and_write
+
+    def staged_twice(*args, **kwargs):
+        staged(*args, **kwargs)
+        staged(*args, **kwargs)
+
+    monkeypatch.setattr(commit_module, "_stage_and_write", staged_twice)
 
 
 def test_a_write_the_database_refuses_rolls_back_whole_with_a_message_not_its_text(empty_engine, tmp_path,
