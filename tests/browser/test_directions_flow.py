@@ -16,6 +16,7 @@ import re
 import socket
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from data_loaders.figures.early_warnings import warnings
 from data_loaders.figures.scope import latest_data_date
@@ -165,8 +166,16 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     opened = reporter.locator('[data-testid="stExpander"]').filter(has_text=DIRECTION)
     opened.get_by_text("Văn bản giao nhiệm vụ số 1131/QĐ-TTg ngày 15/03/2025").wait_for()  # the task's document
     form.locator("textarea").fill(ANSWER)
-    form.locator('[data-testid="stSelectbox"]').click()
-    reporter.get_by_role("option", name="Đã hoàn thành").click()
+    # the select box's own "Open" button shows its list (a click on the box may only focus it); the
+    # keyboard's arrow opens it should that not
+    status = form.locator('[data-testid="stSelectbox"]')
+    completed = reporter.get_by_role("option", name="Đã hoàn thành", exact=True)
+    status.locator('button[aria-label="Open"]').click()
+    try:
+        completed.wait_for(timeout=5_000)
+    except PlaywrightTimeout:
+        status.locator("input").press("ArrowDown")
+    completed.click()
     form.locator('[data-testid="stNumberInput"] input').fill("100")
     pdf = tmp_path / "bien-ban-nghiem-thu.pdf"
     pdf.write_bytes(PDF)
@@ -194,7 +203,7 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     commune = leader.url.split("commune=")[1].split("&")[0]
     leader.goto(f"{app_url}/tasks?province=68&commune={commune}")
     wait_until_run_finished(leader)
-    table = leader.locator('[data-testid="stDataFrame"]').last  # the task list (one task)
+    table = leader.locator('[data-testid="stDataFrame"]:visible').last  # the task list (the phone copy hidden)
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
     leader.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection marker
