@@ -21,7 +21,8 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
         # month-end dates plotted as their month, so "06/2025" sits under June's value
-        "x": alt.X("yearmonth(date):T", title=None, axis=alt.Axis(format=date_format, tickCount="month")),
+        "x": alt.X("yearmonth(date):T", title=None,
+                   axis=alt.Axis(format=date_format, tickCount=_month_ticks(frame, targets))),
         "y": alt.Y("value:Q", title=None),
         "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
@@ -39,6 +40,18 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
     return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
+
+
+def _month_ticks(frame: pd.DataFrame, targets: list[dict] | None) -> dict | str:
+    """A tick every month while the chart spans at most seven (the data's six months), else every second
+    or third: a target's path can stretch the axis to its date, and twelve labels would run together."""
+    dates = sorted(frame["date"].unique()) if "date" in frame else []
+    if not dates:
+        return "month"
+    first = dt.date.fromisoformat(str(dates[0])[:10])
+    last = max([dt.date.fromisoformat(str(dates[-1])[:10])] + [path_dates(t, dates)[-1] for t in targets or ()])
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    return "month" if span <= 7 else {"interval": "month", "step": 2 if span <= 13 else 3}
 
 
 TARGET_COLOUR = "#c62828"
