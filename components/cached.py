@@ -151,7 +151,7 @@ def summary(unit_code: str, as_of: dt.date | None = None) -> Summary:
     return read(_summary, unit_code, as_of)
 
 
-# `plan`: the plan filter (None: every plan), a code visible_plans offers
+# `plan`: the plan filter (None: the national plans, scope.counted_tasks), a code visible_plans offers
 
 
 def task_status(unit_code: str, as_of: dt.date, plan: str | None = None) -> TaskStatus:
@@ -175,8 +175,8 @@ def task_detail(task_code: str) -> dict | None:
     return read(tasks.task_detail, task_code)
 
 
-def task_filter_options(unit_code: str, as_of: dt.date) -> dict[str, list[str]]:
-    return read(tasks.task_filter_options, unit_code, as_of)
+def task_filter_options(unit_code: str, as_of: dt.date, plan: str | None = None) -> dict[str, list[str]]:
+    return read(tasks.task_filter_options, unit_code, as_of, plan=plan)
 
 
 def task_status_trend(unit_code: str, as_of: dt.date, months: int = cache.TREND_MONTHS,

@@ -129,7 +129,10 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
                            name=tr("status_trend_file"), key=f"{key}::trend")
         return
     st.caption(", ".join(escape(_plan_label(code, lang)) for code in chosen))
-    rows = [row for row in cached.task_status_by(unit.code, day, "plan") if row["key"] in chosen]
+    # each chosen plan counted with the plan filter of the task figures: a province's programme is
+    # counted here because the block chose it (unfiltered figures count the national plans only)
+    rows = [{"key": code, **cached.task_status(unit.code, day, code)} for code in chosen]
+    rows = sorted((row for row in rows if row["total"]), key=lambda r: (-r["overdue"], -r["total"], r["key"]))
     if not rows:
         st.info(tr("board_no_plan_tasks"))
         return

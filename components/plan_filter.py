@@ -3,7 +3,9 @@ accountability, the presentation's task slides). It offers the plans the unit se
 plans, then its province's own programmes (every province's at the nation), never another
 province's — and lives in the URL as `?plan=CODE`, so a link or a QR code opens the same filtered view.
 A code the unit does not see (another province's programme, a typo) is dropped from the URL: the
-page shows every plan rather than an empty or foreign view."""
+page shows the unfiltered view rather than an empty or foreign one. Unfiltered ("Các kế hoạch quốc gia
+(NQ57)") the figures count the national plans' tasks only (figures/scope.counted_tasks): a province's
+programme is counted when it is chosen here."""
 
 from __future__ import annotations
 
@@ -44,8 +46,8 @@ def plan_filter(unit: UnitInfo, container=None, *, help_key: str = "plan_filter_
     plans = {plan.code: plan for plan in cached.visible_plans(unit.code)}
     chosen = chosen_plan(unit)
     key = f"plan_filter::{unit.code}::{lang}"
-    # The URL decides (a link, the back button) and the box shows it; "" is "every plan" (None would
-    # leave the box empty, showing Streamlit's own placeholder).
+    # The URL decides (a link, the back button) and the box shows it; "" is no filter, the national plans
+    # (None would leave the box empty, showing Streamlit's own placeholder).
     st.session_state[key] = chosen or ""
 
     def changed() -> None:

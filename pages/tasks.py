@@ -78,7 +78,7 @@ with by_area:
 with by_agency:
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency", plan)[:25], lang),
                name=tr("by_agency"))
-with by_plan:  # national plans and programmes side by side, reported alike
+with by_plan:  # the national plans side by side (unfiltered), or the one plan or programme chosen
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "plan", plan), lang,
                                 lambda code: f"{code} — {plans[code].label(lang)}" if code in plans else code),
                name=tr("by_plan"))
@@ -99,7 +99,7 @@ else:
     st.success(tr("overdue_none"))
 
 st.subheader(tr("task_list"))
-options = cached.task_filter_options(unit.code, day)
+options = cached.task_filter_options(unit.code, day, plan)
 columns = st.columns(3)  # the plan is chosen once for the whole page, above
 everything = tr("filter_all")
 area = columns[0].selectbox(tr("filter_area"), [None] + options["area"],

@@ -4,7 +4,8 @@ command line and the benchmarks all read their figures from here.
 
 - definitions.py — the rules: status at a date, overdue, days overdue, lateness, on-time rate, rank,
   the default comparison date;
-- scope.py — which rows a figure covers (a unit and everything under it), units, data dates;
+- scope.py — which rows a figure covers (a unit and everything under it; the tasks of the national plans,
+  or of the plan chosen: `counted_tasks`), units, data dates;
 - tasks.py, indicators.py — task status and indicator rollups for a unit, its children, over time;
 - headline.py — the headline figures (`summary` command);
 - targets.py — which target a unit is measured against, its path, met or not (`target_for`, `target_status`);

@@ -45,8 +45,9 @@ log = logging.getLogger("nq57.figures")
 TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
 # province and group the communes per province; 3: a task warning names its plan; 4: off-target warnings
-# per indicator with a target), so entries stored by older code are not read back.
-REVISION = 4
+# per indicator with a target; 5: without a plan filter the task figures count the national plans only,
+# not the provinces' own programmes), so entries stored by older code are not read back.
+REVISION = 5
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED: frozenset[Callable] = frozenset({

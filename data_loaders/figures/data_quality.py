@@ -20,7 +20,8 @@ page) live in the i18n catalogue under quality_*_def:
   linearly to 0 at `live_zero_days`.
 
 Uploads are tied to units through the rows they stored (`upload_id`, `source_row`); a rejected file stored
-no rows, so its problems count at the national level only.
+no rows, so its problems count at the national level only. Task reports and their rows are those of the
+national plans' tasks (scope.counted_tasks), as every task figure without a plan filter counts them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from data_loaders.figures.scope import (
     UnitInfo,
     child_key,
     child_units,
+    counted_tasks,
     get_unit,
     latest_data_date,
     latest_period,
@@ -115,7 +117,7 @@ def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engi
         .select_from(TaskReport)
         .join(Task, Task.id == TaskReport.task_id)
         .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-        .where(scope_filter(unit, AdminUnit), TaskReport.report_date <= as_of)
+        .where(scope_filter(unit, AdminUnit), counted_tasks(), TaskReport.report_date <= as_of)
         .group_by(child)
     )
     with _engine(engine).connect() as conn:
@@ -162,7 +164,7 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
         select(TaskReport.upload_id.label("upload_id"), TaskReport.source_row.label("source_row"),
                Task.owner_unit_code.label("unit_code"))
         .join(Task, Task.id == TaskReport.task_id)
-        .where(TaskReport.upload_id.is_not(None))
+        .where(TaskReport.upload_id.is_not(None), counted_tasks())
     )
     values = (
         select(IndicatorValue.upload_id, IndicatorValue.source_row, IndicatorValue.unit_code)
@@ -234,7 +236,7 @@ def _attribute(unit: UnitInfo, pairs: dict[int, set[int]], engine: Engine | None
                 for model, owner in ((TaskReport, Task.owner_unit_code), (IndicatorValue, IndicatorValue.unit_code)):
                     query = select(model.upload_id, model.source_row, child).distinct()
                     if model is TaskReport:
-                        query = query.join(Task, Task.id == TaskReport.task_id)
+                        query = query.join(Task, Task.id == TaskReport.task_id).where(counted_tasks())
                     query = (query.join(AdminUnit, AdminUnit.code == owner)
                              .where(scope_filter(unit, AdminUnit), model.upload_id == upload_id,
                                     model.source_row.in_(chunk)))

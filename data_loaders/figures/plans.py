@@ -22,8 +22,9 @@ def visible_plans(unit_code: str, engine: Engine | None = None) -> list[PlanInfo
 
 
 def plan_filter(unit_code: str, plan: str | None, engine: Engine | None = None) -> str | None:
-    """`plan` if the unit sees it, else None (no filter): a link naming another province's programme,
-    or one that does not exist, shows every plan rather than an empty page or another province's figures."""
+    """`plan` if the unit sees it, else None (no filter: the national plans, scope.counted_tasks): a link
+    naming another province's programme, or one that does not exist, shows the unfiltered figures rather
+    than an empty page or another province's figures."""
     if not plan:
         return None
     return plan if any(p.code == plan for p in visible_plans(unit_code, engine)) else None

@@ -6,8 +6,9 @@ data on time, late, not at all, or is not due yet — and when and by whom.
 The rules, each written once here:
 
 - A unit's data for a period: the indicator values of its communes for that month and the reports,
-  dated in that month, of the tasks it (or a unit under it) owns — each row with its provenance, the
-  upload that stored it (rows written without an upload are not counted).
+  dated in that month, of the national plans' tasks it (or a unit under it) owns (scope.counted_tasks:
+  a province's own programme is not the NQ57 report) — each row with its provenance, the upload that
+  stored it (rows written without an upload are not counted).
 - Submitted: some such row exists. When: the first upload holding one ("first submitted"); the
   latest one is kept too. By whom: that upload's uploader.
 - On time: first submitted no later than the end of the due date, Vietnam time (UTC+7); late after.
@@ -25,7 +26,7 @@ from typing import TypedDict
 
 from sqlalchemy import Engine, and_, func, select
 
-from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
+from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, counted_tasks, get_unit, scope_filter
 from data_loaders.store.models import AdminUnit, Indicator, IndicatorValue, Task, TaskReport, Upload
 
 STATUSES = ("on_time", "late", "not_submitted", "not_due")
@@ -114,8 +115,8 @@ def _rows_by_child_upload(unit: UnitInfo, first: dt.date, last: dt.date, conn) -
                .join(Task, Task.id == TaskReport.task_id)
                .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
                .join(Upload, Upload.id == TaskReport.upload_id)
-               .where(scope_filter(unit, AdminUnit), and_(TaskReport.report_date >= first,
-                                                           TaskReport.report_date <= last))
+               .where(scope_filter(unit, AdminUnit), counted_tasks(), and_(TaskReport.report_date >= first,
+                                                                           TaskReport.report_date <= last))
                .group_by(child, Upload.id, Upload.uploaded_at, Upload.uploaded_by))
     for field, query in (("indicator_values", values), ("task_reports", reports)):
         for row in conn.execute(query):

@@ -1,5 +1,6 @@
 """Which rows a figure covers: the unit (the nation, a province or a commune) and everything under
-it, the child each row rolls up into, and the dates the data spans."""
+it, the tasks counted (`counted_tasks`: the national plans' unless a plan is chosen), the child each
+row rolls up into, and the dates the data spans."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from sqlalchemy.sql import ColumnElement
 
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.store import engine as db
-from data_loaders.store.models import NATIONAL_CODE, SAMPLE_USER, AdminUnit, IndicatorValue, TaskReport, Upload
+from data_loaders.store.models import (
+    NATIONAL_CODE,
+    SAMPLE_USER,
+    AdminUnit,
+    IndicatorValue,
+    Plan,
+    Task,
+    TaskReport,
+    Upload,
+)
 from data_loaders.units.divisions import candidate_codes, short_fold_name
 
 CENTRAL_GROUP = NATIONAL_CODE  # at the national level, central ministries' tasks form their own group
@@ -109,6 +119,22 @@ def scope_filter(unit: UnitInfo, owner: type[AdminUnit] | object) -> ColumnEleme
     return owner.code == unit.code
 
 
+def counted_tasks(plan: str | None = None) -> ColumnElement[bool]:
+    """SQL on `Task`: the tasks a task figure counts. With `plan` (a plan the unit sees:
+    figures/plans.plan_filter), that plan's tasks, a province's own programme included. Without, the
+    tasks of the national plans (NQ57): every task whose plan is not a province's own programme (a
+    plan code missing from the `plan` table counts as national, as every code did before migration
+    0015). So every headline without a plan filter counts the same set of plans in every unit: the
+    nation's figures are the sum of its provinces', and a province adding a programme and its tasks
+    changes no figure at the nation or in the province until that programme is chosen.
+
+    The one definition: the task figures (tasks.latest_reports, which warnings and rankings build on),
+    reporting status, data quality and the data dates all apply it."""
+    if plan is not None:
+        return Task.plan == plan
+    return Task.plan.not_in(select(Plan.code).where(Plan.owner_province_code.is_not(None)))
+
+
 def child_key(unit: UnitInfo, owner: type[AdminUnit] | object) -> ColumnElement:
     """SQL: the child a row rolls up into: its province at national level, its commune at province
     level. Rows owned by the unit itself (central ministries; the province's own tasks) keep the unit's code."""
@@ -120,10 +146,17 @@ def child_key(unit: UnitInfo, owner: type[AdminUnit] | object) -> ColumnElement:
 # --- the dates the data spans -------------------------------------------------------------------
 
 
+def _report_dates():
+    """The dates of the reports of the tasks the figures count without a plan filter (`counted_tasks`):
+    a province's programme reported later (or earlier) than the national plans moves no default date.
+    Ordered and limited by the caller, so the (report_date, task_id) index is walked from one end."""
+    return select(TaskReport.report_date).join(Task, Task.id == TaskReport.task_id).where(counted_tasks())
+
+
 def latest_data_date(engine: Engine | None = None) -> dt.date | None:
     """The latest report date or indicator period: the default as-of date."""
     with connect(engine) as conn:
-        report = conn.execute(select(func.max(TaskReport.report_date))).scalar_one()
+        report = conn.execute(_report_dates().order_by(TaskReport.report_date.desc()).limit(1)).scalar()
         period = conn.execute(select(func.max(IndicatorValue.period))).scalar_one()
     dates = [d for d in (report, period) if d is not None]
     return max(dates) if dates else None
@@ -131,7 +164,7 @@ def latest_data_date(engine: Engine | None = None) -> dt.date | None:
 
 def earliest_data_date(engine: Engine | None = None) -> dt.date | None:
     with connect(engine) as conn:
-        report = conn.execute(select(func.min(TaskReport.report_date))).scalar_one()
+        report = conn.execute(_report_dates().order_by(TaskReport.report_date).limit(1)).scalar()
         period = conn.execute(select(func.min(IndicatorValue.period))).scalar_one()
     dates = [d for d in (report, period) if d is not None]
     return min(dates) if dates else None

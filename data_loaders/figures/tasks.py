@@ -1,6 +1,8 @@
 """Task figures: status counts at a date for a unit, its children and its groups, the task list, a
-task's history and the status trend. The rules (status at a date, overdue, days overdue) are those of
-figures/definitions.py; here they are only aggregated, in SQL."""
+task's history and the status trend. Without a plan filter they count the national plans' tasks
+(a province's own programme only when it is chosen: scope.counted_tasks, applied in latest_reports).
+The rules (status at a date, overdue, days overdue) are those of figures/definitions.py; here they are
+only aggregated, in SQL."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from data_loaders.figures.scope import (
     child_key,
     child_units,
     connect,
+    counted_tasks,
     earliest_data_date,
     get_unit,
     scope_filter,
@@ -95,7 +98,11 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
 
     Starts from the tasks in scope and finds each one's latest report with one backward probe of
     the (task_id, report_date) unique index, instead of grouping every report up to the date:
-    a commune no longer costs as much as the nation (see benchmarks/README.md)."""
+    a commune no longer costs as much as the nation (see benchmarks/README.md).
+
+    The plan filter of every task figure is applied here (scope.counted_tasks): with `plan`, that
+    plan's tasks (a province's own programme included); without, the national plans' tasks only, so a
+    province's programme counts in no headline until it is chosen."""
 
     report = sources.task_reports(engine)
 
@@ -114,8 +121,7 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
                       latest(report.report_date).label("report_date")).select_from(Task)
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
-    if plan is not None:
-        per_task = per_task.where(Task.plan == plan)
+    per_task = per_task.where(counted_tasks(plan))
     # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
     # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
     per_task = per_task.offset(0).subquery("latest_probe")
@@ -127,9 +133,10 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
 
 
 def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None, engine: Engine | None = None):
-    """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only: the plan
-    filter of every task figure), each joined to its latest report (the returned `latest`), its lead
-    agency and its owning unit; add the columns to select. Returns (query, latest)."""
+    """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only; without, the
+    national plans' only: the plan filter of every task figure, latest_reports), each joined to its
+    latest report (the returned `latest`), its lead agency and its owning unit; add the columns to
+    select. Returns (query, latest)."""
     latest = latest_reports(as_of, unit, plan, engine)
     query = (
         select()
@@ -152,8 +159,8 @@ def _as_status(mapping) -> TaskStatus:
 
 def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                 plan: str | None = None) -> TaskStatus:
-    """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date
-    (with `plan`, of that plan's tasks only)."""
+    """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date:
+    of the national plans (NQ57's headline), or with `plan`, of that plan's tasks only."""
     unit = get_unit(unit_code, engine)
     query, latest = tasks_at(unit, as_of, plan, engine)
     with connect(engine) as conn:
@@ -195,14 +202,16 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
     return sorted(rows, key=lambda r: (-r["overdue"], -r["total"], r["key"]))
 
 
-def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None) -> dict[str, list[str]]:
-    """The plans, areas and lead agencies that occur among a unit's tasks existing at the date."""
+def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
+                        plan: str | None = None) -> dict[str, list[str]]:
+    """The plans, areas and lead agencies that occur among a unit's tasks existing at the date (those
+    the task list counts: with `plan`, that plan's; without, the national plans')."""
     unit = get_unit(unit_code, engine)
     report = sources.task_reports(engine)
     reported = select(report.id).where(report.task_id == Task.id, report.report_date <= as_of).exists()
     in_scope = (select().select_from(Task).join(Agency, Agency.id == Task.lead_agency_id)
                 .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-                .where(scope_filter(unit, AdminUnit), reported))
+                .where(scope_filter(unit, AdminUnit), counted_tasks(plan), reported))
     options = {}
     with connect(engine) as conn:
         for name in TASK_GROUPS:

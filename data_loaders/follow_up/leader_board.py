@@ -3,7 +3,8 @@ its options, saved per unit (the nation, a province, a commune) in the table `le
 
     kpis         {"items": [code, …]}        cards for task figures and indicators, with the target and
                                               whether it is met where the indicator has one
-    task_status  {"plans": [code, …]}         task status of the chosen plans ([]: all plans)
+    task_status  {"plans": [code, …]}         task status of the chosen plans, each counted as the plan
+                                              filter counts it ([]: the national plans, as every headline)
     warnings     {"count": N}                 the unit's N most urgent early warnings
     ranking      {"metric": code}             the units below ranked on a task metric or an indicator
     trend        {"indicator": code}          the monthly trend of an indicator ("tasks": task status)

@@ -1,7 +1,9 @@
 """Plans of the task catalogue in the database (issue 15 item 3): a province's own programme is added
 by its administrator (never for another province), holds only that province's tasks (an import naming
 it elsewhere is a cell error), is seen by the province and the nation only, and is reported, warned,
-ranked and filtered like a national plan. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+ranked and filtered like a national plan when chosen, and counts in no figure without a plan filter (the
+national and province views are unchanged when it is added). Runs on SQLite, and on PostgreSQL when
+TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
@@ -17,9 +19,13 @@ from data_loaders.identity import accounts, audit
 from data_loaders.identity.plans import PlanRefused, add_plan, retire_plan
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.templates import scope_plans, template_bytes
+from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import plans as national_plans
+from data_loaders.store.engine import make_engine
+from tests.support.auth_helpers import ensure_account
 from tests.support.cli import run_cli
+from tests.support.databases import BACKENDS, drop_database, fresh_database_url
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
 
 PASSWORD = "correct horse battery"
@@ -68,29 +74,48 @@ def test_a_province_programme_is_seen_by_its_province_and_the_nation_only(catalo
     assert plan_filter("01", "no-such-plan", engine) is None
 
 
-def test_programme_tasks_in_the_province_figures_and_the_national_totals(catalogue):
+def test_programme_tasks_count_where_the_programme_is_chosen(catalogue):
     engine = catalogue
     programme = tasks.task_status("68", AS_OF, engine, plan=PROGRAMME)
     assert programme == {"total": 2, "completed": 0, "on_schedule": 1, "overdue": 1}
-    assert tasks.task_status("68", AS_OF, engine)["total"] == 3
+    # Without a plan filter every task figure counts the national plans' tasks only (scope.counted_tasks):
+    # Lâm Đồng's one national-plan task, the nation's two (Lâm Đồng's and Hà Nội's). Before, the programme
+    # counted too (3 and 4), so adding it moved every headline of the province and the nation.
+    assert tasks.task_status("68", AS_OF, engine)["total"] == 1
     nation = tasks.task_status("VN", AS_OF, engine)
-    assert nation["total"] == 4 and tasks.task_status("VN", AS_OF, engine, plan=PROGRAMME) == programme
+    assert nation["total"] == 2 and tasks.task_status("VN", AS_OF, engine, plan=PROGRAMME) == programme
     assert tasks.task_status("01", AS_OF, engine, plan=PROGRAMME)["total"] == 0
+    # the nation is the sum of its provinces, filtered or not
+    for plan in (None, PROGRAMME):
+        by_province = {row["code"]: row for row in tasks.task_status_by_child("VN", AS_OF, engine, plan=plan)}
+        whole = tasks.task_status("VN", AS_OF, engine, plan=plan)
+        for key in whole:
+            assert sum(row[key] for row in by_province.values()) == whole[key], (plan, key)
+        assert by_province["68"]["total"] == (2 if plan else 1) and by_province["01"]["total"] == (0 if plan else 1)
     by_plan = {row["key"]: row["total"] for row in tasks.task_status_by("VN", AS_OF, "plan", engine)}
-    assert by_plan == {PROGRAMME: 2, NATIONAL: 2}
-    by_province = {row["code"]: row["total"] for row in tasks.task_status_by_child("VN", AS_OF, engine, plan=PROGRAMME)}
-    assert by_province["68"] == 2 and by_province["01"] == 0
+    assert by_plan == {NATIONAL: 2}
+    assert {row["key"]: row["total"] for row in tasks.task_status_by("VN", AS_OF, "plan", engine,
+                                                                     plan=PROGRAMME)} == {PROGRAMME: 2}
     listed = tasks.task_list("68", AS_OF, None, PROGRAMME, engine=engine)
     assert sorted(row["code"] for row in listed) == ["LD-CT-1", "LD-CT-2"]
-    # warned and ranked like a national plan, filtered to it
+    assert [row["code"] for row in tasks.task_list("68", AS_OF, engine=engine)] == ["LD-QG-1"]
+    assert tasks.task_filter_options("68", AS_OF, engine)["plan"] == [NATIONAL]
+    assert tasks.task_filter_options("68", AS_OF, engine, plan=PROGRAMME)["plan"] == [PROGRAMME]
+    # warned and ranked like a national plan, filtered to it; unfiltered, its overdue task warns nobody
     warned = early_warnings.warnings("68", AS_OF, engine=engine, plan=PROGRAMME)["warnings"]
     assert [(w["task"], w["plan"]) for w in warned if w["kind"] == "overdue"] == [("LD-CT-2", PROGRAMME)]
     assert all(w.get("plan") == PROGRAMME for w in warned)
+    for unit in ("68", "VN"):
+        unfiltered = early_warnings.warnings(unit, AS_OF, engine=engine)["warnings"]
+        assert not [w for w in unfiltered if w.get("plan") == PROGRAMME]
     ranked = accountability.ranking("VN", AS_OF, "child", engine, plan=PROGRAMME)
     assert sum(row["total"] for row in ranked) == 2
+    assert sum(row["total"] for row in accountability.ranking("VN", AS_OF, "child", engine)) == 2
     assert accountability.overdue_buckets("68", AS_OF, engine, plan=PROGRAMME) == {"le_30": 1, "31_90": 0, "gt_90": 0}
+    assert accountability.overdue_buckets("68", AS_OF, engine) == {"le_30": 0, "31_90": 0, "gt_90": 0}
     trend = tasks.task_status_trend("68", AS_OF, 2, engine, plan=PROGRAMME)
     assert trend[-1]["total"] == 2
+    assert tasks.task_status_trend("68", AS_OF, 2, engine)[-1]["total"] == 1
 
 
 def _errors(result) -> list[dict]:
@@ -208,7 +233,79 @@ def test_the_deck_task_slides_follow_the_plan(catalogue):
     slides = {slide.kind: slide for slide in deck.slides}
     task_slide = slides["task_status"]
     assert PROGRAMME in task_slide.title and "plan=" in task_slide.url
-    assert task_slide.figures[0].raw == 2  # the programme's two tasks, of the province's three
+    assert task_slide.figures[0].raw == 2  # the programme's two tasks
     assert PROGRAMME not in slides["headline"].title
     whole = build_slides("68", AS_OF, lang="vi", engine=engine, base_url="https://nq57.example")
-    assert {s.kind: s for s in whole.slides}["task_status"].figures[0].raw == 3
+    assert {s.kind: s for s in whole.slides}["task_status"].figures[0].raw == 1  # the national plan's one task
+
+
+# --- the national views are unchanged (issue 15's "Done when") -------------------------------------------
+
+VIEWS = [("summary", "--unit", unit, "--json") for unit in ("VN", "68")] + \
+        [("warnings", "--unit", unit, "--json") for unit in ("VN", "68")] + \
+        [("quality", "--unit", unit, "--json") for unit in ("VN", "68")] + \
+        [("reporting-status", "--unit", "VN", "--period", period, "--json") for period in ("2025-06", "2025-07")]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def sample(request, tmp_path_factory):
+    """The sample (802 tasks nationally on 30/06/2025) in a database of this module's own, with Lâm Đồng's
+    administrator: the test adds a programme to it."""
+    url = fresh_database_url(request.param, "programme", tmp_path_factory.mktemp("programme"))
+    engine = make_engine(url)
+    bootstrap.load_sample(engine)
+    ensure_account(engine, "ld.admin", role="admin", scope="68")
+    yield url, engine
+    engine.dispose()
+    drop_database(url)
+
+
+def _views(url: str) -> dict[tuple, dict]:
+    found = {}
+    for view in VIEWS:
+        result = run_cli(url, *view)
+        assert result.returncode == 0, (view, result.stderr)
+        found[view] = json.loads(result.stdout)
+    return found
+
+
+def test_a_province_programme_leaves_the_national_and_province_views_unchanged(sample, tmp_path):
+    """Lâm Đồng's administrator adds CT-CĐS-68 and files its two tasks through the importer (a report of
+    one dated after the sample's latest date, 30/06/2025, too): `summary`, `warnings`, `quality` at the
+    nation and in Lâm Đồng and the reporting status read exactly as before (802 tasks, not 804); the
+    figures filtered on the programme count its two tasks and warn on the overdue one."""
+    url, engine = sample
+    before = _views(url)
+    assert before[VIEWS[0]]["tasks"]["total"] == 802 and before[VIEWS[0]]["as_of"] == "2025-06-30"
+
+    added = run_cli(url, "plans", "add", PROGRAMME, "--name-vi", PROGRAMME_NAME, "--province", "68",
+                    "--user", "ld.admin", "--json")
+    assert added.returncode == 0, added.stdout + added.stderr
+    commune = communes("68", 1)[0]
+    files = {
+        "chuong-trinh.xlsx": [task_row("LD-CT-01", title="Số hoá hồ sơ một cửa cấp tỉnh", plan=PROGRAMME,
+                                       report="15/06/2025", progress=40),
+                              task_row("LD-CT-02", title="Phủ sóng 5G các thôn vùng sâu", plan=PROGRAMME,
+                                       commune=commune.name, deadline=dt.date(2025, 6, 1), report="15/06/2025",
+                                       progress=20)],
+        "chuong-trinh-thang-7.xlsx": [task_row("LD-CT-01", plan=PROGRAMME, report="05/07/2025", progress=60)],
+    }
+    for name, rows in files.items():
+        path = tmp_path / name
+        path.write_bytes(workbook_bytes(rows, TASK_HEADERS))
+        imported = run_cli(url, "import", str(path), "--user", "ld.admin", "--json")
+        assert imported.returncode == 0 and json.loads(imported.stdout)["status"] == "imported", imported.stdout
+
+    after = _views(url)
+    for view in VIEWS:
+        assert after[view] == before[view], view
+
+    june = dt.date(2025, 6, 30)
+    programme = {"total": 2, "completed": 0, "on_schedule": 1, "overdue": 1}
+    for unit in ("68", "VN"):
+        assert tasks.task_status(unit, june, engine, plan=PROGRAMME) == programme
+        warned = early_warnings.warnings(unit, june, engine=engine, plan=PROGRAMME)["warnings"]
+        assert [w["task"] for w in warned if w["kind"] == "overdue"] == ["LD-CT-02"]
+    assert tasks.task_status("68", dt.date(2025, 7, 5), engine, plan=PROGRAMME)["total"] == 2
+    ranked = accountability.ranking("VN", june, "child", engine, plan=PROGRAMME)
+    assert {row["key"]: row["total"] for row in ranked if row["total"]} == {"68": 2}
