@@ -1,14 +1,17 @@
 """The provincial Digital Transformation Index (DTI): its main indices as national catalogue entries.
 
-Source: the DTI framework for provinces and centrally-run cities of the Ministry of Information and
-Communications (Decision 922/QĐ-BTTTT of 20 May 2022, "Bộ chỉ số đánh giá chuyển đổi số"), assessed
-yearly and published since 2025 by the Ministry of Science and Technology (which took over the
-ministry's remit): the overall index and its eight main indices — five foundations (digital
-awareness, digital institutions, digital infrastructure, digital human resources, information
-security) and three pillars (digital government, digital economy, digital society) — each an index
-from 0 to 1, higher is better, one value per province and year. shared/reference/ cites no DTI
-figure, so the values the project ships are sample data (sample_data/nq57_dti_tinh_mau.xlsx, made by
-seed/sample.py), never official results.
+Source: the DTI framework ("Bộ chỉ số đánh giá chuyển đổi số của các bộ, cơ quan ngang bộ, cơ quan
+thuộc Chính phủ, các tỉnh, thành phố trực thuộc Trung ương và của quốc gia") in the version approved by
+the Ministry of Science and Technology, Decision 405/QĐ-BKHCN of 3 April 2025 (it took over the remit
+of the Ministry of Information and Communications, whose Decision 922/QĐ-BTTTT of 20 May 2022 gave the
+previous version: nine main indices, "Đô thị thông minh" unscored among them, and 98 sub-indices). As
+the Ministry presented the DTI 2024 results on 21 October 2025, the provincial DTI has three pillars
+(chính quyền số, kinh tế số, xã hội số) and eight main indices with 47 sub-indices: five common
+foundations (nhận thức số, thể chế số, hạ tầng số, nhân lực số, an toàn thông tin mạng) and three
+activity indices (hoạt động chính quyền số, kinh tế số, xã hội số; named here by their pillar) —
+each an index from 0 to 1, higher is better, one value per province and year. The sub-indices and
+weights are not modelled. shared/reference/ cites no DTI figure, so the values the project ships are
+sample data (sample_data/nq57_dti_tinh_mau.xlsx, made by seed/sample.py), never official results.
 
 Migration 0019 adds these entries to every database (frozen there); the figures (figures/dti.py), the
 DTI template and the sample read them from the catalogue like any indicator.
