@@ -150,8 +150,8 @@ def _approve_all_section(account: Account, rows: list[dict], period: dt.date) ->
         st.button(tr("approval_all_button", count=format_number(len(codes), language())), key="approval_all",
                   icon=":material/done_all:", on_click=_ask_all, args=(period, codes))
         return
-    units = ", ".join(row["unit"]["name"] for row in awaiting)
-    st.warning(tr("approval_all_confirm_text", period=approvals.period_label(period), units=escape(units),
+    units = _names([row["unit"]["name"] for row in awaiting])
+    st.warning(tr("approval_all_confirm_text", period=approvals.period_label(period), units=units,
                   count=format_number(len(codes), language())), icon=":material/done_all:")
     left, right, _ = st.columns([2, 1, 3])
     left.button(tr("approval_all_confirm", count=format_number(len(codes), language())), key="approval_all_confirm",
@@ -159,6 +159,14 @@ def _approve_all_section(account: Account, rows: list[dict], period: dt.date) ->
                 use_container_width=True)
     right.button(tr("approval_all_cancel"), key="approval_all_cancel", on_click=st.session_state.pop,
                  args=(_CONFIRM_ALL, None), use_container_width=True)
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    """The first names, then how many more (the table above lists them all), escaped for markdown."""
+    text = ", ".join(escape(name) for name in names[:shown])
+    if len(names) > shown:
+        text += " " + tr("approval_all_more", count=format_number(len(names) - shown, language()))
+    return text
 
 
 def _ask_all(period: dt.date, codes: list[str]) -> None:
@@ -172,8 +180,8 @@ def _approve_all(account: Account, codes: list[str], period: dt.date) -> None:
     done = approvals.approve_all(codes, period, actor=account.username, account=account, engine=cached.engine())
     outcomes = []
     if done["approved"]:
-        names = ", ".join(decided["unit"]["name"] for decided in done["approved"])
-        outcomes.append(("success", tr("approval_all_done", period=when, units=escape(names),
+        names = _names([decided["unit"]["name"] for decided in done["approved"]])
+        outcomes.append(("success", tr("approval_all_done", period=when, units=names,
                                        count=format_number(len(done["approved"]), lang))))
     if done["refused"]:
         lines = "\n".join(f"- {escape(tr(item['key'], **item['params']))}" for item in done["refused"])
