@@ -26,6 +26,7 @@ from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest import approvals
 
 _OUTCOME = "_nq57_approval_outcome"
+_CONFIRM_ALL = "_nq57_approval_confirm_all"  # the period and units an "approve all" click asked to confirm
 _PICK, _REASON = "approval_pick", "approval_reason"
 STATE_ICONS = {"submitted": ":material/pending:", "returned": ":material/undo:", "approved": ":material/lock:",
                "not_submitted": ":material/remove:"}
@@ -67,6 +68,7 @@ def submissions_page(account: Account, unit: UnitInfo, period: dt.date, today: d
         st.info(tr("approval_none_submitted", period=approvals.period_label(period)))
     else:
         _table(submitted, period)
+        _approve_all_section(account, submitted, period)
         _decide_section(account, submitted, period)
 
 
@@ -133,6 +135,61 @@ def _decide_section(account: Account, rows: list[dict], period: dt.date) -> None
               on_click=_decide, args=("approve", account, code, period))
 
 
+def _approve_all_section(account: Account, rows: list[dict], period: dt.date) -> None:
+    """Approve every submission awaiting approval, after a confirmation naming them. Each unit is then
+    approved by its own step (approvals.approve_all: decide("approve", …) per unit, audited); the units
+    refused are listed in the outcome. Offered when one of them at least is this approver's to decide."""
+    awaiting = [row for row in rows if row["state"] == "submitted"]
+    codes = [row["unit"]["code"] for row in awaiting]
+    if not any(access.may_approve_unit(account, code) for code in codes):
+        st.session_state.pop(_CONFIRM_ALL, None)
+        return
+    asked = st.session_state.get(_CONFIRM_ALL)
+    if asked != (period, codes):  # never asked, or the awaiting list changed since: ask again
+        st.session_state.pop(_CONFIRM_ALL, None)
+        st.button(tr("approval_all_button", count=format_number(len(codes), language())), key="approval_all",
+                  icon=":material/done_all:", on_click=_ask_all, args=(period, codes))
+        return
+    units = _names([row["unit"]["name"] for row in awaiting])
+    st.warning(tr("approval_all_confirm_text", period=approvals.period_label(period), units=units,
+                  count=format_number(len(codes), language())), icon=":material/done_all:")
+    left, right, _ = st.columns([2, 1, 3])
+    left.button(tr("approval_all_confirm", count=format_number(len(codes), language())), key="approval_all_confirm",
+                type="primary", icon=":material/task_alt:", on_click=_approve_all, args=(account, codes, period),
+                use_container_width=True)
+    right.button(tr("approval_all_cancel"), key="approval_all_cancel", on_click=st.session_state.pop,
+                 args=(_CONFIRM_ALL, None), use_container_width=True)
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    """The first names, then how many more (the table above lists them all), escaped for markdown."""
+    text = ", ".join(escape(name) for name in names[:shown])
+    if len(names) > shown:
+        text += " " + tr("approval_all_more", count=format_number(len(names) - shown, language()))
+    return text
+
+
+def _ask_all(period: dt.date, codes: list[str]) -> None:
+    st.session_state[_CONFIRM_ALL] = (period, codes)
+
+
+def _approve_all(account: Account, codes: list[str], period: dt.date) -> None:
+    """Confirm callback: the units confirmed, each approved by its own step, checked again in data_loaders."""
+    st.session_state.pop(_CONFIRM_ALL, None)
+    lang, when = language(), approvals.period_label(period)
+    done = approvals.approve_all(codes, period, actor=account.username, account=account, engine=cached.engine())
+    outcomes = []
+    if done["approved"]:
+        names = _names([decided["unit"]["name"] for decided in done["approved"]])
+        outcomes.append(("success", tr("approval_all_done", period=when, units=names,
+                                       count=format_number(len(done["approved"]), lang))))
+    if done["refused"]:
+        lines = "\n".join(f"- {escape(tr(item['key'], **item['params']))}" for item in done["refused"])
+        outcomes.append(("error", tr("approval_all_refused", count=format_number(len(done["refused"]), lang))
+                         + "\n\n" + lines))
+    st.session_state[_OUTCOME] = outcomes
+
+
 def _drill_params(code: str, period: dt.date) -> dict[str, str]:
     """The query string opening a page at this unit and month (figures/views.py), in the page's language."""
     unit = cached.get_unit(code)
@@ -179,11 +236,13 @@ def _decide(step: str, account: Account, code: str, period: dt.date) -> None:
 
 
 def _outcome() -> None:
-    kind, text = st.session_state.pop(_OUTCOME, (None, None))
-    if kind == "success":
-        st.success(text, icon=":material/task_alt:")
-    elif kind == "error":
-        st.error(text, icon=":material/block:")
+    """What the last click did: one (kind, text), or a list of them (approve all)."""
+    found = st.session_state.pop(_OUTCOME, [])
+    for kind, text in [found] if isinstance(found, tuple) else found:
+        if kind == "success":
+            st.success(text, icon=":material/task_alt:")
+        elif kind == "error":
+            st.error(text, icon=":material/block:")
 
 
 def returned_notice(account: Account | None) -> None:

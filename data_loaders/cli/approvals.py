@@ -1,5 +1,6 @@
 """`python -m data_loaders approvals list|approve|return|unlock --period YYYY-MM --unit CODE [--reason TEXT]
-[--user NAME] [--json]` (a contract; the rules are data_loaders/ingest/approvals.py).
+[--user NAME] [--json]`, and `approvals approve --all-awaiting --unit CODE …` (a contract; the rules are
+data_loaders/ingest/approvals.py).
 
 - `list --unit CODE`: the submissions of the units directly below CODE for the month, each with its state
   (not_submitted | submitted | returned | approved), reporting status, counts, last upload and the
@@ -10,6 +11,13 @@
   {"status": "approved" | "returned" | "unlocked", "unit", "period", "reason", "decided_by", "decided_at"};
   exit 0. A step that may not be taken (not the --user's to take, nothing submitted, already approved, …):
   {"status": "refused", "message"}, exit 1, nothing changes.
+- `approve --all-awaiting --unit CODE`: every submission of the units directly below CODE awaiting approval
+  (state submitted), each approved as its own step (checked, recorded and audited as one `approve`). JSON:
+  {"status": "approved" | "partial" | "refused", "unit", "period", "approved": [one approval's JSON, …],
+  "refused": [{"unit": {"code", "name", "level"}, "message"}, …]}: "approved" when none was refused (also
+  when none awaited), "partial" when some were approved and some refused, "refused" when all were; exit 0
+  when none was refused, else 1 (the others stay approved). Without --json: one line per unit, refusals on
+  stderr.
 
 With --user the step is that account's (an approver of the level above, or an administrator); an unknown
 or disabled account is exit 2. Without it the command line is trusted and recorded as "cli:<login>". A bad
@@ -38,6 +46,8 @@ def cmd_approvals(args: argparse.Namespace) -> int:
         raise UsageError(t("reporting_bad_period", lang, value=args.period)) from None
     if args.step == "return" and not (args.reason or "").strip():
         raise UsageError(t("cli_approval_reason_needed", lang))
+    if args.all_awaiting and args.step != "approve":
+        raise UsageError(t("cli_approval_all_awaiting_approve_only", lang))
     engine = bootstrap.prepare()
     try:
         if args.step == "list":
@@ -51,6 +61,8 @@ def cmd_approvals(args: argparse.Namespace) -> int:
             if account.disabled:
                 raise UsageError(t("cli_account_disabled", lang, username=account.username))
             actor = account.username
+        if args.all_awaiting:
+            return _approve_all(args, period, actor, account, engine)
         try:
             decided = approvals.decide(args.step, args.unit, period, actor=actor, account=account,
                                        reason=args.reason, engine=engine)
@@ -69,6 +81,32 @@ def cmd_approvals(args: argparse.Namespace) -> int:
         unit = decided["unit"]
         print(f"{decided['status']}: {unit['name']} ({unit['code']}), {decided['period']}")
     return 0
+
+
+def _approve_all(args: argparse.Namespace, period, actor: str, account, engine) -> int:
+    """approve --all-awaiting: each awaiting unit below --unit approved by its own step; refusals reported."""
+    from data_loaders.figures.scope import get_unit
+    from data_loaders.ingest import approvals
+
+    lang = _lang()
+    unit = get_unit(args.unit, engine).as_json()
+    codes = approvals.awaiting(args.unit, period, engine=engine)
+    done = approvals.approve_all(codes, period, actor=actor, account=account, reason=args.reason, engine=engine)
+    refused = [{"unit": item["unit"], "message": t(item["key"], lang, **item["params"])} for item in done["refused"]]
+    status = "approved" if not refused else ("partial" if done["approved"] else "refused")
+    if args.json:
+        _print_json({"status": status, "unit": unit, "period": done["period"],
+                     "approved": [{**decided, "decided_at": decided["decided_at"].isoformat()}
+                                  for decided in done["approved"]],
+                     "refused": refused})
+    else:
+        for decided in done["approved"]:
+            print(f"{decided['status']}: {decided['unit']['name']} ({decided['unit']['code']}), {decided['period']}")
+        for item in refused:
+            print(f"refused: {item['message']}", file=sys.stderr)
+        print(f"{unit['name']} ({unit['code']}) — {done['period']}: approved {len(done['approved'])}, "
+              f"refused {len(refused)}")
+    return 1 if refused else 0
 
 
 def _print_list(listed: dict, as_json: bool) -> int:
@@ -96,5 +134,8 @@ def register(commands) -> None:
     command.add_argument("--unit", required=True, help="list: the units below it; otherwise the unit decided")
     command.add_argument("--reason", help="why a submission is returned (the clerk sees it)")
     command.add_argument("--user", help="the approver taking the step (its scope applies)")
+    command.add_argument("--all-awaiting", action="store_true",
+                         help="approve only: every submission awaiting approval of the units below --unit, "
+                         "each its own step; refusals reported")
     command.add_argument("--json", action="store_true")
     command.set_defaults(handler=cmd_approvals)

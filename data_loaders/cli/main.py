@@ -2,7 +2,8 @@
 exit codes). Exit 0 on success, 1 for a rejected import (or a refused withdrawal or approval step), 2 for
 bad usage, an unknown unit, a bad date, an unreadable file, a refused --user or the database down; errors
 are one line on stderr, or with --json (on any command) one {"status": "error", "message"} object on
-stdout, never a traceback.
+stdout, never a traceback. A reader that stops reading early (`… | head -1`) ends a command quietly,
+exit 1.
 An import is attributed to --user's account or to "cli:<login>", never to an account $USER names.
 
 Each command imports what it needs (pandas, openpyxl, SQLAlchemy, the figures…) when it runs, so
@@ -581,7 +582,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """Runs the command. A reader that stops reading early (`… | head -1`) ends it quietly: no error line,
+    no "Exception ignored … BrokenPipeError" at exit (the rest of stdout goes to the null device), exit 1
+    as Python itself exits on a closed pipe."""
+    try:
+        code = _run(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 1
+    except SystemExit:  # argparse's --help: its text flushed here too
+        if not _flushed():
+            raise SystemExit(1) from None
+        raise
+    return code if _flushed() else 1
+
+
+def _flushed() -> bool:
+    """Flush stdout now (a closed pipe shows here, not in the interpreter's flush at exit); False, with
+    stdout pointed at the null device, when the reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return False
+    return True
+
+
+def _stdout_to_devnull() -> None:
+    """Point the process's stdout at the null device, so the interpreter's last flush writes nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (captured in tests): nothing to flush at exit
+        pass
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as error:
@@ -592,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except UsageError as error:
         return _fail(argv, str(error))
+    except BrokenPipeError:  # the reader went away: main ends quietly, no error line
+        raise
     except (OperationalError, InterfaceError):  # down, unreachable, refusing connections, locked
         return _fail(argv, t("database_unavailable", _lang()))
     except Exception as error:  # the contract: one line or one JSON object, never a traceback

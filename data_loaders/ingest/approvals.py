@@ -40,7 +40,7 @@ from typing import TypedDict
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from data_loaders.figures import reporting, sources
-from data_loaders.figures.scope import UnitInfo, connect, get_unit, scope_filter
+from data_loaders.figures.scope import UnitInfo, UnknownUnit, connect, get_unit, scope_filter
 from data_loaders.i18n.message import Message
 from data_loaders.identity import access, audit
 from data_loaders.identity.accounts import Account, AccountError, get_account
@@ -539,6 +539,38 @@ def decide(step: str, unit_code: str, period: dt.date, *, actor: str, account: A
             "decided_by": values["decided_by"], "decided_at": now}
 
 
+def awaiting(unit_code: str, period: dt.date, *, engine: Engine | None = None,
+             today: dt.date | None = None) -> list[str]:
+    """The codes of the units directly below `unit_code` whose submission for the month awaits approval
+    (state "submitted"), in the approver's list order."""
+    listed = submissions(unit_code, period, engine=engine, today=today)
+    return [row["unit"]["code"] for row in listed["children"] if row["state"] == "submitted"]
+
+
+def approve_all(unit_codes: list[str], period: dt.date, *, actor: str, account: Account | None = None,
+                reason: str | None = None, engine: Engine | None = None) -> dict:
+    """Approve each of these units' submissions for the month: each its own `decide("approve", …)` — its
+    own transaction, checks, `approval_step` and audit entry, exactly as one approval. A unit whose step
+    is refused (not this approver's, approved or returned meanwhile, nothing submitted, an unknown code)
+    changes nothing and is reported, never skipped silently; the others are approved all the same.
+    Returns {"period", "approved": [decide's result, …], "refused": [{"unit": {"code", "name", "level"},
+    "key", "params"}, …]} in the order given (an unknown code's unit is {"code"} alone)."""
+    engine = engine or db.get_engine()
+    approved: list[dict] = []
+    refused: list[dict] = []
+    for code in unit_codes:
+        try:
+            approved.append(decide("approve", code, period, actor=actor, account=account, reason=reason,
+                                   engine=engine))
+        except ApprovalRefused as error:
+            known = _unit_map().get(code)
+            unit = {"code": code, "name": known.name, "level": known.level} if known is not None else {"code": code}
+            refused.append({"unit": unit, "key": error.key, "params": dict(error.params)})
+        except UnknownUnit:
+            refused.append({"unit": {"code": code}, "key": "cli_unknown_unit", "params": {"code": code}})
+    return {"period": f"{month(period):%Y-%m}", "approved": approved, "refused": refused}
+
+
 def _refusal(step: str, state: str, locked_above: bool) -> str | None:
     if step == "approve":
         if state == "approved":
@@ -565,6 +597,6 @@ def as_json(listed: dict) -> dict:
             "children": [{**row, **{name: iso(row[name]) for name in times}} for row in listed["children"]]}
 
 
-__all__ = ["ApprovalRefused", "Submission", "counting_note", "decide", "decisions_version", "locked_by_upload",
-           "locked_changes", "returned_in_scope", "steps", "submission", "submission_uploads", "submissions",
-           "unapproved_submissions"]
+__all__ = ["ApprovalRefused", "Submission", "approve_all", "awaiting", "counting_note", "decide", "decisions_version",
+           "locked_by_upload", "locked_changes", "returned_in_scope", "steps", "submission", "submission_uploads",
+           "submissions", "unapproved_submissions"]

@@ -5,7 +5,7 @@ June's commune submissions and the province's own (waiting for the centre), appr
 (the centre's approver the province's); the reporting-status page shows who is late.
 
 One test in a database of its own (a copy of the sample): it writes. Every step waits for what it
-expects on screen (no fixed sleeps). Screenshots of each step go to tests/artifacts/."""
+expects on screen (no fixed sleeps). Screenshots of each step go to tests/artifacts/, named by backend."""
 
 from __future__ import annotations
 
@@ -24,14 +24,11 @@ from tests.support.browser_support import (
     RUN_TIMEOUT_MS,
     _require_browser,
     app_server,
-    copy_sqlite,
+    private_database,
     wait_until_run_finished,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.parametrize("seeded_url", ["sqlite"], indirect=True),  # the app runs on SQLite here
-]
+pytestmark = pytest.mark.browser  # on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set (seeded_url)
 
 CLERK, APPROVER, CENTRE = "vanthu.lamdong", "duyet.lamdong", "duyet.trunguong"
 JUNE_END = dt.date(2025, 6, 30)
@@ -40,17 +37,19 @@ JUNE = dt.date(2025, 6, 1)
 
 @pytest.fixture
 def world(seeded_url, tmp_path):
-    """The sample in a private copy, with Lâm Đồng's clerk and approver and the centre's approver."""
+    """The sample in a private copy on the seeded database's backend, with Lâm Đồng's clerk and approver
+    and the centre's approver."""
     _require_browser()
-    url = copy_sqlite(seeded_url, tmp_path / "monthly.sqlite")
-    engine = make_engine(url)
-    ensure_account(engine)  # the administrator (no first-run screen)
-    ensure_account(engine, CLERK, role="reporter", scope="68")
-    ensure_account(engine, APPROVER, role="approver", scope="68")
-    ensure_account(engine, CENTRE, role="approver", scope="VN")
-    engine.dispose()
-    with app_server(url, "streamlit_monthly_report_flow.log") as app_url:
-        yield app_url, url
+    backend = seeded_url.split(":", 1)[0].split("+", 1)[0]
+    with private_database(seeded_url, tmp_path, "monthly_flow") as url:
+        engine = make_engine(url)
+        ensure_account(engine)  # the administrator (no first-run screen)
+        ensure_account(engine, CLERK, role="reporter", scope="68")
+        ensure_account(engine, APPROVER, role="approver", scope="68")
+        ensure_account(engine, CENTRE, role="approver", scope="VN")
+        engine.dispose()
+        with app_server(url, f"streamlit_monthly_report_flow_{backend}.log") as app_url:
+            yield app_url, url, backend
 
 
 def _signed_in(browser, app_url: str, username: str, path: str):
@@ -74,12 +73,12 @@ def _no_error(page, where: str) -> None:
     assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
 
 
-def _shot(page, name: str) -> None:
+def _shot(page, backend: str, name: str) -> None:
     """The page's whole length (Streamlit scrolls inside its main area), then the window as it was."""
     size = page.viewport_size
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.screenshot(path=str(ARTIFACTS / f"monthly_report_flow_{name}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"monthly_report_flow_{backend}_{name}.png"))
     page.set_viewport_size(size)
 
 
@@ -125,7 +124,7 @@ def _fill_june(content: bytes) -> tuple[bytes, dict[str, dict]]:
 
 
 def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_who_is_late(world, chromium, tmp_path):
-    app_url, database_url = world
+    app_url, database_url, backend = world
 
     # 1. the clerk downloads the task template: it lists Lâm Đồng's tasks with their latest report
     clerk_context, clerk = _signed_in(chromium, app_url, CLERK, "upload")
@@ -145,13 +144,13 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
         assert code in shown, (code, shown)
         # the changes column: "Tiến độ (%): 40 → 50"
         assert re.search(rf"{found['old']:g}\D{{0,3}}→\s*{found['new']}\b", shown), (code, found, shown)
-    _shot(clerk, "1_preview")
+    _shot(clerk, backend, "1_preview")
     _no_error(clerk, "the preview")
     clerk.get_by_role("button", name="Xác nhận ghi số liệu").click()
     clerk.get_by_text(re.compile(r"Đã ghi báo cáo tiến độ: (1 mới, 1 cập nhật|2 mới, 0 cập nhật|0 mới, 2 cập nhật)"))\
         .wait_for()
     wait_until_run_finished(clerk)
-    _shot(clerk, "2_committed")
+    _shot(clerk, backend, "2_committed")
     _no_error(clerk, "the commit")
     clerk_context.close()
 
@@ -170,12 +169,12 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     approver.keyboard.type(name)  # the list is long: typed, it shows that commune
     approver.get_by_role("option", name=re.compile(rf"^{re.escape(name)} · Chờ phê duyệt")).click()
     wait_until_run_finished(approver)
-    _shot(approver, "3_submission")
+    _shot(approver, backend, "3_submission")
     approver.get_by_role("button", name="Phê duyệt và khóa").click()
     approver.get_by_text(re.compile(rf"Đã phê duyệt báo cáo kỳ 06/2025 của {re.escape(name)}")).wait_for()
     wait_until_run_finished(approver)
     _no_error(approver, "the approval")
-    _shot(approver, "4_approved")
+    _shot(approver, backend, "4_approved")
 
     # the centre's approver approves Lâm Đồng's own June (the province's task report)
     centre_context, centre = _signed_in(chromium, app_url, CENTRE, "approvals?as_of=2025-06-30")
@@ -195,7 +194,7 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     wait_until_run_finished(approver)
     main = approver.locator('[data-testid="stMain"]')
     main.get_by_text("Trễ hạn").first.wait_for()
-    _shot(approver, "5_reporting_status")
+    _shot(approver, backend, "5_reporting_status")
     _no_error(approver, "the reporting status")
     engine = make_engine(database_url)
     try:

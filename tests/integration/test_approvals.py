@@ -252,3 +252,60 @@ def test_the_list_command_contract(world):
     assert rows[XUAN.code]["last_submitted_by"] == "xh.baocao" and rows[XUAN.code]["indicator_values"] == 3
     text = run_cli(_url(engine), "approvals", "list", "--period", "2025-06", "--unit", "68")
     assert text.returncode == 0 and "approved 1" in text.stdout
+
+
+def test_approve_all_awaiting_from_the_command_line(world):
+    """`approvals approve --all-awaiting --unit 68`: each awaiting commune approved by its own step; another
+    province's approver is refused for each, reported; a unit decided meanwhile is reported, the rest approved."""
+    engine, made, _, _ = world
+    url = _url(engine)
+    other = _values(engine, made["ld.baocao"], [(OTHER.code, "06/2025", 3, 5)], "bao-loc.xlsx")
+    assert other.status == "imported"
+    assert approvals.awaiting("68", JUNE, engine=engine) == [OTHER.code, XUAN.code]  # in the list's (name) order
+    command = ["approvals", "approve", "--all-awaiting", "--period", "2025-06", "--unit", "68", "--json"]
+
+    refused = run_cli(url, *command, "--user", "hn.duyet", lang="en")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    payload = json.loads(refused.stdout)
+    assert (payload["status"], payload["unit"]["code"], payload["period"], payload["approved"]) == (
+        "refused", "68", "2025-06", [])
+    assert [item["unit"]["code"] for item in payload["refused"]] == [OTHER.code, XUAN.code]
+    assert all("may not decide" in item["message"] for item in payload["refused"])
+    assert {(e["target"], e["outcome"]) for e in audit.entries(action="submission_approved", engine=engine)} == {
+        (f"{OTHER.code}/2025-06", "refused"), (f"{XUAN.code}/2025-06", "refused")}
+
+    done = run_cli(url, *command, "--user", "ld.duyet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(done.stdout)
+    assert set(payload) == {"status", "unit", "period", "approved", "refused"}
+    assert payload["status"] == "approved" and payload["refused"] == []
+    assert [set(item) for item in payload["approved"]] == [
+        {"status", "unit", "period", "reason", "decided_by", "decided_at"}] * 2  # each as one `approve --json`
+    assert [(item["unit"]["code"], item["status"], item["decided_by"]) for item in payload["approved"]] == [
+        (OTHER.code, "approved", "ld.duyet"), (XUAN.code, "approved", "ld.duyet")]
+    for code in (OTHER.code, XUAN.code):  # its own step and audit entry
+        assert [(s["step"], s["actor"]) for s in approvals.steps(code, JUNE, engine)] == [("approve", "ld.duyet")]
+    ok = [e["target"] for e in audit.entries(action="submission_approved", engine=engine) if e["outcome"] == "ok"]
+    assert sorted(ok) == sorted([f"{OTHER.code}/2025-06", f"{XUAN.code}/2025-06"])
+
+    again = run_cli(url, *command)  # nothing awaits: nothing to do, exit 0
+    assert again.returncode == 0 and json.loads(again.stdout)["approved"] == []
+    text = run_cli(url, *command[:-1])
+    assert text.returncode == 0 and "approved 0, refused 0" in text.stdout
+
+    # a unit approved meanwhile (the list read before, a second approver's click) is reported, the rest approved
+    approvals.decide("unlock", OTHER.code, JUNE, actor="ld.duyet", account=made["ld.duyet"], engine=engine)
+    both = approvals.approve_all([XUAN.code, OTHER.code, "99999"], JUNE, actor="ld.duyet", account=made["ld.duyet"],
+                                 engine=engine)
+    assert [item["unit"]["code"] for item in both["approved"]] == [OTHER.code]
+    assert [(item["unit"]["code"], item["key"]) for item in both["refused"]] == [
+        (XUAN.code, "approval_already_approved"), ("99999", "cli_unknown_unit")]
+    approvals.decide("unlock", OTHER.code, JUNE, actor="ld.duyet", account=made["ld.duyet"], engine=engine)
+    partial = run_cli(url, "approvals", "approve", "--all-awaiting", "--period", "2025-06", "--unit", "68")
+    assert partial.returncode == 0 and f"approved: {OTHER.name} ({OTHER.code}), 2025-06" in partial.stdout
+
+    # --all-awaiting is approve's only; the single steps keep their options
+    for step in ("return", "unlock", "list"):
+        usage = run_cli(url, "approvals", step, "--all-awaiting", "--period", "2025-06", "--unit", "68",
+                        "--reason", "x", "--json")
+        assert usage.returncode == 2 and json.loads(usage.stdout)["status"] == "error", step

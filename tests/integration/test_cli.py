@@ -162,3 +162,51 @@ def test_seed_on_a_non_empty_database_does_nothing(seeded_url, national):
     assert "Traceback" not in result.stderr
     assert result.stdout.strip() == ""  # nothing was loaded
     assert summary(seeded_url, "VN") == national
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(seeded_url):
+    """`python -m data_loaders approvals list … | head -1`: the reader closes the pipe; the command ends
+    without an error line or a BrokenPipeError traceback (here the reader is gone before the first write,
+    so the broken pipe is certain), exit 1 as Python exits on a closed pipe."""
+    import os
+    import sys
+
+    from tests.support import PROJECT_DIR
+
+    env = {**os.environ, "DATABASE_URL": seeded_url, "PYTHONIOENCODING": "utf-8"}
+    env.pop("NQ57_DEBUG", None)
+    for extra in ((), ("--json",)):
+        process = subprocess.Popen([sys.executable, "-m", "data_loaders", "approvals", "list", "--period", "2025-06",
+                                    "--unit", "68", *extra], cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()  # `| head -0`: the reader has gone
+        _, stderr = process.communicate(timeout=300)
+        assert stderr.decode() == "", extra
+        assert process.returncode == 1, extra
+
+
+def test_a_closed_pipe_in_process_is_quiet(seeded_url, monkeypatch, capsys):
+    """main() itself: stdout raising BrokenPipeError (on write or on the final flush) is exit 1, nothing on stderr."""
+    import io
+
+    from data_loaders.cli.main import main
+
+    class Closed(io.StringIO):
+        def __init__(self, fail_on: str) -> None:
+            super().__init__()
+            self.fail_on = fail_on
+
+        def write(self, text: str) -> int:
+            if self.fail_on == "write":
+                raise BrokenPipeError(32, "Broken pipe")
+            return super().write(text)
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setenv("DATABASE_URL", seeded_url)
+    for fail_on in ("write", "flush"):
+        monkeypatch.setattr("sys.stdout", Closed(fail_on))
+        assert main(["approvals", "list", "--period", "2025-06", "--unit", "VN"]) == 1, fail_on
+        assert main(["approvals", "list", "--period", "2025-06", "--unit", "VN", "--json"]) == 1, fail_on
+        assert capsys.readouterr().err == "", fail_on

@@ -1,6 +1,7 @@
 """The Approvals page under AppTest, in a database of its own: a province's approver sees the June
 submissions of its communes, approves one (locked), unlocks it, returns it with a reason; the clerk sees
-the reason on the reporting-status page, which shows the approval state per unit."""
+the reason on the reporting-status page, which shows the approval state per unit. "Approve all awaiting"
+asks for a confirmation naming the units, approves each by its own audited step and lists the refused."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_loaders.identity import accounts
+from data_loaders.identity import accounts, audit
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.seed import bootstrap
@@ -18,7 +19,7 @@ from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import ACTOR, PASSWORD, sign_in
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
 
-XUAN = communes("68", 1)[0]
+XUAN, OTHER = communes("68", 2)
 JUNE = dt.date(2025, 6, 1)
 
 
@@ -54,9 +55,19 @@ def _page(page: str, user: str, lang: str | None = None, **params: str) -> AppTe
     return app
 
 
-def _state(engine) -> str:
+def _state(engine, code: str = XUAN.code) -> str:
     rows = approvals.submissions("68", JUNE, engine=engine)["children"]
-    return {row["unit"]["code"]: row for row in rows}[XUAN.code]["state"]
+    return {row["unit"]["code"]: row for row in rows}[code]["state"]
+
+
+def _plain(markdown: str) -> str:
+    """Shown text without markdown's escapes (names hold "\\-")."""
+    return markdown.replace("\\", "")
+
+
+def _other_commune_sends_june(engine) -> None:
+    values = workbook_bytes([indicator_row("Lâm Đồng", None, OTHER.code, "06/2025", 4, 9.5)], INDICATOR_HEADERS)
+    assert import_file(values, "bl-06.xlsx", engine=engine, today=dt.date(2025, 7, 4)).status == "imported"
 
 
 def test_the_approver_approves_unlocks_and_returns_with_a_reason(database):
@@ -88,7 +99,50 @@ def test_the_approver_approves_unlocks_and_returns_with_a_reason(database):
 def test_another_provinces_approver_sees_but_cannot_decide_and_english(database):
     app = _page("approvals", "hn.duyet", lang="en")
     assert app.title[0].value == "Approvals"
-    assert not [b for b in app.button if b.key in ("approval_approve", "approval_return", "approval_unlock")]
+    assert not [b for b in app.button
+                if b.key in ("approval_approve", "approval_return", "approval_unlock", "approval_all")]
     assert any("not decide it" in i.value for i in app.info)
     clerk_page = _page("approvals", "xh.baocao")  # a reporter has no Approvals page
     assert clerk_page.error and _state(database) == "submitted"
+
+
+def test_approve_all_awaiting_after_a_confirmation_each_its_own_step(database):
+    _other_commune_sends_june(database)
+    app = _page("approvals", "ld.duyet")
+    assert [m.value for m in app.metric] == ["122", "2", "0", "0"]
+    app.button(key="approval_all").click().run()
+    # the confirmation names both units; nothing is approved until it is confirmed; cancel goes back
+    shown = [_plain(w.value) for w in app.warning]
+    assert any(XUAN.name in text and OTHER.name in text and "06/2025" in text for text in shown), shown
+    assert {_state(database, XUAN.code), _state(database, OTHER.code)} == {"submitted"}
+    app.button(key="approval_all_cancel").click().run()
+    assert not app.warning and not [b for b in app.button if b.key == "approval_all_confirm"]
+    app.button(key="approval_all").click().run()
+    app.button(key="approval_all_confirm").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert {_state(database, XUAN.code), _state(database, OTHER.code)} == {"approved"}
+    assert any(XUAN.name in _plain(s.value) and OTHER.name in _plain(s.value) for s in app.success)
+    assert [m.value for m in app.metric] == ["122", "0", "0", "2"]
+    assert not [b for b in app.button if b.key == "approval_all"]  # nothing awaits any more
+    # each unit its own step and audit entry, as one approval
+    for code in (XUAN.code, OTHER.code):
+        assert [(s["step"], s["actor"]) for s in approvals.steps(code, JUNE, database)] == [("approve", "ld.duyet")]
+    entries = audit.entries(action="submission_approved", engine=database)
+    assert sorted((e["target"], e["outcome"]) for e in entries) == sorted(
+        [(f"{XUAN.code}/2025-06", "ok"), (f"{OTHER.code}/2025-06", "ok")])
+
+
+def test_approve_all_reports_a_unit_decided_meanwhile(database):
+    _other_commune_sends_june(database)
+    app = _page("approvals", "ld.duyet")  # (in English AppTest's rerun formats the unit picker's choice in Vietnamese)
+    app.button(key="approval_all").click().run()
+    assert any("Phê duyệt và khóa báo cáo kỳ 06/2025 của 2 đơn vị" in _plain(w.value) for w in app.warning)
+    # between the confirmation shown and the click, Xuân Hương is approved elsewhere (another tab)
+    approver = accounts.get_account("ld.duyet", database)
+    approvals.decide("approve", XUAN.code, JUNE, actor="ld.duyet", account=approver, engine=database)
+    app.button(key="approval_all_confirm").click().run()
+    assert _state(database, OTHER.code) == "approved"
+    assert any(OTHER.name in _plain(s.value) and XUAN.name not in _plain(s.value) for s in app.success)
+    assert len(app.error) == 1 and "Không phê duyệt được báo cáo của 1 đơn vị" in app.error[0].value
+    assert XUAN.name in _plain(app.error[0].value) and "đã được phê duyệt" in app.error[0].value
+    assert [(s["step"], s["actor"]) for s in approvals.steps(XUAN.code, JUNE, database)] == [("approve", "ld.duyet")]
