@@ -44,10 +44,10 @@ MAP_HEIGHT = 700  # the map's height where it has no container to follow (an exp
 MAP_MIN_HEIGHT, MAP_MAX_HEIGHT = 240, 1000
 QUANTILE_CLASSES = 5  # colours of a map: about the same number of units in each
 LEGEND_TITLE_LIMIT = 900  # px: a legend title such as "Tỷ lệ dân số được phủ sóng 5G (%)" is never cut
-# Names beside ranked bars: half of a narrow chart (a phone, a third of a screen), cut with "…" past it (the
+# Names beside ranked bars: 60% of a narrow chart (a phone, a third of a screen), cut with "…" past it (the
 # tooltip has the name in full); 260 px where the chart is wide or has no container (an exported image).
 # "Phường Xuân Hương - Đà Lạt" (about 170 px) is whole in the map page's column at 1280 px.
-NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.5, 90, 260) : 260"
+NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.6, 90, 260) : 260"
 ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
 
 
