@@ -15,7 +15,9 @@ Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in V
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,20 +25,29 @@ import altair as alt
 import pandas as pd
 
 from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
-from charts.theme import fitting_title  # (importing charts.theme registers and enables the "nq57" theme)
+from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend  # (importing charts.theme enables the "nq57" theme)
 from data_loaders import i18n
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
 SELECTION = "unit"  # the selection parameter every chart here carries, on the field `code`
 COLOUR_FIELD = "colour_value"
+CLASS_FIELD = "colour_class"  # the value's colour class, as its legend label
 NO_DATA_COLOUR = "#d9d9d9"
 OUTLINE_COLOUR = "#ffffff"
 HIGHLIGHT_COLOUR = "#222222"
 DEFAULT_SCHEME = "yellowgreenblue"
 MAP_WIDTH = 420  # a floor: on a page the map stretches to its column (at least half the content width)
-MAP_HEIGHT = 700  # the extent's aspect ratio in Mercator is about 1.0, so the height sets the map's size
+MAP_HEIGHT = 700  # the map's height where it has no container to follow (an exported image: `width` × aspect)
+# On a page the map's box is as tall as its width needs (the extent's aspect in Mercator: about 1.0 for the
+# country), between these: with a fixed 700 px a phone's 370-px-wide map sat in a band of white above and
+# below, and at 1920 px the height, not the column, set the map's size (a third of the content's width).
+MAP_MIN_HEIGHT, MAP_MAX_HEIGHT = 240, 1000
 QUANTILE_CLASSES = 5  # colours of a map: about the same number of units in each
 LEGEND_TITLE_LIMIT = 900  # px: a legend title such as "Tỷ lệ dân số được phủ sóng 5G (%)" is never cut
+# Names beside ranked bars: 60% of a narrow chart (a phone, a third of a screen), cut with "…" past it (the
+# tooltip has the name in full); 260 px where the chart is wide or has no container (an exported image).
+# "Phường Xuân Hương - Đà Lạt" (about 170 px) is whole in the map page's column at 1280 px.
+NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.6, 90, 260) : 260"
 ARCHIPELAGO_LABELS = (("map_hoang_sa", 112.0, 17.45), ("map_truong_sa", 114.9, 11.75))
 
 
@@ -61,9 +72,10 @@ def format_value(value: Any, lang: str, decimals: int, percent: bool) -> str:
 
 
 def number_label_expr(lang: str, decimals: int = 0, percent: bool = False) -> str:
-    """A Vega expression formatting `datum.value` for legend and axis labels. The separators come
+    """A Vega expression formatting `datum.value` for legend and axis labels, at most `decimals` decimals and
+    no trailing zeros (an axis of DTI scores reads 0 … 0,6, not 0,0000 … 0,6000). The separators come
     from the number locale every chart carries (charts/locale.py): 12.106,5 in Vietnamese."""
-    expr = f"format(datum.value, ',.{decimals}f')"
+    expr = f"format(datum.value, ',.{decimals}~f')"
     return f"{expr} + '%'" if percent else expr
 
 
@@ -146,30 +158,51 @@ def _placeholder_expr(value_field: str, domain: list[float]) -> str:
     return f"{_has_value(value_field)} ? datum[{json.dumps(value_field)}] : {domain[0]!r}"
 
 
+def _classes(data: pd.DataFrame, value_field: str, lang: str, decimals: int, percent: bool) -> list[str]:
+    """The colour classes of a chart's values (`quantile_breaks`), as their legend labels; [] when the values
+    cannot be split (the scale is then continuous)."""
+    breaks = quantile_breaks(data[value_field], decimals=decimals)
+    return class_labels(breaks, lang, decimals, percent) if breaks else []
+
+
+def _class_of(value: Any, breaks: list[float], names: list[str]) -> str:
+    """The class label of a value ([low, high) as a threshold scale splits), the first for no value."""
+    if value is None or pd.isna(value):
+        return names[0]
+    return names[bisect.bisect_right(breaks, float(value))]
+
+
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
           higher_is_better: bool, scheme: str, legend: bool = True) -> dict:
     """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
     the value (a continuous scale when the values cannot be split), grey where there is none. Reads
-    `COLOUR_FIELD` (see `_placeholder_expr`)."""
-    breaks = quantile_breaks(data[value_field], decimals=decimals)
-    if breaks:
-        scale = alt.Scale(type="threshold", domain=breaks, reverse=not higher_is_better,
-                          scheme=alt.SchemeParams(name=scheme, count=len(breaks) + 1))
-        labels = json.dumps(class_labels(breaks, lang, decimals, percent), ensure_ascii=False)
-        legend_spec = alt.Legend(title=legend_title, labelExpr=f"{labels}[datum.index]", orient="bottom",
-                                 direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT, labelLimit=160,
-                                 columns=len(breaks) + 1, symbolType="square")
+    `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`)."""
+    names = _classes(data, value_field, lang, decimals, percent)
+    if names:
+        # The classes as an ordered field: its legend is a square and a label per class, wrapped onto as many
+        # rows as the chart's width needs. (A threshold scale's legend is a gradient in Vega, which showed
+        # two of five labels at 1280 px; one row of five symbols ran past a province map's edge.)
+        scale = alt.Scale(domain=names, reverse=not higher_is_better,
+                          scheme=alt.SchemeParams(name=scheme, count=len(names)))
+        legend_spec = wrapping_legend(names, title=legend_title, symbolType="square", symbolSize=120,
+                                      orient="bottom", direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT)
+        colour = alt.Color(f"{CLASS_FIELD}:O", sort=names, scale=scale, legend=legend_spec if legend else None)
     else:
         scale = alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field]))
         legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
                                  orient="bottom", direction="horizontal", gradientLength=220,
                                  titleLimit=LEGEND_TITLE_LIMIT, **({"tickMinStep": 1} if decimals == 0 else {}))
-    colour = alt.Color(f"{COLOUR_FIELD}:Q", scale=scale, legend=legend_spec if legend else None)
+        colour = alt.Color(f"{COLOUR_FIELD}:Q", scale=scale, legend=legend_spec if legend else None)
     return alt.when(_has_value(value_field)).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
 
 
-def _with_placeholder(data: pd.DataFrame, value_field: str) -> pd.DataFrame:
-    return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(data[value_field])[0])})
+def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals: int,
+                      percent: bool) -> pd.DataFrame:
+    """`COLOUR_FIELD` and `CLASS_FIELD` of each row: always valid (see `_placeholder_expr`)."""
+    names = _classes(data, value_field, lang, decimals, percent)
+    breaks = quantile_breaks(data[value_field], decimals=decimals)
+    return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(data[value_field])[0]),
+                          CLASS_FIELD: [_class_of(v, breaks, names) if names else "" for v in data[value_field]]})
 
 
 def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
@@ -223,7 +256,9 @@ def province_choropleth(
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     extra = _tooltip_columns(data, value_field, tooltip)
-    lookup_fields = ["name", value_field, "value_label", *(column for column, _ in extra)]
+    data = _with_placeholder(data, value_field, lang, decimals, percent)
+    placeholder_class = (_classes(data, value_field, lang, decimals, percent) or [""])[0]
+    lookup_fields = ["name", value_field, "value_label", CLASS_FIELD, *(column for column, _ in extra)]
     lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
@@ -238,7 +273,9 @@ def province_choropleth(
                 name="isValid(datum.name) ? datum.name : datum.geo_name",
                 value_label="isValid(datum.value_label) ? datum.value_label : "
                             + json.dumps(i18n.t("map_no_data", lang)),
-                **{COLOUR_FIELD: _placeholder_expr(value_field, _domain(data[value_field]))},
+                **{COLOUR_FIELD: _placeholder_expr(value_field, _domain(data[value_field])),
+                   CLASS_FIELD: f"isValid(datum.{CLASS_FIELD}) ? datum.{CLASS_FIELD} : "
+                                + json.dumps(placeholder_class, ensure_ascii=False)},
             )
         )
 
@@ -268,8 +305,28 @@ def province_choropleth(
         .encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
         .project(**projection)
     )
-    return alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True)).properties(
-        width=width, height=height)
+    chart = alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True))
+    return _fitted(chart, NATIONAL_EXTENT["geometry"]["coordinates"], width, height)
+
+
+def mercator_aspect(corners: Sequence[Sequence[float]]) -> float:
+    """Height over width of [[west, south], [east, north]] in the Mercator projection the maps draw."""
+    (west, south), (east, north) = corners[0], corners[-1]
+
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    width = math.radians(abs(east - west))
+    return abs(y(north) - y(south)) / width if width else 1.0
+
+
+def _fitted(chart: alt.LayerChart, corners: Sequence[Sequence[float]], width: int, height: int) -> alt.LayerChart:
+    """A map whose box is as tall as the extent needs at the width it is given (its column on a page), so the map
+    fills the column's width with no band of white above or below it; title and legend add to the box's height
+    (autosize "fit-x", where Streamlit's "fit" would squeeze the box into a fixed total)."""
+    aspect = mercator_aspect(bounds(corners)) if corners else 1.0
+    box = alt.param(name="height", expr=f"clamp(round(width * {aspect:.3f}), {MAP_MIN_HEIGHT}, {MAP_MAX_HEIGHT})")
+    return chart.properties(width=width, height=height, autosize=FIT_WIDTH).add_params(box)
 
 
 def _province_outline(province: str | None) -> list[dict]:
@@ -308,14 +365,14 @@ def commune_points(
     extra = _tooltip_columns(data, value_field, tooltip)
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
-    data = _with_placeholder(data, value_field)
+    data = _with_placeholder(data, value_field, lang, decimals, percent)
     base = (
         alt.Chart({"values": outline})
         .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
         .project(**projection)
     )
     points = (
-        alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, "value_label",
+        alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
                         *(c for c, _ in extra)]])
         .mark_circle(opacity=0.85, stroke="#ffffff", cursor="pointer")
         .encode(
@@ -323,7 +380,7 @@ def commune_points(
             latitude="lat:Q",
             color=fill,
             size=alt.Size(f"{COLOUR_FIELD}:Q", legend=None, scale=alt.Scale(
-                range=[15, 260], domain=_domain(data[value_field]))),
+                range=[40, 260], domain=_domain(data[value_field]))),  # the smallest still shows its colour
             stroke=_outline(selected_code, selection, "#ffffff", HIGHLIGHT_COLOUR),
             strokeWidth=_outline(selected_code, selection, 0.4, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
@@ -331,8 +388,8 @@ def commune_points(
         .add_params(selection)
         .project(**projection)
     )
-    return alt.layer(base, points, title=_title(title, lang, attribution=True)).properties(
-        width=width, height=height)
+    chart = alt.layer(base, points, title=_title(title, lang, attribution=True))
+    return _fitted(chart, projection["fit"]["geometry"]["coordinates"], width, height)
 
 
 def ranked_bars(
@@ -366,14 +423,15 @@ def ranked_bars(
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
                  legend=False)
-    data = _with_placeholder(data, value_field)
+    data = _with_placeholder(data, value_field, lang, decimals, percent)
     y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
-              axis=alt.Axis(labelLimit=160))
-    base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, "value_label",
+              axis=alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
+    base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
                            *(c for c, _ in extra)]]).encode(
         y=y, tooltip=_tooltips(i18n.t("map_unit", lang), legend_title or title, extra))
     bars = base.mark_bar(cursor="pointer").encode(
-        x=alt.X(f"{value_field}:Q", title=legend_title or title,
+        # no axis title: the chart's title names the figure (centred under a narrow plot, it ran off the edge)
+        x=alt.X(f"{value_field}:Q", title=None, stack=None,  # colour classes are not stacks (nor the sort's data)
                 axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4,
                               **({"tickMinStep": 1} if decimals == 0 else {}))),
         color=fill,

@@ -17,6 +17,8 @@ LINE_BREAK = "\n"
 # tooltip), so the bars and the legend under them ("Đang thực hiện theo lộ trình") keep room; 260 px where the
 # chart is wide, or has no container (an exported image).
 NAME_LIMIT_EXPR = "containerSize()[0] > 0 ? clamp(containerSize()[0] * 0.35, 90, 260) : 260"
+# About one tick per 80 px of a count axis: Vega's default (one per 40 px) set "130" against "140".
+TICKS_EXPR = "max(2, floor(width / 80))"
 # Vega draws an array of strings as lines: a label written with line breaks shows on several lines.
 _LINES_EXPR = "split(datum.label, '\\n')"
 
@@ -79,7 +81,8 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
         .mark_bar()
         .encode(
             y=alt.Y(f"{y_field}:N", sort=order, title=None, axis=axis),
-            x=alt.X("count:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X("count:Q", stack="zero", title=t("count", lang),
+                    axis=alt.Axis(format="d", tickMinStep=1, tickCount=alt.ExprRef(TICKS_EXPR))),
             color=alt.Color("status:N", scale=_status_scale(lang), title=t("status", lang),
                             legend=wrapping_legend(list(status_labels(lang).values()))),
             order=alt.Order("order:Q"),

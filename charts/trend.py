@@ -21,9 +21,10 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
         # month-end dates plotted as their month, so "06/2025" sits under June's value
+        # labels centred under their month: flush with the ends, the first two and last two ran together
         "x": alt.X("yearmonth(date):T", title=None,
-                   axis=alt.Axis(format=date_format, tickCount=_month_ticks(frame, targets))),
-        "y": alt.Y("value:Q", title=None),
+                   axis=alt.Axis(format=date_format, tickCount=_month_ticks(frame, targets), labelFlush=False)),
+        "y": alt.Y("value:Q", title=None, **_zero_axis(frame, targets)),
         "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
     }
@@ -40,6 +41,15 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
     return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
+
+
+def _zero_axis(frame: pd.DataFrame, targets: list[dict] | None) -> dict:
+    """For lines that are all zero (a commune with no village out of signal): a 0–1 scale with whole ticks, where
+    Vega's empty domain made an axis of 0,000000."""
+    values = pd.to_numeric(frame["value"], errors="coerce").dropna() if "value" in frame else pd.Series(dtype=float)
+    if targets or values.empty or values.abs().max() > 0:
+        return {}
+    return {"scale": alt.Scale(domain=[0, 1]), "axis": alt.Axis(tickMinStep=1, format="d")}
 
 
 def _month_ticks(frame: pd.DataFrame, targets: list[dict] | None) -> dict | str:

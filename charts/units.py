@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.status import TICKS_EXPR
 from charts.theme import STATUS_COLOURS
 from data_loaders.i18n import format_number, format_percent, t
 
@@ -46,7 +47,8 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
         x = alt.X("value:Q", stack="zero", title=None,  # the labels say %; a long title would be cut on a phone
                   scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(labelExpr="datum.value + '%'", tickCount=5))
     else:
-        x = alt.X("value:Q", stack="zero", title=t("count", lang), axis=alt.Axis(format="d", tickMinStep=1))
+        x = alt.X("value:Q", stack="zero", title=t("count", lang),
+                  axis=alt.Axis(format="d", tickMinStep=1, tickCount=alt.ExprRef(TICKS_EXPR)))
     select = alt.selection_point(name="unit", fields=["code"], on="click")
     return (
         alt.Chart(frame)

@@ -87,8 +87,10 @@ def ecosystem_kpis(values: dict, lang: str, previous: dict | None = None,
         for label, code in (("kpi_st", "st_enterprises"), ("kpi_high_tech", "high_tech_enterprises"),
                             ("kpi_digital_tech", "digital_tech_enterprises"), ("kpi_ai_experts", "ai_experts"))
     ])
-    st.caption(f"{t('kpi_population', lang)}: {format_compact(population, lang)} "
-               f"({format_number(population, lang)} {t('unit_people', lang)})")
+    compact, whole = format_compact(population, lang), format_number(population, lang)
+    # "101,3 triệu (101.300.000 người)"; a commune's "52.333 người" once, not "52.333 (52.333 người)"
+    people = f"{whole} {t('unit_people', lang)}"
+    st.caption(f"{t('kpi_population', lang)}: " + (people if compact == whole else f"{compact} ({people})"))
 
 
 def headline_sentence(unit_name: str, status: dict[str, int], rank: tuple[int, int] | None, day, lang: str) -> str:

@@ -27,7 +27,7 @@ def _score_text(value: float | None, lang: str) -> str:
 def score_kpis(result: dict, lang: str) -> None:
     scores = result["scores"]
     kpi_row([Kpi(t(f"quality_{score}", lang), _score_text(scores[score], lang)) for score in SCORES]
-            + [Kpi(t("quality_overall", lang), _score_text(overall(scores), lang))])
+            + [Kpi(t("quality_overall", lang), _score_text(overall(scores), lang))], per_row=len(SCORES) + 1)
 
 
 def definitions(settings: dict, lang: str) -> None:

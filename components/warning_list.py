@@ -59,7 +59,9 @@ def open_requested_page() -> None:
 
 def warning_counts_row(result: dict, lang: str) -> None:
     counts = warning_counts(result)
-    kpi_row([Kpi(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang)) for kind in KINDS])
+    # the five kinds on one row at 1280 px (four to a row left the fifth alone on a second)
+    kpi_row([Kpi(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang)) for kind in KINDS],
+            per_row=len(KINDS))
 
 
 def _names(communes: list[dict], lang: str, limit: int = 20, indicator: str | None = None) -> str:

@@ -32,7 +32,7 @@ st.subheader(tr("quality_scorecard"))
 attention(result, settings, lang)
 score = st.segmented_control(tr("quality_map_score"), ("overall",) + SCORES, default="overall",
                              key=f"quality_map_score::{lang}", format_func=lambda s: tr(f"quality_{s}"))
-map_column, table_column = st.columns([1, 1])
+map_column, table_column = st.columns([3, 2])  # the map at least half the content width
 with map_column:
     score_map(unit, result, score or "overall", lang, key="quality")
     st.caption(tr("click_to_drill"))

@@ -99,19 +99,28 @@ def test_tooltips_show_numbers_the_vietnamese_way():
 
 
 def test_legend_and_axis_labels_use_the_language_separators():
-    # The chart's number locale (charts/locale.py) sets the separators; rendered here as
-    # the browser renders it, axis labels read 20,0% in Vietnamese and 20.0% in English.
+    # The chart's number locale (charts/locale.py) sets the separators; rendered here as the browser renders
+    # it: 40.000 in Vietnamese and 40,000 in English; values beside the bars 10,5% and 10.5%; axis labels with
+    # no trailing zeros (20%, not 20,0%; 0,2 not 0,2000).
     import re
 
     from charts.render import chart_svg
 
-    frame = _province_frame().assign(fiveg_coverage_pct=lambda f: 10 + f.index % 20 + 0.5)
-    labels = {}
+    frame = _province_frame().assign(fiveg_coverage_pct=lambda f: 10 + f.index % 20 + 0.5,
+                                     dti=lambda f: 0.36 + f.index / 100)
+    labels, counts, scores = {}, {}, {}
     for lang in ("vi", "en"):
         bars = maps.ranked_bars(frame, "fiveg_coverage_pct", "5G", lang, decimals=1, percent=True)
         labels[lang] = set(re.findall(r">([0-9][0-9.,]*%)</text>", chart_svg(bars, lang, font_scale=1.0)))
-    assert "20,0%" in labels["vi"] and "20.0%" in labels["en"]
+        bars = maps.ranked_bars(frame, "fiveg_stations", "5G", lang)
+        counts[lang] = set(re.findall(r">([0-9][0-9.,]*)</text>", chart_svg(bars, lang, font_scale=1.0)))
+        bars = maps.ranked_bars(frame, "dti", "DTI", lang, decimals=4, percent=False)
+        scores[lang] = set(re.findall(r">([0-9][0-9.,]*)</text>", chart_svg(bars, lang, font_scale=1.0)))
+    assert "10,5%" in labels["vi"] and "10.5%" in labels["en"]
+    assert "20%" in labels["vi"] and "20,0%" not in labels["vi"]
+    assert "40.000" in counts["vi"] and "40,000" in counts["en"]
     assert not any("." in label for label in labels["vi"])
+    assert "0,6900" in scores["vi"] and "0,2" in scores["vi"] and "0,2000" not in scores["vi"]
 
 
 def test_missing_provinces_are_grey_and_the_projection_does_not_depend_on_the_data():

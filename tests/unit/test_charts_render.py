@@ -47,7 +47,7 @@ def test_exported_chart_uses_the_theme_the_locale_and_the_bundled_font():
 def test_slide_charts_do_not_swap_separators_twice():
     frame = pd.DataFrame({"code": ["a", "b"], "name": ["A", "B"], "value": [12.5, 40.25]})
     spec = str(slide_spec(ranked_bars(frame, "value", "x", "vi", decimals=1, percent=True), "vi"))
-    assert "regexp" not in spec and "format(datum.value, ',.1f') + '%'" in spec
+    assert "regexp" not in spec and "format(datum.value, ',.1~f') + '%'" in spec
 
 
 def test_bundled_font_covers_vietnamese():
