@@ -15,6 +15,7 @@ import pytest
 
 from data_loaders.store.engine import make_engine
 from tests.support.auth_helpers import PASSWORD, TEST_ADMIN, ensure_account
+from tests.support.browser_app import assert_no_error
 from tests.support.browser_support import (
     ARTIFACTS,
     RUN_TIMEOUT_MS,
@@ -76,13 +77,6 @@ def open_signed_in(page, url: str) -> None:
         wait_until_run_finished(page)
 
 
-def assert_no_error_on_screen(page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
-
-
 def test_overview_shows_the_headline_figures(app_url, page):
     open_signed_in(page, app_url)
     page.get_by_text("802", exact=False).first.wait_for(timeout=RUN_TIMEOUT_MS)
@@ -92,7 +86,7 @@ def test_overview_shows_the_headline_figures(app_url, page):
     missing = [figure for figure in HEADLINE if figure not in text]
     assert not missing, f"not on screen: {missing}\n{text[:2000]}"
     assert "30/06/2025" in text or "2025-06-30" in text, "the as-of date is shown"
-    assert_no_error_on_screen(page, "overview")
+    assert_no_error(page, "overview")
 
 
 def test_every_page_renders_without_error(app_url, page):
@@ -104,7 +98,7 @@ def test_every_page_renders_without_error(app_url, page):
         open_signed_in(page, href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}")
         page.screenshot(path=str(ARTIFACTS / f"page_{index}.png"), full_page=True)
         assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title}: empty page"
-        assert_no_error_on_screen(page, title)
+        assert_no_error(page, title)
 
 
 def test_a_sign_in_outlives_a_refresh_and_a_new_tab_until_sign_out(app_url, page):
@@ -205,33 +199,72 @@ def test_slide_charts_keep_their_bars_on_a_1280_px_screen(app_url, browser):
         context.close()
 
 
+# The data grid draws on a canvas and mirrors the rows it has drawn (a screenful) in an accessible table
+# inside it: each row's position (aria-rowindex; the header row is 1) and, here, its 7th column.
+_DRAWN_ROWS = """canvas => [...canvas.querySelectorAll('tbody tr')].map(row =>
+    [Number(row.getAttribute('aria-rowindex')), row.querySelector('td[aria-colindex="7"]').innerText])"""
+# Where the columns end (CSS px from the grid's left): the vertical rules drawn across the header, read
+# off its top pixel row. Their widths follow what the grid first measured, so they are read, not assumed.
+_COLUMN_EDGES = """canvas => {
+    const ratio = window.devicePixelRatio, width = canvas.width;
+    const pixels = canvas.getContext('2d').getImageData(0, Math.round(2 * ratio), width, 1).data;
+    const colours = [...Array(width).keys()].map(x => pixels.slice(4 * x, 4 * x + 3).join());
+    const counts = {};
+    colours.forEach(colour => { counts[colour] = (counts[colour] || 0) + 1; });
+    const background = Object.keys(counts).reduce((a, b) => counts[a] >= counts[b] ? a : b);
+    return colours.flatMap((colour, x) => colour !== background && colours[x - 1] === background ? [x / ratio] : []);
+}"""
+_SORTED_ANEW = """([canvas, before]) => {
+    const values = [...canvas.querySelectorAll('tbody td[aria-colindex="7"]')].map(cell => Number(cell.innerText));
+    return values.length > 1 && values.every((value, i) => i === 0 || values[i - 1] <= value)
+        && JSON.stringify(values) !== JSON.stringify(before);
+}"""
+_DRAWN_PAST = """([canvas, last]) => [...canvas.querySelectorAll('tbody tr')]
+    .some(row => Number(row.getAttribute('aria-rowindex')) > last)"""
+
+
 def test_a_rate_written_the_vietnamese_way_still_sorts_by_value(app_url, page):
     """The accountability ranking shows 100,0% (Styler text, components.tables.localised); a click on the
-    header sorts the cells as numbers, not as that text (where "100,0%" would come before "33,3%")."""
+    header sorts the cells as numbers, not as that text (where "100,0%" would come before "33,3%").
+    Every wait is on the grid's own rows: sorted, then each half-screen scrolled to drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     open_signed_in(page, f"{app_url}/accountability")
-    # the leaders first, as the columns were measured for (laggards first is the default)
+    # the leaders first (laggards first is the default): 100,0% on top, which the sort then moves down
     page.get_by_role("radio", name="Dẫn đầu trước").click()
     wait_until_run_finished(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.wait_for()
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first  # the ranking (its phone copy hidden)
     grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
     canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
+    canvas.locator("tbody tr").first.wait_for(state="attached")  # drawn
     header = canvas.locator('th[aria-colindex="7"]').inner_text()
     assert header == "Tỷ lệ đúng hạn", header
+    rows = int(canvas.locator("table").get_attribute("aria-rowcount")) - 1
+    before = [float(value) for _, value in canvas.evaluate(_DRAWN_ROWS)]
+    # The grid is drawn on a canvas: the 7th column's header is clicked left of its middle (its menu
+    # button sits at the right end).
+    edges = [0.0, *canvas.evaluate(_COLUMN_EDGES)]
+    assert len(edges) > 7, edges
     box = canvas.bounding_box()
-    # The grid is drawn on a canvas: its header is clicked where that column sits at this window size.
-    page.mouse.click(box["x"] + 640, box["y"] + 18)
-    page.wait_for_timeout(1500)
+    page.mouse.click(box["x"] + edges[6] + 0.4 * (edges[7] - edges[6]), box["y"] + 18)
+    handle = canvas.element_handle()
+    try:
+        page.wait_for_function(_SORTED_ANEW, arg=[handle, before], timeout=30_000)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(ARTIFACTS / "accountability_not_sorted.png"))
+        pytest.fail(f"not sorted by the rate after the click at the column {edges[6]}-{edges[7]}: "
+                    f"{canvas.evaluate(_DRAWN_ROWS)}; before: {before}")
     values = {}  # row position -> the cell's value (the grid's accessible table holds the numbers)
-    for _ in range(40):
-        rows = canvas.locator("tbody tr")
-        for r in range(rows.count()):
-            row = rows.nth(r)
-            values[int(row.get_attribute("aria-rowindex"))] = float(row.locator('td[aria-colindex="7"]').inner_text())
-        page.mouse.move(box["x"] + 300, box["y"] + 200)
-        page.mouse.wheel(0, 300)
-        page.wait_for_timeout(300)
+    scroller = grid.locator(".dvn-scroller")
+    while True:
+        values.update({index: float(value) for index, value in canvas.evaluate(_DRAWN_ROWS)})
+        last = max(values)
+        if last > rows:  # the last row (aria-rowindex = rows + 1) has been drawn
+            break
+        # half a screen at a time, so no row is passed over between two readings
+        scroller.evaluate("el => el.scrollBy(0, el.clientHeight / 2)")
+        page.wait_for_function(_DRAWN_PAST, arg=[handle, last], timeout=30_000)
+    assert sorted(values) == list(range(2, rows + 2)), "a row was not read"
     ordered = [values[k] for k in sorted(values)]
     assert len(ordered) > 50 and {0.0, 100.0} <= set(ordered) and any(0 < v < 50 for v in ordered)
     assert ordered == sorted(ordered), "sorted as text, or the click missed the column"
@@ -276,5 +309,5 @@ def test_a_leader_writes_a_direction_and_it_is_answered_with_a_pdf(app_url, brow
         download_button.click()
     assert download.value.suggested_filename == "bien-ban-nghiem-thu.pdf"
     assert open(download.value.path(), "rb").read() == PDF
-    assert_no_error_on_screen(page, "directions")
+    assert_no_error(page, "directions")
     context.close()

@@ -24,15 +24,8 @@ from data_loaders.figures.tasks import task_detail
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest.importer import import_file
 from data_loaders.store.engine import make_engine
-from tests.support.auth_helpers import PASSWORD, ensure_account
-from tests.support.browser_support import (
-    ARTIFACTS,
-    RUN_TIMEOUT_MS,
-    _require_browser,
-    app_server,
-    copy_sqlite,
-    wait_until_run_finished,
-)
+from tests.support.browser_app import assert_no_error, full_page_shot, private_app, signed_in
+from tests.support.browser_support import wait_until_run_finished
 from tests.support.cli import run_cli
 from tests.support.fixtures.workbooks import workbook_bytes
 
@@ -72,16 +65,8 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture
-def world(seeded_url, tmp_path, smtp):
-    """The sample in a private copy: a national leader (with an e-mail), a Lâm Đồng reporter, the
-    overdue Lâm Đồng task carrying its assigning document, and the local SMTP server as the settings'."""
-    _require_browser()
-    url = copy_sqlite(seeded_url, tmp_path / "flow.sqlite")
-    engine = make_engine(url)
-    ensure_account(engine)  # the administrator (no first-run screen)
-    ensure_account(engine, LEADER, role="viewer", scope="VN", email=LEADER_MAIL)
-    ensure_account(engine, REPORTER, role="reporter", scope="68", email="baocao.ld@example.vn")
+def _overdue_task_with_its_document(engine) -> dict:
+    """The overdue Lâm Đồng task, its latest report restated with the assigning document (an upload)."""
     day = latest_data_date(engine)
     overdue = [w for w in warnings("68", day, engine=engine)["warnings"] if w["kind"] == "overdue"]
     assert overdue, "the sample has an overdue task in Lâm Đồng"
@@ -93,42 +78,29 @@ def world(seeded_url, tmp_path, smtp):
                "Ngày văn bản giao nhiệm vụ"]
     result = import_file(workbook_bytes(restated, headers), "van-ban-giao.xlsx", engine=engine)
     assert result.status == "imported", [p.as_json() for p in result.errors]
+    return task
+
+
+@pytest.fixture
+def world(seeded_url, tmp_path, smtp):
+    """The sample in a private copy: a national leader (with an e-mail), a Lâm Đồng reporter, the
+    overdue Lâm Đồng task carrying its assigning document, and the local SMTP server as the settings'."""
     _, port = smtp
-    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", port), ("smtp_sender", "nq57@example.vn")):
-        change_setting(key, value, engine, user="cli:pytest")
-    engine.dispose()
-    with app_server(url, "streamlit_directions_flow.log") as app_url:
-        yield app_url, url, task
+    found = {}
 
+    def prepare(engine) -> None:
+        found["task"] = _overdue_task_with_its_document(engine)
+        for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", port), ("smtp_sender", "nq57@example.vn")):
+            change_setting(key, value, engine, user="cli:pytest")
 
-def _signed_in(browser, app_url: str, username: str, path: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(f"{app_url}/{path}")
-    wait_until_run_finished(page)
-    page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(username)
-    page.get_by_role("textbox", name="Mật khẩu", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.locator('[data-testid="stSidebarNav"]').wait_for()
-    wait_until_run_finished(page)
-    return context, page
-
-
-def _no_error(page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
+    accounts = [(LEADER, "viewer", "VN", {"email": LEADER_MAIL}),
+                (REPORTER, "reporter", "68", {"email": "baocao.ld@example.vn"})]
+    with private_app(seeded_url, tmp_path, "directions_flow", accounts, prepare) as (app_url, database_url):
+        yield app_url, database_url, found["task"]
 
 
 def _shot(page, name: str) -> None:
-    """The page's whole length (Streamlit scrolls inside its main area), then the window as it was."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.screenshot(path=str(ARTIFACTS / f"directions_flow_{name}.png"))
-    page.set_viewport_size(size)
+    full_page_shot(page, f"directions_flow_{name}.png")
 
 
 def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, chromium, smtp, tmp_path):
@@ -137,7 +109,7 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     mailbox, _ = smtp
 
     # 1. the national leader, on Lâm Đồng's warnings: the overdue task's card names its document; "Chỉ đạo"
-    leader_context, leader = _signed_in(chromium, app_url, LEADER, "warnings?province=68")
+    leader_context, leader = signed_in(chromium, app_url, LEADER, "warnings?province=68")
     # the card: the innermost block holding both the task's code and its buttons
     card = leader.locator('[data-testid="stVerticalBlock"]').filter(has_text=code).filter(
         has=leader.get_by_role("button", name="Chỉ đạo")).last
@@ -155,10 +127,10 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     leader.get_by_text("Đã gửi ý kiến chỉ đạo.").wait_for()
     wait_until_run_finished(leader)
     _shot(leader, "2_direction_sent")
-    _no_error(leader, "the leader's directions page")
+    assert_no_error(leader, "the leader's directions page")
 
     # 2. the Lâm Đồng reporter: the direction in their to-do list, answered with a PDF, completed at 100%
-    reporter_context, reporter = _signed_in(chromium, app_url, REPORTER, "inbox")
+    reporter_context, reporter = signed_in(chromium, app_url, REPORTER, "inbox")
     reporter.get_by_role("heading", name=re.compile(r"^Chỉ đạo cần trả lời \(1\)")).wait_for()
     reporter.get_by_text(DIRECTION).first.click()  # open it
     form = reporter.locator('[data-testid="stForm"]').filter(has=reporter.get_by_role("button", name="Gửi trả lời"))
@@ -185,7 +157,7 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     form.get_by_role("button", name="Gửi trả lời").click()
     reporter.get_by_text("Đã gửi câu trả lời.").wait_for()
     wait_until_run_finished(reporter)
-    _no_error(reporter, "the reporter's to-do list")
+    assert_no_error(reporter, "the reporter's to-do list")
     reporter.get_by_role("heading", name=re.compile(r"^Chỉ đạo cần trả lời \(0\)")).wait_for()  # answered
     _shot(reporter, "4_answered")
     reporter_context.close()
@@ -220,7 +192,7 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
     with leader.expect_download() as download:
         evidence.click()
     assert open(download.value.path(), "rb").read() == PDF
-    _no_error(leader, "the task's detail")
+    assert_no_error(leader, "the task's detail")
     engine = make_engine(database_url)
     try:
         reports = task_detail(code, engine)["reports"]

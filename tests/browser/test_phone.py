@@ -11,7 +11,12 @@ import pytest
 
 from tests.browser.test_browser import app_url, browser  # noqa: F401  (fixtures)
 from tests.support.auth_helpers import PASSWORD, TEST_ADMIN
-from tests.support.browser_support import ARTIFACTS, RUN_TIMEOUT_MS, wait_until_run_finished
+from tests.support.browser_support import (
+    ARTIFACTS,
+    RUN_TIMEOUT_MS,
+    wait_until_layout_still,
+    wait_until_run_finished,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -78,7 +83,7 @@ def _open(tab, url: str) -> None:
     # widgets and cards show grey placeholders until their code has loaded (seconds, on a loaded machine)
     tab.wait_for_function("() => document.querySelector('[data-testid=\"stSkeleton\"]') === null")
     tab.mouse.move(0, 0)
-    tab.wait_for_timeout(500)  # charts finish their resize
+    wait_until_layout_still(tab)  # charts finish their resize
 
 
 def _tables(tab) -> dict[str, dict[str, dict]]:
@@ -87,7 +92,8 @@ def _tables(tab) -> dict[str, dict[str, dict]]:
     for block in tab.locator('[class*="st-key-nq57-compact-"]').all():
         if block.is_visible():
             block.scroll_into_view_if_needed()  # the grid draws (and measures) itself once on screen
-    tab.wait_for_timeout(300)
+            block.locator(".dvn-scroller").wait_for(state="attached")
+    wait_until_layout_still(tab)
     tables: dict[str, dict[str, dict]] = {}
     for block in tab.evaluate(TABLES):
         kind, _, key = block["name"].removeprefix("st-key-nq57-").partition("-")
@@ -137,7 +143,7 @@ def test_infrastructure_trends_keep_their_legends_and_titles_three_to_a_row(app_
         for query in ("?lang=vi", "?lang=en"):
             _open(tab, f"{app_url}/infrastructure{query}")
             tab.locator('.vega-embed').nth(2).scroll_into_view_if_needed()
-            tab.wait_for_timeout(300)
+            wait_until_layout_still(tab)
             assert tab.evaluate(PROBLEMS) == [], query
             tab.screenshot(path=str(ARTIFACTS / f"infrastructure_1280{query.replace('?', '_')}.png"))
     finally:

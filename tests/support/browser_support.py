@@ -183,3 +183,25 @@ def app_server(database_url: str, log_name: str):
         yield url
     finally:
         stop_server(process)
+
+
+# The sizes a narrow or resized window changes last: each chart's box and its drawing, and each data grid's
+# scrolling area (measured once it is on screen).
+_LAYOUT = """() => [...document.querySelectorAll('.vega-embed, .dvn-scroller')].map(e => {
+    const box = e.getBoundingClientRect(), drawing = e.querySelector(':scope > svg, :scope > canvas');
+    return [Math.round(box.width), Math.round(box.height), e.scrollWidth, drawing ? drawing.getAttribute('width') : ''];
+}).join(';')"""
+_STILL = """key => {
+    const now = (""" + _LAYOUT + """)(), seen = window[key] || (window[key] = {layout: null, times: 0});
+    seen.times = now === seen.layout ? seen.times + 1 : 0;
+    seen.layout = now;
+    return seen.times >= 3;
+}"""
+
+
+def wait_until_layout_still(page) -> None:
+    """Until no chart or data grid has changed size for three checks in a row (a quarter second
+    apart): charts redraw and grids measure themselves after a resize or a scroll, later on a loaded
+    machine, so this waits on them rather than for a fixed time."""
+    key = f"__nq57_layout_{time.monotonic_ns()}"
+    page.wait_for_function(_STILL, arg=key, polling=250, timeout=RUN_TIMEOUT_MS)

@@ -1,13 +1,22 @@
-"""Running the app's pages under AppTest, signed in as the test administrator."""
+"""Running the app's pages under AppTest, signed in (as the test administrator, or as any account),
+and the database of a test module's own that the app then runs on."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from data_loaders.store.engine import make_engine
 from tests.support import PROJECT_DIR
-from tests.support.auth_helpers import sign_in_test_admin
+from tests.support.auth_helpers import sign_in, sign_in_test_admin
+from tests.support.databases import drop_database, fresh_database_url
 
 APP = str(PROJECT_DIR / "app.py")
 LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province": "68", "commune": "24781"}}
@@ -24,6 +33,54 @@ def run_page(page: str, params: dict, lang: str | None = None) -> AppTest:
         app.switch_page(f"pages/{page}.py")
     app.run()
     return app
+
+
+def open_page_as(username: str, page: str | None = None, params: dict | None = None, lang: str | None = None, *,
+                 timeout: float = 120) -> AppTest:
+    """The app run as `username` (a sign-in session opened on $DATABASE_URL, where the app runs) with
+    `params` in the URL and `lang` as the session's language, then switched to pages/PAGE.py (None or
+    "overview": the overview it opens on). AppTest finds a page by its path only once the app has
+    registered it, hence the first run. Fails on an exception."""
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    sign_in(app, username)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    if lang:
+        app.session_state["lang"] = lang
+    app.run()
+    if page not in (None, "overview"):
+        app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+@contextlib.contextmanager
+def app_runs_on(url: str) -> Iterator[str]:
+    """The app (AppTest runs it in this process) pointed at `url`, with the caches of an earlier
+    database dropped before and after."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        yield url
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+@contextlib.contextmanager
+def own_app_database(backend: str, name: str, tmp_dir: Path, fill: Callable[[Engine], object]) -> Iterator[str]:
+    """A new database for a test module that writes (the session's shared seeded one must never see
+    its changes), filled by `fill(engine)` (e.g. bootstrap.load_sample), the app pointed at it; dropped
+    afterwards."""
+    url = fresh_database_url(backend, name, tmp_dir)
+    engine = make_engine(url)
+    try:
+        fill(engine)
+    finally:
+        engine.dispose()
+    with app_runs_on(url):
+        yield url
+    drop_database(url)
 
 
 def rendered_text(app: AppTest) -> str:

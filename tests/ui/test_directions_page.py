@@ -7,44 +7,27 @@ import datetime as dt
 import os
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.follow_up import directions
 from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
-from tests.support.auth_helpers import ensure_account, sign_in
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
-from tests.support.pages import APP
+from tests.support.auth_helpers import ensure_account
+from tests.support.databases import BACKENDS
+from tests.support.pages import open_page_as, own_app_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests write (directions, answers that
     commit reports, notes), which the session's shared read-only database must never see."""
-    url = fresh_database_url(request.param, "directions_ui", tmp_path_factory.mktemp("directions"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with own_app_database(request.param, "directions_ui", tmp_path_factory.mktemp("directions"),
+                          bootstrap.load_sample) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    drop_database(url)
 
 
 def _page(username: str, lang: str = "vi") -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, username)
-    app.query_params["province"] = "68"
-    app.session_state["lang"] = lang
-    app.run()
-    app.switch_page("pages/directions.py").run()
-    assert not app.exception, app.exception
-    return app
+    return open_page_as(username, "directions", {"province": "68"}, lang)
 
 
 def test_write_answer_and_close_a_direction_in_the_app(app_database):
@@ -95,12 +78,7 @@ def test_a_leaders_note_shows_under_the_trend_and_can_be_added_and_removed(app_d
     leader = ensure_account(engine, "ld.lanhdao.notes", role="viewer", scope="68")
     annotations.add_annotation(leader, "68", "fiveg_stations", dt.date(2025, 5, 1), "tính cả trạm 5G dùng chung",
                                engine=engine)
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, "ld.lanhdao.notes")
-    app.query_params["province"] = "68"
-    app.run()
-    app.switch_page("pages/infrastructure.py").run()
-    assert not app.exception, app.exception
+    app = open_page_as("ld.lanhdao.notes", "infrastructure", {"province": "68"})
     assert any("1. 01/05/2025: tính cả trạm 5G dùng chung" in c.value.replace("\\", "") for c in app.caption)
     app.text_input(key="infrastructure::note_text").input("Số liệu tháng 3 được chỉnh lại")
     app.button(key="infrastructure::note_submit").click().run()
@@ -119,12 +97,7 @@ def test_overdue_directions_show_on_the_warnings_and_accountability_pages(app_da
     written = dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc)  # written last year, due a week later: overdue
     directions.create_direction(leader, text="Giải trình việc chậm triển khai", task_code=task_code,
                                 due_date=dt.date(2025, 7, 8), engine=engine, now=written)
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, "ld.lanhdao.late")
-    app.query_params["province"] = "68"
-    app.run()
-    app.switch_page("pages/warnings.py").run()
-    assert not app.exception, app.exception
+    app = open_page_as("ld.lanhdao.late", "warnings", {"province": "68"})
     assert any(s.value.startswith("Chỉ đạo quá hạn trả lời (") for s in app.subheader)
     assert any(task_code in e.label.replace("\\", "") for e in app.expander)
     app.switch_page("pages/accountability.py").run()
@@ -137,12 +110,7 @@ def test_overdue_directions_show_on_the_warnings_and_accountability_pages(app_da
 def test_a_leader_directs_an_overdue_task_from_its_warning_card(app_database):
     engine = make_engine(os.environ["DATABASE_URL"])
     ensure_account(engine, "lanh.dao.tw", role="viewer", scope="VN")
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, "lanh.dao.tw")
-    app.query_params["province"] = "68"
-    app.run()
-    app.switch_page("pages/warnings.py").run()
-    assert not app.exception, app.exception
+    app = open_page_as("lanh.dao.tw", "warnings", {"province": "68"})
     direct = next(b for b in app.button if b.key and b.key.endswith("::direct"))
     direct.click().run()
     assert not app.exception, app.exception
@@ -159,11 +127,9 @@ def test_a_leader_directs_an_overdue_task_from_its_warning_card(app_database):
     engine.dispose()
 
 
-def _national_leader(engine) -> AppTest:
+def _national_leader(engine, page: str, params: dict | None = None) -> AppTest:
     ensure_account(engine, "lanh.dao.xephang", role="viewer", scope="VN")
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, "lanh.dao.xephang")
-    return app
+    return open_page_as("lanh.dao.xephang", page, params)
 
 
 def _on_the_unit_form(app: AppTest, unit_code: str) -> None:
@@ -180,10 +146,7 @@ def test_a_leader_directs_a_unit_from_a_ranking_row(app_database):
     from data_loaders.figures.scope import latest_data_date
 
     engine = make_engine(os.environ["DATABASE_URL"])
-    app = _national_leader(engine)
-    app.run()
-    app.switch_page("pages/accountability.py").run()
-    assert not app.exception, app.exception
+    app = _national_leader(engine, "accountability")
     assert "Chọn một dòng để chỉ đạo đơn vị đó." in [c.value for c in app.caption]
     assert not [b for b in app.button if b.key == "ranking::child::direct"]  # nothing picked yet
     day = latest_data_date(engine)
@@ -201,11 +164,7 @@ def test_a_leader_directs_a_unit_from_a_ranking_row(app_database):
 
 def test_a_leader_directs_a_unit_named_on_a_slide(app_database):
     engine = make_engine(os.environ["DATABASE_URL"])
-    app = _national_leader(engine)
-    app.query_params["slide"] = "4"  # the units with the most overdue tasks
-    app.run()
-    app.switch_page("pages/presentation.py").run()
-    assert not app.exception, app.exception
+    app = _national_leader(engine, "presentation", {"slide": "4"})  # the units with the most overdue tasks
     buttons = [b for b in app.button if b.key and b.key.startswith("slide_direct::")]
     assert 1 <= len(buttons) <= 8
     assert "Chỉ đạo đơn vị trên trang này:" in [c.value for c in app.caption]
@@ -214,11 +173,6 @@ def test_a_leader_directs_a_unit_named_on_a_slide(app_database):
     _on_the_unit_form(app, code)
     # a reporter does not direct: no button on any slide
     ensure_account(engine, "ld.baocao.slide", role="reporter", scope="68")
-    reporter = AppTest.from_file(APP, default_timeout=120)
-    sign_in(reporter, "ld.baocao.slide")
-    reporter.query_params["slide"] = "4"
-    reporter.run()
-    reporter.switch_page("pages/presentation.py").run()
-    assert not reporter.exception, reporter.exception
+    reporter = open_page_as("ld.baocao.slide", "presentation", {"slide": "4"})
     assert not [b for b in reporter.button if b.key and b.key.startswith("slide_direct::")]
     engine.dispose()

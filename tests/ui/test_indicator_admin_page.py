@@ -7,45 +7,33 @@ from __future__ import annotations
 import os
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.identity import audit
 from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.indicator_catalogue import indicator_catalogue
-from tests.support.auth_helpers import ensure_account, sign_in
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
-from tests.support.pages import APP
+from tests.support.auth_helpers import ensure_account
+from tests.support.databases import BACKENDS
+from tests.support.pages import open_page_as, own_app_database
+
+
+def _migrated_with_administrators(engine) -> None:
+    bootstrap.prepare(engine)
+    ensure_account(engine, "qt.lamdong.ui", role="admin", scope="68")
+    ensure_account(engine, "qt.trunguong.ui", role="admin", scope="VN")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """A migrated database of this module's own (these tests change the catalogue)."""
-    url = fresh_database_url(request.param, "indicators_ui", tmp_path_factory.mktemp("indicators_ui"))
-    engine = make_engine(url)
-    bootstrap.prepare(engine)
-    ensure_account(engine, "qt.lamdong.ui", role="admin", scope="68")
-    ensure_account(engine, "qt.trunguong.ui", role="admin", scope="VN")
-    engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with own_app_database(request.param, "indicators_ui", tmp_path_factory.mktemp("indicators_ui"),
+                          _migrated_with_administrators) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    drop_database(url)
 
 
 def _page(username: str, lang: str = "vi") -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, username)
-    app.session_state["lang"] = lang
-    app.run()
-    app.switch_page("pages/admin_indicators.py").run()
-    assert not app.exception, app.exception
-    return app
+    return open_page_as(username, "admin_indicators", lang=lang)
 
 
 def test_a_province_administrator_adds_its_own_indicator_in_the_app(app_database):

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.figures import tasks
@@ -23,44 +22,30 @@ from data_loaders.seed import bootstrap
 from data_loaders.store.catalogue import plans as national_plans
 from data_loaders.store.engine import make_engine
 from data_loaders.store.plans import all_plans
-from tests.support.auth_helpers import ensure_account, sign_in
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
+from tests.support.auth_helpers import ensure_account
+from tests.support.databases import BACKENDS
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
-from tests.support.pages import APP
+from tests.support.pages import open_page_as, own_app_database
 
 PROGRAMME = "CT-CĐS-68"
+
+
+def _sample_with_accounts(engine) -> None:
+    bootstrap.load_sample(engine)
+    ensure_account(engine, "ld.quantri", role="admin", scope="68")
+    ensure_account(engine, "hn.baocao", role="reporter", scope="01")
+    ensure_account(engine, "qg.quantri", role="admin", scope="VN")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests add a programme and its tasks."""
-    url = fresh_database_url(request.param, "plans_ui", tmp_path_factory.mktemp("plans"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    ensure_account(engine, "ld.quantri", role="admin", scope="68")
-    ensure_account(engine, "hn.baocao", role="reporter", scope="01")
-    ensure_account(engine, "qg.quantri", role="admin", scope="VN")
-    engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with own_app_database(request.param, "plans_ui", tmp_path_factory.mktemp("plans"), _sample_with_accounts) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    drop_database(url)
 
 
 def _page(username: str, page: str, params: dict | None = None, lang: str = "vi") -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=180)
-    sign_in(app, username)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
-    app.session_state["lang"] = lang
-    app.run()
-    app.switch_page(f"pages/{page}.py").run()
-    assert not app.exception, app.exception
-    return app
+    return open_page_as(username, page, params, lang, timeout=180)
 
 
 def _programme_tasks(engine) -> None:

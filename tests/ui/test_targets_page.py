@@ -8,7 +8,6 @@ import datetime as dt
 import os
 
 import pytest
-import streamlit as st
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
@@ -17,39 +16,22 @@ from data_loaders.identity.accounts import get_account
 from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import Account as AccountRow
-from tests.support.auth_helpers import ensure_account, sign_in
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
-from tests.support.pages import APP
+from tests.support.auth_helpers import ensure_account
+from tests.support.databases import BACKENDS
+from tests.support.pages import open_page_as, own_app_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests set targets, which the session's
     shared read-only database must never see."""
-    url = fresh_database_url(request.param, "targets_ui", tmp_path_factory.mktemp("targets"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with own_app_database(request.param, "targets_ui", tmp_path_factory.mktemp("targets"),
+                          bootstrap.load_sample) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    drop_database(url)
 
 
 def _page(username: str, page: str = "targets", lang: str = "vi") -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    sign_in(app, username)
-    app.query_params["province"] = "68"
-    app.session_state["lang"] = lang
-    app.run()
-    if page != "overview":
-        app.switch_page(f"pages/{page}.py").run()
-    assert not app.exception, app.exception
-    return app
+    return open_page_as(username, page, {"province": "68"}, lang)
 
 
 def _captions(app: AppTest) -> str:
