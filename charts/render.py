@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,30 @@ def _scaled(value: Any, factor: float) -> Any:
     return value
 
 
+_LEGEND_COLUMNS = re.compile(r"max\(1, min\((\d+), floor\(width / (\d+(?:\.\d+)?)\)\)\)")  # wrapping_legend's
+
+
+def _legend_columns(spec: Any, factor: float, width: int | None) -> None:
+    """A wrapping legend's entries are as much wider as its type (charts.theme.wrapping_legend counts a page's
+    13 px): as many columns as fit at the larger type, so no entry is cut at the image's edge. At a fixed width
+    (an exported image) the count is fixed too: Vega lays out a legend whose columns follow a signal before it
+    knows their number, and cut the last row off the image."""
+    if isinstance(spec, dict):
+        columns = spec.get("columns")
+        match = _LEGEND_COLUMNS.fullmatch(columns["expr"]) if isinstance(columns, dict) and isinstance(
+            columns.get("expr"), str) else None
+        if match:
+            entries, entry = int(match[1]), float(match[2]) * factor
+            spec["columns"] = (max(1, min(entries, int(width // entry))) if width is not None
+                               else {"expr": f"max(1, min({entries}, floor(width / {entry:.0f})))"})
+        for key, value in spec.items():
+            if key not in ("data", "datasets"):
+                _legend_columns(value, factor, width)
+    elif isinstance(spec, list):
+        for value in spec:
+            _legend_columns(value, factor, width)
+
+
 def slide_spec(chart: alt.TopLevelMixin, lang: str, *, width: int | None = None, font: str | None = None,
                font_scale: float = FONT_SCALE) -> dict:
     """The chart's Vega-Lite spec as a slide shows it: app theme and number locale, type scaled up,
@@ -54,6 +79,7 @@ def slide_spec(chart: alt.TopLevelMixin, lang: str, *, width: int | None = None,
         chart = chart.properties(width=width)
     spec = chart.configure(locale=chart_locale(lang)).to_dict()  # the active "nq57" theme is merged in here
     spec = _scaled(copy.deepcopy(spec), font_scale)
+    _legend_columns(spec, font_scale, width)
     refitted_titles(spec, TITLE_FONT * font_scale)  # titles wrap for the larger type
     config = spec.setdefault("config", {})
     config.setdefault("axisQuantitative", {})["tickCount"] = 5  # big labels need room

@@ -93,7 +93,8 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
 
 
 def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_width: int | None = None) -> alt.Chart:
-    """Stacked status bars, one per unit, sorted by overdue count or rate; click a unit to drill.
+    """Stacked status bars, one per unit, sorted by overdue count or rate (`sort_by="given"`: in the rows' order,
+    as a slide lists them beside the chart); click a unit to drill.
     `label_width`: names wrapped onto lines of that many characters (a slide's narrow column)."""
     labels = status_labels(lang)
     label = (lambda name: wrapped_label(name, label_width)) if label_width else (lambda name: name)
@@ -111,8 +112,10 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_
             })
     frame = pd.DataFrame(records)
     sort_field = "rate" if sort_by == "rate" else "overdue"
-    unit_order = (frame.drop_duplicates("code").sort_values([sort_field, "total"], ascending=False)["unit"].tolist()
-                  if not frame.empty else [])
+    units = frame.drop_duplicates("code") if not frame.empty else frame
+    if sort_by != "given" and not frame.empty:
+        units = units.sort_values([sort_field, "total"], ascending=False)
+    unit_order = units["unit"].tolist() if not frame.empty else []
     select = alt.selection_point(name="unit", fields=["code"], on="click")
     tooltip = [
         alt.Tooltip("name:N", title=t("unit_name", lang)),

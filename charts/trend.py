@@ -33,8 +33,9 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     if colours:
         encoding["color"] = alt.Color("series:N", title=None, legend=legend,
                                       scale=alt.Scale(domain=list(colours), range=list(colours.values())))
-    else:
-        encoding["color"] = alt.Color("series:N", title=None, legend=legend)
+    else:  # the series in the order given, whatever their names sort to: the same colours in every language
+        encoding["color"] = alt.Color("series:N", title=None, legend=legend,
+                                      sort=frame["series"].drop_duplicates().tolist())
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
     for target in targets or ():
         chart = chart + target_layers(target, sorted(frame["date"].unique()), lang)
@@ -96,10 +97,13 @@ def target_layers(target: dict, dates: list[str], lang: str) -> alt.LayerChart:
     label = t("chart_target_label", lang, target=_amount(indicator, target["value"], lang),
               date=format_date(target["date"], lang))
     rule = alt.Chart(pd.DataFrame({"target": [target["value"]], "label": [label]}))
+    # at the chart's left edge, so a label never runs off the right of a narrow chart; on a white halo, so a
+    # line running through it does not make it unreadable
+    text = {"align": "left", "dx": 2, "dy": -8}
+    where = {"x": alt.value(0), "y": "target:Q", "text": "label:N"}
     layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y="target:Q"),
-              # at the chart's left edge, so a label never runs off the right of a narrow chart
-              rule.mark_text(align="left", dx=2, dy=-8, color=TARGET_COLOUR).encode(
-                  x=alt.value(0), y="target:Q", text="label:N")]
+              rule.mark_text(**text, color="white", stroke="white", strokeWidth=4, strokeJoin="round").encode(**where),
+              rule.mark_text(**text, color=TARGET_COLOUR).encode(**where)]
     points = [(day, path_value(target, day)) for day in path_dates(target, dates)]
     if points and all(value is not None for _, value in points):
         path = pd.DataFrame({"date": [day.isoformat() for day, _ in points], "path": [value for _, value in points],

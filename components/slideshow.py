@@ -29,6 +29,10 @@ INTERVALS = (10, 20, 30, 60)
 PAGE_FONT_SCALE = 1.6  # chart type on screen: 21 px axis labels, readable from the back of a room at 1280×720
 LEGEND_FONT = 17  # px: legend entries at 1280×720 (the chart's type grows with its width)
 AXIS_NAME_FONT = 15  # px: the names beside bars, two lines of them to a bar of eight at 1280×720
+# ... and larger where the bars are fewer: up to four bars (the statuses, the quality scores), up to six
+AXIS_NAME_FONTS = ((4, 20), (6, 17))
+MAX_BAR_PX = 72  # px a bar's thickness at 1280×720: one unit's bar is a bar, not a slab filling the plot
+VALUE_CHAR_EM = 0.58  # the width of a character of a value printed after its bar, in ems of its type
 PAGE_CHART_HEIGHT = 420  # px of a chart on the page; in presentation mode it fills what the slide leaves
 TYPE_PARAM, TYPE_REFERENCE_WIDTH = "nq57_type", 700  # px: the chart column of a 1280-px window, type as set
 _TYPE_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLineHeight", "symbolSize")
@@ -62,8 +66,10 @@ _STYLE = """
 .st-key-nq57-slide .nq57-source li {font-size:calc(2.5 * var(--u));}
 .nq57-source {font-size:calc(2.5 * var(--u)); color:#373737; padding-left:1.2em; margin:0;}
 .nq57-slide-number {font-size:calc(2.2 * var(--u)); color:#373737; text-align:right;}
-.nq57-qr-caption {font-size:calc(2.2 * var(--u)); color:#373737; margin:.2em 0 0 0;}
-.nq57-qr-local {font-size:calc(2.4 * var(--u)); color:#b71c1c; font-weight:700; margin:.2em 0 0 0;}
+.st-key-nq57-slide [data-testid="stMarkdownContainer"] p.nq57-qr-caption {font-size:calc(2.2 * var(--u));
+  color:#373737; margin:.2em 0 0 0; line-height:1.25;}
+.st-key-nq57-slide [data-testid="stMarkdownContainer"] p.nq57-qr-local {font-size:calc(2.4 * var(--u));
+  color:#b71c1c; font-weight:700; margin:.2em 0 0 0; line-height:1.25;}
 .st-key-nq57-qr img {width:calc(20 * var(--u)) !important; max-width:100%; height:auto;}
 .st-key-slide_first, .st-key-slide_last {display:none;}
 </style>
@@ -260,10 +266,65 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
                                                  titleLimit={"expr": f"{narrow} ? width : 0"})
     refitted_titles(spec, f"{TITLE_FONT * PAGE_FONT_SCALE:.1f} * {TYPE_PARAM}")  # a title wraps at the slide's type
     spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
-    spec["config"].setdefault("axisY", {}).update(labelOverlap=False, labelFontSize=AXIS_NAME_FONT,
-                                                  labelLineHeight=round(AXIS_NAME_FONT * 1.1), labelBaseline="middle")
+    spec["config"].setdefault("axisY", {}).update(labelFlush=False)  # "0" beside its tick, not above it
+    # The names beside bars (a band scale; numbers on a y axis keep the axis type): larger when the bars are few.
+    name_font = f"{AXIS_NAME_FONT}"
+    for rows, size in reversed(AXIS_NAME_FONTS):
+        name_font = f"length(domain('y')) <= {rows} ? {size} : ({name_font})"
+    spec["config"].setdefault("axisYBand", {}).update(
+        labelOverlap=False, labelBaseline="middle", labelFontSize={"expr": f"({name_font}) * {TYPE_PARAM}"},
+        labelLineHeight={"expr": f"1.1 * ({name_font}) * {TYPE_PARAM}"})
+    _no_label_limits(spec)
+    _bars_and_their_values(spec)
     _type_follows_width(spec)
     return spec
+
+
+def _no_label_limits(spec: object) -> None:
+    """No axis of a slide's chart cuts its names at a fixed width (a page's 160 px of names is two thirds of a
+    name in a 1920-px slide's type): the names are short or wrapped (charts.status.wrapped_label)."""
+    if isinstance(spec, dict):
+        axis = spec.get("axis")
+        if isinstance(axis, dict) and isinstance(axis.get("labelLimit"), (int, float)):
+            axis["labelLimit"] = 0
+        for key, value in spec.items():
+            if key not in ("data", "datasets"):
+                _no_label_limits(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            _no_label_limits(value)
+
+
+def _marks(spec: dict) -> list[dict]:
+    """The unit specs of a chart (itself, or its layers)."""
+    if "layer" in spec:
+        return [unit for layer in spec["layer"] for unit in _marks(layer)]
+    return [spec] if "mark" in spec else []
+
+
+def _bars_and_their_values(spec: dict) -> None:
+    """Horizontal bars on a slide: no thicker than MAX_BAR_PX (a chart of one unit stretched to the slide's
+    height), and room on the right for the value printed after the longest bar ("427 (53%)"), which the plot's
+    edge would otherwise cut."""
+    units = _marks(spec)
+    band_y = any(unit.get("encoding", {}).get("y", {}).get("type") in ("nominal", "ordinal") for unit in units)
+    for unit in units:
+        mark = unit["mark"] if isinstance(unit["mark"], dict) else {"type": unit["mark"]}
+        if mark.get("type") == "bar" and band_y and "size" not in mark:
+            unit["mark"] = {**mark, "size": {"expr": f"min(bandwidth('y'), {MAX_BAR_PX} * {TYPE_PARAM})"}}
+    values = [unit for unit in units if isinstance(unit["mark"], dict) and unit["mark"].get("type") == "text"
+              and unit["mark"].get("align") == "left" and "field" in unit.get("encoding", {}).get("text", {})]
+    if not band_y or not values:
+        return
+    longest, font = 0, spec.get("config", {}).get("text", {}).get("fontSize", 11)
+    for unit in values:
+        field = unit["encoding"]["text"]["field"]
+        font = unit["mark"].get("fontSize", font)
+        for rows in spec.get("datasets", {}).values():
+            longest = max([longest, *(len(str(row.get(field) or "")) for row in rows if isinstance(row, dict))])
+    if longest:
+        right = f"{longest} * {VALUE_CHAR_EM} * {font} * {TYPE_PARAM} + 4"
+        spec["padding"] = {"expr": f"{{left: 5, top: 5, bottom: 5, right: {right}}}"}
 
 
 def _type_follows_width(spec: dict) -> None:

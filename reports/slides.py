@@ -236,7 +236,7 @@ def _lagging_slide(ctx: _Context) -> Slide:
         items = [t("deck_lagging_item", lang, unit=row["name"], overdue=format_number(row["overdue"], lang),
                    total=format_number(row["total"], lang)) for row in rows[:3]]
         sentence = t("deck_lagging_sentence", lang, units="; ".join(items))
-        chart = status_by_unit([{**row, "label": row["name"]} for row in rows], lang,
+        chart = status_by_unit([{**row, "label": row["name"]} for row in rows], lang, sort_by="given",
                                label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
     else:
         sentence, chart = t("deck_lagging_none", lang), None

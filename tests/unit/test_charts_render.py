@@ -4,6 +4,8 @@ format and the bundled font; the slide spec a deck and the presentation page use
 from __future__ import annotations
 
 import io
+import json
+import re
 
 import altair as alt
 import pandas as pd
@@ -56,3 +58,18 @@ def test_bundled_font_covers_vietnamese():
         glyphs = TTFont(path.stem, str(path)).face.charToGlyph
         assert [letter for letter in letters if ord(letter) not in glyphs] == []
     assert (FONT_REGULAR.parent / "LICENSE.txt").is_file()
+
+
+def test_a_legend_in_an_exported_image_wraps_at_the_larger_type():
+    """A trend's legend wraps by a page's 13-px type (charts.theme.wrapping_legend); in a deck's image, at 1.6
+    times that type, its columns are counted again for that type, as a fixed number (Vega cut the last row off
+    the image of a legend whose columns followed a signal). A page's download keeps the signal: its width
+    follows its column."""
+    from charts.status import status_trend_chart
+
+    rows = [{"date": pd.Timestamp(f"2025-{month:02d}-28").date(), "total": 100 * month, "completed": 10 * month,
+             "overdue": 5 * month} for month in range(1, 7)]
+    chart = status_trend_chart(rows, "vi")
+    columns = re.findall(r'"columns": (\d+)', json.dumps(slide_spec(chart, "vi", width=520)))
+    assert columns == ["2"]  # three entries ("Tổng số nhiệm vụ" the longest) at 20.8 px in 520 px: two a row
+    assert "floor(width /" in json.dumps(slide_spec(chart, "vi", font_scale=1.0))
