@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import os
 from typing import Iterable, Iterator
 
 from sqlalchemy import (
@@ -266,9 +267,12 @@ ZERO = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
 
 
 def usable(engine: Engine | None) -> bool:
-    """Whether the task figures may read the summary now: not inside `live()`, and counting every
-    submitted report (approved-only mode keeps the live definition)."""
-    return not _LIVE.get() and sources.mode(engine) == sources.SUBMITTED
+    """Whether the task figures may read the summary now: not inside `live()` nor with the environment
+    variable NQ57_TASK_SUMMARY=0 (for comparisons: benchmarks/), and counting every submitted report
+    (approved-only mode keeps the live definition)."""
+    if _LIVE.get() or os.environ.get("NQ57_TASK_SUMMARY", "1") == "0":
+        return False
+    return sources.mode(engine) == sources.SUBMITTED
 
 
 def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan: str | None = None,

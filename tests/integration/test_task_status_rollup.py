@@ -180,3 +180,24 @@ def test_approved_only_mode_keeps_the_live_definition(world):
     assert counted["total"] == 3  # the province's approval covers its communes: XA-1 too
     change_setting("figures_counted", "submitted", engine, user="cli:test")
     _assert_equal_to_live(engine, ["VN", "68", LD[0].code], DATES)
+
+
+def test_the_migration_backfills_the_summary_from_stored_reports(empty_engine):
+    """Revision 0020 on a database holding tasks: the summary is built from them and current."""
+    from alembic import command
+
+    from data_loaders.store import engine as db
+    from tests.support.builder import Builder
+
+    config = db.alembic_config(empty_engine)
+    command.downgrade(config, "0019")
+    build = Builder(empty_engine)
+    build.task("B-1", dt.date(2025, 6, 14), [(dt.date(2025, 5, 20), "on_schedule", 20),
+                                              (dt.date(2025, 6, 30), "completed", 100)])
+    build.task("B-2", dt.date(2025, 5, 31), [(dt.date(2025, 6, 15), "on_schedule", 40)], owner="68")
+    build.task("B-3", dt.date(2025, 5, 20), [(dt.date(2025, 5, 21), "on_schedule", 10)], owner="01")
+    build.commit()
+    command.upgrade(config, "head")
+    _assert_equal_to_live(empty_engine, ["VN", "68", "01", LD[0].code], DATES)
+    assert tasks.task_status("VN", dt.date(2025, 6, 20), empty_engine) == \
+        {"total": 3, "completed": 0, "on_schedule": 0, "overdue": 3}
