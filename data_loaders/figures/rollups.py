@@ -8,9 +8,10 @@ date, changing only on report dates and on the day after a deadline, so it is th
 changes:
 
 - `task_status_change`: per task and day, +1/-1 to "exists" (its first report), "completed" (a
-  report saying completed begins a completed stretch, the next report ends it) and "overdue" (a stretch
+  report saying completed begins a completed stretch, the next report ends it), "overdue" (a stretch
   not completed is overdue from the later of its start and the day after the deadline, to the next
-  report);
+  report) and overdue by more than 30 and 90 days (the same from 31 and 91 days after the deadline:
+  the lateness buckets);
 - `task_status_rollup`: those changes summed per owning unit, plan, area, lead agency and day.
 
 The counts at a date of any scope (the nation, a province, a commune, their children, a plan, an
@@ -85,24 +86,33 @@ def live() -> Iterator[None]:
         _LIVE.reset(token)
 
 
-class next_day(FunctionElement):
-    """SQL: the day after a date."""
+class add_days(FunctionElement):
+    """SQL: a date plus a number of days: add_days(date, days)."""
 
     type = Date()
     inherit_cache = True
 
 
-@compiles(next_day, "postgresql")
-def _next_day_postgresql(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)}) + 1 AS DATE)"
+@compiles(add_days, "postgresql")
+def _add_days_postgresql(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"CAST(({compiler.process(day, **kw)}) + {int(days.value)} AS DATE)"
 
 
-@compiles(next_day)
-def _next_day_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+1 day')"
+@compiles(add_days)
+def _add_days_sqlite(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, '+{int(days.value)} day')"
 
 
 # --- maintaining --------------------------------------------------------------------------------
+
+# the counts kept, and from how many days after the deadline a stretch not completed counts in each
+# of the overdue ones: overdue on the days after the deadline (definitions.is_overdue), late_30 and
+# late_90 more than 30 and 90 days after it (definitions.lateness_counts: le_30 = overdue - late_30,
+# 31_90 = late_30 - late_90, gt_90 = late_90)
+COUNTS = ("total", "completed", "overdue", "late_30", "late_90")
+OVERDUE_AFTER = {"overdue": 1, "late_30": rules.LATENESS_EDGES[0] + 1, "late_90": rules.LATENESS_EDGES[1] + 1}
 
 
 def _changes(task_ids: list[int] | None):
@@ -119,30 +129,29 @@ def _changes(task_ids: list[int] | None):
     segments = segments.subquery("segment")
     s = segments.c
     completed = rules.is_completed(s.status)
-    # a stretch not completed is overdue on the days after the deadline (definitions.is_overdue)
-    overdue_from = _later(s.start, next_day(task.c.deadline))
-    overdue_stretch = and_(not_(completed), or_(s.stop.is_(None), overdue_from < s.stop))
     base = select().select_from(segments.join(task, task.c.id == s.task_id))
 
-    def event(day, total: int, done: int, late: int, *where):
-        return base.add_columns(s.task_id.label("task_id"), day.label("day"), literal(total).label("total"),
-                                literal(done).label("completed"), literal(late).label("overdue")).where(*where)
+    def event(day, counts: dict[str, int], *where):
+        return base.add_columns(s.task_id.label("task_id"), day.label("day"),
+                                *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
 
-    events = union_all(
-        event(s.start, 1, 0, 0, s.n == 1),
-        event(s.start, 0, 1, 0, completed),
-        event(s.stop, 0, -1, 0, completed, s.stop.is_not(None)),
-        event(overdue_from, 0, 0, 1, overdue_stretch),
-        event(s.stop, 0, 0, -1, overdue_stretch, s.stop.is_not(None)),
-    ).subquery("event")
-    e = events.c
+    events = [event(s.start, {"total": 1}, s.n == 1),
+              event(s.start, {"completed": 1}, completed),
+              event(s.stop, {"completed": -1}, completed, s.stop.is_not(None))]
+    for name, days in OVERDUE_AFTER.items():
+        # a stretch not completed counts from the later of its start and that day after the deadline
+        since = _later(s.start, add_days(task.c.deadline, literal(days)))
+        stretch = and_(not_(completed), or_(s.stop.is_(None), since < s.stop))
+        events += [event(since, {name: 1}, stretch), event(s.stop, {name: -1}, stretch, s.stop.is_not(None))]
+    union = union_all(*events).subquery("event")
+    e = union.c
+    sums = [func.sum(e[name]) for name in COUNTS]
     return (
         select(e.task_id, e.day, task.c.owner_unit_code, task.c.plan, task.c.area, task.c.lead_agency_id,
-               func.sum(e.total).label("total"), func.sum(e.completed).label("completed"),
-               func.sum(e.overdue).label("overdue"))
-        .select_from(events.join(task, task.c.id == e.task_id))
+               *(total.label(name) for total, name in zip(sums, COUNTS)))
+        .select_from(union.join(task, task.c.id == e.task_id))
         .group_by(e.task_id, e.day, task.c.owner_unit_code, task.c.plan, task.c.area, task.c.lead_agency_id)
-        .having(or_(func.sum(e.total) != 0, func.sum(e.completed) != 0, func.sum(e.overdue) != 0))
+        .having(or_(*(total != 0 for total in sums)))
     )
 
 
@@ -151,7 +160,7 @@ def _later(first, second):
     return case((first > second, first), else_=second)
 
 
-_COLUMNS = ("task_id", "day", "owner_unit_code", "plan", "area", "lead_agency_id", "total", "completed", "overdue")
+_COLUMNS = ("task_id", "day", "owner_unit_code", "plan", "area", "lead_agency_id", *COUNTS)
 _SUMMED = ("owner_unit_code", "plan", "area", "lead_agency_id", "day")
 
 
@@ -160,14 +169,13 @@ def _summarise(conn: Connection, owners: list[str] | None) -> None:
     change, rollup = TaskStatusChange.__table__, TaskStatusRollup.__table__
     keys = [change.c[name] for name in _SUMMED]
     for chunk in _chunks(owners):
-        summed = select(*keys, func.sum(change.c.total), func.sum(change.c.completed),
-                        func.sum(change.c.overdue)).group_by(*keys)
+        summed = select(*keys, *(func.sum(change.c[name]) for name in COUNTS)).group_by(*keys)
         clear = delete(rollup)
         if chunk is not None:
             summed = summed.where(change.c.owner_unit_code.in_(chunk))
             clear = clear.where(rollup.c.owner_unit_code.in_(chunk))
         conn.execute(clear)
-        conn.execute(insert(rollup).from_select([*_SUMMED, "total", "completed", "overdue"], summed))
+        conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
 
 
 def _chunks(items: list | None) -> Iterable[list | None]:
@@ -264,6 +272,7 @@ def maintained(conn: Connection) -> Iterator[Maintenance]:
 # --- reading --------------------------------------------------------------------------------------
 
 ZERO = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
+STATUS = tuple(ZERO)  # the keys of a TaskStatus (figures/tasks.py); the summary gives the buckets too
 
 
 def usable(engine: Engine | None) -> bool:
@@ -293,9 +302,7 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     else:
         key = literal(None)
     query = (
-        select(key.label("key"), func.coalesce(func.sum(rollup.total), 0).label("total"),
-               func.coalesce(func.sum(rollup.completed), 0).label("completed"),
-               func.coalesce(func.sum(rollup.overdue), 0).label("overdue"))
+        select(key.label("key"), *(func.coalesce(func.sum(getattr(rollup, name)), 0).label(name) for name in COUNTS))
         .select_from(rollup)
         .join(AdminUnit, AdminUnit.code == rollup.owner_unit_code)
         .where(scope_filter(unit, AdminUnit), rollup.day <= as_of)
@@ -316,9 +323,10 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     for row in rows:
         if group is not None and not row.total:
             continue
-        total, completed, overdue = int(row.total), int(row.completed), int(row.overdue)
+        total, completed, overdue, late_30, late_90 = (int(row._mapping[name]) for name in COUNTS)
         counts[row.key] = {"total": total, "completed": completed, "on_schedule": total - completed - overdue,
-                           "overdue": overdue}
+                           "overdue": overdue, "le_30": overdue - late_30, "31_90": late_30 - late_90,
+                           "gt_90": late_90}
     return counts
 
 

@@ -157,7 +157,7 @@ def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
     unit = get_unit(unit_code, engine)
     maintained = rollups.status_counts(unit, as_of, engine, plan=plan)
     if maintained is not None:
-        return maintained.get(None, dict(rollups.ZERO))
+        return _as_status(maintained.get(None, rollups.ZERO))
     query, latest = tasks_at(unit, as_of, plan, engine)
     with connect(engine) as conn:
         return _as_status(conn.execute(query.add_columns(*_counts(latest, as_of))).one()._mapping)
@@ -168,8 +168,10 @@ def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None =
     """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
     own when it has any (central ministries at the national level)."""
     unit = get_unit(unit_code, engine)
-    counts = rollups.status_counts(unit, as_of, engine, plan=plan, group="child")
-    if counts is None:
+    maintained = rollups.status_counts(unit, as_of, engine, plan=plan, group="child")
+    if maintained is not None:
+        counts = {code: _as_status(row) for code, row in maintained.items()}
+    else:
         key = child_key(unit, AdminUnit).label("code")
         query, latest = tasks_at(unit, as_of, plan, engine)
         query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
@@ -194,7 +196,7 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
     unit = get_unit(unit_code, engine)
     maintained = rollups.status_counts(unit, as_of, engine, plan=plan, group=group)
     if maintained is not None:
-        rows = [{"key": key, **counts} for key, counts in maintained.items()]
+        rows = [{"key": key, **_as_status(counts)} for key, counts in maintained.items()]
     else:
         key = _group_column(group).label("key")
         query, latest = tasks_at(unit, as_of, plan, engine)

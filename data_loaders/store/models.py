@@ -211,7 +211,8 @@ class RollupCache(Base):
 
 class TaskStatusChange(Base):
     """How one task moves the status counts (figures/rollups.py): on each day its status at a date
-    changes, +1/-1 to the tasks that exist (its first report), are completed and are overdue.
+    changes, +1/-1 to the tasks that exist (its first report), are completed, are overdue, and are
+    overdue by more than 30 and more than 90 days (the lateness buckets).
     Maintained with the task and its reports, in the same transaction; the task's owner, plan, area
     and lead agency are copied so the summary of `TaskStatusRollup` can be rebuilt from these rows alone."""
 
@@ -226,6 +227,8 @@ class TaskStatusChange(Base):
     total: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     overdue: Mapped[int] = mapped_column(Integer)
+    late_30: Mapped[int] = mapped_column(Integer)  # overdue by more than 30 days
+    late_90: Mapped[int] = mapped_column(Integer)  # overdue by more than 90 days
 
 
 class TaskStatusRollup(Base):
@@ -243,6 +246,8 @@ class TaskStatusRollup(Base):
     total: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     overdue: Mapped[int] = mapped_column(Integer)
+    late_30: Mapped[int] = mapped_column(Integer)
+    late_90: Mapped[int] = mapped_column(Integer)
 
 
 class RollupState(Base):

@@ -1,6 +1,7 @@
 """Task status counts maintained at commit (issue 17, item 4; figures/rollups.py) equal the live
 definition of figures/definitions.py — for the nation, every province and a commune, by child, area,
-plan and lead agency, with and without the plan filter, at month ends and at dates between reports —
+plan and lead agency, the accountability rankings and lateness buckets, with and without the plan filter, at
+month ends and at dates between reports —
 after the seed, after imports that add, change and move tasks, after withdrawals (which delete tasks),
 after rows written around the application (the figures fall back to the live definition until the next
 maintained write rebuilds the summary), and in approved-only mode (the live definition, always).
@@ -13,7 +14,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from data_loaders.figures import rollups, tasks
+from data_loaders.figures import accountability, rollups, tasks
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
@@ -27,8 +28,10 @@ PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
 LD = communes("68", 2)
 # month ends, a report date, the day before and after it, a deadline and the day after it
+# (LD-1: deadline 31/05, 30 days late on 30/06, 31 on 01/07, 90 on 29/08, 91 on 30/08)
 DATES = [dt.date(2025, 3, 31), dt.date(2025, 5, 20), dt.date(2025, 5, 21), dt.date(2025, 6, 14),
-         dt.date(2025, 6, 15), dt.date(2025, 6, 30), dt.date(2025, 7, 1), dt.date(2026, 1, 1)]
+         dt.date(2025, 6, 15), dt.date(2025, 6, 30), dt.date(2025, 7, 1), dt.date(2025, 8, 29),
+         dt.date(2025, 8, 30), dt.date(2026, 1, 1)]
 
 
 def _figures(engine, codes, dates, plans=(None,)) -> dict:
@@ -41,6 +44,9 @@ def _figures(engine, codes, dates, plans=(None,)) -> dict:
                 out[(code, day, plan, "child")] = tasks.task_status_by_child(code, day, engine, plan=plan)
                 for group in ("area", "plan", "lead_agency"):
                     out[(code, day, plan, group)] = tasks.task_status_by(code, day, group, engine, plan=plan)
+                for by in accountability.GROUPINGS:
+                    out[(code, day, plan, by)] = accountability.ranking(code, day, by, engine, plan=plan)
+                out[(code, day, plan, "buckets")] = accountability.overdue_buckets(code, day, engine, plan=plan)
     return out
 
 

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("completed", sa.Integer(), nullable=False),
         sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.Column("late_30", sa.Integer(), nullable=False),
+        sa.Column("late_90", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("task_id", "day"),
     )
     op.create_index("ix_task_status_change_owner_unit_code", "task_status_change", ["owner_unit_code"])
@@ -42,6 +44,8 @@ def upgrade() -> None:
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("completed", sa.Integer(), nullable=False),
         sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.Column("late_30", sa.Integer(), nullable=False),
+        sa.Column("late_90", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("owner_unit_code", "plan", "area", "lead_agency_id", "day"),
     )
     op.create_table(
