@@ -62,10 +62,10 @@ def viewer(url: str, counter: str, start_at: float, single_flight: bool) -> None
         cache.single_flight = lambda _engine, _key: contextlib.nullcontext()
     original = cache._compute
 
-    def counted(figure, engine_, args):  # noqa: ANN001, ANN202
+    def counted(figure, engine_, args, *rest):  # noqa: ANN001, ANN202 - rest: the filters (cache._compute)
         with open(counter, "a", encoding="utf-8") as out:
             out.write(cache.figure_name(figure) + "\n")
-        return original(figure, engine_, args)
+        return original(figure, engine_, args, *rest)
 
     cache._compute = counted
     version = db.data_version(engine)
@@ -91,38 +91,8 @@ def viewers_at_once(url: str, engine, processes: int, single_flight: bool) -> tu
         return wall, len(Path(counter).read_text().split())
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "--viewer":
-        viewer(argv[1], argv[2], float(argv[3]), argv[4] == "1")
-        return 0
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""))
-    parser.add_argument("--processes", type=int, default=4)
-    parser.add_argument("--provinces", action="store_true", help="also time the warm step with the 34 provinces")
-    parser.add_argument("--url", help="the database's SQLAlchemy URL (instead of --pg's nq57_bench)")
-    args = parser.parse_args(argv)
-    url = args.url or (national_scale.postgres_url(args.pg, "nq57_bench") if args.pg is not None
-                       else national_scale.sqlite_url(False))
-    engine = db.make_engine(url)
-    version = db.data_version(engine)
-    calls = _calls(engine)
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {len(calls)} shared figures "
-          f"of the national pages; backend {engine.dialect.name}")
-    rows = []
-    computations: list[str] = []
-    original = cache._compute
-
-    def counted(figure, engine_, fargs):  # noqa: ANN001, ANN202
-        computations.append(cache.figure_name(figure))
-        return original(figure, engine_, fargs)
-
-    cache._compute = counted
-
-    def line(label: str, seconds: float, computed: int) -> None:
-        rows.append((label, seconds, computed))
-        print(f"  {label}: {seconds:.2f} s, {computed} computed", flush=True)
-
+def raw_sql(engine, calls: list, line) -> None:
+    """The figures computed directly: with the task summary, with the live definition, then each alone both ways."""
     started = time.perf_counter()
     for figure, fargs in calls:
         figure(*fargs, engine=engine)
@@ -141,6 +111,43 @@ def main(argv: list[str] | None = None) -> int:
             figure(*fargs, engine=engine)
         print(f"    {cache.figure_name(figure)}{tuple(str(a) for a in fargs[1:2])}: {summary * 1000:.0f} ms "
               f"(live definition {(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--viewer":
+        viewer(argv[1], argv[2], float(argv[3]), argv[4] == "1")
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""))
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--provinces", action="store_true", help="also time the warm step with the 34 provinces")
+    parser.add_argument("--url", help="the database's SQLAlchemy URL (instead of --pg's nq57_bench)")
+    parser.add_argument("--skip-raw", action="store_true", help="leave out the raw SQL lines")
+    args = parser.parse_args(argv)
+    url = args.url or (national_scale.postgres_url(args.pg, "nq57_bench") if args.pg is not None
+                       else national_scale.sqlite_url(False))
+    engine = db.make_engine(url)
+    version = db.data_version(engine)
+    calls = _calls(engine)
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {len(calls)} shared figures "
+          f"of the national pages; backend {engine.dialect.name}")
+    rows = []
+    computations: list[str] = []
+    original = cache._compute
+
+    def counted(figure, engine_, fargs, *rest):  # noqa: ANN001, ANN202 - rest: the filters (cache._compute)
+        computations.append(cache.figure_name(figure))
+        return original(figure, engine_, fargs, *rest)
+
+    cache._compute = counted
+
+    def line(label: str, seconds: float, computed: int) -> None:
+        rows.append((label, seconds, computed))
+        print(f"  {label}: {seconds:.2f} s, {computed} computed", flush=True)
+
+    if not args.skip_raw:
+        raw_sql(engine, calls, line)
     _clear(engine)
     started = time.perf_counter()
     cache.warm(engine, version)
