@@ -115,44 +115,44 @@ COUNTS = ("total", "completed", "overdue", "late_30", "late_90")
 OVERDUE_AFTER = {"overdue": 1, "late_30": rules.LATENESS_EDGES[0] + 1, "late_90": rules.LATENESS_EDGES[1] + 1}
 
 
+_DIMENSIONS = ("owner_unit_code", "plan", "area", "lead_agency_id")
+
+
 def _changes(task_ids: list[int] | None):
     """SELECT of the `task_status_change` rows of the given tasks (every task with None)."""
     report, task = TaskReport.__table__, Task.__table__
     order = {"partition_by": report.c.task_id, "order_by": report.c.report_date}
     segments = (
-        select(report.c.task_id, report.c.report_date.label("start"), report.c.status,
+        select(report.c.task_id, report.c.report_date.label("start"), report.c.status, task.c.deadline,
+               *(task.c[name] for name in _DIMENSIONS),
                func.lead(report.c.report_date).over(**order).label("stop"),
                func.row_number().over(**order).label("n"))
+        .select_from(report.join(task, task.c.id == report.c.task_id))
     )
     if task_ids is not None:
         segments = segments.where(report.c.task_id.in_(task_ids))
-    segments = segments.subquery("segment")
+    # one window over the reports (a CTE: computed once, read by every event below)
+    segments = segments.cte("segment")
     s = segments.c
     completed = rules.is_completed(s.status)
-    base = select().select_from(segments.join(task, task.c.id == s.task_id))
 
     def event(day, counts: dict[str, int], *where):
-        return base.add_columns(s.task_id.label("task_id"), day.label("day"),
-                                *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
+        return select(s.task_id, day.label("day"), *(s[name] for name in _DIMENSIONS),
+                      *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
 
     events = [event(s.start, {"total": 1}, s.n == 1),
               event(s.start, {"completed": 1}, completed),
               event(s.stop, {"completed": -1}, completed, s.stop.is_not(None))]
     for name, days in OVERDUE_AFTER.items():
         # a stretch not completed counts from the later of its start and that day after the deadline
-        since = _later(s.start, add_days(task.c.deadline, literal(days)))
+        since = _later(s.start, add_days(s.deadline, literal(days)))
         stretch = and_(not_(completed), or_(s.stop.is_(None), since < s.stop))
         events += [event(since, {name: 1}, stretch), event(s.stop, {name: -1}, stretch, s.stop.is_not(None))]
-    union = union_all(*events).subquery("event")
-    e = union.c
+    e = union_all(*events).subquery("event").c
+    keys = [e.task_id, e.day, *(e[name] for name in _DIMENSIONS)]
     sums = [func.sum(e[name]) for name in COUNTS]
-    return (
-        select(e.task_id, e.day, task.c.owner_unit_code, task.c.plan, task.c.area, task.c.lead_agency_id,
-               *(total.label(name) for total, name in zip(sums, COUNTS)))
-        .select_from(union.join(task, task.c.id == e.task_id))
-        .group_by(e.task_id, e.day, task.c.owner_unit_code, task.c.plan, task.c.area, task.c.lead_agency_id)
-        .having(or_(*(total != 0 for total in sums)))
-    )
+    return (select(*keys, *(total.label(name) for total, name in zip(sums, COUNTS)))
+            .group_by(*keys).having(or_(*(total != 0 for total in sums))))
 
 
 def _later(first, second):
