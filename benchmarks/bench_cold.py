@@ -1,6 +1,6 @@
 """Cold national figures after an upload (issue 17, item 4), on the national-scale database.
 
-    python -m benchmarks.bench_cold [--pg [URL]] [--processes 4] [--provinces]
+    python -m benchmarks.bench_cold [--pg [URL] | --url URL] [--processes 4] [--provinces]
 
 Each line starts from an empty rollup cache, as right after an upload (the data version moved):
 - "warm step": the post-commit step (`figures.cache.warm`) computing every shared figure of the national
@@ -11,7 +11,9 @@ Each line starts from an empty rollup cache, as right after an upload (the data 
   wall time until the last has them all, and how many figure computations ran in all — without single
   flight each process computes everything itself (N × the figures), with it each figure is computed once
   and the others wait for it and read the result;
-- "raw SQL": the same figures computed once, directly (no cache), for the ratio.
+- "raw SQL": the same figures computed once, directly (no cache), for the ratio; and once more with the
+  task counts from their live definition instead of the summary maintained at commit (figures/rollups.py),
+  then each figure alone both ways.
 
 PostgreSQL: the database nq57_bench of benchmarks/national_scale.py (--pg, $TEST_DATABASE_URL);
 SQLite: benchmarks/out/national.sqlite.
@@ -36,7 +38,7 @@ if str(PROJECT_DIR) not in sys.path:
 from sqlalchemy import delete  # noqa: E402
 
 from benchmarks import national_scale  # noqa: E402
-from data_loaders.figures import cache  # noqa: E402
+from data_loaders.figures import cache, rollups  # noqa: E402
 from data_loaders.figures.scope import child_units, earliest_data_date, latest_data_date  # noqa: E402
 from data_loaders.store import engine as db  # noqa: E402
 from data_loaders.store.models import RollupCache  # noqa: E402
@@ -60,10 +62,10 @@ def viewer(url: str, counter: str, start_at: float, single_flight: bool) -> None
         cache.single_flight = lambda _engine, _key: contextlib.nullcontext()
     original = cache._compute
 
-    def counted(figure, engine_, args):  # noqa: ANN001, ANN202
+    def counted(figure, engine_, args, *rest):  # noqa: ANN001, ANN202 - rest: the filters (cache._compute)
         with open(counter, "a", encoding="utf-8") as out:
             out.write(cache.figure_name(figure) + "\n")
-        return original(figure, engine_, args)
+        return original(figure, engine_, args, *rest)
 
     cache._compute = counted
     version = db.data_version(engine)
@@ -89,6 +91,28 @@ def viewers_at_once(url: str, engine, processes: int, single_flight: bool) -> tu
         return wall, len(Path(counter).read_text().split())
 
 
+def raw_sql(engine, calls: list, line) -> None:
+    """The figures computed directly: with the task summary, with the live definition, then each alone both ways."""
+    started = time.perf_counter()
+    for figure, fargs in calls:
+        figure(*fargs, engine=engine)
+    line("raw SQL (every figure once, no cache)", time.perf_counter() - started, len(calls))
+    started = time.perf_counter()
+    with rollups.live():
+        for figure, fargs in calls:
+            figure(*fargs, engine=engine)
+    line("raw SQL, task counts from their live definition (no summary)", time.perf_counter() - started, len(calls))
+    for figure, fargs in calls:  # each figure alone, with and without the maintained summary
+        started = time.perf_counter()
+        figure(*fargs, engine=engine)
+        summary = time.perf_counter() - started
+        started = time.perf_counter()
+        with rollups.live():
+            figure(*fargs, engine=engine)
+        print(f"    {cache.figure_name(figure)}{tuple(str(a) for a in fargs[1:2])}: {summary * 1000:.0f} ms "
+              f"(live definition {(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--viewer":
@@ -98,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", nargs="?", const=os.environ.get("TEST_DATABASE_URL", ""))
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--provinces", action="store_true", help="also time the warm step with the 34 provinces")
+    parser.add_argument("--url", help="the database's SQLAlchemy URL (instead of --pg's nq57_bench)")
+    parser.add_argument("--skip-raw", action="store_true", help="leave out the raw SQL lines")
     args = parser.parse_args(argv)
-    url = (national_scale.postgres_url(args.pg, "nq57_bench") if args.pg is not None
-           else national_scale.sqlite_url(False))
+    url = args.url or (national_scale.postgres_url(args.pg, "nq57_bench") if args.pg is not None
+                       else national_scale.sqlite_url(False))
     engine = db.make_engine(url)
     version = db.data_version(engine)
     calls = _calls(engine)
@@ -110,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     computations: list[str] = []
     original = cache._compute
 
-    def counted(figure, engine_, fargs):  # noqa: ANN001, ANN202
+    def counted(figure, engine_, fargs, *rest):  # noqa: ANN001, ANN202 - rest: the filters (cache._compute)
         computations.append(cache.figure_name(figure))
-        return original(figure, engine_, fargs)
+        return original(figure, engine_, fargs, *rest)
 
     cache._compute = counted
 
@@ -120,10 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((label, seconds, computed))
         print(f"  {label}: {seconds:.2f} s, {computed} computed", flush=True)
 
-    started = time.perf_counter()
-    for figure, fargs in calls:
-        figure(*fargs, engine=engine)
-    line("raw SQL (every figure once, no cache)", time.perf_counter() - started, len(calls))
+    if not args.skip_raw:
+        raw_sql(engine, calls, line)
     _clear(engine)
     started = time.perf_counter()
     cache.warm(engine, version)

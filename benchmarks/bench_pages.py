@@ -407,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="indicators in the catalogue with values (40: 30 added to the ten; a database of its own)")
     parser.add_argument("--reference", action="store_true",
                         help="with the reference (group-by) latest-row subqueries of benchmarks/reference_queries.py")
+    parser.add_argument("--database", help="the PostgreSQL database's name (default nq57_bench[_small])")
     args = parser.parse_args(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     logging.getLogger("nq57").addHandler(LOGGED_ERRORS)
@@ -420,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.pg:
             parser.error("--pg needs a URL or TEST_DATABASE_URL")
         backends.append(("postgresql", national_scale.postgres_url(
-            args.pg, ("nq57_bench_small" if args.small else "nq57_bench") + more)))
+            args.pg, args.database or ("nq57_bench_small" if args.small else "nq57_bench") + more)))
     pages = args.pages.split(",") if args.pages else discover_pages()
     wanted_levels = set(args.levels.split(","))
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, TypedDict
 from sqlalchemy import Engine, literal
 
 from data_loaders.figures import definitions as rules
+from data_loaders.figures import rollups
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit
 from data_loaders.figures.tasks import task_list, tasks_at
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
@@ -44,10 +45,19 @@ class RankedRow(TypedDict, total=False):
     own: bool
 
 
-def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan: str | None = None) -> list[dict]:
+def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan: str | None = None, *,
+             summary: str | None = None) -> list[dict]:
     """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL (with `plan`,
-    of that plan's tasks only)."""
+    of that plan's tasks only). `summary` names the same grouping in the task summary maintained at
+    commit (figures/rollups.py: "child", "lead_agency", "all"), read when it may be."""
     unit = get_unit(unit_code, engine)
+    if summary is not None:
+        maintained = rollups.status_counts(unit, as_of, engine, plan=plan,
+                                           group=None if summary == "all" else summary)
+        if maintained is not None:
+            return [{"key": NATIONAL_CODE if summary == "all" else key,
+                     **{name: row[name] for name in ("total", "completed", "overdue", *BUCKETS)}}
+                    for key, row in maintained.items() if row["total"]]
     query, latest = tasks_at(unit, as_of, plan, engine)
     key = key_of(unit).label("key")
     counts = rules.status_counts(latest.c.status, Task.deadline, as_of)
@@ -67,11 +77,12 @@ def ranking(unit_code: str, as_of: dt.date, by: str = "lead_agency", engine: Eng
         raise ValueError(f"by must be one of {GROUPINGS}")
     unit = get_unit(unit_code, engine)
     if by == "lead_agency":
-        rows = _grouped(unit.code, as_of, lambda _: Agency.name, engine, plan)
+        rows = _grouped(unit.code, as_of, lambda _: Agency.name, engine, plan, summary="lead_agency")
         for row in rows:
             row["name"] = row["key"]
         return rules.rank_by_on_time(rows)
-    rows = {row["key"]: row for row in _grouped(unit.code, as_of, lambda u: child_key(u, AdminUnit), engine, plan)}
+    rows = {row["key"]: row for row in _grouped(unit.code, as_of, lambda u: child_key(u, AdminUnit), engine, plan,
+                                                summary="child")}
     zero = {"total": 0, "completed": 0, "overdue": 0, **{b: 0 for b in BUCKETS}}
     children = [{**zero, **rows.get(child.code, {}), "key": child.code, "name": child.name, "own": False}
                 for child in child_units(unit.code, engine)]
@@ -113,7 +124,7 @@ def rank_change(unit_code: str, as_of: dt.date, since: dt.date, by: str = "lead_
 def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                     plan: str | None = None) -> dict[str, int]:
     """Overdue tasks of a unit by lateness: {"le_30", "31_90", "gt_90"}."""
-    rows = _grouped(unit_code, as_of, lambda _: literal(NATIONAL_CODE), engine, plan)
+    rows = _grouped(unit_code, as_of, lambda _: literal(NATIONAL_CODE), engine, plan, summary="all")
     return {bucket: sum(r[bucket] for r in rows) for bucket in BUCKETS}
 
 

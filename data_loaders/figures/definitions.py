@@ -27,7 +27,8 @@ from sqlalchemy.sql import ColumnElement
 
 TASK_STATUSES = ("completed", "on_schedule", "overdue")
 LATENESS_BUCKETS = ("le_30", "31_90", "gt_90")  # overdue by ≤30, 31–90, >90 days
-_BUCKET_EDGES = (30, 90)
+LATENESS_EDGES = (30, 90)  # the buckets' upper edges in days overdue (figures/rollups.py counts from them)
+_BUCKET_EDGES = LATENESS_EDGES
 COMPARISON_MONTHS_BACK = 3
 
 

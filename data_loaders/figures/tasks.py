@@ -15,7 +15,7 @@ from typing import Callable, TypedDict, TypeVar
 from sqlalchemy import Engine, case, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures import sources
+from data_loaders.figures import rollups, sources
 from data_loaders.figures.scope import (
     UnitInfo,
     child_key,
@@ -162,6 +162,9 @@ def task_status(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
     """Total, completed, on schedule and overdue tasks of a unit and everything under it at a date:
     of the national plans (NQ57's headline), or with `plan`, of that plan's tasks only."""
     unit = get_unit(unit_code, engine)
+    maintained = rollups.status_counts(unit, as_of, engine, plan=plan)
+    if maintained is not None:
+        return _as_status(maintained.get(None, rollups.ZERO))
     query, latest = tasks_at(unit, as_of, plan, engine)
     with connect(engine) as conn:
         return _as_status(conn.execute(query.add_columns(*_counts(latest, as_of))).one()._mapping)
@@ -172,11 +175,15 @@ def task_status_by_child(unit_code: str, as_of: dt.date, engine: Engine | None =
     """One row per child unit (every child, with zeros), plus the unit's own tasks as a group of their
     own when it has any (central ministries at the national level)."""
     unit = get_unit(unit_code, engine)
-    key = child_key(unit, AdminUnit).label("code")
-    query, latest = tasks_at(unit, as_of, plan, engine)
-    query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
-    with connect(engine) as conn:
-        counts = {row.code: _as_status(row._mapping) for row in conn.execute(query)}
+    maintained = rollups.status_counts(unit, as_of, engine, plan=plan, group="child")
+    if maintained is not None:
+        counts = {code: _as_status(row) for code, row in maintained.items()}
+    else:
+        key = child_key(unit, AdminUnit).label("code")
+        query, latest = tasks_at(unit, as_of, plan, engine)
+        query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
+        with connect(engine) as conn:
+            counts = {row.code: _as_status(row._mapping) for row in conn.execute(query)}
     zero: TaskStatus = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
     rows: list[ChildTaskStatus] = []
     if unit.level != "commune" and unit.code in counts:
@@ -194,11 +201,15 @@ def task_status_by(unit_code: str, as_of: dt.date, group: str, engine: Engine | 
                    plan: str | None = None) -> list[GroupTaskStatus]:
     """Status counts per area, plan or lead agency, most overdue first."""
     unit = get_unit(unit_code, engine)
-    key = _group_column(group).label("key")
-    query, latest = tasks_at(unit, as_of, plan, engine)
-    query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
-    with connect(engine) as conn:
-        rows = [{"key": row.key, **_as_status(row._mapping)} for row in conn.execute(query)]
+    maintained = rollups.status_counts(unit, as_of, engine, plan=plan, group=group)
+    if maintained is not None:
+        rows = [{"key": key, **_as_status(counts)} for key, counts in maintained.items()]
+    else:
+        key = _group_column(group).label("key")
+        query, latest = tasks_at(unit, as_of, plan, engine)
+        query = query.add_columns(key, *_counts(latest, as_of)).group_by(key)
+        with connect(engine) as conn:
+            rows = [{"key": row.key, **_as_status(row._mapping)} for row in conn.execute(query)]
     return sorted(rows, key=lambda r: (-r["overdue"], -r["total"], r["key"]))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text, upda
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
+from data_loaders.figures import rollups
 from data_loaders.identity import audit
 from data_loaders.identity.accounts import Account
 from data_loaders.ingest.approvals import locked_changes
@@ -243,6 +244,7 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     counts = Counts(len(report_inserts), len(report_updates), details["reports_unchanged"], details)
     if dry_run or not counts.changed:
         return counts
+    summary_current = rollups.before_writes(connection)  # the task status summary, kept in this transaction
 
     # agencies named by new or changed tasks, inserted in one statement
     needed = ({t.attributes["lead_agency"] for t in new_tasks}
@@ -292,6 +294,10 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
                    "new_note": r.note, "new_source_row": r.source_row} for current, r in report_updates]
         for start in range(0, len(params), CHUNK):
             connection.execute(statement, params[start:start + CHUNK])
+    touched = ({task_ids[t.code] for t in new_tasks} | {task["id"] for task, _ in task_updates}
+               | {task_ids[code] for (code, _), _ in report_inserts}
+               | {current.task_id for current, _ in report_updates})
+    rollups.after_writes(connection, summary_current, touched)
     return counts
 
 

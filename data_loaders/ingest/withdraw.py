@@ -16,6 +16,7 @@ import hashlib
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from data_loaders.figures import rollups
 from data_loaders.identity import audit
 from data_loaders.identity.access import unit_label
 from data_loaders.identity.accounts import AccountError
@@ -91,6 +92,15 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         undo = conn.execute(select(UploadUndo.table_name, UploadUndo.row_id, UploadUndo.before)
                             .where(UploadUndo.upload_id == upload_id)).all()
         restored = {name: [row for row in undo if row.table_name == name] for name in TABLES}
+        # the tasks whose rows change, for the task status summary (figures/rollups.py), kept in this transaction
+        summary_current = rollups.before_writes(conn)
+        restored_reports = [row.row_id for row in restored["task_report"]]
+        touched = set(conn.execute(select(TaskReport.task_id).where(TaskReport.upload_id == upload_id)).scalars())
+        touched |= set(conn.execute(select(Task.id).where(Task.upload_id == upload_id)).scalars())
+        touched |= {row.row_id for row in restored["task"]}
+        for start in range(0, len(restored_reports), 5000):
+            touched |= set(conn.execute(select(TaskReport.task_id)
+                                        .where(TaskReport.id.in_(restored_reports[start:start + 5000]))).scalars())
         counts = {}
         # inserted rows (they carry this upload's id and were not merely updated by it) go first
         for name in ("task_report", "indicator_value"):
@@ -109,6 +119,7 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         if kept_tasks:
             condition = condition & Task.id.not_in(kept_tasks)
         counts["task_deleted"] = conn.execute(delete(Task.__table__).where(condition)).rowcount
+        rollups.after_writes(conn, summary_current, touched)
         conn.execute(update(Upload).where(Upload.id == upload_id).values(status="withdrawn"))
         withdrawal = conn.execute(insert(Upload).values(
             file_name=f"rut-lai-{upload_id}-{upload.file_name}"[:FILE_NAME_LENGTH], kind=upload.kind,

@@ -209,6 +209,60 @@ class RollupCache(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class TaskStatusChange(Base):
+    """How one task moves the status counts (figures/rollups.py): on each day its status at a date
+    changes, +1/-1 to the tasks that exist (its first report), are completed, are overdue, and are
+    overdue by more than 30 and more than 90 days (the lateness buckets).
+    Maintained with the task and its reports, in the same transaction; the task's owner, plan, area
+    and lead agency are copied so the summary of `TaskStatusRollup` can be rebuilt from these rows alone."""
+
+    __tablename__ = "task_status_change"
+
+    task_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: rows go with the task
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    owner_unit_code: Mapped[str] = mapped_column(String(8), index=True)
+    plan: Mapped[str] = mapped_column(String(40))
+    area: Mapped[str] = mapped_column(String(40))
+    lead_agency_id: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    late_30: Mapped[int] = mapped_column(Integer)  # overdue by more than 30 days
+    late_90: Mapped[int] = mapped_column(Integer)  # overdue by more than 90 days
+
+
+class TaskStatusRollup(Base):
+    """The task status counts maintained at commit (figures/rollups.py): the sum of `TaskStatusChange`
+    per owning unit, plan, area, lead agency and day. A group's counts at a date are the sums over the
+    days up to it."""
+
+    __tablename__ = "task_status_rollup"
+
+    owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    area: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lead_agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    late_30: Mapped[int] = mapped_column(Integer)
+    late_90: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(Base):
+    """Whether a maintained summary is current (figures/rollups.py): database triggers count every
+    statement that writes its source tables (`writes`); the code that maintains it sets `maintained`
+    to that count in the same transaction. Any other write (a script, a manual fix) leaves them
+    unequal, and the figures fall back to their live definition until the summary is rebuilt."""
+
+    __tablename__ = "rollup_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    writes: Mapped[int] = mapped_column(Integer, default=0)
+    maintained: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Account(Base):
     """A person who signs in (data_loaders/accounts.py). Lock-out state lives here, not in a
     process, so every app process behind a load balancer agrees on it."""

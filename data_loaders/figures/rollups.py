@@ -1,0 +1,334 @@
+"""Task status counts maintained at commit (issue 17, item 4): the national and provincial task
+figures read a small summary instead of finding every task's latest report among millions.
+
+The definition stays figures/definitions.py's: a task's status at a date is its latest report on or
+before it; it exists from its first report; it is completed when that report says so; overdue when
+not completed and its deadline is before the date. Each count is therefore a step function of the
+date, changing only on report dates and on the day after a deadline, so it is the running sum of its
+changes:
+
+- `task_status_change`: per task and day, +1/-1 to "exists" (its first report), "completed" (a
+  report saying completed begins a completed stretch, the next report ends it), "overdue" (a stretch
+  not completed is overdue from the later of its start and the day after the deadline, to the next
+  report) and overdue by more than 30 and 90 days (the same from 31 and 91 days after the deadline:
+  the lateness buckets);
+- `task_status_rollup`: those changes summed per owning unit, plan, area, lead agency and day.
+
+The counts at a date of any scope (the nation, a province, a commune, their children, a plan, an
+area, a lead agency) are `SUM(change) WHERE day <= date` over its rows; on schedule is the rest.
+
+Maintenance: every writer of tasks and reports that goes through the application (an import,
+ingest/commit.py; a withdrawal, ingest/withdraw.py) calls `maintained(connection)` around its writes,
+in its transaction: the changes of the tasks it touched are recomputed from their reports (set-based
+SQL: a window over their reports), and the summary rows of their owners (before and after) rebuilt
+from the changes. Database triggers count every statement that writes `task` or `task_report`
+(`rollup_state.writes`); the maintaining transaction records that count as `maintained`. A write by
+anything else (a script writing rows directly) leaves the two unequal: the figures then use their
+live definition until the next maintained write, which rebuilds the whole summary first.
+
+The summary counts what is submitted: in approved-only mode (figures/sources.py) the figures keep
+their live definition, as they do inside `live()` (what the tests compare the summary with)."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import os
+from typing import Iterable, Iterator
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Date
+
+from data_loaders.figures import definitions as rules
+from data_loaders.figures import sources
+from data_loaders.figures.scope import UnitInfo, child_key, connect, scope_filter
+from data_loaders.store.models import (
+    AdminUnit,
+    Agency,
+    RollupState,
+    Task,
+    TaskReport,
+    TaskStatusChange,
+    TaskStatusRollup,
+)
+
+TASKS = "tasks"  # the rollup_state row of the task summary
+CHUNK = 2000  # task ids (or owner codes) per statement
+GROUPS = {"area": TaskStatusRollup.area, "plan": TaskStatusRollup.plan}  # and "lead_agency": Agency.name
+
+_LIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("nq57_rollups_live", default=False)
+
+
+@contextlib.contextmanager
+def live() -> Iterator[None]:
+    """Compute the task figures inside from their live definition, not the summary."""
+    token = _LIVE.set(True)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
+
+
+class add_days(FunctionElement):
+    """SQL: a date plus a number of days: add_days(date, days)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_days, "postgresql")
+def _add_days_postgresql(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"CAST(({compiler.process(day, **kw)}) + {int(days.value)} AS DATE)"
+
+
+@compiles(add_days)
+def _add_days_sqlite(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, '+{int(days.value)} day')"
+
+
+# --- maintaining --------------------------------------------------------------------------------
+
+# the counts kept, and from how many days after the deadline a stretch not completed counts in each
+# of the overdue ones: overdue on the days after the deadline (definitions.is_overdue), late_30 and
+# late_90 more than 30 and 90 days after it (definitions.lateness_counts: le_30 = overdue - late_30,
+# 31_90 = late_30 - late_90, gt_90 = late_90)
+COUNTS = ("total", "completed", "overdue", "late_30", "late_90")
+OVERDUE_AFTER = {"overdue": 1, "late_30": rules.LATENESS_EDGES[0] + 1, "late_90": rules.LATENESS_EDGES[1] + 1}
+
+
+_DIMENSIONS = ("owner_unit_code", "plan", "area", "lead_agency_id")
+
+
+def _changes(task_ids: list[int] | None):
+    """SELECT of the `task_status_change` rows of the given tasks (every task with None)."""
+    report, task = TaskReport.__table__, Task.__table__
+    order = {"partition_by": report.c.task_id, "order_by": report.c.report_date}
+    segments = (
+        select(report.c.task_id, report.c.report_date.label("start"), report.c.status, task.c.deadline,
+               *(task.c[name] for name in _DIMENSIONS),
+               func.lead(report.c.report_date).over(**order).label("stop"),
+               func.row_number().over(**order).label("n"))
+        .select_from(report.join(task, task.c.id == report.c.task_id))
+    )
+    if task_ids is not None:
+        segments = segments.where(report.c.task_id.in_(task_ids))
+    # one window over the reports (a CTE: computed once, read by every event below)
+    segments = segments.cte("segment")
+    s = segments.c
+    completed = rules.is_completed(s.status)
+
+    def event(day, counts: dict[str, int], *where):
+        return select(s.task_id, day.label("day"), *(s[name] for name in _DIMENSIONS),
+                      *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
+
+    events = [event(s.start, {"total": 1}, s.n == 1),
+              event(s.start, {"completed": 1}, completed),
+              event(s.stop, {"completed": -1}, completed, s.stop.is_not(None))]
+    for name, days in OVERDUE_AFTER.items():
+        # a stretch not completed counts from the later of its start and that day after the deadline
+        since = _later(s.start, add_days(s.deadline, literal(days)))
+        stretch = and_(not_(completed), or_(s.stop.is_(None), since < s.stop))
+        events += [event(since, {name: 1}, stretch), event(s.stop, {name: -1}, stretch, s.stop.is_not(None))]
+    e = union_all(*events).subquery("event").c
+    keys = [e.task_id, e.day, *(e[name] for name in _DIMENSIONS)]
+    sums = [func.sum(e[name]) for name in COUNTS]
+    return (select(*keys, *(total.label(name) for total, name in zip(sums, COUNTS)))
+            .group_by(*keys).having(or_(*(total != 0 for total in sums))))
+
+
+def _later(first, second):
+    """SQL: the later of two dates."""
+    return case((first > second, first), else_=second)
+
+
+_COLUMNS = ("task_id", "day", "owner_unit_code", "plan", "area", "lead_agency_id", *COUNTS)
+_SUMMED = ("owner_unit_code", "plan", "area", "lead_agency_id", "day")
+
+
+def _summarise(conn: Connection, owners: list[str] | None) -> None:
+    """Rebuild the summary rows of the given owning units (every unit with None) from the changes."""
+    change, rollup = TaskStatusChange.__table__, TaskStatusRollup.__table__
+    keys = [change.c[name] for name in _SUMMED]
+    for chunk in _chunks(owners):
+        summed = select(*keys, *(func.sum(change.c[name]) for name in COUNTS)).group_by(*keys)
+        clear = delete(rollup)
+        if chunk is not None:
+            summed = summed.where(change.c.owner_unit_code.in_(chunk))
+            clear = clear.where(rollup.c.owner_unit_code.in_(chunk))
+        conn.execute(clear)
+        conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
+
+
+def _chunks(items: list | None) -> Iterable[list | None]:
+    if items is None:
+        yield None
+        return
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def refresh(conn: Connection, task_ids: Iterable[int]) -> None:
+    """Recompute the changes of these tasks (deleted ones: none) and the summary of their owners, before
+    and after, in the caller's transaction."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return
+    change, task = TaskStatusChange.__table__, Task.__table__
+    owners: set[str] = set()
+    for chunk in _chunks(ids):
+        owners.update(conn.execute(select(change.c.owner_unit_code).where(change.c.task_id.in_(chunk))
+                                   .distinct()).scalars())
+        owners.update(conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk)).distinct()).scalars())
+        conn.execute(delete(change).where(change.c.task_id.in_(chunk)))
+        conn.execute(insert(change).from_select(_COLUMNS, _changes(chunk)))
+    _summarise(conn, sorted(owners))
+
+
+def rebuild(conn: Connection) -> None:
+    """The whole summary from the tasks and reports, and marked current (the migration's backfill;
+    after rows were written around the application)."""
+    conn.execute(delete(TaskStatusChange.__table__))
+    conn.execute(insert(TaskStatusChange.__table__).from_select(_COLUMNS, _changes(None)))
+    _summarise(conn, None)
+    _mark_current(conn)
+
+
+def rebuild_database(engine: Engine) -> None:
+    """`rebuild` in a transaction of its own (under the import lock on PostgreSQL)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(57057)))
+        rebuild(conn)
+
+
+def _state(conn: Connection) -> tuple[int, int] | None:
+    row = conn.execute(select(RollupState.writes, RollupState.maintained).where(RollupState.name == TASKS)).first()
+    return None if row is None else (row.writes, row.maintained)
+
+
+def _mark_current(conn: Connection) -> None:
+    conn.execute(update(RollupState).where(RollupState.name == TASKS).values(maintained=RollupState.writes))
+
+
+def is_current(conn: Connection) -> bool:
+    state = _state(conn)
+    return state is not None and state[0] == state[1]
+
+
+def before_writes(conn: Connection) -> bool:
+    """Call in the transaction before writing tasks or reports: whether the summary is current."""
+    return is_current(conn)
+
+
+def after_writes(conn: Connection, was_current: bool, task_ids: Iterable[int]) -> None:
+    """Call in the same transaction after the writes, with every task written or whose reports were:
+    their changes and their owners' summary are recomputed and the summary marked current — or, when it
+    was not current before (rows written around the application), the whole summary is rebuilt."""
+    if was_current:
+        refresh(conn, task_ids)
+        _mark_current(conn)
+    else:
+        rebuild(conn)
+
+
+class Maintenance:
+    """What `maintained` yields: the writer names the tasks it touched (`touched`)."""
+
+    def __init__(self) -> None:
+        self.task_ids: set[int] = set()
+
+    def touched(self, task_ids: Iterable[int]) -> None:
+        self.task_ids.update(task_ids)
+
+
+@contextlib.contextmanager
+def maintained(conn: Connection) -> Iterator[Maintenance]:
+    """`before_writes` and `after_writes` around the writes inside (the tasks named by `touched`)."""
+    was_current = before_writes(conn)
+    maintenance = Maintenance()
+    yield maintenance
+    after_writes(conn, was_current, maintenance.task_ids)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+ZERO = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
+STATUS = tuple(ZERO)  # the keys of a TaskStatus (figures/tasks.py); the summary gives the buckets too
+
+
+def usable(engine: Engine | None) -> bool:
+    """Whether the task figures may read the summary now: not inside `live()` nor with the environment
+    variable NQ57_TASK_SUMMARY=0 (for comparisons: benchmarks/), and counting every submitted report
+    (approved-only mode keeps the live definition)."""
+    if _LIVE.get() or os.environ.get("NQ57_TASK_SUMMARY", "1") == "0":
+        return False
+    return sources.mode(engine) == sources.SUBMITTED
+
+
+def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan: str | None = None,
+                  group: str | None = None) -> dict | None:
+    """The task status counts of the unit's scope at `as_of` from the summary, keyed by the unit's child
+    (group="child": definitions of scope.child_key), by area, plan or lead agency (group=…), or None
+    (the scope as a whole); only the keys with tasks. None when the summary may not be read (`usable`)
+    or is not current: the caller computes the live definition."""
+    if not usable(engine):
+        return None
+    rollup = TaskStatusRollup
+    if group == "child":
+        key = child_key(unit, AdminUnit)
+    elif group == "lead_agency":
+        key = Agency.name
+    elif group is not None:
+        key = GROUPS[group]
+    else:
+        key = literal(None)
+    query = (
+        select(key.label("key"), *(func.coalesce(func.sum(getattr(rollup, name)), 0).label(name) for name in COUNTS))
+        .select_from(rollup)
+        .join(AdminUnit, AdminUnit.code == rollup.owner_unit_code)
+        .where(scope_filter(unit, AdminUnit), rollup.day <= as_of)
+    )
+    if group == "lead_agency":
+        query = query.join(Agency, Agency.id == rollup.lead_agency_id)
+    if plan is not None:
+        query = query.where(rollup.plan == plan)
+    if group is not None:
+        query = query.group_by(key)
+    with connect(engine) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":  # the state and the sums of one snapshot
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if not is_current(conn):
+            return None
+        rows = conn.execute(query).all()
+    counts = {}
+    for row in rows:
+        if group is not None and not row.total:
+            continue
+        total, completed, overdue, late_30, late_90 = (int(row._mapping[name]) for name in COUNTS)
+        counts[row.key] = {"total": total, "completed": completed, "on_schedule": total - completed - overdue,
+                           "overdue": overdue, "le_30": overdue - late_30, "31_90": late_30 - late_90,
+                           "gt_90": late_90}
+    return counts
+
+
+__all__ = ["Maintenance", "after_writes", "before_writes", "live", "maintained", "rebuild", "rebuild_database",
+           "refresh", "status_counts", "usable"]

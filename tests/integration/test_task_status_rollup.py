@@ -1,0 +1,209 @@
+"""Task status counts maintained at commit (issue 17, item 4; figures/rollups.py) equal the live
+definition of figures/definitions.py — for the nation, every province and a commune, by child, area,
+plan and lead agency, the accountability rankings and lateness buckets, with and without the plan filter, at
+month ends and at dates between reports —
+after the seed, after imports that add, change and move tasks, after withdrawals (which delete tasks),
+after rows written around the application (the figures fall back to the live definition until the next
+maintained write rebuilds the summary), and in approved-only mode (the live definition, always).
+Both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from data_loaders.figures import accountability, rollups, tasks
+from data_loaders.figures.scope import child_units, get_unit
+from data_loaders.identity import accounts
+from data_loaders.identity.admin import change_setting
+from data_loaders.ingest import approvals
+from data_loaders.ingest.importer import import_file
+from data_loaders.ingest.withdraw import withdraw_upload
+from data_loaders.store.models import Task, TaskReport, TaskStatusChange
+from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
+
+PASSWORD = "a long enough password"
+TODAY = dt.date(2025, 7, 15)
+LD = communes("68", 2)
+# month ends, a report date, the day before and after it, a deadline and the day after it
+# (LD-1: deadline 31/05, 30 days late on 30/06, 31 on 01/07, 90 on 29/08, 91 on 30/08)
+DATES = [dt.date(2025, 3, 31), dt.date(2025, 5, 20), dt.date(2025, 5, 21), dt.date(2025, 6, 14),
+         dt.date(2025, 6, 15), dt.date(2025, 6, 30), dt.date(2025, 7, 1), dt.date(2025, 8, 29),
+         dt.date(2025, 8, 30), dt.date(2026, 1, 1)]
+
+
+def _figures(engine, codes, dates, plans=(None,)) -> dict:
+    """Every task figure served from the summary, for the units and dates."""
+    out = {}
+    for code in codes:
+        for day in dates:
+            for plan in plans:
+                out[(code, day, plan, "status")] = tasks.task_status(code, day, engine, plan=plan)
+                out[(code, day, plan, "child")] = tasks.task_status_by_child(code, day, engine, plan=plan)
+                for group in ("area", "plan", "lead_agency"):
+                    out[(code, day, plan, group)] = tasks.task_status_by(code, day, group, engine, plan=plan)
+                for by in accountability.GROUPINGS:
+                    out[(code, day, plan, by)] = accountability.ranking(code, day, by, engine, plan=plan)
+                out[(code, day, plan, "buckets")] = accountability.overdue_buckets(code, day, engine, plan=plan)
+    return out
+
+
+def _assert_equal_to_live(engine, codes, dates, plans=(None,), *, served=True) -> None:
+    with engine.connect() as conn:
+        assert rollups.is_current(conn) is served
+    if served:  # the summary is what answered
+        assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is not None
+    summary = _figures(engine, codes, dates, plans)
+    with rollups.live():
+        assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is None
+        definition = _figures(engine, codes, dates, plans)
+    for key, value in definition.items():
+        assert summary[key] == value, key
+
+
+# --- the seeded sample ------------------------------------------------------------------------------
+
+
+def test_the_seeded_summary_equals_the_definition_for_the_nation_and_every_province(seeded_engine):
+    provinces = [unit.code for unit in child_units("VN", seeded_engine)]
+    commune = child_units("68", seeded_engine)[0].code
+    days = [dt.date(2024, 12, 31), dt.date(2025, 3, 17), dt.date(2025, 6, 30)]
+    _assert_equal_to_live(seeded_engine, ["VN", "68", commune], [*days, dt.date(2025, 4, 30)],
+                          (None, *_plans(seeded_engine)[:2]))
+    summary = {(code, day): tasks.task_status(code, day, seeded_engine) for code in provinces for day in days}
+    with rollups.live():
+        for (code, day), counts in summary.items():
+            assert counts == tasks.task_status(code, day, seeded_engine), (code, day)
+    assert sum(counts["total"] for (_, day), counts in summary.items() if day == days[-1]) > 0
+
+
+def _plans(engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(Task.plan).distinct()).scalars())
+
+
+# --- imports, withdrawals, writes around the application -------------------------------------------
+
+
+def _import(engine, account, rows, name):
+    result = import_file(workbook_bytes(rows, TASK_HEADERS), name, engine=engine, account=account, today=TODAY)
+    assert result.status == "imported", [p.message("en") for p in result.errors]
+    return result.upload_id
+
+
+@pytest.fixture
+def world(empty_engine):
+    engine = empty_engine
+    admin = accounts.create_first_admin("admin", PASSWORD, engine=engine)
+    commune = dict(province="Lâm Đồng", commune=LD[0].name, agency="Ủy ban nhân dân xã")
+    rows = [  # on schedule, then completed; overdue after its deadline; completed then reopened
+        task_row("XA-1", report="20/05/2025", progress=20, deadline=dt.date(2025, 6, 14), **commune),
+        task_row("XA-1", report="30/06/2025", progress=100, status="Hoàn thành", deadline=dt.date(2025, 6, 14),
+                 **commune),
+        task_row("LD-1", report="15/06/2025", deadline=dt.date(2025, 5, 31)),
+        task_row("LD-2", report="20/05/2025", status="Hoàn thành", progress=100, deadline=dt.date(2025, 6, 1),
+                 plan=_second_plan(), area="Hạ tầng số"),
+        task_row("LD-2", report="15/06/2025", progress=90, deadline=dt.date(2025, 6, 1), plan=_second_plan(),
+                 area="Hạ tầng số"),
+        task_row("HN-1", province="Hà Nội", report="21/05/2025", deadline=dt.date(2025, 5, 20)),
+    ]
+    first = _import(engine, admin, rows, "base.xlsx")
+    return engine, admin, first
+
+
+def _second_plan() -> str:
+    from data_loaders.store.catalogue import plans
+
+    return plans()[1].code if len(plans()) > 1 else plan_code()
+
+
+def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world):
+    engine, admin, first = world
+    codes = ["VN", "68", "01", LD[0].code]
+    _assert_equal_to_live(engine, codes, DATES, (None, plan_code(), _second_plan()))
+    assert tasks.task_status("68", dt.date(2025, 6, 30), engine) == \
+        {"total": 3, "completed": 1, "on_schedule": 0, "overdue": 2}
+    # a second upload: a report between two others, a changed deadline, a task moved to another commune,
+    # a new task, a new report completing a task
+    moved = dict(province="Lâm Đồng", commune=LD[1].name, agency="Ủy ban nhân dân xã")
+    second = _import(engine, admin, [
+        task_row("XA-1", report="10/06/2025", progress=60, deadline=dt.date(2025, 6, 14),
+                 province="Lâm Đồng", commune=LD[0].name, agency="Ủy ban nhân dân xã"),
+        task_row("LD-1", report="15/06/2025", deadline=dt.date(2025, 9, 30)),
+        task_row("LD-3", report="01/07/2025", deadline=dt.date(2025, 6, 30), **moved),
+        task_row("HN-1", province="Hà Nội", report="01/07/2025", status="Hoàn thành", progress=100,
+                 deadline=dt.date(2025, 5, 20)),
+    ], "second.xlsx")
+    _assert_equal_to_live(engine, codes + [LD[1].code], DATES)
+    assert tasks.task_status("68", dt.date(2025, 7, 1), engine)["total"] == 4
+    # withdrawn: the changed deadline comes back, the new task and reports go
+    withdraw_upload(second, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, codes + [LD[1].code], DATES)
+    assert tasks.task_status("68", dt.date(2025, 7, 1), engine)["total"] == 3
+    # the first upload withdrawn: every task deleted, nothing left in the summary
+    withdraw_upload(first, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, codes, DATES)
+    assert tasks.task_status("VN", dt.date(2026, 1, 1), engine)["total"] == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(TaskStatusChange.task_id)).first() is None
+
+
+def test_rows_written_around_the_application_use_the_definition_until_the_next_import(world):
+    engine, admin, _ = world
+    with engine.begin() as conn:  # a script changes a report directly: the summary is not current
+        conn.execute(update(TaskReport).where(TaskReport.report_date == dt.date(2025, 6, 15))
+                     .values(status="completed"))
+        task_id = conn.execute(select(Task.id).where(Task.code == "HN-1")).scalar_one()
+        conn.execute(insert(TaskReport).values(task_id=task_id, report_date=dt.date(2025, 6, 2), status="completed",
+                                               progress_pct=100.0))
+    _assert_equal_to_live(engine, ["VN", "68", "01"], DATES, served=False)
+    assert tasks.task_status("01", dt.date(2025, 6, 2), engine)["completed"] == 1
+    # the next import rebuilds the whole summary: current again, and equal
+    _import(engine, admin, [task_row("LD-9", report="01/06/2025")], "later.xlsx")
+    _assert_equal_to_live(engine, ["VN", "68", "01"], DATES)
+    assert tasks.task_status("01", dt.date(2025, 6, 2), engine)["completed"] == 1
+    # and rebuilding by hand gives the same rows as maintaining them
+    with engine.connect() as conn:
+        maintained = sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__)))
+    rollups.rebuild_database(engine)
+    with engine.connect() as conn:
+        assert sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))) == maintained
+
+
+def test_approved_only_mode_keeps_the_live_definition(world):
+    engine, admin, _ = world
+    approver = accounts.create_account("tw.duyet", PASSWORD, "approver", "VN", actor="cli:test", engine=engine)
+    change_setting("figures_counted", "approved", engine, user="cli:test")
+    june = dt.date(2025, 6, 30)
+    assert rollups.status_counts(get_unit("68", engine), june, engine) is None  # not the summary
+    assert tasks.task_status("68", june, engine)["total"] == 0  # nothing approved yet
+    approvals.decide("approve", "68", dt.date(2025, 6, 1), actor="tw.duyet", account=approver, engine=engine)
+    counted = tasks.task_status("68", june, engine)
+    with rollups.live():
+        assert counted == tasks.task_status("68", june, engine)
+    assert counted["total"] == 3  # the province's approval covers its communes: XA-1 too
+    change_setting("figures_counted", "submitted", engine, user="cli:test")
+    _assert_equal_to_live(engine, ["VN", "68", LD[0].code], DATES)
+
+
+def test_the_migration_backfills_the_summary_from_stored_reports(empty_engine):
+    """Revision 0020 on a database holding tasks: the summary is built from them and current."""
+    from alembic import command
+
+    from data_loaders.store import engine as db
+    from tests.support.builder import Builder
+
+    config = db.alembic_config(empty_engine)
+    command.downgrade(config, "0019")
+    build = Builder(empty_engine)
+    build.task("B-1", dt.date(2025, 6, 14), [(dt.date(2025, 5, 20), "on_schedule", 20),
+                                              (dt.date(2025, 6, 30), "completed", 100)])
+    build.task("B-2", dt.date(2025, 5, 31), [(dt.date(2025, 6, 15), "on_schedule", 40)], owner="68")
+    build.task("B-3", dt.date(2025, 5, 20), [(dt.date(2025, 5, 21), "on_schedule", 10)], owner="01")
+    build.commit()
+    command.upgrade(config, "head")
+    _assert_equal_to_live(empty_engine, ["VN", "68", "01", LD[0].code], DATES)
+    assert tasks.task_status("VN", dt.date(2025, 6, 20), empty_engine) == \
+        {"total": 3, "completed": 0, "on_schedule": 0, "overdue": 3}
