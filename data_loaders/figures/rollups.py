@@ -58,7 +58,7 @@ from sqlalchemy.types import Date
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import sources
-from data_loaders.figures.scope import UnitInfo, child_key, connect, scope_filter
+from data_loaders.figures.scope import UnitInfo, child_key, connect, counted_tasks, scope_filter
 from data_loaders.store.models import (
     AdminUnit,
     Agency,
@@ -309,8 +309,7 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     )
     if group == "lead_agency":
         query = query.join(Agency, Agency.id == rollup.lead_agency_id)
-    if plan is not None:
-        query = query.where(rollup.plan == plan)
+    query = query.where(counted_tasks(plan, rollup.plan))  # the national plans unless a plan is chosen
     if group is not None:
         query = query.group_by(key)
     with connect(engine) as conn, conn.begin():

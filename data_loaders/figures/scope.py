@@ -119,8 +119,9 @@ def scope_filter(unit: UnitInfo, owner: type[AdminUnit] | object) -> ColumnEleme
     return owner.code == unit.code
 
 
-def counted_tasks(plan: str | None = None) -> ColumnElement[bool]:
-    """SQL on `Task`: the tasks a task figure counts. With `plan` (a plan the unit sees:
+def counted_tasks(plan: str | None = None, plan_column=None) -> ColumnElement[bool]:
+    """SQL on `Task` (or on the rows whose plan is `plan_column`: the task summary, figures/rollups.py):
+    the tasks a task figure counts. With `plan` (a plan the unit sees:
     figures/plans.plan_filter), that plan's tasks, a province's own programme included. Without, the
     tasks of the national plans (NQ57): every task whose plan is not a province's own programme (a
     plan code missing from the `plan` table counts as national, as every code did before migration
@@ -130,9 +131,10 @@ def counted_tasks(plan: str | None = None) -> ColumnElement[bool]:
 
     The one definition: the task figures (tasks.latest_reports, which warnings and rankings build on),
     reporting status, data quality and the data dates all apply it."""
+    column = Task.plan if plan_column is None else plan_column
     if plan is not None:
-        return Task.plan == plan
-    return Task.plan.not_in(select(Plan.code).where(Plan.owner_province_code.is_not(None)))
+        return column == plan
+    return column.not_in(select(Plan.code).where(Plan.owner_province_code.is_not(None)))
 
 
 def child_key(unit: UnitInfo, owner: type[AdminUnit] | object) -> ColumnElement:
