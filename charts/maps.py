@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 
 from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
-from charts.theme import fitting_title  # (importing charts.theme registers and enables the "nq57" theme)
+from charts.theme import fitting_title, wrapping_legend  # (importing it enables the "nq57" theme)
 from data_loaders import i18n
 from data_loaders.store.catalogue import INDICATOR_BY_CODE
 
@@ -156,9 +156,11 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
         scale = alt.Scale(type="threshold", domain=breaks, reverse=not higher_is_better,
                           scheme=alt.SchemeParams(name=scheme, count=len(breaks) + 1))
         labels = json.dumps(class_labels(breaks, lang, decimals, percent), ensure_ascii=False)
-        legend_spec = alt.Legend(title=legend_title, labelExpr=f"{labels}[datum.index]", orient="bottom",
-                                 direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT, labelLimit=160,
-                                 columns=len(breaks) + 1, symbolType="square")
+        # the classes on one row where the map is wide enough, else wrapped (a map in a leader's board
+        # block at 1280 px had its last class cut at the edge)
+        legend_spec = wrapping_legend(class_labels(breaks, lang, decimals, percent), title=legend_title,
+                                      labelExpr=f"{labels}[datum.index]", orient="bottom", direction="horizontal",
+                                      titleLimit=LEGEND_TITLE_LIMIT, labelLimit=160, symbolType="square")
     else:
         scale = alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field]))
         legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
@@ -373,8 +375,9 @@ def ranked_bars(
                            *(c for c, _ in extra)]]).encode(
         y=y, tooltip=_tooltips(i18n.t("map_unit", lang), legend_title or title, extra))
     bars = base.mark_bar(cursor="pointer").encode(
+        # the axis title ends at the plot's right edge: centred under a narrow plot it ran past the chart's box
         x=alt.X(f"{value_field}:Q", title=legend_title or title,
-                axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4,
+                axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4, titleAnchor="end",
                               **({"tickMinStep": 1} if decimals == 0 else {}))),
         color=fill,
         stroke=alt.value(HIGHLIGHT_COLOUR),
