@@ -119,6 +119,9 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
     chosen = options["plans"]
     if not chosen:
         status = cached.task_status(unit.code, day)
+        if not status["total"]:  # a sentence, not four cards of 0 (a commune with no tasks)
+            st.info(tr("no_tasks"))
+            return
         task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
         if status["total"]:
             left, right = st.columns(2)
