@@ -49,10 +49,10 @@ def plans_table() -> list[PlanInfo]:
         tr("plans_col_created"): (tr("plans_seeded") if plan.created_by == "seed"
                                   else f"{plan.created_by} · {format_datetime(plan.created_at, lang)}"),
     } for plan in plans])
-    # a plan's name as wide as "large" (its whole text on hover): sized to the longest name it pushed "added by,
+    # a plan's name 360 px wide (its whole text on hover): sized to the longest name it pushed "added by,
     # when" past the right edge at 1280 px
     show_table(frame, name=tr("nav_plans"), key="plans_table",
-               column_config={tr("plans_col_name"): st.column_config.TextColumn(width="large")})
+               column_config={tr("plans_col_name"): st.column_config.TextColumn(width=360)})
     return plans
 
 
