@@ -77,8 +77,8 @@ def warning_card(item: dict, lang: str, key: str) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
     # The buttons take the width of their words and the text the rest (a column in proportion, 1/6 of the
-    # card, left "Chỉ đạo" a few letters wide in a leader's board block at 1280 px); on a phone they wrap
-    # under the text.
+    # card, left "Chỉ đạo" a few letters wide in a leader's board block at 1280 px). On a phone (390 px) the
+    # buttons stay beside the text, which then has about 60% of the card.
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium",
                       key=f"nq57-warning-{key}"):
         with st.container(width="stretch"):
