@@ -41,7 +41,9 @@ def action_label(action: str) -> str:
 def audit_filters() -> AuditFilter:
     date_format = "DD/MM/YYYY" if language() == "vi" else "YYYY-MM-DD"
     # a date field needs about 160 px for "dd / mm / yyyy" and its calendar at 1280 px
-    actor_col, action_col, since_col, until_col, size_col = st.columns([1.8, 2, 1.6, 1.6, 1])
+    # and "Số dòng mỗi trang" about 120 px (at 1 part it wrapped and pushed its box below the others)
+    actor_col, action_col, since_col, until_col, size_col = st.columns([1.6, 1.9, 1.6, 1.6, 1.3],
+                                                                       vertical_alignment="bottom")
     actor = actor_col.text_input(tr("audit_filter_actor"), key="audit_actor", max_chars=120,
                                  help=tr("audit_filter_actor_help"))
     action = action_col.selectbox(tr("audit_filter_action"), audit.ACTIONS, index=None, format_func=action_label,

@@ -119,6 +119,9 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
     chosen = options["plans"]
     if not chosen:
         status = cached.task_status(unit.code, day)
+        if not status["total"]:  # a sentence, not four cards of 0 (a commune with no tasks)
+            st.info(tr("no_tasks"))
+            return
         task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
         if status["total"]:
             left, right = st.columns(2)
@@ -166,7 +169,9 @@ def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: l
         if kind in ("ranking", "map", "trend"):
             heading = f"{heading}: {item_label(options.get('metric') or options.get('indicator'), lang)}"
         if kind == "warnings":
-            heading = tr("board_top_warnings", count=options["count"])
+            result = cached.warnings(unit.code, day, get_settings(cached.engine()))
+            shown = min(options["count"], len(result["warnings"]))  # "3 cảnh báo" over the one there is: no
+            heading = tr("board_top_warnings", count=shown) if shown else heading
         with st.container(border=True):
             st.markdown(f"#### {escape(heading)}")
             if kind == "kpis":
@@ -174,8 +179,7 @@ def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: l
             elif kind == "task_status":
                 _task_status_block(unit, day, since, options, lang, block_key)
             elif kind == "warnings":
-                top_warnings(cached.warnings(unit.code, day, get_settings(cached.engine())), lang, key=block_key,
-                             count=options["count"])
+                top_warnings(result, lang, key=block_key, count=options["count"])
             elif kind == "ranking":
                 ranking_section(unit, day, (options["metric"],), lang, key=block_key, show_map=False)
             elif kind == "map":

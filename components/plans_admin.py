@@ -49,16 +49,20 @@ def plans_table() -> list[PlanInfo]:
         tr("plans_col_created"): (tr("plans_seeded") if plan.created_by == "seed"
                                   else f"{plan.created_by} · {format_datetime(plan.created_at, lang)}"),
     } for plan in plans])
-    show_table(frame, name=tr("nav_plans"), key="plans_table")
+    # a plan's name 360 px wide (its whole text on hover): sized to the longest name it pushed "added by,
+    # when" past the right edge at 1280 px
+    show_table(frame, name=tr("nav_plans"), key="plans_table",
+               column_config={tr("plans_col_name"): st.column_config.TextColumn(width=360)})
     return plans
 
 
-def _provinces(account: Account) -> list[str | None]:
-    """The owners this administrator may add a plan for: None (national) and every province for a
-    national administrator; their own province for a province's."""
+def _provinces(account: Account) -> list[str]:
+    """The owners this administrator may add a plan for: NATIONAL_CODE (a national plan) and every
+    province for a national administrator; their own province for a province's. (Not None for the
+    nation: a select box holding None shows Streamlit's English "Choose an option".)"""
     managed = managed_province(account)
     if managed == NATIONAL_CODE:
-        return [None, *(unit.code for unit in cached.child_units(NATIONAL_CODE))]
+        return [NATIONAL_CODE, *(unit.code for unit in cached.child_units(NATIONAL_CODE))]
     return [managed] if managed else []
 
 
@@ -90,8 +94,8 @@ def add_form(account: Account) -> None:
                      placeholder="Chương trình chuyển đổi số tỉnh 2025")
     right.text_input(tr("plans_name_en"), key=f"{_FORM}::name_en", max_chars=300, help=tr("plans_name_en_help"))
     if f"{_FORM}::province" not in st.session_state or st.session_state[f"{_FORM}::province"] not in owners:
-        st.session_state[f"{_FORM}::province"] = owners[-1] if len(owners) == 1 else None
-    names = {code: cached.get_unit(code).name if code else tr("plans_national") for code in owners}
+        st.session_state[f"{_FORM}::province"] = owners[0]  # a national plan, or the province's own
+    names = {code: tr("plans_national") if code == NATIONAL_CODE else cached.get_unit(code).name for code in owners}
     left.selectbox(tr("plans_col_owner"), owners, key=f"{_FORM}::province", disabled=len(owners) == 1,
                    format_func=names.__getitem__)
     st.button(tr("plans_add_button"), type="primary", on_click=_add, args=(account,), key=f"{_FORM}::submit")

@@ -79,6 +79,7 @@ def task_form(account: Account, today: dt.date) -> None:
     })
     edited = st.data_editor(
         frame, key="web_form_tasks", hide_index=True, width="stretch", num_rows="fixed",
+        placeholder="",  # an empty cell is left empty, not Streamlit's English "None"
         disabled=("code", "title", "unit", "latest"),
         # what the clerk types first, beside the code: on a projector or a laptop it is in view
         column_order=("code", "status", "progress", "note", "latest", "title", "unit"),
@@ -130,6 +131,7 @@ def indicator_form(account: Account, unit: UnitInfo, today: dt.date) -> None:
                           **{i.code: pd.Series([None] * len(communes), dtype="float") for i in indicators}})
     edited = st.data_editor(
         frame, key=f"web_form_values::{unit.code}", hide_index=True, width="stretch", num_rows="fixed",
+        placeholder="",
         disabled=("commune_code", "commune"),
         column_config={"commune_code": st.column_config.TextColumn(tr("col_code")),
                        "commune": st.column_config.TextColumn(tr("col_unit")),

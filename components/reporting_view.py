@@ -14,7 +14,7 @@ from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.state import language, tr
 from data_loaders.figures import reporting
-from data_loaders.i18n import format_date, format_number
+from data_loaders.i18n import format_datetime, format_number
 
 _MONTHS_BACK = 24  # periods offered in the picker, newest first
 
@@ -52,11 +52,8 @@ def counts_row(result: reporting.ReportingStatus) -> None:
 
 
 def _moment(value: dt.datetime | None) -> str:
-    """An upload time in Vietnam time, as people there read it."""
-    if value is None:
-        return ""
-    local = value.astimezone(reporting.VIETNAM_TIME)
-    return f"{format_date(local.date(), language())} {local:%H:%M}"
+    """An upload time in Vietnam time, labelled as every time in the app is: "06/12/2026 15:53 (UTC+7)"."""
+    return "" if value is None else format_datetime(value, language())
 
 
 def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | None = None) -> None:

@@ -50,6 +50,12 @@ def _value_text(row: dict, value: float | None, lang: str) -> str:
     return "" if value is None else format_param(amount(row["indicator"], value, None), lang)
 
 
+def _set_by(actor: str) -> str:
+    """Who set a target: an account's name, or for the targets migration 0014 seeded from the
+    reference file ("reference:resolution57_facts.yaml") the resolution, in words."""
+    return tr("targets_set_by_reference") if actor.startswith("reference:") else actor
+
+
 def _baseline_text(row: dict, lang: str) -> str:
     if row["baseline_date"] is None:
         return ""
@@ -84,7 +90,7 @@ def targets_table(unit: UnitInfo) -> None:
         tr("targets_col_target"): _value_text(row, row["value"], lang),
         tr("targets_col_date"): format_date(row["date"], lang),
         tr("targets_col_baseline"): _baseline_text(row, lang),
-        tr("targets_col_set_by"): row["set_by"],
+        tr("targets_col_set_by"): _set_by(row["set_by"] or ""),
     } for row in listed]), hide_index=True, width="stretch")
 
 

@@ -78,9 +78,12 @@ def _names(communes: list[dict], lang: str, limit: int = 20, indicator: str | No
 def warning_card(item: dict, lang: str, key: str) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
-    with st.container(border=True):
-        text, action = st.columns([5, 1], vertical_alignment="center")  # room for "Chỉ đạo" whole
-        with text:
+    # The buttons take the width of their words and the text the rest (a column in proportion, 1/6 of the
+    # card, left "Chỉ đạo" a few letters wide in a leader's board block at 1280 px). On a phone (390 px) the
+    # buttons stay beside the text, which then has about 60% of the card.
+    with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium",
+                      key=f"nq57-warning-{key}"):
+        with st.container(width="stretch"):
             st.badge(t(f"warning_kind_{item['kind']}", lang), icon=ICON[item["kind"]], color=COLOUR[item["kind"]])
             st.markdown(escape(render(item["message"], lang)))
             document = item.get("document")
@@ -91,7 +94,7 @@ def warning_card(item: dict, lang: str, key: str) -> None:
             elif item.get("below_path") and item["below_path"]["count"] > WORST_SHOWN:
                 st.caption(t("warnings_below_path_list", lang) + " " + _names(item["below_path"]["communes"], lang,
                                                                             indicator=item.get("indicator")))
-        with action:
+        with st.container(width="content", key=f"nq57-warning-actions-{key}"):
             st.button(t("warning_open", lang), key=key, icon=":material/open_in_new:",
                       on_click=_request_drill_down, args=(item["unit"]["code"], _page_of(item)))
             if item.get("task") and may_direct(auth.current_account(), item["unit"]["code"]):

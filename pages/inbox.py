@@ -46,7 +46,8 @@ st.divider()
 current = inbox.digest_frequency(account, engine=engine)
 choice = st.segmented_control(tr("inbox_digest"), inbox.DIGEST_FREQUENCIES, default=current,
                               format_func=lambda f: tr(f"inbox_digest_{f}"), key="inbox_digest_choice")
-st.caption(tr("inbox_digest_help", email=account.email or "–"))
+# an account without an address is told so (it read "Gửi đến –"), as choosing a digest would tell it
+st.caption(tr("inbox_digest_help", email=account.email) if account.email else tr("digest_needs_email"))
 if choice and choice != current:
     try:
         inbox.set_digest_frequency(account, choice, engine=engine)
