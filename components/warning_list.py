@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import auth, cached
 from components.directions_view import start_direction_on
+from components.exports import PHONE_MAX_PX
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
@@ -35,6 +36,19 @@ def _page_of(item: dict) -> str:
     return TARGET_PAGE[item["kind"]]
 COLOUR = {"overdue": "red", "due_soon_behind": "orange", "stalled": "orange", "not_reporting": "violet",
           "off_target": "blue"}
+
+
+# Below PHONE_MAX_PX (where Streamlit stacks columns and the tables turn compact) a card's text takes its whole
+# width and its buttons go under it, side by side; wider, the buttons stay beside the text. The classes are
+# those st.container(key=…) gives the card and its buttons' block.
+CARD_CSS = f"""<style>
+@media (max-width: {PHONE_MAX_PX}px) {{
+  [class*="st-key-nq57-warning-"]:not([class*="st-key-nq57-warning-actions-"]) {{
+    flex-direction: column; align-items: stretch;
+  }}
+  [class*="st-key-nq57-warning-actions-"] {{flex-direction: row; flex-wrap: wrap}}
+}}
+</style>"""
 
 
 def _request_drill_down(unit_code: str, page: str) -> None:
@@ -79,8 +93,8 @@ def warning_card(item: dict, lang: str, key: str) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
     # The buttons take the width of their words and the text the rest (a column in proportion, 1/6 of the
-    # card, left "Chỉ đạo" a few letters wide in a leader's board block at 1280 px). On a phone (390 px) the
-    # buttons stay beside the text, which then has about 60% of the card.
+    # card, left "Chỉ đạo" a few letters wide in a leader's board block at 1280 px). On a phone (CARD_CSS)
+    # the card stacks: the text the card's whole width, the buttons under it.
     with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium",
                       key=f"nq57-warning-{key}"):
         with st.container(width="stretch"):
@@ -105,6 +119,7 @@ def warning_card(item: dict, lang: str, key: str) -> None:
 def top_warnings(result: dict, lang: str, key: str, count: int = 3) -> None:
     """The overview's short list: the unit's `count` most urgent warnings and a link to all of them."""
     open_requested_page()
+    st.html(CARD_CSS)
     items = result["warnings"]
     if not items:
         st.success(t("warnings_none", lang))
@@ -120,6 +135,7 @@ def top_warnings(result: dict, lang: str, key: str, count: int = 3) -> None:
 def warning_list(result: dict, lang: str, key: str) -> None:
     """The warnings of the chosen kinds, PAGE_SIZE at a time, in the order of urgency."""
     open_requested_page()
+    st.html(CARD_CSS)
     counts = warning_counts(result)
     present = [kind for kind in KINDS if counts[kind]]
     if not present:

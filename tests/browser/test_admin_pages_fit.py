@@ -11,7 +11,7 @@ import pytest
 
 from data_loaders.i18n import t
 from tests.browser.test_browser import app_url, browser  # noqa: F401  (fixtures)
-from tests.browser.test_phone import PROBLEMS, _open
+from tests.browser.test_phone import PROBLEMS, WARNING_CARDS, _open
 from tests.support.browser_support import ARTIFACTS, RUN_TIMEOUT_MS
 
 pytestmark = [
@@ -78,6 +78,9 @@ def test_the_leaders_board_of_a_province_shows_its_buttons_legends_and_titles_wh
     assert {t("warning_open", lang), t("warning_direct", lang)} <= texts, texts
     for button in buttons:
         assert not button["cut"] and button["height"] < 50, button
+    # beside the text, not under it as on a phone (tests/browser/test_phone.py)
+    cards = projector.evaluate(WARNING_CARDS)
+    assert cards and not any(card["below"] for card in cards), cards
     _charts_drawn(projector)
     projector.screenshot(path=str(ARTIFACTS / f"leader_board_68_1280_{lang}.png"), full_page=True)
     assert projector.evaluate(PROBLEMS) == []

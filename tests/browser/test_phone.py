@@ -148,3 +148,30 @@ def test_infrastructure_trends_keep_their_legends_and_titles_three_to_a_row(app_
             tab.screenshot(path=str(ARTIFACTS / f"infrastructure_1280{query.replace('?', '_')}.png"))
     finally:
         context.close()
+
+
+# Each warning card's text block and buttons: the text's width against the card's inner width (its padding off),
+# and whether the buttons sit under the text (a phone) or beside it.
+WARNING_CARDS = """() => [...document.querySelectorAll('[class*="st-key-nq57-warning-"]')]
+  .filter(card => ![...card.classList].some(c => c.startsWith('st-key-nq57-warning-actions-')))
+  .filter(card => card.getBoundingClientRect().width > 0)
+  .map(card => {
+    const style = getComputedStyle(card);
+    const inner = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const actions = card.querySelector('[class*="st-key-nq57-warning-actions-"]');
+    const text = [...card.children].find(child => child !== actions && !child.contains(actions)
+                                                  && child.querySelector('[data-testid="stMarkdownContainer"]'));
+    const t = text.getBoundingClientRect(), a = actions.getBoundingClientRect();
+    return {text: text.innerText.slice(0, 40), share: t.width / inner, below: a.top >= t.bottom - 1};
+  })"""
+
+
+def test_a_phone_gives_a_warnings_text_the_cards_whole_width(app_url, phone):  # noqa: F811
+    _open(phone, f"{app_url}/warnings?province=68&lang=vi")
+    phone.screenshot(path=str(ARTIFACTS / "phone_warnings_vi.png"), full_page=True)
+    cards = phone.evaluate(WARNING_CARDS)
+    assert len(cards) >= 3, cards  # Lâm Đồng: an overdue task, a silent one, its communes off the 5G path
+    for card in cards:
+        # the buttons beside the text left it about 60% of the card
+        assert card["share"] >= 0.9 and card["below"], card
+    assert phone.evaluate(PROBLEMS) == []
