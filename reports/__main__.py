@@ -58,7 +58,7 @@ def _written(path: Path, pages: int, started: float, lang: str) -> None:
 
 
 def cmd_deck(args: argparse.Namespace) -> int:
-    from reports.compose import slide_images
+    from reports.compose import deck_pages, slide_images
     from reports.pdf import deck_pdf
     from reports.pptx_deck import deck_pptx
     from reports.slides import build_slides
@@ -84,7 +84,7 @@ def cmd_deck(args: argparse.Namespace) -> int:
     images = slide_images(deck)
     content = deck_pptx(deck, images) if out.suffix.lower() == ".pptx" else deck_pdf(deck, images)
     _write(out, content, lang)
-    _written(out, len(deck.slides), started, lang)
+    _written(out, len(deck_pages(deck, images)), started, lang)  # with the continuation pages
     return 0
 
 

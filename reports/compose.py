@@ -1,5 +1,9 @@
 """Where everything sits on a 16:9 slide: the boxes that reports/pptx_deck.py and reports/pdf.py
-paint the same way, so the .pptx and the PDF show identical slides."""
+paint the same way, so the .pptx and the PDF show identical slides.
+
+A slide's list (the warnings, the directions) is set at BODY_MIN_SIZE or larger, never shrunk below it: what
+does not fit goes on to continuation pages ("Cảnh báo sớm (tiếp)") with the same QR code and notes, so the
+.pptx and the PDF can have more pages than the deck has slides (`deck_pages`)."""
 
 from __future__ import annotations
 
@@ -19,8 +23,10 @@ from reports.layout import (
     TEXT,
     RuleBox,
     Run,
+    TextBox,
     fitted_box,
     image_box,
+    wrap,
 )
 from reports.qr import qr_png
 from reports.slides import Deck, Figure, Slide
@@ -30,6 +36,15 @@ BODY_TOP = 196.0
 QR_SIZE = 112.0
 SIDE_X = 640.0  # the right column: figures above, QR code below
 TILES_PER_ROW = 5
+TILE_ROW = 80.0
+BODY_BOTTOM = SLIDE_HEIGHT - 30
+# The smallest type of a slide's list: at 16 pt a line on a 13.3-inch-wide slide is read from the back of a hall
+# (the issue-12 decks shrank five warnings to 10 pt). Lists longer than a page fits at this size go on over pages.
+BODY_MIN_SIZE = 16.0
+BODY_MAX_SIZE = 18.0
+BULLET_WIDTH = CONTENT_WIDTH - QR_SIZE - 200  # left of the QR code and its caption
+BULLET_SPACE = 4.0  # points between two items of a list
+CONTINUED_TOP = 112.0  # a continuation page's list starts where the first page's sentence is
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,58 @@ def slide_images(deck: Deck) -> list[SlideImages]:
         return list(pool.map(render, deck.slides))
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of the .pptx or PDF: a slide, or a continuation of its list (`continued`), with the items of the
+    list this page shows."""
+
+    slide: Slide
+    images: SlideImages
+    bullets: tuple[str, ...]
+    continued: bool = False
+    largest: float = BODY_MAX_SIZE  # the list's largest type size; BODY_MIN_SIZE on every page of a split list
+
+
+def _bullet_height(bullet: str) -> float:
+    return len(wrap("• " + bullet, BODY_MIN_SIZE, BULLET_WIDTH)) * BODY_MIN_SIZE * 1.2
+
+
+def _split(bullets: list[str], first: float, rest: float) -> list[list[str]]:
+    """The list cut into pages (`first` points tall on the slide, `rest` on each continuation), every item whole,
+    in order, at BODY_MIN_SIZE; an item taller than a whole page still gets a page of its own."""
+    pages: list[list[str]] = [[]]
+    room = first
+    for bullet in bullets:
+        height = _bullet_height(bullet)
+        if pages[-1] and height > room:
+            pages.append([])
+            room = rest
+        pages[-1].append(bullet)
+        room -= height + BULLET_SPACE
+    return pages
+
+
+def _tiles_bottom(figures: list[Figure]) -> float:
+    rows = -(-len(figures) // TILES_PER_ROW)
+    return BODY_TOP + rows * TILE_ROW
+
+
+def deck_pages(deck: Deck, images: list[SlideImages]) -> list[Page]:
+    """The pages of the .pptx and the PDF: one for each slide, and continuation pages for a list (the warnings,
+    the directions) that does not fit its slide at BODY_MIN_SIZE."""
+    pages = []
+    for slide, slide_images_ in zip(deck.slides, images):
+        if slide.kind == "title" or slide_images_.chart is not None or not slide.bullets:
+            pages.append(Page(slide, slide_images_, tuple(slide.bullets)))
+            continue
+        first = BODY_BOTTOM - _tiles_bottom(slide.figures) - 6
+        parts = _split(slide.bullets, first, BODY_BOTTOM - CONTINUED_TOP)
+        largest = BODY_MIN_SIZE if len(parts) > 1 else BODY_MAX_SIZE  # one type size over a slide and its sequels
+        for index, part in enumerate(parts):
+            pages.append(Page(slide, slide_images_, tuple(part), continued=index > 0, largest=largest))
+    return pages
+
+
 def value_colour(figure: Figure) -> tuple[int, int, int]:
     return ACCENT if figure.alert and figure.raw else NAVY
 
@@ -59,11 +126,12 @@ def _figure_runs(figure: Figure) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def _qr_and_footer(deck: Deck, slide: Slide, images: SlideImages, qr_size: float = QR_SIZE) -> list:
+def _qr_and_footer(deck: Deck, slide: Slide, images: SlideImages, number: int, total: int,
+                   qr_size: float = QR_SIZE) -> list:
     lang = deck.lang
     qr_x, qr_y = SLIDE_WIDTH - MARGIN - qr_size, SLIDE_HEIGHT - 12 - qr_size
-    footer = f"{t('deck_footer', lang)} · {deck.unit_label} · " + t(
-        "deck_slide_number", lang, number=slide.number, total=len(deck.slides))
+    footer = f"{t('deck_footer', lang)} · {deck.unit_label} · " + t("deck_slide_number", lang, number=number,
+                                                                      total=total)
     # A code that opens the serving computer (the default public_base_url) says so in red instead.
     caption = (Run(t("slides_qr_local_deck", lang), bold=True, colour=ACCENT) if url_is_local(slide.url)
                else Run(t("deck_scan_qr", lang), colour=MUTED))
@@ -83,7 +151,7 @@ def _header(slide: Slide) -> list:
     ]
 
 
-def _title_slide(deck: Deck, slide: Slide, images: SlideImages) -> list:
+def _title_slide(deck: Deck, slide: Slide, images: SlideImages, number: int, total: int) -> list:
     qr_size = 150.0
     boxes = [
         fitted_box(MARGIN, 70, CONTENT_WIDTH, 60, [(Run(slide.title, bold=True, colour=NAVY),)], 40, 24),
@@ -95,7 +163,7 @@ def _title_slide(deck: Deck, slide: Slide, images: SlideImages) -> list:
                    [(Run(text, colour=MUTED),) for text in slide.bullets] +
                    [(Run(figure.line(), colour=MUTED),) for figure in slide.figures], 14, 8, space_after=4),
     ]
-    return boxes + _qr_and_footer(deck, slide, images, qr_size)
+    return boxes + _qr_and_footer(deck, slide, images, number, total, qr_size)
 
 
 def _tiles(figures: list[Figure], top: float) -> tuple[list, float]:
@@ -110,16 +178,30 @@ def _tiles(figures: list[Figure], top: float) -> tuple[list, float]:
                                                                 colour=value_colour(figure)),)],
                                     30, 14))
             boxes.append(fitted_box(x, y + 40, width - 12, 30, [(Run(figure.label, colour=MUTED),)], 13, 8))
-        y += 80
+        y += TILE_ROW
     return boxes, y
 
 
-def slide_boxes(deck: Deck, slide: Slide, images: SlideImages) -> list:
-    """Every box of one slide, top to bottom."""
+def _bullets_box(page: Page, top: float) -> TextBox:
+    return fitted_box(MARGIN, top, BULLET_WIDTH, BODY_BOTTOM - top, [(Run("• " + bullet),) for bullet in page.bullets],
+                      page.largest, BODY_MIN_SIZE, space_after=BULLET_SPACE)
+
+
+def page_boxes(deck: Deck, page: Page, number: int, total: int) -> list:
+    """Every box of one page (`number` of `total` in the file), top to bottom."""
+    slide, images = page.slide, page.images
     if slide.kind == "title":
-        return _title_slide(deck, slide, images)
+        return _title_slide(deck, slide, images, number, total)
+    if page.continued:  # the title marked "(cont.)", the list from the top of the body
+        title = t("deck_slide_continued", deck.lang, title=slide.title)
+        return [
+            fitted_box(MARGIN, 20, CONTENT_WIDTH, 48, [(Run(title, bold=True, colour=NAVY),)], 34, 22),
+            fitted_box(MARGIN, 72, CONTENT_WIDTH, 24, [(Run(slide.frozen, bold=True, colour=ACCENT),)], 17, 12),
+            RuleBox(MARGIN, 102, CONTENT_WIDTH),
+            _bullets_box(page, CONTINUED_TOP),
+        ] + _qr_and_footer(deck, slide, images, number, total)
     boxes = _header(slide)
-    bottom = SLIDE_HEIGHT - 30
+    bottom = BODY_BOTTOM
     if images.chart is not None:
         boxes.append(image_box(images.chart, MARGIN, BODY_TOP, SIDE_X - MARGIN - 16, bottom - BODY_TOP))
         side_bottom = SLIDE_HEIGHT - 12 - QR_SIZE - 10
@@ -128,7 +210,6 @@ def slide_boxes(deck: Deck, slide: Slide, images: SlideImages) -> list:
     else:
         tiles, below = _tiles(slide.figures, BODY_TOP)
         boxes += tiles
-        if slide.bullets:
-            boxes.append(fitted_box(MARGIN, below + 6, CONTENT_WIDTH - QR_SIZE - 200, bottom - below - 6,
-                                    [(Run("• " + bullet),) for bullet in slide.bullets], 16, 8, space_after=4))
-    return boxes + _qr_and_footer(deck, slide, images)
+        if page.bullets:
+            boxes.append(_bullets_box(page, below + 6))
+    return boxes + _qr_and_footer(deck, slide, images, number, total)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from charts.render import chart_png
 from data_loaders.i18n import t
 from data_loaders.store.settings import url_is_local
-from reports.compose import SlideImages, slide_boxes, slide_images, value_colour
+from reports.compose import SlideImages, deck_pages, page_boxes, slide_images, value_colour
 from reports.layout import (
     ACCENT,
     FONT,
@@ -93,14 +93,15 @@ def _paint(canvas: Canvas, box, page_height: float) -> None:
 
 
 def deck_pdf(deck: Deck, images: list[SlideImages] | None = None) -> bytes:
-    """The deck as a PDF: one 16:9 page per slide."""
+    """The deck as a PDF: one 16:9 page per slide, and continuation pages of a long list (compose.deck_pages)."""
     register_pdf_fonts()
     images = images or slide_images(deck)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(SLIDE_WIDTH, SLIDE_HEIGHT), pageCompression=1)
     canvas.setTitle(f"{deck.slides[0].title} — {deck.unit_label}")
-    for slide, slide_images_ in zip(deck.slides, images):
-        for box in slide_boxes(deck, slide, slide_images_):
+    pages = deck_pages(deck, images)
+    for number, page in enumerate(pages, start=1):
+        for box in page_boxes(deck, page, number, len(pages)):
             _paint(canvas, box, SLIDE_HEIGHT)
         canvas.showPage()
     canvas.save()

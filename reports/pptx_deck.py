@@ -11,7 +11,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Pt
 
 from data_loaders.i18n import locale
-from reports.compose import SlideImages, slide_boxes, slide_images
+from reports.compose import SlideImages, deck_pages, page_boxes, slide_images
 from reports.layout import SLIDE_HEIGHT, SLIDE_WIDTH, ImageBox, RuleBox, TextBox
 from reports.slides import Deck
 
@@ -62,11 +62,12 @@ def deck_pptx(deck: Deck, images: list[SlideImages] | None = None) -> bytes:
     presentation.core_properties.title = f"{deck.slides[0].title} — {deck.unit_label}"
     language = locale(deck.lang)  # the app's one locale map (data_loaders.i18n)
     presentation.core_properties.language = f"{language.language}-{language.territory}"
-    for slide, slide_images_ in zip(deck.slides, images):
-        page = presentation.slides.add_slide(blank)
-        for box in slide_boxes(deck, slide, slide_images_):
-            _paint(page.shapes, box)
-        page.notes_slide.notes_text_frame.text = slide.notes(deck.source, deck.lang)
+    pages = deck_pages(deck, images)  # a long list goes on over continuation slides, with the slide's notes
+    for number, page in enumerate(pages, start=1):
+        slide = presentation.slides.add_slide(blank)
+        for box in page_boxes(deck, page, number, len(pages)):
+            _paint(slide.shapes, box)
+        slide.notes_slide.notes_text_frame.text = page.slide.notes(deck.source, deck.lang)
     buffer = io.BytesIO()
     presentation.save(buffer)
     return buffer.getvalue()

@@ -22,9 +22,11 @@ from data_loaders import figures
 from data_loaders.figures.cache import Reader
 from data_loaders.figures.views import view_url
 from data_loaders.i18n import format_number, format_percent, t
-from reports.compose import slide_images
+from reports.compose import BODY_MIN_SIZE, SlideImages, deck_pages, page_boxes, slide_images
+from reports.layout import TextBox, paragraph_text, wrap
 from reports.pdf import deck_pdf, province_brief
 from reports.pptx_deck import deck_pptx
+from reports.qr import qr_png
 from reports.slides import SLIDE_KINDS, build_slides, sibling_rank
 from tests.support import PROJECT_DIR
 
@@ -50,18 +52,29 @@ def national(seeded_engine):
     return deck, deck_pptx(deck, images), deck_pdf(deck, images)
 
 
+def pages_of(deck) -> list:
+    """The pages of a deck's .pptx and PDF (compose.deck_pages), without rendering the charts."""
+    return deck_pages(deck, [SlideImages(b"chart" if slide.chart is not None else None, qr_png(slide.url))
+                             for slide in deck.slides])
+
+
 def test_national_deck_opens_with_the_slides_in_order_and_the_conference_figures(national):
     deck, pptx, _ = national
     presentation = Presentation(io.BytesIO(pptx))
     assert presentation.slide_width / presentation.slide_height == pytest.approx(16 / 9, rel=1e-3)
     texts, notes = pptx_texts(pptx)
     assert deck.kinds == list(SLIDE_KINDS)
-    assert len(texts) == len(SLIDE_KINDS)
+    pages = pages_of(deck)  # the slides, and the continuation of the warnings (issue 12)
+    assert len(texts) == len(pages) > len(SLIDE_KINDS)
+    assert [page.slide.kind for page in pages if not page.continued] == list(SLIDE_KINDS)
     titles = [t("deck_title", "vi")] + [t(f"deck_slide_{kind}", "vi") for kind in SLIDE_KINDS[1:]]
-    for number, (text, title) in enumerate(zip(texts, titles), start=1):
-        assert title in text, f"slide {number} should be '{title}'"
+    for number, (text, page) in enumerate(zip(texts, pages), start=1):
+        title = titles[SLIDE_KINDS.index(page.slide.kind)]
+        if page.continued:
+            title = f"{title} (tiếp)"
+        assert title in text, f"page {number} should be '{title}'"
         assert "Số liệu tính đến 30/06/2025" in text
-        assert f"Trang {number}/{len(SLIDE_KINDS)}" in text
+        assert f"Trang {number}/{len(pages)}" in text
     everything = "\n".join(texts)
     for figure in ("802", "239", "427", "136", "12.106", "26,5%"):
         assert figure in everything
@@ -85,7 +98,7 @@ def test_every_picture_is_a_valid_non_empty_image(national):
                 if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
     charts = sum(1 for slide in deck.slides if slide.chart is not None)
     assert charts >= 6
-    assert len(pictures) == len(deck.slides) + charts  # a QR code on every slide, plus each chart
+    assert len(pictures) == len(pages_of(deck)) + charts  # a QR code on every page, plus each chart
     for picture in pictures:
         blob = picture.image.blob
         assert len(blob) > 200
@@ -97,10 +110,10 @@ def test_every_picture_is_a_valid_non_empty_image(national):
     assert min(chart_pixels) >= 900  # rendered at scale 2: sharp on a projector
 
 
-def test_pdf_has_one_page_per_slide(national):
+def test_pdf_has_one_page_per_slide_and_continuation_pages(national):
     deck, _, pdf = national
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == len(deck.slides)
+    assert len(reader.pages) == len(pages_of(deck))
     box = reader.pages[0].mediabox
     assert float(box.width) / float(box.height) == pytest.approx(16 / 9, rel=1e-3)
     text = reader.pages[SLIDE_KINDS.index("headline")].extract_text()
@@ -234,11 +247,12 @@ def run_reports(database_url: str, *args: str, lang: str = "vi") -> subprocess.C
                           text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
-def test_cli_writes_a_deck_and_a_brief(seeded_url, tmp_path):
+def test_cli_writes_a_deck_and_a_brief(seeded_url, seeded_engine, tmp_path):
     out = tmp_path / "deck.pdf"
     result = run_reports(seeded_url, "deck", "--unit", "VN", "--as-of", "2025-06-30", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert len(PdfReader(out).pages) == len(SLIDE_KINDS)
+    deck = build_slides("VN", AS_OF, lang="vi", engine=seeded_engine)
+    assert len(PdfReader(out).pages) == len(pages_of(deck))
     assert str(out) in result.stdout
     pptx = tmp_path / "lam_dong.pptx"
     result = run_reports(seeded_url, "deck", "--unit", "68", "--compare", "2025-03-31", "--lang", "en", "--out",
@@ -368,3 +382,62 @@ def test_snapshot_writes_a_static_briefing_with_svg_charts_and_qr_codes(seeded_u
     assert again.returncode == 0, again.stderr
     assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
     assert [p.name for p in out.parent.iterdir()] == ["lam-dong"]  # no staging folder left behind
+
+
+# --- warnings a back row can read (issue 12) ------------------------------------------------------------------------
+
+
+def _body_boxes(boxes: list) -> list[TextBox]:
+    return [box for box in boxes if isinstance(box, TextBox) and paragraph_text(box.paragraphs[0]).startswith("• ")]
+
+
+@pytest.mark.parametrize("unit, lang", [("VN", "vi"), ("68", "en")])
+def test_warnings_stay_readable_and_go_on_over_continuation_slides(seeded_engine, unit, lang):
+    """The warnings slide never shrinks its list below BODY_MIN_SIZE: each page's list fits its box at its size, and
+    what does not fit goes on to "(cont.)" pages, every warning whole, once and in order."""
+    deck = build_slides(unit, AS_OF, lang=lang, engine=seeded_engine, base_url=BASE_URL)
+    pages = pages_of(deck)
+    warnings = deck.slides[SLIDE_KINDS.index("warnings")]
+    shown = [page for page in pages if page.slide is warnings]
+    assert len(warnings.bullets) >= 4
+    assert [bullet for page in shown for bullet in page.bullets] == warnings.bullets  # none dropped or repeated
+    assert [page.continued for page in shown] == [False] + [True] * (len(shown) - 1)
+    sizes = set()
+    if unit == "VN":  # five long task warnings and "… and 233 more" do not fit one slide at a readable size
+        assert len(shown) >= 2
+    for number, page in enumerate(pages, start=1):
+        if page.slide.chart is not None:  # a chart slide lists no bullets on the slide (they are in its notes)
+            continue
+        boxes = page_boxes(deck, page, number, len(pages))
+        bodies = _body_boxes(boxes)
+        assert len(bodies) == (1 if page.bullets and page.slide.kind != "title" else 0)
+        for box in bodies:
+            assert box.size >= BODY_MIN_SIZE, f"page {number}: list at {box.size} pt"
+            if page.slide is warnings:
+                sizes.add(box.size)
+            lines = sum(len(wrap(paragraph_text(p), box.size, box.width)) for p in box.paragraphs)
+            height = lines * box.size * box.leading + box.space_after * (len(box.paragraphs) - 1)
+            assert height <= box.height + 0.01, f"page {number}: the list overflows its box"
+            assert [paragraph_text(p)[2:] for p in box.paragraphs] == list(page.bullets)
+        title = paragraph_text(boxes[0].paragraphs[0])
+        if page.continued:
+            assert title == t("deck_slide_continued", lang, title=page.slide.title)
+    assert len(sizes) == 1  # one type size over the warnings slide and its continuations
+
+
+def test_pptx_warnings_slides_carry_every_warning_at_a_readable_size(national):
+    deck, pptx, pdf = national
+    warnings = deck.slides[SLIDE_KINDS.index("warnings")]
+    presentation = Presentation(io.BytesIO(pptx))
+    first = SLIDE_KINDS.index("warnings")
+    texts, notes = pptx_texts(pptx)
+    continued = [index for index, text in enumerate(texts) if "Cảnh báo sớm (tiếp)" in text]
+    assert continued and continued[0] == first + 1
+    runs = [run for index in [first, *continued] for shape in presentation.slides[index].shapes
+            if shape.has_text_frame for paragraph in shape.text_frame.paragraphs for run in paragraph.runs
+            if run.text.startswith("• ")]
+    assert [run.text[2:] for run in runs] == warnings.bullets
+    assert min(run.font.size.pt for run in runs) >= BODY_MIN_SIZE
+    assert all(notes[index] == notes[first] for index in continued)  # the slide's notes, exact figures and links
+    pdf_text = " ".join(PdfReader(io.BytesIO(pdf)).pages[index].extract_text() for index in continued)
+    assert "Cảnh báo sớm (tiếp)" in pdf_text
