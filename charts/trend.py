@@ -38,7 +38,8 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
                                       sort=frame["series"].drop_duplicates().tolist())
     chart = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(**encoding)
     for target in targets or ():
-        chart = chart + target_layers(target, sorted(frame["date"].unique()), lang)
+        dates = sorted(frame["date"].unique())
+        chart = chart + target_layers(target, dates, lang, below=_label_below(target, frame, dates))
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
     return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
@@ -90,16 +91,58 @@ def path_dates(target: dict, dates: list[str]) -> list[dt.date]:
     return sorted(days)
 
 
-def target_layers(target: dict, dates: list[str], lang: str) -> alt.LayerChart:
-    """A target on a trend chart: its rule, labelled "Mục tiêu 90% (31/12/2025)", and its path (the
-    trajectory from the baseline, figures/targets.py `path_value`), dashed, labelled "Lộ trình"."""
+PLOT_PX = 260  # the trend charts' plot height (trend_lines)
+LABEL_PX = (2, 20)  # px from its rule: where a target's label (11-px type) and a line's 3-px stroke would touch
+LABEL_REACH = 0.6  # of the x axis from the left: how far "Mục tiêu 90% (31/12/2025)" runs on a third of 1280 px
+
+
+def _label_below(target: dict, frame: pd.DataFrame, dates: list[str]) -> bool:
+    """Whether the target's label goes under its rule rather than over it: when the lines (or the target's path)
+    pass through the label's place above the rule on the left of the chart, and less so below it (a commune whose
+    fibre coverage runs at 90–97% against a 90% target drew its line through "Mục tiêu 90%"). Never under a rule
+    at the foot of the scale."""
+    if not dates or frame.empty:
+        return False
+    value = float(target["value"])
+    points = [(dt.date.fromisoformat(str(row.date)[:10]), float(row.value), row.series)
+              for row in frame.itertuples() if pd.notna(row.value)]
+    path = path_dates(target, dates)
+    points += [(day, level, "path") for day in path if (level := path_value(target, day)) is not None]
+    levels = [level for _, level, _ in points] + [value]
+    low, high = min(0.0, *levels), max(levels)
+    if high <= low:
+        return False
+    per_px = (high - low) / PLOT_PX
+    if value - LABEL_PX[1] * per_px < low:
+        return False  # no room under the rule
+    first = min(day for day, _, _ in points)
+    reach = first + (max([day for day, _, _ in points]) - first) * LABEL_REACH
+    above = (value + LABEL_PX[0] * per_px, value + LABEL_PX[1] * per_px)
+    below = (value - LABEL_PX[1] * per_px, value - LABEL_PX[0] * per_px)
+
+    def crossings(band: tuple[float, float]) -> int:
+        """Points, and segments between a series' consecutive points, inside the band left of `reach`."""
+        count = 0
+        for series in {name for _, _, name in points}:
+            line = sorted((day, level) for day, level, name in points if name == series and day <= reach)
+            count += sum(band[0] <= level <= band[1] for _, level in line)
+            count += sum(min(a, b) <= band[1] and max(a, b) >= band[0] for (_, a), (_, b) in zip(line, line[1:]))
+        return count
+
+    return crossings(above) > crossings(below)
+
+
+def target_layers(target: dict, dates: list[str], lang: str, below: bool = False) -> alt.LayerChart:
+    """A target on a trend chart: its rule, labelled "Mục tiêu 90% (31/12/2025)" (over the rule, or `below` it
+    where the lines would run through the label), and its path (the trajectory from the baseline,
+    figures/targets.py `path_value`), dashed, labelled "Lộ trình"."""
     indicator = target["indicator"]
     label = t("chart_target_label", lang, target=_amount(indicator, target["value"], lang),
               date=format_date(target["date"], lang))
     rule = alt.Chart(pd.DataFrame({"target": [target["value"]], "label": [label]}))
-    # at the chart's left edge, so a label never runs off the right of a narrow chart; on a white halo, so a
-    # line running through it does not make it unreadable
-    text = {"align": "left", "dx": 2, "dy": -8}
+    # at the chart's left edge, so a label never runs off the right of a narrow chart; under its rule where the
+    # lines pass above it; on a white halo, so a line running through it does not make it unreadable
+    text = {"align": "left", "dx": 2, **({"baseline": "top", "dy": 6} if below else {"dy": -8})}
     where = {"x": alt.value(0), "y": "target:Q", "text": "label:N"}
     layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y="target:Q"),
               rule.mark_text(**text, color="white", stroke="white", strokeWidth=4, strokeJoin="round").encode(**where),

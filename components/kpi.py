@@ -30,7 +30,10 @@ def kpi_row(kpis: list[Kpi], per_row: int = 4) -> None:
     st.html(WRAP_LABELS_CSS)
     for start in range(0, len(kpis), per_row):
         for column, kpi in zip(st.columns(per_row), kpis[start:start + per_row]):
-            with column:
-                st.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color=kpi.delta_color, border=True)
+            # the card is a bordered box holding the figure and its caption, as tall as the row's tallest: a row's
+            # cards stay equal when one label wraps onto a second line ("Đang thực hiện theo lộ trình" at 1280 px)
+            # or one caption runs to three lines; stacked on a phone, each caption stays with its card
+            with column, st.container(border=True, height="stretch", gap="small"):
+                st.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color=kpi.delta_color)
                 if kpi.caption:
                     st.caption(kpi.caption)

@@ -31,12 +31,14 @@ fields_left = {"st_enterprises": tr("kpi_st"), "high_tech_enterprises": tr("kpi_
                "ai_experts": tr("kpi_ai_experts")}
 fields_right = {"digital_tech_enterprises": tr("kpi_digital_tech")}
 notes = unit_notes(unit, (*fields_left, *fields_right))
-for column, fields in ((left, fields_left), (right, fields_right)):
+# each chart titled with what it shows: the left one holds AI experts too, not only enterprises
+for column, fields, title in ((left, fields_left, tr("ecosystem_trend_enterprises")),
+                              (right, fields_right, tr("ecosystem_trend_digital"))):
     frame = trend_frame(trend, fields, lang)
     with column:
-        show_chart(with_notes(trend_lines(frame, tr("enterprises_trend"), lang,
+        show_chart(with_notes(trend_lines(frame, title, lang,
                                           targets=cached.targets_for(unit.code, fields)), notes, tuple(fields)),
-                   name=f"{tr('enterprises_trend')} {', '.join(fields.values())}")
+                   name=title)
 notes_section(auth.current_account(), unit, notes, (tuple(fields_left), tuple(fields_right)), key="ecosystem")
 
 added = added_section(unit, day, since, "ecosystem", lang)  # indicators an administrator added

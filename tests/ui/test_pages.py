@@ -230,3 +230,34 @@ def test_national_tasks_chart_keeps_the_ministries_apart_and_the_laggards_first(
     shown.set_value("all").run()
     every = _vega_specs(app)[1]
     assert _chart_units(every) == [row["name"] for row in laggards_first(rows, "rate") if row["total"]]
+
+
+def _titles(spec: dict) -> list[str]:
+    """Every chart title in a spec (a wrapping title is a Vega expression naming its whole text first)."""
+    import json
+    import re
+
+    found = []
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text = title.get("text")
+        if isinstance(text, dict) and "expr" in text:
+            found.append(json.loads(re.search(r'\? ("(?:[^"\\]|\\.)*")', text["expr"]).group(1)))
+        elif text is not None:
+            found.append(text if isinstance(text, str) else " ".join(text))
+    elif isinstance(title, str):
+        found.append(title)
+    for layer in spec.get("layer", []):
+        found += _titles(layer)
+    return found
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("vi", ["Doanh nghiệp KH&CN, công nghệ cao và chuyên gia AI", "Doanh nghiệp công nghệ số"]),
+    ("en", ["S&T and high-tech enterprises, AI experts", "Digital-tech enterprises"]),
+])
+def test_each_ecosystem_trend_chart_says_what_it_shows(app_database, lang, expected):
+    app = run_page("ecosystem", {"province": "68"}, lang=lang)
+    assert not app.exception, app.exception
+    titles = [title for spec in _vega_specs(app) for title in _titles(spec)]
+    assert titles[:2] == expected, titles
