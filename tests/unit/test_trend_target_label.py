@@ -22,7 +22,8 @@ def _label_marks(fibre: list[float], fiveg: list[float], target: dict = TARGET) 
         if isinstance(node, dict):
             mark = node.get("mark")
             if isinstance(mark, dict) and mark.get("type") == "text" and "label" in str(node.get("encoding")):
-                marks.append(mark)
+                if mark.get("stroke") != "white":  # the white halo under the label sits where the label does
+                    marks.append(mark)
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
