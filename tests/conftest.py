@@ -45,15 +45,10 @@ def empty_engine(request, tmp_path):
 def app_database(seeded_url):
     """Point the app (AppTest runs it in this process) at the seeded database, with the caches of
     an earlier backend dropped."""
-    import streamlit as st
+    from tests.support.pages import app_runs_on
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", seeded_url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with app_runs_on(seeded_url):
         yield seeded_url
-        st.cache_data.clear()
-        st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_loaders import figures
@@ -20,43 +19,27 @@ from data_loaders.identity.accounts import get_account
 from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.settings import get_settings
-from tests.support.auth_helpers import ensure_account, sign_in
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
-from tests.support.pages import APP, rendered_text
-
-PAGE = "pages/leader_board.py"
+from tests.support.auth_helpers import ensure_account
+from tests.support.databases import BACKENDS
+from tests.support.pages import open_page_as, own_app_database, rendered_text
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests save layouts."""
-    url = fresh_database_url(request.param, "board_ui", tmp_path_factory.mktemp("board"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    for name, role, scope in (("qt.lamdong", "admin", "68"), ("ld.lamdong", "viewer", "68"),
-                              ("qt.hanoi", "admin", "01"), ("board-admin", "admin", "VN")):
-        ensure_account(engine, name, role=role, scope=scope)
-    engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+
+    def fill(engine):
+        bootstrap.load_sample(engine)
+        for name, role, scope in (("qt.lamdong", "admin", "68"), ("ld.lamdong", "viewer", "68"),
+                                  ("qt.hanoi", "admin", "01"), ("board-admin", "admin", "VN")):
+            ensure_account(engine, name, role=role, scope=scope)
+
+    with own_app_database(request.param, "board_ui", tmp_path_factory.mktemp("board"), fill) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-    drop_database(url)
 
 
-def _open(username: str, params: dict, lang: str = "vi", page: str | None = PAGE) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=180)
-    sign_in(app, username)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.session_state["lang"] = lang
-    app.run()  # AppTest finds a page with its own url_path only once the app registered it
-    if page:
-        app.switch_page(page).run()
-    assert not app.exception, app.exception
+def _open(username: str, params: dict, lang: str = "vi", page: str | None = "leader_board") -> AppTest:
+    app = open_page_as(username, page, params, lang=lang, timeout=180)  # page None: the page the app opens on
     assert not app.error, [e.value for e in app.error]
     return app
 
