@@ -110,8 +110,8 @@ def test_a_leader_directs_an_overdue_task_and_the_reporter_completes_it(world, c
 
     # 1. the national leader, on Lâm Đồng's warnings: the overdue task's card names its document; "Chỉ đạo"
     leader_context, leader = signed_in(chromium, app_url, LEADER, "warnings?province=68")
-    # the card: the innermost block holding both the task's code and its buttons
-    card = leader.locator('[data-testid="stVerticalBlock"]').filter(has_text=code).filter(
+    # the card: the warning card's own container (components/warning_list: key nq57-warning-…) naming the task
+    card = leader.locator('[class*="st-key-nq57-warning-"]').filter(has_text=code).filter(
         has=leader.get_by_role("button", name="Chỉ đạo")).last
     card.get_by_text("Văn bản giao nhiệm vụ số 1131/QĐ-TTg ngày 15/03/2025").wait_for()
     _shot(leader, "1_warning_card")
