@@ -13,7 +13,9 @@ Persistence across a browser refresh: Streamlit's session lives as long as one b
 connection, so a refresh or a link opened in a new tab would ask for the password again. A password
 sign-in therefore also opens a server-side sign-in session (data_loaders/sign_in_sessions.py) whose
 random token the browser keeps in the cookie `nq57_session` (set by a small fixed script, since
-Streamlit has no API for an app's own cookie; SameSite=Lax, Secure over HTTPS). A new tab presents it
+Streamlit has no API for an app's own cookie; SameSite=Lax, Secure over HTTPS). The write stays pending
+in the session, and is sent again on every run, until the browser reports it done: a run started
+before the browser received the write (a quick click after signing in) drops it. A new tab presents it
 (`st.context.cookies`) and is signed in again, in any app process; sign-out, expiry, disabling the
 account or a new password end it everywhere. A token in the URL was ruled out: it would travel with
 every shared link. A sign-in through the identity provider is kept by Streamlit's own signed cookie
@@ -23,9 +25,11 @@ every shared link. A sign-in through the identity provider is kept by Streamlit'
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -49,7 +53,7 @@ _NOTICE = "_nq57_auth_notice"  # (message key, params) for the sign-in screen: e
 _WANTS_SIGN_IN = "_nq57_wants_sign_in"  # an anonymous visitor of a public dashboard asked for the form
 SESSION_COOKIE = "nq57_session"  # the browser's copy of a sign-in session token
 TOKEN_KEY = _TOKEN = "_nq57_session_token"  # this session's token (password sign-ins)
-_COOKIE_PENDING = "_nq57_cookie_pending"  # ("set", token) | ("clear", None): written on the next run
+_COOKIE_PENDING = "_nq57_cookie_pending"  # ("set" | "clear", token | None, nonce): until the browser says so
 _COOKIE_TRIED = "_nq57_cookie_tried"  # the cookie token already looked up in this browser session
 OIDC_PROVIDER = "oidc"  # as written in the audit trail
 
@@ -66,6 +70,20 @@ if (saved && Date.now() - saved.at < 15 * 60 * 1000 && saved.to.startsWith('/')
   location.replace(saved.to);
 }
 </script>"""
+
+# Sets or clears the session cookie in the page's document, then tells the server it is done (the
+# cookie as written is read back), which reruns the script once; the server stops sending it then.
+_COOKIE_WRITER_JS = """
+export default function ({ data, setStateValue }) {
+  if (!data || !data.name || !data.nonce) return;
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = data.name + '=' + data.value + '; Max-Age=' + data.max_age + '; Path=/; SameSite=Lax' + secure;
+  const held = document.cookie.split(';').map(c => c.trim()).find(c => c.startsWith(data.name + '='));
+  const done = data.max_age > 0 ? held === data.name + '=' + data.value : !held || held === data.name + '=';
+  if (done) setStateValue('written', data.nonce);
+}
+"""
+_cookie_writer = st.components.v2.component("nq57_session_cookie", js=_COOKIE_WRITER_JS)
 
 
 # --- who is signed in ------------------------------------------------------------------------------
@@ -103,7 +121,7 @@ def _remember_in_browser(account: Account, signed_in_at: dt.datetime) -> None:
     token = sign_in_sessions.open_session(account, signed_in_at=signed_in_at, engine=cached.engine())
     st.session_state[_TOKEN] = token
     st.session_state[_COOKIE_TRIED] = token
-    st.session_state[_COOKIE_PENDING] = ("set", token)
+    _ask_browser("set", token)
 
 
 def _resume_from_cookie() -> Account | None:
@@ -114,7 +132,7 @@ def _resume_from_cookie() -> Account | None:
     st.session_state[_COOKIE_TRIED] = token
     resumed = sign_in_sessions.resume_session(token, engine=cached.engine())
     if resumed is None:  # ended, expired or refused: the browser forgets it
-        st.session_state[_COOKIE_PENDING] = ("clear", None)
+        _ask_browser("clear")
         return None
     account, signed_in_at = resumed
     _start_session(account, "password", signed_in_at)
@@ -122,20 +140,31 @@ def _resume_from_cookie() -> Account | None:
     return account
 
 
+def _ask_browser(action: str, token: str | None = None) -> None:
+    """Have the browser set (`token`) or clear its session cookie: pending until it confirms."""
+    st.session_state[_COOKIE_PENDING] = (action, token, secrets.token_hex(8))
+
+
+
+def cookie_written(state: MutableMapping, nonce: str) -> None:
+    """The browser's report that the write `nonce` is done (the component's callback, before the
+    run): nothing is pending any more, unless a newer write is."""
+    if _COOKIE_PENDING in state and state[_COOKIE_PENDING][2] == nonce:
+        del state[_COOKIE_PENDING]
+
+
 def write_pending_cookie() -> None:
-    """Set or clear the browser's session cookie when a sign-in or sign-out asked for it. The script
-    is fixed; the token is URL-safe base64, passed as a JSON string."""
-    pending = st.session_state.pop(_COOKIE_PENDING, None)
+    """Set or clear the browser's session cookie when a sign-in or sign-out asked for it, on every
+    run until the browser confirms it (a run interrupted by a rerun never reaches the browser). The
+    script is fixed; the token (URL-safe base64) travels as data."""
+    pending = st.session_state.get(_COOKIE_PENDING)
     if pending is None:
         return
-    action, token = pending
-    if action == "set":
-        max_age = int(get_settings(cached.engine())["session_minutes"]) * 60
-        value = f"{json.dumps(token)} + '; Max-Age={max_age}'"
-    else:
-        value = "'; Max-Age=0'"
-    st.html(f"<script>document.cookie = '{SESSION_COOKIE}=' + {value} + '; Path=/; SameSite=Lax'"
-            " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+    action, token, nonce = pending
+    max_age = int(get_settings(cached.engine())["session_minutes"]) * 60 if action == "set" else 0
+    data = {"name": SESSION_COOKIE, "value": token or "", "max_age": max_age, "nonce": nonce}
+    _cookie_writer(key=f"nq57_cookie_{nonce}", data=data, default={"written": None}, height=0,
+                   on_written_change=functools.partial(cookie_written, st.session_state, nonce))
 
 
 def _end_session(notice: str | None = None, **params: object) -> None:
@@ -143,7 +172,7 @@ def _end_session(notice: str | None = None, **params: object) -> None:
     if token:  # the sign-in ends in every tab and process, and this browser forgets the cookie
         sign_in_sessions.end_session(token, engine=cached.engine())
         if st.context.cookies.get(SESSION_COOKIE) in (None, token):  # not a newer sign-in's cookie
-            st.session_state[_COOKIE_PENDING] = ("clear", None)
+            _ask_browser("clear")
     for key in (USERNAME_KEY, SIGNED_IN_AT_KEY, METHOD_KEY):
         st.session_state.pop(key, None)
     if notice:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 import streamlit as st
@@ -685,3 +686,35 @@ def test_every_upload_page_download_is_audited_with_what_it_holds(app_db):
     assert marked["target"] == "sai_loi.xlsx" and marked["detail"]["file"] == "sai.xlsx"
     assert entries["upload_original"]["detail"]["upload_id"]
 
+
+
+def _cookie_writes(app: AppTest) -> list:
+    """The session-cookie writers this run sent to the browser (Streamlit's bidirectional component)."""
+    return [node for node in app.get("bidi_component")
+            if getattr(node, "proto", None) is not None and node.proto.component_name == "nq57_session_cookie"]
+
+
+def test_the_session_cookie_is_sent_on_every_run_until_the_browser_confirms_it(app_db):
+    """Bug 1 of session 6: written by the first run after signing in only, the cookie was lost when a
+    quick click started a new run before the browser got it. It is pending until the browser says so."""
+    from components import auth
+
+    ensure_account(app_db, "lanhdao", "viewer")
+    app = new_app().run()
+    _submit(app, "lanhdao", PASSWORD)
+    pending = app.session_state[auth._COOKIE_PENDING]
+    assert pending[0] == "set" and pending[1] == app.session_state[TOKEN_KEY]
+    for _ in range(3):  # clicks after the sign-in: the write goes again, the same one
+        assert len(_cookie_writes(app)) == 1
+        assert app.session_state[auth._COOKIE_PENDING] == pending
+        app.run()
+    data = json.loads(_cookie_writes(app)[0].proto.json)
+    assert data["name"] == auth.SESSION_COOKIE and data["value"] == pending[1] and data["max_age"] > 0
+    # the browser's report (the component's callback, before the run): written, so sent no more
+    auth.cookie_written(app.session_state, "an-older-write")  # a stale report changes nothing
+    assert app.session_state[auth._COOKIE_PENDING] == pending
+    auth.cookie_written(app.session_state, pending[2])  # (AppTest cannot run the component's script)
+    app.run()
+    assert auth._COOKIE_PENDING not in app.session_state and not _cookie_writes(app)
+    app.run()
+    assert not _cookie_writes(app)
