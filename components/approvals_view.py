@@ -188,6 +188,14 @@ def _approve_all(account: Account, codes: list[str], period: dt.date) -> None:
         outcomes.append(("error", tr("approval_all_refused", count=format_number(len(done["refused"]), lang))
                          + "\n\n" + lines))
     st.session_state[_OUTCOME] = outcomes
+    _repick()
+
+
+def _repick() -> None:
+    """After a decision: the unit picker chose the same unit again, so the browser is sent its label with
+    the new state (it keeps the label it showed otherwise: "· Chờ phê duyệt" after approving)."""
+    if st.session_state.get(_PICK) is not None:
+        st.session_state[_PICK] = st.session_state[_PICK]
 
 
 def _drill_params(code: str, period: dt.date) -> dict[str, str]:
@@ -231,6 +239,7 @@ def _decide(step: str, account: Account, code: str, period: dt.date) -> None:
         return
     if step == "return":
         st.session_state[_REASON] = ""
+    _repick()
     st.session_state[_OUTCOME] = ("success", tr(f"approval_done_{step}", unit=access.unit_label(code, language()),
                                                 period=approvals.period_label(period)))
 

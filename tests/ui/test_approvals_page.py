@@ -146,3 +146,26 @@ def test_approve_all_reports_a_unit_decided_meanwhile(database):
     assert len(app.error) == 1 and "Không phê duyệt được báo cáo của 1 đơn vị" in app.error[0].value
     assert XUAN.name in _plain(app.error[0].value) and "đã được phê duyệt" in app.error[0].value
     assert [(s["step"], s["actor"]) for s in approvals.steps(XUAN.code, JUNE, database)] == [("approve", "ld.duyet")]
+
+
+def test_the_unit_picker_says_the_new_state_right_after_a_decision(database):
+    """Bug 3 of session 6: after approving, the picker still said "· Chờ phê duyệt" until the next click."""
+    _other_commune_sends_june(database)
+    app = _page("approvals", "ld.duyet")
+    app.selectbox(key="approval_pick").set_value(XUAN.code).run()
+    assert f"{XUAN.name} · Chờ phê duyệt" in app.selectbox(key="approval_pick").options
+    app.button(key="approval_approve").click().run()
+    assert not app.exception and _state(database) == "approved"
+    picker = app.selectbox(key="approval_pick")
+    assert f"{XUAN.name} · Đã phê duyệt" in picker.options and f"{OTHER.name} · Chờ phê duyệt" in picker.options
+    # the browser shows the label it is sent with set_value, and otherwise the label it showed before
+    assert picker.value == XUAN.code and picker.proto.set_value, "the browser keeps showing the old label"
+    assert picker.proto.raw_value == f"{XUAN.name} · Đã phê duyệt"
+    app.button(key="approval_unlock").click().run()
+    picker = app.selectbox(key="approval_pick")
+    assert picker.proto.set_value and picker.proto.raw_value == f"{XUAN.name} · Chờ phê duyệt"
+    app.button(key="approval_all").click().run()
+    app.button(key="approval_all_confirm").click().run()
+    picker = app.selectbox(key="approval_pick")
+    assert picker.proto.set_value and picker.proto.raw_value == f"{XUAN.name} · Đã phê duyệt"
+    assert all(option.endswith("· Đã phê duyệt") for option in picker.options), picker.options
