@@ -144,10 +144,12 @@ def replay(calls: list[tuple[Callable, tuple]], engine, repeat: int) -> tuple[fl
 
 
 def discover_pages() -> list[str]:
-    """Page names (file stems under pages/), in app.py's order when it lists them."""
+    """Page names (file stems under pages/), in app.py's order when it lists them (then only those:
+    the others are stand-ins for a link's path, pages/leader.py for pages/leader_board.py)."""
     names = sorted(path.stem for path in PAGES_DIR.glob("*.py") if not path.stem.startswith("_"))
     if APP_FILE.exists():
         text = APP_FILE.read_text(encoding="utf-8")
+        names = [name for name in names if f"pages/{name}.py" in text] or names
         names.sort(key=lambda name: (text.find(f"pages/{name}.py") < 0, text.find(f"pages/{name}.py"), name))
     return names or list(PAGE_QUERIES)
 
