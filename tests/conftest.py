@@ -6,19 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete
 
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import RollupCache
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
+from tests.support.databases import BACKENDS, TEMPLATES, drop_database
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def seeded_url(request, tmp_path_factory):
     """A database holding the sample data, shared by the read-only tests of a session."""
-    url = fresh_database_url(request.param, "seeded", tmp_path_factory.mktemp("db"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    engine.dispose()
+    url = TEMPLATES.copy("sample", request.param, "seeded", tmp_path_factory.mktemp("db"))
     yield url
     drop_database(url)
 
@@ -30,15 +26,31 @@ def seeded_engine(seeded_url):
     engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_engine(request, tmp_path):
-    """A migrated database with the reference data (units, indicators) and nothing uploaded."""
+def pytest_sessionfinish(session, exitstatus):
+    TEMPLATES.drop()
+
+
+def _empty_database(request, tmp_dir):
+    """A generator for the fixtures below: a copy of the migrated empty database of the fixture's
+    backend (made once a session), named for the test or module that asked for it; dropped afterwards."""
     name = f"empty_{request.node.name[:20]}".lower().replace("[", "_").replace("]", "").replace("-", "_")
-    url = fresh_database_url(request.param, name, tmp_path)
-    engine = bootstrap.prepare(make_engine(url))
+    url = TEMPLATES.copy("empty", request.param, name.replace(".", "_"), tmp_dir)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
     drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request, tmp_path):
+    """A migrated database with the reference data (units, indicators) and nothing uploaded."""
+    yield from _empty_database(request, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_empty_engine(request, tmp_path_factory):
+    """The same, shared by a module's tests that only read what a module fixture wrote in it."""
+    yield from _empty_database(request, tmp_path_factory.mktemp("module_db"))
 
 
 @pytest.fixture(scope="module")

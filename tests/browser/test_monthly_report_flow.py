@@ -18,15 +18,8 @@ import pytest
 
 from data_loaders.ingest import approvals
 from data_loaders.store.engine import make_engine
-from tests.support.auth_helpers import PASSWORD, ensure_account
-from tests.support.browser_support import (
-    ARTIFACTS,
-    RUN_TIMEOUT_MS,
-    _require_browser,
-    app_server,
-    private_database,
-    wait_until_run_finished,
-)
+from tests.support.browser_app import assert_no_error, full_page_shot, private_app, signed_in
+from tests.support.browser_support import wait_until_run_finished
 
 pytestmark = pytest.mark.browser  # on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set (seeded_url)
 
@@ -39,47 +32,14 @@ JUNE = dt.date(2025, 6, 1)
 def world(seeded_url, tmp_path):
     """The sample in a private copy on the seeded database's backend, with Lâm Đồng's clerk and approver
     and the centre's approver."""
-    _require_browser()
     backend = seeded_url.split(":", 1)[0].split("+", 1)[0]
-    with private_database(seeded_url, tmp_path, "monthly_flow") as url:
-        engine = make_engine(url)
-        ensure_account(engine)  # the administrator (no first-run screen)
-        ensure_account(engine, CLERK, role="reporter", scope="68")
-        ensure_account(engine, APPROVER, role="approver", scope="68")
-        ensure_account(engine, CENTRE, role="approver", scope="VN")
-        engine.dispose()
-        with app_server(url, f"streamlit_monthly_report_flow_{backend}.log") as app_url:
-            yield app_url, url, backend
-
-
-def _signed_in(browser, app_url: str, username: str, path: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(f"{app_url}/{path}")
-    wait_until_run_finished(page)
-    page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(username)
-    page.get_by_role("textbox", name="Mật khẩu", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.locator('[data-testid="stSidebarNav"]').wait_for()
-    wait_until_run_finished(page)
-    return context, page
-
-
-def _no_error(page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
+    accounts = [(CLERK, "reporter", "68", {}), (APPROVER, "approver", "68", {}), (CENTRE, "approver", "VN", {})]
+    with private_app(seeded_url, tmp_path, f"monthly_report_flow_{backend}", accounts) as (app_url, url):
+        yield app_url, url, backend
 
 
 def _shot(page, backend: str, name: str) -> None:
-    """The page's whole length (Streamlit scrolls inside its main area), then the window as it was."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.screenshot(path=str(ARTIFACTS / f"monthly_report_flow_{backend}_{name}.png"))
-    page.set_viewport_size(size)
+    full_page_shot(page, f"monthly_report_flow_{backend}_{name}.png")
 
 
 def _preview_text(page) -> str:
@@ -127,7 +87,7 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     app_url, database_url, backend = world
 
     # 1. the clerk downloads the task template: it lists Lâm Đồng's tasks with their latest report
-    clerk_context, clerk = _signed_in(chromium, app_url, CLERK, "upload")
+    clerk_context, clerk = signed_in(chromium, app_url, CLERK, "upload")
     with clerk.expect_download() as download:
         clerk.get_by_role("button", name="Biểu mẫu tiến độ nhiệm vụ (.xlsx)").click()
     template = open(download.value.path(), "rb").read()
@@ -145,18 +105,18 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
         # the changes column: "Tiến độ (%): 40 → 50"
         assert re.search(rf"{found['old']:g}\D{{0,3}}→\s*{found['new']}\b", shown), (code, found, shown)
     _shot(clerk, backend, "1_preview")
-    _no_error(clerk, "the preview")
+    assert_no_error(clerk, "the preview")
     clerk.get_by_role("button", name="Xác nhận ghi số liệu").click()
     clerk.get_by_text(re.compile(r"Đã ghi báo cáo tiến độ: (1 mới, 1 cập nhật|2 mới, 0 cập nhật|0 mới, 2 cập nhật)"))\
         .wait_for()
     wait_until_run_finished(clerk)
     _shot(clerk, backend, "2_committed")
-    _no_error(clerk, "the commit")
+    assert_no_error(clerk, "the commit")
     clerk_context.close()
 
     commune = next(found["commune"] for found in typed.values() if found["kind"] == "commune")
     # 3. Lâm Đồng's approver: June's submissions of the communes, and the province's own waiting for the centre
-    approver_context, approver = _signed_in(chromium, app_url, APPROVER, "approvals?province=68&as_of=2025-06-30")
+    approver_context, approver = signed_in(chromium, app_url, APPROVER, "approvals?province=68&as_of=2025-06-30")
     approver.get_by_role("heading", name="Phê duyệt báo cáo").wait_for()
     approver.get_by_text("Báo cáo kỳ 06/2025 của Lâm Đồng chưa được trung ương phê duyệt.").wait_for()
     picker = approver.locator('[data-testid="stSelectbox"]').filter(has_text="Báo cáo của đơn vị")
@@ -173,11 +133,11 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     approver.get_by_role("button", name="Phê duyệt và khóa").click()
     approver.get_by_text(re.compile(rf"Đã phê duyệt báo cáo kỳ 06/2025 của {re.escape(name)}")).wait_for()
     wait_until_run_finished(approver)
-    _no_error(approver, "the approval")
+    assert_no_error(approver, "the approval")
     _shot(approver, backend, "4_approved")
 
     # the centre's approver approves Lâm Đồng's own June (the province's task report)
-    centre_context, centre = _signed_in(chromium, app_url, CENTRE, "approvals?as_of=2025-06-30")
+    centre_context, centre = signed_in(chromium, app_url, CENTRE, "approvals?as_of=2025-06-30")
     picker = centre.locator('[data-testid="stSelectbox"]').filter(has_text="Báo cáo của đơn vị")
     picker.click()
     centre.keyboard.type("Lâm Đồng")
@@ -186,7 +146,7 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     centre.get_by_role("button", name="Phê duyệt và khóa").click()
     centre.get_by_text(re.compile(r"Đã phê duyệt báo cáo kỳ 06/2025 của Lâm Đồng")).wait_for()
     wait_until_run_finished(centre)
-    _no_error(centre, "the centre's approval")
+    assert_no_error(centre, "the centre's approval")
     centre_context.close()
 
     # 4. the reporting status of June at Lâm Đồng: who is late, and what is approved
@@ -195,7 +155,7 @@ def test_a_clerk_reports_june_the_approver_approves_and_reporting_status_shows_w
     main = approver.locator('[data-testid="stMain"]')
     main.get_by_text("Trễ hạn").first.wait_for()
     _shot(approver, backend, "5_reporting_status")
-    _no_error(approver, "the reporting status")
+    assert_no_error(approver, "the reporting status")
     engine = make_engine(database_url)
     try:
         listed = approvals.submissions("68", JUNE, engine=engine)

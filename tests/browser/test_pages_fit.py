@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_browser import app_url, browser  # noqa: F401  (fixtures)
-from tests.browser.test_phone import PROBLEMS, _open
+from tests.browser.test_phone import PROBLEMS, _open, signed_in_state  # noqa: F401  (a fixture)
 from tests.support.browser_support import ARTIFACTS, RUN_TIMEOUT_MS
 
 pytestmark = [
@@ -56,8 +56,10 @@ BAR_NAMES = """() => [...document.querySelectorAll('[data-testid="stMain"] .vega
   .map(text => text.textContent)"""
 
 
-def _session(browser, width: int, height: int, **options):  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", **options)
+def _session(browser, signed_in_state, width: int, height: int, **options):  # noqa: F811
+    """A new browser context starting signed in (test_phone.signed_in_state), with one tab."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
+                                  storage_state=signed_in_state, **options)
     tab = context.new_page()
     tab.set_default_timeout(RUN_TIMEOUT_MS)
     return context, tab
@@ -72,8 +74,9 @@ def _every_chart_drawn(tab) -> None:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("path, query", [("map", ""), ("quality", ""), ("ecosystem", ""),
                                          ("map", "province=68&commune=24781")])
-def test_figure_pages_at_1280_cut_no_chart_text_and_name_every_colour(app_url, browser, path, query, lang):  # noqa: F811
-    context, tab = _session(browser, 1280, 720)
+def test_figure_pages_at_1280_cut_no_chart_text_and_name_every_colour(app_url, browser, signed_in_state,  # noqa: F811
+                                                                      path, query, lang):
+    context, tab = _session(browser, signed_in_state, 1280, 720)
     try:
         _open(tab, f"{app_url}/{path}?{query + '&' if query else ''}lang={lang}")
         _every_chart_drawn(tab)
@@ -94,8 +97,8 @@ def test_figure_pages_at_1280_cut_no_chart_text_and_name_every_colour(app_url, b
         context.close()
 
 
-def test_a_phone_map_fills_its_box_without_a_band_of_white(app_url, browser):  # noqa: F811
-    context, tab = _session(browser, 390, 844, is_mobile=True, has_touch=True)
+def test_a_phone_map_fills_its_box_without_a_band_of_white(app_url, browser, signed_in_state):  # noqa: F811
+    context, tab = _session(browser, signed_in_state, 390, 844, is_mobile=True, has_touch=True)
     try:
         _open(tab, f"{app_url}/map?lang=vi")
         _every_chart_drawn(tab)
@@ -108,8 +111,8 @@ def test_a_phone_map_fills_its_box_without_a_band_of_white(app_url, browser):  #
         context.close()
 
 
-def test_a_map_at_1920_is_at_least_half_the_content_width(app_url, browser):  # noqa: F811
-    context, tab = _session(browser, 1920, 1080)
+def test_a_map_at_1920_is_at_least_half_the_content_width(app_url, browser, signed_in_state):  # noqa: F811
+    context, tab = _session(browser, signed_in_state, 1920, 1080)
     try:
         for query in ("", "province=68&"):
             _open(tab, f"{app_url}/map?{query}lang=vi")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_browser import app_url, browser  # noqa: F401  (fixtures)
+from tests.browser.test_browser import app_url, browser, open_signed_in  # noqa: F401  (fixtures)
 from tests.support.auth_helpers import PASSWORD, TEST_ADMIN
 from tests.support.browser_support import (
     ARTIFACTS,
@@ -61,9 +61,25 @@ TABLES = """() => [...document.querySelectorAll('[class*="st-key-nq57-compact-"]
   })"""
 
 
+@pytest.fixture(scope="session")
+def signed_in_state(app_url, browser):  # noqa: F811
+    """The test administrator signed in once (the session cookie, as Playwright's storage state): each
+    test's new browser context starts with it, like a person coming back, instead of signing in again.
+    `_open` still signs in should the form show all the same."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(RUN_TIMEOUT_MS)
+        open_signed_in(tab, f"{app_url}/?lang=vi")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def phone(browser):  # noqa: F811
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+def phone(browser, signed_in_state):  # noqa: F811
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True,
+                                  storage_state=signed_in_state)
     tab = context.new_page()
     tab.set_default_timeout(RUN_TIMEOUT_MS)
     yield tab
@@ -135,8 +151,10 @@ def test_tapping_a_row_of_a_compact_table_shows_all_its_columns(app_url, phone):
     phone.screenshot(path=str(ARTIFACTS / "phone_quality_row_card.png"), full_page=True)
 
 
-def test_infrastructure_trends_keep_their_legends_and_titles_three_to_a_row(app_url, browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN")
+def test_infrastructure_trends_keep_their_legends_and_titles_three_to_a_row(app_url, browser,  # noqa: F811
+                                                                           signed_in_state):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="vi-VN",
+                                  storage_state=signed_in_state)
     try:
         tab = context.new_page()
         tab.set_default_timeout(RUN_TIMEOUT_MS)

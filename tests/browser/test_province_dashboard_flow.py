@@ -18,16 +18,8 @@ import re
 
 import pytest
 
-from data_loaders.store.engine import make_engine
-from tests.support.auth_helpers import PASSWORD, ensure_account
-from tests.support.browser_support import (
-    ARTIFACTS,
-    RUN_TIMEOUT_MS,
-    _require_browser,
-    app_server,
-    copy_sqlite,
-    wait_until_run_finished,
-)
+from tests.support.browser_app import assert_no_error, full_page_shot, private_app, signed_in
+from tests.support.browser_support import wait_until_run_finished
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
 
 pytestmark = [
@@ -46,31 +38,10 @@ TASK_CARDS = ("Tổng số nhiệm vụ", "Đã hoàn thành", "Đang thực hi�
 def world(seeded_url, tmp_path):
     """The sample in a private copy, with Lâm Đồng's administrator and leader, a national leader and a
     Hà Nội leader."""
-    _require_browser()
-    url = copy_sqlite(seeded_url, tmp_path / "province.sqlite")
-    engine = make_engine(url)
-    ensure_account(engine)  # the national administrator (no first-run screen)
-    ensure_account(engine, ADMIN, role="admin", scope="68")
-    ensure_account(engine, LEADER, role="viewer", scope="68")
-    ensure_account(engine, NATIONAL_LEADER, role="viewer", scope="VN")
-    ensure_account(engine, OTHER, role="viewer", scope="01")
-    engine.dispose()
-    with app_server(url, "streamlit_province_dashboard_flow.log") as app_url:
+    accounts = [(ADMIN, "admin", "68", {}), (LEADER, "viewer", "68", {}), (NATIONAL_LEADER, "viewer", "VN", {}),
+                (OTHER, "viewer", "01", {})]
+    with private_app(seeded_url, tmp_path, "province_dashboard_flow", accounts) as (app_url, _):
         yield app_url
-
-
-def _signed_in(browser, app_url: str, username: str, path: str, viewport=(1280, 720), locale="vi-VN"):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(RUN_TIMEOUT_MS)
-    page.goto(f"{app_url}/{path}")
-    wait_until_run_finished(page)
-    page.get_by_role("textbox", name="Tên đăng nhập", exact=True).fill(username)
-    page.get_by_role("textbox", name="Mật khẩu", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.locator('[data-testid="stSidebarNav"]').wait_for()
-    wait_until_run_finished(page)
-    return context, page
 
 
 def _open(page, url: str) -> None:
@@ -78,20 +49,8 @@ def _open(page, url: str) -> None:
     wait_until_run_finished(page)
 
 
-def _no_error(page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
-    errors = page.locator('[data-testid="stAlertContentError"]')
-    assert exceptions.count() == 0, f"{where}: {exceptions.first.inner_text()}"
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()}"
-
-
 def _shot(page, name: str) -> None:
-    """The page's whole length (Streamlit scrolls inside its main area), then the window as it was."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.screenshot(path=str(ARTIFACTS / f"province_flow_{name}.png"))
-    page.set_viewport_size(size)
+    full_page_shot(page, f"province_flow_{name}.png")
 
 
 def _not_clipped(locator) -> None:
@@ -129,7 +88,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     plan, plan_vi, plan_en = PROGRAMME
 
     # 0. the national overview and Lâm Đồng's as a national leader sees them, before anything changes
-    national_context, national = _signed_in(chromium, app_url, NATIONAL_LEADER, "")
+    national_context, national = signed_in(chromium, app_url, NATIONAL_LEADER, "")
     national_before = _kpi_cards(national)
     assert national_before, "the national overview shows KPI cards"
     assert set(TASK_CARDS) <= set(national_before), national_before
@@ -139,7 +98,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     assert list(province_before) == list(TASK_CARDS), province_before
 
     # 1. Lâm Đồng's administrator adds the province's own indicator
-    context, admin = _signed_in(chromium, app_url, ADMIN, "indicators")
+    context, admin = signed_in(chromium, app_url, ADMIN, "indicators")
     form = admin.locator('[data-testid="stForm"]')
     form.get_by_role("textbox", name="Mã chỉ tiêu").fill(code)
     form.get_by_role("textbox", name="Tên tiếng Việt").fill(name_vi)
@@ -153,7 +112,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     form.get_by_role("button", name="Thêm chỉ tiêu").click()
     admin.get_by_text(f"Đã thêm chỉ tiêu {code}.").wait_for()
     wait_until_run_finished(admin)
-    _no_error(admin, "the indicators page")
+    assert_no_error(admin, "the indicators page")
     _shot(admin, "1_indicator_added")
     # the new indicator is the one its administrator may now retire or delete (the table is a canvas)
     assert admin.get_by_role("combobox", name="Chỉ tiêu").last.input_value() == f"{name_vi} ({code})"
@@ -168,7 +127,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     form.get_by_role("button", name="Đặt mục tiêu").click()
     admin.get_by_text(f"Đã đặt mục tiêu {name_vi} cho Lâm Đồng.").wait_for()
     wait_until_run_finished(admin)
-    _no_error(admin, "the targets page")
+    assert_no_error(admin, "the targets page")
     _shot(admin, "2_target_set")
     assert f"Mục tiêu 80% đến {deadline:%d/%m/%Y}" in _main(admin).inner_text()  # its card
 
@@ -180,7 +139,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     admin.get_by_role("button", name="Thêm", exact=True).click()
     admin.get_by_text(f"Đã thêm {plan}.", exact=False).first.wait_for()
     wait_until_run_finished(admin)
-    _no_error(admin, "the plans page")
+    assert_no_error(admin, "the plans page")
     _shot(admin, "3_programme_added")
 
     commune = communes("68", 1)[0]
@@ -199,7 +158,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     admin.get_by_role("button", name="Xác nhận ghi số liệu").click()
     admin.get_by_text(re.compile(r"nhiệm vụ: 2 mới")).wait_for()
     wait_until_run_finished(admin)
-    _no_error(admin, "the upload page")
+    assert_no_error(admin, "the upload page")
 
     # 4. the leader's page from blocks: KPI cards with the new indicator, the programme's task
     # status, the top warnings; the ranking and the map of the default layout removed
@@ -222,12 +181,12 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     admin.get_by_role("button", name="Lưu bố cục").click()
     admin.get_by_text("Đã lưu bảng điều hành của Lâm Đồng.").wait_for()
     wait_until_run_finished(admin)
-    _no_error(admin, "the leader's page after saving")
+    assert_no_error(admin, "the leader's page after saving")
     _shot(admin, "4_board_saved")
     context.close()
 
     # 5. Lâm Đồng's leader opens the page by link and sees the blocks
-    leader_context, leader = _signed_in(chromium, app_url, LEADER, "leader?province=68")
+    leader_context, leader = signed_in(chromium, app_url, LEADER, "leader?province=68")
     main = _main(leader)
     main.get_by_text(name_vi).first.wait_for()
     text = main.inner_text()
@@ -235,7 +194,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     assert "Tình hình thực hiện nhiệm vụ" in text and plan_vi in text, text
     assert "3 cảnh báo cần xử lý trước" in text, text
     assert f"Bảng điều hành do {ADMIN}" in text or ADMIN in text, text
-    _no_error(leader, "the leader's page")
+    assert_no_error(leader, "the leader's page")
     _shot(leader, "5_leader_sees_board")
     leader_context.close()
 
@@ -250,7 +209,7 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     assert name_vi not in _main(national).inner_text()
     _open(national, f"{app_url}/?province=68")  # Lâm Đồng's own task headline is unchanged too
     _main(national).get_by_text("Lâm Đồng ·", exact=False).first.wait_for()
-    _no_error(national, "Lâm Đồng's overview")
+    assert_no_error(national, "Lâm Đồng's overview")
     _shot(national, "6_province_overview_after")
     province_after = {label: figure for label, figure in _kpi_cards(national).items() if label in TASK_CARDS}
     assert province_after == province_before
@@ -258,11 +217,11 @@ def test_a_province_administrator_builds_the_province_dashboard(world, chromium,
     programme = _kpi_cards(national)
     _shot(national, "6_programme_tasks")
     assert (programme["Tổng số nhiệm vụ"].split()[0], programme["Quá hạn"].split()[0]) == ("2", "1"), programme
-    _no_error(national, "the tasks page filtered on the programme")
+    assert_no_error(national, "the tasks page filtered on the programme")
     national_context.close()
-    other_context, other = _signed_in(chromium, app_url, OTHER, "plans")
+    other_context, other = signed_in(chromium, app_url, OTHER, "plans")
     assert plan not in _main(other).inner_text()
     _open(other, f"{app_url}/leader?province=01")
     assert name_vi not in _main(other).inner_text() and plan not in _main(other).inner_text()
-    _no_error(other, "Hà Nội's leader's page")
+    assert_no_error(other, "Hà Nội's leader's page")
     other_context.close()

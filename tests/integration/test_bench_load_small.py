@@ -9,9 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from benchmarks import bench_load
-from data_loaders.seed import bootstrap
-from data_loaders.store.engine import make_engine
-from tests.support.databases import fresh_database_url
+from tests.support.databases import TEMPLATES
 
 
 def run_coroutine(coroutine):
@@ -23,10 +21,7 @@ def run_coroutine(coroutine):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    url = fresh_database_url("sqlite", "bench_load", tmp_path_factory.mktemp("load"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    engine.dispose()
+    url = TEMPLATES.copy("sample", "sqlite", "bench_load", tmp_path_factory.mktemp("load"))
     process, base_url = bench_load.start_server(url, bench_load.PROJECT_SETTINGS)
     yield url, process, base_url
     bench_load.stop_server(process)

@@ -31,9 +31,8 @@ import pytest
 from benchmarks import bench_load
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.post_commit import after_commit
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
-from tests.support.databases import drop_database, fresh_database_url
+from tests.support.databases import TEMPLATES, drop_database
 from tests.support.fixtures.workbooks import TASK_HEADERS, task_row, workbook_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,10 +77,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    url = fresh_database_url("postgresql", "deploy_stack", tmp_path_factory.mktemp("stack"))
-    engine = make_engine(url)
-    bootstrap.load_sample(engine)
-    engine.dispose()
+    url = TEMPLATES.copy("sample", "postgresql", "deploy_stack", tmp_path_factory.mktemp("stack"))
     snapshot_dir = Path(tempfile.mkdtemp(prefix="nq57-snapshot-"))  # nginx's workers must reach it
     snapshot_dir.chmod(0o755)
     app_port = _free_ports(2, 8610)

@@ -15,10 +15,9 @@ from sqlalchemy import select, text
 from data_loaders.ingest import commit as commit_module
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import IndicatorValue, Upload, UploadUndo
-from tests.support.databases import drop_database, fresh_database_url
+from tests.support.databases import TEMPLATES, drop_database
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
 
 TODAY = dt.date(2025, 7, 15)
@@ -61,8 +60,8 @@ def _run(engine) -> tuple[list, tuple]:
 @pytest.fixture
 def second_engine(empty_engine, tmp_path):
     """Another database of the same backend, for the row-by-row reference run."""
-    url = fresh_database_url(empty_engine.dialect.name, "set_based_reference", tmp_path)
-    engine = bootstrap.prepare(make_engine(url))
+    url = TEMPLATES.copy("empty", empty_engine.dialect.name, "set_based_reference", tmp_path)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
     drop_database(url)

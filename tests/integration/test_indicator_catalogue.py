@@ -17,13 +17,12 @@ from data_loaders import figures
 from data_loaders.identity import audit
 from data_loaders.identity import indicators as catalogue
 from data_loaders.identity.accounts import get_account
-from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from data_loaders.store.engine import make_engine
 from data_loaders.store.indicator_catalogue import indicator_catalogue
 from tests.support.auth_helpers import ensure_account
 from tests.support.cli import run_cli
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
+from tests.support.databases import BACKENDS, TEMPLATES, drop_database
 
 LAM_DONG, HA_NOI = "68", "01"
 JUNE = dt.date(2025, 6, 30)
@@ -38,9 +37,8 @@ ADD = ["indicators", "add", "smart_kiosks", "--name-vi", "Số ki-ốt dịch v�
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request, tmp_path_factory):
     """The sample in a database of this module's own (these tests change the catalogue)."""
-    url = fresh_database_url(request.param, "catalogue", tmp_path_factory.mktemp("catalogue"))
+    url = TEMPLATES.copy("sample", request.param, "catalogue", tmp_path_factory.mktemp("catalogue"))
     engine = make_engine(url)
-    bootstrap.load_sample(engine)
     yield url, engine
     engine.dispose()
     drop_database(url)

@@ -19,13 +19,12 @@ from data_loaders.identity import accounts, audit
 from data_loaders.identity.plans import PlanRefused, add_plan, retire_plan
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.templates import scope_plans, template_bytes
-from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import plans as national_plans
 from data_loaders.store.engine import make_engine
 from tests.support.auth_helpers import ensure_account
 from tests.support.cli import run_cli
-from tests.support.databases import BACKENDS, drop_database, fresh_database_url
+from tests.support.databases import BACKENDS, TEMPLATES, drop_database
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, task_row, workbook_bytes
 
 PASSWORD = "correct horse battery"
@@ -251,9 +250,8 @@ VIEWS = [("summary", "--unit", unit, "--json") for unit in ("VN", "68")] + \
 def sample(request, tmp_path_factory):
     """The sample (802 tasks nationally on 30/06/2025) in a database of this module's own, with Lâm Đồng's
     administrator: the test adds a programme to it."""
-    url = fresh_database_url(request.param, "programme", tmp_path_factory.mktemp("programme"))
+    url = TEMPLATES.copy("sample", request.param, "programme", tmp_path_factory.mktemp("programme"))
     engine = make_engine(url)
-    bootstrap.load_sample(engine)
     ensure_account(engine, "ld.admin", role="admin", scope="68")
     yield url, engine
     engine.dispose()

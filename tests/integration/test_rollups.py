@@ -147,8 +147,10 @@ def _tasks_workbook() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def tiny_engine(empty_engine):
+@pytest.fixture(scope="module")
+def tiny_engine(module_empty_engine):
+    """The tiny world, built once per backend: its tests only read it."""
+    empty_engine = module_empty_engine
     result = import_file(_tasks_workbook(), "tiny_tasks.xlsx", user="test", engine=empty_engine,
                          today=dt.date(2025, 7, 1))
     assert result.status == "imported", [problem.as_json() for problem in result.errors]

@@ -1,4 +1,5 @@
-"""What the browser flow tests share: the app served on a private copy of the seeded sample with the
+"""What the browser flow tests share: the app served on a private copy of the seeded sample (on the
+seeded database's backend: SQLite, or PostgreSQL when a test runs there) with the
 accounts a flow needs, a person signed in through the form in a tab of their own, the check that no
 error is on screen, and a screenshot of a page's whole length.
 
@@ -23,7 +24,7 @@ from tests.support.browser_support import (
     RUN_TIMEOUT_MS,
     _require_browser,
     app_server,
-    copy_sqlite,
+    private_database,
     wait_until_run_finished,
 )
 
@@ -34,22 +35,23 @@ AccountSpec = tuple[str, str, str, dict]
 @contextlib.contextmanager
 def private_app(seeded_url: str, tmp_path: Path, name: str, accounts: Sequence[AccountSpec] = (),
                 prepare: Callable[[Engine], None] | None = None) -> Iterator[tuple[str, str]]:
-    """`streamlit run app.py` on a copy of the seeded SQLite sample (a flow writes) holding the test
-    administrator (so no first-run screen) and `accounts`, after `prepare(engine)` if given; yields
-    (the app's address, the copy's database URL). Its log is tests/artifacts/streamlit_NAME.log."""
+    """`streamlit run app.py` on a private copy of the seeded sample (a flow writes), on the seeded
+    database's backend, holding the test administrator (so no first-run screen) and `accounts`, after
+    `prepare(engine)` if given; yields (the app's address, the copy's database URL) and drops the copy
+    afterwards. Its log is tests/artifacts/streamlit_NAME.log."""
     _require_browser()
-    database_url = copy_sqlite(seeded_url, tmp_path / f"{name}.sqlite")
-    engine = make_engine(database_url)
-    try:
-        ensure_account(engine)
-        for username, role, scope, more in accounts:
-            ensure_account(engine, username, role=role, scope=scope, **more)
-        if prepare is not None:
-            prepare(engine)
-    finally:
-        engine.dispose()
-    with app_server(database_url, f"streamlit_{name}.log") as app_url:
-        yield app_url, database_url
+    with private_database(seeded_url, tmp_path, name) as database_url:
+        engine = make_engine(database_url)
+        try:
+            ensure_account(engine)
+            for username, role, scope, more in accounts:
+                ensure_account(engine, username, role=role, scope=scope, **more)
+            if prepare is not None:
+                prepare(engine)
+        finally:
+            engine.dispose()
+        with app_server(database_url, f"streamlit_{name}.log") as app_url:
+            yield app_url, database_url
 
 
 def signed_in(browser, app_url: str, username: str, path: str, viewport: tuple[int, int] = (1280, 720),

@@ -89,44 +89,17 @@ def copy_sqlite(source_url: str, target: Path) -> str:
 def private_database(seeded_url: str, tmp_dir: Path, name: str):
     """A private copy of the seeded sample for an app that writes, on the seeded database's backend;
     yields its URL and drops it afterwards. SQLite: a file copy. PostgreSQL: `CREATE DATABASE … TEMPLATE`
-    (seconds), or the sample loaded afresh when another session holds the seeded database open (a
-    template must have none)."""
+    of the session's sample template (tests/support/databases.py; the seeded database is a copy of it,
+    and nobody is connected to the template, as PostgreSQL requires)."""
     if seeded_url.startswith("sqlite"):
         yield copy_sqlite(seeded_url, tmp_dir / f"{name}.sqlite")
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.support.databases import TEMPLATES, drop_database
 
-    source = make_url(seeded_url)
-    target = f"nq57_test_{name}_{os.getpid()}"
-    url = source.set(database=target).render_as_string(hide_password=False)
-    admin = create_engine(make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
+    url = TEMPLATES.copy("sample", "postgresql", name, tmp_dir)
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
-            try:
-                conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source.database}"'))
-                copied = True
-            except Exception as error:  # "source database … is being accessed by other users"
-                if "being accessed" not in str(error):
-                    raise
-                conn.execute(text(f'CREATE DATABASE "{target}"'))
-                copied = False
-    finally:
-        admin.dispose()
-    try:
-        if not copied:
-            from data_loaders.seed import bootstrap
-            from data_loaders.store.engine import make_engine
-
-            engine = make_engine(url)
-            bootstrap.load_sample(engine)
-            engine.dispose()
         yield url
     finally:
-        from tests.support.databases import drop_database
-
         drop_database(url)
 
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from data_loaders.store.engine import make_engine
 from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import sign_in, sign_in_test_admin
-from tests.support.databases import drop_database, fresh_database_url
+from tests.support.databases import TEMPLATES, drop_database, fresh_database_url
 
 APP = str(PROJECT_DIR / "app.py")
 LEVELS = {"national": {}, "province": {"province": "68"}, "commune": {"province": "68", "commune": "24781"}}
@@ -68,16 +68,22 @@ def app_runs_on(url: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def own_app_database(backend: str, name: str, tmp_dir: Path, fill: Callable[[Engine], object]) -> Iterator[str]:
+def own_app_database(backend: str, name: str, tmp_dir: Path, fill: Callable[[Engine], object] | None = None, *,
+                     copy_of: str | None = None) -> Iterator[str]:
     """A new database for a test module that writes (the session's shared seeded one must never see
-    its changes), filled by `fill(engine)` (e.g. bootstrap.load_sample), the app pointed at it; dropped
-    afterwards."""
-    url = fresh_database_url(backend, name, tmp_dir)
-    engine = make_engine(url)
-    try:
-        fill(engine)
-    finally:
-        engine.dispose()
+    its changes): a copy of the session's template `copy_of` ("empty": migrated; "sample": with the
+    sample loaded; tests/support/databases.py) or else empty, then filled by `fill(engine)` if given
+    (e.g. accounts), the app pointed at it; dropped afterwards."""
+    if copy_of is not None:
+        url = TEMPLATES.copy(copy_of, backend, name, tmp_dir)
+    else:
+        url = fresh_database_url(backend, name, tmp_dir)
+    if fill is not None:
+        engine = make_engine(url)
+        try:
+            fill(engine)
+        finally:
+            engine.dispose()
     with app_runs_on(url):
         yield url
     drop_database(url)

@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 from data_loaders.identity import accounts, audit
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
-from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import ACTOR, PASSWORD, sign_in
+from tests.support.databases import TEMPLATES
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
 
 XUAN, OTHER = communes("68", 2)
@@ -29,9 +29,9 @@ def database(tmp_path, monkeypatch):
 
     st.cache_resource.clear()  # components.cached.engine() must open this test's database
     st.cache_data.clear()
-    url = f"sqlite:///{tmp_path / 'approvals.sqlite'}"
+    url = TEMPLATES.copy("empty", "sqlite", "approvals", tmp_path)  # migrated, with the reference data
     monkeypatch.setenv("DATABASE_URL", url)
-    engine = bootstrap.prepare(db.make_engine(url))
+    engine = db.make_engine(url)
     clerk = accounts.create_account("xh.baocao", PASSWORD, "reporter", XUAN.code, actor=ACTOR, engine=engine)
     accounts.create_account("ld.duyet", PASSWORD, "approver", "68", actor=ACTOR, engine=engine)
     accounts.create_account("hn.duyet", PASSWORD, "approver", "01", actor=ACTOR, engine=engine)

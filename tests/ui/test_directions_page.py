@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.follow_up import directions
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from tests.support.auth_helpers import ensure_account
 from tests.support.databases import BACKENDS
@@ -22,7 +21,7 @@ def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests write (directions, answers that
     commit reports, notes), which the session's shared read-only database must never see."""
     with own_app_database(request.param, "directions_ui", tmp_path_factory.mktemp("directions"),
-                          bootstrap.load_sample) as url:
+                          copy_of="sample") as url:
         yield url
 
 

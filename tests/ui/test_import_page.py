@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.ingest.importer import import_file
-from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from data_loaders.store.models import IndicatorValue, Upload
 from tests.support.auth_helpers import ensure_account
+from tests.support.databases import TEMPLATES
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, TASK_HEADERS, indicator_row, task_row, workbook_bytes
 
 
@@ -50,9 +50,9 @@ def database(tmp_path, monkeypatch):
 
     st.cache_resource.clear()  # components.cached.engine() must open this test's database
     st.cache_data.clear()
-    url = f"sqlite:///{tmp_path / 'page.sqlite'}"
+    url = TEMPLATES.copy("empty", "sqlite", "page", tmp_path)  # migrated, with the reference data
     monkeypatch.setenv("DATABASE_URL", url)
-    engine = bootstrap.prepare(db.make_engine(url))
+    engine = db.make_engine(url)
     # something in the database, so the app does not seed the sample
     base = workbook_bytes([task_row("NV-0")], TASK_HEADERS)
     assert import_file(base, "base.xlsx", engine=engine, today=dt.date(2025, 7, 15)).status == "imported"

@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_loaders.identity import audit
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.indicator_catalogue import indicator_catalogue
 from tests.support.auth_helpers import ensure_account
@@ -18,8 +17,7 @@ from tests.support.databases import BACKENDS
 from tests.support.pages import open_page_as, own_app_database
 
 
-def _migrated_with_administrators(engine) -> None:
-    bootstrap.prepare(engine)
+def _administrators(engine) -> None:
     ensure_account(engine, "qt.lamdong.ui", role="admin", scope="68")
     ensure_account(engine, "qt.trunguong.ui", role="admin", scope="VN")
 
@@ -28,7 +26,7 @@ def _migrated_with_administrators(engine) -> None:
 def app_database(request, tmp_path_factory):
     """A migrated database of this module's own (these tests change the catalogue)."""
     with own_app_database(request.param, "indicators_ui", tmp_path_factory.mktemp("indicators_ui"),
-                          _migrated_with_administrators) as url:
+                          _administrators, copy_of="empty") as url:
         yield url
 
 

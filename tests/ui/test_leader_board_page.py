@@ -16,7 +16,6 @@ from data_loaders.follow_up import leader_board as boards
 from data_loaders.i18n import format_number, format_percent
 from data_loaders.identity import audit
 from data_loaders.identity.accounts import get_account
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.settings import get_settings
 from tests.support.auth_helpers import ensure_account
@@ -29,12 +28,12 @@ def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests save layouts."""
 
     def fill(engine):
-        bootstrap.load_sample(engine)
         for name, role, scope in (("qt.lamdong", "admin", "68"), ("ld.lamdong", "viewer", "68"),
                                   ("qt.hanoi", "admin", "01"), ("board-admin", "admin", "VN")):
             ensure_account(engine, name, role=role, scope=scope)
 
-    with own_app_database(request.param, "board_ui", tmp_path_factory.mktemp("board"), fill) as url:
+    with own_app_database(request.param, "board_ui", tmp_path_factory.mktemp("board"), fill,
+                          copy_of="sample") as url:
         yield url
 
 

@@ -18,7 +18,6 @@ from data_loaders.i18n import format_number
 from data_loaders.identity import accounts
 from data_loaders.identity.plans import add_plan
 from data_loaders.ingest.importer import import_file
-from data_loaders.seed import bootstrap
 from data_loaders.store.catalogue import plans as national_plans
 from data_loaders.store.engine import make_engine
 from data_loaders.store.plans import all_plans
@@ -30,8 +29,7 @@ from tests.support.pages import open_page_as, own_app_database
 PROGRAMME = "CT-CĐS-68"
 
 
-def _sample_with_accounts(engine) -> None:
-    bootstrap.load_sample(engine)
+def _accounts(engine) -> None:
     ensure_account(engine, "ld.quantri", role="admin", scope="68")
     ensure_account(engine, "hn.baocao", role="reporter", scope="01")
     ensure_account(engine, "qg.quantri", role="admin", scope="VN")
@@ -40,7 +38,8 @@ def _sample_with_accounts(engine) -> None:
 @pytest.fixture(scope="module", params=BACKENDS)
 def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests add a programme and its tasks."""
-    with own_app_database(request.param, "plans_ui", tmp_path_factory.mktemp("plans"), _sample_with_accounts) as url:
+    with own_app_database(request.param, "plans_ui", tmp_path_factory.mktemp("plans"), _accounts,
+                          copy_of="sample") as url:
         yield url
 
 

@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from data_loaders.figures.targets import target_for
 from data_loaders.identity.accounts import get_account
-from data_loaders.seed import bootstrap
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import Account as AccountRow
 from tests.support.auth_helpers import ensure_account
@@ -26,7 +25,7 @@ def app_database(request, tmp_path_factory):
     """The sample in a database of this module's own: these tests set targets, which the session's
     shared read-only database must never see."""
     with own_app_database(request.param, "targets_ui", tmp_path_factory.mktemp("targets"),
-                          bootstrap.load_sample) as url:
+                          copy_of="sample") as url:
         yield url
 
 
