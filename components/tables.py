@@ -22,6 +22,12 @@ from data_loaders.store.catalogue import AREAS, term_by_code
 _AREAS = term_by_code(AREAS)
 
 
+def header_width(label: str, minimum: int = 56) -> int:
+    """Pixels for a column whose widest text is its header (a count, a score): the grid cuts a header that
+    does not fit with "…" and never wraps it."""
+    return max(minimum, round(len(label) * 7.2 + 24))
+
+
 def task_frame(rows: list[dict], lang: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """Task rows (from queries.task_list) as a display frame with translated headers."""
     labels = {
