@@ -76,16 +76,17 @@ def indicator_table(admin: Account) -> tuple[IndicatorDef, ...]:
     # On screen the columns that tell indicators apart, sized to fit a projector's 1280 px beside the sidebar;
     # how one rolls up, at which levels and its plausible range are in the downloads and the forms below.
     show_table(frame, name=tr("nav_admin_indicators"), key="indicators_table", column_config={
-        "code": st.column_config.TextColumn(tr("catalogue_col_code"), width=150),
-        "name": st.column_config.TextColumn(tr("catalogue_col_name"), width=220),
-        "unit": st.column_config.TextColumn(tr("catalogue_col_unit"), width=85),
+        "code": st.column_config.TextColumn(tr("catalogue_col_code"), width=145),
+        "name": st.column_config.TextColumn(tr("catalogue_col_name"), width=200),
+        "unit": st.column_config.TextColumn(tr("catalogue_col_unit"), width=80),
         "rollup": st.column_config.TextColumn(tr("catalogue_col_rollup")),
-        "group": st.column_config.TextColumn(tr("catalogue_col_group"), width=100),
-        "frequency": st.column_config.TextColumn(tr("catalogue_col_frequency"), width=85),
+        "group": st.column_config.TextColumn(tr("catalogue_col_group"), width=135),
+        "frequency": st.column_config.TextColumn(tr("catalogue_col_frequency_short"),
+                                                 help=tr("catalogue_col_frequency"), width=90),
         "levels": st.column_config.TextColumn(tr("catalogue_col_levels")),
         "range": st.column_config.TextColumn(tr("catalogue_col_range")),
-        "owner": st.column_config.TextColumn(tr("catalogue_col_owner"), width=80),
-        "status": st.column_config.TextColumn(tr("admin_status"), width=70),
+        "owner": st.column_config.TextColumn(tr("catalogue_col_owner"), width=75),
+        "status": st.column_config.TextColumn(tr("admin_status"), width=65),
     }, column_order=("code", "name", "unit", "group", "frequency", "owner", "status"))
     return listed
 
