@@ -159,12 +159,13 @@ def cell_text(value: object, config: object, spec: NumberFormat | None, lang: st
 def row_card(row: pd.Series, title: str, column_config: Mapping, formats: Mapping[str, NumberFormat],
              lang: str) -> None:
     """One row of a table as a column of "label | value" (a phone's compact table shows a tapped row this
-    way): every column the table shows, under the headers it shows them with; text stays text."""
+    way): every column the table shows, under the headers it shows them with (a header shortened to fit, its
+    full name in its tooltip, by that full name: the card has the room); text stays text."""
     labels, texts = [], []
     for column, value in row.items():
         config = column_config.get(column, column)
         if config is None:
             continue  # a hidden column
-        labels.append(config if isinstance(config, str) else (config.get("label") or column))
+        labels.append(config if isinstance(config, str) else (config.get("help") or config.get("label") or column))
         texts.append(cell_text(value, config, formats.get(column), lang))
     st.table(pd.DataFrame({title: texts}, index=labels))
