@@ -15,7 +15,7 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.i18n import format_datetime, t
+from data_loaders.i18n import format_datetime, t, with_zone
 from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.identity import accounts
 from data_loaders.identity.accounts import ROLES, Account, AccountError
@@ -25,8 +25,9 @@ _FLASH = "admin_accounts_flash"
 
 
 def local_time(value: dt.datetime | None) -> str:
-    """A stored UTC time as Vietnam's clock time, labelled: 06/12/2026 14:05 (UTC+7)."""
-    return "" if value is None else format_datetime(value, language())
+    """A stored UTC time as Vietnam's clock time, 06/12/2026 14:05, for a column whose header names the zone
+    (with_zone)."""
+    return "" if value is None else format_datetime(value, language(), zone=False)
 
 
 def show_flash() -> None:
@@ -77,16 +78,17 @@ def account_table() -> list[Account]:
     } for a in everyone], columns=["username", "display_name", "email", "role", "scope", "agency", "status",
                                    "created_at", "last_sign_in_at"])
     show_table(frame, name=tr("nav_admin_accounts"), key="accounts_table", lead=("username", "role"), column_config={
-        "username": st.column_config.TextColumn(tr("auth_username")),
-        "display_name": st.column_config.TextColumn(tr("auth_display_name")),
+        "username": st.column_config.TextColumn(tr("auth_username"), width=120),
+        "display_name": st.column_config.TextColumn(tr("auth_display_name"), width=150),
         "email": st.column_config.TextColumn(tr("auth_email")),
-        "role": st.column_config.TextColumn(tr("admin_role")),
-        "scope": st.column_config.TextColumn(tr("admin_scope")),
+        "role": st.column_config.TextColumn(tr("admin_role"), width=105),
+        "scope": st.column_config.TextColumn(tr("admin_scope"), width=130),
         "agency": st.column_config.TextColumn(tr("admin_agency")),
-        "status": st.column_config.TextColumn(tr("admin_status")),
-        "created_at": st.column_config.TextColumn(tr("admin_created_at")),
-        "last_sign_in_at": st.column_config.TextColumn(tr("admin_last_sign_in")),
-    })
+        "status": st.column_config.TextColumn(tr("admin_status"), width=85),
+        "created_at": st.column_config.TextColumn(with_zone(tr("admin_created_at"))),
+        "last_sign_in_at": st.column_config.TextColumn(with_zone(tr("admin_last_sign_in")), width=175),
+    # on screen who, what they may do and whether they still come; e-mail, agency and creation in the downloads
+    }, column_order=("username", "display_name", "role", "scope", "status", "last_sign_in_at"))
     st.caption(tr("admin_times_note"))
     return everyone
 

@@ -16,10 +16,11 @@ from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import language, tr
+from components.tables import header_width
 from data_loaders.figures import reporting
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.views import AS_OF_KEY, COMMUNE_KEY, LANG_KEY, PAGE_PATHS, PROVINCE_KEY
-from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_datetime, format_number
+from data_loaders.i18n import DEFAULT_LANGUAGE, format_date, format_datetime, format_number, with_zone
 from data_loaders.i18n.message import render
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
@@ -34,6 +35,13 @@ STATE_ICONS = {"submitted": ":material/pending:", "returned": ":material/undo:",
 
 def _moment(value: dt.datetime | None) -> str:
     return format_datetime(value, language()) if value is not None else ""
+
+
+def _cell_time(value: dt.datetime | None, by: str | None = None) -> str:
+    """A time in a table cell, under a header that names the zone (with_zone): "06/12/2026 19:49 · sample"."""
+    if value is None:
+        return ""
+    return format_datetime(value, language(), zone=False) + (f" · {by}" if by else "")
 
 
 def state_label(state: str) -> str:
@@ -79,23 +87,28 @@ def _table(rows: list[dict], period: dt.date) -> None:
                                               and row["state"] != "approved" else ""),
         "reporting": tr(f"reporting_status_{row['reporting']}"),
         "uploads": row["uploads"], "task_reports": row["task_reports"], "indicator_values": row["indicator_values"],
-        "last_at": _moment(row["last_submitted_at"]), "last_by": row["last_submitted_by"] or "",
-        "decided": f"{row['decided_by']} · {_moment(row['decided_at'])}" if row["decided_by"] else "",
+        "last_at": _cell_time(row["last_submitted_at"], row["last_submitted_by"]),
+        "last_by": row["last_submitted_by"] or "",
+        "decided": _cell_time(row["decided_at"], row["decided_by"]) if row["decided_by"] else "",
         "reason": row["reason"] or "",
     } for row in rows])
     show_table(frame, name=f"{tr('approvals_title')} {period:%Y-%m}", key="approvals_table", column_config={
-        "unit": st.column_config.TextColumn(tr("col_unit")),
+        "unit": st.column_config.TextColumn(tr("col_unit"), width=135),
         "code": st.column_config.TextColumn(tr("approval_col_code")),
-        "state": st.column_config.TextColumn(tr("approval_col_state")),
-        "reporting": st.column_config.TextColumn(tr("reporting_col_status")),
+        "state": st.column_config.TextColumn(tr("approval_col_state"), width=120),
+        "reporting": st.column_config.TextColumn(tr("reporting_col_status"), width=80),
         "uploads": st.column_config.NumberColumn(tr("approval_col_uploads"), format="%d"),
-        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
-        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
-        "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d",
+                                                      width=header_width(tr("reporting_col_task_reports"))),
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d",
+                                                          width=header_width(tr("reporting_col_indicator_values"))),
+        "last_at": st.column_config.TextColumn(with_zone(tr("reporting_col_last_at")), width=180),
         "last_by": st.column_config.TextColumn(tr("reporting_col_last_by")),
-        "decided": st.column_config.TextColumn(tr("approval_col_decided")),
+        "decided": st.column_config.TextColumn(with_zone(tr("approval_col_decided"))),
         "reason": st.column_config.TextColumn(tr("approval_col_reason"), width="large"),
-    })
+    # on screen what an approver weighs (each time with its sender); the code, the number of uploads, who decided
+    # and the reason are in the downloads and, for the chosen submission, in its uploads and steps below
+    }, column_order=("unit", "state", "reporting", "task_reports", "indicator_values", "last_at"))
 
 
 def _decide_section(account: Account, rows: list[dict], period: dt.date) -> None:
@@ -214,17 +227,19 @@ def _uploads(code: str, period: dt.date) -> None:
     lang = language()
     found = approvals.submission_uploads(code, period, cached.engine())
     frame = pd.DataFrame([{
-        "id": u["id"], "at": _moment(u["uploaded_at"]), "by": u["uploaded_by"], "file": u["file_name"],
+        "id": u["id"], "at": _cell_time(u["uploaded_at"]), "by": u["uploaded_by"], "file": u["file_name"],
         "task_reports": u["task_reports"], "indicator_values": u["indicator_values"],
     } for u in found], columns=["id", "at", "by", "file", "task_reports", "indicator_values"])
     st.caption(tr("approval_uploads_caption", count=format_number(len(found), lang)))
     show_table(frame, name=f"{tr('approval_uploads')} {code} {period:%Y-%m}", key="approval_uploads", column_config={
-        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
-        "at": st.column_config.TextColumn(tr("col_uploaded_at")),
-        "by": st.column_config.TextColumn(tr("col_uploaded_by")),
-        "file": st.column_config.TextColumn(tr("col_file_name")),
-        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d"),
-        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d"),
+        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d", width=50),
+        "at": st.column_config.TextColumn(with_zone(tr("col_uploaded_at")), width=140),
+        "by": st.column_config.TextColumn(tr("col_uploaded_by"), width=100),
+        "file": st.column_config.TextColumn(tr("col_file_name"), width=220),
+        "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports"), format="%d",
+                                                      width=header_width(tr("reporting_col_task_reports"))),
+        "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values"), format="%d",
+                                                          width=header_width(tr("reporting_col_indicator_values"))),
     })
 
 

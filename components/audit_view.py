@@ -16,7 +16,7 @@ from components import cached
 from components.exports import show_table
 from components.state import language, tr
 from data_loaders.figures.scope import UnknownUnit
-from data_loaders.i18n import DASH, TIME_ZONE, format_date, format_datetime, format_number, message_keys, t
+from data_loaders.i18n import DASH, TIME_ZONE, format_date, format_datetime, format_number, message_keys, t, with_zone
 from data_loaders.identity import audit
 from data_loaders.identity.accounts import ROLES
 from data_loaders.store.models import NATIONAL_CODE
@@ -75,18 +75,20 @@ def audit_table(chosen: AuditFilter) -> None:
         st.info(tr("audit_empty"), icon=":material/info:")
     else:
         frame = pd.DataFrame([{
-            "at": format_datetime(row["at"], lang), "actor": row["actor"] or "", "action": action_label(row["action"]),
+            "at": format_datetime(row["at"], lang, zone=False), "actor": row["actor"] or "",
+            "action": action_label(row["action"]),
             "target": row["target"] or "", "outcome": tr(f"audit_outcome_{row['outcome']}")
             if row["outcome"] in audit.OUTCOMES else row["outcome"], "detail": detail_text(row["detail"], lang),
         } for row in rows], columns=["at", "actor", "action", "target", "outcome", "detail"])
         show_table(frame, name=tr("nav_audit"), key="audit_entries", lead=("at", "action"), column_config={
-            "at": st.column_config.TextColumn(tr("audit_col_at")),
-            "actor": st.column_config.TextColumn(tr("audit_col_actor")),
-            "action": st.column_config.TextColumn(tr("audit_col_action")),
-            "target": st.column_config.TextColumn(tr("audit_col_target")),
-            "outcome": st.column_config.TextColumn(tr("audit_col_outcome")),
-            "detail": st.column_config.TextColumn(tr("audit_col_detail"), width="large"),
-        })
+            "at": st.column_config.TextColumn(with_zone(tr("audit_col_at")), width=130),
+            "actor": st.column_config.TextColumn(tr("audit_col_actor"), width=95),
+            "action": st.column_config.TextColumn(tr("audit_col_action"), width=140),
+            "target": st.column_config.TextColumn(tr("audit_col_target"), width=110),
+            "outcome": st.column_config.TextColumn(tr("audit_col_outcome"), width=80),
+            # the rest of the row; a long detail wraps onto three lines (a click on the cell shows it whole)
+            "detail": st.column_config.TextColumn(tr("audit_col_detail"), width=245),
+        }, row_height=66)
     first = page * chosen.page_size + 1
     st.caption(tr("audit_showing", first=format_number(first if rows else 0, language()),
                   last=format_number(page * chosen.page_size + len(rows), language())))

@@ -73,18 +73,21 @@ def indicator_table(admin: Account) -> tuple[IndicatorDef, ...]:
         "status": tr("catalogue_status_retired") if i.retired else tr("catalogue_status_active"),
     } for i in listed], columns=["code", "name", "unit", "rollup", "group", "frequency", "levels", "range", "owner",
                                  "status"])
+    # On screen the columns that tell indicators apart, sized to fit a projector's 1280 px beside the sidebar;
+    # how one rolls up, at which levels and its plausible range are in the downloads and the forms below.
     show_table(frame, name=tr("nav_admin_indicators"), key="indicators_table", column_config={
-        "code": st.column_config.TextColumn(tr("catalogue_col_code")),
-        "name": st.column_config.TextColumn(tr("catalogue_col_name")),
-        "unit": st.column_config.TextColumn(tr("catalogue_col_unit")),
+        "code": st.column_config.TextColumn(tr("catalogue_col_code"), width=145),
+        "name": st.column_config.TextColumn(tr("catalogue_col_name"), width=200),
+        "unit": st.column_config.TextColumn(tr("catalogue_col_unit"), width=80),
         "rollup": st.column_config.TextColumn(tr("catalogue_col_rollup")),
-        "group": st.column_config.TextColumn(tr("catalogue_col_group")),
-        "frequency": st.column_config.TextColumn(tr("catalogue_col_frequency")),
+        "group": st.column_config.TextColumn(tr("catalogue_col_group"), width=135),
+        "frequency": st.column_config.TextColumn(tr("catalogue_col_frequency_short"),
+                                                 help=tr("catalogue_col_frequency"), width=90),
         "levels": st.column_config.TextColumn(tr("catalogue_col_levels")),
         "range": st.column_config.TextColumn(tr("catalogue_col_range")),
-        "owner": st.column_config.TextColumn(tr("catalogue_col_owner")),
-        "status": st.column_config.TextColumn(tr("admin_status")),
-    })
+        "owner": st.column_config.TextColumn(tr("catalogue_col_owner"), width=75),
+        "status": st.column_config.TextColumn(tr("admin_status"), width=65),
+    }, column_order=("code", "name", "unit", "group", "frequency", "owner", "status"))
     return listed
 
 

@@ -13,8 +13,9 @@ from components import cached
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.state import language, tr
+from components.tables import header_width
 from data_loaders.figures import reporting
-from data_loaders.i18n import format_datetime, format_number
+from data_loaders.i18n import format_datetime, format_number, with_zone
 
 _MONTHS_BACK = 24  # periods offered in the picker, newest first
 
@@ -51,9 +52,12 @@ def counts_row(result: reporting.ReportingStatus) -> None:
              for status in reporting.STATUSES])
 
 
-def _moment(value: dt.datetime | None) -> str:
-    """An upload time in Vietnam time, labelled as every time in the app is: "06/12/2026 15:53 (UTC+7)"."""
-    return "" if value is None else format_datetime(value, language())
+def _moment(value: dt.datetime | None, by: str | None = None) -> str:
+    """An upload time in Vietnam time, and who sent it: "06/12/2026 15:53 · sample", under a header naming the
+    zone (with_zone)."""
+    if value is None:
+        return ""
+    return format_datetime(value, language(), zone=False) + (f" · {by}" if by else "")
 
 
 def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | None = None) -> None:
@@ -63,12 +67,12 @@ def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | 
     frame = pd.DataFrame([{
         "unit": child["unit"]["name"],
         "status": tr(f"reporting_status_{child['status']}"),
-        "approval": tr(f"approval_state_{approval[child['unit']['code']]['state']}")
-        if child["unit"]["code"] in approval else "",
+        # a returned submission's reason beside its state: what the clerk must correct
+        "approval": _approval_text(approval.get(child["unit"]["code"])),
         "reason": (approval.get(child["unit"]["code"]) or {}).get("reason") or "",
-        "first_at": _moment(child["first_submitted_at"]),
+        "first_at": _moment(child["first_submitted_at"], child["first_submitted_by"]),
         "first_by": child["first_submitted_by"] or "",
-        "last_at": _moment(child["last_submitted_at"]),
+        "last_at": _moment(child["last_submitted_at"], child["last_submitted_by"]),
         "last_by": child["last_submitted_by"] or "",
         "communes": f"{format_number(child['communes_reported'], lang)} / {format_number(child['communes'], lang)}",
         "task_reports": child["task_reports"],
@@ -76,15 +80,25 @@ def status_table(result: reporting.ReportingStatus, approval: dict[str, dict] | 
     } for child in result["children"]], columns=["unit", "status", "approval", "first_at", "first_by", "last_at",
                                                  "last_by", "communes", "task_reports", "indicator_values", "reason"])
     show_table(frame, name=tr("reporting_title"), key="reporting_table", lead=("unit", "status"), column_config={
-        "unit": st.column_config.TextColumn(tr("col_unit")),
-        "status": st.column_config.TextColumn(tr("reporting_col_status")),
-        "approval": st.column_config.TextColumn(tr("approval_col_state")),
-        "first_at": st.column_config.TextColumn(tr("reporting_col_first_at")),
+        "unit": st.column_config.TextColumn(tr("col_unit"), width=140),
+        "status": st.column_config.TextColumn(tr("reporting_col_status"), width=85),
+        "approval": st.column_config.TextColumn(tr("approval_col_state"), width=115),
+        "first_at": st.column_config.TextColumn(with_zone(tr("reporting_col_first_at")), width=170),
         "first_by": st.column_config.TextColumn(tr("reporting_col_first_by")),
-        "last_at": st.column_config.TextColumn(tr("reporting_col_last_at")),
+        "last_at": st.column_config.TextColumn(with_zone(tr("reporting_col_last_at")), width=170),
         "last_by": st.column_config.TextColumn(tr("reporting_col_last_by")),
-        "communes": st.column_config.TextColumn(tr("reporting_col_communes")),
+        "communes": st.column_config.TextColumn(tr("reporting_col_communes_short"), help=tr("reporting_col_communes"),
+                                                width=header_width(tr("reporting_col_communes_short"))),
         "task_reports": st.column_config.NumberColumn(tr("reporting_col_task_reports")),  # 12.106: show_table
         "indicator_values": st.column_config.NumberColumn(tr("reporting_col_indicator_values")),
         "reason": st.column_config.TextColumn(tr("approval_col_reason"), width="large"),
-    })
+    # on screen: who sent what, when (each time with its sender), and the communes reporting; the counts of
+    # reports and values, and the reason alone, are in the downloads (the reason also beside the state)
+    }, column_order=("unit", "status", "approval", "first_at", "last_at", "communes"))
+
+
+def _approval_text(state: dict | None) -> str:
+    if not state:
+        return ""
+    label = tr(f"approval_state_{state['state']}")
+    return f"{label}: {state['reason']}" if state.get("reason") else label

@@ -13,7 +13,7 @@ from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.state import on_chart_select
-from components.tables import NumberFormat
+from components.tables import NumberFormat, header_width
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up.directions import may_direct
@@ -59,9 +59,18 @@ def scorecard_table(result: dict, lang: str) -> None:
     # Scores as numbers to one decimal, the language's way (68,8), not progress bars: a bar's label only
     # takes a printf format, which cannot write a decimal comma.
     scores = {t(f"quality_{score}", lang): NumberFormat(1) for score in (*SCORES, "overall")}
+    # Beside the map the table has about 580 px at 1920×1080: each figure's column as wide as its header (the
+    # days since the last report under a short one, its full name in the header's tooltip), the name the rest.
+    days = t("quality_days_since", lang)
+    config: dict = {"code": None, t("unit_name", lang): st.column_config.TextColumn(t("unit_name", lang), width=130),
+                    days: st.column_config.NumberColumn(t("quality_days_since_short", lang), help=days,
+                                                        width=header_width(t("quality_days_since_short", lang)))}
+    for label in scores:
+        config[label] = st.column_config.NumberColumn(label, width=header_width(label))
     show_table(frame.sort_values(t("quality_overall", lang), kind="stable", na_position="first"),
-               name=t("quality_scorecard", lang), key="quality_scorecard", column_config={"code": None},
+               name=t("quality_scorecard", lang), key="quality_scorecard", column_config=config,
                number_formats=scores, lead=(t("unit_name", lang), t("quality_overall", lang)))
+
 
 
 def attention(result: dict, settings: dict, lang: str) -> None:

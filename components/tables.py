@@ -22,6 +22,12 @@ from data_loaders.store.catalogue import AREAS, term_by_code
 _AREAS = term_by_code(AREAS)
 
 
+def header_width(label: str, minimum: int = 56) -> int:
+    """Pixels for a column whose widest text is its header (a count, a score): the grid cuts a header that
+    does not fit with "…" and never wraps it."""
+    return max(minimum, round(len(label) * 7.2 + 24))
+
+
 def task_frame(rows: list[dict], lang: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """Task rows (from queries.task_list) as a display frame with translated headers."""
     labels = {
@@ -153,12 +159,13 @@ def cell_text(value: object, config: object, spec: NumberFormat | None, lang: st
 def row_card(row: pd.Series, title: str, column_config: Mapping, formats: Mapping[str, NumberFormat],
              lang: str) -> None:
     """One row of a table as a column of "label | value" (a phone's compact table shows a tapped row this
-    way): every column the table shows, under the headers it shows them with; text stays text."""
+    way): every column the table shows, under the headers it shows them with (a header shortened to fit, its
+    full name in its tooltip, by that full name: the card has the room); text stays text."""
     labels, texts = [], []
     for column, value in row.items():
         config = column_config.get(column, column)
         if config is None:
             continue  # a hidden column
-        labels.append(config if isinstance(config, str) else (config.get("label") or column))
+        labels.append(config if isinstance(config, str) else (config.get("help") or config.get("label") or column))
         texts.append(cell_text(value, config, formats.get(column), lang))
     st.table(pd.DataFrame({title: texts}, index=labels))

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cached
+from components.exports import show_table
 from components.headline import target_caption
 from components.kpi import Kpi, kpi_row
 from components.state import language, tr
@@ -84,14 +85,17 @@ def targets_table(unit: UnitInfo) -> None:
     if not listed:
         st.info(tr("targets_none_listed"))
         return
-    st.dataframe(pd.DataFrame([{
+    # on a phone, like every table a leader reads (components.exports.show_table), the indicator and its target
+    # without scrolling sideways; tapping a row lists the rest
+    show_table(pd.DataFrame([{
         tr("targets_col_indicator"): _indicator_label(row["indicator"]),
         tr("targets_col_unit"): tr("national") if row["unit_code"] == NATIONAL_CODE else row["unit_name"],
         tr("targets_col_target"): _value_text(row, row["value"], lang),
         tr("targets_col_date"): format_date(row["date"], lang),
         tr("targets_col_baseline"): _baseline_text(row, lang),
         tr("targets_col_set_by"): _set_by(row["set_by"] or ""),
-    } for row in listed]), hide_index=True, width="stretch")
+    } for row in listed]), name=tr("targets_heading"), key=f"targets_table::{unit.code}",
+        lead=(tr("targets_col_indicator"), tr("targets_col_target")))
 
 
 def manage_targets(account: Account | None, unit: UnitInfo) -> None:

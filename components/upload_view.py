@@ -18,7 +18,7 @@ from components import auth, cached
 from components.exports import show_table
 from components.markdown import escape
 from components.state import language, tr
-from data_loaders.i18n import format_date, format_datetime, format_number, tn
+from data_loaders.i18n import format_date, format_datetime, format_number, tn, with_zone
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.ingest import history as uploads
@@ -331,7 +331,7 @@ def history(uploader: Account) -> None:
         return
     frame = pd.DataFrame([{
         "id": r["id"],
-        "uploaded_at": format_datetime(r["uploaded_at"], language()),
+        "uploaded_at": format_datetime(r["uploaded_at"], language(), zone=False),
         "uploaded_by": r["uploaded_by"], "file_name": r["file_name"], "kind": tr(f"upload_kind_{r['kind']}")
         if r["kind"] in ("tasks", "indicators") else r["kind"] or tr("upload_kind_not_read"),  # unreadable, refused
         "rows": r["rows"], "status": tr(f"upload_status_{r['status']}") if r["status"] in (
@@ -340,18 +340,20 @@ def history(uploader: Account) -> None:
     } for r in rows])
     # counts without a format of their own: show_table writes them the language's way (3.367 in Vietnamese)
     show_table(frame, name=tr("upload_history"), key="upload_history", lead=("file_name", "status"), column_config={
-        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d"),
-        "uploaded_at": st.column_config.TextColumn(tr("col_uploaded_at")),
-        "uploaded_by": st.column_config.TextColumn(tr("col_uploaded_by")),
-        "file_name": st.column_config.TextColumn(tr("col_file_name")),
+        "id": st.column_config.NumberColumn(tr("col_upload_id"), format="%d", width=45),
+        "uploaded_at": st.column_config.TextColumn(with_zone(tr("col_uploaded_at")), width=130),
+        "uploaded_by": st.column_config.TextColumn(tr("col_uploaded_by"), width=85),
+        "file_name": st.column_config.TextColumn(tr("col_file_name"), width=230),
         "kind": st.column_config.TextColumn(tr("col_kind")),
-        "rows": st.column_config.NumberColumn(tr("col_rows")),
-        "status": st.column_config.TextColumn(tr("col_outcome")),
-        "created": st.column_config.NumberColumn(tr("col_created")),
-        "updated": st.column_config.NumberColumn(tr("col_updated")),
+        "rows": st.column_config.NumberColumn(tr("col_rows"), width=65),
+        "status": st.column_config.TextColumn(tr("col_outcome"), width=85),
+        "created": st.column_config.NumberColumn(tr("col_created"), width=70),
+        "updated": st.column_config.NumberColumn(tr("col_updated"), width=75),
         "warnings": st.column_config.NumberColumn(tr("col_warnings")),
         "errors": st.column_config.NumberColumn(tr("col_errors")),
-    })
+    # on screen what came in, when, from whom and what it changed, to fit a projector beside the sidebar; the
+    # kind (the file's template tells it), warnings and errors (its own report) are in the downloads
+    }, column_order=("id", "uploaded_at", "uploaded_by", "file_name", "rows", "status", "created", "updated"))
     _withdraw_section(uploader, rows)
     with_content = [r for r in rows if r["has_content"]]
     if not with_content:

@@ -73,8 +73,11 @@ if status["total"] == 0:
 
 by_area, by_agency, by_plan = st.tabs([tr("by_area"), tr("by_agency"), tr("by_plan")])
 with by_area:
+    # the seven areas' names wrapped onto two lines, whole even on a phone (cut with "…" there otherwise), each
+    # bar given the room of its two lines (at 26 px a row Vega hid every other name)
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area", plan), lang,
-                                lambda code: areas[code].label(lang) if code in areas else code), name=tr("by_area"))
+                                lambda code: areas[code].label(lang) if code in areas else code, label_width=20)
+               .properties(height={"step": 36}), name=tr("by_area"))
 with by_agency:
     show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency", plan)[:25], lang),
                name=tr("by_agency"))

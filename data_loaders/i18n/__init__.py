@@ -175,19 +175,29 @@ def format_date(value: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
     return _babel_format_date(value, format=_date_pattern(lang), locale=locale(lang))
 
 
-def format_datetime(value: dt.datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
+def format_datetime(value: dt.datetime | None, lang: str = DEFAULT_LANGUAGE, *, zone: bool = True) -> str:
     """A moment in Vietnam's time, with its zone: "06/12/2026 14:05 (UTC+7)" in Vietnamese,
     "6 Dec 2026 14:05 (UTC+7)" in English. A naive datetime is UTC (SQLite hands stored times back
-    without a zone)."""
+    without a zone). `zone=False` leaves the zone out, for a table column whose header carries it once
+    (`with_zone`): "06/12/2026 14:05" under "Thời điểm (UTC+7)"."""
     if value is None:
         return DASH
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     local = value.astimezone(TIME_ZONE)
+    shown = f"{format_date(local.date(), lang)} {local:%H:%M}"
+    return f"{shown} ({_zone_name(local)})" if zone else shown
+
+
+def _zone_name(local: dt.datetime) -> str:
     offset = local.utcoffset() or dt.timedelta()
     hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
-    zone = f"UTC{'-' if offset < dt.timedelta() else '+'}{hours}" + (f":{minutes:02d}" if minutes else "")
-    return f"{format_date(local.date(), lang)} {local:%H:%M} ({zone})"
+    return f"UTC{'-' if offset < dt.timedelta() else '+'}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+def with_zone(label: str) -> str:
+    """A time column's header with the zone its cells (format_datetime(…, zone=False)) are in: "Thời điểm (UTC+7)"."""
+    return f"{label} ({_zone_name(dt.datetime.now(TIME_ZONE))})"
 
 
 def _date_pattern(lang: str) -> str:

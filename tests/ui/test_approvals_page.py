@@ -93,7 +93,8 @@ def test_the_approver_approves_unlocks_and_returns_with_a_reason(database):
     # the clerk sees why, on the reporting status, with the state per unit
     clerk = _page("reporting_status", "xh.baocao", commune=XUAN.code)
     assert any("Thiếu dân số tháng 6" in w.value and "06/2025" in w.value for w in clerk.warning)
-    assert "Bị trả lại" in list(clerk.dataframe[0].value["approval"])
+    # the state and, beside it, the reason: "Bị trả lại: Thiếu dân số tháng 6"
+    assert "Bị trả lại: Thiếu dân số tháng 6" in list(clerk.dataframe[0].value["approval"])
 
 
 def test_another_provinces_approver_sees_but_cannot_decide_and_english(database):
