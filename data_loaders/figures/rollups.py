@@ -170,8 +170,9 @@ _COLUMNS = ("task_id", "day", "owner_unit_code", "plan", "area", "lead_agency_id
 _SUMMED = ("owner_unit_code", "plan", "area", "lead_agency_id", "day")
 
 
-def _summarise(conn: Connection, owners: list[str] | None) -> None:
-    """Rebuild the summary rows of the given owning units (every unit with None) from the changes."""
+def _summarise(conn: Connection, owners: list[str] | None, after: dt.date | None = None) -> None:
+    """Rebuild the summary rows of the given owning units (every unit with None) from the changes; with
+    `after`, only their rows of the days after it (the others are unchanged: `refresh`)."""
     change, rollup = TaskStatusChange.__table__, TaskStatusRollup.__table__
     keys = [change.c[name] for name in _SUMMED]
     for chunk in _chunks(owners):
@@ -180,6 +181,9 @@ def _summarise(conn: Connection, owners: list[str] | None) -> None:
         if chunk is not None:
             summed = summed.where(change.c.owner_unit_code.in_(chunk))
             clear = clear.where(rollup.c.owner_unit_code.in_(chunk))
+        if after is not None:
+            summed = summed.where(change.c.day > after)
+            clear = clear.where(rollup.c.day > after)
         conn.execute(clear)
         conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
 
@@ -207,14 +211,21 @@ def refresh(conn: Connection, task_ids: Iterable[int], appended: dict[int, dt.da
         owners.update(conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk)).distinct()).scalars())
         conn.execute(delete(change).where(change.c.task_id.in_(chunk)))
         conn.execute(insert(change).from_select(_COLUMNS, _changes(chunk)))
-    owners |= _refresh_appended(conn, appended)
+    # an owner with a task recomputed whole is summarised whole; one with appended tasks only, from the
+    # earliest day its appended tasks' changes were recomputed after (its earlier rows are unchanged)
+    after: dict[dt.date, list[str]] = {}
+    for owner, since in _refresh_appended(conn, appended).items():
+        if owner not in owners:
+            after.setdefault(since, []).append(owner)
     if owners:
         _summarise(conn, sorted(owners))
+    for since, partial in sorted(after.items()):
+        _summarise(conn, sorted(partial), since)
 
 
-def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> set[str]:
+def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[str, dt.date]:
     """The changes of tasks whose writes only appended reports after their previous latest report
-    (task id -> its date, `since`); returns their owners. A task's changes on or before `since` come
+    (task id -> its date, `since`); returns their owners, each with the earliest `since` of its tasks. A task's changes on or before `since` come
     from the stretches that end by then (unchanged) and from the start of the stretch beginning at
     `since` (unchanged too: the new reports are later); what the new reports change is that last
     stretch's end and anything after it. So its rows after `since` are replaced by those computed from
@@ -225,11 +236,11 @@ def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> set[str
     by_day: dict[dt.date, list[int]] = {}
     for task_id, since in appended.items():
         by_day.setdefault(since, []).append(task_id)
-    owners: set[str] = set()
-    for since, ids in sorted(by_day.items()):
+    owners: dict[str, dt.date] = {}
+    for since, ids in sorted(by_day.items()):  # earliest first: an owner keeps its earliest day
         for chunk in _chunks(sorted(ids)):
-            owners.update(conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk))
-                                       .distinct()).scalars())
+            for owner in conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk)).distinct()).scalars():
+                owners.setdefault(owner, since)
             conn.execute(delete(change).where(change.c.task_id.in_(chunk), change.c.day > since))
             conn.execute(insert(change).from_select(_COLUMNS, _changes(chunk, since)))
     return owners

@@ -21,7 +21,7 @@ from data_loaders.identity.admin import change_setting
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.store.models import Task, TaskReport, TaskStatusChange
+from data_loaders.store.models import Task, TaskReport, TaskStatusChange, TaskStatusRollup
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
 
 PASSWORD = "a long enough password"
@@ -172,9 +172,12 @@ def test_rows_written_around_the_application_use_the_definition_until_the_next_i
         assert sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))) == maintained
 
 
-def _change_rows(engine) -> list[tuple]:
+def _change_rows(engine) -> tuple[list[tuple], list[tuple]]:
+    """The changes and the summary rows (without their ids)."""
+    summary = TaskStatusRollup.__table__
     with engine.connect() as conn:
-        return sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__)))
+        return (sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))),
+                sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))))
 
 
 def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previous_latest_report(world,
