@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypedDict, TypeVar
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, case, select, true
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
@@ -28,6 +28,7 @@ from data_loaders.figures.scope import (
 )
 from data_loaders.i18n.message import Message
 from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.store import engine as db
 from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
 
 TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))
@@ -116,9 +117,18 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
             .scalar_subquery()
         )
 
-    per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
-                      latest(report.progress_pct).label("progress_pct"),
-                      latest(report.report_date).label("report_date")).select_from(Task)
+    if (engine or db.get_engine()).dialect.name == "postgresql":
+        # PostgreSQL: the three columns from one probe per task (LATERAL) instead of one probe each
+        # (nationally 50,000 probes instead of 150,000); SQLite has no LATERAL
+        probe = (select(report.status, report.progress_pct, report.report_date)
+                 .where(report.task_id == Task.id, report.report_date <= as_of)
+                 .order_by(report.report_date.desc()).limit(1).lateral("probe"))
+        per_task = (select(Task.id.label("task_id"), probe.c.status, probe.c.progress_pct, probe.c.report_date)
+                    .select_from(Task).join(probe, true()))
+    else:
+        per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
+                          latest(report.progress_pct).label("progress_pct"),
+                          latest(report.report_date).label("report_date")).select_from(Task)
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
     per_task = per_task.where(counted_tasks(plan))
