@@ -228,9 +228,10 @@ def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[st
     (task id -> its date, `since`); returns their owners, each with the earliest `since` of its tasks.
     A task's changes on or before `since` come from the stretches that end by then (unchanged) and
     from the start of the stretch beginning at `since` (unchanged too: the new reports are later);
-    what the new reports change is that last stretch's end and anything after it. So its rows after `since` are replaced by those computed from
-    its reports from `since` on — the same rows a whole recomputation gives (tests/integration/
-    test_task_status_rollup.py), reading a few reports per task instead of its whole history.
+    what the new reports change is that last stretch's end and anything after it. So its rows after
+    `since` are replaced by those computed from its reports from `since` on — the same rows a whole
+    recomputation gives (tests/integration/test_task_status_rollup.py), reading a few reports per
+    task instead of its whole history.
     Tasks are grouped by `since` (a weekly import: a handful of dates)."""
     change, task = TaskStatusChange.__table__, Task.__table__
     by_day: dict[dt.date, list[int]] = {}
