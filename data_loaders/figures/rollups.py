@@ -145,8 +145,9 @@ def _changes(task_ids: list[int] | None, since: dt.date | None = None):
         return select(s.task_id, day.label("day"), *(s[name] for name in _DIMENSIONS),
                       *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
 
-    events = [event(s.start, {"total": 1}, s.n == 1),
-              event(s.start, {"completed": 1}, completed),
+    # a task exists from its first report (with `since`, it had one by then already)
+    events = [event(s.start, {"total": 1}, s.n == 1)] if since is None else []
+    events += [event(s.start, {"completed": 1}, completed),
               event(s.stop, {"completed": -1}, completed, s.stop.is_not(None))]
     for name, days in OVERDUE_AFTER.items():
         # a stretch not completed counts from the later of its start and that day after the deadline
