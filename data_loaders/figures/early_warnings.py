@@ -109,11 +109,15 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
     latest = latest_reports(as_of, unit, plan, engine)
     province = AdminUnit.__table__.alias("task_province")
     report = sources.task_reports(engine)
+    # each candidate's first report: one forward probe of the (task_id, report_date) index, evaluated for
+    # the candidates only (grouping every report up to the date read all of them: 2.6 million nationally)
     first = (
-        select(report.task_id, func.min(report.report_date).label("first_report"))
-        .where(report.report_date <= as_of)
-        .group_by(report.task_id)
-        .subquery("first_report")
+        select(report.report_date)
+        .where(report.task_id == Task.id, report.report_date <= as_of)
+        .order_by(report.report_date)
+        .limit(1)
+        .correlate(Task)
+        .scalar_subquery()
     )
     query = (
         select(Task.code, Task.title, Task.plan, Task.deadline, Task.owner_unit_code,
@@ -121,12 +125,11 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
                province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
-               latest.c.report_date.label("last_report"), first.c.first_report, Task.document_number,
+               latest.c.report_date.label("last_report"), first.label("first_report"), Task.document_number,
                Task.document_date,
                rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
         .select_from(latest)
         .join(Task, Task.id == latest.c.task_id)
-        .join(first, first.c.task_id == Task.id)
         .join(Agency, Agency.id == Task.lead_agency_id)
         .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
         .outerjoin(province, province.c.code == AdminUnit.province_code)

@@ -118,8 +118,11 @@ OVERDUE_AFTER = {"overdue": 1, "late_30": rules.LATENESS_EDGES[0] + 1, "late_90"
 _DIMENSIONS = ("owner_unit_code", "plan", "area", "lead_agency_id")
 
 
-def _changes(task_ids: list[int] | None):
-    """SELECT of the `task_status_change` rows of the given tasks (every task with None)."""
+def _changes(task_ids: list[int] | None, since: dt.date | None = None):
+    """SELECT of the `task_status_change` rows of the given tasks (every task with None). With `since`
+    (a day on which each of these tasks has a report), only their rows after that day, computed from
+    their reports from that day on: the rows of earlier days do not depend on later reports (see
+    `refresh_appended`)."""
     report, task = TaskReport.__table__, Task.__table__
     order = {"partition_by": report.c.task_id, "order_by": report.c.report_date}
     segments = (
@@ -131,6 +134,8 @@ def _changes(task_ids: list[int] | None):
     )
     if task_ids is not None:
         segments = segments.where(report.c.task_id.in_(task_ids))
+    if since is not None:  # the window over the reports from that day on (its first one is not the task's)
+        segments = segments.where(report.c.report_date >= since)
     # one window over the reports (a CTE: computed once, read by every event below)
     segments = segments.cte("segment")
     s = segments.c
@@ -140,19 +145,21 @@ def _changes(task_ids: list[int] | None):
         return select(s.task_id, day.label("day"), *(s[name] for name in _DIMENSIONS),
                       *(literal(counts.get(name, 0)).label(name) for name in COUNTS)).where(*where)
 
-    events = [event(s.start, {"total": 1}, s.n == 1),
-              event(s.start, {"completed": 1}, completed),
+    # a task exists from its first report (with `since`, it had one by then already)
+    events = [event(s.start, {"total": 1}, s.n == 1)] if since is None else []
+    events += [event(s.start, {"completed": 1}, completed),
               event(s.stop, {"completed": -1}, completed, s.stop.is_not(None))]
     for name, days in OVERDUE_AFTER.items():
         # a stretch not completed counts from the later of its start and that day after the deadline
-        since = _later(s.start, add_days(s.deadline, literal(days)))
-        stretch = and_(not_(completed), or_(s.stop.is_(None), since < s.stop))
-        events += [event(since, {name: 1}, stretch), event(s.stop, {name: -1}, stretch, s.stop.is_not(None))]
+        begins = _later(s.start, add_days(s.deadline, literal(days)))
+        stretch = and_(not_(completed), or_(s.stop.is_(None), begins < s.stop))
+        events += [event(begins, {name: 1}, stretch), event(s.stop, {name: -1}, stretch, s.stop.is_not(None))]
     e = union_all(*events).subquery("event").c
     keys = [e.task_id, e.day, *(e[name] for name in _DIMENSIONS)]
     sums = [func.sum(e[name]) for name in COUNTS]
-    return (select(*keys, *(total.label(name) for total, name in zip(sums, COUNTS)))
-            .group_by(*keys).having(or_(*(total != 0 for total in sums))))
+    query = (select(*keys, *(total.label(name) for total, name in zip(sums, COUNTS)))
+             .group_by(*keys).having(or_(*(total != 0 for total in sums))))
+    return query if since is None else query.where(e.day > since)
 
 
 def _later(first, second):
@@ -164,8 +171,9 @@ _COLUMNS = ("task_id", "day", "owner_unit_code", "plan", "area", "lead_agency_id
 _SUMMED = ("owner_unit_code", "plan", "area", "lead_agency_id", "day")
 
 
-def _summarise(conn: Connection, owners: list[str] | None) -> None:
-    """Rebuild the summary rows of the given owning units (every unit with None) from the changes."""
+def _summarise(conn: Connection, owners: list[str] | None, after: dt.date | None = None) -> None:
+    """Rebuild the summary rows of the given owning units (every unit with None) from the changes; with
+    `after`, only their rows of the days after it (the others are unchanged: `refresh`)."""
     change, rollup = TaskStatusChange.__table__, TaskStatusRollup.__table__
     keys = [change.c[name] for name in _SUMMED]
     for chunk in _chunks(owners):
@@ -174,6 +182,9 @@ def _summarise(conn: Connection, owners: list[str] | None) -> None:
         if chunk is not None:
             summed = summed.where(change.c.owner_unit_code.in_(chunk))
             clear = clear.where(rollup.c.owner_unit_code.in_(chunk))
+        if after is not None:
+            summed = summed.where(change.c.day > after)
+            clear = clear.where(rollup.c.day > after)
         conn.execute(clear)
         conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
 
@@ -186,21 +197,55 @@ def _chunks(items: list | None) -> Iterable[list | None]:
         yield items[start:start + CHUNK]
 
 
-def refresh(conn: Connection, task_ids: Iterable[int]) -> None:
+def refresh(conn: Connection, task_ids: Iterable[int], appended: dict[int, dt.date] | None = None) -> None:
     """Recompute the changes of these tasks (deleted ones: none) and the summary of their owners, before
-    and after, in the caller's transaction."""
-    ids = sorted(set(task_ids))
-    if not ids:
-        return
+    and after, in the caller's transaction. `appended`: tasks (among or beside `task_ids`) whose only
+    writes were reports later than their previous latest report (task id -> that report's date): only
+    their changes after that date are recomputed (`refresh_appended`)."""
+    appended = appended or {}
+    ids = sorted(set(task_ids) - set(appended))
     change, task = TaskStatusChange.__table__, Task.__table__
     owners: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in (_chunks(ids) if ids else ()):
         owners.update(conn.execute(select(change.c.owner_unit_code).where(change.c.task_id.in_(chunk))
                                    .distinct()).scalars())
         owners.update(conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk)).distinct()).scalars())
         conn.execute(delete(change).where(change.c.task_id.in_(chunk)))
         conn.execute(insert(change).from_select(_COLUMNS, _changes(chunk)))
-    _summarise(conn, sorted(owners))
+    # an owner with a task recomputed whole is summarised whole; one with appended tasks only, from the
+    # earliest day its appended tasks' changes were recomputed after (its earlier rows are unchanged)
+    after: dict[dt.date, list[str]] = {}
+    for owner, since in _refresh_appended(conn, appended).items():
+        if owner not in owners:
+            after.setdefault(since, []).append(owner)
+    if owners:
+        _summarise(conn, sorted(owners))
+    for since, partial in sorted(after.items()):
+        _summarise(conn, sorted(partial), since)
+
+
+def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[str, dt.date]:
+    """The changes of tasks whose writes only appended reports after their previous latest report
+    (task id -> its date, `since`); returns their owners, each with the earliest `since` of its tasks.
+    A task's changes on or before `since` come from the stretches that end by then (unchanged) and
+    from the start of the stretch beginning at `since` (unchanged too: the new reports are later);
+    what the new reports change is that last stretch's end and anything after it. So its rows after
+    `since` are replaced by those computed from its reports from `since` on — the same rows a whole
+    recomputation gives (tests/integration/test_task_status_rollup.py), reading a few reports per
+    task instead of its whole history.
+    Tasks are grouped by `since` (a weekly import: a handful of dates)."""
+    change, task = TaskStatusChange.__table__, Task.__table__
+    by_day: dict[dt.date, list[int]] = {}
+    for task_id, since in appended.items():
+        by_day.setdefault(since, []).append(task_id)
+    owners: dict[str, dt.date] = {}
+    for since, ids in sorted(by_day.items()):  # earliest first: an owner keeps its earliest day
+        for chunk in _chunks(sorted(ids)):
+            for owner in conn.execute(select(task.c.owner_unit_code).where(task.c.id.in_(chunk)).distinct()).scalars():
+                owners.setdefault(owner, since)
+            conn.execute(delete(change).where(change.c.task_id.in_(chunk), change.c.day > since))
+            conn.execute(insert(change).from_select(_COLUMNS, _changes(chunk, since)))
+    return owners
 
 
 def rebuild(conn: Connection) -> None:
@@ -239,12 +284,15 @@ def before_writes(conn: Connection) -> bool:
     return is_current(conn)
 
 
-def after_writes(conn: Connection, was_current: bool, task_ids: Iterable[int]) -> None:
+def after_writes(conn: Connection, was_current: bool, task_ids: Iterable[int],
+                 appended: dict[int, dt.date] | None = None) -> None:
     """Call in the same transaction after the writes, with every task written or whose reports were:
     their changes and their owners' summary are recomputed and the summary marked current — or, when it
-    was not current before (rows written around the application), the whole summary is rebuilt."""
+    was not current before (rows written around the application), the whole summary is rebuilt.
+    `appended`: the tasks whose only writes were reports after their previous latest report, with that
+    report's date (an import of the week's reports): only their changes after it are recomputed."""
     if was_current:
-        refresh(conn, task_ids)
+        refresh(conn, task_ids, appended)
         _mark_current(conn)
     else:
         rebuild(conn)

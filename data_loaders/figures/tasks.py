@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypedDict, TypeVar
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, case, select, true
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
@@ -28,6 +28,7 @@ from data_loaders.figures.scope import (
 )
 from data_loaders.i18n.message import Message
 from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.store import engine as db
 from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
 
 TREND_WORKERS = int(os.environ.get("NQ57_TREND_WORKERS", "3"))
@@ -116,9 +117,18 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
             .scalar_subquery()
         )
 
-    per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
-                      latest(report.progress_pct).label("progress_pct"),
-                      latest(report.report_date).label("report_date")).select_from(Task)
+    if (engine or db.get_engine()).dialect.name == "postgresql":
+        # PostgreSQL: the three columns from one probe per task (LATERAL) instead of one probe each
+        # (nationally 50,000 probes instead of 150,000); SQLite has no LATERAL
+        probe = (select(report.status, report.progress_pct, report.report_date)
+                 .where(report.task_id == Task.id, report.report_date <= as_of)
+                 .order_by(report.report_date.desc()).limit(1).lateral("probe"))
+        per_task = (select(Task.id.label("task_id"), probe.c.status, probe.c.progress_pct, probe.c.report_date)
+                    .select_from(Task).join(probe, true()))
+    else:
+        per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
+                          latest(report.progress_pct).label("progress_pct"),
+                          latest(report.report_date).label("report_date")).select_from(Task)
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
     per_task = per_task.where(counted_tasks(plan))
@@ -219,16 +229,22 @@ def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = 
     the task list counts: with `plan`, that plan's; without, the national plans')."""
     unit = get_unit(unit_code, engine)
     report = sources.task_reports(engine)
-    reported = select(report.id).where(report.task_id == Task.id, report.report_date <= as_of).exists()
-    in_scope = (select().select_from(Task).join(Agency, Agency.id == Task.lead_agency_id)
+    # a task exists at the date from its first report: one forward probe of the (task_id, report_date)
+    # index per task (a correlated LIMIT 1 the planner cannot turn into a join over every report)
+    first = (select(report.report_date).where(report.task_id == Task.id, report.report_date <= as_of)
+             .order_by(report.report_date).limit(1).correlate(Task).scalar_subquery())
+    in_scope = (select(*(_group_column(name).label(name) for name in TASK_GROUPS)).select_from(Task)
+                .join(Agency, Agency.id == Task.lead_agency_id)
                 .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-                .where(scope_filter(unit, AdminUnit), counted_tasks(plan), reported))
-    options = {}
-    with connect(engine) as conn:
-        for name in TASK_GROUPS:
-            values = conn.execute(in_scope.add_columns(_group_column(name)).distinct()).scalars()
-            options[name] = sorted((v for v in values if v is not None), key=vietnamese_sort_key)
-    return options
+                .where(scope_filter(unit, AdminUnit), counted_tasks(plan), first.is_not(None))
+                .distinct())
+    values: dict[str, set] = {name: set() for name in TASK_GROUPS}
+    with connect(engine) as conn:  # the distinct combinations in one pass, then each group's values
+        for row in conn.execute(in_scope):
+            for name in TASK_GROUPS:
+                values[name].add(row._mapping[name])
+    return {name: sorted((v for v in values[name] if v is not None), key=vietnamese_sort_key)
+            for name in TASK_GROUPS}
 
 
 def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,

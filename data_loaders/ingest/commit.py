@@ -297,8 +297,32 @@ def _write_tasks(connection: Connection, upload_id: int | None, validated: Valid
     touched = ({task_ids[t.code] for t in new_tasks} | {task["id"] for task, _ in task_updates}
                | {task_ids[code] for (code, _), _ in report_inserts}
                | {current.task_id for current, _ in report_updates})
-    rollups.after_writes(connection, summary_current, touched)
+    rollups.after_writes(connection, summary_current, touched, _appended(existing, task_updates, report_inserts,
+                                                                          report_updates, existing_reports))
     return counts
+
+
+def _appended(existing: dict[str, dict], task_updates: list, report_inserts: list, report_updates: list,
+              existing_reports: dict) -> dict[int, dt.date]:
+    """The stored tasks this import only appends reports to, each with its previous latest report's date:
+    the task itself unchanged, none of its reports changed, every new report later than the stored ones
+    (the weekly case). Their task status summary is recomputed from that date on only (figures/rollups.py)."""
+    latest: dict[str, dt.date] = {}
+    for code, day in existing_reports:
+        if code not in latest or day > latest[code]:
+            latest[code] = day
+    excluded = {task["code"] for task, _ in task_updates}
+    codes_by_id = {task["id"]: code for code, task in existing.items()}
+    excluded |= {codes_by_id[current.task_id] for current, _ in report_updates}
+    appended: dict[str, dt.date] = {}
+    for (code, day), _ in report_inserts:
+        if code in excluded or code not in latest:
+            continue
+        if day <= latest[code]:
+            excluded.add(code)
+        else:
+            appended[code] = latest[code]
+    return {existing[code]["id"]: since for code, since in appended.items() if code not in excluded}
 
 
 # --- indicators -------------------------------------------------------------------------------

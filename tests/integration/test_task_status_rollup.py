@@ -21,7 +21,7 @@ from data_loaders.identity.admin import change_setting
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.store.models import Task, TaskReport, TaskStatusChange
+from data_loaders.store.models import Task, TaskReport, TaskStatusChange, TaskStatusRollup
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
 
 PASSWORD = "a long enough password"
@@ -170,6 +170,64 @@ def test_rows_written_around_the_application_use_the_definition_until_the_next_i
     rollups.rebuild_database(engine)
     with engine.connect() as conn:
         assert sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))) == maintained
+
+
+def _change_rows(engine) -> tuple[list[tuple], list[tuple]]:
+    """The changes and the summary rows (without their ids)."""
+    summary = TaskStatusRollup.__table__
+    with engine.connect() as conn:
+        return (sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))),
+                sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))))
+
+
+def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previous_latest_report(world,
+                                                                                                  monkeypatch):
+    """The weekly case: reports later than every stored one. Only the changes after each task's previous
+    latest report are recomputed, and they equal the whole recomputation and the definition."""
+    engine, admin, _ = world
+    recomputed = []
+    original = rollups._changes
+
+    def spy(task_ids, since=None):
+        recomputed.append((tuple(task_ids or ()), since))
+        return original(task_ids, since)
+
+    monkeypatch.setattr(rollups, "_changes", spy)
+    commune = dict(province="Lâm Đồng", commune=LD[0].name, agency="Ủy ban nhân dân xã")
+    later = DATES + [dt.date(2025, 7, 9), dt.date(2025, 7, 10), dt.date(2025, 7, 12), dt.date(2025, 7, 14),
+                     dt.date(2025, 8, 18), dt.date(2025, 8, 19)]
+    _import(engine, admin, [  # a completed task reopened; an overdue one reported on (31 days late that
+        # day) and later completed; a completed-then-reopened one completed again; two reports of one task
+        task_row("XA-1", report="10/07/2025", progress=80, deadline=dt.date(2025, 6, 14), **commune),
+        task_row("LD-1", report="01/07/2025", progress=50, deadline=dt.date(2025, 5, 31)),
+        task_row("LD-1", report="14/07/2025", progress=100, status="Hoàn thành", deadline=dt.date(2025, 5, 31)),
+        task_row("LD-2", report="14/07/2025", status="Hoàn thành", progress=100, deadline=dt.date(2025, 6, 1),
+                 plan=_second_plan(), area="Hạ tầng số"),
+        task_row("HN-1", province="Hà Nội", report="01/07/2025", deadline=dt.date(2025, 5, 20)),
+        task_row("HN-1", province="Hà Nội", report="12/07/2025", deadline=dt.date(2025, 5, 20)),
+    ], "week.xlsx")
+    assert recomputed and all(since is not None for _, since in recomputed)  # appended only: no whole history
+    assert {since for _, since in recomputed} == {dt.date(2025, 6, 30), dt.date(2025, 6, 15), dt.date(2025, 5, 21)}
+    _assert_equal_to_live(engine, ["VN", "68", "01", LD[0].code], later, (None, plan_code(), _second_plan()))
+    maintained = _change_rows(engine)
+    rollups.rebuild_database(engine)
+    assert _change_rows(engine) == maintained
+    # mixed: a task appended to beside one given a report between two others and one with a changed
+    # deadline (those two recomputed whole) and a new task
+    recomputed.clear()
+    _import(engine, admin, [
+        task_row("XA-1", report="15/07/2025", progress=90, deadline=dt.date(2025, 6, 14), **commune),
+        task_row("LD-1", report="05/07/2025", progress=70, deadline=dt.date(2025, 5, 31)),
+        task_row("LD-2", report="15/07/2025", progress=100, status="Hoàn thành", deadline=dt.date(2025, 7, 1),
+                 plan=_second_plan(), area="Hạ tầng số"),
+        task_row("LD-4", report="01/07/2025", deadline=dt.date(2025, 6, 30)),
+    ], "mixed.xlsx")
+    assert {since for _, since in recomputed} == {None, dt.date(2025, 7, 10)}
+    _assert_equal_to_live(engine, ["VN", "68", "01", LD[0].code], later + [dt.date(2025, 7, 15)],
+                          (None, plan_code(), _second_plan()))
+    maintained = _change_rows(engine)
+    rollups.rebuild_database(engine)
+    assert _change_rows(engine) == maintained
 
 
 def test_approved_only_mode_keeps_the_live_definition(world):
