@@ -164,9 +164,12 @@ def _title_slide(ctx: _Context) -> Slide:
 def _headline_slide(ctx: _Context) -> Slide:
     status, values = ctx.status, ctx.indicators
     lang = ctx.lang
+    # with no task, four zeros say no more than the sentence: the slide shows the figures there are
     figures = [Figure(t("tasks_total", lang), format_number(status["total"], lang), status["total"])]
     figures += [Figure(t(f"status_{key}", lang), format_number(status[key], lang), status[key], alert=key == "overdue")
                 for key in ("completed", "on_schedule", "overdue")]
+    if not status["total"]:
+        figures = []
     rate = rules.on_time_rate(status["total"], status["overdue"])
     if status["total"]:
         sentence = t("deck_headline_sentence", lang, unit=ctx.label, rate=format_percent(rate, lang, 0),
@@ -205,6 +208,7 @@ def _task_status_slide(ctx: _Context) -> Slide:
         figures.append(Figure(label, format_number(status[key], lang), status[key], change, alert=key == "overdue"))
     if not status["total"]:
         sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)) + "."
+        figures = [] if not (before and before["total"]) else figures  # no task, now or then: nothing to count
     elif before:
         figures.append(Figure(t("deck_label_since", lang), format_date(since, lang), since.isoformat()))
         sentence = tn("deck_task_status_sentence", status["completed"], lang, since=format_date(since, lang),
@@ -259,6 +263,9 @@ def _agency_slide(ctx: _Context) -> Slide:
         overdue = ctx.plan_status["overdue"]
         sentence = tn("deck_agency_sentence", overdue, lang, overdue=format_number(overdue, lang), agencies=items)
         chart = status_breakdown(rows, lang, label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
+    elif not ctx.plan_status["total"]:  # no task at all: say so, not "no overdue task"
+        sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)) + "."
+        chart = None
     else:
         sentence, chart = t("overdue_none", lang), None
     return ctx.slide("overdue_by_agency", t("deck_slide_overdue_by_agency", lang), sentence, figures=figures,
