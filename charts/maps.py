@@ -46,8 +46,13 @@ QUANTILE_CLASSES = 5  # colours of a map: about the same number of units in each
 # The part of a sequential scheme the colours are taken from: its palest quarter (near-white yellow) is left out,
 # so the lowest class still shows on the map's grey and a page's white (Lâm Đồng's one commune at 75 among 100s).
 SCHEME_EXTENT = [0.25, 1.0]
-POINT_SIZES = [110, 260]  # px² of a commune's point: the smallest (12 px across) still shows its colour
-POINT_OUTLINE = "#6b6b6b"  # around a commune's point: a pale one stands out from the province's grey
+# ... for colour classes, where Vega takes each class's colour from the middle of its share of the extent: two
+# classes are light green and blue (from [0.25, 1]: teal and blue, too alike), five start at a pale green
+CLASS_EXTENT = [0.1, 1.0]
+# px² of a commune's point, the same for every commune: the colour tells the value. (Sized by value too, the one
+# commune at 75 among a hundred at 100 was the smallest point, 7 px across, and the hardest to see.)
+POINT_SIZE = 170
+POINT_OUTLINE = "#4d4d4d"  # around a commune's point: a pale one stands out from the province's grey
 LEGEND_TITLE_LIMIT = 900  # px: a legend title such as "Tỷ lệ dân số được phủ sóng 5G (%)" is never cut
 # Names beside ranked bars: 60% of a narrow chart (a phone, a third of a screen), cut with "…" past it (the
 # tooltip has the name in full); 260 px where the chart is wide or has no container (an exported image).
@@ -207,7 +212,7 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
         # rows as the chart's width needs. (A threshold scale's legend is a gradient in Vega, which showed
         # two of five labels at 1280 px; one row of five symbols ran past a province map's edge.)
         scale = alt.Scale(domain=names, reverse=not higher_is_better,
-                          scheme=alt.SchemeParams(name=scheme, count=len(names), extent=SCHEME_EXTENT))
+                          scheme=alt.SchemeParams(name=scheme, count=len(names), extent=CLASS_EXTENT))
         legend_spec = wrapping_legend(names, title=legend_title, symbolType="square", symbolSize=120,
                                       orient="bottom", direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT)
         colour = alt.Color(f"{CLASS_FIELD}:O", sort=names, scale=scale, legend=legend_spec if legend else None)
@@ -378,9 +383,9 @@ def commune_points(
     width: int = MAP_WIDTH,
     height: int = MAP_HEIGHT,
 ) -> alt.LayerChart:
-    """A province's communes as points (frame: code, name, lat, lon, value_field), sized and coloured
+    """A province's communes as points (frame: code, name, lat, lon, value_field), coloured
     by value over the province's outline. Communes without coordinates are left out; without a value
-    they are small grey points."""
+    they are grey points."""
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     data = data[data["lat"].notna() & data["lon"].notna()]
@@ -412,10 +417,9 @@ def commune_points(
             longitude="lon:Q",
             latitude="lat:Q",
             color=fill,
-            size=alt.Size(f"{COLOUR_FIELD}:Q", legend=None, scale=alt.Scale(
-                range=POINT_SIZES, domain=_domain(data[value_field]))),  # the smallest still shows its colour
+            size=alt.value(POINT_SIZE),
             stroke=_outline(selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 0.6, 2.5),
+            strokeWidth=_outline(selected_code, selection, 1, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
         )
         .add_params(selection)

@@ -202,7 +202,7 @@ def test_a_province_at_100_but_one_commune_gets_two_colours_the_low_one_on_top()
     spec = maps.commune_points(communes, "value", "Điểm chung", "vi", decimals=1, percent=False).to_dict()
     scale = _colour_scale(spec)
     assert scale["domain"] == ["75,0", "100,0"]
-    assert scale["scheme"]["count"] == 2 and scale["scheme"]["extent"] == maps.SCHEME_EXTENT
+    assert scale["scheme"]["count"] == 2 and scale["scheme"]["extent"] == maps.CLASS_EXTENT
     points = [row for row in _dataset_rows(spec) if "colour_class" in row]
     assert points[-1]["value"] == 75.0 and points[-1]["colour_class"] == "75,0"
     assert {row["colour_class"] for row in points[:-1]} == {"100,0"}
