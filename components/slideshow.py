@@ -408,7 +408,7 @@ def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
             text, side = st.columns([4, 1], gap="large")
             with text, st.container(key="nq57-statement"):
                 body = f'<div class="nq57-statement nq57-slide-sentence">{html.escape(slide.sentence)}</div>'
-                if slide.figures:
+                if slide.figures:  # the figures there are, as large tiles
                     body += _tiles_html(slide.figures).replace("nq57-tiles", "nq57-tiles nq57-tiles-large", 1)
                 st.markdown(body, unsafe_allow_html=True)
             with side:

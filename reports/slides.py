@@ -164,12 +164,9 @@ def _title_slide(ctx: _Context) -> Slide:
 def _headline_slide(ctx: _Context) -> Slide:
     status, values = ctx.status, ctx.indicators
     lang = ctx.lang
-    # with no task, four zeros say no more than the sentence: the slide shows the figures there are
     figures = [Figure(t("tasks_total", lang), format_number(status["total"], lang), status["total"])]
     figures += [Figure(t(f"status_{key}", lang), format_number(status[key], lang), status[key], alert=key == "overdue")
                 for key in ("completed", "on_schedule", "overdue")]
-    if not status["total"]:
-        figures = []
     rate = rules.on_time_rate(status["total"], status["overdue"])
     if status["total"]:
         sentence = t("deck_headline_sentence", lang, unit=ctx.label, rate=format_percent(rate, lang, 0),
@@ -208,7 +205,6 @@ def _task_status_slide(ctx: _Context) -> Slide:
         figures.append(Figure(label, format_number(status[key], lang), status[key], change, alert=key == "overdue"))
     if not status["total"]:
         sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)) + "."
-        figures = [] if not (before and before["total"]) else figures  # no task, now or then: nothing to count
     elif before:
         figures.append(Figure(t("deck_label_since", lang), format_date(since, lang), since.isoformat()))
         sentence = tn("deck_task_status_sentence", status["completed"], lang, since=format_date(since, lang),
