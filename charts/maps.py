@@ -43,6 +43,16 @@ MAP_HEIGHT = 700  # the map's height where it has no container to follow (an exp
 # below, and at 1920 px the height, not the column, set the map's size (a third of the content's width).
 MAP_MIN_HEIGHT, MAP_MAX_HEIGHT = 240, 1000
 QUANTILE_CLASSES = 5  # colours of a map: about the same number of units in each
+# The part of a sequential scheme the colours are taken from: its palest quarter (near-white yellow) is left out,
+# so the lowest class still shows on the map's grey and a page's white (Lâm Đồng's one commune at 75 among 100s).
+SCHEME_EXTENT = [0.25, 1.0]
+# ... for colour classes, where Vega takes each class's colour from the middle of its share of the extent: two
+# classes are light green and blue (from [0.25, 1]: teal and blue, too alike), five start at a pale green
+CLASS_EXTENT = [0.1, 1.0]
+# px² of a commune's point, the same for every commune: the colour tells the value. (Sized by value too, the one
+# commune at 75 among a hundred at 100 was the smallest point, 7 px across, and the hardest to see.)
+POINT_SIZE = 170
+POINT_OUTLINE = "#4d4d4d"  # around a commune's point: a pale one stands out from the province's grey
 LEGEND_TITLE_LIMIT = 900  # px: a legend title such as "Tỷ lệ dân số được phủ sóng 5G (%)" is never cut
 # Names beside ranked bars: 60% of a narrow chart (a phone, a third of a screen), cut with "…" past it (the
 # tooltip has the name in full); 260 px where the chart is wide or has no container (an exported image).
@@ -123,13 +133,24 @@ def _domain(values: pd.Series) -> list[float]:
     return [low, high] if high > low else [low - 1, high + 1]
 
 
+def _distinct(values: pd.Series, decimals: int) -> list[float]:
+    """The different values as they are shown (rounded to `decimals`), lowest first."""
+    values = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    return sorted({round(float(value), decimals) for value in values})
+
+
 def quantile_breaks(values: pd.Series, classes: int = QUANTILE_CLASSES, decimals: int = 9) -> list[float]:
     """Class breaks that put about the same number of units in each colour (quantiles), rounded to the
     decimals the value is shown with, distinct and inside the data's range, so units at 94–100 are told
-    apart; [] when the values are too few or too alike to split (the scale is then continuous)."""
-    values = pd.to_numeric(values, errors="coerce").dropna().astype(float)
-    if values.nunique() < 3:
+    apart. With no more different values than classes, a class for each value (a province's communes all at 100
+    but one at 75: two colours, not a gradient where the one low unit is pale); [] when every unit has the same
+    value (the scale is then continuous)."""
+    distinct = _distinct(values, decimals)
+    if len(distinct) < 2:
         return []
+    if len(distinct) <= classes:
+        return distinct[1:]
+    values = pd.to_numeric(values, errors="coerce").dropna().astype(float)
     low, high = float(values.min()), float(values.max())
     cuts = (round(float(values.quantile(i / classes)), decimals) for i in range(1, classes))
     return sorted({cut for cut in cuts if low < cut <= high})
@@ -158,37 +179,46 @@ def _placeholder_expr(value_field: str, domain: list[float]) -> str:
     return f"{_has_value(value_field)} ? datum[{json.dumps(value_field)}] : {domain[0]!r}"
 
 
-def _classes(data: pd.DataFrame, value_field: str, lang: str, decimals: int, percent: bool) -> list[str]:
-    """The colour classes of a chart's values (`quantile_breaks`), as their legend labels; [] when the values
-    cannot be split (the scale is then continuous)."""
-    breaks = quantile_breaks(data[value_field], decimals=decimals)
-    return class_labels(breaks, lang, decimals, percent) if breaks else []
+def _classes(values: pd.Series, lang: str, decimals: int, percent: bool) -> list[str]:
+    """The colour classes of a chart's values (`quantile_breaks`), as their legend labels: the values themselves
+    when each class holds one ("75,0", "100,0"); [] when the values cannot be split (the scale is then continuous)."""
+    breaks = quantile_breaks(values, decimals=decimals)
+    if not breaks:
+        return []
+    distinct = _distinct(values, decimals)
+    if len(distinct) <= QUANTILE_CLASSES:
+        return [format_value(value, lang, decimals, percent) for value in distinct]
+    return class_labels(breaks, lang, decimals, percent)
 
 
-def _class_of(value: Any, breaks: list[float], names: list[str]) -> str:
-    """The class label of a value ([low, high) as a threshold scale splits), the first for no value."""
+def _class_of(value: Any, breaks: list[float], names: list[str], decimals: int) -> str:
+    """The class label of a value as shown (rounded to `decimals`, as the breaks are; [low, high) as a threshold
+    scale splits), the first for no value."""
     if value is None or pd.isna(value):
         return names[0]
-    return names[bisect.bisect_right(breaks, float(value))]
+    return names[bisect.bisect_right(breaks, round(float(value), decimals))]
 
 
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
-          higher_is_better: bool, scheme: str, legend: bool = True) -> dict:
+          higher_is_better: bool, scheme: str, legend: bool = True, basis: pd.Series | None = None) -> dict:
     """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
     the value (a continuous scale when the values cannot be split), grey where there is none. Reads
-    `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`)."""
-    names = _classes(data, value_field, lang, decimals, percent)
+    `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`).
+    `basis`: the values the classes are cut from (all the units, where the chart shows some of them)."""
+    basis = data[value_field] if basis is None else basis
+    names = _classes(basis, lang, decimals, percent)
     if names:
         # The classes as an ordered field: its legend is a square and a label per class, wrapped onto as many
         # rows as the chart's width needs. (A threshold scale's legend is a gradient in Vega, which showed
         # two of five labels at 1280 px; one row of five symbols ran past a province map's edge.)
         scale = alt.Scale(domain=names, reverse=not higher_is_better,
-                          scheme=alt.SchemeParams(name=scheme, count=len(names)))
+                          scheme=alt.SchemeParams(name=scheme, count=len(names), extent=CLASS_EXTENT))
         legend_spec = wrapping_legend(names, title=legend_title, symbolType="square", symbolSize=120,
                                       orient="bottom", direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT)
         colour = alt.Color(f"{CLASS_FIELD}:O", sort=names, scale=scale, legend=legend_spec if legend else None)
     else:
-        scale = alt.Scale(scheme=scheme, reverse=not higher_is_better, domain=_domain(data[value_field]))
+        scale = alt.Scale(scheme=alt.SchemeParams(name=scheme, extent=SCHEME_EXTENT), reverse=not higher_is_better,
+                          domain=_domain(basis))
         legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
                                  orient="bottom", direction="horizontal", gradientLength=220,
                                  titleLimit=LEGEND_TITLE_LIMIT, **({"tickMinStep": 1} if decimals == 0 else {}))
@@ -197,12 +227,15 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
 
 
 def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals: int,
-                      percent: bool) -> pd.DataFrame:
-    """`COLOUR_FIELD` and `CLASS_FIELD` of each row: always valid (see `_placeholder_expr`)."""
-    names = _classes(data, value_field, lang, decimals, percent)
-    breaks = quantile_breaks(data[value_field], decimals=decimals)
-    return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(data[value_field])[0]),
-                          CLASS_FIELD: [_class_of(v, breaks, names) if names else "" for v in data[value_field]]})
+                      percent: bool, basis: pd.Series | None = None) -> pd.DataFrame:
+    """`COLOUR_FIELD` and `CLASS_FIELD` of each row: always valid (see `_placeholder_expr`); the classes cut from
+    `basis` (default: the rows' values)."""
+    basis = data[value_field] if basis is None else basis
+    names = _classes(basis, lang, decimals, percent)
+    breaks = quantile_breaks(basis, decimals=decimals)
+    return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(basis)[0]),
+                          CLASS_FIELD: [_class_of(value, breaks, names, decimals) if names else ""
+                                        for value in data[value_field]]})
 
 
 def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
@@ -257,7 +290,7 @@ def province_choropleth(
     data = _labelled(frame, value_field, lang, decimals, percent)
     extra = _tooltip_columns(data, value_field, tooltip)
     data = _with_placeholder(data, value_field, lang, decimals, percent)
-    placeholder_class = (_classes(data, value_field, lang, decimals, percent) or [""])[0]
+    placeholder_class = (_classes(data[value_field], lang, decimals, percent) or [""])[0]
     lookup_fields = ["name", value_field, "value_label", CLASS_FIELD, *(column for column, _ in extra)]
     lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
     selection = _selection()
@@ -350,9 +383,9 @@ def commune_points(
     width: int = MAP_WIDTH,
     height: int = MAP_HEIGHT,
 ) -> alt.LayerChart:
-    """A province's communes as points (frame: code, name, lat, lon, value_field), sized and coloured
+    """A province's communes as points (frame: code, name, lat, lon, value_field), coloured
     by value over the province's outline. Communes without coordinates are left out; without a value
-    they are small grey points."""
+    they are grey points."""
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     data = data[data["lat"].notna() & data["lon"].notna()]
@@ -366,6 +399,11 @@ def commune_points(
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
     data = _with_placeholder(data, value_field, lang, decimals, percent)
+    # drawn in order: units without a value first, then the most common colour, the rarest last (on top), so one
+    # commune at 75 among a hundred at 100 is not hidden under its neighbours' points
+    counts = data[CLASS_FIELD].map(data[CLASS_FIELD].value_counts())
+    order = [-len(data) - 1 if pd.isna(value) else -count for value, count in zip(data[value_field], counts)]
+    data = data.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
     base = (
         alt.Chart({"values": outline})
         .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
@@ -374,15 +412,14 @@ def commune_points(
     points = (
         alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
                         *(c for c, _ in extra)]])
-        .mark_circle(opacity=0.85, stroke="#ffffff", cursor="pointer")
+        .mark_circle(opacity=0.9, cursor="pointer")
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
             color=fill,
-            size=alt.Size(f"{COLOUR_FIELD}:Q", legend=None, scale=alt.Scale(
-                range=[40, 260], domain=_domain(data[value_field]))),  # the smallest still shows its colour
-            stroke=_outline(selected_code, selection, "#ffffff", HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 0.4, 2.5),
+            size=alt.value(POINT_SIZE),
+            stroke=_outline(selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(selected_code, selection, 1, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
         )
         .add_params(selection)
@@ -409,9 +446,12 @@ def ranked_bars(
     scheme: str = DEFAULT_SCHEME,
     width: int = 360,
     row_height: int = 18,
+    class_values: pd.Series | None = None,
 ) -> alt.LayerChart:
     """Units ranked by `value_field`, largest first (or smallest with `ascending`), `top` of them
-    when given; units without a value go last. Same colours and selection as the maps."""
+    when given; units without a value go last. Same colours and selection as the maps: `class_values`, the values
+    of every unit the map beside it shows (the bars being some of them), cut into the map's colour classes, so a
+    unit has the same colour in both (by default the classes of the bars' own values, `top` or not)."""
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     data = data.sort_values(value_field, ascending=ascending, na_position="last", kind="stable")
@@ -421,9 +461,10 @@ def ranked_bars(
     extra = _tooltip_columns(data, value_field, tooltip)
     extra = [(column, heading) for column, heading in extra if column != "rank"]
     selection = _selection()
+    basis = data[value_field] if class_values is None else pd.to_numeric(class_values, errors="coerce").astype(float)
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
-                 legend=False)
-    data = _with_placeholder(data, value_field, lang, decimals, percent)
+                 legend=False, basis=basis)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, basis=basis)
     y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
               axis=alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
     base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",

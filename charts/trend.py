@@ -18,13 +18,14 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     """Lines over month ends, titled `value_title`; frame columns: date, series, value, value_label.
     `targets` (figures/targets.py TargetInForce, one per charted indicator that has one) add each
     target as a dashed red rule and, where it has a baseline, its path across the chart's months."""
-    date_format = "%m/%Y" if lang == "vi" else "%b %Y"
     encoding = {
-        # month-end dates plotted as their month, so "06/2025" sits under June's value
+        # month-end dates plotted as their month, so "T6" sits under June's value
         # labels centred under their month: flush with the ends, the first two and last two ran together
         "x": alt.X("yearmonth(date):T", title=None,
-                   axis=alt.Axis(format=date_format, tickCount=_month_ticks(frame, targets), labelFlush=False)),
-        "y": alt.Y("value:Q", title=None, **_zero_axis(frame, targets)),
+                   axis=alt.Axis(labelExpr=month_label_expr(lang), tickCount=_month_ticks(frame, targets),
+                                 labelFlush=False)),
+        "y": alt.Y("value:Q", title=None, **(_zero_axis(frame, targets) or {"axis": alt.Axis(
+            tickCount=alt.ExprRef(VALUE_TICKS_EXPR))})),
         "tooltip": [alt.Tooltip("date:T", format="%d/%m/%Y" if lang == "vi" else "%d %b %Y", title=""),
                     alt.Tooltip("series:N", title=""), alt.Tooltip("value_label:N", title=value_title)],
     }
@@ -43,6 +44,19 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
     return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
+
+
+# A tick about every 50 px of a value axis: 0, 50, … 200 on a 260-px plot, where a tick every 20 stations (0 … 220)
+# put "220" on top of "200" (the top label is kept inside the plot, flush with its end).
+VALUE_TICKS_EXPR = "max(2, floor(height / 50))"
+
+
+def month_label_expr(lang: str) -> str:
+    """A month axis's labels, short so they keep apart in a slide's large type: the month alone ("T3", "Mar"), with
+    its year on a second line under the first label and under each January ("T1" over "2025"). "01/2025 03/2025 …"
+    and "Jan 2025 Mar 2025 …" nearly touched at 1280×720."""
+    month = "'T' + (month(datum.value) + 1)" if lang == "vi" else "timeFormat(datum.value, '%b')"
+    return (f"(datum.index == 0 || month(datum.value) == 0) ? [{month}, timeFormat(datum.value, '%Y')] : {month}")
 
 
 def _zero_axis(frame: pd.DataFrame, targets: list[dict] | None) -> dict:

@@ -129,7 +129,8 @@ def ranking_section(unit: UnitInfo, day: dt.date, metric_codes: tuple[str, ...],
                           metric=chosen.label))
         bars_key = f"{key}::bars::{unit.code}::{code}"
         chart = ranked_bars(shown, "value", chosen.label, lang, decimals=chosen.decimals, percent=chosen.percent,
-                            row_height=24, selected_code=commune.code if commune else None, **colours)
+                            row_height=24, selected_code=commune.code if commune else None,
+                            class_values=frame["value"], **colours)  # the map's colour classes: same unit, same colour
         show_chart(chart, key=bars_key, name=f"{tr('ranking_heading')} {chosen.label}",
                    on_select=lambda: on_chart_select(bars_key), selection_mode="unit")
     st.caption(tr("click_to_drill"))

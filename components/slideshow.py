@@ -66,6 +66,13 @@ _STYLE = """
 .st-key-nq57-slide .nq57-source li {font-size:calc(2.5 * var(--u));}
 .nq57-source {font-size:calc(2.5 * var(--u)); color:#373737; padding-left:1.2em; margin:0;}
 .nq57-slide-number {font-size:calc(2.2 * var(--u)); color:#373737; text-align:right;}
+/* A slide with nothing to chart (a commune with no tasks, no data yet): its sentence is the slide, in large type,
+   with the figures there are as large tiles below it. */
+.nq57-statement {font-size:calc(5.2 * var(--u)); line-height:1.25; font-weight:600; color:#0b2545;
+  margin:0 0 .8em 0; max-width:28em;}
+.nq57-tiles.nq57-tiles-large {gap:.8em 3em; font-size:calc(3.2 * var(--u));}
+.nq57-tiles-large .nq57-tile b {font-size:calc(7.2 * var(--u));}
+.nq57-tiles-large .nq57-tile span {font-size:calc(3.2 * var(--u));}
 .st-key-nq57-slide [data-testid="stMarkdownContainer"] p.nq57-qr-caption {font-size:calc(2.2 * var(--u));
   color:#373737; margin:.2em 0 0 0; line-height:1.25;}
 .st-key-nq57-slide [data-testid="stMarkdownContainer"] p.nq57-qr-local {font-size:calc(2.4 * var(--u));
@@ -80,7 +87,7 @@ _FULLSCREEN_STYLE = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 .st-key-nq57-deck-settings {display:none !important;}
-[data-testid="stMain"] {overflow:hidden;}
+[data-testid="stMain"] {overflow:hidden; --nq57-exit-width:15rem;}
 [data-testid="stMainBlockContainer"] {padding:.5rem 1rem 0 1rem !important; max-width:100% !important;}
 [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-slide) {height:calc(100dvh - 4.4rem); flex:0 0 auto;}
 [data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> [data-testid="stHtml"]),
@@ -94,6 +101,14 @@ _FULLSCREEN_STYLE = """
 .st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-chart) > [data-testid="stVerticalBlock"] {height:100%;}
 .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {max-height:100%; overflow:hidden;}
 [data-testid="stLayoutWrapper"]:has(> .st-key-nq57-chart) {flex:1 1 0; min-height:0;}
+/* A slide without a chart (no tasks, no data, a list): its body takes the height left, the number at the foot. */
+.st-key-nq57-slide > [data-testid="stLayoutWrapper"]:has(.st-key-nq57-statement) {flex:1 1 0; min-height:0;}
+.st-key-nq57-slide [data-testid="stHorizontalBlock"]:has(.st-key-nq57-statement),
+.st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-statement),
+.st-key-nq57-slide [data-testid="stColumn"]:has(.st-key-nq57-statement) > [data-testid="stVerticalBlock"] {height:100%;}
+[data-testid="stLayoutWrapper"]:has(> .st-key-nq57-statement) {flex:1 1 0; min-height:0;}
+.st-key-nq57-statement {height:100%; justify-content:center;}
+.st-key-nq57-slide > :last-child {margin-top:auto;}
 .st-key-nq57-chart {height:100%; min-height:0;}
 .st-key-nq57-chart > [data-testid="stElementContainer"] {flex:1 1 0; min-height:0; height:100%;}
 /* A phone stacks the columns: the slide scrolls instead, its chart 60 % of the screen tall. */
@@ -106,9 +121,16 @@ _FULLSCREEN_STYLE = """
   .st-key-nq57-slide [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(.st-key-nq57-chart) {
     height:60vh;}
 }
-.st-key-nq57-controls {gap:.5rem !important;}
-.st-key-slide_exit {position:fixed; top:.4rem; right:.6rem; z-index:1000; opacity:.45; width:auto !important;}
+/* Leaving the presentation: at the right end of the row of controls, below the slide (at its top right corner
+   it sat on the slide's border and over its title's line). */
+.st-key-nq57-controls {gap:.5rem !important; width:calc(100% - var(--nq57-exit-width) - .5rem) !important;}
+.st-key-slide_exit {position:fixed; bottom:.45rem; right:1rem; z-index:1000; width:var(--nq57-exit-width) !important;}
+.st-key-slide_exit button {width:100%; min-height:2.2rem; justify-content:center;}
 .st-key-slide_exit:hover, .st-key-slide_exit:focus-within {opacity:1;}
+@media (max-width: 640px) {
+  .st-key-nq57-controls {width:100% !important;}
+  .st-key-slide_exit {position:static; width:auto !important;}
+}
 .st-key-nq57-controls button {min-height:2.2rem; padding-top:.1rem; padding-bottom:.1rem;}
 </style>
 """
@@ -265,7 +287,8 @@ def chart_spec(slide: Slide, lang: str, stretch: bool) -> dict:
     spec["config"].setdefault("axis", {}).update(labelLimit=0, labelFlush=True,
                                                  titleLimit={"expr": f"{narrow} ? width : 0"})
     refitted_titles(spec, f"{TITLE_FONT * PAGE_FONT_SCALE:.1f} * {TYPE_PARAM}")  # a title wraps at the slide's type
-    spec["config"].setdefault("axisX", {}).update(labelOverlap=True)
+    # a label closer than 12 px to the one before it is dropped (every other one): months never run together
+    spec["config"].setdefault("axisX", {}).update(labelOverlap=True, labelSeparation=12)
     spec["config"].setdefault("axisY", {}).update(labelFlush=False)  # "0" beside its tick, not above it
     # The names beside bars (a band scale; numbers on a y axis keep the axis type): larger when the bars are few.
     name_font = f"{AXIS_NAME_FONT}"
@@ -367,8 +390,11 @@ def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
         head = f'<div class="nq57-slide-title">{html.escape(slide.title)}</div>'
         if slide.subtitle:
             head += f'<div class="nq57-slide-subtitle">{html.escape(slide.subtitle)}</div>'
-        head += (f'<div class="nq57-slide-frozen">{html.escape(slide.frozen)}</div>'
-                 f'<div class="nq57-slide-sentence">{html.escape(slide.sentence)}</div>')
+        head += f'<div class="nq57-slide-frozen">{html.escape(slide.frozen)}</div>'
+        # a slide with neither chart nor list says its sentence in large type, in the middle of the slide
+        statement = slide.chart is None and not slide.bullets and slide.kind != "title"
+        if not statement:
+            head += f'<div class="nq57-slide-sentence">{html.escape(slide.sentence)}</div>'
         st.markdown(head, unsafe_allow_html=True)
         if slide.chart is not None:
             chart_column, side = st.columns([3, 2], gap="large")
@@ -377,6 +403,15 @@ def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
                                    height="stretch" if fullscreen else "content")
             with side:
                 st.markdown(_figures_html(slide.figures), unsafe_allow_html=True)
+                _qr(slide)
+        elif statement:
+            text, side = st.columns([4, 1], gap="large")
+            with text, st.container(key="nq57-statement"):
+                body = f'<div class="nq57-statement nq57-slide-sentence">{html.escape(slide.sentence)}</div>'
+                if slide.figures:  # the figures there are, as large tiles
+                    body += _tiles_html(slide.figures).replace("nq57-tiles", "nq57-tiles nq57-tiles-large", 1)
+                st.markdown(body, unsafe_allow_html=True)
+            with side:
                 _qr(slide)
         else:
             text, side = st.columns([4, 1], gap="large")
@@ -488,7 +523,7 @@ def presentation(deck: Deck) -> None:
 
     show()
     if fullscreen:  # Esc, or the browser leaving full screen, presses it (the whole page reruns: sidebar back)
-        st.button(tr("slides_exit"), key="slide_exit", icon=":material/fullscreen_exit:", type="tertiary",
+        st.button(tr("slides_exit"), key="slide_exit", icon=":material/fullscreen_exit:", type="secondary",
                   on_click=_leave_fullscreen)
     restart = lambda: st.session_state.__setitem__(_SHOWN_AT, time.monotonic())  # noqa: E731
     with st.container(key="nq57-deck-settings"):

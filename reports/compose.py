@@ -3,7 +3,10 @@ paint the same way, so the .pptx and the PDF show identical slides.
 
 A slide's list (the warnings, the directions) is set at BODY_MIN_SIZE or larger, never shrunk below it: what
 does not fit goes on to continuation pages ("Cảnh báo sớm (tiếp)") with the same QR code and notes, so the
-.pptx and the PDF can have more pages than the deck has slides (`deck_pages`)."""
+.pptx and the PDF can have more pages than the deck has slides (`deck_pages`). Every page is numbered as the
+slideshow numbers its slide ("Trang 9/10"), a continuation page with its slide's number marked "(tiếp)" ("Trang
+9/10 (tiếp)"): a presenter who says "slide 9" means the same page on the screen, in the .pptx and in the PDF
+(`page_label`)."""
 
 from __future__ import annotations
 
@@ -126,12 +129,17 @@ def _figure_runs(figure: Figure) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def _qr_and_footer(deck: Deck, slide: Slide, images: SlideImages, number: int, total: int,
-                   qr_size: float = QR_SIZE) -> list:
-    lang = deck.lang
+def page_label(deck: Deck, page: Page) -> str:
+    """The page's number as the slideshow shows it: its slide's number of the deck's slides, "(tiếp)" on a
+    continuation page ("Trang 9/10 (tiếp)"), whatever the number of pages in the file."""
+    key = "deck_slide_number_continued" if page.continued else "deck_slide_number"
+    return t(key, deck.lang, number=page.slide.number, total=len(deck.slides))
+
+
+def _qr_and_footer(deck: Deck, page: Page, qr_size: float = QR_SIZE) -> list:
+    lang, slide, images = deck.lang, page.slide, page.images
     qr_x, qr_y = SLIDE_WIDTH - MARGIN - qr_size, SLIDE_HEIGHT - 12 - qr_size
-    footer = f"{t('deck_footer', lang)} · {deck.unit_label} · " + t("deck_slide_number", lang, number=number,
-                                                                      total=total)
+    footer = f"{t('deck_footer', lang)} · {deck.unit_label} · {page_label(deck, page)}"
     # A code that opens the serving computer (the default public_base_url) says so in red instead.
     caption = (Run(t("slides_qr_local_deck", lang), bold=True, colour=ACCENT) if url_is_local(slide.url)
                else Run(t("deck_scan_qr", lang), colour=MUTED))
@@ -151,8 +159,8 @@ def _header(slide: Slide) -> list:
     ]
 
 
-def _title_slide(deck: Deck, slide: Slide, images: SlideImages, number: int, total: int) -> list:
-    qr_size = 150.0
+def _title_slide(deck: Deck, page: Page) -> list:
+    slide, qr_size = page.slide, 150.0
     boxes = [
         fitted_box(MARGIN, 70, CONTENT_WIDTH, 60, [(Run(slide.title, bold=True, colour=NAVY),)], 40, 24),
         fitted_box(MARGIN, 140, CONTENT_WIDTH, 56, [(Run(slide.subtitle, bold=True, colour=TEXT),)], 36, 20),
@@ -163,7 +171,7 @@ def _title_slide(deck: Deck, slide: Slide, images: SlideImages, number: int, tot
                    [(Run(text, colour=MUTED),) for text in slide.bullets] +
                    [(Run(figure.line(), colour=MUTED),) for figure in slide.figures], 14, 8, space_after=4),
     ]
-    return boxes + _qr_and_footer(deck, slide, images, number, total, qr_size)
+    return boxes + _qr_and_footer(deck, page, qr_size)
 
 
 def _tiles(figures: list[Figure], top: float) -> tuple[list, float]:
@@ -187,11 +195,11 @@ def _bullets_box(page: Page, top: float) -> TextBox:
                       page.largest, BODY_MIN_SIZE, space_after=BULLET_SPACE)
 
 
-def page_boxes(deck: Deck, page: Page, number: int, total: int) -> list:
-    """Every box of one page (`number` of `total` in the file), top to bottom."""
+def page_boxes(deck: Deck, page: Page) -> list:
+    """Every box of one page, top to bottom."""
     slide, images = page.slide, page.images
     if slide.kind == "title":
-        return _title_slide(deck, slide, images, number, total)
+        return _title_slide(deck, page)
     if page.continued:  # the title marked "(cont.)", the list from the top of the body
         title = t("deck_slide_continued", deck.lang, title=slide.title)
         return [
@@ -199,7 +207,7 @@ def page_boxes(deck: Deck, page: Page, number: int, total: int) -> list:
             fitted_box(MARGIN, 72, CONTENT_WIDTH, 24, [(Run(slide.frozen, bold=True, colour=ACCENT),)], 17, 12),
             RuleBox(MARGIN, 102, CONTENT_WIDTH),
             _bullets_box(page, CONTINUED_TOP),
-        ] + _qr_and_footer(deck, slide, images, number, total)
+        ] + _qr_and_footer(deck, page)
     boxes = _header(slide)
     bottom = BODY_BOTTOM
     if images.chart is not None:
@@ -212,4 +220,4 @@ def page_boxes(deck: Deck, page: Page, number: int, total: int) -> list:
         boxes += tiles
         if page.bullets:
             boxes.append(_bullets_box(page, below + 6))
-    return boxes + _qr_and_footer(deck, slide, images, number, total)
+    return boxes + _qr_and_footer(deck, page)

@@ -100,8 +100,8 @@ def deck_pdf(deck: Deck, images: list[SlideImages] | None = None) -> bytes:
     canvas = Canvas(buffer, pagesize=(SLIDE_WIDTH, SLIDE_HEIGHT), pageCompression=1)
     canvas.setTitle(f"{deck.slides[0].title} — {deck.unit_label}")
     pages = deck_pages(deck, images)
-    for number, page in enumerate(pages, start=1):
-        for box in page_boxes(deck, page, number, len(pages)):
+    for page in pages:
+        for box in page_boxes(deck, page):
             _paint(canvas, box, SLIDE_HEIGHT)
         canvas.showPage()
     canvas.save()

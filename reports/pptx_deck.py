@@ -63,9 +63,9 @@ def deck_pptx(deck: Deck, images: list[SlideImages] | None = None) -> bytes:
     language = locale(deck.lang)  # the app's one locale map (data_loaders.i18n)
     presentation.core_properties.language = f"{language.language}-{language.territory}"
     pages = deck_pages(deck, images)  # a long list goes on over continuation slides, with the slide's notes
-    for number, page in enumerate(pages, start=1):
+    for page in pages:
         slide = presentation.slides.add_slide(blank)
-        for box in page_boxes(deck, page, number, len(pages)):
+        for box in page_boxes(deck, page):
             _paint(slide.shapes, box)
         slide.notes_slide.notes_text_frame.text = page.slide.notes(deck.source, deck.lang)
     buffer = io.BytesIO()

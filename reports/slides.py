@@ -259,6 +259,9 @@ def _agency_slide(ctx: _Context) -> Slide:
         overdue = ctx.plan_status["overdue"]
         sentence = tn("deck_agency_sentence", overdue, lang, overdue=format_number(overdue, lang), agencies=items)
         chart = status_breakdown(rows, lang, label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
+    elif not ctx.plan_status["total"]:  # no task at all: say so, not "no overdue task"
+        sentence = t("deck_no_tasks_sentence", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)) + "."
+        chart = None
     else:
         sentence, chart = t("overdue_none", lang), None
     return ctx.slide("overdue_by_agency", t("deck_slide_overdue_by_agency", lang), sentence, figures=figures,

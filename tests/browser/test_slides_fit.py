@@ -34,6 +34,8 @@ MIN_TEXT_PX = 14  # any other text of the slide
 MIN_CHART_TEXT_PX = 13  # a chart's labels, legend and values (the names beside eight bars of two lines each)
 MIN_CHART_SHARE = 0.4  # of the slide's width, for a chart
 MIN_CHART_HEIGHT_SHARE = 0.35  # of the slide's height: a chart is not squeezed to a strip
+MIN_STATEMENT_PX = 26  # the sentence of a slide with nothing to chart (a commune with no tasks): the slide's message
+EXIT_GAP_PX = 4  # the leave-the-presentation button keeps this far from the slide and from the other controls
 # The national level, Lâm Đồng and one of its communes (the README's example): query strings of a shared link.
 SCOPES = {"VN": "", "68": "province=68&", "24781": "province=68&commune=24781&"}
 
@@ -59,6 +61,26 @@ PROBLEMS = """() => {
     const size = parseFloat(getComputedStyle(node).fontSize);
     const least = node.classList.contains('nq57-slide-sentence') ? %d : %d;
     if (size < least) problems.push(`${size.toFixed(1)} px text: ${node.innerText.slice(0, 40)}`);
+  }
+  const exit = document.querySelector('.st-key-slide_exit button');
+  if (exit) {
+    const e = exit.getBoundingClientRect(), gap = %d;
+    const near = r => e.left < r.right + gap && e.right > r.left - gap &&
+                      e.top < r.bottom + gap && e.bottom > r.top - gap;
+    if (near(box)) problems.push('the exit button touches the slide');
+    if (e.right > window.innerWidth || e.bottom > window.innerHeight) problems.push('the exit button is off screen');
+    for (const control of document.querySelectorAll('.st-key-nq57-controls button, .st-key-nq57-controls input'))
+      if (near(control.getBoundingClientRect())) problems.push('the exit button is over the slide controls');
+  }
+  const statement = slide.querySelector('.st-key-nq57-statement');
+  if (statement) {  // a slide with nothing to chart: its sentence in large type, in the middle of the slide
+    const size = parseFloat(getComputedStyle(statement.querySelector('.nq57-statement')).fontSize);
+    if (size < %d) problems.push(`an empty slide's sentence at ${size.toFixed(1)} px`);
+    const words = [...statement.querySelectorAll('.nq57-statement, .nq57-tiles')].map(n => n.getBoundingClientRect());
+    const middle = (Math.min(...words.map(r => r.top)) + Math.max(...words.map(r => r.bottom))) / 2;
+    if (middle < box.top + box.height * 0.3 || middle > box.top + box.height * 0.7)
+      problems.push(`an empty slide's text centred at ${middle.toFixed(0)} px of a ${box.top.toFixed(0)}..` +
+                    `${box.bottom.toFixed(0)} px slide`);
   }
   for (const chart of slide.querySelectorAll('.vega-embed svg')) {
     const edge = chart.getBoundingClientRect();
@@ -90,7 +112,8 @@ PROBLEMS = """() => {
     }
   }
   return problems;
-}""" % (MIN_SENTENCE_PX, MIN_TEXT_PX, MIN_CHART_SHARE, MIN_CHART_HEIGHT_SHARE, MIN_CHART_TEXT_PX)
+}""" % (MIN_SENTENCE_PX, MIN_TEXT_PX, EXIT_GAP_PX, MIN_STATEMENT_PX, MIN_CHART_SHARE, MIN_CHART_HEIGHT_SHARE,
+       MIN_CHART_TEXT_PX)
 
 COUNTER = "() => ((document.querySelector('.nq57-slide-number')?.innerText || '').match(/\\d+/) || [])[0]"
 COUNT = "() => ((document.querySelector('.nq57-slide-number')?.innerText || '').match(/\\d+/g) || []).pop()"

@@ -74,7 +74,9 @@ def test_national_deck_opens_with_the_slides_in_order_and_the_conference_figures
             title = f"{title} (tiếp)"
         assert title in text, f"page {number} should be '{title}'"
         assert "Số liệu tính đến 30/06/2025" in text
-        assert f"Trang {number}/{len(pages)}" in text
+        # numbered as the slideshow numbers the slide, a continuation page "(tiếp)" after its slide's number
+        label = f"Trang {page.slide.number}/{len(deck.slides)}" + (" (tiếp)" if page.continued else "")
+        assert label in text and (page.continued or f"{label} (tiếp)" not in text)
     everything = "\n".join(texts)
     for figure in ("802", "239", "427", "136", "12.106", "26,5%"):
         assert figure in everything
@@ -408,7 +410,7 @@ def test_warnings_stay_readable_and_go_on_over_continuation_slides(seeded_engine
     for number, page in enumerate(pages, start=1):
         if page.slide.chart is not None:  # a chart slide lists no bullets on the slide (they are in its notes)
             continue
-        boxes = page_boxes(deck, page, number, len(pages))
+        boxes = page_boxes(deck, page)
         bodies = _body_boxes(boxes)
         assert len(bodies) == (1 if page.bullets and page.slide.kind != "title" else 0)
         for box in bodies:
@@ -441,3 +443,6 @@ def test_pptx_warnings_slides_carry_every_warning_at_a_readable_size(national):
     assert all(notes[index] == notes[first] for index in continued)  # the slide's notes, exact figures and links
     pdf_text = " ".join(PdfReader(io.BytesIO(pdf)).pages[index].extract_text() for index in continued)
     assert "Cảnh báo sớm (tiếp)" in pdf_text
+    # the warnings slide's own number on its continuation pages, as in the slideshow
+    label = f"Trang {warnings.number}/{len(deck.slides)} (tiếp)"
+    assert all(label in texts[index] for index in continued) and label in pdf_text

@@ -185,3 +185,39 @@ def test_choropleth_renders_to_png(tmp_path):
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 24)}
     assert (0xD9, 0xD9, 0xD9) in colours  # Lâm Đồng, without data, is grey
     assert image.size[1] > image.size[0]  # a tall country
+
+
+def _colour_scale(spec: dict) -> dict:
+    return next(node["condition"]["scale"] for node in _walk(spec)
+                if isinstance(node, dict) and isinstance(node.get("condition"), dict)
+                and "scale" in node["condition"])
+
+
+def test_a_province_at_100_but_one_commune_gets_two_colours_the_low_one_on_top():
+    """Lâm Đồng's quality: every commune at 100 but one at 75 is two colour classes (not a gradient where the one low
+    unit is near-white), labelled by their values, from the part of the scheme that shows on the map's grey, and the
+    rare commune is drawn last (on top of its neighbours)."""
+    communes = pd.DataFrame([{"code": u.code, "name": u.name, "lat": u.lat, "lon": u.lon,
+                              "value": 75.0 if i == 3 else 100.0} for i, u in enumerate(LAM_DONG_COMMUNES)])
+    spec = maps.commune_points(communes, "value", "Điểm chung", "vi", decimals=1, percent=False).to_dict()
+    scale = _colour_scale(spec)
+    assert scale["domain"] == ["75,0", "100,0"]
+    assert scale["scheme"]["count"] == 2 and scale["scheme"]["extent"] == maps.CLASS_EXTENT
+    points = [row for row in _dataset_rows(spec) if "colour_class" in row]
+    assert points[-1]["value"] == 75.0 and points[-1]["colour_class"] == "75,0"
+    assert {row["colour_class"] for row in points[:-1]} == {"100,0"}
+    assert maps.quantile_breaks(pd.Series([100.0] * 5)) == []  # one value: nothing to tell apart
+
+
+def test_ranked_bars_beside_a_map_take_its_colour_classes():
+    """The bars shown (the first and last of the units) coloured by the classes of every unit, as the map is: the
+    same unit has the same colour in both."""
+    frame = _province_frame()
+    shown = pd.concat([frame.head(3), frame.tail(3)])
+    bars = maps.ranked_bars(shown, "fiveg_stations", "5G", "vi", class_values=frame["fiveg_stations"]).to_dict()
+    whole = maps.province_choropleth(frame, "fiveg_stations", "5G", "vi").to_dict()
+    assert _colour_scale(bars)["domain"] == _colour_scale(whole)["domain"]
+    classes = {row["code"]: row["colour_class"] for row in _dataset_rows(whole) if "colour_class" in row}
+    assert all(classes[row["code"]] == row["colour_class"] for row in _dataset_rows(bars) if "colour_class" in row)
+    own = maps.ranked_bars(shown, "fiveg_stations", "5G", "vi").to_dict()  # without: the bars' own classes
+    assert _colour_scale(own)["domain"] != _colour_scale(whole)["domain"]
