@@ -71,8 +71,6 @@ def viewer(url: str, counter: str, start_at: float, single_flight: bool) -> None
     cache._compute = counted
     version = db.data_version(engine)
     calls = _calls(engine)
-    if args.only:
-        calls = [(figure, fargs) for figure, fargs in calls if args.only in cache.figure_name(figure)]
     time.sleep(max(0.0, start_at - time.time()))
     for figure, args in calls:
         cache.read(figure, engine, version, *args)
@@ -104,7 +102,8 @@ def raw_sql(engine, calls: list, line) -> None:
     with rollups.live():
         for figure, fargs in calls:
             figure(*fargs, engine=engine)
-    line("raw SQL, task counts and indicator sums from their live definition (no summary)", time.perf_counter() - started, len(calls))
+    line("raw SQL, task counts and indicator sums from their live definition (no summary)",
+         time.perf_counter() - started, len(calls))
     for figure, fargs in calls:  # each figure alone, with and without the maintained summary
         started = time.perf_counter()
         figure(*fargs, engine=engine)
