@@ -69,26 +69,43 @@ ENVIRONMENT = "NQ57_INDICATOR_SUMMARY"
 # --- maintaining --------------------------------------------------------------------------------
 
 
-def _changes(provinces: list[str] | None, codes: list[str] | None):
-    """SELECT of the summary rows (province_code, indicator_code, day, *SUMS) of the given provinces and
-    indicators (every one with None)."""
+def _values(provinces: list[str] | None, codes: list[str] | None, since: dt.date | None):
+    """The communes' values (unit_code, province_code, code, period, value) of the given provinces and
+    indicators (every one with None); with `since`, only those dated from it on and, of each commune
+    and indicator, the latest before it (the state the changes from `since` on start from)."""
     value, unit = IndicatorValue.__table__, AdminUnit.__table__
-    weight = value.alias("weight_value")
     where = [unit.c.level == "commune"]
     if provinces is not None:
         where.append(unit.c.province_code.in_(provinces))
     if codes is not None:
         where.append(value.c.indicator_code.in_(codes))
+    columns = (value.c.unit_code, unit.c.province_code, value.c.indicator_code.label("code"), value.c.period,
+               value.c.value)
+    rows = select(*columns).join(unit, unit.c.code == value.c.unit_code).where(*where)
+    if since is None:
+        return rows.subquery("value_row")
+    before = (select(value.c.unit_code, value.c.indicator_code, func.max(value.c.period).label("period"))
+              .join(unit, unit.c.code == value.c.unit_code).where(*where, value.c.period < since)
+              .group_by(value.c.unit_code, value.c.indicator_code).subquery("before"))
+    prior = (select(*columns).join(unit, unit.c.code == value.c.unit_code)
+             .join(before, and_(before.c.unit_code == value.c.unit_code,
+                                before.c.indicator_code == value.c.indicator_code, before.c.period == value.c.period)))
+    return union_all(rows.where(value.c.period >= since), prior).subquery("value_row")
+
+
+def _changes(provinces: list[str] | None, codes: list[str] | None, since: dt.date | None = None):
+    """SELECT of the summary rows (province_code, indicator_code, day, *SUMS) of the given provinces and
+    indicators (every one with None), of the days from `since` on (every day with None)."""
     no_value = cast(null(), Float)
     # each commune's values of an indicator (x) and, on the same timeline, its populations (p)
-    own = (select(value.c.unit_code, unit.c.province_code, value.c.indicator_code.label("code"), value.c.period,
-                  value.c.value.label("x"), no_value.label("p"), literal(1).label("is_x"))
-           .join(unit, unit.c.code == value.c.unit_code).where(*where))
-    pairs = (select(value.c.unit_code, unit.c.province_code, value.c.indicator_code.label("code"))
-             .join(unit, unit.c.code == value.c.unit_code).where(*where).distinct().subquery("pair"))
-    weights = (select(pairs.c.unit_code, pairs.c.province_code, pairs.c.code, weight.c.period, no_value.label("x"),
-                      weight.c.value.label("p"), literal(0).label("is_x"))
-               .join(weight, and_(weight.c.unit_code == pairs.c.unit_code, weight.c.indicator_code == WEIGHT)))
+    values = _values(provinces, codes, since).c
+    own = select(values.unit_code, values.province_code, values.code, values.period, values.value.label("x"),
+                 no_value.label("p"), literal(1).label("is_x"))
+    pairs = select(values.unit_code, values.province_code, values.code).distinct().subquery("pair").c
+    populations = _values(provinces, [WEIGHT], since)
+    weights = (select(pairs.unit_code, pairs.province_code, pairs.code, populations.c.period, no_value.label("x"),
+                      populations.c.value.label("p"), literal(0).label("is_x"))
+               .join(populations, populations.c.unit_code == pairs.unit_code))
     t = union_all(own, weights).subquery("timeline").c
     series = {"partition_by": (t.unit_code, t.code), "order_by": t.period}
     # how many of the indicator's (of the population's) rows up to each period, that period's included:
@@ -117,16 +134,21 @@ def _changes(provinces: list[str] | None, codes: list[str] | None):
                       for name in SUMS)).subquery("change").c
     group = (change.province_code, change.code, change.period)
     sums = [func.sum(change[name]) for name in SUMS]
-    return (select(*group, *(total.label(name) for total, name in zip(sums, SUMS)))
-            .group_by(*group).having(or_(*(total != 0 for total in sums))))
+    query = (select(*group, *(total.label(name) for total, name in zip(sums, SUMS)))
+             .group_by(*group).having(or_(*(total != 0 for total in sums))))
+    if since is not None:  # the state before it was only where the changes start from
+        query = query.where(change.period >= since)
+    return query
 
 
 _COLUMNS = ("province_code", "indicator_code", "day", *SUMS)
 
 
-def refresh(conn: Connection, provinces: Iterable[str], codes: Iterable[str] | None) -> None:
+def refresh(conn: Connection, provinces: Iterable[str], codes: Iterable[str] | None,
+            since: dt.date | None = None) -> None:
     """Recompute the summary rows of these provinces and indicators (all of them with None, and when
-    populations are among them), in the caller's transaction."""
+    populations are among them) from the day `since` on (no value before it was written; every day with
+    None), in the caller's transaction."""
     provinces = sorted(set(provinces))
     codes = None if codes is None else sorted(set(codes))
     if not provinces or codes == []:
@@ -137,8 +159,10 @@ def refresh(conn: Connection, provinces: Iterable[str], codes: Iterable[str] | N
     clear = delete(table).where(table.c.province_code.in_(provinces))
     if codes is not None:
         clear = clear.where(table.c.indicator_code.in_(codes))
+    if since is not None:
+        clear = clear.where(table.c.day >= since)
     conn.execute(clear)
-    conn.execute(insert(table).from_select(_COLUMNS, _changes(provinces, codes)))
+    conn.execute(insert(table).from_select(_COLUMNS, _changes(provinces, codes, since)))
 
 
 def rebuild(conn: Connection) -> None:
@@ -185,12 +209,13 @@ def provinces_of(conn: Connection, unit_codes: Iterable[str]) -> set[str]:
 
 
 def after_writes(conn: Connection, was_current: bool, unit_codes: Iterable[str],
-                 indicator_codes: Iterable[str] | None) -> None:
+                 indicator_codes: Iterable[str] | None, since: dt.date | None = None) -> None:
     """Call in the same transaction after the writes, with the units and indicators whose values were
-    written (None: any): their provinces' summary rows are recomputed and the summary marked current —
-    or, when it was not current before (values written around the application), all of it is rebuilt."""
+    written (None: any) and the earliest period written (None: unknown): their provinces' summary rows
+    from that day on are recomputed and the summary marked current — or, when it was not current before
+    (values written around the application), all of it is rebuilt."""
     if was_current:
-        refresh(conn, provinces_of(conn, unit_codes), indicator_codes)
+        refresh(conn, provinces_of(conn, unit_codes), indicator_codes, since)
         _mark_current(conn)
     else:
         rebuild(conn)
@@ -202,12 +227,16 @@ class Maintenance:
     def __init__(self) -> None:
         self.unit_codes: set[str] = set()
         self.indicator_codes: set[str] = set()
+        self.since: dt.date | None = None
 
-    def touched(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """(indicator code, unit code) pairs written."""
+    def touched(self, pairs: Iterable[tuple[str, str]], periods: Iterable[dt.date]) -> None:
+        """(indicator code, unit code) pairs written, and periods written (or a set holding them all)."""
         for indicator_code, unit_code in pairs:
             self.indicator_codes.add(indicator_code)
             self.unit_codes.add(unit_code)
+        earliest = min(periods, default=None)
+        if earliest is not None:
+            self.since = earliest if self.since is None else min(self.since, earliest)
 
 
 @contextlib.contextmanager
@@ -216,7 +245,7 @@ def maintained(conn: Connection) -> Iterator[Maintenance]:
     was_current = before_writes(conn)
     maintenance = Maintenance()
     yield maintenance
-    after_writes(conn, was_current, maintenance.unit_codes, maintenance.indicator_codes)
+    after_writes(conn, was_current, maintenance.unit_codes, maintenance.indicator_codes, maintenance.since)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -342,8 +342,8 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
         return counts
     # the indicator summary (figures/indicator_rollups.py), kept in this transaction
     with indicator_rollups.maintained(connection) as summary:
-        summary.touched((code, unit) for code, unit, *_ in inserts)
-        summary.touched((key[0], key[1]) for key, _, _ in changes)
+        summary.touched([(code, unit) for code, unit, *_ in inserts] + [(key[0], key[1]) for key, _, _ in changes],
+                        periods)  # every period of the sheet: the earliest written is among them
         _write_values(connection, upload_id, inserts, updates)
     return counts
 

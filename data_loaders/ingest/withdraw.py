@@ -105,13 +105,15 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         indicators_current = indicator_rollups.before_writes(conn)
         value_table = IndicatorValue.__table__
         restored_values = [row.row_id for row in restored["indicator_value"]]
-        written = {(code, unit) for code, unit in conn.execute(
-            select(value_table.c.indicator_code, value_table.c.unit_code)
-            .where(value_table.c.upload_id == upload_id).distinct())}
-        for start in range(0, len(restored_values), 5000):
-            written |= {(code, unit) for code, unit in conn.execute(
-                select(value_table.c.indicator_code, value_table.c.unit_code)
-                .where(value_table.c.id.in_(restored_values[start:start + 5000])).distinct())}
+        written, periods = set(), set()
+        for condition in [value_table.c.upload_id == upload_id,
+                          *(value_table.c.id.in_(restored_values[start:start + 5000])
+                            for start in range(0, len(restored_values), 5000))]:
+            for code, unit, period in conn.execute(
+                    select(value_table.c.indicator_code, value_table.c.unit_code, func.min(value_table.c.period))
+                    .where(condition).group_by(value_table.c.indicator_code, value_table.c.unit_code)):
+                written.add((code, unit))
+                periods.add(period)
         counts = {}
         # inserted rows (they carry this upload's id and were not merely updated by it) go first
         for name in ("task_report", "indicator_value"):
@@ -132,7 +134,7 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         counts["task_deleted"] = conn.execute(delete(Task.__table__).where(condition)).rowcount
         rollups.after_writes(conn, summary_current, touched)
         indicator_rollups.after_writes(conn, indicators_current, {unit for _, unit in written},
-                                       {code for code, _ in written})
+                                       {code for code, _ in written}, min(periods, default=None))
         conn.execute(update(Upload).where(Upload.id == upload_id).values(status="withdrawn"))
         withdrawal = conn.execute(insert(Upload).values(
             file_name=f"rut-lai-{upload_id}-{upload.file_name}"[:FILE_NAME_LENGTH], kind=upload.kind,
