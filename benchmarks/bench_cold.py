@@ -12,8 +12,9 @@ Each line starts from an empty rollup cache, as right after an upload (the data 
   flight each process computes everything itself (N × the figures), with it each figure is computed once
   and the others wait for it and read the result;
 - "raw SQL": the same figures computed once, directly (no cache), for the ratio; and once more with the
-  task counts from their live definition instead of the summary maintained at commit (figures/rollups.py),
-  then each figure alone both ways.
+  task counts and indicator sums from their live definition instead of the summaries maintained at commit
+  (figures/rollups.py, figures/indicator_rollups.py), then each figure alone both ways (--only NAME: only
+  the figures whose name contains NAME, and only these lines).
 
 PostgreSQL: the database nq57_bench of benchmarks/national_scale.py (--pg, $TEST_DATABASE_URL);
 SQLite: benchmarks/out/national.sqlite.
@@ -101,7 +102,8 @@ def raw_sql(engine, calls: list, line) -> None:
     with rollups.live():
         for figure, fargs in calls:
             figure(*fargs, engine=engine)
-    line("raw SQL, task counts from their live definition (no summary)", time.perf_counter() - started, len(calls))
+    line("raw SQL, task counts and indicator sums from their live definition (no summary)",
+         time.perf_counter() - started, len(calls))
     for figure, fargs in calls:  # each figure alone, with and without the maintained summary
         started = time.perf_counter()
         figure(*fargs, engine=engine)
@@ -124,12 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provinces", action="store_true", help="also time the warm step with the 34 provinces")
     parser.add_argument("--url", help="the database's SQLAlchemy URL (instead of --pg's nq57_bench)")
     parser.add_argument("--skip-raw", action="store_true", help="leave out the raw SQL lines")
+    parser.add_argument("--only", help="time only the figures whose name contains this (e.g. indicator): raw SQL "
+                                       "lines only")
     args = parser.parse_args(argv)
     url = args.url or (national_scale.postgres_url(args.pg, "nq57_bench") if args.pg is not None
                        else national_scale.sqlite_url(False))
     engine = db.make_engine(url)
     version = db.data_version(engine)
     calls = _calls(engine)
+    if args.only:
+        calls = [(figure, fargs) for figure, fargs in calls if args.only in cache.figure_name(figure)]
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; {len(calls)} shared figures "
           f"of the national pages; backend {engine.dialect.name}")
     rows = []
@@ -148,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_raw:
         raw_sql(engine, calls, line)
+    if args.only:
+        engine.dispose()
+        return 0
     _clear(engine)
     started = time.perf_counter()
     cache.warm(engine, version)

@@ -10,6 +10,7 @@ import random
 
 from sqlalchemy import Engine, func, insert, select
 
+from data_loaders.figures import indicator_rollups
 from data_loaders.identity.indicators import NewIndicator, add_indicator
 from data_loaders.store.catalogue import INDICATORS
 from data_loaders.store.models import IndicatorValue, Upload
@@ -61,6 +62,8 @@ def ensure(engine: Engine, total: int, seed: int = 57, log=print) -> int:
                     rows = []
         if rows:
             conn.execute(insert(IndicatorValue), rows)
+        # written around the importer: the indicator summary (figures/indicator_rollups.py) is rebuilt
+        indicator_rollups.rebuild(conn)
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(IndicatorValue)
                              .where(IndicatorValue.indicator_code.like(f"{PREFIX}%"))).scalar_one()

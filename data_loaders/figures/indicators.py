@@ -25,7 +25,7 @@ from typing import TypedDict
 
 from sqlalchemy import Engine, and_, case, func, select, true
 
-from data_loaders.figures import sources
+from data_loaders.figures import indicator_rollups, sources
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
 from data_loaders.figures.tasks import at_month_ends
 from data_loaders.i18n import format_number, format_percent
@@ -116,11 +116,19 @@ class Parts:
 
 
 def _rolled_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, ...],
-                     engine: Engine | None) -> dict[str, dict]:
+                     engine: Engine | None, *, whole: bool = False) -> dict[str, dict]:
+    """Per child, the partial sums of the sum, average and population-weighted indicators. At the
+    nation (per province), and at a province when only its `whole` is asked (one part, the province's),
+    from the summary maintained at commit when it may be read (figures/indicator_rollups.py: the same
+    sums); otherwise, and for a province's communes, computed here."""
     pivoted = [i for i in indicators if i.rolled_up and i.rollup != "latest"]
     if not pivoted:
         return {}
     codes = [i.code for i in pivoted]
+    if unit.level == "national" or (whole and unit.level == "province"):
+        summed = indicator_rollups.partials(unit, as_of, codes, engine)
+        if summed is not None:
+            return _summary_partials(pivoted, summed)
     weighted = any(i.rollup == "population_weighted" for i in pivoted)
     values = _latest_values(unit, as_of, codes + ([WEIGHT] if weighted and WEIGHT not in codes else []), engine)
     # Pivot to one row per commune first, so a percentage meets its commune's population without a
@@ -159,6 +167,24 @@ def _rolled_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
                     part[code] = (mapping[f"{code}__sum"], mapping[f"{code}__count"])
                 else:
                     part[code] = mapping[code]
+    return partials
+
+
+def _summary_partials(pivoted: list[IndicatorDef], summed: dict[str, dict[str, indicator_rollups.Sums]]
+                      ) -> dict[str, dict]:
+    """The summary's sums in the shape `_rolled_partials` computes them (a sum: None where no commune
+    reported; a weighted percentage: (Σ value × population, Σ population); an average: (Σ value, count))."""
+    partials: dict[str, dict] = {}
+    for child, by_code in summed.items():
+        part = partials[child] = {}
+        for indicator in pivoted:
+            total, reported, weighted, weight, weighed = by_code.get(indicator.code, (0.0, 0, 0.0, 0.0, 0))
+            if indicator.rollup == "population_weighted":
+                part[indicator.code] = (weighted, weight) if weighed else (None, None)
+            elif indicator.rollup == "average":
+                part[indicator.code] = (total, reported)
+            else:
+                part[indicator.code] = total if reported else None
     return partials
 
 
@@ -220,7 +246,7 @@ def _own_values(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, 
 
 def _parts(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, ...], engine: Engine | None,
            children: list[str] | None = None) -> Parts:
-    parts = Parts(children=_rolled_partials(unit, as_of, indicators, engine))
+    parts = Parts(children=_rolled_partials(unit, as_of, indicators, engine, whole=not children))
     for child, latest in _latest_partials(unit, as_of, indicators, engine).items():
         parts.children.setdefault(child, {}).update(latest)
     parts.own = _own_values(unit, as_of, indicators, [unit.code, *(children or [])], engine)

@@ -86,6 +86,12 @@ def live() -> Iterator[None]:
         _LIVE.reset(token)
 
 
+def is_live() -> bool:
+    """Whether the figures are being computed inside `live()` (the indicator summary too:
+    figures/indicator_rollups.py)."""
+    return _LIVE.get()
+
+
 class add_days(FunctionElement):
     """SQL: a date plus a number of days: add_days(date, days)."""
 
@@ -258,11 +264,15 @@ def rebuild(conn: Connection) -> None:
 
 
 def rebuild_database(engine: Engine) -> None:
-    """`rebuild` in a transaction of its own (under the import lock on PostgreSQL)."""
+    """`rebuild` in a transaction of its own (under the import lock on PostgreSQL), and the indicator
+    summary's (figures/indicator_rollups.py) with it."""
+    from data_loaders.figures import indicator_rollups
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(57057)))
         rebuild(conn)
+        indicator_rollups.rebuild(conn)
 
 
 def _state(conn: Connection) -> tuple[int, int] | None:
@@ -377,5 +387,5 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     return counts
 
 
-__all__ = ["Maintenance", "after_writes", "before_writes", "live", "maintained", "rebuild", "rebuild_database",
-           "refresh", "status_counts", "usable"]
+__all__ = ["Maintenance", "after_writes", "before_writes", "is_live", "live", "maintained", "rebuild",
+           "rebuild_database", "refresh", "status_counts", "usable"]

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text, upda
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
-from data_loaders.figures import rollups
+from data_loaders.figures import indicator_rollups, rollups
 from data_loaders.identity import audit
 from data_loaders.identity.accounts import Account
 from data_loaders.ingest.approvals import locked_changes
@@ -364,9 +364,18 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
                      "biggest_changes": biggest})
     if dry_run or not counts.changed:
         return counts
+    # the indicator summary (figures/indicator_rollups.py), kept in this transaction
+    with indicator_rollups.maintained(connection) as summary:
+        summary.touched([(code, unit) for code, unit, *_ in inserts] + [(key[0], key[1]) for key, _, _ in changes],
+                        periods)  # every period of the sheet: the earliest written is among them
+        _write_values(connection, upload_id, inserts, updates)
+    return counts
+
+
+def _write_values(connection: Connection, upload_id: int | None, inserts: list[tuple], updates: list[dict]) -> None:
     if _set_based(connection):
         _upsert_indicators_postgresql(connection, upload_id, inserts, updates)
-        return counts
+        return
     table = IndicatorValue.__table__
     _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
                  inserts)
@@ -376,7 +385,6 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
                      .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))
         for start in range(0, len(updates), CHUNK):
             connection.execute(statement, updates[start:start + CHUNK])
-    return counts
 
 
 _STAGE = "nq57_indicator_stage"
@@ -458,11 +466,15 @@ def _undo_json(before: dict) -> str:
 _JSON_PLAIN = (int, type(None))
 
 
+_COUNTING_TRIGGER = "nq57_indicator_value_rollup_written"  # migration 0021: counts writes, enabled ALWAYS
+
+
 def _references_checked(connection: Connection, cursor, inserts: list[tuple]) -> bool:
     """PostgreSQL checks a foreign key with one query per row written (a trigger locking the row it
     points to): for 200,000 values, three times as long as writing them. When the database role may
     set `session_replication_role` (a superuser, or `GRANT SET ON PARAMETER session_replication_role`
-    on PostgreSQL 15+) and neither indicator_value nor upload_undo has a trigger of its own, the same
+    on PostgreSQL 15+) and neither indicator_value nor upload_undo has a trigger of its own (but the
+    indicator summary's write counter, which fires in replica mode too: migration 0021), the same
     check is made once for the sheet — every indicator and commune of the new values exists, locked
     FOR KEY SHARE until the commit as the per-row check would lock it (the upload row is this
     transaction's own) — and the per-row triggers are skipped for this write only (SET LOCAL, reset
@@ -473,7 +485,8 @@ def _references_checked(connection: Connection, cursor, inserts: list[tuple]) ->
     else:
         privilege = "current_setting('is_superuser') = 'on'"
     cursor.execute(f"SELECT {privilege} AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal "
-                   "AND tgrelid IN ('indicator_value'::regclass, 'upload_undo'::regclass))")
+                   "AND tgrelid IN ('indicator_value'::regclass, 'upload_undo'::regclass) "
+                   f"AND NOT (tgname = '{_COUNTING_TRIGGER}' AND tgenabled = 'A'))")
     if not cursor.fetchone()[0]:
         return False
     units, indicators = sorted({row[1] for row in inserts}), sorted({row[0] for row in inserts})

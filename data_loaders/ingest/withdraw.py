@@ -16,7 +16,7 @@ import hashlib
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from data_loaders.figures import rollups
+from data_loaders.figures import indicator_rollups, rollups
 from data_loaders.identity import audit
 from data_loaders.identity.access import unit_label
 from data_loaders.identity.accounts import AccountError
@@ -101,6 +101,19 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
         for start in range(0, len(restored_reports), 5000):
             touched |= set(conn.execute(select(TaskReport.task_id)
                                         .where(TaskReport.id.in_(restored_reports[start:start + 5000]))).scalars())
+        # the communes and indicators whose values change, for the indicator summary (figures/indicator_rollups.py)
+        indicators_current = indicator_rollups.before_writes(conn)
+        value_table = IndicatorValue.__table__
+        restored_values = [row.row_id for row in restored["indicator_value"]]
+        written, periods = set(), set()
+        for condition in [value_table.c.upload_id == upload_id,
+                          *(value_table.c.id.in_(restored_values[start:start + 5000])
+                            for start in range(0, len(restored_values), 5000))]:
+            for code, unit, period in conn.execute(
+                    select(value_table.c.indicator_code, value_table.c.unit_code, func.min(value_table.c.period))
+                    .where(condition).group_by(value_table.c.indicator_code, value_table.c.unit_code)):
+                written.add((code, unit))
+                periods.add(period)
         counts = {}
         # inserted rows (they carry this upload's id and were not merely updated by it) go first
         for name in ("task_report", "indicator_value"):
@@ -120,6 +133,8 @@ def withdraw_upload(upload_id: int, *, actor: str, is_admin: bool = False, engin
             condition = condition & Task.id.not_in(kept_tasks)
         counts["task_deleted"] = conn.execute(delete(Task.__table__).where(condition)).rowcount
         rollups.after_writes(conn, summary_current, touched)
+        indicator_rollups.after_writes(conn, indicators_current, {unit for _, unit in written},
+                                       {code for code, _ in written}, min(periods, default=None))
         conn.execute(update(Upload).where(Upload.id == upload_id).values(status="withdrawn"))
         withdrawal = conn.execute(insert(Upload).values(
             file_name=f"rut-lai-{upload_id}-{upload.file_name}"[:FILE_NAME_LENGTH], kind=upload.kind,

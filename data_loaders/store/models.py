@@ -250,6 +250,25 @@ class TaskStatusRollup(Base):
     late_90: Mapped[int] = mapped_column(Integer)
 
 
+class IndicatorRollup(Base):
+    """The indicator figures maintained at commit (figures/indicator_rollups.py): per province, indicator
+    and day, how the sums over the province's communes change that day, each commune counting with its
+    latest value on or before a date: Σ value and the communes reporting (`total`, `reported`), and
+    Σ value × population and Σ population over the communes that have both (`weighted`, `weight`,
+    `weighed`: how many). A province's partial sums at a date are the sums over the days up to it."""
+
+    __tablename__ = "indicator_rollup"
+
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+    reported: Mapped[int] = mapped_column(Integer)
+    weighted: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float)
+    weighed: Mapped[int] = mapped_column(Integer)
+
+
 class RollupState(Base):
     """Whether a maintained summary is current (figures/rollups.py): database triggers count every
     statement that writes its source tables (`writes`); the code that maintains it sets `maintained`
