@@ -52,7 +52,6 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
-    update,
 )
 
 from data_loaders.figures import rollups, sources
@@ -171,7 +170,7 @@ def rebuild(conn: Connection) -> None:
     table = IndicatorRollup.__table__
     conn.execute(delete(table))
     conn.execute(insert(table).from_select(_COLUMNS, _changes(None, None)))
-    _mark_current(conn)
+    rollups.mark_current(conn, INDICATORS)
 
 
 def rebuild_database(engine: Engine) -> None:
@@ -180,10 +179,6 @@ def rebuild_database(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(57057)))
         rebuild(conn)
-
-
-def _mark_current(conn: Connection) -> None:
-    conn.execute(update(RollupState).where(RollupState.name == INDICATORS).values(maintained=RollupState.writes))
 
 
 def is_current(conn: Connection) -> bool:
@@ -216,7 +211,7 @@ def after_writes(conn: Connection, was_current: bool, unit_codes: Iterable[str],
     (values written around the application), all of it is rebuilt."""
     if was_current:
         refresh(conn, provinces_of(conn, unit_codes), indicator_codes, since)
-        _mark_current(conn)
+        rollups.mark_current(conn, INDICATORS)
     else:
         rebuild(conn)
 

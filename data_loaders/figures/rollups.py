@@ -260,7 +260,7 @@ def rebuild(conn: Connection) -> None:
     conn.execute(delete(TaskStatusChange.__table__))
     conn.execute(insert(TaskStatusChange.__table__).from_select(_COLUMNS, _changes(None)))
     _summarise(conn, None)
-    _mark_current(conn)
+    mark_current(conn)
 
 
 def rebuild_database(engine: Engine) -> None:
@@ -280,8 +280,13 @@ def _state(conn: Connection) -> tuple[int, int] | None:
     return None if row is None else (row.writes, row.maintained)
 
 
-def _mark_current(conn: Connection) -> None:
-    conn.execute(update(RollupState).where(RollupState.name == TASKS).values(maintained=RollupState.writes))
+def mark_current(conn: Connection, name: str = TASKS) -> None:
+    """Record the summary `name` as current: its write count as maintained. On PostgreSQL the triggers
+    count a transaction's first write only (migration 0022: one row updated per statement made a
+    row-by-row write quadratic); the flag is cleared here so a write after this point counts again."""
+    conn.execute(update(RollupState).where(RollupState.name == name).values(maintained=RollupState.writes))
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.set_config(f"nq57.{name}_written", "", True)))
 
 
 def is_current(conn: Connection) -> bool:
@@ -303,7 +308,7 @@ def after_writes(conn: Connection, was_current: bool, task_ids: Iterable[int],
     report's date (an import of the week's reports): only their changes after it are recomputed."""
     if was_current:
         refresh(conn, task_ids, appended)
-        _mark_current(conn)
+        mark_current(conn)
     else:
         rebuild(conn)
 
