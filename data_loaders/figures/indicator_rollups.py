@@ -68,10 +68,11 @@ ENVIRONMENT = "NQ57_INDICATOR_SUMMARY"
 # --- maintaining --------------------------------------------------------------------------------
 
 
-def _values(provinces: list[str] | None, codes: list[str] | None, since: dt.date | None):
+def _values(provinces: list[str] | None, codes: list[str] | None, since: dt.date | None, name: str):
     """The communes' values (unit_code, province_code, code, period, value) of the given provinces and
     indicators (every one with None); with `since`, only those dated from it on and, of each commune
-    and indicator, the latest before it (the state the changes from `since` on start from)."""
+    and indicator, the latest before it (the state the changes from `since` on start from). A named CTE:
+    read twice, PostgreSQL computes it once."""
     value, unit = IndicatorValue.__table__, AdminUnit.__table__
     where = [unit.c.level == "commune"]
     if provinces is not None:
@@ -82,14 +83,14 @@ def _values(provinces: list[str] | None, codes: list[str] | None, since: dt.date
                value.c.value)
     rows = select(*columns).join(unit, unit.c.code == value.c.unit_code).where(*where)
     if since is None:
-        return rows.subquery("value_row")
+        return rows.cte(name)
     before = (select(value.c.unit_code, value.c.indicator_code, func.max(value.c.period).label("period"))
               .join(unit, unit.c.code == value.c.unit_code).where(*where, value.c.period < since)
               .group_by(value.c.unit_code, value.c.indicator_code).subquery("before"))
     prior = (select(*columns).join(unit, unit.c.code == value.c.unit_code)
              .join(before, and_(before.c.unit_code == value.c.unit_code,
                                 before.c.indicator_code == value.c.indicator_code, before.c.period == value.c.period)))
-    return union_all(rows.where(value.c.period >= since), prior).subquery("value_row")
+    return union_all(rows.where(value.c.period >= since), prior).cte(name)
 
 
 def _changes(provinces: list[str] | None, codes: list[str] | None, since: dt.date | None = None):
@@ -97,11 +98,11 @@ def _changes(provinces: list[str] | None, codes: list[str] | None, since: dt.dat
     indicators (every one with None), of the days from `since` on (every day with None)."""
     no_value = cast(null(), Float)
     # each commune's values of an indicator (x) and, on the same timeline, its populations (p)
-    values = _values(provinces, codes, since).c
+    values = _values(provinces, codes, since, "value_row").c
     own = select(values.unit_code, values.province_code, values.code, values.period, values.value.label("x"),
                  no_value.label("p"), literal(1).label("is_x"))
     pairs = select(values.unit_code, values.province_code, values.code).distinct().subquery("pair").c
-    populations = _values(provinces, [WEIGHT], since)
+    populations = _values(provinces, [WEIGHT], since, "population_row")
     weights = (select(pairs.unit_code, pairs.province_code, pairs.code, populations.c.period, no_value.label("x"),
                       populations.c.value.label("p"), literal(0).label("is_x"))
                .join(populations, populations.c.unit_code == pairs.unit_code))
