@@ -73,6 +73,36 @@ def scorecard_table(result: dict, lang: str) -> None:
 
 
 
+# The scorecard beside the map needs about 560 px (a name and six figures): on a screen narrower than
+# SIDE_BY_SIDE_MIN_PX (a projector's 1280, a laptop) the map and the table are stacked, each the full width,
+# instead of the table scrolling sideways in 2/5 of it (only the row holding the map, not the download buttons' row).
+# The class is the one st.container(key=…) gives.
+SIDE_BY_SIDE_MIN_PX = 1600
+SPLIT_CSS = f"""<style>
+@media (max-width: {SIDE_BY_SIDE_MIN_PX - 1}px) {{
+  .st-key-nq57-quality-split .stHorizontalBlock:has(> .stColumn [data-testid="stVegaLiteChart"]) {{
+    flex-direction: column;
+  }}
+  .st-key-nq57-quality-split .stHorizontalBlock:has(> .stColumn [data-testid="stVegaLiteChart"]) > .stColumn {{
+    width: 100%; flex: 1 1 auto; min-width: 100%;
+  }}
+}}
+</style>"""
+
+
+def map_and_scorecard(unit: UnitInfo, result: dict, score: str, lang: str) -> None:
+    """The chosen score's map (at least half the content width on a wide screen) beside the scorecard,
+    stacked on a narrower screen."""
+    st.html(SPLIT_CSS)
+    with st.container(key="nq57-quality-split"):
+        map_column, table_column = st.columns([3, 2])
+        with map_column:
+            score_map(unit, result, score, lang, key="quality")
+            st.caption(t("click_to_drill", lang))
+        with table_column:
+            scorecard_table(result, lang)
+
+
 def attention(result: dict, settings: dict, lang: str) -> None:
     worst = needing_attention(result, settings["attention_count"])
     if worst:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import cached
 from components.breadcrumb import breadcrumb
-from components.scorecard import attention, definitions, score_kpis, score_map, scorecard_table
+from components.scorecard import attention, definitions, map_and_scorecard, score_kpis
 from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from data_loaders.figures.data_quality import SCORES
@@ -32,9 +32,4 @@ st.subheader(tr("quality_scorecard"))
 attention(result, settings, lang)
 score = st.segmented_control(tr("quality_map_score"), ("overall",) + SCORES, default="overall",
                              key=f"quality_map_score::{lang}", format_func=lambda s: tr(f"quality_{s}"))
-map_column, table_column = st.columns([3, 2])  # the map at least half the content width
-with map_column:
-    score_map(unit, result, score or "overall", lang, key="quality")
-    st.caption(tr("click_to_drill"))
-with table_column:
-    scorecard_table(result, lang)
+map_and_scorecard(unit, result, score or "overall", lang)

@@ -21,8 +21,9 @@ Maintenance: every writer of tasks and reports that goes through the application
 ingest/commit.py; a withdrawal, ingest/withdraw.py) calls `maintained(connection)` around its writes,
 in its transaction: the changes of the tasks it touched are recomputed from their reports (set-based
 SQL: a window over their reports), and the summary rows of their owners (before and after) rebuilt
-from the changes. Database triggers count the writes to `task` or `task_report` (`rollup_state.writes`:
-every row on SQLite, a transaction's first statement on PostgreSQL — migration 0022); the maintaining transaction records that count as `maintained`. A write by
+from the changes. Database triggers count the writes to `task` or `task_report`
+(`rollup_state.writes`: every row on SQLite, a transaction's first statement on PostgreSQL —
+migration 0022); the maintaining transaction records that count as `maintained`. A write by
 anything else (a script writing rows directly) leaves the two unequal: the figures then use their
 live definition until the next maintained write, which rebuilds the whole summary first.
 

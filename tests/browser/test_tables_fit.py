@@ -1,9 +1,9 @@
-"""The administrators' and reporters' tables fit their page at a projector's 1280×720, in both languages: no
-table scrolls sideways, so no last column is cut at the window's edge (the indicators, accounts, upload history,
-reporting status, audit and approvals tables did). st.dataframe draws a canvas grid inside a scrolling box
-(`.dvn-scroller`) as wide as its columns: the grid is too wide exactly when that box's scroll width passes its
-visible width. The data-quality scorecard is checked the same way at 1920×1080, and on a phone (390×844) the
-targets table turns compact like every table a leader reads. One app server for the module.
+"""The administrators' and reporters' tables fit their page at a projector's 1280×720, in both languages: no table
+scrolls sideways, so no last column is cut at the window's edge (the indicators, accounts, upload history, reporting
+status, audit and approvals tables did, and the quality scorecard beside its map). st.dataframe draws a canvas grid
+inside a scrolling box (`.dvn-scroller`) as wide as its columns: the grid is too wide exactly when that box's scroll
+width passes its visible width. The data-quality scorecard is checked the same way at 1920×1080, and on a phone
+(390×844) the targets table turns compact like every table a leader reads. One app server for the module.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ PAGES = [
     ("reporting-status?province=68", 1),
     ("audit", 1),
     ("approvals?province=68", 1),
+    ("quality", 1),  # the scorecard under the map at this size (beside it from 1600 px)
 ]
 
 
