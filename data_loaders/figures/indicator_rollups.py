@@ -55,7 +55,7 @@ from sqlalchemy import (
 )
 
 from data_loaders.figures import rollups, sources
-from data_loaders.figures.scope import UnitInfo, connect
+from data_loaders.figures.scope import UnitInfo
 from data_loaders.store.models import AdminUnit, IndicatorRollup, IndicatorValue, RollupState
 
 INDICATORS = "indicators"  # the rollup_state row of the indicator summary
@@ -273,12 +273,9 @@ def partials(unit: UnitInfo, as_of: dt.date, codes: list[str],
              .group_by(rollup.province_code, rollup.indicator_code))
     if unit.level == "province":
         query = query.where(rollup.province_code == unit.code)
-    with connect(engine) as conn, conn.begin():
-        if conn.dialect.name == "postgresql":  # the state and the sums of one snapshot
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        if not is_current(conn):
-            return None
-        rows = conn.execute(query).all()
+    rows = rollups.rows_if_current(engine, query, is_current)
+    if rows is None:
+        return None
     found: dict[str, dict[str, Sums]] = {}
     for row in rows:
         found.setdefault(row.province_code, {})[row.indicator_code] = (

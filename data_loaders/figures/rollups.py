@@ -335,6 +335,17 @@ def maintained(conn: Connection) -> Iterator[Maintenance]:
 
 # --- reading --------------------------------------------------------------------------------------
 
+
+def rows_if_current(engine, query, current=is_current) -> list | None:
+    """The rows of a summary `query`, read in one snapshot with the state that says the summary is current
+    (`current`); None when it is not: the caller then uses the live definition."""
+    with connect(engine) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":  # the state and the sums of one snapshot
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if not current(conn):
+            return None
+        return conn.execute(query).all()
+
 ZERO = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
 STATUS = tuple(ZERO)  # the keys of a TaskStatus (figures/tasks.py); the summary gives the buckets too
 
@@ -376,12 +387,9 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     query = query.where(counted_tasks(plan, rollup.plan))  # the national plans unless a plan is chosen
     if group is not None:
         query = query.group_by(key)
-    with connect(engine) as conn, conn.begin():
-        if conn.dialect.name == "postgresql":  # the state and the sums of one snapshot
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        if not is_current(conn):
-            return None
-        rows = conn.execute(query).all()
+    rows = rows_if_current(engine, query)
+    if rows is None:
+        return None
     counts = {}
     for row in rows:
         if group is not None and not row.total:
