@@ -249,10 +249,10 @@ def _alert_class(figure: Figure) -> str:
     return ' class="nq57-alert"' if figure.alert and figure.raw else ""
 
 
-def _tiles_html(figures: list[Figure]) -> str:
+def _tiles_html(figures: list[Figure], large: bool = False) -> str:
     tiles = "".join(f'<div class="nq57-tile"><b{_alert_class(figure)}>{html.escape(figure.value)}</b>'
                     f"<span>{html.escape(figure.label)}</span></div>" for figure in figures)
-    return f'<div class="nq57-tiles">{tiles}</div>'
+    return f'<div class="nq57-tiles{" nq57-tiles-large" if large else ""}">{tiles}</div>'
 
 
 def _qr(slide: Slide) -> None:
@@ -409,7 +409,7 @@ def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
             with text, st.container(key="nq57-statement"):
                 body = f'<div class="nq57-statement nq57-slide-sentence">{html.escape(slide.sentence)}</div>'
                 if slide.figures:  # the figures there are, as large tiles
-                    body += _tiles_html(slide.figures).replace("nq57-tiles", "nq57-tiles nq57-tiles-large", 1)
+                    body += _tiles_html(slide.figures, large=True)
                 st.markdown(body, unsafe_allow_html=True)
             with side:
                 _qr(slide)
