@@ -7,6 +7,7 @@ import json
 import re
 
 import altair as alt
+from altair.utils import schemapi
 
 STATUS_COLOURS = {"completed": "#2e7d32", "on_schedule": "#1565c0", "overdue": "#c62828"}
 FONT = "Source Sans Pro, Arial, sans-serif"
@@ -24,6 +25,11 @@ def _theme() -> dict:
 
 
 alt.theme.register("nq57", enable=True)(_theme)
+
+# Altair checks each part of a chart against the Vega-Lite schema as it is made ("debug mode"), and the
+# whole chart again when Streamlit or the renderer converts it: the second check is enough, and the first
+# was a tenth of a national overview view's CPU (benchmarks/bench_load.py).
+schemapi.disable_debug_mode()
 
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")  # as wide as the container, as tall as it needs
 LEGEND_LABEL_FONT = 13  # px, the theme's legend labels

@@ -10,7 +10,7 @@ through the database or computed here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypedDict, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -100,8 +100,26 @@ def reader() -> Callable[..., Any]:
 # --- units and dates ------------------------------------------------------------------------------
 
 
+# A unit and the data's dates are read a score of times a run (the drill path, the breadcrumb, the date picker,
+# each download's file name): immutable (UnitInfo is frozen), they are kept in the process as they are,
+# under the same key as every figure, instead of st.cache_data's hashing and copying on each read.
+_KEPT: dict[tuple, Any] = {}
+
+
+def _kept(figure: Callable[..., Result], *args: Any) -> Result:
+    key = (cache.figure_name(figure), str(engine().url), data_version(), args)
+    try:
+        return _KEPT[key]
+    except KeyError:
+        value = read(figure, *args)
+        if len(_KEPT) > 10_000:  # a few data versions' worth of every unit
+            _KEPT.clear()
+        _KEPT[key] = value
+        return value
+
+
 def get_unit(code: str) -> UnitInfo:
-    return read(scope.get_unit, code)
+    return _kept(scope.get_unit, code)
 
 
 def unit_path(code: str) -> list[UnitInfo]:
@@ -121,15 +139,15 @@ def units_for_search() -> list[dict]:
 
 
 def latest_data_date() -> dt.date | None:
-    return read(scope.latest_data_date)
+    return _kept(scope.latest_data_date)
 
 
 def earliest_data_date() -> dt.date | None:
-    return read(scope.earliest_data_date)
+    return _kept(scope.earliest_data_date)
 
 
 def holds_sample_data() -> bool:
-    return read(scope.holds_sample_data)
+    return _kept(scope.holds_sample_data)
 
 
 def default_comparison_date(as_of: dt.date) -> dt.date:
@@ -206,6 +224,13 @@ def targets_in_force() -> list[targets.TargetInForce]:
 
 def target_status(unit_code: str, as_of: dt.date) -> dict[str, targets.TargetStatus]:
     """Each indicator of the unit that has a target: its value at the date against it, met or not."""
+    return _target_status(str(engine().url), data_version(), unit_code, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _target_status(database: str, version: int, unit_code: str, as_of: dt.date) -> dict[str, targets.TargetStatus]:
+    # Cached like a figure: assessing reads the catalogue and each indicator's definition (a few ms each,
+    # on every run of three pages) from the cached totals and targets.
     return targets.target_status(unit_code, as_of, indicator_totals(unit_code, as_of), engine=read_engine(),
                                  targets=targets_in_force())
 
@@ -225,6 +250,25 @@ def targets_for(unit_code: str, indicator_codes) -> list[targets.TargetInForce]:
 
 def warnings(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = None) -> Warnings:
     return read(early_warnings.warnings, unit_code, as_of, settings, plan=plan)
+
+
+class WarningsHead(TypedDict):
+    """The first warnings of a unit's list and the list's length."""
+    warnings: list[dict]
+    total: int
+
+
+def warnings_head(unit_code: str, as_of: dt.date, settings: dict, count: int) -> WarningsHead:
+    """The `count` most urgent warnings and how many there are: what the overview and the leader's board
+    show. A nation has thousands of warnings, and every read of a cached figure copies it whole."""
+    return _warnings_head(str(engine().url), data_version(), unit_code, as_of, settings, count)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _warnings_head(database: str, version: int, unit_code: str, as_of: dt.date, settings: dict,
+                   count: int) -> WarningsHead:
+    items = warnings(unit_code, as_of, settings)["warnings"]
+    return {"warnings": items[:count], "total": len(items)}
 
 
 def quality(unit_code: str, as_of: dt.date, settings: dict) -> data_quality.Quality:

@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import altair as alt
 import streamlit as st
 
 from charts.locale import localized
+from components import cached
 from components.exports import chart_downloads
 from components.state import language
 
-__all__ = ["localized", "show_chart"]
+__all__ = ["localized", "show_chart", "show_chart_of"]
 
 
 def show_chart(chart: alt.TopLevelMixin, *, name: str | None = None, key: str | None = None, **kwargs):
-    """st.altair_chart with the user's number locale, and (when `name` is given: the chart's title in
-    the user's language, used for the file name) its image downloads. Returns the selection event if any."""
+    """The chart with the user's number locale, and (when `name` is given: the chart's title in the user's
+    language, used for the file name) its image downloads. Returns the selection event if any."""
     lang = language()
+    return _show(localized(chart, lang).to_dict(validate=False), lambda: chart, lang, name, key, kwargs)
+
+
+def show_chart_of(builder: Callable[..., alt.TopLevelMixin], args: tuple, builder_kwargs: dict | None = None, *,
+                  name: str | None = None, key: str | None = None, **kwargs):
+    """`show_chart(builder(*args, **builder_kwargs))`, the chart's Vega-Lite spec kept for the same arguments
+    at the same data version: building and converting a chart was the larger part of a view's CPU, and the
+    builders (charts/) are pure. For arguments that are plain data (figures, their lists and dicts)."""
+    lang = language()
+    chosen = tuple(sorted((builder_kwargs or {}).items()))
+    spec = _spec(f"{builder.__module__}.{builder.__qualname__}", args, chosen, lang, cached.data_version(), builder)
+    return _show(spec, lambda: builder(*args, **dict(chosen)), lang, name, key, kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _spec(builder_name: str, args: tuple, builder_kwargs: tuple, lang: str, version: int,
+          _builder: Callable[..., alt.TopLevelMixin]) -> dict:
+    # The data version is in the key because a builder may read the indicator catalogue (labels, units).
+    return localized(_builder(*args, **dict(builder_kwargs)), lang).to_dict(validate=False)
+
+
+def _show(spec: dict, chart: Callable[[], alt.TopLevelMixin], lang: str, name: str | None, key: str | None,
+          kwargs: dict[str, Any]):
+    # The spec is converted here without a second schema check (the chart tests check every builder's), and
+    # shown as Vega-Lite: st.altair_chart would convert and check it again on every run.
     kwargs.setdefault("width", "stretch")
-    event = st.altair_chart(localized(chart, lang), key=key, **kwargs)
+    event = st.vega_lite_chart(spec, key=key, **kwargs)
     if name:
-        chart_downloads(lambda fmt: page_chart_image(chart, lang, fmt), name=name, key=key or f"chart::{name}")
+        chart_downloads(lambda fmt: page_chart_image(chart(), lang, fmt), name=name, key=key or f"chart::{name}")
     return event
 
 

@@ -15,7 +15,7 @@ from charts.status import status_bars, status_breakdown, status_trend_chart
 from charts.trend import trend_frame, trend_lines
 from components import auth, cached
 from components.annotations_view import unit_notes, with_notes
-from components.display import show_chart
+from components.display import show_chart, show_chart_of
 from components.headline import delta, task_kpis
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
@@ -126,10 +126,10 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
         if status["total"]:
             left, right = st.columns(2)
             with left:
-                show_chart(status_bars(status, lang), name=tr("tasks_heading"), key=f"{key}::bars")
+                show_chart_of(status_bars, (status, lang), name=tr("tasks_heading"), key=f"{key}::bars")
             with right:
-                show_chart(status_trend_chart(cached.task_status_trend(unit.code, day), lang),
-                           name=tr("status_trend_file"), key=f"{key}::trend")
+                show_chart_of(status_trend_chart, (cached.task_status_trend(unit.code, day), lang),
+                              name=tr("status_trend_file"), key=f"{key}::trend")
         return
     st.caption(", ".join(escape(_plan_label(code, lang)) for code in chosen))
     # each chosen plan counted with the plan filter of the task figures: a province's programme is
@@ -148,8 +148,8 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
 def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: str) -> None:
     code = options["indicator"]
     if code == boards.TASK_TREND:
-        show_chart(status_trend_chart(cached.task_status_trend(unit.code, day), lang), name=tr("status_trend_file"),
-                   key=f"{key}::chart")
+        show_chart_of(status_trend_chart, (cached.task_status_trend(unit.code, day), lang),
+                      name=tr("status_trend_file"), key=f"{key}::chart")
         return
     indicator = cached.indicator_definitions()[code]
     target = boards.indicator_target(code, unit.code, cached.engine())
@@ -169,8 +169,8 @@ def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: l
         if kind in ("ranking", "map", "trend"):
             heading = f"{heading}: {item_label(options.get('metric') or options.get('indicator'), lang)}"
         if kind == "warnings":
-            result = cached.warnings(unit.code, day, get_settings(cached.engine()))
-            shown = min(options["count"], len(result["warnings"]))  # "3 cảnh báo" over the one there is: no
+            head = cached.warnings_head(unit.code, day, get_settings(cached.engine()), count=options["count"])
+            shown = len(head["warnings"])  # "3 cảnh báo" over the one there is: no
             heading = tr("board_top_warnings", count=shown) if shown else heading
         with st.container(border=True):
             st.markdown(f"#### {escape(heading)}")
@@ -179,7 +179,7 @@ def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: l
             elif kind == "task_status":
                 _task_status_block(unit, day, since, options, lang, block_key)
             elif kind == "warnings":
-                top_warnings(result, lang, key=block_key, count=options["count"])
+                top_warnings(head, lang, key=block_key)
             elif kind == "ranking":
                 ranking_section(unit, day, (options["metric"],), lang, key=block_key, show_map=False)
             elif kind == "map":

@@ -18,6 +18,7 @@ from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up.directions import may_direct
 from data_loaders.i18n import format_number, format_percent, t, tn
 from data_loaders.i18n.message import render
+from data_loaders.identity.accounts import Account
 
 PAGE_SIZE = 30
 TARGET_PAGE = {"overdue": "pages/tasks.py", "due_soon_behind": "pages/tasks.py", "stalled": "pages/tasks.py",
@@ -89,7 +90,7 @@ def _names(communes: list[dict], lang: str, limit: int = 20, indicator: str | No
     return ", ".join(shown) + (" …" if len(communes) > limit else "")
 
 
-def warning_card(item: dict, lang: str, key: str) -> None:
+def warning_card(item: dict, lang: str, key: str, account: Account | None) -> None:
     """One warning: its kind, what it says (a task's title, unit, province, lead agency and official;
     a group's count and worst communes), and a button that opens its drill-down."""
     # The buttons take the width of their words and the text the rest (a column in proportion, 1/6 of the
@@ -111,23 +112,25 @@ def warning_card(item: dict, lang: str, key: str) -> None:
         with st.container(width="content", key=f"nq57-warning-actions-{key}"):
             st.button(t("warning_open", lang), key=key, icon=":material/open_in_new:",
                       on_click=_request_drill_down, args=(item["unit"]["code"], _page_of(item)))
-            if item.get("task") and may_direct(auth.current_account(), item["unit"]["code"]):
+            if item.get("task") and may_direct(account, item["unit"]["code"]):
                 st.button(t("warning_direct", lang), key=f"{key}::direct", icon=":material/assignment_late:",
                           on_click=_request_direction, args=(item["unit"]["code"], item["task"]))
 
 
-def top_warnings(result: dict, lang: str, key: str, count: int = 3) -> None:
-    """The overview's short list: the unit's `count` most urgent warnings and a link to all of them."""
+def top_warnings(head: dict, lang: str, key: str) -> None:
+    """The overview's short list: a unit's most urgent warnings (components/cached.warnings_head) and a
+    link to all of them."""
     open_requested_page()
     st.html(CARD_CSS)
-    items = result["warnings"]
+    items, total = head["warnings"], head["total"]
     if not items:
         st.success(t("warnings_none", lang))
         return
-    for index, item in enumerate(items[:count]):
-        warning_card(item, lang, key=f"{key}::open::{index}")
-    if len(items) > count:
-        st.button(tn("warnings_see_all", len(items), lang, count=format_number(len(items), lang)),
+    account = auth.current_account()  # read once for the cards' "Chỉ đạo" buttons
+    for index, item in enumerate(items):
+        warning_card(item, lang, key=f"{key}::open::{index}", account=account)
+    if total > len(items):
+        st.button(tn("warnings_see_all", total, lang, count=format_number(total, lang)),
                   key=f"{key}::all", icon=":material/notifications:",
                   on_click=lambda: st.session_state.__setitem__(_OPEN_KEY, "pages/warnings.py"))
 
@@ -150,8 +153,9 @@ def warning_list(result: dict, lang: str, key: str) -> None:
     items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
     limit_key = f"{key}::shown"
     shown = st.session_state.get(limit_key, PAGE_SIZE)
+    account = auth.current_account()  # read once for the cards' "Chỉ đạo" buttons
     for index, item in enumerate(items[:shown]):
-        warning_card(item, lang, key=f"{key}::open::{index}")
+        warning_card(item, lang, key=f"{key}::open::{index}", account=account)
     st.caption(tn("warnings_shown", len(items), lang, shown=format_number(min(shown, len(items)), lang),
                  total=format_number(len(items), lang)))
     if shown < len(items):

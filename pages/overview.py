@@ -7,7 +7,7 @@ from charts.status import status_bars, status_trend_chart
 from components import cached
 from components.approvals_view import approval_caption
 from components.breadcrumb import breadcrumb
-from components.display import show_chart
+from components.display import show_chart_of
 from components.headline import ecosystem_kpis, headline_sentence, infrastructure_kpis, no_data_notice, task_kpis
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
@@ -35,16 +35,18 @@ if since:
 approval_caption(unit, day)  # how many of the month's submissions are not approved yet
 
 st.markdown(f"#### {tr('warnings_top_heading')}")
-top_warnings(cached.warnings(unit.code, day, get_settings(cached.engine())), lang, key=f"overview::{unit.code}::{day}")
+top_warnings(cached.warnings_head(unit.code, day, get_settings(cached.engine()), count=3), lang,
+             key=f"overview::{unit.code}::{day}")
 
 st.markdown(f"#### {tr('tasks_heading')}")
 task_kpis(status, lang, cached.task_status(unit.code, since) if since else None)
 if status["total"]:
     left, right = st.columns(2)
     with left:
-        show_chart(status_bars(status, lang), name=tr("tasks_heading"))
+        show_chart_of(status_bars, (status, lang), name=tr("tasks_heading"))
     with right:
-        show_chart(status_trend_chart(cached.task_status_trend(unit.code, day), lang), name=tr("status_trend_file"))
+        show_chart_of(status_trend_chart, (cached.task_status_trend(unit.code, day), lang),
+                      name=tr("status_trend_file"))
 else:
     st.info(tr("warnings_no_tasks_sentence", unit=unit_name, date=format_date(day, lang)))
 

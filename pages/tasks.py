@@ -7,7 +7,7 @@ from charts.units import VIEWS, status_share_by_unit
 from components import auth, cached
 from components.breadcrumb import page_header
 from components.directions_view import task_directions
-from components.display import show_chart
+from components.display import show_chart, show_chart_of
 from components.exports import show_table
 from components.headline import task_kpis
 from components.markdown import escape
@@ -51,7 +51,8 @@ if unit.level != "commune":
         row["label"] = row["name"]
     if own:  # a panel of its own: 280 ministry tasks do not set the scale of the provinces' bars
         own_key = f"status_own::{unit.code}::{day}{suffix}"
-        show_chart(status_share_by_unit(own, lang, view, legend=not children), key=own_key, name=own[0]["label"])
+        show_chart_of(status_share_by_unit, (own, lang, view), {"legend": not children}, key=own_key,
+                      name=own[0]["label"])
     if children:
         subset = "all"
         if len(children) > UNITS_SHOWN:
@@ -60,7 +61,7 @@ if unit.level != "commune":
                 format_func=lambda k: tr(f"warnings_units_{k}", count=UNITS_SHOWN, total=len(children))) or "worst"
         shown = {"worst": children[:UNITS_SHOWN], "best": children[::-1][:UNITS_SHOWN], "all": children}[subset]
         chart_key = f"status_by_child::{unit.code}::{day}{suffix}"
-        show_chart(status_share_by_unit(shown, lang, view), key=chart_key, name=tr("by_child_heading"),
+        show_chart_of(status_share_by_unit, (shown, lang, view), key=chart_key, name=tr("by_child_heading"),
                    on_select=lambda: on_chart_select(chart_key), selection_mode="unit")
         st.caption(tr(f"warnings_units_order_{view}") + " " + tr("click_to_drill"))
     if idle:
