@@ -317,7 +317,7 @@ class Naive:
         for kind, frame, figure in (("overdue", overdue, "days_overdue"), ("due_soon_behind", behind,
                                                                              "days_to_deadline"),
                                     ("stalled", stalled, "days_since")):
-            for row in frame[[*columns, figure]].to_dict("records"):
+            for row in frame[list(dict.fromkeys([*columns, figure]))].to_dict("records"):
                 result.append({**row, "kind": kind, "figure": int(row[figure])})
         return result
 
@@ -669,6 +669,7 @@ def run(engine, repeat: int = 1, memory: bool = True, shared: bool = False, log=
         "rows": {"task": len(frames.tasks), "task_report": len(frames.reports),
                  "indicator_value": len(frames.values)},
         "warnings": len(project["warnings"]["warnings"]),
+        "load_by_table": frames.load_seconds,
     }
     if shared:
         reader = cache.Reader(engine)
@@ -700,6 +701,8 @@ def print_report(report: dict) -> None:
         print(line + (f" {_s(shared.get(name)):>17}" if shared else ""))
     print(f"{'total':<36} {total_project:>15.2f} {total_naive:>10.2f}"
           + (f" {sum(shared.values()):>17.3f}" if shared else ""))
+    print("naive load by table (s): " + ", ".join(f"{table} {seconds:.2f}"
+                                                  for table, seconds in report["load_by_table"].items()))
     print(f"\nnaive / project (cold): {total_naive / total_project:.1f}x  "
           f"({total_naive:.2f} s against {total_project:.2f} s)")
     warm_total = sum(warm.values())
