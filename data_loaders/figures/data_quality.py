@@ -22,6 +22,11 @@ page) live in the i18n catalogue under quality_*_def:
 Uploads are tied to units through the rows they stored (`upload_id`, `source_row`); a rejected file stored
 no rows, so its problems count at the national level only. Task reports and their rows are those of the
 national plans' tasks (scope.counted_tasks), as every task figure without a plan filter counts them.
+
+The task reports (how many, how many contradict themselves, the latest date) are read from counts
+maintained at commit per owning unit or province, plan and day (figures/rollups.py `report_counts`)
+when they are current, else counted from the reports: the same figures
+(tests/integration/test_task_status_rollup.py compares them).
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, TypedDict
 
-from sqlalchemy import Engine, and_, case, func, or_, select, union_all
+from sqlalchemy import Engine, case, func, or_, select, union_all
 
+from data_loaders.figures import definitions as rules
+from data_loaders.figures import rollups
 from data_loaders.figures.reporting import monthly_indicator_count, reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
@@ -103,13 +110,14 @@ def _clamp(value: float) -> float:
 
 
 def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine | None) -> dict[str, dict]:
-    """Per child: task reports up to as_of, how many contradict themselves, the latest report date."""
+    """Per child: task reports up to as_of, how many contradict themselves, the latest report date —
+    from the counts maintained at commit (figures/rollups.py `report_counts`) when they are current."""
+    counted = rollups.report_counts(unit, as_of, start, engine)
+    if counted is not None:
+        return counted
     child = child_key(unit, AdminUnit).label("child")
-    contradicting = or_(
-        and_(TaskReport.status == "completed", TaskReport.progress_pct < 100),
-        and_(TaskReport.status == "not_started", TaskReport.progress_pct > 0),
-        TaskReport.report_date < start,
-    )
+    contradicting = or_(rules.contradicts_itself(TaskReport.status, TaskReport.progress_pct),
+                        TaskReport.report_date < start)
     query = (
         select(child, func.count().label("reports"),
                func.coalesce(func.sum(case((contradicting, 1), else_=0)), 0).label("contradicting"),

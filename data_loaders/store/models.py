@@ -250,6 +250,35 @@ class TaskStatusRollup(Base):
     late_90: Mapped[int] = mapped_column(Integer)
 
 
+class TaskReportRollup(Base):
+    """The task reports the data quality score "correct" counts (figures/data_quality.py), maintained at
+    commit with the task summary (figures/rollups.py): per owning unit, plan and day, the reports dated
+    that day and how many of them contradict themselves (definitions.contradicts_itself). A group's
+    counts up to a date are the sums over the days up to it."""
+
+    __tablename__ = "task_report_rollup"
+
+    owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    contradicting: Mapped[int] = mapped_column(Integer)
+
+
+class TaskReportProvinceRollup(Base):
+    """`TaskReportRollup` summed per province (the owning unit's; "VN" for the nation's own tasks), plan
+    and day: what the national data quality figure reads (a few thousand rows instead of most of the
+    owners' rows)."""
+
+    __tablename__ = "task_report_province_rollup"
+
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    contradicting: Mapped[int] = mapped_column(Integer)
+
+
 class IndicatorRollup(Base):
     """The indicator figures maintained at commit (figures/indicator_rollups.py): per province, indicator
     and day, how the sums over the province's communes change that day, each commune counting with its

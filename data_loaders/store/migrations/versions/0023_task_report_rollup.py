@@ -1,0 +1,41 @@
+"""the data quality figure's task report counts maintained at commit with the task summary
+(figures/rollups.py): per owning unit, plan and day, and per province, plan and day, the reports and
+how many contradict themselves; backfilled from the stored reports (the write-counting triggers of
+migrations 0020 and 0022 already cover task and task_report)
+
+Revision ID: 0023
+Revises: 0022
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0023"
+down_revision = "0022"
+branch_labels = None
+depends_on = None
+
+
+def _counts(name: str, key: str) -> None:
+    op.create_table(
+        name,
+        sa.Column(key, sa.String(length=8), nullable=False),
+        sa.Column("plan", sa.String(length=40), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.Column("contradicting", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(key, "plan", "day"),
+    )
+
+
+def upgrade() -> None:
+    _counts("task_report_rollup", "owner_unit_code")
+    _counts("task_report_province_rollup", "province_code")
+    # the backfill: the application's own recount (its SQL reads only columns that exist at this revision)
+    from data_loaders.figures.rollups import rebuild_report_counts
+
+    rebuild_report_counts(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table("task_report_province_rollup")
+    op.drop_table("task_report_rollup")
