@@ -124,6 +124,9 @@ class TaskReport(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "report_date", name="uq_task_report_task_date"),
         Index("ix_task_report_date_task", "report_date", "task_id"),
+        # the uploaded rows (data quality, withdrawals, the problems' rows): only rows from an upload
+        Index("ix_task_report_upload_row", "upload_id", "source_row",
+              postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,7 +176,11 @@ class IndicatorValue(Base):
     __table_args__ = (
         UniqueConstraint("indicator_code", "unit_code", "period", name="uq_indicator_value_key"),
         Index("ix_indicator_value_period", "indicator_code", "period"),
-        Index("ix_indicator_value_by_period", "period"),  # latest/earliest data date
+        # latest/earliest data date; the values of a period (reported_values: read from the index alone)
+        Index("ix_indicator_value_period_unit", "period", "indicator_code", "unit_code"),
+        # the uploaded rows per unit (data quality: read from the index alone), withdrawals, the problems' rows
+        Index("ix_indicator_value_upload_row", "upload_id", "source_row", "unit_code",
+              postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,7 +1,8 @@
-"""the data quality figure's task report counts maintained at commit with the task summary
-(figures/rollups.py): per owning unit, plan and day, and per province, plan and day, the reports and
-how many contradict themselves; backfilled from the stored reports (the write-counting triggers of
-migrations 0020 and 0022 already cover task and task_report)
+"""indexes on the rows stored from uploads, and the data quality figure's task report counts
+maintained at commit with the task summary (figures/rollups.py): per owning unit, plan and day, and
+per province, plan and day, the reports and how many contradict themselves; backfilled from the
+stored reports (the write-counting triggers of migrations 0020 and 0022 already cover task and
+task_report)
 
 Revision ID: 0023
 Revises: 0022
@@ -27,7 +28,20 @@ def _counts(name: str, key: str) -> None:
     )
 
 
+UPLOADED = sa.text("upload_id IS NOT NULL")
+
+
 def upgrade() -> None:
+    # the rows stored from uploads, found without reading the others (a script's rows have no upload):
+    # the data quality figure's uploaded rows, a withdrawal's rows, the rows an upload's problems name
+    op.create_index("ix_task_report_upload_row", "task_report", ["upload_id", "source_row"],
+                    postgresql_where=UPLOADED, sqlite_where=UPLOADED)
+    op.create_index("ix_indicator_value_upload_row", "indicator_value", ["upload_id", "source_row", "unit_code"],
+                    postgresql_where=UPLOADED, sqlite_where=UPLOADED)
+    # the values of a period (who reported: the data quality figure, reporting status, the warnings) read
+    # from the index alone instead of a heap page per value; it leads with the period as the one it replaces
+    op.create_index("ix_indicator_value_period_unit", "indicator_value", ["period", "indicator_code", "unit_code"])
+    op.drop_index("ix_indicator_value_by_period", table_name="indicator_value")
     _counts("task_report_rollup", "owner_unit_code")
     _counts("task_report_province_rollup", "province_code")
     # the backfill: the application's own recount (its SQL reads only columns that exist at this revision)
@@ -39,3 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("task_report_province_rollup")
     op.drop_table("task_report_rollup")
+    op.create_index("ix_indicator_value_by_period", "indicator_value", ["period"])
+    op.drop_index("ix_indicator_value_period_unit", table_name="indicator_value")
+    op.drop_index("ix_indicator_value_upload_row", table_name="indicator_value")
+    op.drop_index("ix_task_report_upload_row", table_name="task_report")
