@@ -38,7 +38,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Engine, case, func, or_, select, union_all
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures import rollups
+from data_loaders.figures import indicator_rollups, rollups
 from data_loaders.figures.reporting import monthly_indicator_count, reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
@@ -51,7 +51,7 @@ from data_loaders.figures.scope import (
     scope_filter,
 )
 from data_loaders.store import engine as db
-from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload, UploadedValueRows
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")
@@ -167,7 +167,10 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
 
 
 def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
-    """Per child: the uploaded rows stored for it (a row is one (upload, source row))."""
+    """Per child: the uploaded rows stored for it (a row is one (upload, source row)). The values' rows
+    come from their count maintained at commit (figures/indicator_rollups.py `uploaded_rows`) when it is
+    current and no upload stored both reports and values (an upload holds one kind of sheet; were one to
+    hold both, a row stored as both would count once: the live definition then)."""
     reports = (
         select(TaskReport.upload_id.label("upload_id"), TaskReport.source_row.label("source_row"),
                Task.owner_unit_code.label("unit_code"))
@@ -179,7 +182,26 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
         .where(IndicatorValue.upload_id.is_not(None))
         .distinct()
     )
-    rows = union_all(reports, values).subquery("stored")
+    counted = indicator_rollups.uploaded_rows(unit, engine)
+    if counted is not None and not _uploads_of_both_kinds(engine):
+        found = _distinct_rows(unit, reports, engine)
+        for key, count in counted.items():
+            found[key] = found.get(key, 0) + count
+        return found
+    return _distinct_rows(unit, union_all(reports, values), engine)
+
+
+def _uploads_of_both_kinds(engine: Engine | None) -> bool:
+    """Whether any upload stored both task reports and indicator values."""
+    value_uploads = select(UploadedValueRows.upload_id).distinct()
+    with _engine(engine).connect() as conn:
+        return conn.execute(select(TaskReport.id).where(TaskReport.upload_id.in_(value_uploads)).limit(1)).first() \
+            is not None
+
+
+def _distinct_rows(unit: UnitInfo, stored, engine: Engine | None) -> dict[str, int]:
+    """Per child: the distinct (upload, source row) of a SELECT of (upload_id, source_row, unit_code)."""
+    rows = stored.subquery("stored")
     child = child_key(unit, AdminUnit).label("child")
     distinct_rows = (
         select(child, rows.c.upload_id, rows.c.source_row)

@@ -178,8 +178,8 @@ class IndicatorValue(Base):
         Index("ix_indicator_value_period", "indicator_code", "period"),
         # latest/earliest data date; the values of a period (reported_values: read from the index alone)
         Index("ix_indicator_value_period_unit", "period", "indicator_code", "unit_code"),
-        # the uploaded rows per unit (data quality: read from the index alone), withdrawals, the problems' rows
-        Index("ix_indicator_value_upload_row", "upload_id", "source_row", "unit_code",
+        # a unit's upload rows, recounted at commit from the index alone (indicator_rollups.count_uploaded_rows)
+        Index("ix_indicator_value_unit_upload", "unit_code", "upload_id", "source_row",
               postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
     )
 
@@ -284,6 +284,20 @@ class TaskReportProvinceRollup(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     reports: Mapped[int] = mapped_column(Integer)
     contradicting: Mapped[int] = mapped_column(Integer)
+
+
+class UploadedValueRows(Base):
+    """The rows of uploads that indicator values of a unit were stored from (the data quality figure's
+    uploaded rows, figures/data_quality.py), maintained at commit with the indicator summary
+    (figures/indicator_rollups.py): per unit and upload, its distinct source rows, and whether values
+    without a source row were stored from it (`unnumbered`: those count as one row per upload and child)."""
+
+    __tablename__ = "uploaded_value_rows"
+
+    unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    upload_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    unnumbered: Mapped[int] = mapped_column(Integer)
 
 
 class IndicatorRollup(Base):
