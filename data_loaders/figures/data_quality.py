@@ -22,6 +22,11 @@ page) live in the i18n catalogue under quality_*_def:
 Uploads are tied to units through the rows they stored (`upload_id`, `source_row`); a rejected file stored
 no rows, so its problems count at the national level only. Task reports and their rows are those of the
 national plans' tasks (scope.counted_tasks), as every task figure without a plan filter counts them.
+
+The task reports (how many, how many contradict themselves, the latest date) are read from counts
+maintained at commit per owning unit or province, plan and day (figures/rollups.py `report_counts`)
+when they are current, else counted from the reports: the same figures
+(tests/integration/test_task_status_rollup.py compares them).
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, TypedDict
 
-from sqlalchemy import Engine, and_, case, func, or_, select, union_all
+from sqlalchemy import Engine, case, func, or_, select, union_all
 
+from data_loaders.figures import definitions as rules
+from data_loaders.figures import indicator_rollups, rollups
 from data_loaders.figures.reporting import monthly_indicator_count, reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
@@ -44,7 +51,7 @@ from data_loaders.figures.scope import (
     scope_filter,
 )
 from data_loaders.store import engine as db
-from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload
+from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload, UploadedValueRows
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")
@@ -103,13 +110,14 @@ def _clamp(value: float) -> float:
 
 
 def _report_figures(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine | None) -> dict[str, dict]:
-    """Per child: task reports up to as_of, how many contradict themselves, the latest report date."""
+    """Per child: task reports up to as_of, how many contradict themselves, the latest report date —
+    from the counts maintained at commit (figures/rollups.py `report_counts`) when they are current."""
+    counted = rollups.report_counts(unit, as_of, start, engine)
+    if counted is not None:
+        return counted
     child = child_key(unit, AdminUnit).label("child")
-    contradicting = or_(
-        and_(TaskReport.status == "completed", TaskReport.progress_pct < 100),
-        and_(TaskReport.status == "not_started", TaskReport.progress_pct > 0),
-        TaskReport.report_date < start,
-    )
+    contradicting = or_(rules.contradicts_itself(TaskReport.status, TaskReport.progress_pct),
+                        TaskReport.report_date < start)
     query = (
         select(child, func.count().label("reports"),
                func.coalesce(func.sum(case((contradicting, 1), else_=0)), 0).label("contradicting"),
@@ -159,7 +167,10 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
 
 
 def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
-    """Per child: the uploaded rows stored for it (a row is one (upload, source row))."""
+    """Per child: the uploaded rows stored for it (a row is one (upload, source row)). The values' rows
+    come from their count maintained at commit (figures/indicator_rollups.py `uploaded_rows`) when it is
+    current and no upload stored both reports and values (an upload holds one kind of sheet; were one to
+    hold both, a row stored as both would count once: the live definition then)."""
     reports = (
         select(TaskReport.upload_id.label("upload_id"), TaskReport.source_row.label("source_row"),
                Task.owner_unit_code.label("unit_code"))
@@ -171,7 +182,26 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
         .where(IndicatorValue.upload_id.is_not(None))
         .distinct()
     )
-    rows = union_all(reports, values).subquery("stored")
+    counted = indicator_rollups.uploaded_rows(unit, engine)
+    if counted is not None and not _uploads_of_both_kinds(engine):
+        found = _distinct_rows(unit, reports, engine)
+        for key, count in counted.items():
+            found[key] = found.get(key, 0) + count
+        return found
+    return _distinct_rows(unit, union_all(reports, values), engine)
+
+
+def _uploads_of_both_kinds(engine: Engine | None) -> bool:
+    """Whether any upload stored both task reports and indicator values."""
+    value_uploads = select(UploadedValueRows.upload_id).distinct()
+    with _engine(engine).connect() as conn:
+        return conn.execute(select(TaskReport.id).where(TaskReport.upload_id.in_(value_uploads)).limit(1)).first() \
+            is not None
+
+
+def _distinct_rows(unit: UnitInfo, stored, engine: Engine | None) -> dict[str, int]:
+    """Per child: the distinct (upload, source row) of a SELECT of (upload_id, source_row, unit_code)."""
+    rows = stored.subquery("stored")
     child = child_key(unit, AdminUnit).label("child")
     distinct_rows = (
         select(child, rows.c.upload_id, rows.c.source_row)

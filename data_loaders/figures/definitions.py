@@ -22,7 +22,7 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.sql import ColumnElement
 
 TASK_STATUSES = ("completed", "on_schedule", "overdue")
@@ -49,6 +49,14 @@ def derived_status(reported_status: Any, deadline: Any, as_of: dt.date) -> Colum
     """SQL: "completed", "overdue" or "on_schedule" at the date."""
     return case((is_completed(reported_status), "completed"),
                 (is_overdue(reported_status, deadline, as_of), "overdue"), else_="on_schedule")
+
+
+def contradicts_itself(reported_status: Any, progress_pct: Any) -> ColumnElement[bool]:
+    """SQL: a task report whose status and progress disagree: "completed" below 100 %, "not started"
+    with progress (the data quality score "correct"; figures/data_quality.py adds the reports dated
+    before the programme's start, a setting)."""
+    return or_(and_(reported_status == "completed", progress_pct < 100),
+               and_(reported_status == "not_started", progress_pct > 0))
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

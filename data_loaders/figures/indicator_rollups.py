@@ -55,8 +55,8 @@ from sqlalchemy import (
 )
 
 from data_loaders.figures import rollups, sources
-from data_loaders.figures.scope import UnitInfo
-from data_loaders.store.models import AdminUnit, IndicatorRollup, IndicatorValue, RollupState
+from data_loaders.figures.scope import UnitInfo, child_key, scope_filter
+from data_loaders.store.models import AdminUnit, IndicatorRollup, IndicatorValue, RollupState, UploadedValueRows
 
 INDICATORS = "indicators"  # the rollup_state row of the indicator summary
 WEIGHT = "population"  # what population_weighted percentages are weighted by (figures/indicators.py WEIGHT)
@@ -165,12 +165,33 @@ def refresh(conn: Connection, provinces: Iterable[str], codes: Iterable[str] | N
     conn.execute(insert(table).from_select(_COLUMNS, _changes(provinces, codes, since)))
 
 
-def rebuild(conn: Connection) -> None:
-    """The whole summary from the stored values, marked current (the migration's backfill; after
-    values were written around the application)."""
+def count_uploaded_rows(conn: Connection, unit_codes: Iterable[str] | None) -> None:
+    """Recount the upload rows the values of these units (every unit with None) were stored from
+    (`UploadedValueRows`: per unit and upload, its distinct source rows and whether any value has none)."""
+    value, table = IndicatorValue.__table__, UploadedValueRows.__table__
+    codes = None if unit_codes is None else sorted(set(unit_codes))
+    chunks = [None] if codes is None else [codes[start:start + CHUNK] for start in range(0, len(codes), CHUNK)]
+    for chunk in chunks:
+        counted = (select(value.c.unit_code, value.c.upload_id, func.count(func.distinct(value.c.source_row)),
+                          func.max(case((value.c.source_row.is_(None), 1), else_=0)))
+                   .where(value.c.upload_id.is_not(None)).group_by(value.c.unit_code, value.c.upload_id))
+        clear = delete(table)
+        if chunk is not None:
+            counted = counted.where(value.c.unit_code.in_(chunk))
+            clear = clear.where(table.c.unit_code.in_(chunk))
+        conn.execute(clear)
+        conn.execute(insert(table).from_select(["unit_code", "upload_id", "rows", "unnumbered"], counted))
+
+
+def rebuild(conn: Connection, *, uploaded_rows: bool = True) -> None:
+    """The whole summary from the stored values, marked current (the migrations' backfill; after
+    values were written around the application). `uploaded_rows=False`: without the uploaded rows
+    (migration 0021's backfill: their table comes with 0023)."""
     table = IndicatorRollup.__table__
     conn.execute(delete(table))
     conn.execute(insert(table).from_select(_COLUMNS, _changes(None, None)))
+    if uploaded_rows:
+        count_uploaded_rows(conn, None)
     rollups.mark_current(conn, INDICATORS)
 
 
@@ -212,6 +233,7 @@ def after_writes(conn: Connection, was_current: bool, unit_codes: Iterable[str],
     (values written around the application), all of it is rebuilt."""
     if was_current:
         refresh(conn, provinces_of(conn, unit_codes), indicator_codes, since)
+        count_uploaded_rows(conn, unit_codes)
         rollups.mark_current(conn, INDICATORS)
     else:
         rebuild(conn)
@@ -284,5 +306,30 @@ def partials(unit: UnitInfo, as_of: dt.date, codes: list[str],
     return found
 
 
+def uploaded_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int] | None:
+    """Per child of the unit (scope.child_key), the distinct upload rows its indicator values were stored
+    from (figures/data_quality.py `_stored_rows`, the values' part): each unit's numbered rows (a row of an
+    upload's sheet holds one unit's values), plus one per upload and child for values stored without a
+    source row. None inside `rollups.live()`, with NQ57_INDICATOR_SUMMARY=0 or when the summary is not
+    current. Both modes count every stored value (the scores judge what was sent)."""
+    if rollups.is_live() or os.environ.get(ENVIRONMENT, "1") == "0":
+        return None
+    table = UploadedValueRows
+    child = child_key(unit, AdminUnit).label("child")
+    numbered = (select(child, func.sum(table.rows).label("rows")).select_from(table)
+                .join(AdminUnit, AdminUnit.code == table.unit_code).where(scope_filter(unit, AdminUnit))
+                .group_by(child))
+    unnumbered = (select(child, func.count(func.distinct(table.upload_id)).label("rows")).select_from(table)
+                  .join(AdminUnit, AdminUnit.code == table.unit_code)
+                  .where(scope_filter(unit, AdminUnit), table.unnumbered == 1).group_by(child))
+    rows = rollups.rows_if_current(engine, union_all(numbered, unnumbered), is_current)
+    if rows is None:
+        return None
+    found: dict[str, int] = {}
+    for row in rows:
+        found[row.child] = found.get(row.child, 0) + int(row.rows or 0)
+    return {code: count for code, count in found.items() if count}
+
+
 __all__ = ["Maintenance", "after_writes", "before_writes", "maintained", "partials", "provinces_of", "rebuild",
-           "rebuild_database", "refresh", "usable"]
+           "count_uploaded_rows", "rebuild_database", "refresh", "uploaded_rows", "usable"]

@@ -27,6 +27,13 @@ migration 0022); the maintaining transaction records that count as `maintained`.
 anything else (a script writing rows directly) leaves the two unequal: the figures then use their
 live definition until the next maintained write, which rebuilds the whole summary first.
 
+The same maintenance keeps the data quality figure's report counts (figures/data_quality.py, score
+"correct"): `task_report_rollup`, per owning unit, plan and day, the reports and how many contradict
+themselves (definitions.contradicts_itself), and `task_report_province_rollup`, the same summed per
+province (the nation's figure reads a few thousand rows instead of 2.6 million reports). An owner's
+counts are recounted from its tasks' reports whenever its task summary rows are (all its days, or
+those after `since`), then its province's sums.
+
 The summary counts what is submitted: in approved-only mode (figures/sources.py) the figures keep
 their live definition, as they do inside `live()` (what the tests compare the summary with)."""
 
@@ -61,11 +68,14 @@ from data_loaders.figures import definitions as rules
 from data_loaders.figures import sources
 from data_loaders.figures.scope import UnitInfo, child_key, connect, counted_tasks, scope_filter
 from data_loaders.store.models import (
+    NATIONAL_CODE,
     AdminUnit,
     Agency,
     RollupState,
     Task,
     TaskReport,
+    TaskReportProvinceRollup,
+    TaskReportRollup,
     TaskStatusChange,
     TaskStatusRollup,
 )
@@ -196,6 +206,50 @@ def _summarise(conn: Connection, owners: list[str] | None, after: dt.date | None
         conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
 
 
+_REPORT_COUNTS = ("reports", "contradicting")
+
+
+def _count_reports(conn: Connection, owners: list[str] | None, after: dt.date | None = None) -> None:
+    """Recount the task reports of the given owning units (every unit with None) per plan and day: how
+    many, and how many contradict themselves (`TaskReportRollup`, the data quality figure's); with
+    `after`, only their rows of the days after it (the reports of earlier days are unchanged)."""
+    report, task, counts = TaskReport.__table__, Task.__table__, TaskReportRollup.__table__
+    keys = [task.c.owner_unit_code, task.c.plan, report.c.report_date]
+    contradicting = case((rules.contradicts_itself(report.c.status, report.c.progress_pct), 1), else_=0)
+    for chunk in _chunks(owners):
+        counted = (select(*keys, func.count(), func.sum(contradicting))
+                   .select_from(report.join(task, task.c.id == report.c.task_id)).group_by(*keys))
+        clear = delete(counts)
+        if chunk is not None:
+            counted = counted.where(task.c.owner_unit_code.in_(chunk))
+            clear = clear.where(counts.c.owner_unit_code.in_(chunk))
+        if after is not None:
+            counted = counted.where(report.c.report_date > after)
+            clear = clear.where(counts.c.day > after)
+        conn.execute(clear)
+        conn.execute(insert(counts).from_select(["owner_unit_code", "plan", "day", *_REPORT_COUNTS], counted))
+    # their provinces' sums, from every owner's counts of those provinces (and days)
+    unit, provinces = AdminUnit.__table__, TaskReportProvinceRollup.__table__
+    province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
+    keys = None
+    if owners is not None:
+        keys = sorted(set().union(*(conn.execute(select(province).where(unit.c.code.in_(chunk)).distinct()).scalars()
+                                    for chunk in _chunks(owners))))
+    for chunk in _chunks(keys):
+        summed = (select(province, counts.c.plan, counts.c.day, *(func.sum(counts.c[name]) for name in _REPORT_COUNTS))
+                  .select_from(counts.join(unit, unit.c.code == counts.c.owner_unit_code))
+                  .group_by(province, counts.c.plan, counts.c.day))
+        clear = delete(provinces)
+        if chunk is not None:
+            summed = summed.where(province.in_(chunk))
+            clear = clear.where(provinces.c.province_code.in_(chunk))
+        if after is not None:
+            summed = summed.where(counts.c.day > after)
+            clear = clear.where(provinces.c.day > after)
+        conn.execute(clear)
+        conn.execute(insert(provinces).from_select(["province_code", "plan", "day", *_REPORT_COUNTS], summed))
+
+
 def _chunks(items: list | None) -> Iterable[list | None]:
     if items is None:
         yield None
@@ -227,8 +281,10 @@ def refresh(conn: Connection, task_ids: Iterable[int], appended: dict[int, dt.da
             after.setdefault(since, []).append(owner)
     if owners:
         _summarise(conn, sorted(owners))
+        _count_reports(conn, sorted(owners))
     for since, partial in sorted(after.items()):
         _summarise(conn, sorted(partial), since)
+        _count_reports(conn, sorted(partial), since)
 
 
 def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[str, dt.date]:
@@ -255,13 +311,21 @@ def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[st
     return owners
 
 
-def rebuild(conn: Connection) -> None:
-    """The whole summary from the tasks and reports, and marked current (the migration's backfill;
-    after rows were written around the application)."""
+def rebuild(conn: Connection, *, report_counts: bool = True) -> None:
+    """The whole summary from the tasks and reports, and marked current (the migrations' backfill;
+    after rows were written around the application). `report_counts=False`: without the report counts
+    (migration 0020's backfill: their table comes with 0023)."""
     conn.execute(delete(TaskStatusChange.__table__))
     conn.execute(insert(TaskStatusChange.__table__).from_select(_COLUMNS, _changes(None)))
     _summarise(conn, None)
+    if report_counts:
+        _count_reports(conn, None)
     mark_current(conn)
+
+
+def rebuild_report_counts(conn: Connection) -> None:
+    """The report counts alone, from every report (migration 0023's backfill)."""
+    _count_reports(conn, None)
 
 
 def rebuild_database(engine: Engine) -> None:
@@ -401,5 +465,36 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     return counts
 
 
+def report_counts(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine | None) -> dict[str, dict] | None:
+    """The data quality figure's task reports from the summary (figures/data_quality.py `_report_figures`):
+    per child of the unit, the reports up to as_of, how many contradict themselves (every report dated
+    before `start` does) and the latest report date. None inside `live()`, with NQ57_TASK_SUMMARY=0 or
+    when the summary is not current: the caller computes the live definition. Both modes count every
+    stored report (the scores judge what was sent: figures/sources.py)."""
+    if _LIVE.get() or os.environ.get("NQ57_TASK_SUMMARY", "1") == "0":
+        return None
+    if unit.level == "national":  # the children are the provinces (and "VN"): their sums
+        counts = TaskReportProvinceRollup
+        child = counts.province_code.label("child")
+    else:
+        counts = TaskReportRollup
+        child = child_key(unit, AdminUnit).label("child")
+    query = (
+        select(child, func.sum(counts.reports).label("reports"),
+               func.sum(case((counts.day < start, counts.reports), else_=counts.contradicting)).label("contradicting"),
+               func.max(counts.day).label("last_report"))
+        .select_from(counts)
+        .where(counted_tasks(None, counts.plan), counts.day <= as_of)
+        .group_by(child)
+    )
+    if counts is TaskReportRollup:
+        query = query.join(AdminUnit, AdminUnit.code == counts.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    rows = rows_if_current(engine, query)
+    if rows is None:
+        return None
+    return {row.child: {"child": row.child, "reports": int(row.reports), "contradicting": int(row.contradicting),
+                        "last_report": row.last_report} for row in rows}
+
+
 __all__ = ["Maintenance", "after_writes", "before_writes", "is_live", "live", "maintained", "rebuild",
-           "rebuild_database", "refresh", "status_counts", "usable"]
+           "rebuild_database", "rebuild_report_counts", "refresh", "report_counts", "status_counts", "usable"]

@@ -124,6 +124,9 @@ class TaskReport(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "report_date", name="uq_task_report_task_date"),
         Index("ix_task_report_date_task", "report_date", "task_id"),
+        # the uploaded rows (data quality, withdrawals, the problems' rows): only rows from an upload
+        Index("ix_task_report_upload_row", "upload_id", "source_row",
+              postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,7 +176,11 @@ class IndicatorValue(Base):
     __table_args__ = (
         UniqueConstraint("indicator_code", "unit_code", "period", name="uq_indicator_value_key"),
         Index("ix_indicator_value_period", "indicator_code", "period"),
-        Index("ix_indicator_value_by_period", "period"),  # latest/earliest data date
+        # latest/earliest data date; the values of a period (reported_values: read from the index alone)
+        Index("ix_indicator_value_period_unit", "period", "indicator_code", "unit_code"),
+        # a unit's upload rows, recounted at commit from the index alone (indicator_rollups.count_uploaded_rows)
+        Index("ix_indicator_value_unit_upload", "unit_code", "upload_id", "source_row",
+              postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -248,6 +255,49 @@ class TaskStatusRollup(Base):
     overdue: Mapped[int] = mapped_column(Integer)
     late_30: Mapped[int] = mapped_column(Integer)
     late_90: Mapped[int] = mapped_column(Integer)
+
+
+class TaskReportRollup(Base):
+    """The task reports the data quality score "correct" counts (figures/data_quality.py), maintained at
+    commit with the task summary (figures/rollups.py): per owning unit, plan and day, the reports dated
+    that day and how many of them contradict themselves (definitions.contradicts_itself). A group's
+    counts up to a date are the sums over the days up to it."""
+
+    __tablename__ = "task_report_rollup"
+
+    owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    contradicting: Mapped[int] = mapped_column(Integer)
+
+
+class TaskReportProvinceRollup(Base):
+    """`TaskReportRollup` summed per province (the owning unit's; "VN" for the nation's own tasks), plan
+    and day: what the national data quality figure reads (a few thousand rows instead of most of the
+    owners' rows)."""
+
+    __tablename__ = "task_report_province_rollup"
+
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    contradicting: Mapped[int] = mapped_column(Integer)
+
+
+class UploadedValueRows(Base):
+    """The rows of uploads that indicator values of a unit were stored from (the data quality figure's
+    uploaded rows, figures/data_quality.py), maintained at commit with the indicator summary
+    (figures/indicator_rollups.py): per unit and upload, its distinct source rows, and whether values
+    without a source row were stored from it (`unnumbered`: those count as one row per upload and child)."""
+
+    __tablename__ = "uploaded_value_rows"
+
+    unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    upload_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    unnumbered: Mapped[int] = mapped_column(Integer)
 
 
 class IndicatorRollup(Base):

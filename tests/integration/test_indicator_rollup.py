@@ -4,7 +4,9 @@ trends and series, at month ends and at dates between periods (a commune countin
 value on or before the date, its percentage weighted by its latest population) —
 after the seed, after imports that add and change values (populations too), after withdrawals,
 after values written around the application (the figures fall back to the live definition until the
-next maintained write rebuilds the summary), and in approved-only mode (the live definition, always).
+next maintained write rebuilds the summary), and in approved-only mode (the live definition, always);
+so do the data quality figure's uploaded rows, counted at commit per unit and upload (the whole
+`quality` result is compared).
 Both backends."""
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from data_loaders.figures import indicator_rollups, indicators, rollups
+from data_loaders.figures import data_quality, indicator_rollups, indicators, rollups
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.store.models import IndicatorRollup, IndicatorValue
+from data_loaders.store.models import IndicatorRollup, IndicatorValue, UploadedValueRows
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
 
 PASSWORD = "a long enough password"
@@ -42,6 +44,8 @@ def _figures(engine, codes, dates) -> dict:
         out[(code, "trend")] = indicators.indicator_trend(code, dates[-1], 12, engine)
         for indicator in ("fiveg_coverage_pct", "fiveg_stations"):
             out[(code, indicator, "series")] = indicators.indicator_series(code, indicator, dates[-1], 12, engine)
+        for day in (dates[0], dates[-1]):  # its uploaded rows (not dated) read the rows counted at commit
+            out[(code, day, "quality")] = data_quality.quality(code, day, engine=engine)
     return out
 
 
@@ -60,9 +64,11 @@ def _assert_equal_to_live(engine, codes, dates, *, served=True) -> None:
         assert indicator_rollups.is_current(conn) is served
     probe = indicator_rollups.partials(get_unit("VN", engine), dates[-1], ["fiveg_stations"], engine)
     assert (probe is not None) is served  # the summary is what answered
+    assert (indicator_rollups.uploaded_rows(get_unit("VN", engine), engine) is not None) is served
     summary = _figures(engine, codes, dates)
     with rollups.live():
         assert indicator_rollups.partials(get_unit("VN", engine), dates[-1], ["fiveg_stations"], engine) is None
+        assert indicator_rollups.uploaded_rows(get_unit("VN", engine), engine) is None
         definition = _figures(engine, codes, dates)
     for key, value in definition.items():
         assert _close(summary[key], value), (key, summary[key], value)
@@ -115,6 +121,7 @@ def _codes():
 def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world):
     engine, admin, first = world
     _assert_equal_to_live(engine, _codes(), DATES)
+    assert data_quality.quality("VN", DATES[-1], engine=engine)["figures"]["uploaded_rows"] == 6  # its six rows
     june = indicators.indicator_totals("68", dt.date(2025, 6, 30), engine)
     assert june["fiveg_stations"] == 18  # LD[0]'s May, LD[1]'s June
     assert june["fiveg_coverage_pct"] == pytest.approx((42.5 * 5200 + 65.0 * 8000) / (5200 + 8000))
@@ -170,12 +177,17 @@ def test_values_written_around_the_application_use_the_definition_until_the_next
 
 def _assert_same_rows_as_rebuilt(engine) -> None:
     with engine.connect() as conn:
-        maintained = _rows(conn)
+        maintained, maintained_uploads = _rows(conn), _uploaded_rows(conn)
     rollups.rebuild_database(engine)
     with engine.connect() as conn:
-        rebuilt = _rows(conn)
+        rebuilt, rebuilt_uploads = _rows(conn), _uploaded_rows(conn)
     assert [row[:3] for row in rebuilt] == [row[:3] for row in maintained]
     assert _close(rebuilt, maintained)
+    assert rebuilt_uploads == maintained_uploads
+
+
+def _uploaded_rows(conn) -> list:
+    return sorted(tuple(row) for row in conn.execute(select(UploadedValueRows.__table__)))
 
 
 def _rows(conn) -> list:

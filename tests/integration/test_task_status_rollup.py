@@ -1,7 +1,8 @@
 """Task status counts maintained at commit (issue 17, item 4; figures/rollups.py) equal the live
 definition of figures/definitions.py — for the nation, every province and a commune, by child, area,
 plan and lead agency, the accountability rankings and lateness buckets, with and without the plan filter, at
-month ends and at dates between reports —
+month ends and at dates between reports; so do the data quality figure's report counts (the whole
+`quality` result, whose "correct" score and "live" dates read them) —
 after the seed, after imports that add, change and move tasks, after withdrawals (which delete tasks),
 after rows written around the application (the figures fall back to the live definition until the next
 maintained write rebuilds the summary), and in approved-only mode (the live definition, always).
@@ -14,14 +15,22 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from data_loaders.figures import accountability, rollups, tasks
+from data_loaders.figures import accountability, data_quality, rollups, tasks
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
-from data_loaders.store.models import Task, TaskReport, TaskStatusChange, TaskStatusRollup
+from data_loaders.store.models import (
+    Task,
+    TaskReport,
+    TaskReportProvinceRollup,
+    TaskReportRollup,
+    TaskStatusChange,
+    TaskStatusRollup,
+)
+from data_loaders.store.settings import get_settings
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
 
 PASSWORD = "a long enough password"
@@ -47,17 +56,21 @@ def _figures(engine, codes, dates, plans=(None,)) -> dict:
                 for by in accountability.GROUPINGS:
                     out[(code, day, plan, by)] = accountability.ranking(code, day, by, engine, plan=plan)
                 out[(code, day, plan, "buckets")] = accountability.overdue_buckets(code, day, engine, plan=plan)
+            out[(code, day, "quality")] = data_quality.quality(code, day, engine=engine)
     return out
 
 
 def _assert_equal_to_live(engine, codes, dates, plans=(None,), *, served=True) -> None:
     with engine.connect() as conn:
         assert rollups.is_current(conn) is served
+    start = get_settings(engine)["tasks_start_date"]
     if served:  # the summary is what answered
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is not None
+        assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is not None
     summary = _figures(engine, codes, dates, plans)
     with rollups.live():
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is None
+        assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is None
         definition = _figures(engine, codes, dates, plans)
     for key, value in definition.items():
         assert summary[key] == value, key
@@ -172,12 +185,14 @@ def test_rows_written_around_the_application_use_the_definition_until_the_next_i
         assert sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))) == maintained
 
 
-def _change_rows(engine) -> tuple[list[tuple], list[tuple]]:
-    """The changes and the summary rows (without their ids)."""
+def _change_rows(engine) -> tuple[list[tuple], ...]:
+    """The changes, the summary rows (without their ids) and the report counts."""
     summary = TaskStatusRollup.__table__
     with engine.connect() as conn:
         return (sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))),
-                sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))))
+                sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))),
+                sorted(tuple(row) for row in conn.execute(select(TaskReportRollup.__table__))),
+                sorted(tuple(row) for row in conn.execute(select(TaskReportProvinceRollup.__table__))))
 
 
 def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previous_latest_report(world,
@@ -228,6 +243,31 @@ def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previ
     maintained = _change_rows(engine)
     rollups.rebuild_database(engine)
     assert _change_rows(engine) == maintained
+
+
+def test_the_quality_report_counts_follow_imports_withdrawals_and_the_start_date(world):
+    """Reports that contradict themselves (completed below 100 %, not started with progress, dated
+    before the programme's start: a setting read at query time) counted from the summary as the
+    definition counts them, after an import, a changed start date and a withdrawal."""
+    engine, admin, _ = world
+    codes = ["VN", "68", "01", LD[0].code, LD[1].code]
+    in_ld1 = dict(province="Lâm Đồng", commune=LD[1].name, agency="Ủy ban nhân dân xã")
+    upload = _import(engine, admin, [
+        task_row("LD-5", report="10/06/2025", status="Hoàn thành", progress=80, **in_ld1),
+        task_row("LD-5", report="20/06/2025", status="Chưa thực hiện", progress=10, **in_ld1),
+        task_row("LD-6", report="25/05/2025", status="Chưa thực hiện", progress=0),
+        task_row("HN-2", province="Hà Nội", report="30/06/2025", status="Hoàn thành", progress=95),
+    ], "contradicting.xlsx")
+    _assert_equal_to_live(engine, codes, DATES)
+    june = data_quality.quality("VN", dt.date(2025, 6, 30), engine=engine)["figures"]
+    assert (june["reports"], june["contradicting"]) == (10, 3)
+    change_setting("tasks_start_date", "2025-06-01", engine, user="cli:test")  # 4 reports before it
+    _assert_equal_to_live(engine, codes, DATES)
+    june = data_quality.quality("VN", dt.date(2025, 6, 30), engine=engine)["figures"]
+    assert (june["reports"], june["contradicting"]) == (10, 7)
+    withdraw_upload(upload, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, codes, DATES)
+    assert data_quality.quality("VN", dt.date(2025, 6, 30), engine=engine)["figures"]["reports"] == 6
 
 
 def test_approved_only_mode_keeps_the_live_definition(world):

@@ -46,7 +46,7 @@ def upgrade() -> None:
     # the backfill: the application's own rebuild (its SQL reads only columns that exist at this revision)
     from data_loaders.figures.indicator_rollups import rebuild
 
-    rebuild(bind)
+    rebuild(bind, uploaded_rows=False)  # the uploaded rows: 0023
 
 
 def downgrade() -> None:
