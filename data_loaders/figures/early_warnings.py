@@ -40,12 +40,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from sqlalchemy import Engine, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import sources
-from data_loaders.figures.indicators import indicator_series
-from data_loaders.figures.reporting import reporting_units
+from data_loaders.figures.indicators import WEIGHT, indicator_series
+from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
     UnitInfo,
     child_units,
@@ -70,7 +70,7 @@ from data_loaders.figures.targets import (
 )
 from data_loaders.figures.tasks import latest_reports
 from data_loaders.i18n.message import Message, Month, Percent, Term
-from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
+from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, IndicatorValue, Task
 from data_loaders.store.settings import get_settings
 
 URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting")
@@ -95,22 +95,30 @@ def _where(code: str, name: str, level: str, province: str | None) -> Term | Mes
     if code == NATIONAL_CODE:
         return Term("central_ministries")
     if level == "commune" and province:
-        return Message("warnings_where_commune", {"commune": name, "province": province})
+        return Message.of_json("warnings_where_commune", {"commune": name, "province": province})
     return name
 
 
 # --- tasks ------------------------------------------------------------------------------------
 
 
-def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
-                    engine: Engine | None = None, plan: str | None = None) -> list[dict]:
-    """Tasks in scope (with `plan`, of that plan), not completed at as_of, that are overdue, due
-    within the window, or whose latest report is older than the stalled threshold."""
+_CANDIDATE_COLUMNS = ("code", "title", "plan", "deadline", "owner_unit_code", "owner_name", "owner_level",
+                      "province_code", "province_name", "lead_agency", "responsible_official", "reported_status",
+                      "progress_pct", "last_report", "first_report", "document_number", "document_date",
+                      "derived_status")
+
+
+def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
+                engine: Engine | None = None, plan: str | None = None) -> list[tuple]:
+    """`task_candidates` as tuples in the order of `_CANDIDATE_COLUMNS` (the warnings read thousands)."""
     latest = latest_reports(as_of, unit, plan, engine)
     province = AdminUnit.__table__.alias("task_province")
     report = sources.task_reports(engine)
-    # each candidate's first report: one forward probe of the (task_id, report_date) index, evaluated for
-    # the candidates only (grouping every report up to the date read all of them: 2.6 million nationally)
+    soon = as_of + dt.timedelta(days=due_soon_days)
+    # the first report of a candidate due soon and not overdue (whose expected progress it gives): one
+    # forward probe of the (task_id, report_date) index, for those candidates only (grouping every report up
+    # to the date read all of them: 2.6 million nationally; probing every candidate, mostly overdue ones,
+    # thousands for nothing); None for the others
     first = (
         select(report.report_date)
         .where(report.task_id == Task.id, report.report_date <= as_of)
@@ -125,8 +133,9 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
                province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
                latest.c.status.label("reported_status"), latest.c.progress_pct,
-               latest.c.report_date.label("last_report"), first.label("first_report"), Task.document_number,
-               Task.document_date,
+               latest.c.report_date.label("last_report"),
+               case((and_(Task.deadline >= as_of, Task.deadline <= soon), first)).label("first_report"),
+               Task.document_number, Task.document_date,
                rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
         .select_from(latest)
         .join(Task, Task.id == latest.c.task_id)
@@ -135,63 +144,75 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
         .outerjoin(province, province.c.code == AdminUnit.province_code)
         .where(scope_filter(unit, AdminUnit))
         .where(~rules.is_completed(latest.c.status))
-        .where(or_(Task.deadline <= as_of + dt.timedelta(days=due_soon_days),
-                   latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
-        .order_by(Task.deadline, Task.code)
-    )
+        .where(or_(Task.deadline <= soon, latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
+    )  # no ORDER BY: the warnings sort each kind on its own
     with connect(engine) as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+        return [tuple(row) for row in conn.execute(query).all()]
+
+
+def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
+                    engine: Engine | None = None, plan: str | None = None) -> list[dict]:
+    """Tasks in scope (with `plan`, of that plan), not completed at as_of, that are overdue, due
+    within the window, or whose latest report is older than the stalled threshold, in no particular
+    order; `first_report` only for those due within the window and not overdue (else None)."""
+    return [dict(zip(_CANDIDATE_COLUMNS, row))
+            for row in _candidates(unit, as_of, due_soon_days, stalled_days, engine, plan)]
 
 
 def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
                    plan: str | None = None) -> list[dict]:
+    """The task warnings, each kind in its order. Built for thousands of rows (about 9,500 nationally):
+    tuples from the query, each message's parameters already as JSON (`Message.of_json`)."""
     due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+    soon = as_of + dt.timedelta(days=due_soon)
     overdue, behind, stalled = [], [], []
-    for row in task_candidates(unit, as_of, due_soon, stalled_after, engine, plan):
+    for (code, title, plan_code, deadline, owner, owner_name, owner_level, province_code, province_name, agency,
+         official, _reported, progress, last_report, first_report, document_number, document_date,
+         status) in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
+        progress = float(progress)
+        deadline_iso = deadline.isoformat()
+        days_since = (as_of - last_report).days
         base = {
-            "unit": _unit_json(row["owner_unit_code"], row["owner_name"], row["owner_level"]),
-            "task": row["code"],
-            "title": row["title"],
-            "plan": row["plan"],
-            "province": ({"code": row["province_code"], "name": row["province_name"]}
-                         if row["province_code"] else None),
-            "deadline": row["deadline"].isoformat(),
-            "lead_agency": row["lead_agency"],
-            "responsible_official": row["responsible_official"],
-            "progress_pct": round(float(row["progress_pct"]), 1),
-            "last_report": row["last_report"].isoformat(),
-            "days_since_report": (as_of - row["last_report"]).days,
+            "unit": {"code": owner, "name": owner_name, "level": owner_level},
+            "task": code,
+            "title": title,
+            "plan": plan_code,
+            "province": {"code": province_code, "name": province_name} if province_code else None,
+            "deadline": deadline_iso,
+            "lead_agency": agency,
+            "responsible_official": official,
+            "progress_pct": round(progress, 1),
+            "last_report": last_report.isoformat(),
+            "days_since_report": days_since,
             # the assigning document, when the task carries it (figures.tasks.document_message words it)
-            "document": ({"number": row["document_number"],
-                          "date": row["document_date"].isoformat() if row["document_date"] else None}
-                         if row["document_number"] or row["document_date"] else None),
+            "document": ({"number": document_number,
+                          "date": document_date.isoformat() if document_date else None}
+                         if document_number or document_date else None),
         }
-        params = {"code": row["code"], "title": row["title"],
-                  "where": _where(row["owner_unit_code"], row["owner_name"], row["owner_level"],
-                                  row["province_name"]),
-                  "agency": row["lead_agency"], "official": row["responsible_official"],
-                  "deadline": row["deadline"], "progress": Percent(float(row["progress_pct"]), 0)}
-        if row["derived_status"] == "overdue":
-            days = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
-            overdue.append({"kind": "overdue", **base, "days_overdue": days,
-                            "message": Message("warn_overdue", {"days": days, **params}, plural="days")})
+        # the parameters every task message shares, in their order (`Message` would write the deadline so)
+        where = _where(owner, owner_name, owner_level, province_name)
+        shared = (("code", code), ("title", title), ("where", where), ("agency", agency), ("official", official),
+                  ("deadline", {"date": deadline_iso}), ("progress", Percent(progress, 0)))
+        if status == "overdue":
+            days = rules.days_overdue(deadline, as_of, status)
+            base = {"kind": "overdue", **base, "days_overdue": days}
+            base["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
+            overdue.append(base)
             continue
-        if row["deadline"] <= as_of + dt.timedelta(days=due_soon):
-            expected = rules.expected_progress(row["first_report"], row["deadline"], as_of)
-            if row["progress_pct"] < expected:
-                days_left = (row["deadline"] - as_of).days
-                behind.append({"kind": "due_soon_behind", **base, "days_left": days_left,
-                               "first_report": row["first_report"].isoformat(),
-                               "expected_pct": round(expected, 1),
-                               "message": Message("warn_due_soon_behind",
-                                                  {"days": days_left, "expected": Percent(expected, 0), **params},
-                                                  plural="days")})
+        if deadline <= soon:
+            expected = rules.expected_progress(first_report, deadline, as_of)
+            if progress < expected:
+                days_left = (deadline - as_of).days
+                base = {"kind": "due_soon_behind", **base, "days_left": days_left,
+                        "first_report": first_report.isoformat(), "expected_pct": round(expected, 1)}
+                base["message"] = Message.of_json(
+                    "warn_due_soon_behind", dict((("days", days_left), ("expected", Percent(expected, 0)), *shared)),
+                    plural="days")
+                behind.append(base)
                 continue
-        days_since = (as_of - row["last_report"]).days
         if days_since > stalled_after:
-            stalled.append({"kind": "stalled", **base,
-                            "message": Message("warn_stalled", {"days": days_since, "last": row["last_report"],
-                                                                **params})})
+            stalled.append({"kind": "stalled", **base, "message": Message.of_json(
+                "warn_stalled", dict((("days", days_since), ("last", {"date": last_report.isoformat()}), *shared)))})
     overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
     behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
     stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))
@@ -202,11 +223,14 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
 
 
 def communes_not_reporting(unit: UnitInfo, period: dt.date, engine: Engine | None = None) -> list[dict]:
-    """Communes in scope with no indicator value at all for `period`."""
-    reported = reporting_units(period)  # "reported" as the reporting-status page counts it
+    """Communes in scope with no indicator value at all for `period` ("reported" as the reporting-status
+    page counts it: figures/reporting.py). One probe of the (indicator_code, unit_code, period) index per
+    commune, instead of reading every value of the period (scattered over the whole table)."""
+    sent = (reported_values(period).with_only_columns(IndicatorValue.unit_code)
+            .where(IndicatorValue.unit_code == AdminUnit.code).limit(1).correlate(AdminUnit).scalar_subquery())
     query = (
         select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code)
-        .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit), AdminUnit.code.not_in(reported))
+        .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit), sent.is_(None))
         .order_by(AdminUnit.province_code, AdminUnit.code)
     )
     with connect(engine) as conn:
@@ -303,30 +327,64 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
                    engine: Engine | None = None) -> dict[str, dict]:
     """Each commune in scope ({code, name, province_code, values}) with its value of an indicator at
     each date: its latest value on or before the date, None where it had none — or, for a percentage
-    weighed by population (figures/indicators.py), no population then."""
-    weighted = is_percent(indicator, engine)
+    weighed by population (figures/indicators.py), no population then.
 
+    Two queries whatever the number of dates: each commune's latest value (and population) on or
+    before the first date (one backward probe of the (indicator_code, unit_code, period) index each),
+    and the values dated after it up to the last date (one range of the (indicator_code, period)
+    index); the latest of them on or before each date is picked here."""
+    if not dates:
+        return {}
+    weighted = is_percent(indicator, engine)
+    codes = [indicator, WEIGHT] if weighted else [indicator]
+    first, last = min(dates), max(dates)
+    order = sorted(range(len(dates)), key=dates.__getitem__)  # the dates' positions, earliest first
     value = sources.indicator_values(engine)  # the values the figures count
 
-    def latest(code: str, day: dt.date):
+    def latest(code: str):
         return (select(value.value)
-                .where(value.indicator_code == code, value.unit_code == AdminUnit.code, value.period <= day)
+                .where(value.indicator_code == code, value.unit_code == AdminUnit.code, value.period <= first)
                 .order_by(value.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
 
+    in_scope = (AdminUnit.level == "commune", scope_filter(unit, AdminUnit))
+    starts = select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
+                    *(latest(code).label(f"start_{index}") for index, code in enumerate(codes))).where(*in_scope)
+    later = (select(value.unit_code, value.indicator_code, value.period, value.value)
+             .join(AdminUnit, AdminUnit.code == value.unit_code)
+             .where(value.indicator_code.in_(codes), value.period > first, value.period <= last, *in_scope)
+             .order_by(value.period))
+    # per commune and code: [(period, value)] ascending, its value at `first` first
+    timelines: dict[str, list[list[tuple[dt.date, float]]]] = {}
     communes: dict[str, dict] = {}
+    position = {code: index for index, code in enumerate(codes)}
     with connect(engine) as conn:
-        for index, day in enumerate(dates):
-            population = latest("population", day) if weighted else literal(1)
-            query = (select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
-                            latest(indicator, day).label("value"), population.label("population"))
-                     .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)))
-            for row in conn.execute(query):
-                entry = communes.setdefault(row.code, {"code": row.code, "name": row.name,
-                                                       "province_code": row.province_code,
-                                                       "values": [None] * len(dates)})
-                if row.value is not None and row.population:
-                    entry["values"][index] = float(row.value)
+        for code, name, province_code, *start in conn.execute(starts).all():
+            communes[code] = {"code": code, "name": name, "province_code": province_code, "values": []}
+            timelines[code] = [[(first, value)] if value is not None else [] for value in start]
+        for unit_code, indicator_code, period, number in conn.execute(later).all():
+            timelines[unit_code][position[indicator_code]].append((period, number))
+    for code, entry in communes.items():
+        series = [_on_dates(timeline, dates, order) for timeline in timelines[code]]
+        if weighted:  # counted only where the commune has a population then
+            entry["values"] = [None if value is None or not population else float(value)
+                               for value, population in zip(*series)]
+        else:
+            entry["values"] = [None if value is None else float(value) for value in series[0]]
     return communes
+
+
+def _on_dates(timeline: list[tuple[dt.date, float]], dates: list[dt.date], order: list[int]) -> list[float | None]:
+    """The latest value of an ascending [(period, value)] on or before each date (`order`: the dates'
+    positions, earliest first)."""
+    values: list[float | None] = [None] * len(dates)
+    found, index, count = None, 0, len(timeline)
+    for position in order:
+        day = dates[position]
+        while index < count and timeline[index][0] <= day:
+            found = timeline[index][1]
+            index += 1
+        values[position] = found
+    return values
 
 
 def commune_coverage(unit: UnitInfo, dates: list[dt.date], engine: Engine | None = None) -> dict[str, dict]:

@@ -49,6 +49,14 @@ class Message(dict):
                   for name, value in (params or {}).items()}
         super().__init__(key=key, params=params, **({"plural": plural} if plural else {}))
 
+    @classmethod
+    def of_json(cls, key: str, params: dict[str, Any], plural: str | None = None) -> Message:
+        """The same message from parameters that are JSON already (a date written {"date": ISO}), without
+        looking at each one: for results that build thousands of messages (the national warnings)."""
+        message = cls.__new__(cls)
+        dict.__init__(message, key=key, params=params, **({"plural": plural} if plural else {}))
+        return message
+
     @property
     def key(self) -> str:
         return self["key"]
