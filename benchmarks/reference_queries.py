@@ -3,6 +3,10 @@ implementation: group every row up to the date, then join back. data_loaders/fig
 indicators.py) now probes
 the indexes per task / commune instead (3–100× faster at national scale); the test suite and
 `bench_pages --reference` check that both give the same figures and compare their speed.
+
+The early warnings' first queries too (`warnings_installed`): each commune's value probed once per
+month end, the communes not reporting found by reading every value of the period, every candidate
+task's first report probed and the candidates sorted in SQL; tests check the warnings are the same.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, or_, select
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 from data_loaders import figures  # noqa: E402
-from data_loaders.figures import indicators, tasks  # noqa: E402
-from data_loaders.figures.scope import child_key, scope_filter  # noqa: E402
-from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport  # noqa: E402
+from data_loaders.figures import definitions as rules  # noqa: E402
+from data_loaders.figures import early_warnings, indicators, sources, tasks  # noqa: E402
+from data_loaders.figures.reporting import reporting_units  # noqa: E402
+from data_loaders.figures.scope import child_key, connect, scope_filter  # noqa: E402
+from data_loaders.store.models import AdminUnit, Agency, IndicatorValue, Task, TaskReport  # noqa: E402
 
 
 def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: str | None = None,
@@ -72,6 +78,93 @@ def installed():
         yield
     finally:
         tasks.latest_reports, indicators._latest_values = saved
+
+
+# --- the early warnings' first queries (issue 17) ---------------------------------------------------
+
+
+def commune_values(unit: figures.UnitInfo, dates: list[dt.date], indicator: str = early_warnings.COVERAGE,
+                   engine=None) -> dict[str, dict]:
+    """early_warnings.commune_values as first written: one query per date, each commune's latest value
+    (and population) probed at that date."""
+    weighted = early_warnings.is_percent(indicator, engine)
+    value = sources.indicator_values(engine)
+
+    def latest(code: str, day: dt.date):
+        return (select(value.value)
+                .where(value.indicator_code == code, value.unit_code == AdminUnit.code, value.period <= day)
+                .order_by(value.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
+
+    communes: dict[str, dict] = {}
+    with connect(engine) as conn:
+        for index, day in enumerate(dates):
+            population = latest("population", day) if weighted else literal(1)
+            query = (select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
+                            latest(indicator, day).label("value"), population.label("population"))
+                     .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit)))
+            for row in conn.execute(query):
+                entry = communes.setdefault(row.code, {"code": row.code, "name": row.name,
+                                                       "province_code": row.province_code,
+                                                       "values": [None] * len(dates)})
+                if row.value is not None and row.population:
+                    entry["values"][index] = float(row.value)
+    return communes
+
+
+def communes_not_reporting(unit: figures.UnitInfo, period: dt.date, engine=None) -> list[dict]:
+    """early_warnings.communes_not_reporting as first written: every value of the period read."""
+    query = (
+        select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code)
+        .where(AdminUnit.level == "commune", scope_filter(unit, AdminUnit),
+               AdminUnit.code.not_in(reporting_units(period)))
+        .order_by(AdminUnit.province_code, AdminUnit.code)
+    )
+    with connect(engine) as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def task_candidates(unit: figures.UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
+                    engine=None, plan: str | None = None) -> list[tuple]:
+    """early_warnings._candidates as first written: every candidate's first report probed, sorted in SQL."""
+    latest = tasks.latest_reports(as_of, unit, plan, engine)
+    province = AdminUnit.__table__.alias("task_province")
+    report = sources.task_reports(engine)
+    first = (select(report.report_date).where(report.task_id == Task.id, report.report_date <= as_of)
+             .order_by(report.report_date).limit(1).correlate(Task).scalar_subquery())
+    query = (
+        select(Task.code, Task.title, Task.plan, Task.deadline, Task.owner_unit_code,
+               AdminUnit.name.label("owner_name"), AdminUnit.level.label("owner_level"), AdminUnit.province_code,
+               province.c.name.label("province_name"), Agency.name.label("lead_agency"), Task.responsible_official,
+               latest.c.status.label("reported_status"), latest.c.progress_pct,
+               latest.c.report_date.label("last_report"), first.label("first_report"), Task.document_number,
+               Task.document_date, rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"))
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(Agency, Agency.id == Task.lead_agency_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .outerjoin(province, province.c.code == AdminUnit.province_code)
+        .where(scope_filter(unit, AdminUnit))
+        .where(~rules.is_completed(latest.c.status))
+        .where(or_(Task.deadline <= as_of + dt.timedelta(days=due_soon_days),
+                   latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
+        .order_by(Task.deadline, Task.code)
+    )
+    with connect(engine) as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+@contextlib.contextmanager
+def warnings_installed():
+    """Run the code inside with the early warnings' first queries."""
+    names = ("commune_values", "communes_not_reporting", "_candidates")
+    saved = [getattr(early_warnings, name) for name in names]
+    for name, reference in zip(names, (commune_values, communes_not_reporting, task_candidates)):
+        setattr(early_warnings, name, reference)
+    try:
+        yield
+    finally:
+        for name, function in zip(names, saved):
+            setattr(early_warnings, name, function)
 
 
 def compare(engine, codes: list[str], as_of: dt.date, repeat: int = 2) -> list[tuple]:

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks import national_scale, reference_queries
 from data_loaders import figures
+from data_loaders.figures.early_warnings import KINDS, warning_counts, warnings
 from data_loaders.store.engine import make_engine
 from data_loaders.store.models import NATIONAL_CODE
 from tests.support.databases import BACKENDS, fresh_database_url
@@ -59,3 +60,18 @@ def test_probe_and_reference_subqueries_give_the_same_figures(small):
     earlier = expected.as_of.replace(month=9, day=30)
     for name, code, _current_ms, _reference_ms, same in reference_queries.compare(engine, codes, earlier, repeat=1):
         assert same, (name, code, earlier)
+
+
+def test_warnings_are_those_of_their_first_queries(small):
+    """The warnings' queries made cheaper (issue 17: commune values, communes not reporting, task
+    candidates) give the same warnings, in the same order, as their first versions."""
+    engine, expected = small
+    kinds = set()
+    for code in (NATIONAL_CODE, "68", expected.communes[-1]):
+        for day in (expected.as_of, expected.as_of.replace(month=9, day=30)):
+            current = warnings(code, day, engine=engine)
+            with reference_queries.warnings_installed():
+                first = warnings(code, day, engine=engine)
+            assert current == first, (code, day)
+            kinds.update(kind for kind, count in warning_counts(current).items() if count)
+    assert kinds >= set(KINDS) - {"stalled"}  # weekly reports: nothing stalls

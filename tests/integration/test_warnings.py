@@ -8,7 +8,17 @@ import json
 
 import pytest
 
-from data_loaders.figures.early_warnings import KINDS, URGENCY, linear_fit, projection, top_warnings, warnings
+from benchmarks import reference_queries
+from data_loaders.figures.early_warnings import (
+    KINDS,
+    URGENCY,
+    commune_values,
+    linear_fit,
+    projection,
+    top_warnings,
+    warnings,
+)
+from data_loaders.figures.scope import get_unit
 from data_loaders.follow_up.targets import set_target
 from data_loaders.i18n.message import render
 from data_loaders.identity.admin import change_setting
@@ -219,6 +229,33 @@ def test_off_target_projection(empty_engine):
     # a lower target (without a path) is met by the trend: no warning
     set_target("fiveg_coverage_pct", "VN", D(2025, 12, 31), 30, user="admin", engine=engine)
     assert kinds_of(warnings(PROVINCE, AS_OF, engine=engine), "off_target") == {}
+
+
+def test_commune_values_are_those_probed_at_each_date(empty_engine):
+    """Two queries for every date (issue 17) give what one query per date gave: the latest value on or
+    before each date, for a percentage only where the commune had a population (not zero) then; the
+    dates in any order, values between month ends, communes without any value."""
+    b = Builder(empty_engine)
+    b.value(COMMUNE, D(2025, 1, 31), "fiveg_coverage_pct", 10)  # no population yet: not counted
+    b.value(COMMUNE, D(2025, 3, 31), "population", 1000)
+    b.value(COMMUNE, D(2025, 3, 31), "fiveg_coverage_pct", 12)
+    b.value(COMMUNE, D(2025, 5, 15), "fiveg_coverage_pct", 14)  # mid-month
+    b.value(COMMUNE, D(2025, 6, 30), "population", 0)  # no population to weigh by
+    b.value(COMMUNE, D(2025, 2, 28), "fiveg_stations", 1)
+    b.value(OTHER_COMMUNE, D(2025, 2, 28), "population", 500)
+    b.value(OTHER_COMMUNE, D(2025, 4, 30), "fiveg_coverage_pct", 30)
+    b.value(OTHER_COMMUNE, D(2025, 6, 30), "fiveg_stations", 2)
+    engine = b.commit()
+    dates = [D(2025, 6, 30), D(2025, 1, 31), D(2025, 4, 30), D(2025, 5, 31), D(2025, 2, 28)]
+    coverage = commune_values(get_unit(PROVINCE, engine), dates, "fiveg_coverage_pct", engine)
+    assert coverage[COMMUNE]["values"] == [None, None, 12.0, 14.0, None]
+    assert coverage[OTHER_COMMUNE]["values"] == [30.0, None, 30.0, 30.0, None]
+    for code in ("VN", PROVINCE, COMMUNE):
+        for indicator in ("fiveg_coverage_pct", "fiveg_stations", "villages_no_signal"):
+            for days in (dates, sorted(dates), dates[:1]):
+                unit = get_unit(code, engine)
+                assert (commune_values(unit, days, indicator, engine)
+                        == reference_queries.commune_values(unit, days, indicator, engine)), (code, indicator, days)
 
 
 def test_messages_in_english(empty_engine):
