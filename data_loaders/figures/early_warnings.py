@@ -170,9 +170,18 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
          official, _reported, progress, last_report, first_report, document_number, document_date,
          status) in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
         progress = float(progress)
-        deadline_iso = deadline.isoformat()
         days_since = (as_of - last_report).days
-        base = {
+        if status == "overdue":
+            kind, days = "overdue", rules.days_overdue(deadline, as_of, status)
+        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
+            kind, days = "due_soon_behind", (deadline - as_of).days
+        elif days_since > stalled_after:
+            kind, days = "stalled", days_since
+        else:
+            continue
+        deadline_iso, last_iso = deadline.isoformat(), last_report.isoformat()
+        item = {
+            "kind": kind,
             "unit": {"code": owner, "name": owner_name, "level": owner_level},
             "task": code,
             "title": title,
@@ -182,7 +191,7 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
             "lead_agency": agency,
             "responsible_official": official,
             "progress_pct": round(progress, 1),
-            "last_report": last_report.isoformat(),
+            "last_report": last_iso,
             "days_since_report": days_since,
             # the assigning document, when the task carries it (figures.tasks.document_message words it)
             "document": ({"number": document_number,
@@ -190,29 +199,23 @@ def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engin
                          if document_number or document_date else None),
         }
         # the parameters every task message shares, in their order (`Message` would write the deadline so)
-        where = _where(owner, owner_name, owner_level, province_name)
-        shared = (("code", code), ("title", title), ("where", where), ("agency", agency), ("official", official),
-                  ("deadline", {"date": deadline_iso}), ("progress", Percent(progress, 0)))
-        if status == "overdue":
-            days = rules.days_overdue(deadline, as_of, status)
-            base = {"kind": "overdue", **base, "days_overdue": days}
-            base["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
-            overdue.append(base)
-            continue
-        if deadline <= soon:
-            expected = rules.expected_progress(first_report, deadline, as_of)
-            if progress < expected:
-                days_left = (deadline - as_of).days
-                base = {"kind": "due_soon_behind", **base, "days_left": days_left,
-                        "first_report": first_report.isoformat(), "expected_pct": round(expected, 1)}
-                base["message"] = Message.of_json(
-                    "warn_due_soon_behind", dict((("days", days_left), ("expected", Percent(expected, 0)), *shared)),
-                    plural="days")
-                behind.append(base)
-                continue
-        if days_since > stalled_after:
-            stalled.append({"kind": "stalled", **base, "message": Message.of_json(
-                "warn_stalled", dict((("days", days_since), ("last", {"date": last_report.isoformat()}), *shared)))})
+        shared = (("code", code), ("title", title), ("where", _where(owner, owner_name, owner_level, province_name)),
+                  ("agency", agency), ("official", official), ("deadline", {"date": deadline_iso}),
+                  ("progress", Percent(progress, 0)))
+        if kind == "overdue":
+            item["days_overdue"] = days
+            item["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
+            overdue.append(item)
+        elif kind == "due_soon_behind":
+            item.update(days_left=days, first_report=first_report.isoformat(), expected_pct=round(expected, 1))
+            item["message"] = Message.of_json(
+                "warn_due_soon_behind", dict((("days", days), ("expected", Percent(expected, 0)), *shared)),
+                plural="days")
+            behind.append(item)
+        else:
+            item["message"] = Message.of_json("warn_stalled",
+                                              dict((("days", days), ("last", {"date": last_iso}), *shared)))
+            stalled.append(item)
     overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
     behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
     stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))

@@ -141,6 +141,8 @@ def test_most_urgent_first_across_kinds(empty_engine):
     kinds = [w["kind"] for w in result["warnings"]]
     assert kinds == ["overdue", "due_soon_behind", "stalled", "off_target", "not_reporting"] == list(URGENCY)
     assert [w.get("task") for w in top_warnings(result)] == ["LATE", "BEHIND", "STALLED"]
+    with reference_queries.warnings_installed():  # the first queries (issue 17) give the same warnings
+        assert warnings(PROVINCE, AS_OF, engine=engine) == result
 
 
 # --- communes not reporting ---------------------------------------------------------------------
@@ -308,6 +310,8 @@ def test_sample_has_exactly_136_overdue_warnings(seeded_engine):
     assert [w["days_overdue"] for w in overdue] == sorted((w["days_overdue"] for w in overdue), reverse=True)
     order = [KINDS.index(w["kind"]) for w in result["warnings"]]
     assert order == sorted(order)
+    with reference_queries.warnings_installed():  # the first queries (issue 17) give the same warnings
+        assert warnings("VN", AS_OF, engine=seeded_engine) == result
 
 
 def test_cli_warnings_json_contract(seeded_url):
