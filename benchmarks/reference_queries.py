@@ -6,7 +6,8 @@ the indexes per task / commune instead (3–100× faster at national scale); the
 
 The early warnings' first queries too (`warnings_installed`): each commune's value probed once per
 month end, the communes not reporting found by reading every value of the period, every candidate
-task's first report probed and the candidates sorted in SQL; tests check the warnings are the same.
+task's first report probed and the candidates sorted in SQL, each task warning built from a dict per
+row; tests check the warnings are the same, to the order of their keys.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from data_loaders.figures import definitions as rules  # noqa: E402
 from data_loaders.figures import early_warnings, indicators, sources, tasks  # noqa: E402
 from data_loaders.figures.reporting import reporting_units  # noqa: E402
 from data_loaders.figures.scope import child_key, connect, scope_filter  # noqa: E402
+from data_loaders.i18n.message import Message, Percent  # noqa: E402
 from data_loaders.store.models import AdminUnit, Agency, IndicatorValue, Task, TaskReport  # noqa: E402
 
 
@@ -153,12 +155,64 @@ def task_candidates(unit: figures.UnitInfo, as_of: dt.date, due_soon_days: int, 
         return [tuple(row) for row in conn.execute(query)]
 
 
+def task_warnings(unit: figures.UnitInfo, as_of: dt.date, settings: dict, engine=None,
+                  plan: str | None = None) -> list[dict]:
+    """early_warnings._task_warnings as first written: a dict per candidate row, each message from `Message`."""
+    columns = early_warnings._CANDIDATE_COLUMNS
+    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+    overdue, behind, stalled = [], [], []
+    for values in early_warnings._candidates(unit, as_of, due_soon, stalled_after, engine, plan):
+        row = dict(zip(columns, values))
+        base = {
+            "unit": {"code": row["owner_unit_code"], "name": row["owner_name"], "level": row["owner_level"]},
+            "task": row["code"], "title": row["title"], "plan": row["plan"],
+            "province": ({"code": row["province_code"], "name": row["province_name"]}
+                         if row["province_code"] else None),
+            "deadline": row["deadline"].isoformat(), "lead_agency": row["lead_agency"],
+            "responsible_official": row["responsible_official"],
+            "progress_pct": round(float(row["progress_pct"]), 1), "last_report": row["last_report"].isoformat(),
+            "days_since_report": (as_of - row["last_report"]).days,
+            "document": ({"number": row["document_number"],
+                          "date": row["document_date"].isoformat() if row["document_date"] else None}
+                         if row["document_number"] or row["document_date"] else None),
+        }
+        where = early_warnings._where(row["owner_unit_code"], row["owner_name"], row["owner_level"],
+                                      row["province_name"])
+        params = {"code": row["code"], "title": row["title"], "where": where, "agency": row["lead_agency"],
+                  "official": row["responsible_official"], "deadline": row["deadline"],
+                  "progress": Percent(float(row["progress_pct"]), 0)}
+        if row["derived_status"] == "overdue":
+            days = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
+            overdue.append({"kind": "overdue", **base, "days_overdue": days,
+                            "message": Message("warn_overdue", {"days": days, **params}, plural="days")})
+            continue
+        if row["deadline"] <= as_of + dt.timedelta(days=due_soon):
+            expected = rules.expected_progress(row["first_report"], row["deadline"], as_of)
+            if row["progress_pct"] < expected:
+                days_left = (row["deadline"] - as_of).days
+                behind.append({"kind": "due_soon_behind", **base, "days_left": days_left,
+                               "first_report": row["first_report"].isoformat(), "expected_pct": round(expected, 1),
+                               "message": Message("warn_due_soon_behind",
+                                                  {"days": days_left, "expected": Percent(expected, 0), **params},
+                                                  plural="days")})
+                continue
+        days_since = (as_of - row["last_report"]).days
+        if days_since > stalled_after:
+            stalled.append({"kind": "stalled", **base, "message": Message(
+                "warn_stalled", {"days": days_since, "last": row["last_report"], **params})})
+    overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
+    behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
+    stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))
+    return overdue + behind + stalled
+
+
 @contextlib.contextmanager
 def warnings_installed():
-    """Run the code inside with the early warnings' first queries."""
-    names = ("commune_values", "communes_not_reporting", "_candidates")
+    """Run the code inside with the early warnings' first queries and their first way of building the task
+    warnings."""
+    names = ("commune_values", "communes_not_reporting", "_candidates", "_task_warnings")
     saved = [getattr(early_warnings, name) for name in names]
-    for name, reference in zip(names, (commune_values, communes_not_reporting, task_candidates)):
+    for name, reference in zip(names, (commune_values, communes_not_reporting, task_candidates, task_warnings)):
         setattr(early_warnings, name, reference)
     try:
         yield
