@@ -124,6 +124,8 @@ class TaskReport(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "report_date", name="uq_task_report_task_date"),
         Index("ix_task_report_date_task", "report_date", "task_id"),
+        # each task's latest report at a date read from the index alone (migration 0024)
+        Index("ix_task_report_latest", "task_id", "report_date", "status", "progress_pct"),
         # the uploaded rows (data quality, withdrawals, the problems' rows): only rows from an upload
         Index("ix_task_report_upload_row", "upload_id", "source_row",
               postgresql_where=sql_text("upload_id IS NOT NULL"), sqlite_where=sql_text("upload_id IS NOT NULL")),
