@@ -126,7 +126,8 @@ def _counted(values, since: dt.date | None):
         pairs = select(values.c.unit_code, values.c.province_code, values.c.code).distinct().subquery("value_pair")
         series = union_all(select(values), _latest_before(pairs, since, "value_before")) \
             .subquery("value_series")
-    previous = func.lag(series.c.value).over(partition_by=(series.c.unit_code, series.c.code),
+    # in the order of the (indicator_code, unit_code, period) unique index: SQLite reads it sorted
+    previous = func.lag(series.c.value).over(partition_by=(series.c.code, series.c.unit_code),
                                              order_by=series.c.period)
     lagged = select(series.c.province_code, series.c.code, series.c.period, series.c.value,
                     previous.label("previous")).subquery("value_change").c
@@ -138,58 +139,58 @@ def _counted(values, since: dt.date | None):
     return query if since is None else query.where(lagged.period >= since)
 
 
-def _weighed(values, provinces: list[str] | None, weighted: list[str], since: dt.date | None):
+def _weighed(provinces: list[str] | None, weighted: list[str], since: dt.date | None):
     """Σ value × population, Σ population and the communes with both, the percentages weighted by
-    population only: each commune's values of the indicator (x) and its populations (p) on one timeline
-    (windows), the state at each of its periods minus the state at the one before; with `since`, the
-    communes whose value or population changes from it on, each starting from its latest before it."""
+    population only: each commune's values of the indicator (x) and its populations (p) on one timeline,
+    a row per period (windows carry the latest of each forward), the state at each period minus the
+    state at the one before; with `since`, the communes whose value or population changes from it on,
+    each starting from its latest before it."""
     no_value = cast(null(), Float)
+    own = _stored(provinces, weighted, since, "weighted_row").c
     populations = _stored(provinces, [WEIGHT], since, "population_row").c
-    own = select(values.c.unit_code, values.c.province_code, values.c.code, values.c.period, values.c.value) \
-        .where(values.c.code.in_(weighted))
-    pairs = select(values.c.unit_code, values.c.province_code, values.c.code).where(values.c.code.in_(weighted))
+    pairs = select(own.unit_code, own.province_code, own.code)
     if since is not None:  # a population from `since` on changes the commune's every percentage
         pairs = pairs.union(select(populations.unit_code, populations.province_code, Indicator.code)
                             .join(Indicator, Indicator.code.in_(weighted)))
     else:
         pairs = pairs.distinct()
-    pairs = pairs.cte("weighted_pair")  # read three times
+    pairs = pairs.cte("weighted_pair")
+    values = select(own.unit_code, own.province_code, own.code, own.period, own.value)
     people = select(populations.unit_code, populations.period, populations.value)
     if since is not None:
-        own = union_all(own, _latest_before(pairs, since, "weighted_before"))
+        values = union_all(values, _latest_before(pairs, since, "weighted_before"))
         units = select(pairs.c.unit_code, pairs.c.province_code, literal(WEIGHT).label("code")).distinct() \
             .subquery("weighted_unit")
         prior = _latest_before(units, since, "population_before", WEIGHT).subquery("population_prior").c
         people = union_all(people, select(prior.unit_code, prior.period, prior.value))
-    own, people = own.subquery("weighted_value").c, people.subquery("population_value")
-    x_rows = select(own.unit_code, own.province_code, own.code, own.period, own.value.label("x"),
-                    no_value.label("p"), literal(1).label("is_x"))
-    p_rows = (select(pairs.c.unit_code, pairs.c.province_code, pairs.c.code, people.c.period, no_value.label("x"),
-                     people.c.value.label("p"), literal(0).label("is_x"))
-              .join(people, people.c.unit_code == pairs.c.unit_code))
-    t = union_all(x_rows, p_rows).subquery("timeline").c
-    series = {"partition_by": (t.unit_code, t.code), "order_by": t.period}
-    # how many of the indicator's (of the population's) rows up to each period, that period's included:
-    # the rows of one count carry the value of the row that began it
-    numbered = select(t.unit_code, t.province_code, t.code, t.period, t.x, t.p,
-                      func.sum(t.is_x).over(**series).label("gx"),
-                      func.sum(1 - t.is_x).over(**series).label("gp")).subquery("numbered").c
-    carried = select(numbered.unit_code, numbered.province_code, numbered.code, numbered.period,
-                     func.max(numbered.x).over(partition_by=(numbered.unit_code, numbered.code, numbered.gx))
+    values, people = values.subquery("weighted_value").c, people.subquery("population_value")
+    merged = union_all(
+        select(values.code, values.unit_code, values.period, values.province_code, values.value.label("x"),
+               no_value.label("p")),
+        select(pairs.c.code, pairs.c.unit_code, people.c.period, pairs.c.province_code, no_value.label("x"),
+               people.c.value.label("p")).join(people, people.c.unit_code == pairs.c.unit_code)).subquery("merged").c
+    keys = (merged.code, merged.unit_code, merged.period, merged.province_code)
+    timeline = select(*keys, func.max(merged.x).label("x"), func.max(merged.p).label("p")).group_by(*keys) \
+        .subquery("timeline").c
+    series = {"partition_by": (timeline.code, timeline.unit_code), "order_by": timeline.period}
+    # how many values of the indicator (of the population) up to each period, that period's included:
+    # the periods of one count carry the value of the period that began it
+    numbered = select(timeline.code, timeline.unit_code, timeline.period, timeline.province_code, timeline.x,
+                      timeline.p, func.count(timeline.x).over(**series).label("gx"),
+                      func.count(timeline.p).over(**series).label("gp")).subquery("numbered").c
+    carried = select(numbered.code, numbered.unit_code, numbered.period, numbered.province_code,
+                     func.max(numbered.x).over(partition_by=(numbered.code, numbered.unit_code, numbered.gx))
                      .label("xv"),
-                     func.max(numbered.p).over(partition_by=(numbered.unit_code, numbered.code, numbered.gp))
+                     func.max(numbered.p).over(partition_by=(numbered.code, numbered.unit_code, numbered.gp))
                      .label("pv")).subquery("carried").c
-    keys = (carried.unit_code, carried.province_code, carried.code, carried.period)
-    state = select(*keys, func.max(carried.xv).label("xv"), func.max(carried.pv).label("pv")).group_by(*keys) \
-        .subquery("state").c
-    both = and_(state.xv.is_not(None), state.pv.is_not(None))
-    counted = select(state.unit_code, state.province_code, state.code, state.period,
-                     case((both, state.xv * state.pv), else_=0.0).label("weighted"),
-                     case((both, state.pv), else_=0.0).label("weight"),
-                     case((both, 1), else_=0).label("weighed")).subquery("weighed_state").c
-    before = {"partition_by": (counted.unit_code, counted.code), "order_by": counted.period}
-    change = select(counted.province_code, counted.code, counted.period,
-                    *((counted[name] - func.coalesce(func.lag(counted[name]).over(**before), 0)).label(name)
+    both = and_(carried.xv.is_not(None), carried.pv.is_not(None))
+    state = select(carried.code, carried.unit_code, carried.period, carried.province_code,
+                   case((both, carried.xv * carried.pv), else_=0.0).label("weighted"),
+                   case((both, carried.pv), else_=0.0).label("weight"),
+                   case((both, 1), else_=0).label("weighed")).subquery("weighed_state").c
+    before = {"partition_by": (state.code, state.unit_code), "order_by": state.period}
+    change = select(state.province_code, state.code, state.period,
+                    *((state[name] - func.coalesce(func.lag(state[name]).over(**before), 0)).label(name)
                       for name in ("weighted", "weight", "weighed"))).subquery("weighed_change").c
     zero = cast(literal(0.0), Float)
     query = select(change.province_code, change.code, change.period, zero.label("total"), literal(0).label("reported"),
@@ -206,7 +207,7 @@ def _changes(provinces: list[str] | None, codes: list[str] | None, weighted: lis
     parts = [_counted(values, since)]
     weighted = [code for code in weighted if codes is None or code in codes]
     if weighted:
-        parts.append(_weighed(values, provinces, weighted, since))
+        parts.append(_weighed(provinces, weighted, since))
     change = union_all(*parts).subquery("change").c
     group = (change.province_code, change.code, change.period)
     sums = [func.sum(change[name]) for name in SUMS]

@@ -377,14 +377,16 @@ def _write_values(connection: Connection, upload_id: int | None, inserts: list[t
         _upsert_indicators_postgresql(connection, upload_id, inserts, updates)
         return
     table = IndicatorValue.__table__
-    _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
-                 inserts)
-    if updates:
-        _remember(connection, upload_id, "indicator_value", [(u["row_id"], u.pop("before")) for u in updates])
-        statement = (update(table).where(table.c.id == bindparam("row_id"))
-                     .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))
-        for start in range(0, len(updates), CHUNK):
-            connection.execute(statement, updates[start:start + CHUNK])
+    with rollups.counted_once(connection, table.name, indicator_rollups.INDICATORS):  # SQLite's row triggers
+        _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
+                     inserts)
+        if updates:
+            _remember(connection, upload_id, "indicator_value", [(u["row_id"], u.pop("before")) for u in updates])
+            statement = (update(table).where(table.c.id == bindparam("row_id"))
+                         .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"),
+                                 upload_id=upload_id))
+            for start in range(0, len(updates), CHUNK):
+                connection.execute(statement, updates[start:start + CHUNK])
 
 
 _STAGE = "nq57_indicator_stage"
