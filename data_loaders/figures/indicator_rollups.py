@@ -57,6 +57,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 
@@ -99,17 +100,23 @@ def _stored(provinces: list[str] | None, codes: list[str] | None, since: dt.date
             .join(unit, unit.c.code == value.c.unit_code).where(*where).cte(name))
 
 
-def _latest_before(pairs, since: dt.date, name: str, indicator: str | None = None):
+def _latest_before(pairs, since: dt.date, name: str, lateral: bool, indicator: str | None = None):
     """Of each (unit_code, province_code, code) of `pairs`, the latest value of its indicator (of
     `indicator` if given) stored before `since`, as (unit_code, province_code, code, period, value): one
     backward probe of the (indicator_code, unit_code, period) unique index per pair, not a read of the
-    whole history."""
-    probe, stored = IndicatorValue.__table__.alias(f"{name}_probe"), IndicatorValue.__table__.alias(name)
+    whole history. `lateral` (PostgreSQL): the probe is a LATERAL subquery giving the row; otherwise
+    (SQLite) a correlated subquery gives its period, and the row is looked up by its key."""
+    probe = IndicatorValue.__table__.alias(f"{name}_probe")
     code = pairs.c.code if indicator is None else literal(indicator)
-    period = (select(probe.c.period)
-              .where(probe.c.indicator_code == code, probe.c.unit_code == pairs.c.unit_code,
-                     probe.c.period < since)
-              .order_by(probe.c.period.desc()).limit(1).scalar_subquery())
+    latest = (select(probe.c.period, probe.c.value)
+              .where(probe.c.indicator_code == code, probe.c.unit_code == pairs.c.unit_code, probe.c.period < since)
+              .order_by(probe.c.period.desc()).limit(1))
+    if lateral:
+        found = latest.lateral(name)
+        return (select(pairs.c.unit_code, pairs.c.province_code, pairs.c.code, found.c.period, found.c.value)
+                .select_from(pairs).join(found, true()))
+    stored = IndicatorValue.__table__.alias(name)
+    period = latest.with_only_columns(probe.c.period).scalar_subquery()
     probed = select(pairs.c.unit_code, pairs.c.province_code, pairs.c.code, period.label("period")) \
         .subquery(f"{name}_period").c
     return (select(probed.unit_code, probed.province_code, probed.code, probed.period, stored.c.value)
@@ -117,14 +124,14 @@ def _latest_before(pairs, since: dt.date, name: str, indicator: str | None = Non
                                stored.c.unit_code == probed.unit_code, stored.c.period == probed.period)))
 
 
-def _counted(values, since: dt.date | None):
+def _counted(values, since: dt.date | None, lateral: bool):
     """Σ value and communes reporting, every indicator: a commune's value changes the province's sum by
     its difference from the commune's value before it (its latest before `since` probed), and the
     communes reporting by one at its first."""
     series = values
     if since is not None:
         pairs = select(values.c.unit_code, values.c.province_code, values.c.code).distinct().subquery("value_pair")
-        series = union_all(select(values), _latest_before(pairs, since, "value_before")) \
+        series = union_all(select(values), _latest_before(pairs, since, "value_before", lateral)) \
             .subquery("value_series")
     # in the order of the (indicator_code, unit_code, period) unique index: SQLite reads it sorted
     previous = func.lag(series.c.value).over(partition_by=(series.c.code, series.c.unit_code),
@@ -139,7 +146,7 @@ def _counted(values, since: dt.date | None):
     return query if since is None else query.where(lagged.period >= since)
 
 
-def _weighed(provinces: list[str] | None, weighted: list[str], since: dt.date | None):
+def _weighed(provinces: list[str] | None, weighted: list[str], since: dt.date | None, lateral: bool):
     """Σ value × population, Σ population and the communes with both, the percentages weighted by
     population only: each commune's values of the indicator (x) and its populations (p) on one timeline,
     a row per period (windows carry the latest of each forward), the state at each period minus the
@@ -158,10 +165,10 @@ def _weighed(provinces: list[str] | None, weighted: list[str], since: dt.date | 
     values = select(own.unit_code, own.province_code, own.code, own.period, own.value)
     people = select(populations.unit_code, populations.period, populations.value)
     if since is not None:
-        values = union_all(values, _latest_before(pairs, since, "weighted_before"))
+        values = union_all(values, _latest_before(pairs, since, "weighted_before", lateral))
         units = select(pairs.c.unit_code, pairs.c.province_code, literal(WEIGHT).label("code")).distinct() \
             .subquery("weighted_unit")
-        prior = _latest_before(units, since, "population_before", WEIGHT).subquery("population_prior").c
+        prior = _latest_before(units, since, "population_before", lateral, WEIGHT).subquery("population_prior").c
         people = union_all(people, select(prior.unit_code, prior.period, prior.value))
     values, people = values.subquery("weighted_value").c, people.subquery("population_value")
     merged = union_all(
@@ -199,15 +206,15 @@ def _weighed(provinces: list[str] | None, weighted: list[str], since: dt.date | 
 
 
 def _changes(provinces: list[str] | None, codes: list[str] | None, weighted: list[str],
-             since: dt.date | None = None):
+             since: dt.date | None = None, lateral: bool = False):
     """SELECT of the summary rows (province_code, indicator_code, day, *SUMS) of the given provinces and
     indicators (every one with None), of the days from `since` on (every day with None); `weighted`: the
     population-weighted indicators (`weighted_codes`), the only ones whose weighted sums are kept."""
     values = _stored(provinces, codes, since, "value_row")
-    parts = [_counted(values, since)]
+    parts = [_counted(values, since, lateral)]
     weighted = [code for code in weighted if codes is None or code in codes]
     if weighted:
-        parts.append(_weighed(provinces, weighted, since))
+        parts.append(_weighed(provinces, weighted, since, lateral))
     change = union_all(*parts).subquery("change").c
     group = (change.province_code, change.code, change.period)
     sums = [func.sum(change[name]) for name in SUMS]
@@ -242,7 +249,8 @@ def refresh(conn: Connection, provinces: Iterable[str], codes: Iterable[str] | N
                         .limit(1)).first() is None:
             since = None
     conn.execute(clear)
-    conn.execute(insert(table).from_select(_COLUMNS, _changes(provinces, codes, weighted, since)))
+    conn.execute(insert(table).from_select(_COLUMNS, _changes(provinces, codes, weighted, since,
+                                                              lateral=conn.dialect.name == "postgresql")))
 
 
 def rebuild(conn: Connection) -> None:
@@ -305,11 +313,11 @@ class Maintenance:
         self.indicator_codes: set[str] = set()
         self.since: dt.date | None = None
 
-    def touched(self, pairs: Iterable[tuple[str, str]], periods: Iterable[dt.date]) -> None:
-        """(indicator code, unit code) pairs written, and periods written (or a set holding them all)."""
-        for indicator_code, unit_code in pairs:
-            self.indicator_codes.add(indicator_code)
-            self.unit_codes.add(unit_code)
+    def touched(self, indicator_codes: Iterable[str], unit_codes: Iterable[str], periods: Iterable[dt.date]) -> None:
+        """The indicators and units whose values were written, and the periods written (or a set
+        holding them all)."""
+        self.indicator_codes.update(indicator_codes)
+        self.unit_codes.update(unit_codes)
         earliest = min(periods, default=None)
         if earliest is not None:
             self.since = earliest if self.since is None else min(self.since, earliest)
@@ -317,7 +325,7 @@ class Maintenance:
 
 @contextlib.contextmanager
 def maintained(conn: Connection) -> Iterator[Maintenance]:
-    """`before_writes` and `after_writes` around the writes inside (the pairs named by `touched`)."""
+    """`before_writes` and `after_writes` around the writes inside (what `touched` names)."""
     was_current = before_writes(conn)
     maintenance = Maintenance()
     yield maintenance
