@@ -354,6 +354,29 @@ def mark_current(conn: Connection, name: str = TASKS) -> None:
         conn.execute(select(func.set_config(f"nq57.{name}_written", "", True)))
 
 
+@contextlib.contextmanager
+def counted_once(conn: Connection, table: str, name: str) -> Iterator[None]:
+    """Around a bulk write of `table` by the application, in its transaction, before `mark_current`:
+    on SQLite, whose write-counting triggers are row triggers (migrations 0020, 0021) and cost more
+    than the insert itself for the 200,000 values of a national indicator file, the write is counted
+    once (summary `name`), as PostgreSQL's statement triggers count it, and the table's counting
+    triggers are dropped for the write and created again as they were. Both are in the transaction:
+    other connections never see the table without them, and a rollback restores them. PostgreSQL's
+    are left to count (a transaction's first write: migration 0022)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name LIKE ? ESCAPE '!'",
+        (table, "nq57!_{}!_%!_rollup!_written".format(table.replace("_", "!_")))).all()
+    conn.execute(update(RollupState).where(RollupState.name == name).values(writes=RollupState.writes + 1))
+    for trigger, _ in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{trigger}"')
+    yield
+    for _, sql in triggers:
+        conn.exec_driver_sql(sql)
+
+
 def is_current(conn: Connection) -> bool:
     state = _state(conn)
     return state is not None and state[0] == state[1]
@@ -496,5 +519,5 @@ def report_counts(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine
                         "last_report": row.last_report} for row in rows}
 
 
-__all__ = ["Maintenance", "after_writes", "before_writes", "is_live", "live", "maintained", "rebuild",
+__all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "is_live", "live", "maintained", "rebuild",
            "rebuild_database", "rebuild_report_counts", "refresh", "report_counts", "status_counts", "usable"]

@@ -331,8 +331,8 @@ def _appended(existing: dict[str, dict], task_updates: list, report_inserts: lis
 def _write_indicators(connection: Connection, upload_id: int | None, validated: Validated, dry_run: bool) -> Counts:
     """Indicator values compared with what is stored; written unless dry_run."""
     values = validated.values
-    periods = sorted({period for _, _, period in values})
-    units = {unit for _, unit, _ in values}
+    _, unit_column, period_column = zip(*values) if values else ((), (), ())  # the keys' columns, in one pass
+    periods, units = sorted(set(period_column)), set(unit_column)
     existing: dict[tuple[str, str, dt.date], tuple[int, float, int | None, int | None]] = {}
     if periods:
         query = select(IndicatorValue.id, IndicatorValue.indicator_code, IndicatorValue.unit_code,
@@ -366,7 +366,8 @@ def _write_indicators(connection: Connection, upload_id: int | None, validated: 
         return counts
     # the indicator summary (figures/indicator_rollups.py), kept in this transaction
     with indicator_rollups.maintained(connection) as summary:
-        summary.touched([(code, unit) for code, unit, *_ in inserts] + [(key[0], key[1]) for key, _, _ in changes],
+        summary.touched({row[0] for row in inserts} | {key[0] for key, _, _ in changes},
+                        {row[1] for row in inserts} | {key[1] for key, _, _ in changes},
                         periods)  # every period of the sheet: the earliest written is among them
         _write_values(connection, upload_id, inserts, updates)
     return counts
@@ -377,14 +378,16 @@ def _write_values(connection: Connection, upload_id: int | None, inserts: list[t
         _upsert_indicators_postgresql(connection, upload_id, inserts, updates)
         return
     table = IndicatorValue.__table__
-    _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
-                 inserts)
-    if updates:
-        _remember(connection, upload_id, "indicator_value", [(u["row_id"], u.pop("before")) for u in updates])
-        statement = (update(table).where(table.c.id == bindparam("row_id"))
-                     .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"), upload_id=upload_id))
-        for start in range(0, len(updates), CHUNK):
-            connection.execute(statement, updates[start:start + CHUNK])
+    with rollups.counted_once(connection, table.name, indicator_rollups.INDICATORS):  # SQLite's row triggers
+        _bulk_insert(connection, table, ("indicator_code", "unit_code", "period", "value", "upload_id", "source_row"),
+                     inserts)
+        if updates:
+            _remember(connection, upload_id, "indicator_value", [(u["row_id"], u.pop("before")) for u in updates])
+            statement = (update(table).where(table.c.id == bindparam("row_id"))
+                         .values(value=bindparam("new_value"), source_row=bindparam("new_source_row"),
+                                 upload_id=upload_id))
+            for start in range(0, len(updates), CHUNK):
+                connection.execute(statement, updates[start:start + CHUNK])
 
 
 _STAGE = "nq57_indicator_stage"

@@ -147,6 +147,7 @@ class _RowChecker(SheetProblems):
         super().__init__(rows)
         self.claims: list[Claim] | None = [] if track_scope else None
         self._unit_cache: dict[tuple, tuple[str | None, list[tuple]]] = {}
+        self._province_cache: dict[tuple, object] = {}
         self._choice_cache: dict[tuple[int, object], str | None] = {}
         self.scale: dict[str, float] = {}  # percent columns typed as Excel fractions -> 100
 
@@ -202,13 +203,20 @@ class _RowChecker(SheetProblems):
         return code
 
     def unit(self, excel_row: int, raw: dict, commune_required: bool) -> str | None:
-        """The unit a row names. Matching is memoized per distinct cells: a sheet names each commune
-        once per period, so the 20,000 rows of a typical file hold about 3,300 distinct units."""
-        cells = tuple(None if is_blank(raw.get(k)) else raw.get(k) for k in _UNIT_KEYS)
-        key = (*cells, commune_required)
-        cached = self._unit_cache.get(key)
+        """The unit a row names. Matching is memoized per distinct cells as typed (a sheet names each
+        commune once per period, so the 20,000 rows of a typical file hold about 3,300 distinct units),
+        and the province per distinct province cells."""
+        key = (raw.get("province_code"), raw.get("province_name"), raw.get("commune_code"), raw.get("commune_name"),
+               commune_required)
+        try:
+            cached = self._unit_cache.get(key)
+        except TypeError:  # an unhashable cell
+            cached, key = None, None
         if cached is None:
-            cached = self._unit_cache[key] = _match_unit(dict(zip(_UNIT_KEYS, cells)), commune_required)
+            cells = {k: None if is_blank(raw.get(k)) else raw.get(k) for k in _UNIT_KEYS}
+            cached = _match_unit(cells, commune_required, self._province_cache)
+            if key is not None:
+                self._unit_cache[key] = cached
         code, problems = cached
         for column, value, message_key, warning, params in problems:
             self.add(excel_row, column, value, message_key, warning=warning, **params)
@@ -225,11 +233,23 @@ class _RowChecker(SheetProblems):
             self.add(excel_row, key, raw.get(key), "err_future_date")
 
 
-def _match_unit(raw: dict, commune_required: bool) -> tuple[str | None, list[tuple]]:
-    """(unit code or None, problems as (column key, value, message key, is warning, params))."""
+def _match_unit(raw: dict, commune_required: bool, provinces: dict | None = None) -> tuple[str | None, list[tuple]]:
+    """(unit code or None, problems as (column key, value, message key, is warning, params));
+    `provinces` memoizes the province matches by their cells."""
     index = unit_index()
     problems: list[tuple] = []
-    province_match = index.match_province(raw.get("province_code"), raw.get("province_name"))
+    cells = (raw.get("province_code"), raw.get("province_name"))
+    try:
+        province_match = provinces[cells] if provinces is not None else None
+    except (KeyError, TypeError):
+        province_match = None
+    if province_match is None:
+        province_match = index.match_province(*cells)
+        if provinces is not None:
+            try:
+                provinces[cells] = province_match
+            except TypeError:
+                pass
     key = "province_code" if raw.get("province_code") is not None else "province_name"
     if province_match.warning_key:
         problems.append((key, raw.get(key), province_match.warning_key, True, province_match.warning_params))
@@ -341,6 +361,7 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
     by_code = {i.code: i for i in indicator_keys}
     above_commune = any("province" in i.levels for i in indicator_keys)
     units = unit_index().by_code
+    reach: dict[str, frozenset[str]] = {}  # unit -> the indicators it may report (`_may_report`)
     periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
     for excel_row, raw in rows.rows:
         cell = raw.get("period")
@@ -360,6 +381,10 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
             checker.add(excel_row, "period", cell, "err_future_date")
         unit_code = checker.unit(excel_row, raw, commune_required=not above_commune)
         unit = units.get(unit_code) if unit_code else None
+        if unit is not None:
+            allowed = reach.get(unit_code)
+            if allowed is None:
+                allowed = reach[unit_code] = frozenset(c for c, i in by_code.items() if _may_report(i, unit))
         parsed = {}
         for code, percent, plain, plausible in columns:
             value = raw.get(code)
@@ -375,7 +400,7 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
                 value = _plausible(checker, excel_row, raw, code, value, percent, plausible)
                 if value is None:
                     continue
-            if unit is not None and not _reaches(checker, excel_row, raw, by_code[code], unit):
+            if unit is not None and code not in allowed and not _reaches(checker, excel_row, raw, by_code[code], unit):
                 continue
             parsed[code] = value
         if len(checker.errors) > errors_before or unit_code is None or period is None:
@@ -398,6 +423,13 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
 
 LEVEL_KEYS = {"commune": "catalogue_level_commune", "province": "catalogue_level_province",
               "national": "catalogue_level_national"}
+
+
+def _may_report(indicator, unit) -> bool:
+    """Whether the catalogue lets a unit report an indicator: its level, and a province's own
+    indicator in that province only."""
+    province = unit.code if unit.level == "province" else unit.province_code
+    return unit.level in indicator.levels and indicator.owner_province_code in (None, province)
 
 
 def _reaches(checker: _RowChecker, excel_row: int, raw: dict, indicator, unit) -> bool:

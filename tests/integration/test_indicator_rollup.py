@@ -155,6 +155,44 @@ def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world)
         assert conn.execute(select(IndicatorRollup.day)).first() is None
 
 
+def test_populations_or_percentages_alone_move_the_weighted_figures_from_their_period_on(world):
+    """The refresh from the earliest period written: populations alone (later than a commune's
+    percentages, and between them), a percentage alone (earlier than the populations stored), a
+    province's first values while it has later ones (nothing before them to start from), and the
+    withdrawal of populations alone."""
+    engine, admin, _ = world
+    dates = [dt.date(2025, 1, 31), dt.date(2025, 2, 28), *DATES]
+    populations = _import(engine, admin, [
+        indicator_row("Lâm Đồng", None, LD[1].code, "07/2025", None, None, 9000),
+        indicator_row("Lâm Đồng", None, LD[0].code, "04/2025", None, None, 6000),
+    ], "populations.xlsx")
+    _assert_equal_to_live(engine, _codes(), dates)
+    _assert_same_rows_as_rebuilt(engine)
+    assert indicators.indicator_totals("68", dt.date(2025, 7, 31), engine)["fiveg_coverage_pct"] == pytest.approx(
+        (42.5 * 5200 + 65.0 * 9000) / (5200 + 9000))
+    _import(engine, admin, [indicator_row("Lâm Đồng", None, LD[0].code, "02/2025", None, 15.0, None)],
+            "percentage.xlsx")
+    _assert_equal_to_live(engine, _codes(), dates)
+    _assert_same_rows_as_rebuilt(engine)
+    _import(engine, admin, [indicator_row("Hà Nội", None, HN[0].code, "01/2025", 20, 70.0, 19500)], "january.xlsx")
+    _assert_equal_to_live(engine, _codes(), dates)
+    _assert_same_rows_as_rebuilt(engine)
+    withdraw_upload(populations, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, _codes(), dates)
+    _assert_same_rows_as_rebuilt(engine)
+
+
+def test_only_the_weighted_percentages_carry_weighted_sums(world):
+    """Σ value × population is kept for the population-weighted indicators only: a count's rows carry
+    its Σ value and communes reporting, and no row is a count's on a day only a population changed."""
+    engine, _, _ = world
+    with engine.connect() as conn:
+        rows = conn.execute(select(IndicatorRollup.__table__)).all()
+    assert {row.indicator_code for row in rows if row.weighed} == {"fiveg_coverage_pct"}
+    assert all(row.weighted == 0 and row.weight == 0 for row in rows if row.indicator_code != "fiveg_coverage_pct")
+    assert all(row.total or row.reported for row in rows if row.indicator_code != "fiveg_coverage_pct")
+
+
 def test_values_written_around_the_application_use_the_definition_until_the_next_import(world):
     engine, admin, _ = world
     with engine.begin() as conn:  # a script changes values directly: the summary is not current

@@ -1,7 +1,8 @@
 """The write-counting triggers behind the summaries maintained at commit (migrations 0020–0022): a write
 around the application makes a summary not current; on PostgreSQL a transaction counts once, however many
 statements it runs (a row-by-row write stays linear), and a write after the summary was marked current in
-the same transaction counts again."""
+the same transaction counts again; the importer's bulk write of indicator values counts once on SQLite too
+(rollups.counted_once), its triggers in place afterwards."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import datetime as dt
 from sqlalchemy import insert, select
 
 from data_loaders.figures import indicator_rollups, rollups
+from data_loaders.ingest.importer import import_file
 from data_loaders.store.models import Agency, RollupState, Task, TaskReport
-from tests.support.fixtures.workbooks import plan_code
+from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, plan_code, workbook_bytes
 
 
 def _writes(engine, name: str) -> int:
@@ -67,5 +69,31 @@ def test_indicator_writes_are_counted_once_a_transaction_too(empty_engine):
                 f"VALUES ('fiveg_stations', '68', '2025-{month:02d}-28', 50)")
     counted = _writes(empty_engine, indicator_rollups.INDICATORS) - before
     assert counted == (1 if empty_engine.dialect.name == "postgresql" else 12)
+    with empty_engine.connect() as conn:
+        assert not indicator_rollups.is_current(conn)
+
+
+def test_an_import_counts_its_write_once_and_leaves_the_triggers_counting(empty_engine):
+    """The importer's bulk write (rollups.counted_once: on SQLite the row triggers are set aside for it,
+    in its transaction) counts once, leaves the summary current, and every counting trigger in place:
+    a write around the application afterwards is counted."""
+    def triggers():
+        if empty_engine.dialect.name != "sqlite":
+            return None
+        with empty_engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                        "ORDER BY name").all()
+
+    before = triggers()
+    rows = [indicator_row("Lâm Đồng", None, unit.code, f"0{month}/2025", month, 50.0, 1000)
+            for unit in communes("68", 3) for month in (4, 5, 6)]
+    result = import_file(workbook_bytes(rows, INDICATOR_HEADERS), "values.xlsx", engine=empty_engine,
+                         today=dt.date(2025, 7, 15))
+    assert result.status == "imported" and result.created == 27
+    assert triggers() == before
+    with empty_engine.connect() as conn:
+        assert indicator_rollups.is_current(conn)
+    with empty_engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE indicator_value SET value = value + 1 WHERE indicator_code = 'fiveg_stations'")
     with empty_engine.connect() as conn:
         assert not indicator_rollups.is_current(conn)
