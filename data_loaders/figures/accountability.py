@@ -22,11 +22,14 @@ from sqlalchemy import Engine, literal
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit
-from data_loaders.figures.tasks import task_list, tasks_at
+from data_loaders.figures.tasks import listed_tasks, tasks_at
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
 
 BUCKETS = rules.LATENESS_BUCKETS
 GROUPINGS = ("lead_agency", "child")
+# an official's tasks in by_official: these columns of the task list, and days_overdue
+OFFICIAL_TASK = ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline", "derived_status",
+                 "progress_pct")
 
 
 class RankedRow(TypedDict, total=False):
@@ -49,7 +52,7 @@ def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan
              summary: str | None = None) -> list[dict]:
     """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL (with `plan`,
     of that plan's tasks only). `summary` names the same grouping in the task summary maintained at
-    commit (figures/rollups.py: "child", "lead_agency", "all"), read when it may be."""
+    commit (figures/rollups.py: "child", "lead_agency", "responsible_official", "all"), read when it may be."""
     unit = get_unit(unit_code, engine)
     if summary is not None:
         maintained = rollups.status_counts(unit, as_of, engine, plan=plan,
@@ -131,12 +134,13 @@ def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None
 def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                 plan: str | None = None) -> list[dict]:
     """One row per responsible official: counts, most days overdue, and their tasks (overdue first)."""
-    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine, plan)
+    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine, plan,
+                      summary="responsible_official")
     tasks: dict[str, list[dict]] = {}
-    for task in task_list(unit_code, as_of, plan=plan, engine=engine):
-        tasks.setdefault(task["responsible_official"], []).append({
-            key: task[key] for key in ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline",
-                                       "derived_status", "progress_pct", "days_overdue")})
+    # the task list's rows (the first 5,000: tasks.task_list), with the columns shown here only
+    columns = (*OFFICIAL_TASK, "responsible_official")
+    for task in listed_tasks(unit_code, as_of, plan=plan, engine=engine, columns=columns):
+        tasks.setdefault(task.pop("responsible_official"), []).append(task)  # OFFICIAL_TASK and days_overdue
     rows = []
     for row in counts:
         own = tasks.get(row["key"], [])
