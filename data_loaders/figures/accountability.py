@@ -14,7 +14,9 @@ Counts are aggregated in SQL (GROUP BY); Python only ranks the grouped rows.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypedDict
 
 from sqlalchemy import Engine, literal
@@ -133,13 +135,18 @@ def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None
 
 def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                 plan: str | None = None) -> list[dict]:
-    """One row per responsible official: counts, most days overdue, and their tasks (overdue first)."""
-    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine, plan,
-                      summary="responsible_official")
+    """One row per responsible official: counts, most days overdue, and their tasks (overdue first): those
+    among the task list's (the first 5,000: tasks.task_list), with the columns shown here only. The counts
+    and the list are independent queries, so the counts run beside the list on the connection pool (in
+    a copy of this context: they count what the caller counts, figures/sources.py)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(contextvars.copy_context().run, _grouped, unit_code, as_of,
+                              lambda _: Task.responsible_official, engine, plan, summary="responsible_official")
+        listed = listed_tasks(unit_code, as_of, plan=plan, engine=engine,
+                              columns=(*OFFICIAL_TASK, "responsible_official"))
+        counts = counted.result()
     tasks: dict[str, list[dict]] = {}
-    # the task list's rows (the first 5,000: tasks.task_list), with the columns shown here only
-    columns = (*OFFICIAL_TASK, "responsible_official")
-    for task in listed_tasks(unit_code, as_of, plan=plan, engine=engine, columns=columns):
+    for task in listed:
         tasks.setdefault(task.pop("responsible_official"), []).append(task)  # OFFICIAL_TASK and days_overdue
     rows = []
     for row in counts:

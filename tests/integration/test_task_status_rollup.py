@@ -55,18 +55,21 @@ def _figures(engine, codes, dates, plans=(None,)) -> dict:
 
 def _listed(engine, code, day, plan) -> dict:
     """The figures built on each task's status (the task list, its filter options, the officials' table):
-    served from the per-task changes of the summary."""
+    served from the per-task changes of the summary. The list's filters and limits without a plan only."""
     options = tasks.task_filter_options(code, day, engine, plan=plan)
     out = {(code, day, plan, "options"): options,
-           (code, day, plan, "officials"): accountability.by_official(code, day, engine, plan=plan)}
-    for status in (None, *rules.TASK_STATUSES):
-        out[(code, day, plan, "list", status)] = tasks.task_list(code, day, status, plan, engine=engine)
-    for limit in (1, 2, 3):  # the first tasks only: overdue first, then by deadline and code
-        out[(code, day, plan, "list", limit)] = tasks.task_list(code, day, plan=plan, limit=limit, engine=engine)
-    for area in options["area"][:3]:
-        out[(code, day, plan, "list", area)] = tasks.task_list(code, day, None, plan, area, engine=engine)
-    for agency in options["lead_agency"][:3]:
-        out[(code, day, plan, "list", agency)] = tasks.task_list(code, day, "overdue", plan, None, agency,
+           (code, day, plan, "officials"): accountability.by_official(code, day, engine, plan=plan),
+           (code, day, plan, "list"): tasks.task_list(code, day, None, plan, engine=engine)}
+    if plan is not None:
+        return out
+    for status in rules.TASK_STATUSES:
+        out[(code, day, plan, "list", status)] = tasks.task_list(code, day, status, engine=engine)
+    for limit in (1, 2):  # the first tasks only: overdue first, then by deadline and code
+        out[(code, day, plan, "list", limit)] = tasks.task_list(code, day, limit=limit, engine=engine)
+    for area in options["area"][:1]:
+        out[(code, day, plan, "list", area)] = tasks.task_list(code, day, area=area, engine=engine)
+    for agency in options["lead_agency"][:1]:
+        out[(code, day, plan, "list", agency)] = tasks.task_list(code, day, "overdue", lead_agency=agency,
                                                                  engine=engine)
     return out
 
