@@ -139,9 +139,11 @@ def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
     among the task list's (the first 5,000: tasks.task_list), with the columns shown here only. The counts
     and the list are independent queries, so the counts run beside the list on the connection pool (in
     a copy of this context: they count what the caller counts, figures/sources.py)."""
+    # from the per-task changes nationally; a province's or commune's tasks are grouped faster live
+    summary = "responsible_official" if get_unit(unit_code, engine).level == "national" else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         counted = pool.submit(contextvars.copy_context().run, _grouped, unit_code, as_of,
-                              lambda _: Task.responsible_official, engine, plan, summary="responsible_official")
+                              lambda _: Task.responsible_official, engine, plan, summary=summary)
         listed = listed_tasks(unit_code, as_of, plan=plan, engine=engine,
                               columns=(*OFFICIAL_TASK, "responsible_official"))
         counts = counted.result()
