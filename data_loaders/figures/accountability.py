@@ -14,7 +14,9 @@ Counts are aggregated in SQL (GROUP BY); Python only ranks the grouped rows.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypedDict
 
 from sqlalchemy import Engine, literal
@@ -22,11 +24,14 @@ from sqlalchemy import Engine, literal
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit
-from data_loaders.figures.tasks import task_list, tasks_at
+from data_loaders.figures.tasks import listed_tasks, tasks_at
 from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
 
 BUCKETS = rules.LATENESS_BUCKETS
 GROUPINGS = ("lead_agency", "child")
+# an official's tasks in by_official: these columns of the task list, and days_overdue
+OFFICIAL_TASK = ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline", "derived_status",
+                 "progress_pct")
 
 
 class RankedRow(TypedDict, total=False):
@@ -49,7 +54,7 @@ def _grouped(unit_code: str, as_of: dt.date, key_of, engine: Engine | None, plan
              summary: str | None = None) -> list[dict]:
     """Per group: total, completed, overdue and the lateness buckets, aggregated in SQL (with `plan`,
     of that plan's tasks only). `summary` names the same grouping in the task summary maintained at
-    commit (figures/rollups.py: "child", "lead_agency", "all"), read when it may be."""
+    commit (figures/rollups.py: "child", "lead_agency", "responsible_official", "all"), read when it may be."""
     unit = get_unit(unit_code, engine)
     if summary is not None:
         maintained = rollups.status_counts(unit, as_of, engine, plan=plan,
@@ -130,13 +135,21 @@ def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None
 
 def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                 plan: str | None = None) -> list[dict]:
-    """One row per responsible official: counts, most days overdue, and their tasks (overdue first)."""
-    counts = _grouped(unit_code, as_of, lambda _: Task.responsible_official, engine, plan)
+    """One row per responsible official: counts, most days overdue, and their tasks (overdue first): those
+    among the task list's (the first 5,000: tasks.task_list), with the columns shown here only. The counts
+    and the list are independent queries, so the counts run beside the list on the connection pool (in
+    a copy of this context: they count what the caller counts, figures/sources.py)."""
+    # from the per-task changes nationally; a province's or commune's tasks are grouped faster live
+    summary = "responsible_official" if get_unit(unit_code, engine).level == "national" else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(contextvars.copy_context().run, _grouped, unit_code, as_of,
+                              lambda _: Task.responsible_official, engine, plan, summary=summary)
+        listed = listed_tasks(unit_code, as_of, plan=plan, engine=engine,
+                              columns=(*OFFICIAL_TASK, "responsible_official"))
+        counts = counted.result()
     tasks: dict[str, list[dict]] = {}
-    for task in task_list(unit_code, as_of, plan=plan, engine=engine):
-        tasks.setdefault(task["responsible_official"], []).append({
-            key: task[key] for key in ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline",
-                                       "derived_status", "progress_pct", "days_overdue")})
+    for task in listed:
+        tasks.setdefault(task.pop("responsible_official"), []).append(task)  # OFFICIAL_TASK and days_overdue
     rows = []
     for row in counts:
         own = tasks.get(row["key"], [])

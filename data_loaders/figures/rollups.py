@@ -43,7 +43,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import os
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -80,6 +80,7 @@ from data_loaders.store.models import (
     TaskStatusRollup,
 )
 
+Result = TypeVar("Result")
 TASKS = "tasks"  # the rollup_state row of the task summary
 CHUNK = 2000  # task ids (or owner codes) per statement
 GROUPS = {"area": TaskStatusRollup.area, "plan": TaskStatusRollup.plan}  # and "lead_agency": Agency.name
@@ -426,12 +427,18 @@ def maintained(conn: Connection) -> Iterator[Maintenance]:
 def rows_if_current(engine, query, current=is_current) -> list | None:
     """The rows of a summary `query`, read in one snapshot with the state that says the summary is current
     (`current`); None when it is not: the caller then uses the live definition."""
+    return read_if_current(engine, lambda conn: conn.execute(query).all(), current)
+
+
+def read_if_current(engine, read: Callable[[Connection], Result], current=is_current) -> Result | None:
+    """`read(connection)` in one snapshot with the state that says the summary is current (`current`);
+    None when it is not: the caller then uses the live definition."""
     with connect(engine) as conn, conn.begin():
         if conn.dialect.name == "postgresql":  # the state and the sums of one snapshot
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         if not current(conn):
             return None
-        return conn.execute(query).all()
+        return read(conn)
 
 ZERO = {"total": 0, "completed": 0, "on_schedule": 0, "overdue": 0}
 STATUS = tuple(ZERO)  # the keys of a TaskStatus (figures/tasks.py); the summary gives the buckets too
@@ -449,16 +456,20 @@ def usable(engine: Engine | None) -> bool:
 def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan: str | None = None,
                   group: str | None = None) -> dict | None:
     """The task status counts of the unit's scope at `as_of` from the summary, keyed by the unit's child
-    (group="child": definitions of scope.child_key), by area, plan or lead agency (group=…), or None
-    (the scope as a whole); only the keys with tasks. None when the summary may not be read (`usable`)
+    (group="child": definitions of scope.child_key), by area, plan, lead agency or responsible official
+    (group=…; the official from the per-task changes), or None (the scope as a whole); only the keys
+    with tasks. None when the summary may not be read (`usable`)
     or is not current: the caller computes the live definition."""
     if not usable(engine):
         return None
-    rollup = TaskStatusRollup
+    # by responsible official: the per-task changes with each task's official (not a summary dimension)
+    rollup = TaskStatusChange if group == "responsible_official" else TaskStatusRollup
     if group == "child":
         key = child_key(unit, AdminUnit)
     elif group == "lead_agency":
         key = Agency.name
+    elif group == "responsible_official":
+        key = Task.responsible_official
     elif group is not None:
         key = GROUPS[group]
     else:
@@ -466,11 +477,14 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
     query = (
         select(key.label("key"), *(func.coalesce(func.sum(getattr(rollup, name)), 0).label(name) for name in COUNTS))
         .select_from(rollup)
-        .join(AdminUnit, AdminUnit.code == rollup.owner_unit_code)
-        .where(scope_filter(unit, AdminUnit), rollup.day <= as_of)
+        .where(rollup.day <= as_of)
     )
+    if unit.level != "national" or group == "child":  # the nation: every owner, no join needed
+        query = query.join(AdminUnit, AdminUnit.code == rollup.owner_unit_code).where(scope_filter(unit, AdminUnit))
     if group == "lead_agency":
         query = query.join(Agency, Agency.id == rollup.lead_agency_id)
+    elif group == "responsible_official":
+        query = query.join(Task, Task.id == rollup.task_id)
     query = query.where(counted_tasks(plan, rollup.plan))  # the national plans unless a plan is chosen
     if group is not None:
         query = query.group_by(key)
@@ -519,5 +533,38 @@ def report_counts(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine
                         "last_report": row.last_report} for row in rows}
 
 
+def tasks_counted_in(count: str, unit: UnitInfo, as_of: dt.date, plan: str | None = None):
+    """SELECT of the ids of the tasks of the unit's scope (with `plan`, that plan's; without, the national
+    plans': scope.counted_tasks) that count in `count` at `as_of`: "total" (they exist), "completed" or
+    "overdue" (as definitions.is_completed and is_overdue say), from their changes: those whose changes
+    of it on or before the date sum to 1. Only the rows changing it are read (nationally 20,000 of the
+    150,000 for "overdue"). The caller reads it through `read_if_current` after `usable` (the task
+    list, figures/tasks.py)."""
+    change = TaskStatusChange
+    counted = getattr(change, count)
+    query = (select(change.task_id).where(counted != 0, change.day <= as_of, counted_tasks(plan, change.plan)))
+    if unit.level != "national":
+        query = query.join(AdminUnit, AdminUnit.code == change.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    return query.group_by(change.task_id).having(func.sum(counted) > 0)
+
+
+def task_groups(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *,
+                plan: str | None = None) -> list | None:
+    """The distinct (plan, area, lead_agency) of the tasks of the unit's scope that exist at `as_of`
+    (with `plan`, that plan's; without, the national plans'), from the summary; None when it may not be
+    read or is not current. A task exists from its first report, the one change of +1 to "total" (never
+    -1), so a summary row with total > 0 on or before the date is a group with an existing task."""
+    if not usable(engine):
+        return None
+    rollup = TaskStatusRollup
+    query = (select(rollup.plan, rollup.area, Agency.name.label("lead_agency")).select_from(rollup)
+             .join(Agency, Agency.id == rollup.lead_agency_id)
+             .where(rollup.day <= as_of, rollup.total > 0, counted_tasks(plan, rollup.plan)))
+    if unit.level != "national":
+        query = query.join(AdminUnit, AdminUnit.code == rollup.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    return rows_if_current(engine, query.distinct())
+
+
 __all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "is_live", "live", "maintained", "rebuild",
-           "rebuild_database", "rebuild_report_counts", "refresh", "report_counts", "status_counts", "usable"]
+           "read_if_current", "rebuild_database", "rebuild_report_counts", "refresh", "report_counts",
+           "rows_if_current", "status_counts", "task_groups", "tasks_counted_in", "usable"]

@@ -10,9 +10,9 @@ import contextvars
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypedDict, TypeVar
+from typing import Any, Callable, TypedDict, TypeVar
 
-from sqlalchemy import Engine, case, select, true
+from sqlalchemy import Connection, Engine, case, select, true
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
@@ -90,6 +90,30 @@ def document_message(number: str | None, date: dt.date | str | None) -> Message 
     return None
 
 
+_REPORT = ("status", "progress_pct", "report_date")  # a task's latest report's columns (_latest_report)
+
+
+def _latest_report(task_id, as_of: dt.date, report, postgresql: bool) -> tuple[list, Any]:
+    """The status, progress_pct and report_date of the latest report on or before `as_of` (of `report`: those
+    the figures count, figures/sources.py) of the task whose id is the column `task_id`, found by a backward
+    probe of the (task_id, report_date) unique index; and the LATERAL subquery to join them from with
+    `true()` on PostgreSQL (the three columns from one probe per task instead of one probe each:
+    nationally 50,000 probes instead of 150,000), None on SQLite (no LATERAL: a correlated probe per
+    column). NULL columns for a task without a report by then."""
+    names = _REPORT
+    if postgresql:
+        probe = (select(report.status, report.progress_pct, report.report_date)
+                 .where(report.task_id == task_id, report.report_date <= as_of)
+                 .order_by(report.report_date.desc()).limit(1).lateral("probe"))
+        return [probe.c[name] for name in names], probe
+
+    def latest(column):
+        return (select(column).where(report.task_id == task_id, report.report_date <= as_of)
+                .order_by(report.report_date.desc()).limit(1).correlate_except(report).scalar_subquery())
+
+    return [latest(getattr(report, name)).label(name) for name in names], None
+
+
 def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None,
                    engine: Engine | None = None):
     """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
@@ -105,30 +129,11 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
     plan's tasks (a province's own programme included); without, the national plans' tasks only, so a
     province's programme counts in no headline until it is chosen."""
 
-    report = sources.task_reports(engine)
-
-    def latest(column):
-        return (
-            select(column)
-            .where(report.task_id == Task.id, report.report_date <= as_of)
-            .order_by(report.report_date.desc())
-            .limit(1)
-            .correlate(Task)
-            .scalar_subquery()
-        )
-
-    if (engine or db.get_engine()).dialect.name == "postgresql":
-        # PostgreSQL: the three columns from one probe per task (LATERAL) instead of one probe each
-        # (nationally 50,000 probes instead of 150,000); SQLite has no LATERAL
-        probe = (select(report.status, report.progress_pct, report.report_date)
-                 .where(report.task_id == Task.id, report.report_date <= as_of)
-                 .order_by(report.report_date.desc()).limit(1).lateral("probe"))
-        per_task = (select(Task.id.label("task_id"), probe.c.status, probe.c.progress_pct, probe.c.report_date)
-                    .select_from(Task).join(probe, true()))
-    else:
-        per_task = select(Task.id.label("task_id"), latest(report.status).label("status"),
-                          latest(report.progress_pct).label("progress_pct"),
-                          latest(report.report_date).label("report_date")).select_from(Task)
+    columns, probe = _latest_report(Task.id, as_of, sources.task_reports(engine),
+                                    (engine or db.get_engine()).dialect.name == "postgresql")
+    per_task = select(Task.id.label("task_id"), *columns).select_from(Task)
+    if probe is not None:
+        per_task = per_task.join(probe, true())
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
     per_task = per_task.where(counted_tasks(plan))
@@ -228,6 +233,20 @@ def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = 
     """The plans, areas and lead agencies that occur among a unit's tasks existing at the date (those
     the task list counts: with `plan`, that plan's; without, the national plans')."""
     unit = get_unit(unit_code, engine)
+    rows = rollups.task_groups(unit, as_of, engine, plan=plan)  # from the summary when it may be read
+    if rows is None:
+        rows = _task_groups(unit, as_of, plan, engine)
+    values: dict[str, set] = {name: set() for name in TASK_GROUPS}
+    for row in rows:  # the distinct combinations in one pass, then each group's values
+        for name in TASK_GROUPS:
+            values[name].add(row._mapping[name])
+    return {name: sorted((v for v in values[name] if v is not None), key=vietnamese_sort_key)
+            for name in TASK_GROUPS}
+
+
+def _task_groups(unit: UnitInfo, as_of: dt.date, plan: str | None, engine: Engine | None) -> list:
+    """The distinct (plan, area, lead_agency) of the tasks in the unit's scope existing at the date:
+    the live definition of rollups.task_groups."""
     report = sources.task_reports(engine)
     # a task exists at the date from its first report: one forward probe of the (task_id, report_date)
     # index per task (a correlated LIMIT 1 the planner cannot turn into a join over every report)
@@ -238,28 +257,117 @@ def task_filter_options(unit_code: str, as_of: dt.date, engine: Engine | None = 
                 .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
                 .where(scope_filter(unit, AdminUnit), counted_tasks(plan), first.is_not(None))
                 .distinct())
-    values: dict[str, set] = {name: set() for name in TASK_GROUPS}
-    with connect(engine) as conn:  # the distinct combinations in one pass, then each group's values
-        for row in conn.execute(in_scope):
-            for name in TASK_GROUPS:
-                values[name].add(row._mapping[name])
-    return {name: sorted((v for v in values[name] if v is not None), key=vietnamese_sort_key)
-            for name in TASK_GROUPS}
+    with connect(engine) as conn:
+        return conn.execute(in_scope).all()
 
 
 def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
               area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
               engine: Engine | None = None) -> list[TaskRow]:
-    """Tasks of a unit at a date with their derived status; overdue ones first, most late first."""
+    """Tasks of a unit at a date with their derived status; overdue ones first, most late first (the
+    first `limit`)."""
+    return listed_tasks(unit_code, as_of, status, plan, area, lead_agency, limit, engine)
+
+
+# a task list row's columns, as task_list returns them (and its days_overdue)
+LISTED = ("code", "title", "plan", "area", "lead_agency", "responsible_official", "deadline", "owner_unit_code",
+          "owner_name", "reported_status", "progress_pct", "last_report", "derived_status", "document_number",
+          "document_date")
+
+
+def listed_tasks(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
+                 area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
+                 engine: Engine | None = None, columns: tuple[str, ...] = LISTED) -> list[dict]:
+    """The rows of `task_list` with only `columns` of LISTED (and days_overdue), for a figure built on
+    the list that needs fewer (accountability.by_official). Nationally from the task summary when it may be
+    read (`_listed`), else from every task's latest report (`_listed_live`)."""
     unit = get_unit(unit_code, engine)
-    query, latest = tasks_at(unit, as_of, plan or None, engine)
-    query = query.add_columns(
-        Task.code, Task.title, Task.plan, Task.area, Agency.name.label("lead_agency"), Task.responsible_official,
-        Task.deadline, Task.owner_unit_code, AdminUnit.name.label("owner_name"),
-        latest.c.status.label("reported_status"), latest.c.progress_pct, latest.c.report_date.label("last_report"),
-        rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"),
-        Task.document_number, Task.document_date,
-    )
+    names = tuple(dict.fromkeys((*columns, "deadline", "derived_status")))  # days_overdue reads these two
+    status = status if status in rules.TASK_STATUSES else None  # anything else filters nothing
+    listed = None
+    # the summary pays where the scope is large: a province's ~1,500 tasks are probed faster than its changes
+    # are found among the nation's (EXPLAIN on the national-scale database: 32 ms live, 72 ms from the summary)
+    if unit.level == "national" and rollups.usable(engine):  # every submitted report: TaskReport itself
+        listed = rollups.read_if_current(engine, lambda conn: _listed(conn, unit, as_of, status, plan or None, area,
+                                                                      lead_agency, limit, names))
+    if listed is None:
+        listed = _listed_live(unit, as_of, status, plan or None, area, lead_agency, limit, names, engine)
+    rows = [dict(zip(names, row)) for row in listed]
+    for row in rows:
+        row["days_overdue"] = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
+    if len(names) > len(columns):  # the caller did not ask for deadline or derived_status
+        rows = [{name: row[name] for name in (*columns, "days_overdue")} for row in rows]
+    return rows
+
+
+def _columns(task, agency, owner, report: dict, as_of: dt.date) -> dict:
+    """LISTED's columns, from the task (Task or a subquery's columns of the same names), its lead agency's
+    and owning unit's name and its latest report's status, progress and date."""
+    return {"code": task.code, "title": task.title, "plan": task.plan, "area": task.area, "lead_agency": agency,
+            "responsible_official": task.responsible_official, "deadline": task.deadline,
+            "owner_unit_code": task.owner_unit_code, "owner_name": owner,
+            "reported_status": report["status"], "progress_pct": report["progress_pct"],
+            "last_report": report["report_date"],
+            "derived_status": rules.derived_status(report["status"], task.deadline, as_of),
+            "document_number": task.document_number, "document_date": task.document_date}
+
+
+def _listed(conn: Connection, unit: UnitInfo, as_of: dt.date, status: str | None, plan: str | None,
+            area: str | None, lead_agency: str | None, limit: int, names: tuple[str, ...]) -> list:
+    """The task list's rows (`names` of LISTED) from the task summary: which tasks are overdue, completed or
+    exist at the date comes from their changes (rollups.tasks_counted_in), so the overdue ones are listed
+    first by deadline and code, then — only if fewer than `limit` — the others; only the tasks listed are
+    probed for their latest report (nationally the first 5,000 of the 8,841 overdue tasks, instead of
+    probing all 50,000 and sorting them). The same rows, in the same order, as `_listed_live`
+    (tests/integration/test_task_status_rollup.py)."""
+    def counted(count: str):
+        return Task.id.in_(rollups.tasks_counted_in(count, unit, as_of, plan))
+
+    parts = []  # the conditions of each part of the list, in its order
+    if status in (None, "overdue"):
+        parts.append([counted("overdue")])
+    if status in (None, "on_schedule"):
+        parts.append([counted("total"), ~counted("overdue")] + ([~counted("completed")] if status else []))
+    if status == "completed":
+        parts.append([counted("completed")])
+    rows: list = []
+    for where in parts:
+        if len(rows) < limit:
+            page = _listed_part(where, as_of, area, lead_agency, limit - len(rows), names,
+                                conn.dialect.name == "postgresql")
+            rows += conn.execute(page).all()
+    return rows
+
+
+def _listed_part(where: list, as_of: dt.date, area: str | None, lead_agency: str | None, limit: int,
+                 names: tuple[str, ...], postgresql: bool):
+    """The first `limit` tasks meeting `where` (and the area and lead agency filters) by deadline and code,
+    with their columns `names` (the latest report's probed for these only: `_listed`)."""
+    page = (select(Task.id, Task.code, Task.title, Task.plan, Task.area, Task.responsible_official, Task.deadline,
+                   Task.owner_unit_code, Task.document_number, Task.document_date,
+                   Agency.name.label("lead_agency"), AdminUnit.name.label("owner_name"))
+            .join(Agency, Agency.id == Task.lead_agency_id)
+            .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+            .where(*where).order_by(Task.deadline, Task.code).limit(limit))
+    if area:
+        page = page.where(Task.area == area)
+    if lead_agency:
+        page = page.where(Agency.name == lead_agency)
+    page = page.subquery("listed")
+    report, probe = _latest_report(page.c.id, as_of, TaskReport, postgresql)
+    columns = _columns(page.c, page.c.lead_agency, page.c.owner_name, dict(zip(_REPORT, report)), as_of)
+    query = select(*(columns[name].label(name) for name in names)).select_from(page)
+    if probe is not None:
+        query = query.join(probe, true())
+    return query.order_by(page.c.deadline, page.c.code)
+
+
+def _listed_live(unit: UnitInfo, as_of: dt.date, status: str | None, plan: str | None, area: str | None,
+                 lead_agency: str | None, limit: int, names: tuple[str, ...], engine: Engine | None) -> list:
+    """The task list from every task's latest report (the definition; approved-only mode, `rollups.live`)."""
+    query, latest = tasks_at(unit, as_of, plan, engine)
+    columns = _columns(Task, Agency.name, AdminUnit.name, latest.c, as_of)
+    query = query.add_columns(*(columns[name].label(name) for name in names))
     completed = rules.is_completed(latest.c.status)
     overdue = rules.is_overdue(latest.c.status, Task.deadline, as_of)
     if status == "completed":
@@ -273,10 +381,7 @@ def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: s
             query = query.where(column == value)
     query = query.order_by(case((overdue, 0), else_=1), Task.deadline, Task.code).limit(limit)
     with connect(engine) as conn:
-        rows = [dict(row._mapping) for row in conn.execute(query)]
-    for row in rows:
-        row["days_overdue"] = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
-    return rows
+        return conn.execute(query).all()
 
 
 def task_detail(task_code: str, engine: Engine | None = None) -> dict | None:

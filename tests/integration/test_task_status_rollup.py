@@ -1,6 +1,7 @@
 """Task status counts maintained at commit (issue 17, item 4; figures/rollups.py) equal the live
 definition of figures/definitions.py — for the nation, every province and a commune, by child, area,
-plan and lead agency, the accountability rankings and lateness buckets, with and without the plan filter, at
+plan and lead agency, the accountability rankings and lateness buckets, the task list (with its filters and
+limit), its filter options and the officials' table, with and without the plan filter, at
 month ends and at dates between reports; so do the data quality figure's report counts (the whole
 `quality` result, whose "correct" score and "live" dates read them) —
 after the seed, after imports that add, change and move tasks, after withdrawals (which delete tasks),
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from data_loaders.figures import accountability, data_quality, rollups, tasks
+from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
@@ -56,7 +58,29 @@ def _figures(engine, codes, dates, plans=(None,)) -> dict:
                 for by in accountability.GROUPINGS:
                     out[(code, day, plan, by)] = accountability.ranking(code, day, by, engine, plan=plan)
                 out[(code, day, plan, "buckets")] = accountability.overdue_buckets(code, day, engine, plan=plan)
+                out.update(_listed(engine, code, day, plan))
             out[(code, day, "quality")] = data_quality.quality(code, day, engine=engine)
+    return out
+
+
+def _listed(engine, code, day, plan) -> dict:
+    """The figures built on each task's status (the task list, its filter options, the officials' table):
+    served from the per-task changes of the summary. The list's filters and limits without a plan only."""
+    options = tasks.task_filter_options(code, day, engine, plan=plan)
+    out = {(code, day, plan, "options"): options,
+           (code, day, plan, "officials"): accountability.by_official(code, day, engine, plan=plan),
+           (code, day, plan, "list"): tasks.task_list(code, day, None, plan, engine=engine)}
+    if plan is not None:
+        return out
+    for status in rules.TASK_STATUSES:
+        out[(code, day, plan, "list", status)] = tasks.task_list(code, day, status, engine=engine)
+    for limit in (1, 2):  # the first tasks only: overdue first, then by deadline and code
+        out[(code, day, plan, "list", limit)] = tasks.task_list(code, day, limit=limit, engine=engine)
+    for area in options["area"][:1]:
+        out[(code, day, plan, "list", area)] = tasks.task_list(code, day, area=area, engine=engine)
+    for agency in options["lead_agency"][:1]:
+        out[(code, day, plan, "list", agency)] = tasks.task_list(code, day, "overdue", lead_agency=agency,
+                                                                 engine=engine)
     return out
 
 
@@ -90,6 +114,28 @@ def test_the_seeded_summary_equals_the_definition_for_the_nation_and_every_provi
         for (code, day), counts in summary.items():
             assert counts == tasks.task_status(code, day, seeded_engine), (code, day)
     assert sum(counts["total"] for (_, day), counts in summary.items() if day == days[-1]) > 0
+
+
+def test_the_task_list_is_served_from_the_summary_and_cut_where_the_definition_cuts_it(seeded_engine,
+                                                                                       monkeypatch):
+    """Nationally the list is the first `limit` tasks, overdue first: cut inside the overdue ones, at their
+    end and among the others, it equals the definition, and the definition was not what answered."""
+    day = dt.date(2025, 6, 30)
+    overdue = tasks.task_status("VN", day, seeded_engine)["overdue"]
+    limits = (overdue - 1, overdue, overdue + 1, 5000)
+    with rollups.live():
+        definition = {limit: tasks.task_list("VN", day, limit=limit, engine=seeded_engine) for limit in limits}
+        officials = accountability.by_official("VN", day, seeded_engine)
+
+    def not_live(*args, **kwargs):
+        raise AssertionError("the task list was computed from its live definition")
+
+    monkeypatch.setattr(tasks, "_listed_live", not_live)
+    for limit in limits:
+        assert tasks.task_list("VN", day, limit=limit, engine=seeded_engine) == definition[limit], limit
+    statuses = [row["derived_status"] for row in definition[overdue + 1]]
+    assert statuses[-2] == "overdue" and statuses[-1] != "overdue"  # the cut crosses into the others
+    assert accountability.by_official("VN", day, seeded_engine) == officials
 
 
 def _plans(engine) -> list[str]:
