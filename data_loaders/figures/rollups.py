@@ -194,17 +194,9 @@ def _summarise(conn: Connection, owners: list[str] | None, after: dt.date | None
     `after`, only their rows of the days after it (the others are unchanged: `refresh`)."""
     change, rollup = TaskStatusChange.__table__, TaskStatusRollup.__table__
     keys = [change.c[name] for name in _SUMMED]
-    for chunk in _chunks(owners):
-        summed = select(*keys, *(func.sum(change.c[name]) for name in COUNTS)).group_by(*keys)
-        clear = delete(rollup)
-        if chunk is not None:
-            summed = summed.where(change.c.owner_unit_code.in_(chunk))
-            clear = clear.where(rollup.c.owner_unit_code.in_(chunk))
-        if after is not None:
-            summed = summed.where(change.c.day > after)
-            clear = clear.where(rollup.c.day > after)
-        conn.execute(clear)
-        conn.execute(insert(rollup).from_select([*_SUMMED, *COUNTS], summed))
+    summed = select(*keys, *(func.sum(change.c[name]) for name in COUNTS)).group_by(*keys)
+    _replace(conn, rollup, [*_SUMMED, *COUNTS], summed, (change.c.owner_unit_code, rollup.c.owner_unit_code),
+             (change.c.day, rollup.c.day), owners, after)
 
 
 _REPORT_COUNTS = ("reports", "contradicting")
@@ -217,18 +209,10 @@ def _count_reports(conn: Connection, owners: list[str] | None, after: dt.date | 
     report, task, counts = TaskReport.__table__, Task.__table__, TaskReportRollup.__table__
     keys = [task.c.owner_unit_code, task.c.plan, report.c.report_date]
     contradicting = case((rules.contradicts_itself(report.c.status, report.c.progress_pct), 1), else_=0)
-    for chunk in _chunks(owners):
-        counted = (select(*keys, func.count(), func.sum(contradicting))
-                   .select_from(report.join(task, task.c.id == report.c.task_id)).group_by(*keys))
-        clear = delete(counts)
-        if chunk is not None:
-            counted = counted.where(task.c.owner_unit_code.in_(chunk))
-            clear = clear.where(counts.c.owner_unit_code.in_(chunk))
-        if after is not None:
-            counted = counted.where(report.c.report_date > after)
-            clear = clear.where(counts.c.day > after)
-        conn.execute(clear)
-        conn.execute(insert(counts).from_select(["owner_unit_code", "plan", "day", *_REPORT_COUNTS], counted))
+    counted = (select(*keys, func.count(), func.sum(contradicting))
+               .select_from(report.join(task, task.c.id == report.c.task_id)).group_by(*keys))
+    _replace(conn, counts, ["owner_unit_code", "plan", "day", *_REPORT_COUNTS], counted,
+             (task.c.owner_unit_code, counts.c.owner_unit_code), (report.c.report_date, counts.c.day), owners, after)
     # their provinces' sums, from every owner's counts of those provinces (and days)
     unit, provinces = AdminUnit.__table__, TaskReportProvinceRollup.__table__
     province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
@@ -236,19 +220,27 @@ def _count_reports(conn: Connection, owners: list[str] | None, after: dt.date | 
     if owners is not None:
         keys = sorted(set().union(*(conn.execute(select(province).where(unit.c.code.in_(chunk)).distinct()).scalars()
                                     for chunk in _chunks(owners))))
+    summed = (select(province, counts.c.plan, counts.c.day, *(func.sum(counts.c[name]) for name in _REPORT_COUNTS))
+              .select_from(counts.join(unit, unit.c.code == counts.c.owner_unit_code))
+              .group_by(province, counts.c.plan, counts.c.day))
+    _replace(conn, provinces, ["province_code", "plan", "day", *_REPORT_COUNTS], summed,
+             (province, provinces.c.province_code), (counts.c.day, provinces.c.day), keys, after)
+
+
+def _replace(conn: Connection, target, columns: list[str], rows, key: tuple, day: tuple, keys: list[str] | None,
+             after: dt.date | None) -> None:
+    """Replace the rows of `target` (its `columns`) by `rows`, a SELECT of them: only those of `keys` (every
+    row with None; `key` is the (source, target) column pair they are matched on) and, with `after`, only
+    those of the days after it (`day`: the pair of day columns)."""
+    (source_key, target_key), (source_day, target_day) = key, day
     for chunk in _chunks(keys):
-        summed = (select(province, counts.c.plan, counts.c.day, *(func.sum(counts.c[name]) for name in _REPORT_COUNTS))
-                  .select_from(counts.join(unit, unit.c.code == counts.c.owner_unit_code))
-                  .group_by(province, counts.c.plan, counts.c.day))
-        clear = delete(provinces)
+        selected, clear = rows, delete(target)
         if chunk is not None:
-            summed = summed.where(province.in_(chunk))
-            clear = clear.where(provinces.c.province_code.in_(chunk))
+            selected, clear = selected.where(source_key.in_(chunk)), clear.where(target_key.in_(chunk))
         if after is not None:
-            summed = summed.where(counts.c.day > after)
-            clear = clear.where(provinces.c.day > after)
+            selected, clear = selected.where(source_day > after), clear.where(target_day > after)
         conn.execute(clear)
-        conn.execute(insert(provinces).from_select(["province_code", "plan", "day", *_REPORT_COUNTS], summed))
+        conn.execute(insert(target).from_select(columns, selected))
 
 
 def _chunks(items: list | None) -> Iterable[list | None]:
