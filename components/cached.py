@@ -41,6 +41,7 @@ from data_loaders.store import engine as db
 from data_loaders.store.catalogue import IndicatorDef
 from data_loaders.store.indicator_catalogue import indicator_catalogue as indicator_catalogue_of
 from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.store.settings import get_settings
 
 Result = TypeVar("Result")
 
@@ -57,14 +58,31 @@ def read_engine() -> Engine:
 
 
 _VERSION_KEY = "_nq57_data_version"
+_THIS_RUN_KEY = "_nq57_this_run"
 
 
 def refresh_data_version() -> int:
     """Read the data version once per script run (app.py calls this first on every run), where the
-    figures are read, so a lagging replica's figures are never cached under a newer version."""
+    figures are read, so a lagging replica's figures are never cached under a newer version. Starts the
+    run's own reads afresh (`this_run`)."""
     version = db.data_version(read_engine())
     st.session_state[_VERSION_KEY] = version
+    st.session_state[_THIS_RUN_KEY] = {}
     return version
+
+
+def this_run() -> dict:
+    """Reads kept for the rest of this script run only (the settings, the signed-in account): a run asks
+    for them a dozen times, and each run reads them afresh, so a change made anywhere shows on the next."""
+    return st.session_state.setdefault(_THIS_RUN_KEY, {})
+
+
+def settings() -> dict:
+    """Every setting (store/settings.py) as read at this run's first use: a copy, the caller's to change."""
+    run = this_run()
+    if "settings" not in run:
+        run["settings"] = get_settings(engine())
+    return dict(run["settings"])
 
 
 def data_version() -> int:
