@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cached
+from components.directions_view import local_today
 from components.markdown import escape
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
@@ -58,7 +59,9 @@ def _show_result(kind: str) -> None:
 
 
 def _run(account: Account, kind: str, content: bytes, dry_run: bool) -> None:
-    result = web_form.submit(account, kind, content, dry_run=dry_run, engine=cached.engine())
+    # Vietnam's today, as the form's date pickers: the server's (UTC) date is still yesterday from 0:00 to 7:00
+    # there, and a report dated today was refused as "in the future"
+    result = web_form.submit(account, kind, content, dry_run=dry_run, engine=cached.engine(), today=local_today())
     st.session_state[f"{_RESULT_KEY}::{kind}"] = (result, not dry_run and result.status != "rejected")
     if not dry_run and result.status != "rejected":
         cached.refresh_data_version()
