@@ -139,6 +139,12 @@ def _kept(figure: Callable[..., Result], *args: Any) -> Result:
         return value
 
 
+def clear_kept() -> None:
+    """Forget what this process keeps beside st.cache_data (the benchmarks' cold runs)."""
+    _KEPT.clear()
+    _REPORTABLE.clear()
+
+
 def get_unit(code: str) -> UnitInfo:
     return _kept(scope.get_unit, code)
 
