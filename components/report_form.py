@@ -13,7 +13,7 @@ import streamlit as st
 from components import cached
 from components.directions_view import local_today
 from components.markdown import escape
-from components.state import language, tr
+from components.state import as_of, language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.i18n import format_number
 from data_loaders.identity import access
@@ -25,6 +25,7 @@ from data_loaders.store.models import NATIONAL_CODE
 
 _RESULT_KEY = "_nq57_web_form_result"
 _TYPED_KEY = "_nq57_web_form_typed_tasks"
+SEARCH_FIRST_ABOVE = 2_000  # tasks in the nation above which its list waits for a search or a unit
 PAGE_ROWS = 50  # tasks a page: a month's report of a commune or a department fits one or two
 MAX_COMMUNES = 400  # a province's communes fit one table; the nation is reported province by province
 
@@ -70,13 +71,16 @@ def _run(account: Account, kind: str, content: bytes, dry_run: bool) -> None:
 def _page_of_tasks(scope: access.UploadScope, listed: str, today: dt.date, lang: str) -> tuple[list, str] | None:
     """The tasks shown: those matching the search box, a page of them; and the widget key suffix that
     names that page (a data editor per page and search, so typed cells never move to other rows). None if
-    there is nothing to report on. The whole nation's list (50,000 tasks: seconds to read) is read only
-    for a search: a unit's staff pick their unit in the sidebar, a ministry's list is its own tasks."""
+    there is nothing to report on. A large nation's list (50,000 tasks: seconds to read) is read only for a
+    search: a unit's staff pick their unit in the sidebar, a ministry's list is its own tasks."""
     needle = cached.searchable_text(st.text_input(tr("web_form_search"), key=f"web_form_task_search::{listed}",
                                                   placeholder=tr("web_form_search_placeholder")).strip())
     if not needle and listed == NATIONAL_CODE and scope.agency is None:
-        st.info(tr("web_form_search_nation"), icon=":material/search:")
-        return [], ""
+        # the nation's task count (a cached figure) says whether its list is worth reading whole
+        count = cached.task_status(NATIONAL_CODE, as_of())["total"]
+        if count > SEARCH_FIRST_ABOVE:
+            st.info(tr("web_form_search_nation", count=format_number(count, lang)), icon=":material/search:")
+            return [], ""
     tasks = cached.tasks_to_report(listed, scope.agency, today)
     if not tasks:
         st.info(tr("web_form_no_tasks"))

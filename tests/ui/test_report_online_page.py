@@ -1,6 +1,6 @@
 """The online report form's task table (components/report_form.py): the reporter's tasks a page at a time, a
-search box (with or without diacritics), what was typed kept across pages and checked together, and at the
-nation a search or a unit chosen in the sidebar before any table (a nation holds 50,000 tasks)."""
+search box (with or without diacritics), what was typed kept across pages and checked together, and in a
+large nation a search or a unit chosen in the sidebar before any table (a nation holds 50,000 tasks)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from components import report_form
 from components.report_form import PAGE_ROWS
 from data_loaders.ingest.importer import import_file
 from tests.support.auth_helpers import ensure_account, sign_in
@@ -79,10 +80,13 @@ def test_what_was_typed_on_another_page_is_checked_with_the_rest(app_db):
     assert any(i.value.startswith("Hợp lệ. Khi gửi sẽ thêm 1,") for i in app.info)
 
 
-def test_the_nation_asks_for_a_search_or_a_unit_before_listing_tasks(app_db):
+def test_a_large_nation_asks_for_a_search_or_a_unit_before_listing_tasks(app_db, monkeypatch):
+    everything = _form("pytest-admin")  # a nation of a few tasks is listed as a province is
+    assert _shown_codes(everything) == [f"LD-{n:03d}" for n in range(1, PAGE_ROWS + 1)]
+    monkeypatch.setattr(report_form, "SEARCH_FIRST_ABOVE", TASKS - 1)
     app = _form("pytest-admin")
     assert not app.dataframe
-    assert any("chọn tỉnh hoặc xã" in i.value for i in app.info)
+    assert any(i.value.startswith(f"Cả nước có {TASKS} nhiệm vụ: chọn tỉnh hoặc xã") for i in app.info)
     app.text_input(key="web_form_task_search::VN").input("LD-00").run()
     assert _shown_codes(app) == [f"LD-{n:03d}" for n in range(1, 10)]
     lam_dong = _form("pytest-admin", province="68")
