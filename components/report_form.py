@@ -93,8 +93,10 @@ def _page_of_tasks(scope: access.UploadScope, listed: str, today: dt.date, lang:
     pages = max(1, math.ceil(len(matching) / PAGE_ROWS))
     page = 1
     if pages > 1:
+        # the page count in the key: a list that shrank (a new data version) starts again at page 1
         page = int(st.number_input(tr("web_form_page", pages=format_number(pages, lang)), min_value=1,
-                                   max_value=pages, value=1, step=1, key=f"web_form_task_page::{listed}::{needle}"))
+                                   max_value=pages, value=1, step=1,
+                                   key=f"web_form_task_page::{listed}::{needle}::{pages}"))
     shown = matching[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     if shown:
         st.caption(tr("web_form_showing", first=format_number((page - 1) * PAGE_ROWS + 1, lang),

@@ -56,7 +56,7 @@ def test_a_province_reporter_pages_through_their_tasks_and_finds_one_without_dia
     app = _form("ld.baocao")
     assert _shown_codes(app) == [f"LD-{n:03d}" for n in range(1, PAGE_ROWS + 1)]
     assert any(f"1–{PAGE_ROWS} trên {TASKS}" in caption.value for caption in app.caption)
-    app.number_input(key="web_form_task_page::68::").set_value(2).run()
+    app.number_input(key="web_form_task_page::68::::2").set_value(2).run()
     assert _shown_codes(app) == [f"LD-{n:03d}" for n in range(PAGE_ROWS + 1, TASKS + 1)]
     app.text_input(key="web_form_task_search::68").input("da sar").run()  # without diacritics
     assert _shown_codes(app) == ["LD-005"]
@@ -68,7 +68,7 @@ def test_what_was_typed_on_another_page_is_checked_with_the_rest(app_db):
     app = _form("ld.baocao")
     app.session_state[TYPED_KEY] = {"LD-001": {"status": "completed", "progress": 100.0, "note": None},
                                     "LD-056": {"status": None, "progress": 250.0, "note": None}}
-    app.number_input(key="web_form_task_page::68::").set_value(2).run()  # LD-001 is on page 1, not shown
+    app.number_input(key="web_form_task_page::68::::2").set_value(2).run()  # LD-001 is on page 1, not shown
     assert any(caption.value == "2 nhiệm vụ có báo cáo mới." for caption in app.caption)
     app.button(key="web_form_tasks_check").click().run()
     assert not app.exception, app.exception
