@@ -16,6 +16,7 @@ from components.markdown import escape
 from components.state import as_of, language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.i18n import format_number
+from data_loaders.i18n.text import fold
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account
 from data_loaders.ingest import web_form
@@ -73,7 +74,7 @@ def _page_of_tasks(scope: access.UploadScope, listed: str, today: dt.date, lang:
     names that page (a data editor per page and search, so typed cells never move to other rows). None if
     there is nothing to report on. A large nation's list (50,000 tasks: seconds to read) is read only for a
     search: a unit's staff pick their unit in the sidebar, a ministry's list is its own tasks."""
-    needle = cached.searchable_text(st.text_input(tr("web_form_search"), key=f"web_form_task_search::{listed}",
+    needle = fold(st.text_input(tr("web_form_search"), key=f"web_form_task_search::{listed}",
                                                   placeholder=tr("web_form_search_placeholder")).strip())
     if not needle and listed == NATIONAL_CODE and scope.agency is None:
         # the nation's task count (a cached figure) says whether its list is worth reading whole

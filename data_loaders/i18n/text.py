@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_LATIN_MARKS = re.compile("[\u0300-\u036f]")  # the combining diacritical marks block
 # Vietnamese alphabet order; letters with a breve/circumflex/horn are letters of their own.
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
@@ -19,8 +20,10 @@ def fold(text: object) -> str:
     if text is None:
         return ""
     decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
+    stripped = _LATIN_MARKS.sub("", decomposed)  # every Vietnamese mark, at C speed (a nation's task titles)
+    if not stripped.isascii():  # marks of other scripts, if any, one character at a time
+        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
+    return " ".join(stripped.split()).lower()
 
 
 def normalize(text: object) -> str:
