@@ -114,3 +114,28 @@ def test_a_missing_commune_is_refused_and_the_triggers_come_back(empty_engine):
                     conn, upload_id, [("fiveg_stations", "99999", period, 3.0, upload_id, 5)], [])
         assert conn.execute(text("SHOW session_replication_role")).scalar_one() == "origin"
         assert conn.execute(select(IndicatorValue.unit_code)).scalars().all() == [LD[0].code]
+
+
+def test_a_write_that_outgrows_the_statistics_analyses_before_the_summary(empty_engine, monkeypatch):
+    """The summary's refresh is planned on the planner's statistics: a first import into a table they
+    count empty (never analysed) analyses it in the import's transaction, and so does one that grows it
+    by more than a tenth of what they count; a small addition to a counted table does not."""
+    if empty_engine.dialect.name != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    analysed = []
+    real = commit_module._statistics_kept
+    monkeypatch.setattr(commit_module, "_statistics_kept",
+                        lambda cursor, inserted: analysed.append(inserted) or real(cursor, inserted))
+
+    def counted() -> float:
+        with empty_engine.connect() as conn:
+            return conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'indicator_value'::regclass"))\
+                .scalar_one()
+
+    assert counted() < 0  # never analysed
+    first, second = _sheets()
+    assert import_file(first, "first.xlsx", engine=empty_engine, today=TODAY, user="test").status == "imported"
+    assert analysed == [24] and counted() == 24  # analysed inside the import: every value counted
+    monkeypatch.setattr(commit_module, "STALE_SHARE", 0.5)  # the next file's 3 new values: under the share
+    assert import_file(second, "second.xlsx", engine=empty_engine, today=TODAY, user="test").status == "imported"
+    assert analysed == [24, 3] and counted() == 24  # not analysed: the statistics still count the first file
