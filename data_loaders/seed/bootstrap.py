@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.seed.sample import DTI_FILE, INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS, IndicatorDef
-from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, Task
+from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, ReferenceRevision, Task
 from data_loaders.units.divisions import all_units
 
 
@@ -27,6 +27,8 @@ def sync_reference_data(engine: Engine) -> None:
         # parents before children: all_units() lists the nation, then provinces, then communes
         for start in range(0, len(missing), 2000):
             conn.execute(insert(AdminUnit), missing[start:start + 2000])
+        if not known_units:  # the first fill: no figure was ever read without these units to drop from a cache
+            conn.execute(update(ReferenceRevision).where(ReferenceRevision.name == "admin_unit").values(revision=0))
         known_indicators = set(conn.execute(select(Indicator.code)).scalars())
         rows = [seed_row(i) for i in INDICATORS if i.code not in known_indicators]
         if rows:
