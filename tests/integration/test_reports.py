@@ -317,6 +317,19 @@ def test_cli_writes_a_deck_and_a_brief(seeded_url, seeded_engine, tmp_path):
     assert len(PdfReader(brief).pages) == 1
 
 
+def test_cli_deck_defaults_to_the_apps_database_and_the_latest_data_date(seeded_url, seeded_engine, tmp_path):
+    out = tmp_path / "deck.pptx"
+    result = run_reports(seeded_url, "deck", "--unit", PROVINCE, "--out", str(out))  # no --as-of
+    assert result.returncode == 0, result.stderr
+    latest = figures.latest_data_date(seeded_engine)
+    texts, _ = pptx_texts(out.read_bytes())
+    assert t("as_of_caption", "vi", date=format_date(latest, "vi")) in texts[0]  # the database DATABASE_URL names
+    assert texts == pptx_texts(deck_pptx(build_slides(PROVINCE, latest, lang="vi", engine=seeded_engine)))[0]
+    for command in ("deck", "brief", "snapshot"):
+        shown = " ".join(run_reports(seeded_url, command, "--help").stdout.split())
+        assert "DATABASE_URL, else var/nq57.sqlite" in shown and "latest data date" in shown, command
+
+
 @pytest.mark.parametrize("args, message", [
     (("deck", "--unit", "99999", "--out", "x.pptx"), "Không có đơn vị hành chính mã 99999"),
     (("deck", "--unit", "VN", "--as-of", "2025-13-40", "--out", "x.pptx"), "Ngày không hợp lệ: 2025-13-40"),
