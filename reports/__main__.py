@@ -7,7 +7,9 @@
 
 Exit 0 on success (one line per file written on stdout), 2 for bad usage, an unknown unit, a bad
 date, an unsupported extension or an unwritable file: one line on stderr, never a traceback.
-DATABASE_URL selects the database, NQ57_LANG the language of messages when --lang is not given.
+The database is the app's: DATABASE_URL, else the project's var/nq57.sqlite (data_loaders/store/engine.py);
+without --as-of the figures are at the latest data date, as the app opens. NQ57_LANG is the language of
+messages when --lang is not given.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from data_loaders.seed import bootstrap
 from data_loaders.store.models import NATIONAL_CODE
 
 DECK_FORMATS = (".pptx", ".pdf")
+# the same database as the app (store/engine.database_url), named in every --help
+DATABASE_HELP = ("Database: DATABASE_URL, else var/nq57.sqlite in the project (the app's database). "
+                 "--as-of defaults to the latest data date, as the app opens.")
 
 
 def _message_language(argv: list[str]) -> str:
@@ -136,10 +141,12 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m reports", description="NQ57 Dashboard briefing decks and briefs")
+    parser = _Parser(prog="python -m reports", description="NQ57 Dashboard briefing decks and briefs",
+                     epilog=DATABASE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    deck = commands.add_parser("deck", help="the briefing deck of a unit (.pptx or .pdf)")
+    deck = commands.add_parser("deck", help="the briefing deck of a unit (.pptx or .pdf)",
+        epilog=DATABASE_HELP)
     deck.add_argument("--unit", required=True, help="VN, a province code or a commune code")
     deck.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
     deck.add_argument("--compare", help="YYYY-MM-DD: show the change in task status since this date")
@@ -149,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     deck.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
     deck.set_defaults(handler=cmd_deck)
 
-    brief = commands.add_parser("brief", help="a one-page A4 PDF brief of a province (or of every province)")
+    brief = commands.add_parser("brief", help="a one-page A4 PDF brief of a province (or of every province)",
+         epilog=DATABASE_HELP)
     brief.add_argument("--unit", help="a province code")
     brief.add_argument("--all-provinces", action="store_true", help="one brief per province into the --out folder")
     brief.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
@@ -157,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--out", required=True, help="FILE.pdf, or a folder with --all-provinces")
     brief.set_defaults(handler=cmd_brief)
 
-    snapshot = commands.add_parser("snapshot", help="the briefing as a static site (HTML, SVG charts, QR codes)")
+    snapshot = commands.add_parser("snapshot", help="the briefing as a static site (HTML, SVG charts, QR codes)",
+            epilog=DATABASE_HELP)
     snapshot.add_argument("--unit", required=True, help="VN, a province code or a commune code")
     snapshot.add_argument("--as-of", help="YYYY-MM-DD (default: the latest data date)")
     snapshot.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)

@@ -238,6 +238,8 @@ def _lagging_slide(ctx: _Context) -> Slide:
         sentence = t("deck_lagging_sentence", lang, units="; ".join(items))
         chart = status_by_unit([{**row, "label": row["name"]} for row in rows], lang, sort_by="given",
                                label_width=CHART_LABEL_WIDTH).properties(height=alt.Step(WRAPPED_ROW))
+    elif not ctx.plan_status["total"]:  # no task below at all: say so, not "no overdue task"
+        sentence, chart = t("deck_lagging_no_tasks", lang, unit=ctx.label, date=format_date(ctx.as_of, lang)), None
     else:
         sentence, chart = t("deck_lagging_none", lang), None
     return ctx.slide("lagging_children", t("deck_slide_lagging_children", lang), sentence, figures=figures, chart=chart,
@@ -406,6 +408,8 @@ def _warnings_slide(ctx: _Context) -> Slide:
         sentence = tn("deck_warnings_sentence", len(items), lang, total=format_number(len(items), lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
+    if not ctx.status["total"]:  # "no warnings" alone would read as "every task on track"
+        sentence += " " + t("deck_warnings_no_tasks", lang, unit=ctx.label, date=format_date(ctx.as_of, lang))
     bullets = [_with_document(render(item["message"], lang), item.get("document"), lang)
                for item in items[:WARNINGS_SHOWN]]
     if len(items) > WARNINGS_SHOWN:

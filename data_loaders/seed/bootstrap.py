@@ -3,15 +3,25 @@ units, indicators), and on first start the sample workbooks, loaded through the 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
 from data_loaders.ingest.importer import ImportResult, import_file
 from data_loaders.seed.sample import DTI_FILE, INDICATORS_FILE, SAMPLE_DIR, TASKS_FILE, generate
+from data_loaders.seed.submissions import DTI_SENT, Piece, monthly_pieces
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATORS, IndicatorDef
-from data_loaders.store.models import SAMPLE_USER, AdminUnit, Indicator, IndicatorValue, Task
+from data_loaders.store.models import (
+    SAMPLE_USER,
+    AdminUnit,
+    Indicator,
+    IndicatorValue,
+    ReferenceRevision,
+    Task,
+    Upload,
+)
 from data_loaders.units.divisions import all_units
 
 
@@ -27,6 +37,8 @@ def sync_reference_data(engine: Engine) -> None:
         # parents before children: all_units() lists the nation, then provinces, then communes
         for start in range(0, len(missing), 2000):
             conn.execute(insert(AdminUnit), missing[start:start + 2000])
+        if not known_units:  # the first fill: no figure was ever read without these units to drop from a cache
+            conn.execute(update(ReferenceRevision).where(ReferenceRevision.name == "admin_unit").values(revision=0))
         known_indicators = set(conn.execute(select(Indicator.code)).scalars())
         rows = [seed_row(i) for i in INDICATORS if i.code not in known_indicators]
         if rows:
@@ -64,13 +76,28 @@ def sample_files(sample_dir: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def load_sample(engine: Engine | None = None) -> list[ImportResult]:
-    """Load the sample workbooks through the same importer as any upload."""
+    """Load the sample workbooks through the same importer as any upload: the task and indicator
+    workbooks month by month as their units would have sent them, on time or late (seed/submissions.py),
+    each upload stamped with its simulated time, then the DTI workbook."""
     engine = prepare(engine)
+    units = all_units()
+    provinces = [unit.code for unit in units if unit.level == "province"]
+    communes: dict[str, list[str]] = {}
+    for unit in units:
+        if unit.level == "commune":
+            communes.setdefault(unit.province_code, []).append(unit.code)
+    indicators_path, tasks_path, dti_path = sample_files()
+    pieces = [*monthly_pieces(indicators_path, provinces, communes), *monthly_pieces(tasks_path, provinces, communes),
+              Piece(dti_path.name, dti_path.read_bytes(), DTI_SENT)]
+    pieces.sort(key=lambda piece: piece.sent_at)  # stable: a month's indicators before its tasks
     results = []
-    for path in sample_files():
-        result = import_file(path.read_bytes(), path.name, user=SAMPLE_USER, engine=engine)
+    for piece in pieces:
+        result = import_file(piece.content, piece.name, user=SAMPLE_USER, engine=engine)
         if result.status == "rejected":
-            raise RuntimeError(f"sample workbook {path.name} was rejected: {result.errors[:3]}")
+            raise RuntimeError(f"sample file {piece.name} was rejected: {result.errors[:3]}")
+        with engine.begin() as conn:
+            conn.execute(update(Upload).where(Upload.id == result.upload_id).values(
+                uploaded_at=piece.sent_at.astimezone(dt.timezone.utc)))  # SQLite keeps UTC without a zone
         results.append(result)
     return results
 

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_loaders.store.models import ApprovalStep, AuditEntry, Plan, Setting, Target, Upload
+from data_loaders.store.models import ApprovalStep, AuditEntry, Plan, ReferenceRevision, Setting, Target, Upload
 
 # the audit actions of a catalogue change (identity/indicators.py), which move the data version
 CATALOGUE_ACTIONS = ("indicator_added", "indicator_retired", "indicator_deleted")
@@ -158,7 +158,8 @@ def data_version(engine: Engine | None = None) -> int:
     """What the UI caches are keyed on, so every app process behind a load balancer sees a change at
     once: the id of the latest upload that changed data (rejected or unchanged uploads change no
     figure, so they keep the caches), plus the plan catalogue's revision, plus the changes people made
-    to targets, plus the latest audit entry of an indicator catalogue change. Every part only grows
+    to targets, plus the latest audit entry of an indicator catalogue change, plus the revision of the
+    administrative units. Every part only grows
     (target rows are never deleted: a change adds a row, ends one, or both; the published target seeded
     by the migration is row 0 and counts nothing), so the sum changes whenever any part does. Negative
     when the figures count approved submissions only (see below)."""
@@ -174,13 +175,18 @@ def data_version(engine: Engine | None = None) -> int:
         select(func.coalesce(func.max(AuditEntry.id), 0))
         .where(AuditEntry.action.in_(CATALOGUE_ACTIONS), AuditEntry.outcome == "ok")
         .scalar_subquery())
+    # Units added, renamed or moved (by the reference sync, a script or a manual fix): counted by triggers
+    # on admin_unit (migration 0025), as figures name units and sum communes into their provinces.
+    units = select(func.coalesce(func.max(ReferenceRevision.revision), 0)).where(
+        ReferenceRevision.name == "admin_unit").scalar_subquery()
     # What the figures count (setting figures_counted, figures/sources.py): in approved-only mode the
     # version is negative, -(1 + the parts above + the latest approval step), so an approval, a return
     # or an unlock moves it, and no cache entry of one mode is ever read in the other.
     steps = select(func.coalesce(func.max(ApprovalStep.id), 0)).scalar_subquery()
     counted = select(Setting.value).where(Setting.key == "figures_counted").scalar_subquery()
     with engine.connect() as conn:
-        version, approvals, mode = conn.execute(select(uploads + plans + targets + catalogue, steps, counted)).one()
+        version, approvals, mode = conn.execute(
+            select(uploads + plans + targets + catalogue + units, steps, counted)).one()
     if mode == "approved":  # as stored by store/settings.py (a validated choice)
         return -(1 + version + approvals)
     return version

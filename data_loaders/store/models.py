@@ -334,6 +334,18 @@ class RollupState(Base):
     maintained: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReferenceRevision(Base):
+    """How often reference data the figures name was written: row "admin_unit" counts every statement
+    (PostgreSQL) or row (SQLite) writing administrative units, by database triggers (migration 0025),
+    whatever wrote it. Part of the data version (store/engine.py), so a unit added, renamed or moved
+    reaches every cache."""
+
+    __tablename__ = "reference_revision"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Account(Base):
     """A person who signs in (data_loaders/accounts.py). Lock-out state lives here, not in a
     process, so every app process behind a load balancer agrees on it."""

@@ -144,3 +144,13 @@ def test_the_sufficient_score_and_the_non_reporting_warning_count_the_same_commu
     assert len(missing) == province["communes"] - province["communes_reported"] == 122
     quality = data_quality.quality(PROVINCE, D(2025, 6, 30), engine=empty_engine)
     assert quality["figures"]["values_reported"] == province["indicator_values"] == 3
+
+
+@pytest.mark.parametrize("unit", ["VN", PROVINCE])
+def test_the_sample_arrives_mostly_on_time_and_partly_late(seeded_engine, unit):
+    """The sample's uploads are stamped as their units would have sent them (seed/submissions.py), not
+    all at the time of loading (which made every unit late for every month)."""
+    for month in (D(2025, 1, 1), JUNE):
+        counts = reporting.reporting_status(unit, month, 5, D(2025, 12, 31), seeded_engine)["counts"]
+        assert counts["on_time"] > 5 * counts["late"] > 0, (unit, month, counts)
+        assert counts["not_due"] == 0

@@ -17,11 +17,13 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
+from sqlalchemy import exists, select
 
 from data_loaders import figures
 from data_loaders.figures.cache import Reader
 from data_loaders.figures.views import view_url
-from data_loaders.i18n import format_number, format_percent, t
+from data_loaders.i18n import format_date, format_number, format_percent, t
+from data_loaders.store.models import AdminUnit, Task
 from reports.compose import BODY_MIN_SIZE, SlideImages, deck_pages, page_boxes, slide_images
 from reports.layout import TextBox, paragraph_text, wrap
 from reports.pdf import deck_pdf, province_brief
@@ -29,6 +31,7 @@ from reports.pptx_deck import deck_pptx
 from reports.qr import qr_png
 from reports.slides import SLIDE_KINDS, build_slides, sibling_rank
 from tests.support import PROJECT_DIR
+from tests.support.builder import Builder
 
 AS_OF = dt.date(2025, 6, 30)
 PROVINCE = "68"  # Lâm Đồng
@@ -89,7 +92,7 @@ def test_speaker_notes_carry_exact_figures_source_and_live_link(national):
     headline = notes[SLIDE_KINDS.index("headline")]
     assert "Tổng số nhiệm vụ: 802" in headline and "Quá hạn: 136" in headline and "Trạm 5G: 12.106" in headline
     for note, slide in zip(notes, deck.slides):
-        assert "nq57_tien_do_nhiem_vu_mau.xlsx" in note  # the upload the figures come from
+        assert "nq57_tien_do_nhiem_vu_mau_2025-06_" in note  # the latest uploads the figures come from (June)
         assert "30/06/2025" in note  # freshness
         assert slide.url in note and slide.url.startswith(BASE_URL)
 
@@ -235,6 +238,53 @@ def test_empty_database_gives_a_deck_that_says_so(empty_engine):
     assert len(Presentation(io.BytesIO(deck_pptx(deck))).slides) == len(SLIDE_KINDS)
 
 
+TASK_SLIDE_KINDS = ("headline", "task_status", "overdue_by_agency")
+
+
+def _commune_without_tasks(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(AdminUnit.code).where(
+            AdminUnit.level == "commune", ~exists().where(Task.owner_unit_code == AdminUnit.code))
+            .order_by(AdminUnit.code).limit(1)).scalar_one()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_commune_without_tasks_says_so_on_every_task_slide(seeded_engine, lang):
+    code = _commune_without_tasks(seeded_engine)
+    deck = build_slides(code, AS_OF, lang=lang, engine=seeded_engine, base_url=BASE_URL)
+    slides = dict(zip(deck.kinds, deck.slides))
+    no_tasks = t("deck_no_tasks_sentence", lang, unit=deck.unit_label, date=format_date(AS_OF, lang))
+    for kind in TASK_SLIDE_KINDS:
+        assert slides[kind].sentence.startswith(no_tasks), (kind, slides[kind].sentence)
+        assert slides[kind].chart is None, kind
+    # "no warnings" alone would read as "every task on track"
+    assert slides["warnings"].sentence.endswith(
+        t("deck_warnings_no_tasks", lang, unit=deck.unit_label, date=format_date(AS_OF, lang)))
+    assert len(PdfReader(io.BytesIO(deck_pdf(deck))).pages) == len(deck.slides)
+    texts, _ = pptx_texts(deck_pptx(deck))
+    assert no_tasks in texts[deck.kinds.index("task_status")]
+
+
+def test_a_province_without_tasks_says_so_on_the_lagging_slide(empty_engine):
+    builder = Builder(empty_engine)
+    builder.task("T1", dt.date(2025, 3, 31), [(dt.date(2025, 1, 15), "in_progress", 20)])  # a commune of 68
+    builder.commit()
+    lang = "vi"
+    empty = build_slides("01", AS_OF, lang=lang, engine=empty_engine, base_url=BASE_URL)
+    slides = dict(zip(empty.kinds, empty.slides))
+    assert slides["lagging_children"].sentence == t("deck_lagging_no_tasks", lang, unit=empty.unit_label,
+                                                    date=format_date(AS_OF, lang))
+    assert "chưa đơn vị trực thuộc nào có nhiệm vụ" in slides["lagging_children"].sentence
+    assert slides["lagging_children"].chart is None
+    # the province with the (overdue) task lists its commune instead
+    owner = build_slides("68", AS_OF, lang=lang, engine=empty_engine, base_url=BASE_URL)
+    lagging = dict(zip(owner.kinds, owner.slides))["lagging_children"]
+    assert lagging.units == [("24781", "Phường Xuân Hương - Đà Lạt")]
+    warnings = dict(zip(owner.kinds, owner.slides))["warnings"]
+    no_tasks = t("deck_warnings_no_tasks", lang, unit=owner.unit_label, date=format_date(AS_OF, lang))
+    assert no_tasks not in warnings.sentence
+
+
 def test_unknown_unit_raises(seeded_engine):
     with pytest.raises(figures.UnknownUnit):
         build_slides("99999", AS_OF, engine=seeded_engine)
@@ -266,6 +316,19 @@ def test_cli_writes_a_deck_and_a_brief(seeded_url, seeded_engine, tmp_path):
     result = run_reports(seeded_url, "brief", "--unit", "68", "--out", str(brief))
     assert result.returncode == 0, result.stderr
     assert len(PdfReader(brief).pages) == 1
+
+
+def test_cli_deck_defaults_to_the_apps_database_and_the_latest_data_date(seeded_url, seeded_engine, tmp_path):
+    out = tmp_path / "deck.pptx"
+    result = run_reports(seeded_url, "deck", "--unit", PROVINCE, "--out", str(out))  # no --as-of
+    assert result.returncode == 0, result.stderr
+    latest = figures.latest_data_date(seeded_engine)
+    texts, _ = pptx_texts(out.read_bytes())
+    assert t("as_of_caption", "vi", date=format_date(latest, "vi")) in texts[0]  # the database DATABASE_URL names
+    assert texts == pptx_texts(deck_pptx(build_slides(PROVINCE, latest, lang="vi", engine=seeded_engine)))[0]
+    for command in ("deck", "brief", "snapshot"):
+        shown = " ".join(run_reports(seeded_url, command, "--help").stdout.split())
+        assert "DATABASE_URL, else var/nq57.sqlite" in shown and "latest data date" in shown, command
 
 
 @pytest.mark.parametrize("args, message", [
