@@ -315,6 +315,10 @@ def tasks_by_official(unit_code: str, as_of: dt.date, plan: str | None = None) -
     return read(accountability.by_official, unit_code, as_of, plan=plan)
 
 
+def official_tasks(unit_code: str, as_of: dt.date, official: str, plan: str | None = None) -> list[dict]:
+    return read(accountability.official_tasks, unit_code, as_of, official, plan=plan)
+
+
 # --- the indicator catalogue ----------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.state import tr
-from components.tables import NumberFormat
+from components.tables import NumberFormat, header_width
 from data_loaders.figures.dti import DtiRow
 from data_loaders.figures.indicators import display
 from data_loaders.figures.scope import UnitInfo
@@ -29,6 +29,21 @@ def _sample_caption(unit: UnitInfo, rows: list[DtiRow], lang: str) -> None:
         st.caption(":orange[" + tr("dti_sample_caption_province") + "]")
     elif sample:
         st.caption(":orange[" + tr("dti_sample_caption", count=format_number(sample, lang)) + "]")
+
+
+# The table's column beside the chart (3/5 of a projector's 1280 px beside the sidebar) is about 480 px: on screen
+# the DTI rank, the province, its DTI and its on-time rate; the DTI's year, the task rank and count and the data's
+# source are in the downloads and a tapped row's card (the caption above says when the DTI is sample data).
+TABLE_PX = 480
+SHOWN = ("col_dti_rank", "unit_name", "col_dti_overall", "col_on_time_rate")
+
+
+def dti_columns() -> tuple[dict, list[str]]:
+    """(column_config, column_order) of the table: each figure as wide as its header, the name the rest."""
+    widths = {key: header_width(tr(key)) for key in SHOWN if key != "unit_name"}
+    widths["unit_name"] = TABLE_PX - sum(widths.values())
+    config: dict = {"code": None, **{tr(key): st.column_config.Column(tr(key), width=widths[key]) for key in SHOWN}}
+    return config, [tr(key) for key in SHOWN]
 
 
 def dti_frame(rows: list[DtiRow], lang: str) -> pd.DataFrame:
@@ -62,8 +77,9 @@ def dti_section(unit: UnitInfo, day: dt.date, plan: str | None, lang: str) -> No
     table, chart = st.columns([3, 2])
     with table:
         formats = {tr("col_dti_overall"): NumberFormat(4), tr("col_on_time_rate"): NumberFormat(1, percent=True)}
+        config, order = dti_columns()
         show_table(frame, name=tr("dti_heading"), key=f"dti::{unit.code}::{day}" + (f"::{plan}" if plan else ""),
-                   column_config={"code": None}, number_formats=formats,
+                   column_config=config, column_order=order, number_formats=formats,
                    lead=(tr("unit_name"), tr("col_dti_overall"), tr("col_on_time_rate")))
     with chart:
         bars = pd.DataFrame({"code": [r["code"] for r in rows], "name": [r["name"] for r in rows],

@@ -13,7 +13,7 @@ from components.display import show_chart
 from components.exports import show_table
 from components.kpi import Kpi, kpi_row
 from components.state import on_chart_select
-from components.tables import NumberFormat, header_width
+from components.tables import NumberFormat, column_config, header_width, task_frame
 from data_loaders.figures.data_quality import SCORES, needing_attention, overall
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.follow_up.directions import may_direct
@@ -162,6 +162,32 @@ def ranking_frame(rows: list[dict], lang: str, own_label: str | None = None) -> 
     } for row in rows if row["total"]])
 
 
+# A projector's 1280×720 leaves a table about 820 px beside the sidebar (tests/browser/test_tables_fit.py); a
+# row's check box takes 36 of them when a row can be picked.
+TABLE_AT_1280_PX, CHECK_BOX_PX = 810, 36
+# The ranking on screen: the place and its change, who, their tasks, the overdue ones, the on-time rate (the
+# rank's rule) and those overdue more than 90 days; completed, the overdue rate (100 minus the on-time rate)
+# and the two shorter lateness buckets (the page's cards above give them for the whole scope) are in the
+# downloads and a tapped row's card on a phone.
+RANKING_SHOWN = ("col_rank", "col_rank_change", "col_agency_or_unit", "col_total", "col_overdue", "col_on_time_rate",
+                 "bucket_gt_90")
+
+
+def ranking_columns(frame: pd.DataFrame, lang: str, selectable: bool) -> tuple[dict, tuple[str, ...]]:
+    """(column_config, column_order) that fit the ranking on a projector: each figure's column as wide as
+    its header or widest cell, the name what is left (cut with "…" if longer; whole in the downloads)."""
+    labels = {key: t(key, lang) for key in RANKING_SHOWN}
+    widths = {key: header_width(max([labels[key], *(str(cell) for cell in frame[labels[key]])], key=len))
+              for key in RANKING_SHOWN if key != "col_agency_or_unit"}
+    widths["col_rank"] = header_width(labels["col_rank"])  # a number of at most three digits
+    name_px = TABLE_AT_1280_PX - sum(widths.values()) - (CHECK_BOX_PX if selectable else 0)
+    overdue_90 = f"{t('status_overdue', lang)} {labels['bucket_gt_90']}"
+    config = {labels[key]: st.column_config.Column(labels[key], width=widths.get(key, name_px),
+                                                   help=overdue_90 if key == "bucket_gt_90" else None)
+              for key in RANKING_SHOWN}
+    return config, tuple(labels[key] for key in RANKING_SHOWN)
+
+
 def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, name: str, key: str,
                   units: bool = False) -> None:
     """The ranking as a table. With `units` (rows are units, keyed by their code), a leader who may
@@ -175,12 +201,15 @@ def ranking_table(rows: list[dict], lang: str, own_label: str | None = None, *, 
     shown = [row for row in rows if row["total"]]  # the frame's rows, in its order
     account = auth.current_account() if units else None
     if account is None or not any(may_direct(account, row["key"]) for row in shown):
-        show_table(frame, name=name, key=key, number_formats=rates, lead=lead)
+        config, order = ranking_columns(frame, lang, selectable=False)
+        show_table(frame, name=name, key=key, number_formats=rates, lead=lead, column_config=config,
+                   column_order=order)
         return
     open_requested_direction()
     st.caption(t("ranking_direct_help", lang))
+    config, order = ranking_columns(frame, lang, selectable=True)
     selection = show_table(frame, name=name, key=key, number_formats=rates, on_select="rerun",
-                           selection_mode="single-row", lead=lead)
+                           selection_mode="single-row", lead=lead, column_config=config, column_order=order)
     picked = selection.selection.rows if selection else []
     if picked and picked[0] < len(shown) and may_direct(account, shown[picked[0]]["key"]):
         row = shown[picked[0]]
@@ -194,11 +223,34 @@ def bucket_kpis(buckets: dict[str, int], lang: str) -> None:
              for b in ("le_30", "31_90", "gt_90")])
 
 
+# An official's tasks on screen: what, how late, in what state, by when, how far; the owning unit and the lead
+# agency are in the downloads and a tapped row's card (the title keeps what a projector's 1280 px leave).
+OFFICIAL_TASK_SHOWN = ("code", "title", "days_overdue", "derived_status", "deadline", "progress_pct")
+OFFICIAL_TASK_COLUMNS = (*OFFICIAL_TASK_SHOWN, "owner_name", "lead_agency")
+PROGRESS_PX = 90
+
+
+def official_tasks_table(tasks: list[dict], lang: str, *, name: str, key: str) -> None:
+    """One official's tasks (accountability.official_tasks), fitting a projector."""
+    frame = task_frame(tasks, lang, OFFICIAL_TASK_COLUMNS)
+    labels = {column: label for column, label in zip(OFFICIAL_TASK_COLUMNS, frame.columns)}
+    config = column_config(lang)
+    widths = {column: header_width(max([labels[column], *(str(cell) for cell in frame[labels[column]])], key=len))
+              for column in ("code", "days_overdue", "derived_status", "deadline")}
+    widths["progress_pct"] = PROGRESS_PX
+    widths["title"] = TABLE_AT_1280_PX - sum(widths.values())
+    for column, width in widths.items():
+        own = config.get(labels[column]) or st.column_config.Column(labels[column])
+        config[labels[column]] = {**own, "width": width}
+    show_table(frame, name=name, key=key, column_config=config, column_order=[labels[c] for c in OFFICIAL_TASK_SHOWN],
+               lead=(labels["title"], labels["derived_status"]))
+
+
 def officials_frame(rows: list[dict], lang: str) -> pd.DataFrame:
     return pd.DataFrame([{
         t("col_official", lang): row["official"],
         t("col_total", lang): row["total"],
         t("col_completed", lang): row["completed"],
         t("col_overdue", lang): row["overdue"],
-        t("col_days_overdue", lang): row["max_days_overdue"],
+        t("col_max_days_overdue", lang): row["max_days_overdue"],
     } for row in rows])

@@ -10,12 +10,11 @@ from components.dti_view import dti_section
 from components.exports import show_table
 from components.markdown import escape
 from components.plan_filter import plan_caption, plan_filter
-from components.scorecard import bucket_kpis, officials_frame, ranking_table
+from components.scorecard import bucket_kpis, official_tasks_table, officials_frame, ranking_table
 from components.shell_guard import require_app_shell
 from components.state import as_of, compare_date, language, scope, tr
-from components.tables import column_config, task_frame
 from data_loaders.figures.accountability import laggards_first
-from data_loaders.i18n import format_date
+from data_loaders.i18n import format_date, format_number, tn
 
 require_app_shell()
 lang = language()
@@ -62,7 +61,6 @@ selection = show_table(officials_frame(officials, lang), name=tr("accountability
 picked = selection.selection.rows if selection else []
 chosen = officials[picked[0]] if picked and picked[0] < len(officials) else officials[0]
 st.markdown(f"##### {escape(tr('col_official'))}: {escape(chosen['official'])}")
-show_table(task_frame(chosen["tasks"], lang, ("code", "title", "owner_name", "lead_agency", "deadline",
-                                              "derived_status", "days_overdue", "progress_pct")),
-           name=f"{tr('col_official')} {chosen['official']}", key="official_tasks", column_config=column_config(lang),
-           lead=(tr("col_title"), tr("col_status")))
+chosen_tasks = cached.official_tasks(unit.code, day, chosen["official"], plan)  # every one of them
+st.caption(tn("official_tasks_order", len(chosen_tasks), lang, count=format_number(len(chosen_tasks), lang)))
+official_tasks_table(chosen_tasks, lang, name=f"{tr('col_official')} {chosen['official']}", key="official_tasks")

@@ -17,7 +17,7 @@ The names below are the figures themselves, for callers that want them all in on
 """
 
 from data_loaders.figures.accountability import by_official as tasks_by_official
-from data_loaders.figures.accountability import overdue_buckets, rank_change, ranking
+from data_loaders.figures.accountability import official_tasks, overdue_buckets, rank_change, ranking
 from data_loaders.figures.data_quality import quality
 from data_loaders.figures.definitions import default_comparison_date, month_ends
 from data_loaders.figures.early_warnings import warnings
@@ -56,7 +56,8 @@ from data_loaders.figures.tasks import (
 __all__ = [
     "UnitInfo", "UnknownUnit", "child_count", "child_units", "default_comparison_date", "earliest_data_date",
     "get_unit", "holds_sample_data", "indicator_series", "indicator_totals", "indicator_trend", "indicators_by_child",
-    "latest_data_date", "month_ends", "overdue_buckets", "per_inhabitants", "quality", "rank_change", "ranking",
+    "latest_data_date", "month_ends", "official_tasks", "overdue_buckets", "per_inhabitants", "quality", "rank_change",
+    "ranking",
     "summary", "target_for", "target_status", "task_detail", "task_filter_options", "task_list", "task_status",
     "task_status_by",
     "task_status_by_child", "task_status_trend", "tasks_by_official", "unit_coordinates", "unit_path",

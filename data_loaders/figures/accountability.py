@@ -6,7 +6,8 @@
   overdue tasks bucketed by lateness (≤30, 31–90, >90 days);
 - `laggards_first(rows)` orders a ranking for the page's default view: the last place first;
 - `rank_change(unit, as_of, since, by)` adds each one's rank at an earlier date and the places gained;
-- `by_official(unit, as_of)` groups the tasks by responsible official;
+- `by_official(unit, as_of)` groups the tasks by responsible official: counts and most days overdue;
+  `official_tasks(unit, as_of, official)` lists one official's tasks;
 - `sibling_rank(unit, as_of, read)` is a unit's place among the units under the same parent (the
   overview's sentence and the deck's headline slide).
 Counts are aggregated in SQL (GROUP BY); Python only ranks the grouped rows.
@@ -29,7 +30,7 @@ from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Agency, Task
 
 BUCKETS = rules.LATENESS_BUCKETS
 GROUPINGS = ("lead_agency", "child")
-# an official's tasks in by_official: these columns of the task list, and days_overdue
+# an official's tasks (official_tasks): these columns of the task list, and days_overdue
 OFFICIAL_TASK = ("code", "title", "lead_agency", "owner_unit_code", "owner_name", "deadline", "derived_status",
                  "progress_pct")
 
@@ -135,29 +136,48 @@ def overdue_buckets(unit_code: str, as_of: dt.date, engine: Engine | None = None
 
 def by_official(unit_code: str, as_of: dt.date, engine: Engine | None = None, *,
                 plan: str | None = None) -> list[dict]:
-    """One row per responsible official: counts, most days overdue, and their tasks (overdue first): those
-    among the task list's (the first 5,000: tasks.task_list), with the columns shown here only. The counts
-    and the list are independent queries, so the counts run beside the list on the connection pool (in
-    a copy of this context: they count what the caller counts, figures/sources.py)."""
+    """One row per responsible official with tasks in the unit's scope: their counts (total, completed, overdue,
+    the lateness buckets) and `max_days_overdue`, the days of their most overdue task (0 when none is), both
+    over every task of theirs and aggregated in SQL; the most overdue officials first. Their tasks are
+    `official_tasks`. Nationally both from the task summary; the earliest overdue deadlines run beside the
+    counts on the connection pool (in a copy of this context: they count what the caller counts,
+    figures/sources.py)."""
+    unit = get_unit(unit_code, engine)
     # from the per-task changes nationally; a province's or commune's tasks are grouped faster live
-    summary = "responsible_official" if get_unit(unit_code, engine).level == "national" else None
+    summary = "responsible_official" if unit.level == "national" else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         counted = pool.submit(contextvars.copy_context().run, _grouped, unit_code, as_of,
                               lambda _: Task.responsible_official, engine, plan, summary=summary)
-        listed = listed_tasks(unit_code, as_of, plan=plan, engine=engine,
-                              columns=(*OFFICIAL_TASK, "responsible_official"))
+        earliest = rollups.earliest_overdue_deadlines(unit, as_of, engine, plan=plan) if summary else None
+        if earliest is None:
+            earliest = _earliest_overdue_deadlines(unit, as_of, plan, engine)
         counts = counted.result()
-    tasks: dict[str, list[dict]] = {}
-    for task in listed:
-        tasks.setdefault(task.pop("responsible_official"), []).append(task)  # OFFICIAL_TASK and days_overdue
-    rows = []
-    for row in counts:
-        own = tasks.get(row["key"], [])
-        rows.append({**row, "official": row["key"], "max_days_overdue": max((t["days_overdue"] for t in own),
-                                                                            default=0),
-                     "tasks": own})
+    rows = [{**row, "official": row["key"],
+             "max_days_overdue": rules.most_days_overdue(earliest.get(row["key"]), as_of)} for row in counts]
     rows.sort(key=lambda r: (-r["overdue"], -r["max_days_overdue"], -r["total"], r["official"]))
     return rows
+
+
+def _earliest_overdue_deadlines(unit: UnitInfo, as_of: dt.date, plan: str | None,
+                                engine: Engine | None) -> dict[str, dt.date]:
+    """Per responsible official with overdue tasks, the earliest deadline among them: the live definition of
+    rollups.earliest_overdue_deadlines."""
+    query, latest = tasks_at(unit, as_of, plan, engine)
+    earliest = rules.earliest_overdue_deadline(latest.c.status, Task.deadline, as_of)
+    query = (query.add_columns(Task.responsible_official, earliest.label("deadline"))
+             .group_by(Task.responsible_official).having(earliest.is_not(None)))
+    with connect(engine) as conn:
+        return {row.responsible_official: row.deadline for row in conn.execute(query)}
+
+
+def official_tasks(unit_code: str, as_of: dt.date, official: str, engine: Engine | None = None, *,
+                   plan: str | None = None) -> list[dict]:
+    """Every task of one responsible official in the unit's scope at the date (with `plan`, that plan's), with
+    the columns shown under the officials' table (OFFICIAL_TASK) and days_overdue: overdue first, the most
+    overdue first (as the task list orders them), then by deadline. Complete: an official answers for tens
+    of tasks (at most 51 in the national-scale benchmark)."""
+    return listed_tasks(unit_code, as_of, plan=plan, limit=None, engine=engine, columns=OFFICIAL_TASK,
+                        official=official)
 
 
 def sibling_rank(unit: UnitInfo, as_of: dt.date, read: Callable[..., Any]) -> tuple[int, int] | None:

@@ -46,8 +46,9 @@ TREND_MONTHS = 6  # the months of every trend chart and slide
 # Part of every key: bump it when a stored figure's shape changes (2: warnings name the task's title and
 # province and group the communes per province; 3: a task warning names its plan; 4: off-target warnings
 # per indicator with a target; 5: without a plan filter the task figures count the national plans only,
-# not the provinces' own programmes), so entries stored by older code are not read back.
-REVISION = 5
+# not the provinces' own programmes; 6: the officials' table counts its most days overdue over every task and
+# carries no tasks: official_tasks lists an official's), so entries stored by older code are not read back.
+REVISION = 6
 
 # The slow, scope-wide figures worth a round trip to share; lookups of single units stay local.
 SHARED: frozenset[Callable] = frozenset({

@@ -92,6 +92,18 @@ def days_overdue(deadline: dt.date, as_of: dt.date, status: str) -> int:
     return (as_of - deadline).days if status == "overdue" else 0
 
 
+def earliest_overdue_deadline(reported_status: Any, deadline: Any, as_of: dt.date) -> ColumnElement:
+    """SQL: the earliest deadline among a group's overdue tasks at the date (NULL when none is overdue):
+    that of its most overdue task, whose days `most_days_overdue` counts."""
+    return func.min(case((is_overdue(reported_status, deadline, as_of), deadline)))
+
+
+def most_days_overdue(earliest_deadline: dt.date | None, as_of: dt.date) -> int:
+    """The most days overdue among a group's tasks, from the earliest deadline of its overdue ones (SQL:
+    `earliest_overdue_deadline`): days overdue grow as the deadline is earlier. 0 when none is overdue."""
+    return 0 if earliest_deadline is None else days_overdue(earliest_deadline, as_of, "overdue")
+
+
 def lateness_bucket(days: int) -> str:
     """The bucket of a task overdue by `days` (> 0) days."""
     return "le_30" if days <= _BUCKET_EDGES[0] else "31_90" if days <= _BUCKET_EDGES[1] else "gt_90"

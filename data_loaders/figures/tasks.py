@@ -115,10 +115,11 @@ def _latest_report(task_id, as_of: dt.date, report, postgresql: bool) -> tuple[l
 
 
 def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None,
-                   engine: Engine | None = None):
+                   engine: Engine | None = None, *, official: str | None = None):
     """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
     the task's status at that date. Tasks with no report by then are left out. With `unit`, only the
-    tasks in its scope; with `plan`, only that plan's tasks. Only the reports the figures count
+    tasks in its scope; with `plan`, only that plan's tasks; with `official`, only the tasks that
+    responsible official answers for (only theirs are probed). Only the reports the figures count
     (figures/sources.py: all, or the approved ones) of `engine`'s database.
 
     Starts from the tasks in scope and finds each one's latest report with one backward probe of
@@ -137,6 +138,8 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
     if unit is not None and unit.level != "national":
         per_task = per_task.join(AdminUnit, AdminUnit.code == Task.owner_unit_code).where(scope_filter(unit, AdminUnit))
     per_task = per_task.where(counted_tasks(plan))
+    if official is not None:
+        per_task = per_task.where(Task.responsible_official == official)
     # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
     # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
     per_task = per_task.offset(0).subquery("latest_probe")
@@ -147,12 +150,14 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
     )
 
 
-def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None, engine: Engine | None = None):
+def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None, engine: Engine | None = None, *,
+             official: str | None = None):
     """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only; without, the
-    national plans' only: the plan filter of every task figure, latest_reports), each joined to its
+    national plans' only: the plan filter of every task figure, latest_reports; with `official`, that
+    responsible official's only), each joined to its
     latest report (the returned `latest`), its lead agency and its owning unit; add the columns to
     select. Returns (query, latest)."""
-    latest = latest_reports(as_of, unit, plan, engine)
+    latest = latest_reports(as_of, unit, plan, engine, official=official)
     query = (
         select()
         .select_from(latest)
@@ -276,22 +281,27 @@ LISTED = ("code", "title", "plan", "area", "lead_agency", "responsible_official"
 
 
 def listed_tasks(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
-                 area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
-                 engine: Engine | None = None, columns: tuple[str, ...] = LISTED) -> list[dict]:
+                 area: str | None = None, lead_agency: str | None = None, limit: int | None = 5000,
+                 engine: Engine | None = None, columns: tuple[str, ...] = LISTED, *,
+                 official: str | None = None) -> list[dict]:
     """The rows of `task_list` with only `columns` of LISTED (and days_overdue), for a figure built on
-    the list that needs fewer (accountability.by_official). Nationally from the task summary when it may be
-    read (`_listed`), else from every task's latest report (`_listed_live`)."""
+    the list that needs fewer (accountability.official_tasks); with `official`, only the tasks that
+    responsible official answers for; `limit` None lists every task. Nationally from the task summary
+    when it may be read (`_listed`), else — and for one official, whose few tasks are probed faster than
+    the nation's overdue ones are found — from the tasks' latest reports (`_listed_live`)."""
     unit = get_unit(unit_code, engine)
     names = tuple(dict.fromkeys((*columns, "deadline", "derived_status")))  # days_overdue reads these two
     status = status if status in rules.TASK_STATUSES else None  # anything else filters nothing
     listed = None
     # the summary pays where the scope is large: a province's ~1,500 tasks are probed faster than its changes
     # are found among the nation's (EXPLAIN on the national-scale database: 32 ms live, 72 ms from the summary)
-    if unit.level == "national" and rollups.usable(engine):  # every submitted report: TaskReport itself
+    # (every submitted report, when usable: TaskReport itself)
+    if unit.level == "national" and official is None and rollups.usable(engine):
         listed = rollups.read_if_current(engine, lambda conn: _listed(conn, unit, as_of, status, plan or None, area,
                                                                       lead_agency, limit, names))
     if listed is None:
-        listed = _listed_live(unit, as_of, status, plan or None, area, lead_agency, limit, names, engine)
+        listed = _listed_live(unit, as_of, status, plan or None, area, lead_agency, limit, names, engine,
+                              official)
     rows = [dict(zip(names, row)) for row in listed]
     for row in rows:
         row["days_overdue"] = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
@@ -363,9 +373,11 @@ def _listed_part(where: list, as_of: dt.date, area: str | None, lead_agency: str
 
 
 def _listed_live(unit: UnitInfo, as_of: dt.date, status: str | None, plan: str | None, area: str | None,
-                 lead_agency: str | None, limit: int, names: tuple[str, ...], engine: Engine | None) -> list:
-    """The task list from every task's latest report (the definition; approved-only mode, `rollups.live`)."""
-    query, latest = tasks_at(unit, as_of, plan, engine)
+                 lead_agency: str | None, limit: int | None, names: tuple[str, ...], engine: Engine | None,
+                 official: str | None = None) -> list:
+    """The task list from every task's latest report (the definition; approved-only mode, `rollups.live`);
+    with `official`, from that official's tasks' only."""
+    query, latest = tasks_at(unit, as_of, plan, engine, official=official)
     columns = _columns(Task, Agency.name, AdminUnit.name, latest.c, as_of)
     query = query.add_columns(*(columns[name].label(name) for name in names))
     completed = rules.is_completed(latest.c.status)

@@ -1,6 +1,7 @@
-"""The administrators' and reporters' tables fit their page at a projector's 1280×720, in both languages: no table
-scrolls sideways, so no last column is cut at the window's edge (the indicators, accounts, upload history, reporting
-status, audit and approvals tables did, and the quality scorecard beside its map). st.dataframe draws a canvas grid
+"""The administrators' and reporters' tables, and the accountability page's, fit their page at a projector's
+1280×720, in both languages: no table scrolls sideways, so no last column is cut at the window's edge (the indicators,
+accounts, upload history, reporting status, audit and approvals tables did, the quality scorecard beside its map, and
+the accountability page's rankings and an official's tasks). st.dataframe draws a canvas grid
 inside a scrolling box (`.dvn-scroller`) as wide as its columns: the grid is too wide exactly when that box's scroll
 width passes its visible width. The data-quality scorecard is checked the same way at 1920×1080, and on a phone
 (390×844) the targets table turns compact like every table a leader reads. One app server for the module.
@@ -92,6 +93,32 @@ def test_no_table_scrolls_sideways_at_a_projectors_size(app_url, browser, lang):
                 problems.append(f"{name}: {len(grids)} tables on screen, not {tables}")
             problems += [f"{name}: {grid}" for grid in _too_wide(grids)]
         assert problems == [], "\n".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_accountability_tables_fit_a_projector(app_url, browser, lang):
+    """Nationally: the lead agencies' ranking (the first tab; it scrolled sideways past its on-time rate), the
+    provinces' (the second tab, with a check box per row: an administrator may direct a province), the DTI
+    beside them, the officials and the first official's tasks."""
+    context, page = signed_in(browser, app_url, TEST_ADMIN, "")
+    try:
+        grids = _grids(page, app_url, "accountability", lang, f"tables_accountability_1280_{lang}.png")
+        keys = " ".join(grid["key"] for grid in grids)
+        for table in ("ranking--lead_agency", "officials--VN", "official_tasks"):
+            assert table in keys, grids
+        tab = page.locator('[data-testid="stMain"] [role="tab"]').nth(1)
+        tab.click()
+        wait_until_run_finished(page)
+        for grid in page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').all():
+            if grid.is_visible():
+                grid.scroll_into_view_if_needed()
+        wait_until_layout_still(page)
+        full_page_shot(page, f"tables_accountability_provinces_1280_{lang}.png")
+        provinces = [grid for grid in page.evaluate(GRIDS) if "ranking--child" in grid["key"]]
+        assert provinces, page.evaluate(GRIDS)
+        assert _too_wide(grids + provinces) == []
     finally:
         context.close()
 

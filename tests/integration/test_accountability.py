@@ -3,13 +3,17 @@ between two dates, tasks by responsible official, on a small database and the sa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import inspect
 
 import pytest
 
+from data_loaders.figures import rollups, tasks
 from data_loaders.figures.accountability import (
     by_official,
     laggards_first,
+    official_tasks,
     overdue_buckets,
     rank_change,
     ranking,
@@ -118,9 +122,44 @@ def test_tasks_by_official(small):
     assert [r["official"] for r in rows] == ["Minh", "Hà", "Lan"]  # most overdue first
     minh = rows[0]
     assert minh["overdue"] == 4 and minh["max_days_overdue"] == 91
-    assert [t["code"] for t in minh["tasks"]][0] == "B91"
+    assert [t["code"] for t in official_tasks("VN", AS_OF, "Minh", small)] == ["B91", "B90", "B31", "B30"]
     ha = rows[1]
-    assert ha["total"] == 2 and {t["code"] for t in ha["tasks"]} == {"B_OK", "CENTRAL"}
+    assert ha["total"] == 2 and ha["max_days_overdue"] == 5
+    assert [t["code"] for t in official_tasks("VN", AS_OF, "Hà", small)] == ["CENTRAL", "B_OK"]
+    assert rows[2]["max_days_overdue"] == 0  # Lan: nothing overdue
+    assert [t["code"] for t in official_tasks(PROVINCE, AS_OF, "Hà", small)] == ["B_OK"]  # the central task is not
+    assert official_tasks("VN", AS_OF, "Nobody", small) == []
+
+
+def _task_list_cut_at(monkeypatch, limit: int) -> None:
+    """The task list's default length (5,000 tasks: tasks.task_list, listed_tasks) cut to `limit`, so a scope's
+    overdue tasks run past it as the nation's 8,841 run past 5,000 in the national-scale database."""
+    for function in (tasks.task_list, tasks.listed_tasks):
+        names = [name for name, p in inspect.signature(function).parameters.items() if p.default is not p.empty
+                 and p.kind is p.POSITIONAL_OR_KEYWORD]
+        defaults = dict(zip(names, function.__defaults__))
+        monkeypatch.setattr(function, "__defaults__", tuple({**defaults, "limit": limit}[name] for name in names))
+
+
+@pytest.mark.parametrize("served", ["summary", "live"])
+def test_each_officials_row_counts_every_task_of_theirs_past_the_task_lists_length(small, monkeypatch, served):
+    """Nationally 5 tasks are overdue, the task list is cut at 2 (Minh's 91 and 90 days): Hà's one overdue task
+    (5 days) is past it, yet her row says 5 days, and each official's task list is whole, however long the
+    task list is — from the task summary (nationally) and from the tasks' reports."""
+    if served == "summary":
+        rollups.rebuild_database(small)  # the builder wrote around the application
+    _task_list_cut_at(monkeypatch, 2)
+    assert [t["code"] for t in tasks.task_list("VN", AS_OF, engine=small)] == ["B91", "B90"]
+    with rollups.live() if served == "live" else contextlib.nullcontext():
+        assert (rollups.status_counts(get_unit("VN", small), AS_OF, small) is None) is (served == "live")
+        rows = {row["official"]: row for row in by_official("VN", AS_OF, small)}
+        assert {name: (row["overdue"], row["max_days_overdue"]) for name, row in rows.items()} == {
+            "Minh": (4, 91), "Hà": (1, 5), "Lan": (0, 0)}
+        for name, row in rows.items():  # the row and the official's tasks say the same
+            listed = official_tasks("VN", AS_OF, name, small)
+            assert len(listed) == row["total"]
+            assert sum(t["derived_status"] == "overdue" for t in listed) == row["overdue"]
+            assert max(t["days_overdue"] for t in listed) == row["max_days_overdue"]
 
 
 def test_sample_buckets_add_up_to_136(seeded_engine):

@@ -138,6 +138,29 @@ def test_the_task_list_is_served_from_the_summary_and_cut_where_the_definition_c
     assert accountability.by_official("VN", day, seeded_engine) == officials
 
 
+def test_the_officials_table_counts_every_task_past_the_task_lists_length(seeded_engine, monkeypatch):
+    """Nationally the officials' rows (from the summary) count each official's every task, however long the task
+    list is (cut here at one task, as 5,000 cuts the nation's 8,841 overdue at national scale): each row's
+    counts and most days overdue are those of the official's whole task list, and equal the definition."""
+    day = dt.date(2025, 6, 30)
+    monkeypatch.setattr(tasks.listed_tasks, "__defaults__", tuple(
+        1 if value == 5000 else value for value in tasks.listed_tasks.__defaults__))
+    assert len(tasks.listed_tasks("VN", day, engine=seeded_engine)) == 1
+    assert rollups.earliest_overdue_deadlines(get_unit("VN", seeded_engine), day, seeded_engine) is not None
+    officials = accountability.by_official("VN", day, seeded_engine)
+    with rollups.live():
+        assert accountability.by_official("VN", day, seeded_engine) == officials
+    assert sum(row["overdue"] > 0 for row in officials) > 1  # more officials overdue than the list's one task
+    for row in officials:
+        listed = accountability.official_tasks("VN", day, row["official"], seeded_engine)
+        statuses = [task["derived_status"] for task in listed]
+        assert (len(listed), statuses.count("completed"), statuses.count("overdue")) == (
+            row["total"], row["completed"], row["overdue"]), row["official"]
+        assert max(task["days_overdue"] for task in listed) == row["max_days_overdue"], row["official"]
+        days = [task["days_overdue"] for task in listed]
+        assert days[:row["overdue"]] == sorted(days[:row["overdue"]], reverse=True)  # most overdue first
+
+
 def _plans(engine) -> list[str]:
     with engine.connect() as conn:
         return sorted(conn.execute(select(Task.plan).distinct()).scalars())
