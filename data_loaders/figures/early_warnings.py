@@ -159,67 +159,78 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
             for row in _candidates(unit, as_of, due_soon_days, stalled_days, engine, plan)]
 
 
+def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
+               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+    """The candidates that are task warnings, most urgent first: (kind, days, expected progress or None,
+    candidate row). Which kind a task is and where it stands in the list is decided here only; building
+    each warning (`_task_item`) is left to whoever needs it (the summary builds the first few)."""
+    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+    soon = as_of + dt.timedelta(days=due_soon)
+    overdue, behind, stalled = [], [], []
+    for row in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
+        code, deadline, progress, last_report, first_report, status = (row[0], row[3], float(row[12]), row[13],
+                                                                        row[14], row[17])
+        if status == "overdue":
+            days = rules.days_overdue(deadline, as_of, status)
+            overdue.append(((-days, code), ("overdue", days, None, row)))
+        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
+            days = (deadline - as_of).days
+            # the rounded figures the warning shows: the order a reader sees them in
+            behind.append(((days, round(progress, 1) - round(expected, 1), code),
+                           ("due_soon_behind", days, expected, row)))
+        elif (days := (as_of - last_report).days) > stalled_after:
+            stalled.append(((-days, code), ("stalled", days, None, row)))
+    return [entry for part in (overdue, behind, stalled) for _, entry in sorted(part, key=lambda pair: pair[0])]
+
+
+def _task_item(kind: str, days: int, expected: float | None, row: tuple, as_of: dt.date) -> dict:
+    """One task warning (`_task_rows` gives its kind, days and expected progress), its message's parameters
+    already as JSON (`Message.of_json`: thousands are built nationally)."""
+    (code, title, plan_code, deadline, owner, owner_name, owner_level, province_code, province_name, agency,
+     official, _reported, progress, last_report, first_report, document_number, document_date, _status) = row
+    progress = float(progress)
+    deadline_iso, last_iso = deadline.isoformat(), last_report.isoformat()
+    item = {
+        "kind": kind,
+        "unit": {"code": owner, "name": owner_name, "level": owner_level},
+        "task": code,
+        "title": title,
+        "plan": plan_code,
+        "province": {"code": province_code, "name": province_name} if province_code else None,
+        "deadline": deadline_iso,
+        "lead_agency": agency,
+        "responsible_official": official,
+        "progress_pct": round(progress, 1),
+        "last_report": last_iso,
+        "days_since_report": (as_of - last_report).days,
+        # the assigning document, when the task carries it (figures.tasks.document_message words it)
+        "document": ({"number": document_number,
+                      "date": document_date.isoformat() if document_date else None}
+                     if document_number or document_date else None),
+    }
+    # the parameters every task message shares, in their order (`Message` would write the deadline so)
+    shared = (("code", code), ("title", title), ("where", _where(owner, owner_name, owner_level, province_name)),
+              ("agency", agency), ("official", official), ("deadline", {"date": deadline_iso}),
+              ("progress", Percent(progress, 0)))
+    if kind == "overdue":
+        item["days_overdue"] = days
+        item["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
+    elif kind == "due_soon_behind":
+        item.update(days_left=days, first_report=first_report.isoformat(), expected_pct=round(expected, 1))
+        item["message"] = Message.of_json(
+            "warn_due_soon_behind", dict((("days", days), ("expected", Percent(expected, 0)), *shared)),
+            plural="days")
+    else:
+        item["message"] = Message.of_json("warn_stalled", dict((("days", days), ("last", {"date": last_iso}), *shared)))
+    return item
+
+
 def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
                    plan: str | None = None) -> list[dict]:
     """The task warnings, each kind in its order. Built for thousands of rows (about 9,500 nationally):
     tuples from the query, each message's parameters already as JSON (`Message.of_json`)."""
-    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
-    soon = as_of + dt.timedelta(days=due_soon)
-    overdue, behind, stalled = [], [], []
-    for (code, title, plan_code, deadline, owner, owner_name, owner_level, province_code, province_name, agency,
-         official, _reported, progress, last_report, first_report, document_number, document_date,
-         status) in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
-        progress = float(progress)
-        days_since = (as_of - last_report).days
-        if status == "overdue":
-            kind, days = "overdue", rules.days_overdue(deadline, as_of, status)
-        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
-            kind, days = "due_soon_behind", (deadline - as_of).days
-        elif days_since > stalled_after:
-            kind, days = "stalled", days_since
-        else:
-            continue
-        deadline_iso, last_iso = deadline.isoformat(), last_report.isoformat()
-        item = {
-            "kind": kind,
-            "unit": {"code": owner, "name": owner_name, "level": owner_level},
-            "task": code,
-            "title": title,
-            "plan": plan_code,
-            "province": {"code": province_code, "name": province_name} if province_code else None,
-            "deadline": deadline_iso,
-            "lead_agency": agency,
-            "responsible_official": official,
-            "progress_pct": round(progress, 1),
-            "last_report": last_iso,
-            "days_since_report": days_since,
-            # the assigning document, when the task carries it (figures.tasks.document_message words it)
-            "document": ({"number": document_number,
-                          "date": document_date.isoformat() if document_date else None}
-                         if document_number or document_date else None),
-        }
-        # the parameters every task message shares, in their order (`Message` would write the deadline so)
-        shared = (("code", code), ("title", title), ("where", _where(owner, owner_name, owner_level, province_name)),
-                  ("agency", agency), ("official", official), ("deadline", {"date": deadline_iso}),
-                  ("progress", Percent(progress, 0)))
-        if kind == "overdue":
-            item["days_overdue"] = days
-            item["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
-            overdue.append(item)
-        elif kind == "due_soon_behind":
-            item.update(days_left=days, first_report=first_report.isoformat(), expected_pct=round(expected, 1))
-            item["message"] = Message.of_json(
-                "warn_due_soon_behind", dict((("days", days), ("expected", Percent(expected, 0)), *shared)),
-                plural="days")
-            behind.append(item)
-        else:
-            item["message"] = Message.of_json("warn_stalled",
-                                              dict((("days", days), ("last", {"date": last_iso}), *shared)))
-            stalled.append(item)
-    overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
-    behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
-    stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))
-    return overdue + behind + stalled
+    return [_task_item(kind, days, expected, row, as_of)
+            for kind, days, expected, row in _task_rows(unit, as_of, settings, engine, plan)]
 
 
 # --- communes not reporting -------------------------------------------------------------------
@@ -538,20 +549,60 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine:
 # --- the contract -----------------------------------------------------------------------------
 
 
+def _others(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
+    """The warnings that are not about a task, in the order of urgency (off target before not reporting)."""
+    return _off_target_warnings(unit, as_of, settings, engine) + _not_reporting_warnings(unit, as_of, engine)
+
+
+def _arguments(unit_code: str, as_of: dt.date | None, settings: dict[str, Any] | None,
+               engine: Engine | None) -> tuple[UnitInfo, dt.date, dict[str, Any]]:
+    unit = get_unit(unit_code, engine)
+    return unit, as_of or latest_data_date(engine) or dt.date.today(), settings or get_settings(engine)
+
+
 def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
              engine: Engine | None = None, *, plan: str | None = None) -> Warnings:
     """Every warning for a unit and everything under it at a date, most urgent first. Each carries
     its message as keys and parameters (`data_loaders.i18n.message.render` puts it in a language).
     With `plan`, the warnings on that plan's tasks only (the indicator and reporting warnings belong
     to no plan)."""
-    unit = get_unit(unit_code, engine)
-    as_of = as_of or latest_data_date(engine) or dt.date.today()
-    settings = settings or get_settings(engine)
-    items = _task_warnings(unit, as_of, settings, engine, plan)
+    unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
+    items = _task_warnings(unit, as_of, settings, engine, plan)  # overdue, due soon and behind, stalled
     if plan is None:
-        items += _not_reporting_warnings(unit, as_of, engine) + _off_target_warnings(unit, as_of, settings, engine)
-    items.sort(key=lambda item: URGENCY.index(item["kind"]))  # stable: each kind keeps its own order
+        items += _others(unit, as_of, settings, engine)
     return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
+
+
+class WarningsSummary(TypedDict):
+    unit: dict  # {"code", "name", "level"}
+    as_of: str  # ISO date
+    warnings: list[dict]  # the first `count` of `warnings`, as it gives them
+    total: int  # how many `warnings` gives
+    counts: dict[str, int]  # how many of each kind, every kind in KINDS' order
+
+
+HEAD = 10  # the most warnings any page shows before "see all" (the leader's board's largest block)
+
+
+def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
+                     count: int = HEAD, engine: Engine | None = None, *,
+                     plan: str | None = None) -> WarningsSummary:
+    """The `count` most urgent of `warnings` (the same warnings, in the same order), how many there are
+    and how many of each kind: what the overview, the leader's board and the deck show. The task
+    warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
+    about 9,500 of them are otherwise built, stored and read back for three)."""
+    unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
+    rows = _task_rows(unit, as_of, settings, engine, plan)
+    head = [_task_item(kind, days, expected, row, as_of) for kind, days, expected, row in rows[:count]]
+    others = _others(unit, as_of, settings, engine) if plan is None else []
+    head += others[:count - len(head)]
+    counts = {kind: 0 for kind in KINDS}
+    for kind, *_ in rows:
+        counts[kind] += 1
+    for item in others:
+        counts[item["kind"]] += 1
+    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": head, "total": len(rows) + len(others),
+            "counts": counts}
 
 
 def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
@@ -559,7 +610,10 @@ def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
     return result["warnings"][:count]
 
 
-def warning_counts(result: Warnings) -> dict[str, int]:
+def warning_counts(result: Warnings | WarningsSummary) -> dict[str, int]:
+    """How many warnings of each kind, every kind in KINDS' order (a summary carries them)."""
+    if "counts" in result:
+        return dict(result["counts"])
     counts = {kind: 0 for kind in KINDS}
     for item in result["warnings"]:
         counts[item["kind"]] += 1
