@@ -19,8 +19,9 @@ The figures are those pages/overview.py reads through `figures.cache.read` at th
 comparison date (`OVERVIEW_FIGURES`; tests/integration/test_bench_naive.py records the page and checks the
 list): the as-of date, task status, its 6-month trend, indicator totals, the targets in force and the
 target status of the cards, and the warnings summary (the first `early_warnings.HEAD` warnings in order, the
-total and the count of each kind; the page shows the top three and the total). Both ways must give the same figures: every figure is compared (integers exactly,
-floats to 1e-9 relative) and the script stops with the differences if any differ.
+total and the count of each kind; the page shows the top three and the total). Both ways must give the same
+figures: every figure is compared (integers exactly, floats to 1e-9 relative) and the script stops with the
+differences if any differ.
 
     python -m benchmarks.bench_naive                  # national-scale PostgreSQL nq57_bench ($TEST_DATABASE_URL)
     python -m benchmarks.bench_naive --pg URL         # the same on another server
