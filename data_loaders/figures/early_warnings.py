@@ -37,13 +37,15 @@ from data_loaders.store.settings. Candidate rows are selected in SQL; Python onl
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from typing import Any, TypedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypedDict, TypeVar
 
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures import sources
+from data_loaders.figures import rollups, sources
 from data_loaders.figures.indicators import WEIGHT, indicator_series
 from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
@@ -77,6 +79,7 @@ URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting
 KINDS = URGENCY  # the counts row and every list follow the order of urgency
 COVERAGE = "fiveg_coverage_pct"
 WORST_SHOWN = 3  # communes named in a grouped card ("lowest: …")
+Result = TypeVar("Result")
 
 
 class Warnings(TypedDict):
@@ -110,8 +113,24 @@ _CANDIDATE_COLUMNS = ("code", "title", "plan", "deadline", "owner_unit_code", "o
 
 def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
                 engine: Engine | None = None, plan: str | None = None) -> list[tuple]:
-    """`task_candidates` as tuples in the order of `_CANDIDATE_COLUMNS` (the warnings read thousands)."""
-    latest = latest_reports(as_of, unit, plan, engine)
+    """`task_candidates` as tuples in the order of `_CANDIDATE_COLUMNS` (the warnings read thousands).
+    Nationally, when the task summary may be read (figures/rollups.py), the tasks it says are completed at
+    the date are left out before their latest report is probed (29,000 of the 50,000 on the national-scale
+    database), as the task list does (tasks.listed_tasks); the same rows either way."""
+    if unit.level == "national" and rollups.usable(engine):
+        completed = Task.id.not_in(rollups.tasks_counted_in("completed", unit, as_of, plan))
+        query = _candidate_query(unit, as_of, due_soon_days, stalled_days, engine, plan, completed)
+        rows = rollups.read_if_current(engine, lambda conn: conn.execute(query).all())
+        if rows is not None:
+            return [tuple(row) for row in rows]
+    query = _candidate_query(unit, as_of, due_soon_days, stalled_days, engine, plan)
+    with connect(engine) as conn:
+        return [tuple(row) for row in conn.execute(query).all()]
+
+
+def _candidate_query(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
+                     engine: Engine | None, plan: str | None, among=None):
+    latest = latest_reports(as_of, unit, plan, engine, among)
     province = AdminUnit.__table__.alias("task_province")
     report = sources.task_reports(engine)
     soon = as_of + dt.timedelta(days=due_soon_days)
@@ -127,7 +146,7 @@ def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days
         .correlate(Task)
         .scalar_subquery()
     )
-    query = (
+    return (
         select(Task.code, Task.title, Task.plan, Task.deadline, Task.owner_unit_code,
                AdminUnit.name.label("owner_name"),
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
@@ -146,8 +165,6 @@ def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days
         .where(~rules.is_completed(latest.c.status))
         .where(or_(Task.deadline <= soon, latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
     )  # no ORDER BY: the warnings sort each kind on its own
-    with connect(engine) as conn:
-        return [tuple(row) for row in conn.execute(query).all()]
 
 
 def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
@@ -554,6 +571,19 @@ def _others(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | Non
     return _off_target_warnings(unit, as_of, settings, engine) + _not_reporting_warnings(unit, as_of, engine)
 
 
+def _beside_others(tasks: Callable[[], Result], unit: UnitInfo, as_of: dt.date, settings: dict,
+                   engine: Engine | None, plan: str | None) -> tuple[Result, list[dict]]:
+    """`tasks()` (the task warnings' part) and, without a plan, `_others`: independent queries, so the task
+    part runs in a worker (in a copy of this context: it counts what the caller counts, figures/sources.py)
+    while the others are computed here — nationally about the longer of the two instead of their sum."""
+    if plan is not None:
+        return tasks(), []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        task_part = pool.submit(contextvars.copy_context().run, tasks)
+        others = _others(unit, as_of, settings, engine)
+        return task_part.result(), others
+
+
 def _arguments(unit_code: str, as_of: dt.date | None, settings: dict[str, Any] | None,
                engine: Engine | None) -> tuple[UnitInfo, dt.date, dict[str, Any]]:
     unit = get_unit(unit_code, engine)
@@ -567,10 +597,9 @@ def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, A
     With `plan`, the warnings on that plan's tasks only (the indicator and reporting warnings belong
     to no plan)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    items = _task_warnings(unit, as_of, settings, engine, plan)  # overdue, due soon and behind, stalled
-    if plan is None:
-        items += _others(unit, as_of, settings, engine)
-    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
+    items, others = _beside_others(lambda: _task_warnings(unit, as_of, settings, engine, plan),
+                                   unit, as_of, settings, engine, plan)
+    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items + others}
 
 
 class WarningsSummary(TypedDict):
@@ -592,9 +621,9 @@ def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dic
     warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
     about 9,500 of them are otherwise built, stored and read back for three)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    rows = _task_rows(unit, as_of, settings, engine, plan)
+    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
+                                  unit, as_of, settings, engine, plan)
     head = [_task_item(kind, days, expected, row, as_of) for kind, days, expected, row in rows[:count]]
-    others = _others(unit, as_of, settings, engine) if plan is None else []
     head += others[:count - len(head)]
     counts = {kind: 0 for kind in KINDS}
     for kind, *_ in rows:
