@@ -17,6 +17,8 @@ from data_loaders.figures.early_warnings import (
     projection,
     top_warnings,
     warning_counts,
+    warning_key,
+    warning_keys,
     warnings,
     warnings_summary,
 )
@@ -169,6 +171,7 @@ def test_the_summary_is_the_head_and_counts_of_the_warnings(seeded_engine, unit)
         for count in (3, 10):
             summary = warnings_summary(unit, day, settings, count, engine=seeded_engine)
             assert json.dumps(summary, default=str) == json.dumps(summary_of(result, count), default=str), (unit, day)
+        assert warning_keys(unit, day, settings, engine=seeded_engine) == [warning_key(w) for w in result["warnings"]]
     plan = warnings(unit, AS_OF, settings, engine=seeded_engine, plan="01-KH/BCĐTW")
     assert summary_of(plan, 3) == warnings_summary(unit, AS_OF, settings, 3, engine=seeded_engine, plan="01-KH/BCĐTW")
 
