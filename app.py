@@ -25,7 +25,6 @@ from components.state import (  # noqa: E402
 )
 from data_loaders.figures.views import PAGE_PATHS  # noqa: E402
 from data_loaders.identity import access, accounts  # noqa: E402
-from data_loaders.store.settings import get_settings  # noqa: E402
 
 log = logging.getLogger("nq57")
 language_from_url()  # before any text: a link's `?lang=` decides the language
@@ -98,7 +97,7 @@ try:
         _hidden_navigation()
         auth.setup_screen()  # first run: create the administrator (no default password)
         st.stop()
-    public_read_only = bool(get_settings(cached.engine())["public_read_only"])
+    public_read_only = bool(cached.settings()["public_read_only"])
     account = auth.current_account()
     apply_account_language(account.username if account else None)  # once per sign-in, unless the link names one
     keep_language_in_url()

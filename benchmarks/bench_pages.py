@@ -187,7 +187,10 @@ def _clear_streamlit_caches(resources: bool = False, engine=None) -> None:
     a cold run is the first page view after an upload that nobody has warmed."""
     import streamlit as st
 
+    from components import cached
+
     st.cache_data.clear()
+    cached.clear_kept()  # the units, dates and the report form's task lists kept in the process
     if resources:
         st.cache_resource.clear()
     if engine is not None:

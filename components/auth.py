@@ -105,7 +105,7 @@ def _now() -> dt.datetime:
 
 
 def _session_valid(signed_in_at: dt.datetime) -> bool:
-    return accounts.session_is_valid(signed_in_at, settings=get_settings(cached.engine()))
+    return accounts.session_is_valid(signed_in_at, settings=cached.settings())
 
 
 def _start_session(account: Account, method: str, signed_in_at: dt.datetime | None = None) -> None:
@@ -161,7 +161,7 @@ def write_pending_cookie() -> None:
     if pending is None:
         return
     action, token, nonce = pending
-    max_age = int(get_settings(cached.engine())["session_minutes"]) * 60 if action == "set" else 0
+    max_age = int(cached.settings()["session_minutes"]) * 60 if action == "set" else 0
     data = {"name": SESSION_COOKIE, "value": token or "", "max_age": max_age, "nonce": nonce}
     _cookie_writer(key=f"nq57_cookie_{nonce}", data=data, default={"written": None}, height=0,
                    on_written_change=functools.partial(cookie_written, st.session_state, nonce))
@@ -200,8 +200,17 @@ def current_account() -> Account | None:
     username = st.session_state.get(USERNAME_KEY)
     if username is None:
         return _account_from_identity_provider() if _oidc_logged_in() else _resume_from_cookie()
+    # checked once a run: the same sign-in (username, method, session token) asked again in this run
+    sign_in = ("account", username, st.session_state.get(METHOD_KEY), st.session_state.get(_TOKEN))
+    run = cached.this_run()
+    if sign_in not in run:
+        run[sign_in] = _checked_account(username)
+    return run[sign_in]
+
+
+def _checked_account(username: str) -> Account | None:
     engine = cached.engine()
-    settings = get_settings(engine)
+    settings = cached.settings()
     if st.session_state.get(METHOD_KEY) == "password":
         checked = sign_in_sessions.check_session(st.session_state.get(_TOKEN), engine=engine,
                                                  session_minutes=settings["session_minutes"])
@@ -283,7 +292,7 @@ def require(action: str) -> Account | None:
     and the page stops. app.py already hides pages a person may not use; this is the page's own
     check, so a page reached some other way still refuses."""
     account = current_account()
-    public_read_only = bool(get_settings(cached.engine())["public_read_only"])
+    public_read_only = bool(cached.settings()["public_read_only"])
     if not access.may(account, action, public_read_only=public_read_only):
         st.error(t("not_permitted", language()), icon=":material/lock:")
         st.stop()
@@ -531,7 +540,7 @@ def browser_address() -> str:
     try:
         return normalize_public_url(url)
     except InvalidSetting:
-        return get_settings(cached.engine())["public_base_url"]
+        return cached.settings()["public_base_url"]
 
 
 def role_label(role: str) -> str:

@@ -10,7 +10,9 @@ through the database or computed here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, TypeVar
+import threading
+import unicodedata
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -36,11 +38,13 @@ from data_loaders.figures.headline import summary as _summary
 from data_loaders.figures.indicators import ChildIndicatorValues, DatedIndicatorValues, IndicatorValues
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.figures.tasks import ChildTaskStatus, DatedTaskStatus, GroupTaskStatus, TaskRow, TaskStatus
+from data_loaders.ingest.templates import prefilled_tasks
 from data_loaders.seed import bootstrap
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import IndicatorDef
 from data_loaders.store.indicator_catalogue import indicator_catalogue as indicator_catalogue_of
 from data_loaders.store.models import NATIONAL_CODE
+from data_loaders.store.settings import get_settings
 
 Result = TypeVar("Result")
 
@@ -57,14 +61,31 @@ def read_engine() -> Engine:
 
 
 _VERSION_KEY = "_nq57_data_version"
+_THIS_RUN_KEY = "_nq57_this_run"
 
 
 def refresh_data_version() -> int:
     """Read the data version once per script run (app.py calls this first on every run), where the
-    figures are read, so a lagging replica's figures are never cached under a newer version."""
+    figures are read, so a lagging replica's figures are never cached under a newer version. Starts the
+    run's own reads afresh (`this_run`)."""
     version = db.data_version(read_engine())
     st.session_state[_VERSION_KEY] = version
+    st.session_state[_THIS_RUN_KEY] = {}
     return version
+
+
+def this_run() -> dict:
+    """Reads kept for the rest of this script run only (the settings, the signed-in account): a run asks
+    for them a dozen times, and each run reads them afresh, so a change made anywhere shows on the next."""
+    return st.session_state.setdefault(_THIS_RUN_KEY, {})
+
+
+def settings() -> dict:
+    """Every setting (store/settings.py) as read at this run's first use: a copy, the caller's to change."""
+    run = this_run()
+    if "settings" not in run:
+        run["settings"] = get_settings(engine())
+    return dict(run["settings"])
 
 
 def data_version() -> int:
@@ -116,6 +137,12 @@ def _kept(figure: Callable[..., Result], *args: Any) -> Result:
             _KEPT.clear()
         _KEPT[key] = value
         return value
+
+
+def clear_kept() -> None:
+    """Forget what this process keeps beside st.cache_data (the benchmarks' cold runs)."""
+    _KEPT.clear()
+    _REPORTABLE.clear()
 
 
 def get_unit(code: str) -> UnitInfo:
@@ -304,3 +331,65 @@ def indicator_definitions() -> dict[str, IndicatorDef]:
 def dti_ranking(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[DtiRow]:
     """The provinces' DTI beside their on-time task rate (figures/dti.py)."""
     return read(dti.ranking_beside_tasks, unit_code, as_of, plan=plan)
+
+
+# --- reporting in the browser ---------------------------------------------------------------------
+
+
+class ReportableTask(NamedTuple):
+    """A task the online form lists for a new report, with its latest report."""
+    code: str
+    title: str
+    owner_name: str
+    reported_status: str | None
+    progress_pct: float | None
+
+
+def searchable_text(text: str) -> str:
+    """Lower case without diacritics (đ as d): for Vietnamese the same as i18n.text.fold, several times faster
+    (a nation's 50,000 task titles in ~0.1 s instead of 0.7 s); other non-ASCII characters are dropped."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return plain.encode("ascii", "ignore").decode("ascii").lower()
+
+
+# Kept in the process as they are (immutable), like `_kept`: a nation holds 50,000 tasks, which st.cache_data
+# would copy on every rerun of the form. One lock per list: the sessions opening the same list at once wait
+# for one read instead of each reading it.
+_REPORTABLE: dict[tuple, Any] = {}
+_REPORTABLE_LOCKS: dict[tuple, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _reportable(key: tuple, compute: Callable[[], Result]) -> Result:
+    with _LOCKS_LOCK:
+        lock = _REPORTABLE_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _REPORTABLE:
+            value = compute()
+            with _LOCKS_LOCK:
+                if len(_REPORTABLE) >= 64:  # a few lists of a few data versions
+                    _REPORTABLE.clear()
+                    _REPORTABLE_LOCKS.clear()
+                _REPORTABLE[key] = value
+        return _REPORTABLE[key]
+
+
+def tasks_to_report(scope_code: str, agency: str | None, today: dt.date) -> tuple[ReportableTask, ...]:
+    """The tasks a reporter of `scope_code` (and `agency`) may report on (ingest.templates.prefilled_tasks),
+    by code, at the current data version."""
+    def read_tasks() -> tuple[ReportableTask, ...]:
+        return tuple(ReportableTask(row["code"], row["title"], row["owner_name"], row["reported_status"],
+                                    row["progress_pct"])
+                     for row in prefilled_tasks(scope_code, agency, today, engine=engine()))
+
+    return _reportable(("tasks", str(engine().url), data_version(), scope_code, agency, today), read_tasks)
+
+
+def task_search_texts(scope_code: str, agency: str | None, today: dt.date) -> tuple[str, ...]:
+    """Each task of `tasks_to_report` (same order): its code, title and unit as `searchable_text`; made
+    on the first search, not on opening the form."""
+    def texts() -> tuple[str, ...]:
+        return tuple(searchable_text(f"{task.code} {task.title} {task.owner_name}")
+                     for task in tasks_to_report(scope_code, agency, today))
+
+    return _reportable(("search", str(engine().url), data_version(), scope_code, agency, today), texts)

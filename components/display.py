@@ -6,6 +6,8 @@ from typing import Any, Callable
 
 import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
+from streamlit.elements.vega_charts import _is_geojson_or_topojson_payload
 
 from charts.locale import localized
 from components import cached
@@ -37,7 +39,14 @@ def show_chart_of(builder: Callable[..., alt.TopLevelMixin], args: tuple, builde
 def _spec(builder_name: str, args: tuple, builder_kwargs: tuple, lang: str, version: int,
           _builder: Callable[..., alt.TopLevelMixin]) -> dict:
     # The data version is in the key because a builder may read the indicator catalogue (labels, units).
-    return localized(_builder(*args, **dict(builder_kwargs)), lang).to_dict(validate=False)
+    spec = localized(_builder(*args, **dict(builder_kwargs)), lang).to_dict(validate=False)
+    # Tables as the Arrow bytes st.vega_lite_chart sends (it passes bytes through as they are): converted once
+    # here, not on every run, and a cached copy of bytes is cheaper to read back than rows of dicts.
+    # GeoJSON stays in the spec, where Vega-Lite reads it (as st.vega_lite_chart leaves it).
+    for name, values in spec.get("datasets", {}).items():
+        if not _is_geojson_or_topojson_payload(values):
+            spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(values)
+    return spec
 
 
 def _show(spec: dict, chart: Callable[[], alt.TopLevelMixin], lang: str, name: str | None, key: str | None,

@@ -29,7 +29,6 @@ from data_loaders.follow_up import leader_board as boards
 from data_loaders.i18n import format_date, format_datetime, format_number, format_percent, t
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store.models import NATIONAL_CODE
-from data_loaders.store.settings import get_settings
 
 _KIND_LABELS = {"kpis": "board_kind_kpis", "task_status": "board_kind_task_status", "warnings": "board_kind_warnings",
                 "ranking": "board_kind_ranking", "trend": "board_kind_trend", "map": "board_kind_map"}
@@ -169,7 +168,7 @@ def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: l
         if kind in ("ranking", "map", "trend"):
             heading = f"{heading}: {item_label(options.get('metric') or options.get('indicator'), lang)}"
         if kind == "warnings":
-            head = cached.warnings_head(unit.code, day, get_settings(cached.engine()), count=options["count"])
+            head = cached.warnings_head(unit.code, day, cached.settings(), count=options["count"])
             shown = len(head["warnings"])  # "3 cảnh báo" over the one there is: no
             heading = tr("board_top_warnings", count=shown) if shown else heading
         with st.container(border=True):

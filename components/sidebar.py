@@ -51,6 +51,12 @@ def _pick(widget_key: str) -> None:
         go_to(code)
 
 
+def _search_picked(widget_key: str) -> None:
+    """Go to the unit chosen in the search, and empty the search, ready for the next."""
+    _pick(widget_key)
+    st.session_state[widget_key] = None
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def search_options(root_code: str, database: str) -> dict[str, str]:
     """Every province and commune the person may view, code -> label: the name (a commune's with its
@@ -75,10 +81,12 @@ def _unit_search(path) -> None:
     if root.level == "commune":
         return
     options = search_options(root.code, str(cached.engine().url))  # keyed on the database, as cached.read is
-    # A new widget for each unit shown: after a choice it is empty again, ready for the next search.
-    key = f"unit_search::{language()}::{path[-1].code}"
+    # One widget whatever the unit shown (emptied after each choice): its message, every unit's label
+    # (~210 KB nationally), is then the same on every run, so the browser keeps it and Streamlit sends a
+    # reference instead; a widget per unit shown sent it again at each drill-down.
+    key = f"unit_search::{language()}"
     st.sidebar.selectbox(tr("search_units"), options=list(options), format_func=options.get, index=None,
-                         placeholder=tr("shell_search_placeholder"), key=key, on_change=_pick, args=(key,),
+                         placeholder=tr("shell_search_placeholder"), key=key, on_change=_search_picked, args=(key,),
                          help=tr("shell_search_help"))
 
 

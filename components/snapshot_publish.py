@@ -14,7 +14,6 @@ from components import auth, cached
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
 from data_loaders.identity import access
-from data_loaders.store.settings import get_settings
 from reports.snapshot import write_snapshot
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +52,6 @@ def _publish(unit: UnitInfo, day: dt.date, lang: str) -> None:
         st.session_state[_OUTCOME_KEY] = ("error", tr("snapshot_publish_failed",
                                                       detail=error.strerror or type(error).__name__))
         return
-    base = get_settings(cached.engine())["public_base_url"].rstrip("/")
+    base = cached.settings()["public_base_url"].rstrip("/")
     st.session_state[_OUTCOME_KEY] = ("success", tr("snapshot_published", count=len(deck.slides),
                                                     url=f"{base}/snapshot/{name}/"))

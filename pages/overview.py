@@ -14,7 +14,6 @@ from components.state import as_of, compare_date, language, scope, tr
 from components.warning_list import top_warnings
 from data_loaders.figures.accountability import sibling_rank
 from data_loaders.i18n import format_date
-from data_loaders.store.settings import get_settings
 
 require_app_shell()
 lang = language()
@@ -35,7 +34,7 @@ if since:
 approval_caption(unit, day)  # how many of the month's submissions are not approved yet
 
 st.markdown(f"#### {tr('warnings_top_heading')}")
-top_warnings(cached.warnings_head(unit.code, day, get_settings(cached.engine()), count=3), lang,
+top_warnings(cached.warnings_head(unit.code, day, cached.settings(), count=3), lang,
              key=f"overview::{unit.code}::{day}")
 
 st.markdown(f"#### {tr('tasks_heading')}")

@@ -9,12 +9,11 @@ from components.shell_guard import require_app_shell
 from components.state import as_of, language, scope, tr
 from data_loaders.figures.data_quality import SCORES
 from data_loaders.i18n import format_date
-from data_loaders.store.settings import get_settings
 
 require_app_shell()
 lang = language()
 unit, day = scope(), as_of()
-settings = get_settings(cached.engine())
+settings = cached.settings()
 
 st.title(tr("quality_title"))
 breadcrumb()

@@ -17,6 +17,6 @@ st.title(tr("web_form_title"))
 st.caption(tr("web_form_intro"))
 tasks_tab, values_tab = st.tabs([tr("web_form_tab_tasks"), tr("web_form_tab_indicators")])
 with tasks_tab:
-    task_form(reporter, today)
+    task_form(reporter, scope(), today)
 with values_tab:
     indicator_form(reporter, scope(), today)
