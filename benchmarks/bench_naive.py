@@ -18,9 +18,10 @@ and group them in memory. This script computes the figures the national overview
 The figures are those pages/overview.py reads through `figures.cache.read` at the national level without a
 comparison date (`OVERVIEW_FIGURES`; tests/integration/test_bench_naive.py records the page and checks the
 list): the as-of date, task status, its 6-month trend, indicator totals, the targets in force and the
-target status of the cards, and the warnings (counts and order of every warning; the page shows the top
-three and the count). Both ways must give the same figures: every figure is compared (integers exactly,
-floats to 1e-9 relative) and the script stops with the differences if any differ.
+target status of the cards, and the warnings summary (the first `early_warnings.HEAD` warnings in order, the
+total and the count of each kind; the page shows the top three and the total). Both ways must give the same
+figures: every figure is compared (integers exactly, floats to 1e-9 relative) and the script stops with the
+differences if any differ.
 
     python -m benchmarks.bench_naive                  # national-scale PostgreSQL nq57_bench ($TEST_DATABASE_URL)
     python -m benchmarks.bench_naive --pg URL         # the same on another server
@@ -67,7 +68,7 @@ TREND_MONTHS = cache.TREND_MONTHS
 REL_TOL = 1e-9  # floats: sums in another order differ in the last bits
 # What pages/overview.py reads through figures.cache.read at the nation without ?compare= (besides units,
 # the data dates and the approval caption's counts): the test records the page and checks this list.
-OVERVIEW_FIGURES = ("task_status", "task_status_trend", "indicator_totals", "targets_in_force", "warnings")
+OVERVIEW_FIGURES = ("task_status", "task_status_trend", "indicator_totals", "targets_in_force", "warnings_summary")
 
 
 # --- the naive way ----------------------------------------------------------------------------------
@@ -530,8 +531,9 @@ def comparable(project: dict, naive: dict) -> tuple[dict, dict]:
                                                  "baseline_date", "higher_is_better")}
                              for t in project["targets_in_force"]],
         "target_status": _target_view(project["target_status"]),
-        "warning_counts": early_warnings.warning_counts(project["warnings"]),
-        "warnings": [_project_warning(item) for item in project["warnings"]["warnings"]],
+        "warnings_total": project["warnings_summary"]["total"],
+        "warning_counts": early_warnings.warning_counts(project["warnings_summary"]),
+        "warnings": [_project_warning(item) for item in project["warnings_summary"]["warnings"]],
     }
     items = naive["warnings"]
     right = {
@@ -541,8 +543,9 @@ def comparable(project: dict, naive: dict) -> tuple[dict, dict]:
         "indicator_totals": naive["indicator_totals"],
         "targets_in_force": naive["targets_in_force"],
         "target_status": naive["target_status"],
+        "warnings_total": len(items),
         "warning_counts": {kind: sum(1 for item in items if item["kind"] == kind) for kind in early_warnings.KINDS},
-        "warnings": [_naive_warning(item) for item in items],
+        "warnings": [_naive_warning(item) for item in items[:early_warnings.HEAD]],  # the summary's head
     }
     return left, right
 
@@ -580,7 +583,8 @@ def naive_figures(engine, settings: dict, frames: Frames | None = None) -> tuple
     totals = result["indicator_totals"] = _timed(timings, "indicator_totals", lambda: naive.indicator_totals(as_of))
     in_force = result["targets_in_force"] = _timed(timings, "targets_in_force", naive.targets_in_force)
     result["target_status"] = _timed(timings, "target_status", lambda: naive.target_status(as_of, totals, in_force))
-    result["warnings"] = _timed(timings, "warnings", lambda: naive.warnings(as_of, in_force))
+    # every warning (the summary's head, total and counts are taken from them: compare)
+    result["warnings"] = _timed(timings, "warnings_summary", lambda: naive.warnings(as_of, in_force))
     result["frames_mb"] = frames.megabytes()
     result["frames"] = frames
     return result, timings
@@ -596,7 +600,7 @@ def overview_calls(as_of: dt.date | None, settings: dict) -> dict[str, tuple[Cal
         "task_status_trend": (tasks.task_status_trend, (UNIT, as_of, TREND_MONTHS)),
         "indicator_totals": (indicators.indicator_totals, (UNIT, as_of)),
         "targets_in_force": (targets.targets_in_force, ()),
-        "warnings": (early_warnings.warnings, (UNIT, as_of, settings)),
+        "warnings_summary": (early_warnings.warnings_summary, (UNIT, as_of, settings, early_warnings.HEAD)),
     }
 
 
@@ -660,7 +664,7 @@ def run(engine, repeat: int = 1, memory: bool = True, shared: bool = False, log=
         warm_runs.append(warm_times)
         log(f"  run {index + 1}: project cold {sum(project_times.values()):.2f} s, naive "
             f"{sum(naive_times.values()):.2f} s (same figures: {len(comparable(project, naive)[0])} compared, "
-            f"{len(project['warnings']['warnings'])} warnings)")
+            f"{project['warnings_summary']['total']} warnings)")
     report: dict[str, Any] = {
         "backend": engine.dialect.name, "as_of": project["as_of"].isoformat(), "repeat": repeat,
         "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
@@ -668,7 +672,7 @@ def run(engine, repeat: int = 1, memory: bool = True, shared: bool = False, log=
         "naive_warm": _median(warm_runs), "frames_mb": naive["frames_mb"],
         "rows": {"task": len(frames.tasks), "task_report": len(frames.reports),
                  "indicator_value": len(frames.values)},
-        "warnings": len(project["warnings"]["warnings"]),
+        "warnings": project["warnings_summary"]["total"],
         "load_by_table": frames.load_seconds,
     }
     if shared:

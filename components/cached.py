@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any, Callable, NamedTuple, TypedDict, TypeVar
+from typing import Any, Callable, NamedTuple, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -31,7 +31,7 @@ from data_loaders.figures import (
 )
 from data_loaders.figures.accountability import RankedRow
 from data_loaders.figures.dti import DtiRow
-from data_loaders.figures.early_warnings import Warnings
+from data_loaders.figures.early_warnings import Warnings, WarningsSummary
 from data_loaders.figures.headline import Summary
 from data_loaders.figures.headline import summary as _summary
 from data_loaders.figures.indicators import ChildIndicatorValues, DatedIndicatorValues, IndicatorValues
@@ -279,23 +279,16 @@ def warnings(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = 
     return read(early_warnings.warnings, unit_code, as_of, settings, plan=plan)
 
 
-class WarningsHead(TypedDict):
-    """The first warnings of a unit's list and the list's length."""
-    warnings: list[dict]
-    total: int
+def warnings_summary(unit_code: str, as_of: dt.date, settings: dict) -> WarningsSummary:
+    """The unit's most urgent warnings (early_warnings.HEAD of them), how many there are and of each kind."""
+    return read(early_warnings.warnings_summary, unit_code, as_of, settings, early_warnings.HEAD)
 
 
-def warnings_head(unit_code: str, as_of: dt.date, settings: dict, count: int) -> WarningsHead:
-    """The `count` most urgent warnings and how many there are: what the overview and the leader's board
-    show. A nation has thousands of warnings, and every read of a cached figure copies it whole."""
-    return _warnings_head(str(engine().url), data_version(), unit_code, as_of, settings, count)
-
-
-@st.cache_data(show_spinner=False, max_entries=500)
-def _warnings_head(database: str, version: int, unit_code: str, as_of: dt.date, settings: dict,
-                   count: int) -> WarningsHead:
-    items = warnings(unit_code, as_of, settings)["warnings"]
-    return {"warnings": items[:count], "total": len(items)}
+def warnings_head(unit_code: str, as_of: dt.date, settings: dict, count: int) -> WarningsSummary:
+    """The `count` (at most early_warnings.HEAD) most urgent warnings, the total and the counts per kind: what
+    the overview and the leader's board show, from the small summary (a nation has thousands of warnings)."""
+    summary = warnings_summary(unit_code, as_of, settings)
+    return {**summary, "warnings": summary["warnings"][:count]}
 
 
 def quality(unit_code: str, as_of: dt.date, settings: dict) -> data_quality.Quality:

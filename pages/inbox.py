@@ -11,7 +11,6 @@ from components.warning_list import warning_list
 from data_loaders.follow_up import inbox
 from data_loaders.identity import access
 from data_loaders.identity.accounts import AccountError
-from data_loaders.store.settings import get_settings
 
 require_app_shell()
 account = auth.require("view")
@@ -25,9 +24,7 @@ today = local_today()
 st.title(tr("inbox_title"))
 st.caption(tr("inbox_intro"))
 show_outcome()
-settings = get_settings(engine)
-items = inbox.inbox(account, today, engine=engine,  # the scope's warnings from the shared cache
-                    read_warnings=lambda code, day: cached.warnings(code, day, settings))
+items = inbox.inbox(account, today, engine=engine, read=cached.read)  # the warnings from the shared cache
 
 if access.may(account, "upload"):  # only those who report answer directions
     st.subheader(tr("inbox_to_answer", count=len(items["to_answer"])))

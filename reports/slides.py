@@ -53,7 +53,7 @@ VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "t
               "quality": "quality", "warnings": "warnings", "directions": "directions", "added_indicators": "map"}
 ADDED_FIGURES = 6  # the added indicators a slide shows as figures; the rest are lines below them
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
-WARNINGS_SHOWN = 5
+WARNINGS_SHOWN = 5  # at most early_warnings.HEAD: the summary holds that many
 CHART_LABEL_WIDTH = 26  # characters a line of a unit or agency name on a slide's bar chart, wrapped beyond
 WRAPPED_ROW = 56  # px a bar of those charts in the exported image: two lines of a name at the projector's type size
 
@@ -397,23 +397,23 @@ def _quality_slide(ctx: _Context) -> Slide:
 
 def _warnings_slide(ctx: _Context) -> Slide:
     lang = ctx.lang
-    result = ctx.read(early_warnings.warnings, ctx.unit.code, ctx.as_of, ctx.settings)
-    counts = warning_counts(result)
+    # the summary: the first warnings, the total and the counts per kind (not the nation's thousands)
+    result = ctx.read(early_warnings.warnings_summary, ctx.unit.code, ctx.as_of, ctx.settings, early_warnings.HEAD)
+    counts, total = warning_counts(result), result["total"]
     figures = [Figure(t(f"warning_kind_{kind}", lang), format_number(counts[kind], lang), counts[kind],
                       alert=kind == "overdue") for kind in KINDS]
-    items = result["warnings"]
-    if items:
+    if total:
         listed = "; ".join(f"{t(f'warning_kind_{kind}', lang)}: {format_number(counts[kind], lang)}"
                            for kind in KINDS if counts[kind])
-        sentence = tn("deck_warnings_sentence", len(items), lang, total=format_number(len(items), lang), counts=listed)
+        sentence = tn("deck_warnings_sentence", total, lang, total=format_number(total, lang), counts=listed)
     else:
         sentence = t("warnings_none", lang)
     if not ctx.status["total"]:  # "no warnings" alone would read as "every task on track"
         sentence += " " + t("deck_warnings_no_tasks", lang, unit=ctx.label, date=format_date(ctx.as_of, lang))
     bullets = [_with_document(render(item["message"], lang), item.get("document"), lang)
-               for item in items[:WARNINGS_SHOWN]]
-    if len(items) > WARNINGS_SHOWN:
-        more = len(items) - WARNINGS_SHOWN
+               for item in result["warnings"][:WARNINGS_SHOWN]]
+    if total > WARNINGS_SHOWN:
+        more = total - WARNINGS_SHOWN
         bullets.append(tn("deck_more_warnings", more, lang, count=format_number(more, lang)))
     return ctx.slide("warnings", t("deck_slide_warnings", lang), sentence, figures=figures, bullets=bullets)
 

@@ -55,8 +55,9 @@ SHARED: frozenset[Callable] = frozenset({
     tasks.task_status, tasks.task_status_by_child, tasks.task_status_by, tasks.task_list,
     tasks.task_filter_options, tasks.task_status_trend,
     indicator_totals, indicators_by_child, indicator_trend, indicator_series,
-    early_warnings.warnings, data_quality.quality, accountability.ranking, accountability.rank_change,
-    accountability.overdue_buckets, accountability.by_official, dti.ranking_beside_tasks,
+    early_warnings.warnings, early_warnings.warnings_summary, early_warnings.warning_keys,
+    data_quality.quality, accountability.ranking, accountability.rank_change, accountability.overdue_buckets,
+    accountability.by_official, dti.ranking_beside_tasks,
 })
 
 
@@ -240,7 +241,9 @@ def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
     warnings, quality and accountability figures, which are keyed on the thresholds."""
     since = default_comparison_date(as_of, earliest)
     judged = [] if settings is None else [
-        (early_warnings.warnings, (unit_code, as_of, settings)),
+        (early_warnings.warnings, (unit_code, as_of, settings)),  # the warnings page and the inbox
+        (early_warnings.warnings_summary, (unit_code, as_of, settings, early_warnings.HEAD)),  # overview, board, deck
+        (early_warnings.warning_keys, (unit_code, as_of, settings)),  # the inbox (with the summary's head)
         (data_quality.quality, (unit_code, as_of, settings)),
         (accountability.overdue_buckets, (unit_code, as_of)),
         (accountability.by_official, (unit_code, as_of)),

@@ -37,13 +37,15 @@ from data_loaders.store.settings. Candidate rows are selected in SQL; Python onl
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from typing import Any, TypedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypedDict, TypeVar
 
 from sqlalchemy import Engine, and_, case, func, or_, select
 
 from data_loaders.figures import definitions as rules
-from data_loaders.figures import sources
+from data_loaders.figures import rollups, sources
 from data_loaders.figures.indicators import WEIGHT, indicator_series
 from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
@@ -77,6 +79,7 @@ URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting
 KINDS = URGENCY  # the counts row and every list follow the order of urgency
 COVERAGE = "fiveg_coverage_pct"
 WORST_SHOWN = 3  # communes named in a grouped card ("lowest: …")
+Result = TypeVar("Result")
 
 
 class Warnings(TypedDict):
@@ -110,8 +113,24 @@ _CANDIDATE_COLUMNS = ("code", "title", "plan", "deadline", "owner_unit_code", "o
 
 def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
                 engine: Engine | None = None, plan: str | None = None) -> list[tuple]:
-    """`task_candidates` as tuples in the order of `_CANDIDATE_COLUMNS` (the warnings read thousands)."""
-    latest = latest_reports(as_of, unit, plan, engine)
+    """`task_candidates` as tuples in the order of `_CANDIDATE_COLUMNS` (the warnings read thousands).
+    Nationally, when the task summary may be read (figures/rollups.py), the tasks it says are completed at
+    the date are left out before their latest report is probed (29,000 of the 50,000 on the national-scale
+    database), as the task list does (tasks.listed_tasks); the same rows either way."""
+    if unit.level == "national" and rollups.usable(engine):
+        completed = Task.id.not_in(rollups.tasks_counted_in("completed", unit, as_of, plan))
+        query = _candidate_query(unit, as_of, due_soon_days, stalled_days, engine, plan, completed)
+        rows = rollups.read_if_current(engine, lambda conn: conn.execute(query).all())
+        if rows is not None:
+            return [tuple(row) for row in rows]
+    query = _candidate_query(unit, as_of, due_soon_days, stalled_days, engine, plan)
+    with connect(engine) as conn:
+        return [tuple(row) for row in conn.execute(query).all()]
+
+
+def _candidate_query(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
+                     engine: Engine | None, plan: str | None, among=None):
+    latest = latest_reports(as_of, unit, plan, engine, among=among)
     province = AdminUnit.__table__.alias("task_province")
     report = sources.task_reports(engine)
     soon = as_of + dt.timedelta(days=due_soon_days)
@@ -127,7 +146,7 @@ def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days
         .correlate(Task)
         .scalar_subquery()
     )
-    query = (
+    return (
         select(Task.code, Task.title, Task.plan, Task.deadline, Task.owner_unit_code,
                AdminUnit.name.label("owner_name"),
                AdminUnit.level.label("owner_level"), AdminUnit.province_code,
@@ -146,8 +165,6 @@ def _candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days
         .where(~rules.is_completed(latest.c.status))
         .where(or_(Task.deadline <= soon, latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
     )  # no ORDER BY: the warnings sort each kind on its own
-    with connect(engine) as conn:
-        return [tuple(row) for row in conn.execute(query).all()]
 
 
 def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int,
@@ -159,67 +176,78 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
             for row in _candidates(unit, as_of, due_soon_days, stalled_days, engine, plan)]
 
 
+def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
+               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+    """The candidates that are task warnings, most urgent first: (kind, days, expected progress or None,
+    candidate row). Which kind a task is and where it stands in the list is decided here only; building
+    each warning (`_task_item`) is left to whoever needs it (the summary builds the first few)."""
+    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+    soon = as_of + dt.timedelta(days=due_soon)
+    overdue, behind, stalled = [], [], []
+    for row in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
+        code, deadline, progress, last_report, first_report, status = (row[0], row[3], float(row[12]), row[13],
+                                                                        row[14], row[17])
+        if status == "overdue":
+            days = rules.days_overdue(deadline, as_of, status)
+            overdue.append(((-days, code), ("overdue", days, None, row)))
+        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
+            days = (deadline - as_of).days
+            # the rounded figures the warning shows: the order a reader sees them in
+            behind.append(((days, round(progress, 1) - round(expected, 1), code),
+                           ("due_soon_behind", days, expected, row)))
+        elif (days := (as_of - last_report).days) > stalled_after:
+            stalled.append(((-days, code), ("stalled", days, None, row)))
+    return [entry for part in (overdue, behind, stalled) for _, entry in sorted(part, key=lambda pair: pair[0])]
+
+
+def _task_item(kind: str, days: int, expected: float | None, row: tuple, as_of: dt.date) -> dict:
+    """One task warning (`_task_rows` gives its kind, days and expected progress), its message's parameters
+    already as JSON (`Message.of_json`: thousands are built nationally)."""
+    (code, title, plan_code, deadline, owner, owner_name, owner_level, province_code, province_name, agency,
+     official, _reported, progress, last_report, first_report, document_number, document_date, _status) = row
+    progress = float(progress)
+    deadline_iso, last_iso = deadline.isoformat(), last_report.isoformat()
+    item = {
+        "kind": kind,
+        "unit": {"code": owner, "name": owner_name, "level": owner_level},
+        "task": code,
+        "title": title,
+        "plan": plan_code,
+        "province": {"code": province_code, "name": province_name} if province_code else None,
+        "deadline": deadline_iso,
+        "lead_agency": agency,
+        "responsible_official": official,
+        "progress_pct": round(progress, 1),
+        "last_report": last_iso,
+        "days_since_report": (as_of - last_report).days,
+        # the assigning document, when the task carries it (figures.tasks.document_message words it)
+        "document": ({"number": document_number,
+                      "date": document_date.isoformat() if document_date else None}
+                     if document_number or document_date else None),
+    }
+    # the parameters every task message shares, in their order (`Message` would write the deadline so)
+    shared = (("code", code), ("title", title), ("where", _where(owner, owner_name, owner_level, province_name)),
+              ("agency", agency), ("official", official), ("deadline", {"date": deadline_iso}),
+              ("progress", Percent(progress, 0)))
+    if kind == "overdue":
+        item["days_overdue"] = days
+        item["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
+    elif kind == "due_soon_behind":
+        item.update(days_left=days, first_report=first_report.isoformat(), expected_pct=round(expected, 1))
+        item["message"] = Message.of_json(
+            "warn_due_soon_behind", dict((("days", days), ("expected", Percent(expected, 0)), *shared)),
+            plural="days")
+    else:
+        item["message"] = Message.of_json("warn_stalled", dict((("days", days), ("last", {"date": last_iso}), *shared)))
+    return item
+
+
 def _task_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
                    plan: str | None = None) -> list[dict]:
     """The task warnings, each kind in its order. Built for thousands of rows (about 9,500 nationally):
     tuples from the query, each message's parameters already as JSON (`Message.of_json`)."""
-    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
-    soon = as_of + dt.timedelta(days=due_soon)
-    overdue, behind, stalled = [], [], []
-    for (code, title, plan_code, deadline, owner, owner_name, owner_level, province_code, province_name, agency,
-         official, _reported, progress, last_report, first_report, document_number, document_date,
-         status) in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
-        progress = float(progress)
-        days_since = (as_of - last_report).days
-        if status == "overdue":
-            kind, days = "overdue", rules.days_overdue(deadline, as_of, status)
-        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
-            kind, days = "due_soon_behind", (deadline - as_of).days
-        elif days_since > stalled_after:
-            kind, days = "stalled", days_since
-        else:
-            continue
-        deadline_iso, last_iso = deadline.isoformat(), last_report.isoformat()
-        item = {
-            "kind": kind,
-            "unit": {"code": owner, "name": owner_name, "level": owner_level},
-            "task": code,
-            "title": title,
-            "plan": plan_code,
-            "province": {"code": province_code, "name": province_name} if province_code else None,
-            "deadline": deadline_iso,
-            "lead_agency": agency,
-            "responsible_official": official,
-            "progress_pct": round(progress, 1),
-            "last_report": last_iso,
-            "days_since_report": days_since,
-            # the assigning document, when the task carries it (figures.tasks.document_message words it)
-            "document": ({"number": document_number,
-                          "date": document_date.isoformat() if document_date else None}
-                         if document_number or document_date else None),
-        }
-        # the parameters every task message shares, in their order (`Message` would write the deadline so)
-        shared = (("code", code), ("title", title), ("where", _where(owner, owner_name, owner_level, province_name)),
-                  ("agency", agency), ("official", official), ("deadline", {"date": deadline_iso}),
-                  ("progress", Percent(progress, 0)))
-        if kind == "overdue":
-            item["days_overdue"] = days
-            item["message"] = Message.of_json("warn_overdue", dict((("days", days), *shared)), plural="days")
-            overdue.append(item)
-        elif kind == "due_soon_behind":
-            item.update(days_left=days, first_report=first_report.isoformat(), expected_pct=round(expected, 1))
-            item["message"] = Message.of_json(
-                "warn_due_soon_behind", dict((("days", days), ("expected", Percent(expected, 0)), *shared)),
-                plural="days")
-            behind.append(item)
-        else:
-            item["message"] = Message.of_json("warn_stalled",
-                                              dict((("days", days), ("last", {"date": last_iso}), *shared)))
-            stalled.append(item)
-    overdue.sort(key=lambda w: (-w["days_overdue"], w["task"]))
-    behind.sort(key=lambda w: (w["days_left"], w["progress_pct"] - w["expected_pct"], w["task"]))
-    stalled.sort(key=lambda w: (-w["days_since_report"], w["task"]))
-    return overdue + behind + stalled
+    return [_task_item(kind, days, expected, row, as_of)
+            for kind, days, expected, row in _task_rows(unit, as_of, settings, engine, plan)]
 
 
 # --- communes not reporting -------------------------------------------------------------------
@@ -360,11 +388,19 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
     timelines: dict[str, list[list[tuple[dt.date, float]]]] = {}
     communes: dict[str, dict] = {}
     position = {code: index for index, code in enumerate(codes)}
-    with connect(engine) as conn:
-        for code, name, province_code, *start in conn.execute(starts).all():
+
+    def rows(query) -> list:
+        with connect(engine) as conn:
+            return conn.execute(query).all()
+
+    # two independent queries: the later values are read in a worker (counting what this context counts,
+    # figures/sources.py) while the starting values are probed (nationally 6,600 probes)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later_rows = pool.submit(contextvars.copy_context().run, rows, later)
+        for code, name, province_code, *start in rows(starts):
             communes[code] = {"code": code, "name": name, "province_code": province_code, "values": []}
             timelines[code] = [[(first, value)] if value is not None else [] for value in start]
-        for unit_code, indicator_code, period, number in conn.execute(later).all():
+        for unit_code, indicator_code, period, number in later_rows.result():
             timelines[unit_code][position[indicator_code]].append((period, number))
     for code, entry in communes.items():
         series = [_on_dates(timeline, dates, order) for timeline in timelines[code]]
@@ -538,20 +574,91 @@ def _off_target_warnings(unit: UnitInfo, as_of: dt.date, settings: dict, engine:
 # --- the contract -----------------------------------------------------------------------------
 
 
+def _others(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None) -> list[dict]:
+    """The warnings that are not about a task, in the order of urgency (off target before not reporting)."""
+    return _off_target_warnings(unit, as_of, settings, engine) + _not_reporting_warnings(unit, as_of, engine)
+
+
+def _beside_others(tasks: Callable[[], Result], unit: UnitInfo, as_of: dt.date, settings: dict,
+                   engine: Engine | None, plan: str | None) -> tuple[Result, list[dict]]:
+    """`tasks()` (the task warnings' part) and, without a plan, `_others`: independent queries, so the task
+    part runs in a worker (in a copy of this context: it counts what the caller counts, figures/sources.py)
+    while the others are computed here — nationally about the longer of the two instead of their sum."""
+    if plan is not None:
+        return tasks(), []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        task_part = pool.submit(contextvars.copy_context().run, tasks)
+        others = _others(unit, as_of, settings, engine)
+        return task_part.result(), others
+
+
+def _arguments(unit_code: str, as_of: dt.date | None, settings: dict[str, Any] | None,
+               engine: Engine | None) -> tuple[UnitInfo, dt.date, dict[str, Any]]:
+    unit = get_unit(unit_code, engine)
+    return unit, as_of or latest_data_date(engine) or dt.date.today(), settings or get_settings(engine)
+
+
 def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
              engine: Engine | None = None, *, plan: str | None = None) -> Warnings:
     """Every warning for a unit and everything under it at a date, most urgent first. Each carries
     its message as keys and parameters (`data_loaders.i18n.message.render` puts it in a language).
     With `plan`, the warnings on that plan's tasks only (the indicator and reporting warnings belong
     to no plan)."""
-    unit = get_unit(unit_code, engine)
-    as_of = as_of or latest_data_date(engine) or dt.date.today()
-    settings = settings or get_settings(engine)
-    items = _task_warnings(unit, as_of, settings, engine, plan)
-    if plan is None:
-        items += _not_reporting_warnings(unit, as_of, engine) + _off_target_warnings(unit, as_of, settings, engine)
-    items.sort(key=lambda item: URGENCY.index(item["kind"]))  # stable: each kind keeps its own order
-    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items}
+    unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
+    items, others = _beside_others(lambda: _task_warnings(unit, as_of, settings, engine, plan),
+                                   unit, as_of, settings, engine, plan)
+    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": items + others}
+
+
+class WarningsSummary(TypedDict):
+    unit: dict  # {"code", "name", "level"}
+    as_of: str  # ISO date
+    warnings: list[dict]  # the first `count` of `warnings`, as it gives them
+    total: int  # how many `warnings` gives
+    counts: dict[str, int]  # how many of each kind, every kind in KINDS' order
+
+
+HEAD = 50  # the most warnings any page shows first (the inbox's new warnings; the leader's board up to 10)
+
+
+def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
+                     count: int = HEAD, engine: Engine | None = None, *,
+                     plan: str | None = None) -> WarningsSummary:
+    """The `count` most urgent of `warnings` (the same warnings, in the same order), how many there are
+    and how many of each kind: what the overview, the leader's board and the deck show. The task
+    warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
+    about 9,500 of them are otherwise built, stored and read back for three)."""
+    unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
+    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
+                                  unit, as_of, settings, engine, plan)
+    head = [_task_item(kind, days, expected, row, as_of) for kind, days, expected, row in rows[:count]]
+    head += others[:count - len(head)]
+    counts = {kind: 0 for kind in KINDS}
+    for kind, *_ in rows:
+        counts[kind] += 1
+    for item in others:
+        counts[item["kind"]] += 1
+    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": head, "total": len(rows) + len(others),
+            "counts": counts}
+
+
+def warning_key(item: dict) -> str:
+    """What identifies a warning from one day to the next (the inbox's "seen"): its kind, its unit and its task
+    or indicator."""
+    subject = item.get("task") or item.get("indicator") or ""
+    unit = (item.get("unit") or {}).get("code", "")
+    return f"{item['kind']}:{unit}:{subject}"
+
+
+def warning_keys(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
+                 engine: Engine | None = None, *, plan: str | None = None) -> list[str]:
+    """The `warning_key` of each of `warnings`, in its order, without building the task warnings: what the
+    inbox compares with what an account has seen (nationally 9,500 short keys instead of 7.75 MB)."""
+    unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
+    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
+                                  unit, as_of, settings, engine, plan)
+    return ([warning_key({"kind": kind, "unit": {"code": row[4]}, "task": row[0]}) for kind, _, _, row in rows]
+            + [warning_key(item) for item in others])
 
 
 def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
@@ -559,7 +666,10 @@ def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
     return result["warnings"][:count]
 
 
-def warning_counts(result: Warnings) -> dict[str, int]:
+def warning_counts(result: Warnings | WarningsSummary) -> dict[str, int]:
+    """How many warnings of each kind, every kind in KINDS' order (a summary carries them)."""
+    if "counts" in result:
+        return dict(result["counts"])
     counts = {kind: 0 for kind in KINDS}
     for item in result["warnings"]:
         counts[item["kind"]] += 1

@@ -115,7 +115,7 @@ def _latest_report(task_id, as_of: dt.date, report, postgresql: bool) -> tuple[l
 
 
 def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | None = None,
-                   engine: Engine | None = None, *, official: str | None = None):
+                   engine: Engine | None = None, *, official: str | None = None, among=None):
     """Each task's latest report on or before `as_of` (task_id, status, progress_pct, report_date):
     the task's status at that date. Tasks with no report by then are left out. With `unit`, only the
     tasks in its scope; with `plan`, only that plan's tasks; with `official`, only the tasks that
@@ -128,7 +128,10 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
 
     The plan filter of every task figure is applied here (scope.counted_tasks): with `plan`, that
     plan's tasks (a province's own programme included); without, the national plans' tasks only, so a
-    province's programme counts in no headline until it is chosen."""
+    province's programme counts in no headline until it is chosen.
+
+    `among`: a condition on Task that leaves out tasks the caller knows it does not want before they are
+    probed (the warnings: the tasks the summary says are completed)."""
 
     columns, probe = _latest_report(Task.id, as_of, sources.task_reports(engine),
                                     (engine or db.get_engine()).dialect.name == "postgresql")
@@ -140,6 +143,8 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
     per_task = per_task.where(counted_tasks(plan))
     if official is not None:
         per_task = per_task.where(Task.responsible_official == official)
+    if among is not None:
+        per_task = per_task.where(among)
     # OFFSET 0 keeps PostgreSQL from merging this derived table into the outer query, where it would
     # re-run the probes once per joined row (EXPLAIN showed 1.2 million loops).
     per_task = per_task.offset(0).subquery("latest_probe")

@@ -5,24 +5,25 @@
 - Answers to read: directions the account wrote that have been answered and not closed.
 - New warnings: the early warnings of the account's scope that were not there at its last visit (for
   the page) or in its last digest (for the e-mail); a warning is known by its kind, unit and task or
-  indicator.
+  indicator (early_warnings.warning_key).
 Digests by e-mail (daily or weekly, the account's choice) are sent by `python -m data_loaders digest`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, TypedDict
+from typing import Any, Callable, TypedDict
 
 from sqlalchemy import Engine, insert, select, update
 
-from data_loaders.figures.early_warnings import warnings as early_warnings
+from data_loaders.figures import early_warnings
 from data_loaders.figures.scope import latest_data_date
 from data_loaders.follow_up import directions
 from data_loaders.identity import access
 from data_loaders.identity.accounts import Account, AccountError
 from data_loaders.store import engine as db
 from data_loaders.store.models import Direction, InboxState
+from data_loaders.store.settings import get_settings
 
 DIGEST_FREQUENCIES = ("none", "daily", "weekly")
 DIGEST_INTERVAL = {"daily": dt.timedelta(hours=20), "weekly": dt.timedelta(days=6, hours=20)}  # cron slack
@@ -37,12 +38,6 @@ class Inbox(TypedDict):
     as_of: str
 
 
-def warning_key(item: dict) -> str:
-    subject = item.get("task") or item.get("indicator") or ""
-    unit = (item.get("unit") or {}).get("code", "")
-    return f"{item['kind']}:{unit}:{subject}"
-
-
 def _state(conn, account_id: int):
     return conn.execute(select(InboxState.__table__).where(InboxState.account_id == account_id)).first()
 
@@ -55,10 +50,11 @@ def _save_state(conn, account_id: int, **values) -> None:
 
 
 def inbox(account: Account, today: dt.date, *, since: str = "visit", engine: Engine | None = None,
-          read_warnings: Callable[[str, dt.date], dict] | None = None) -> Inbox:
+          read: Callable[..., Any] | None = None) -> Inbox:
     """The account's to-do list today; `since` is "visit" (the page) or "digest" (the e-mail).
-    `read_warnings(unit_code, as_of)` reads the scope's warnings (the page passes its cached reader,
-    so a visit does not recompute them); by default they are computed."""
+    `read(figure, *args)` reads a figure of the metric layer (the page passes its cached reader, so a
+    visit does not recompute them); by default they are computed. The warnings: their keys, then only
+    what the new ones need — the head of the summary when they are all in it, else the whole list."""
     engine = engine or db.get_engine()
     if account is None or account.disabled:
         raise AccountError("not_permitted")
@@ -75,14 +71,19 @@ def inbox(account: Account, today: dt.date, *, since: str = "visit", engine: Eng
     answered_for_me = [row for row in directions.list_directions(account, scope, today, states=("answered",),
                                                                  engine=engine) if row["id"] in mine] if mine else []
     as_of = latest_data_date(engine) or today
-    read = read_warnings or (lambda code, day: early_warnings(code, day, engine=engine))
-    current = read(scope, as_of)["warnings"]
-    keys = [warning_key(item) for item in current]
+    read = read or (lambda figure, *args: figure(*args, engine=engine))
+    settings = get_settings(engine)
+    keys = read(early_warnings.warning_keys, scope, as_of, settings)
     seen_keys = (state.visit_warning_keys if since == "visit" else state.digest_warning_keys) if state else None
     seen = set(seen_keys or [])
-    new = [item for item, key in zip(current, keys) if key not in seen]
+    new = [position for position, key in enumerate(keys) if key not in seen][:MAX_ITEMS]
+    listed: list[dict] = []
+    if new and new[-1] < early_warnings.HEAD:  # a first visit, or only the most urgent are new
+        listed = read(early_warnings.warnings_summary, scope, as_of, settings, early_warnings.HEAD)["warnings"]
+    elif new:  # new warnings further down the list
+        listed = read(early_warnings.warnings, scope, as_of, settings)["warnings"]
     return Inbox(to_answer=to_answer[:MAX_ITEMS], answered_for_me=answered_for_me[:MAX_ITEMS],
-                 new_warnings=new[:MAX_ITEMS], warning_keys=keys, as_of=as_of.isoformat())
+                 new_warnings=[listed[position] for position in new], warning_keys=keys, as_of=as_of.isoformat())
 
 
 def mark_visited(account: Account, warning_keys: list[str], *, engine: Engine | None = None,

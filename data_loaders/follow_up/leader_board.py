@@ -27,6 +27,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Engine, delete, insert, select, update
 
+from data_loaders.figures import early_warnings
 from data_loaders.figures import plans as plan_figures
 from data_loaders.figures import targets as target_figures
 from data_loaders.figures.scope import UnitInfo, UnknownUnit, get_unit
@@ -43,7 +44,7 @@ TASK_METRICS = ("on_time_rate", "overdue", "overdue_rate", "tasks_total")  # wha
 TASK_TREND = "tasks"
 MAX_BLOCKS = 12
 MAX_KPIS = 8
-MAX_WARNINGS = 10
+MAX_WARNINGS = early_warnings.HEAD  # a block shows the head of the warnings summary
 
 DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "kpis": {"items": ["on_time_rate", "fiveg_stations", "fiveg_coverage_pct"]},

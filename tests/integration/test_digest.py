@@ -13,8 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from data_loaders.cli.digest import run_digests
+from data_loaders.figures import early_warnings
+from data_loaders.figures.scope import latest_data_date
 from data_loaders.follow_up import directions, inbox
-from data_loaders.identity import accounts
+from data_loaders.identity import access, accounts
 from data_loaders.identity.accounts import AccountError
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest.importer import import_file
@@ -114,6 +116,40 @@ def test_inbox_page_data_new_warnings_since_the_last_visit(world):
     with pytest.raises(AccountError, match="digest_needs_email"):
         inbox.set_digest_frequency(accounts.create_account("no.mail", PASSWORD, "viewer", "68", actor=ACTOR,
                                                            engine=engine), "weekly", engine=engine)
+
+
+def test_the_inbox_lists_the_same_new_warnings_from_the_summary_or_the_whole_list(world, monkeypatch):
+    """The inbox reads the warnings' keys, then the summary's head when every new warning is in it, else the
+    whole list: the new warnings are those of the whole list that were not seen, in its order, either way."""
+    engine, leader, _, _ = world
+    today = dt.date(2025, 7, 1)
+    later = [task_row(code, province="Lâm Đồng", commune=LD_COMMUNES[0].name, agency="Ủy ban nhân dân xã",
+                      deadline=deadline) for code, deadline in (("XA-2", dt.date(2025, 5, 1)),
+                                                                ("XA-3", dt.date(2025, 4, 1)))]
+    assert import_file(workbook_bytes(later, TASK_HEADERS), "more.xlsx", engine=engine,
+                       account=accounts.get_account("admin", engine), today=dt.date(2025, 6, 20)).status == "imported"
+    scope = access.viewable_scope(leader)
+    current = early_warnings.warnings(scope, latest_data_date(engine), engine=engine)["warnings"]
+    keys = [early_warnings.warning_key(item) for item in current]
+    assert len(current) == 3 and len(set(keys)) == len(keys)
+    read: list = []
+
+    def reader(figure, *args):
+        read.append(figure)
+        return figure(*args, engine=engine)
+
+    first = inbox.inbox(leader, today, engine=engine, read=reader)  # nothing seen: the head of the summary
+    assert first["new_warnings"] == current[:inbox.MAX_ITEMS] and first["warning_keys"] == keys
+    assert read == [early_warnings.warning_keys, early_warnings.warnings_summary]
+    inbox.mark_visited(leader, keys[:1] + keys[2:], engine=engine)  # the second one is new again
+    monkeypatch.setattr(early_warnings, "HEAD", 1)  # beyond the head: from the whole list
+    read.clear()
+    assert inbox.inbox(leader, today, engine=engine, read=reader)["new_warnings"] == [current[1]]
+    assert read == [early_warnings.warning_keys, early_warnings.warnings]
+    inbox.mark_visited(leader, keys, engine=engine)
+    read.clear()
+    assert inbox.inbox(leader, today, engine=engine, read=reader)["new_warnings"] == []
+    assert read == [early_warnings.warning_keys]  # nothing new: no warning read
 
 
 def test_the_digest_command_dry_run_and_its_errors(world):

@@ -1,8 +1,8 @@
 """Task status counts maintained at commit (issue 17, item 4; figures/rollups.py) equal the live
 definition of figures/definitions.py — for the nation, every province and a commune, by child, area,
 plan and lead agency, the accountability rankings and lateness buckets, the task list (with its filters and
-limit), its filter options and the officials' table, with and without the plan filter, at
-month ends and at dates between reports; so do the data quality figure's report counts (the whole
+limit), its filter options, the officials' table and the early warnings' task candidates, with and without
+the plan filter, at month ends and at dates between reports; so do the data quality figure's report counts (the whole
 `quality` result, whose "correct" score and "live" dates read them) —
 after the seed, after imports that add, change and move tasks, after withdrawals (which delete tasks),
 after rows written around the application (the figures fall back to the live definition until the next
@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from data_loaders.figures import accountability, data_quality, rollups, tasks
+from data_loaders.figures import accountability, data_quality, early_warnings, rollups, tasks
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
@@ -69,7 +69,10 @@ def _listed(engine, code, day, plan) -> dict:
     options = tasks.task_filter_options(code, day, engine, plan=plan)
     out = {(code, day, plan, "options"): options,
            (code, day, plan, "officials"): accountability.by_official(code, day, engine, plan=plan),
-           (code, day, plan, "list"): tasks.task_list(code, day, None, plan, engine=engine)}
+           (code, day, plan, "list"): tasks.task_list(code, day, None, plan, engine=engine),
+           # the early warnings' task candidates: nationally, the tasks completed are left out from the summary
+           (code, day, plan, "warning candidates"): sorted(early_warnings.task_candidates(
+               get_unit(code, engine), day, 30, 30, engine, plan), key=lambda row: row["code"])}
     if plan is not None:
         return out
     for status in rules.TASK_STATUSES:

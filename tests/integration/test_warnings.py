@@ -16,7 +16,11 @@ from data_loaders.figures.early_warnings import (
     linear_fit,
     projection,
     top_warnings,
+    warning_counts,
+    warning_key,
+    warning_keys,
     warnings,
+    warnings_summary,
 )
 from data_loaders.figures.scope import get_unit
 from data_loaders.follow_up.targets import set_target
@@ -144,6 +148,32 @@ def test_most_urgent_first_across_kinds(empty_engine):
     with reference_queries.warnings_installed():  # the first queries (issue 17) give the same warnings
         first = warnings(PROVINCE, AS_OF, engine=engine)
     assert json.dumps(first, default=str) == json.dumps(result, default=str)  # the keys in their order too
+    # the summary: the head of the same list, the total and each kind's count, every kind in the head
+    for count in (1, 2, 4, 5, 10):
+        summary = warnings_summary(PROVINCE, AS_OF, count=count, engine=engine)
+        assert summary["warnings"] == result["warnings"][:count], count
+        assert summary["total"] == 5 and summary["counts"] == dict.fromkeys(KINDS, 1)
+
+
+def summary_of(result: dict, count: int) -> dict:
+    return {**result, "warnings": result["warnings"][:count], "total": len(result["warnings"]),
+            "counts": warning_counts(result)}
+
+
+@pytest.mark.parametrize("unit", ["VN", "68", COMMUNE])
+def test_the_summary_is_the_head_and_counts_of_the_warnings(seeded_engine, unit):
+    """warnings_summary is `warnings` cut short: the same first warnings (their keys in the same order), the
+    total and the counts per kind, at each level and date, with and without a plan."""
+    settings = get_settings(seeded_engine)
+    for day in (AS_OF, D(2025, 3, 31)):
+        result = warnings(unit, day, settings, engine=seeded_engine)
+        assert result["warnings"], (unit, day)
+        for count in (3, 10):
+            summary = warnings_summary(unit, day, settings, count, engine=seeded_engine)
+            assert json.dumps(summary, default=str) == json.dumps(summary_of(result, count), default=str), (unit, day)
+        assert warning_keys(unit, day, settings, engine=seeded_engine) == [warning_key(w) for w in result["warnings"]]
+    plan = warnings(unit, AS_OF, settings, engine=seeded_engine, plan="01-KH/BCĐTW")
+    assert summary_of(plan, 3) == warnings_summary(unit, AS_OF, settings, 3, engine=seeded_engine, plan="01-KH/BCĐTW")
 
 
 # --- communes not reporting ---------------------------------------------------------------------
