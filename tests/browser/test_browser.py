@@ -200,9 +200,9 @@ def test_slide_charts_keep_their_bars_on_a_1280_px_screen(app_url, browser):
 
 
 # The data grid draws on a canvas and mirrors the rows it has drawn (a screenful) in an accessible table
-# inside it: each row's position (aria-rowindex; the header row is 1) and, here, its 7th column.
+# inside it: each row's position (aria-rowindex; the header row is 1) and, here, its 6th column (the rate).
 _DRAWN_ROWS = """canvas => [...canvas.querySelectorAll('tbody tr')].map(row =>
-    [Number(row.getAttribute('aria-rowindex')), row.querySelector('td[aria-colindex="7"]').innerText])"""
+    [Number(row.getAttribute('aria-rowindex')), row.querySelector('td[aria-colindex="6"]').innerText])"""
 # Where the columns end (CSS px from the grid's left): the vertical rules drawn across the header, read
 # off its top pixel row. Their widths follow what the grid first measured, so they are read, not assumed.
 _COLUMN_EDGES = """canvas => {
@@ -215,7 +215,7 @@ _COLUMN_EDGES = """canvas => {
     return colours.flatMap((colour, x) => colour !== background && colours[x - 1] === background ? [x / ratio] : []);
 }"""
 _SORTED_ANEW = """([canvas, before]) => {
-    const values = [...canvas.querySelectorAll('tbody td[aria-colindex="7"]')].map(cell => Number(cell.innerText));
+    const values = [...canvas.querySelectorAll('tbody td[aria-colindex="6"]')].map(cell => Number(cell.innerText));
     return values.length > 1 && values.every((value, i) => i === 0 || values[i - 1] <= value)
         && JSON.stringify(values) !== JSON.stringify(before);
 }"""
@@ -237,22 +237,22 @@ def test_a_rate_written_the_vietnamese_way_still_sorts_by_value(app_url, page):
     grid.scroll_into_view_if_needed()
     canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
     canvas.locator("tbody tr").first.wait_for(state="attached")  # drawn
-    header = canvas.locator('th[aria-colindex="7"]').inner_text()
+    header = canvas.locator('th[aria-colindex="6"]').inner_text()
     assert header == "Tỷ lệ đúng hạn", header
     rows = int(canvas.locator("table").get_attribute("aria-rowcount")) - 1
     before = [float(value) for _, value in canvas.evaluate(_DRAWN_ROWS)]
-    # The grid is drawn on a canvas: the 7th column's header is clicked left of its middle (its menu
+    # The grid is drawn on a canvas: the 6th column's header is clicked left of its middle (its menu
     # button sits at the right end).
     edges = [0.0, *canvas.evaluate(_COLUMN_EDGES)]
-    assert len(edges) > 7, edges
+    assert len(edges) > 6, edges
     box = canvas.bounding_box()
-    page.mouse.click(box["x"] + edges[6] + 0.4 * (edges[7] - edges[6]), box["y"] + 18)
+    page.mouse.click(box["x"] + edges[5] + 0.4 * (edges[6] - edges[5]), box["y"] + 18)
     handle = canvas.element_handle()
     try:
         page.wait_for_function(_SORTED_ANEW, arg=[handle, before], timeout=30_000)
     except PlaywrightTimeout:
         page.screenshot(path=str(ARTIFACTS / "accountability_not_sorted.png"))
-        pytest.fail(f"not sorted by the rate after the click at the column {edges[6]}-{edges[7]}: "
+        pytest.fail(f"not sorted by the rate after the click at the column {edges[5]}-{edges[6]}: "
                     f"{canvas.evaluate(_DRAWN_ROWS)}; before: {before}")
     values = {}  # row position -> the cell's value (the grid's accessible table holds the numbers)
     scroller = grid.locator(".dvn-scroller")
