@@ -75,7 +75,7 @@ def _page_of_tasks(scope: access.UploadScope, listed: str, today: dt.date, lang:
     there is nothing to report on. A large nation's list (50,000 tasks: seconds to read) is read only for a
     search: a unit's staff pick their unit in the sidebar, a ministry's list is its own tasks."""
     needle = fold(st.text_input(tr("web_form_search"), key=f"web_form_task_search::{listed}",
-                                                  placeholder=tr("web_form_search_placeholder")).strip())
+                                placeholder=tr("web_form_search_placeholder")))
     if not needle and listed == NATIONAL_CODE and scope.agency is None:
         # the nation's task count (a cached figure) says whether its list is worth reading whole
         count = cached.task_status(NATIONAL_CODE, as_of())["total"]
