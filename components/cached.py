@@ -10,6 +10,8 @@ through the database or computed here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import pickle
 import threading
 from typing import Any, Callable, NamedTuple, TypeVar
 
@@ -98,19 +100,29 @@ def counted() -> str:
     return sources.mode_of_version(data_version())
 
 
+def digest(*values: Any) -> str:
+    """A cache key part standing for `values` (plain data: figures' arguments and results): their pickle's
+    digest. st.cache_data hashes each argument in Python on every call — 1 ms for a settings dict, 40 ms for a
+    warnings summary — where pickling takes microseconds; equal values pickle alike (a dict in another order
+    only misses the cache)."""
+    return hashlib.md5(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL), usedforsecurity=False).hexdigest()
+
+
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _cached(name: str, database: str, version: int, args: tuple, _figure: Callable[..., Any],
-            filters: tuple = ()) -> Any:
-    # `name`, `database`, `version`, `args` and `filters` are the key: an entry never outlives the data
-    # it was computed from, nor crosses to another database. `_figure` (not hashed) is the function named.
-    return cache.read(_figure, read_engine(), version, *args, **dict(filters))
+def _cached(name: str, database: str, version: int, arguments: str, _figure: Callable[..., Any], _args: tuple,
+            _filters: tuple) -> Any:
+    # `name`, `database`, `version` and `arguments` (the digest of the arguments and filters) are the key: an
+    # entry never outlives the data it was computed from, nor crosses to another database. The underscored
+    # parameters (not hashed) are the function named and the arguments digested.
+    return cache.read(_figure, read_engine(), version, *_args, **dict(_filters))
 
 
 def read(figure: Callable[..., Result], *args: Any, **filters: Any) -> Result:
     """`figure(*args, **filters)` of the metric layer (filters: `plan=`; None is no filter), cached for
     this database at the current data version."""
     chosen = tuple(sorted((name, value) for name, value in filters.items() if value is not None))
-    return _cached(cache.figure_name(figure), str(engine().url), data_version(), args, figure, chosen)
+    return _cached(cache.figure_name(figure), str(engine().url), data_version(), digest(args, chosen), figure, args,
+                   chosen)
 
 
 def reader() -> Callable[..., Any]:
@@ -127,16 +139,22 @@ def reader() -> Callable[..., Any]:
 _KEPT: dict[tuple, Any] = {}
 
 
-def _kept(figure: Callable[..., Result], *args: Any) -> Result:
-    key = (cache.figure_name(figure), str(engine().url), data_version(), args)
+def keep(name: str, build: Callable[[], Result], *args: Any) -> Result:
+    """`build()` kept in this process under (name, args) for this database at the current data version, as it
+    is: for values nobody changes (a copy on each read, as st.cache_data makes, costs more than they do)."""
+    key = (name, str(engine().url), data_version(), args)
     try:
         return _KEPT[key]
     except KeyError:
-        value = read(figure, *args)
+        value = build()
         if len(_KEPT) > 10_000:  # a few data versions' worth of every unit
             _KEPT.clear()
         _KEPT[key] = value
         return value
+
+
+def _kept(figure: Callable[..., Result], *args: Any) -> Result:
+    return keep(cache.figure_name(figure), lambda: read(figure, *args), *args)
 
 
 def clear_kept() -> None:
@@ -315,21 +333,20 @@ def official_tasks(unit_code: str, as_of: dt.date, official: str, plan: str | No
 # --- the indicator catalogue ----------------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
-def _catalogue(database: str, version: int, scope: str | None, include_retired: bool) -> tuple[IndicatorDef, ...]:
-    return indicator_catalogue_of(read_engine(), scope=scope, include_retired=include_retired, version=version)
-
-
 def indicator_catalogue(scope: str | None = NATIONAL_CODE, *,
                         include_retired: bool = False) -> tuple[IndicatorDef, ...]:
     """The catalogue's indicators visible at `scope` (a unit code; None: every province's own too),
-    at the current data version (store/indicator_catalogue.py)."""
-    return _catalogue(str(engine().url), data_version(), scope, include_retired)
+    at the current data version (store/indicator_catalogue.py). Kept as it is: frozen definitions, read a
+    dozen times a run."""
+    return keep("indicator_catalogue", lambda: indicator_catalogue_of(read_engine(), scope=scope,
+                                                                      include_retired=include_retired,
+                                                                      version=data_version()),
+                scope, include_retired)
 
 
 def indicator_definitions() -> dict[str, IndicatorDef]:
-    """Every indicator of the catalogue by code, retired and every province's own too."""
-    return {i.code: i for i in indicator_catalogue(None, include_retired=True)}
+    """Every indicator of the catalogue by code, retired and every province's own too (read only)."""
+    return keep("indicator_definitions", lambda: {i.code: i for i in indicator_catalogue(None, include_retired=True)})
 
 
 def dti_ranking(unit_code: str, as_of: dt.date, plan: str | None = None) -> list[DtiRow]:

@@ -31,15 +31,17 @@ def show_chart_of(builder: Callable[..., alt.TopLevelMixin], args: tuple, builde
     builders (charts/) are pure. For arguments that are plain data (figures, their lists and dicts)."""
     lang = language()
     chosen = tuple(sorted((builder_kwargs or {}).items()))
-    spec = _spec(f"{builder.__module__}.{builder.__qualname__}", args, chosen, lang, cached.data_version(), builder)
+    spec = _spec(f"{builder.__module__}.{builder.__qualname__}", cached.digest(args, chosen), lang,
+                 cached.data_version(), builder, args, chosen)
     return _show(spec, lambda: builder(*args, **dict(chosen)), lang, name, key, kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _spec(builder_name: str, args: tuple, builder_kwargs: tuple, lang: str, version: int,
-          _builder: Callable[..., alt.TopLevelMixin]) -> dict:
-    # The data version is in the key because a builder may read the indicator catalogue (labels, units).
-    spec = localized(_builder(*args, **dict(builder_kwargs)), lang).to_dict(validate=False)
+def _spec(builder_name: str, arguments: str, lang: str, version: int, _builder: Callable[..., alt.TopLevelMixin],
+          _args: tuple, _builder_kwargs: tuple) -> dict:
+    # Keyed on the arguments' digest (cached.digest: a chart's data hashed by st.cache_data cost more than its
+    # spec read back). The data version is in the key because a builder may read the indicator catalogue.
+    spec = localized(_builder(*_args, **dict(_builder_kwargs)), lang).to_dict(validate=False)
     # Tables as the Arrow bytes st.vega_lite_chart sends (it passes bytes through as they are): converted once
     # here, not on every run, and a cached copy of bytes is cheaper to read back than rows of dicts.
     # GeoJSON stays in the spec, where Vega-Lite reads it (as st.vega_lite_chart leaves it).

@@ -57,11 +57,16 @@ def _search_picked(widget_key: str) -> None:
     st.session_state[widget_key] = None
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def search_options(root_code: str, database: str) -> dict[str, str]:
+def search_options(root_code: str) -> dict[str, str]:
     """Every province and commune the person may view, code -> label: the name (a commune's with its
     province), then the same without diacritics, so the selectbox's own filter finds "Phường Xuân
-    Hương - Đà Lạt" from "xuan huong". Provinces first, then communes, each in Vietnamese order."""
+    Hương - Đà Lạt" from "xuan huong". Provinces first, then communes, each in Vietnamese order. Kept in
+    the process per data version as it is (3,355 labels nationally: a copy per run cost more than the rest of
+    the sidebar); read only."""
+    return cached.keep("sidebar.search_options", lambda: _search_labels(root_code), root_code)
+
+
+def _search_labels(root_code: str) -> dict[str, str]:
     root = cached.get_unit(root_code)
     units = [u for u in cached.units_for_search()
              if root.level == "national" or root.code in (u["code"], u["province_code"])]
@@ -80,7 +85,7 @@ def _unit_search(path) -> None:
     root = viewable_scope()
     if root.level == "commune":
         return
-    options = search_options(root.code, str(cached.engine().url))  # keyed on the database, as cached.read is
+    options = search_options(root.code)
     # One widget whatever the unit shown (emptied after each choice): its message, every unit's label
     # (~210 KB nationally), is then the same on every run, so the browser keeps it and Streamlit sends a
     # reference instead; a widget per unit shown sent it again at each drill-down.
