@@ -49,10 +49,11 @@ XSRF_COOKIE = "_streamlit_xsrf"
 BENCH_USER = "bench_load"
 
 # The settings compared: the project's .streamlit/config.toml (read by every `streamlit run` from the
-# project folder) and Streamlit's defaults for the two settings that matter (a development server);
+# project folder) and Streamlit's defaults for the settings that matter (a development server);
 # --each-setting adds each of the two alone.
 PROJECT_SETTINGS: list[str] = []
-DEFAULT_SETTINGS = ["--server.fileWatcherType", "auto", "--runner.postScriptGC", "true"]
+DEFAULT_SETTINGS = ["--server.fileWatcherType", "auto", "--runner.postScriptGC", "true",
+                    "--server.enableWebsocketCompression", "false"]
 WATCHER_ONLY_DEFAULT = ["--server.fileWatcherType", "auto"]
 GC_ONLY_DEFAULT = ["--runner.postScriptGC", "true"]
 # --compression compares the project's settings with websocket compression off and on (whichever
