@@ -6,13 +6,18 @@ Each viewer is what a browser tab is to the server: it fetches the XSRF cookie f
 asks for a script run of the overview (`rerun_script` with the view's query string) and waits for the
 run's end (`script_finished` after the last rerun). N viewers start together. The table prints, for
 each server setting side by side: p50/p95 seconds to the end of the run, views per second, the
-server's CPU-seconds per view (from /proc, the server process and its children) and the resident
-memory it gained per open session.
+server's CPU-seconds per view (from /proc, the server process and its children), the resident
+memory it gained per open session, and the kilobytes a tab received on the wire until its view
+was complete (the handshake and every frame as sent, compressed when permessage-deflate was
+negotiated: the client offers it, as browsers do; Streamlit accepts it only with
+`server.enableWebsocketCompression`).
 
     python -m benchmarks.bench_load                          # the sample data on SQLite, N = 1, 10, 25, 50
     python -m benchmarks.bench_load --viewers 1 10 25 50 100 --pg   # the national-scale PostgreSQL database
     python -m benchmarks.bench_load --url http://127.0.0.1:8080     # an already running stack (e.g. behind nginx)
     python -m benchmarks.bench_load --pg --stack 1 2                 # 1, then 2 replicas behind nginx (deploy/stack.sh)
+    python -m benchmarks.bench_load --pg --compression --repeat 3    # the project's settings without and with
+                                                                     # websocket compression, alternated 3 times
 
 With `--stack`, CPU-seconds and memory are those of every replica and of nginx together.
 
@@ -44,12 +49,17 @@ XSRF_COOKIE = "_streamlit_xsrf"
 BENCH_USER = "bench_load"
 
 # The settings compared: the project's .streamlit/config.toml (read by every `streamlit run` from the
-# project folder) and Streamlit's defaults for the two settings that matter (a development server);
+# project folder) and Streamlit's defaults for the settings that matter (a development server);
 # --each-setting adds each of the two alone.
 PROJECT_SETTINGS: list[str] = []
-DEFAULT_SETTINGS = ["--server.fileWatcherType", "auto", "--runner.postScriptGC", "true"]
+DEFAULT_SETTINGS = ["--server.fileWatcherType", "auto", "--runner.postScriptGC", "true",
+                    "--server.enableWebsocketCompression", "false"]
 WATCHER_ONLY_DEFAULT = ["--server.fileWatcherType", "auto"]
 GC_ONLY_DEFAULT = ["--runner.postScriptGC", "true"]
+# --compression compares the project's settings with websocket compression off and on (whichever
+# config.toml says, the flag decides).
+COMPRESSION_OFF = ["--server.enableWebsocketCompression", "false"]
+COMPRESSION_ON = ["--server.enableWebsocketCompression", "true"]
 
 
 @dataclass
@@ -57,6 +67,7 @@ class ViewResult:
     seconds: float
     ok: bool
     error: str = ""
+    wire_bytes: int = 0  # what the server sent on the tab's connection until the view was complete
 
 
 @dataclass
@@ -73,12 +84,13 @@ class RoundResult:
         times = sorted(v.seconds for v in self.views if v.ok)
         failed = sum(not v.ok for v in self.views)
         if not times:
-            return [self.label, str(self.viewers), "-", "-", "-", "-", "-", "-", str(failed)]
+            return [self.label, str(self.viewers), "-", "-", "-", "-", "-", "-", "-", str(failed)]
         p50 = statistics.median(times)
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        wire_kb = statistics.mean(v.wire_bytes for v in self.views if v.ok) / 1000
         return [self.label, str(self.viewers), f"{p50:.2f}", f"{p95:.2f}",
                 f"{len(times) / self.wall_seconds:.1f}", f"{self.cpu_seconds / len(times):.3f}",
-                f"{self.rss_gain_mb / self.viewers:.1f}", f"{self.rss_mb:.0f}", str(failed)]
+                f"{self.rss_gain_mb / self.viewers:.1f}", f"{self.rss_mb:.0f}", f"{wire_kb:.1f}", str(failed)]
 
 
 # --- the server's own CPU and memory, read from /proc (no psutil needed) ---------------------------
@@ -142,6 +154,21 @@ class Hold:
 
 # --- a viewer ---------------------------------------------------------------------------------------
 
+def counting_connection():
+    """The websocket client's connection class, counting the bytes that arrive from the socket (as
+    sent: compressed frames stay compressed) in `wire_bytes`."""
+    from websockets.asyncio.client import ClientConnection
+
+    class CountingConnection(ClientConnection):
+        wire_bytes = 0
+
+        def data_received(self, data: bytes) -> None:
+            self.wire_bytes += len(data)
+            super().data_received(data)
+
+    return CountingConnection
+
+
 def _xsrf_cookie(base_url: str) -> str:
     with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=30) as response:
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -168,7 +195,7 @@ async def open_view(base_url: str, token: str, query_string: str, expect: bytes 
         ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
         protocols = ["streamlit", xsrf] if xsrf else ["streamlit"]
         async with connect(ws_url, subprotocols=protocols, additional_headers={"Cookie": cookie},
-                           max_size=None, open_timeout=timeout) as websocket:
+                           max_size=None, open_timeout=timeout, create_connection=counting_connection()) as websocket:
             request = BackMsg()
             request.rerun_script.query_string = query_string
             request.rerun_script.page_script_hash = ""
@@ -191,7 +218,7 @@ async def open_view(base_url: str, token: str, query_string: str, expect: bytes 
                     # FINISHED_EARLY_FOR_RERUN / FRAGMENT_RUN: another run follows
             seconds = time.perf_counter() - started
             result = (ViewResult(seconds, False, "the page's figure is missing") if expect and expect not in received
-                      else ViewResult(seconds, True))
+                      else ViewResult(seconds, True, wire_bytes=websocket.wire_bytes))
             if hold is not None:
                 await hold.arrive_and_wait()
             return result
@@ -239,8 +266,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database_url: str, settings: list[str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+def start_server(database_url: str, settings: list[str], port: int | None = None) -> tuple[subprocess.Popen, str]:
+    port = port or _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     streamlit = str(Path(sys.executable).with_name("streamlit"))
     process = subprocess.Popen(
@@ -324,7 +351,8 @@ def sign_in_token(database_url: str) -> str:
 
 
 def _print_table(rows: list[list[str]]) -> None:
-    header = ["settings", "viewers", "p50 s", "p95 s", "views/s", "CPU-s/view", "MB/session", "server MB", "failed"]
+    header = ["settings", "viewers", "p50 s", "p95 s", "views/s", "CPU-s/view", "MB/session", "server MB", "KB/view",
+              "failed"]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
@@ -343,6 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="one viewer, one server: a correctness check")
     parser.add_argument("--each-setting", action="store_true",
                         help="also each default setting alone (file watcher on; collection after every run)")
+    parser.add_argument("--compression", action="store_true",
+                        help="the project's settings with websocket compression off, then on "
+                             "(server.enableWebsocketCompression), instead of Streamlit's defaults")
+    parser.add_argument("--port", type=int, help="the server's port (default: any free one)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="run the settings K times, alternating their order (A B, B A, ...), for A/B figures")
     args = parser.parse_args(argv)
 
     units = args.units
@@ -374,13 +408,16 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(asyncio.run(run_round("given server", args.url, None, token, n, units)).row())
         else:
             variants = [("project", PROJECT_SETTINGS)]
-            if not args.small and not args.stack:  # --stack compares the project's settings only
+            if args.compression:
+                variants = [("compression off", COMPRESSION_OFF), ("compression on", COMPRESSION_ON)]
+            elif not args.small and not args.stack:  # --stack compares the project's settings only
                 variants.append(("streamlit defaults", DEFAULT_SETTINGS))
             if args.each_setting:
                 variants += [("file watcher on", WATCHER_ONLY_DEFAULT), ("GC after each run", GC_ONLY_DEFAULT)]
             counts = [1] if args.small else args.viewers
-            for label, settings in variants:
-                process, base_url = start_server(database_url, settings)
+            runs = [variants if i % 2 == 0 else variants[::-1] for i in range(max(1, args.repeat))]
+            for label, settings in [variant for run in runs for variant in run]:
+                process, base_url = start_server(database_url, settings, args.port)
                 try:
                     # One view first so that every round measures a warm process, as in production.
                     asyncio.run(run_round(label, base_url, process.pid, token, 1, units))
