@@ -378,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="run the settings K times, alternating their order (A B, B A, ...), for A/B figures")
     args = parser.parse_args(argv)
+    if args.url and not (args.database_url or args.pg):
+        # the viewers sign in with a session written into the server's database: a fresh sample would not hold it
+        parser.error("--url needs the server's database: --database-url URL or --pg")
 
     units = args.units
     if units == ["random"]:
