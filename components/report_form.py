@@ -1,6 +1,7 @@
 """Reporting in the browser: the reporter's tasks (or communes) in an editable table; what they type
 goes through the importer like an uploaded workbook (data_loaders/ingest/web_form.py): first a
-check (the preview: what will change, every error with its table row and column), then the commit."""
+check (the preview: what will change, every error with its task code — or commune — and column), then the
+commit."""
 
 from __future__ import annotations
 
@@ -35,8 +36,12 @@ def _indicator_header(indicator, lang: str) -> str:
     return f"{indicator.label(lang)} ({indicator.unit_vi if lang == 'vi' else indicator.unit_en})"
 
 
-def _problems(result, lang: str) -> pd.DataFrame:
-    return pd.DataFrame([{tr("web_form_col_row"): web_form.table_row(problem.row),
+def _problems(result, kind: str, sent: tuple[str, ...], lang: str) -> pd.DataFrame:
+    """The errors, each naming what was typed on its row (`sent`: the task codes or communes in the order
+    they were sent), its column and the problem: the form is paged and searched, so a row number of the
+    typed reports would point at no row on screen."""
+    named = tr("web_form_col_task") if kind == "tasks" else tr("web_form_col_commune")
+    return pd.DataFrame([{named: web_form.typed_row(problem.row, sent) or "",
                           tr("web_form_col_column"): problem.column_label(lang) or "",
                           tr("web_form_col_problem"): problem.message(lang)} for problem in result.errors])
 
@@ -45,11 +50,11 @@ def _show_result(kind: str) -> None:
     stored = st.session_state.get(f"{_RESULT_KEY}::{kind}")
     if not stored:
         return
-    result, committed = stored
+    result, committed, sent = stored
     lang = language()
     if result.status == "rejected":
         st.error(tr("web_form_rejected", count=len(result.errors)), icon=":material/block:")
-        st.dataframe(_problems(result, lang), hide_index=True, width="stretch")
+        st.dataframe(_problems(result, kind, sent, lang), hide_index=True, width="stretch")
     elif committed:
         st.success(tr("web_form_committed", created=format_number(result.created, lang),
                       updated=format_number(result.updated, lang), upload=result.upload_id),
@@ -60,11 +65,13 @@ def _show_result(kind: str) -> None:
                 icon=":material/fact_check:")
 
 
-def _run(account: Account, kind: str, content: bytes, dry_run: bool) -> None:
+def _run(account: Account, kind: str, content: bytes, sent: tuple[str, ...], dry_run: bool) -> None:
+    """Checks (`dry_run`) or sends what was typed; `sent` names each row of `content` (a task code, a
+    commune) for the errors' table."""
     # Vietnam's today, as the form's date pickers: the server's (UTC) date is still yesterday from 0:00 to 7:00
     # there, and a report dated today was refused as "in the future"
     result = web_form.submit(account, kind, content, dry_run=dry_run, engine=cached.engine(), today=local_today())
-    st.session_state[f"{_RESULT_KEY}::{kind}"] = (result, not dry_run and result.status != "rejected")
+    st.session_state[f"{_RESULT_KEY}::{kind}"] = (result, not dry_run and result.status != "rejected", sent)
     if not dry_run and result.status != "rejected":
         cached.refresh_data_version()
 
@@ -168,10 +175,11 @@ def task_form(account: Account, unit: UnitInfo, today: dt.date) -> None:
     st.caption(tr("web_form_typed", count=len(reports)))
     check, send = st.columns(2)
     content = web_form.task_report_workbook(reports) if reports else None
+    sent = tuple(report["task_code"] for report in reports)
     check.button(tr("web_form_check"), key="web_form_tasks_check", icon=":material/fact_check:",
-                 disabled=content is None, on_click=_run, args=(account, "tasks", content, True))
+                 disabled=content is None, on_click=_run, args=(account, "tasks", content, sent, True))
     send.button(tr("web_form_send"), key="web_form_tasks_send", type="primary", icon=":material/send:",
-                disabled=content is None, on_click=_run, args=(account, "tasks", content, False))
+                disabled=content is None, on_click=_run, args=(account, "tasks", content, sent, False))
     _show_result("tasks")
 
 
@@ -206,10 +214,12 @@ def indicator_form(account: Account, unit: UnitInfo, today: dt.date) -> None:
               for _, row in typed.iterrows()]
     st.caption(tr("web_form_typed_values", count=len(values)))
     content = web_form.indicator_workbook(period, values, indicators) if values else None
+    names = {c.code: c.name for c in communes}
+    sent = tuple(f"{names.get(v['commune_code'], '')} ({v['commune_code']})" for v in values)
     check, send = st.columns(2)
     check.button(tr("web_form_check"), key="web_form_values_check", icon=":material/fact_check:",
-                 disabled=content is None, on_click=_run, args=(account, "indicators", content, True))
+                 disabled=content is None, on_click=_run, args=(account, "indicators", content, sent, True))
     send.button(tr("web_form_send"), key="web_form_values_send", type="primary", icon=":material/send:",
-                disabled=content is None, on_click=_run, args=(account, "indicators", content, False))
+                disabled=content is None, on_click=_run, args=(account, "indicators", content, sent, False))
     _show_result("indicators")
     st.caption(escape(tr("web_form_same_path")))

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypedDict, TypeVar
 
-from sqlalchemy import Connection, Engine, case, select, true
+from sqlalchemy import Connection, Engine, case, false, select, true
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
@@ -27,7 +27,7 @@ from data_loaders.figures.scope import (
     scope_filter,
 )
 from data_loaders.i18n.message import Message
-from data_loaders.i18n.text import vietnamese_sort_key
+from data_loaders.i18n.text import fold, vietnamese_sort_key
 from data_loaders.store import engine as db
 from data_loaders.store.models import AdminUnit, Agency, Task, TaskReport, Upload
 
@@ -156,13 +156,13 @@ def latest_reports(as_of: dt.date, unit: UnitInfo | None = None, plan: str | Non
 
 
 def tasks_at(unit: UnitInfo, as_of: dt.date, plan: str | None = None, engine: Engine | None = None, *,
-             official: str | None = None):
+             official: str | None = None, among=None):
     """The tasks in the unit's scope that exist at as_of (with `plan`, that plan's only; without, the
     national plans' only: the plan filter of every task figure, latest_reports; with `official`, that
-    responsible official's only), each joined to its
+    responsible official's only; with `among`, a condition on Task, those meeting it), each joined to its
     latest report (the returned `latest`), its lead agency and its owning unit; add the columns to
     select. Returns (query, latest)."""
-    latest = latest_reports(as_of, unit, plan, engine, official=official)
+    latest = latest_reports(as_of, unit, plan, engine, official=official, among=among)
     query = (
         select()
         .select_from(latest)
@@ -273,10 +273,23 @@ def _task_groups(unit: UnitInfo, as_of: dt.date, plan: str | None, engine: Engin
 
 def task_list(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
               area: str | None = None, lead_agency: str | None = None, limit: int = 5000,
-              engine: Engine | None = None) -> list[TaskRow]:
+              engine: Engine | None = None, *, agency: str | None = None) -> list[TaskRow]:
     """Tasks of a unit at a date with their derived status; overdue ones first, most late first (the
-    first `limit`)."""
-    return listed_tasks(unit_code, as_of, status, plan, area, lead_agency, limit, engine)
+    first `limit`). `lead_agency` is the task list's filter (a name as task_filter_options gives it);
+    `agency` a ministry reporter's agency, matched as its uploads are (`agency_match`)."""
+    return listed_tasks(unit_code, as_of, status, plan, area, lead_agency, limit, engine, agency=agency)
+
+
+def agency_match(agency: str, engine: Engine | None = None):
+    """The condition on Task of the tasks led by `agency` as a ministry reporter's account names it: every
+    stored agency whose name is the same without regard to case, diacritics or spacing (i18n.text.fold, as
+    identity.access.UploadScope.allows_agency matches an upload's rows). The agency table holds a few
+    dozen names, folded here; the tasks are then filtered by agency id in SQL, so a ministry's list reads its
+    own tasks only (nationally a few thousand of 50,000)."""
+    wanted = fold(agency)
+    with connect(engine) as conn:
+        ids = [row.id for row in conn.execute(select(Agency.id, Agency.name)) if fold(row.name) == wanted]
+    return Task.lead_agency_id.in_(ids) if ids else false()
 
 
 # a task list row's columns, as task_list returns them (and its days_overdue)
@@ -288,13 +301,15 @@ LISTED = ("code", "title", "plan", "area", "lead_agency", "responsible_official"
 def listed_tasks(unit_code: str, as_of: dt.date, status: str | None = None, plan: str | None = None,
                  area: str | None = None, lead_agency: str | None = None, limit: int | None = 5000,
                  engine: Engine | None = None, columns: tuple[str, ...] = LISTED, *,
-                 official: str | None = None) -> list[dict]:
+                 official: str | None = None, agency: str | None = None) -> list[dict]:
     """The rows of `task_list` with only `columns` of LISTED (and days_overdue), for a figure built on
     the list that needs fewer (accountability.official_tasks); with `official`, only the tasks that
-    responsible official answers for; `limit` None lists every task. Nationally from the task summary
+    responsible official answers for; with `agency`, only the tasks a ministry reporter of that agency
+    reports on (`agency_match`); `limit` None lists every task. Nationally from the task summary
     when it may be read (`_listed`), else — and for one official, whose few tasks are probed faster than
     the nation's overdue ones are found — from the tasks' latest reports (`_listed_live`)."""
     unit = get_unit(unit_code, engine)
+    among = agency_match(agency, engine) if agency is not None else None
     names = tuple(dict.fromkeys((*columns, "deadline", "derived_status")))  # days_overdue reads these two
     status = status if status in rules.TASK_STATUSES else None  # anything else filters nothing
     listed = None
@@ -303,10 +318,10 @@ def listed_tasks(unit_code: str, as_of: dt.date, status: str | None = None, plan
     # (every submitted report, when usable: TaskReport itself)
     if unit.level == "national" and official is None and rollups.usable(engine):
         listed = rollups.read_if_current(engine, lambda conn: _listed(conn, unit, as_of, status, plan or None, area,
-                                                                      lead_agency, limit, names))
+                                                                      lead_agency, limit, names, among))
     if listed is None:
         listed = _listed_live(unit, as_of, status, plan or None, area, lead_agency, limit, names, engine,
-                              official)
+                              official, among)
     rows = [dict(zip(names, row)) for row in listed]
     for row in rows:
         row["days_overdue"] = rules.days_overdue(row["deadline"], as_of, row["derived_status"])
@@ -328,12 +343,13 @@ def _columns(task, agency, owner, report: dict, as_of: dt.date) -> dict:
 
 
 def _listed(conn: Connection, unit: UnitInfo, as_of: dt.date, status: str | None, plan: str | None,
-            area: str | None, lead_agency: str | None, limit: int, names: tuple[str, ...]) -> list:
+            area: str | None, lead_agency: str | None, limit: int, names: tuple[str, ...], among=None) -> list:
     """The task list's rows (`names` of LISTED) from the task summary: which tasks are overdue, completed or
     exist at the date comes from their changes (rollups.tasks_counted_in), so the overdue ones are listed
     first by deadline and code, then — only if fewer than `limit` — the others; only the tasks listed are
     probed for their latest report (nationally the first 5,000 of the 8,841 overdue tasks, instead of
-    probing all 50,000 and sorting them). The same rows, in the same order, as `_listed_live`
+    probing all 50,000 and sorting them). `among`: a condition on Task every row meets (a ministry's
+    tasks: `agency_match`). The same rows, in the same order, as `_listed_live`
     (tests/integration/test_task_status_rollup.py)."""
     def counted(count: str):
         return Task.id.in_(rollups.tasks_counted_in(count, unit, as_of, plan))
@@ -345,6 +361,8 @@ def _listed(conn: Connection, unit: UnitInfo, as_of: dt.date, status: str | None
         parts.append([counted("total"), ~counted("overdue")] + ([~counted("completed")] if status else []))
     if status == "completed":
         parts.append([counted("completed")])
+    if among is not None:
+        parts = [[*where, among] for where in parts]
     rows: list = []
     for where in parts:
         if len(rows) < limit:
@@ -379,10 +397,11 @@ def _listed_part(where: list, as_of: dt.date, area: str | None, lead_agency: str
 
 def _listed_live(unit: UnitInfo, as_of: dt.date, status: str | None, plan: str | None, area: str | None,
                  lead_agency: str | None, limit: int | None, names: tuple[str, ...], engine: Engine | None,
-                 official: str | None = None) -> list:
+                 official: str | None = None, among=None) -> list:
     """The task list from every task's latest report (the definition; approved-only mode, `rollups.live`);
-    with `official`, from that official's tasks' only."""
-    query, latest = tasks_at(unit, as_of, plan, engine, official=official)
+    with `official`, from that official's tasks' only; with `among` (a condition on Task), from those
+    meeting it only (only they are probed)."""
+    query, latest = tasks_at(unit, as_of, plan, engine, official=official, among=among)
     columns = _columns(Task, Agency.name, AdminUnit.name, latest.c, as_of)
     query = query.add_columns(*(columns[name].label(name) for name in names))
     completed = rules.is_completed(latest.c.status)

@@ -25,7 +25,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
-from data_loaders.i18n.text import fold, vietnamese_sort_key
+from data_loaders.i18n.text import vietnamese_sort_key
 from data_loaders.ingest.formats import TASKS, Column, SheetFormat, indicator_format
 from data_loaders.store.catalogue import AREAS, INDICATORS, REPORT_STATUSES, IndicatorDef, plans
 from data_loaders.store.indicator_catalogue import indicator_catalogue
@@ -313,12 +313,12 @@ _LATEST_NOTE = "Báo cáo gần nhất đã lưu, chỉ để xem, không đư�
 def prefilled_tasks(scope_code: str = NATIONAL_CODE, agency: str | None = None, today: dt.date | None = None,
                     engine: Engine | None = None) -> list[dict]:
     """The tasks a template for `scope_code` (and, for a ministry reporter, `agency`) lists: every
-    task of the scope that exists at `today` with its latest report (figures.tasks.task_list), by code."""
+    task of the scope that exists at `today` with its latest report (figures.tasks.task_list), by code.
+    The agency is matched in the query (figures.tasks.agency_match): a ministry's list reads its own tasks,
+    not the nation's 50,000."""
     from data_loaders.figures.tasks import task_list
 
-    rows = task_list(scope_code, today or dt.date.today(), limit=1_000_000, engine=engine)
-    if agency is not None:
-        rows = [row for row in rows if fold(row["lead_agency"]) == fold(agency)]
+    rows = task_list(scope_code, today or dt.date.today(), limit=1_000_000, engine=engine, agency=agency)
     return sorted(rows, key=lambda row: row["code"])
 
 

@@ -1,13 +1,16 @@
 """Reporting in the browser: what a reporter types in the page's tables becomes a workbook in the
 importer's own format and goes through `import_file` — the same reading, validation, scope check,
 all-or-nothing commit, provenance and audit as an uploaded file. The upload history names it
-"bieu-mau-web-…" (the web form) with the user and time, and every problem names its table row:
-row 1 of the table is row 2 of the workbook (row 1 holds the headers)."""
+"bieu-mau-web-…" (the web form) with the user and time, and every problem names what was typed on its row
+(`typed_row`: a task code, a commune): row 1 of what was typed is row 2 of the workbook (row 1 holds the
+headers)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
+from typing import TypeVar
 
 from openpyxl import Workbook
 from sqlalchemy import Engine
@@ -21,6 +24,7 @@ from data_loaders.units.divisions import all_units
 WEB_FORM_PREFIX = "bieu-mau-web"
 TASK_REPORT_COLUMNS = ("task_code", "report_date", "status", "progress_pct", "note")
 HEADER_ROWS = 1  # a problem's Excel row minus this is its table row
+Typed = TypeVar("Typed")
 
 
 def _workbook(sheet_name: str, headers: list[str], rows: list[list]) -> bytes:
@@ -71,3 +75,12 @@ def submit(account: Account, kind: str, content: bytes, *, dry_run: bool, source
 def table_row(excel_row: int | None) -> int | None:
     """The table's row number (from 1) of a problem's workbook row."""
     return None if excel_row is None else excel_row - HEADER_ROWS
+
+
+def typed_row(excel_row: int | None, rows: Sequence[Typed]) -> Typed | None:
+    """The item of `rows` — what the form sent, in the order task_report_workbook or indicator_workbook
+    wrote it (a task code, a commune) — that a problem's workbook row came from; None for a problem of no
+    row or of a row the form did not write. The form is paged and searched, so its errors name the task, not
+    a row number of the typed reports no page shows."""
+    row = table_row(excel_row)
+    return rows[row - 1] if row is not None and 1 <= row <= len(rows) else None

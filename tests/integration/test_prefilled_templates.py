@@ -9,10 +9,11 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import Connection
 
 from data_loaders.figures import tasks as task_figures
 from data_loaders.ingest import importer
-from data_loaders.ingest.templates import PREFILLED_TASKS, template_bytes
+from data_loaders.ingest.templates import PREFILLED_TASKS, prefilled_tasks, template_bytes
 from tests.support.auth_helpers import ensure_account
 from tests.support.builder import COMMUNE, OTHER_COMMUNE, PROVINCE, Builder
 from tests.support.cli import run_cli
@@ -69,6 +70,32 @@ def test_a_ministry_reporter_gets_its_agencys_tasks(empty_engine):
     _, _, rows = _rows(template_bytes("tasks", "VN", prefill=True, agency="bộ khoa học và công nghệ", today=TODAY,
                                       engine=empty_engine))
     assert [row["Mã nhiệm vụ"] for row in rows] == ["HN-01", "LD-03"]
+
+
+def test_a_ministrys_tasks_are_chosen_in_the_query_not_among_the_nations(empty_engine, monkeypatch):
+    """Nationally 50,000 tasks: a ministry reporter's form and template read only its agency's rows from the
+    database (every spelling of it that folds the same, as its uploads are matched), not every task's."""
+    _tasks(empty_engine)
+    builder = Builder(empty_engine)  # the same agency stored in capitals: matched, as its uploads are
+    builder.task("HN-02", D(2025, 12, 31), [(D(2025, 5, 31), "in_progress", 30)], owner="01",
+                 agency="BỘ KHOA HỌC VÀ CÔNG NGHỆ")
+    builder.commit()
+    read_codes: list[str] = []
+    execute = Connection.execute
+
+    def counting(conn, statement, *args, **kwargs):
+        result = execute(conn, statement, *args, **kwargs)
+        if not result.returns_rows or not {"code", "lead_agency"} <= set(result.keys()):
+            return result
+        frozen = result.freeze()  # the rows as the database handed them over, then given back unchanged
+        read_codes.extend(row[list(result.keys()).index("code")] for row in frozen.data)
+        return frozen()
+
+    monkeypatch.setattr(Connection, "execute", counting)
+    tasks = prefilled_tasks("VN", "bộ khoa học và công nghệ", TODAY, engine=empty_engine)
+    assert [task["code"] for task in tasks] == ["HN-01", "HN-02", "LD-03"]
+    assert sorted(read_codes) == ["HN-01", "HN-02", "LD-03"]  # not the other agencies' LD-01 and LD-02
+    assert prefilled_tasks("VN", "Bộ Không Có", TODAY, engine=empty_engine) == []
 
 
 def test_a_clerk_fills_only_the_report_columns_and_untouched_rows_are_skipped(empty_engine):

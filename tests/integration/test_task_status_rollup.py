@@ -84,6 +84,9 @@ def _listed(engine, code, day, plan) -> dict:
     for agency in options["lead_agency"][:1]:
         out[(code, day, plan, "list", agency)] = tasks.task_list(code, day, "overdue", lead_agency=agency,
                                                                  engine=engine)
+        # a ministry reporter's list: its agency as the account spells it (matched without case or diacritics)
+        out[(code, day, plan, "ministry", agency)] = tasks.task_list(code, day, limit=1_000_000, engine=engine,
+                                                                     agency=agency.upper())
     return out
 
 

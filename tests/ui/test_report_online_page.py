@@ -72,7 +72,11 @@ def test_what_was_typed_on_another_page_is_checked_with_the_rest(app_db):
     assert any(caption.value == "2 nhiệm vụ có báo cáo mới." for caption in app.caption)
     app.button(key="web_form_tasks_check").click().run()
     assert not app.exception, app.exception
-    assert app.error, "a progress of 250 % is refused, naming its row"
+    assert app.error, "a progress of 250 % is refused, naming its task"
+    # the form is paged: the error names the task typed on page 2, not "row 2" of the typed reports
+    errors = next(frame.value for frame in app.dataframe if "Lỗi" in frame.value.columns)
+    assert list(errors.columns) == ["Mã nhiệm vụ", "Cột", "Lỗi"]
+    assert list(errors["Mã nhiệm vụ"]) == ["LD-056"] and list(errors["Cột"]) == ["Tiến độ (%)"]
     app.session_state[TYPED_KEY] = {"LD-001": {"status": "completed", "progress": 100.0, "note": None}}
     app.run()
     app.button(key="web_form_tasks_check").click().run()
