@@ -21,6 +21,7 @@ from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
+from data_loaders.identity.plans import add_plan
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
@@ -31,6 +32,8 @@ from data_loaders.store.models import (
     TaskReportRollup,
     TaskStatusChange,
     TaskStatusRollup,
+    UploadedReportProvinceRows,
+    UploadedReportRows,
 )
 from data_loaders.store.settings import get_settings
 from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
@@ -94,10 +97,12 @@ def _assert_equal_to_live(engine, codes, dates, plans=(None,), *, served=True) -
     if served:  # the summary is what answered
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is not None
         assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is not None
+        assert rollups.uploaded_report_rows(get_unit(codes[0], engine), engine) is not None
     summary = _figures(engine, codes, dates, plans)
     with rollups.live():
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is None
         assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is None
+        assert rollups.uploaded_report_rows(get_unit(codes[0], engine), engine) is None
         definition = _figures(engine, codes, dates, plans)
     for key, value in definition.items():
         assert summary[key] == value, key
@@ -258,13 +263,14 @@ def test_rows_written_around_the_application_use_the_definition_until_the_next_i
 
 
 def _change_rows(engine) -> tuple[list[tuple], ...]:
-    """The changes, the summary rows (without their ids) and the report counts."""
+    """The changes, the summary rows (without their ids), the report counts and their uploaded rows."""
     summary = TaskStatusRollup.__table__
     with engine.connect() as conn:
         return (sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))),
                 sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))),
-                sorted(tuple(row) for row in conn.execute(select(TaskReportRollup.__table__))),
-                sorted(tuple(row) for row in conn.execute(select(TaskReportProvinceRollup.__table__))))
+                *(sorted(tuple(row) for row in conn.execute(select(table.__table__)))
+                  for table in (TaskReportRollup, TaskReportProvinceRollup, UploadedReportRows,
+                                UploadedReportProvinceRows)))
 
 
 def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previous_latest_report(world,
@@ -340,6 +346,70 @@ def test_the_quality_report_counts_follow_imports_withdrawals_and_the_start_date
     withdraw_upload(upload, actor="admin", is_admin=True, engine=engine)
     _assert_equal_to_live(engine, codes, DATES)
     assert data_quality.quality("VN", dt.date(2025, 6, 30), engine=engine)["figures"]["reports"] == 6
+
+
+def _uploaded_rows(engine, code: str, day: dt.date = DATES[-1]) -> int:
+    return data_quality.quality(code, day, engine=engine)["figures"]["uploaded_rows"]
+
+
+def test_the_quality_uploaded_rows_of_reports_follow_every_write(world):
+    """The upload rows the reports were stored from (the "correct" and "clean" scores' uploaded rows),
+    counted at commit per owner, plan and upload, equal the live definition and a rebuild's rows: after
+    an import that re-sends a stored report (its row moves to the new upload), moves a task to another
+    commune and adds tasks (one of a province's own programme: not counted); after a weekly import
+    (appended reports only: only the uploads with reports after each task's previous latest are
+    recounted); after withdrawals (rows deleted, and a row given back to the upload it came from); after
+    rows written around the application (the live definition until the next import rebuilds them)."""
+    engine, admin, _ = world
+    add_plan("CT-LD", "Chương trình của Lâm Đồng", province="68", engine=engine, user="admin")
+    codes = ["VN", "68", "01", LD[0].code, LD[1].code]
+    assert _uploaded_rows(engine, "VN") == 6 and _uploaded_rows(engine, "68") == 5
+    moved = dict(province="Lâm Đồng", commune=LD[1].name, agency="Ủy ban nhân dân xã")
+    second = _import(engine, admin, [
+        task_row("LD-1", report="15/06/2025", progress=30, deadline=dt.date(2025, 5, 31)),  # re-sent, changed
+        task_row("XA-1", report="30/06/2025", progress=100, status="Hoàn thành", deadline=dt.date(2025, 6, 14),
+                 **moved),  # moved, its report unchanged (it stays the first upload's row)
+        task_row("LD-7", report="01/07/2025", **moved),
+        task_row("LD-8", report="01/07/2025", plan="CT-LD"),
+    ], "second.xlsx")
+    _assert_equal_to_live(engine, codes, DATES, (None, "CT-LD"))
+    assert _uploaded_rows(engine, "VN") == 7  # the first upload's 5 rows left, the second's LD-1 and LD-7
+    assert _uploaded_rows(engine, LD[1].code) == 3 and _uploaded_rows(engine, LD[0].code) == 0
+    _assert_same_rows_as_rebuilt(engine)
+    weekly = _import(engine, admin, [
+        task_row("LD-1", report="14/07/2025", progress=60, deadline=dt.date(2025, 5, 31)),
+        task_row("LD-7", report="14/07/2025", progress=10, **moved),
+        task_row("HN-1", province="Hà Nội", report="14/07/2025", deadline=dt.date(2025, 5, 20)),
+    ], "weekly.xlsx")
+    later = DATES + [dt.date(2025, 7, 14)]
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "VN") == 10 and _uploaded_rows(engine, "01") == 2
+    _assert_same_rows_as_rebuilt(engine)
+    withdraw_upload(weekly, actor="admin", is_admin=True, engine=engine)
+    withdraw_upload(second, actor="admin", is_admin=True, engine=engine)  # LD-1's row back to the first upload
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "VN") == 6 and _uploaded_rows(engine, LD[0].code) == 2
+    _assert_same_rows_as_rebuilt(engine)
+    with engine.begin() as conn:  # a script stores a report without its row and one with another upload's
+        conn.execute(update(TaskReport).where(TaskReport.report_date == dt.date(2025, 5, 21)).values(source_row=None))
+        conn.execute(update(TaskReport).where(TaskReport.report_date == dt.date(2025, 6, 15),
+                                              TaskReport.task_id.in_(select(Task.id).where(Task.code == "LD-1")))
+                     .values(upload_id=second, source_row=2))
+    _assert_equal_to_live(engine, codes, later, served=False)
+    last = _import(engine, admin, [task_row("HN-3", province="Hà Nội", report="01/07/2025")], "last.xlsx")
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "01") == 2  # HN-1 without its row (one per upload), HN-3
+    assert _uploaded_rows(engine, "VN") == 7
+    _assert_same_rows_as_rebuilt(engine)
+    withdraw_upload(last, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "01") == 1 and _uploaded_rows(engine, "VN") == 6
+
+
+def _assert_same_rows_as_rebuilt(engine) -> None:
+    maintained = _change_rows(engine)
+    rollups.rebuild_database(engine)
+    assert _change_rows(engine) == maintained
 
 
 def test_approved_only_mode_keeps_the_live_definition(world):
