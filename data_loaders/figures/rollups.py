@@ -35,7 +35,8 @@ rows the reports were stored from (its uploaded rows): `uploaded_report_rows`, p
 upload, the distinct source rows (and whether reports without one were stored), and
 `uploaded_report_province_rows`, the same summed per province. An owner's counts are recounted from its
 tasks' reports whenever its task summary rows are (all its days, or those after `since`; its uploaded
-rows: all its uploads, or those that stored a report of its dated after `since`), then its province's sums.
+rows: all its uploads, or every owner's of the uploads that stored a report dated after `since`), then
+its province's sums.
 
 The summary counts what is submitted: in approved-only mode (figures/sources.py) the figures keep
 their live definition, as they do inside `live()` (what the tests compare the summary with)."""
@@ -232,32 +233,21 @@ def _count_reports(conn: Connection, owners: list[str] | None, after: dt.date | 
 _UPLOADED = ("rows", "unnumbered")
 
 
-def _count_uploaded_rows(conn: Connection, owners: list[str] | None, after: dt.date | None = None) -> None:
-    """Recount the upload rows the task reports of the given owning units (every unit with None) were
-    stored from, per plan and upload (`UploadedReportRows`, the data quality figure's: the distinct source
-    rows, and whether reports without one were stored), then their provinces' sums. With `after` (the
-    owners' tasks only had reports appended after that day), only the uploads that stored a report of
-    theirs dated after it: no other upload gained or lost a row of theirs."""
+def _count_uploaded_rows(conn: Connection, owners: list[str] | None = None, uploads: list[int] | None = None) -> None:
+    """Recount the upload rows the task reports were stored from (`UploadedReportRows`, the data quality
+    figure's: per owning unit, plan and upload, the distinct source rows, and whether reports without one
+    were stored), then their provinces' sums: those of the given owning units, or of the given uploads
+    (every owner's), or all of them with neither. Any pair recounted is counted whole, from its reports."""
     report, task, counts = TaskReport.__table__, Task.__table__, UploadedReportRows.__table__
-    reports = report.join(task, task.c.id == report.c.task_id)
-    uploads = None
-    if after is not None and owners is not None:
-        found: set[int] = set()
-        for chunk in _chunks(owners):
-            found.update(conn.execute(select(report.c.upload_id).distinct().select_from(reports).where(
-                task.c.owner_unit_code.in_(chunk), report.c.report_date > after,
-                report.c.upload_id.is_not(None))).scalars())
-        if not found:
-            return
-        uploads = sorted(found) if len(found) <= CHUNK else None  # too many to name: all of them
     keys = [task.c.owner_unit_code, task.c.plan, report.c.upload_id]
     counted = (select(*keys, func.count(func.distinct(report.c.source_row)),
                       func.max(case((report.c.source_row.is_(None), 1), else_=0)))
-               .select_from(reports).where(report.c.upload_id.is_not(None)).group_by(*keys))
+               .select_from(report.join(task, task.c.id == report.c.task_id))
+               .where(report.c.upload_id.is_not(None)).group_by(*keys))
     _replace_uploads(conn, counts, ["owner_unit_code", "plan", "upload_id", *_UPLOADED], counted,
                      (task.c.owner_unit_code, counts.c.owner_unit_code), (report.c.upload_id, counts.c.upload_id),
                      owners, uploads)
-    # their provinces' sums, from every owner's counts of those provinces (and uploads)
+    # their provinces' sums, from every owner's counts of those provinces (or uploads)
     unit, provinces = AdminUnit.__table__, UploadedReportProvinceRows.__table__
     province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
     summed = (select(province, counts.c.plan, counts.c.upload_id, func.sum(counts.c.rows),
@@ -267,6 +257,19 @@ def _count_uploaded_rows(conn: Connection, owners: list[str] | None, after: dt.d
     _replace_uploads(conn, provinces, ["province_code", "plan", "upload_id", *_UPLOADED], summed,
                      (province, provinces.c.province_code), (counts.c.upload_id, provinces.c.upload_id),
                      _provinces(conn, owners), uploads)
+
+
+def _count_uploaded_rows_after(conn: Connection, owners: list[str], after: dt.date) -> None:
+    """The uploaded rows after writes that only appended reports dated after `after` to tasks of these
+    owning units (a weekly import): only the uploads that stored a report dated after it gained rows (a
+    few: the week's files), so those are recounted, every owner's; the owners whole when there are many."""
+    report = TaskReport.__table__
+    uploads = sorted(conn.execute(select(report.c.upload_id).distinct()
+                                  .where(report.c.report_date > after, report.c.upload_id.is_not(None))).scalars())
+    if len(uploads) > CHUNK:
+        _count_uploaded_rows(conn, owners)
+    elif uploads:
+        _count_uploaded_rows(conn, uploads=uploads)
 
 
 def _provinces(conn: Connection, owners: list[str] | None) -> list[str] | None:
@@ -281,11 +284,11 @@ def _provinces(conn: Connection, owners: list[str] | None) -> list[str] | None:
 
 def _replace_uploads(conn: Connection, target, columns: list[str], rows, key: tuple, upload: tuple,
                      keys: list[str] | None, uploads: list[int] | None) -> None:
-    """Replace the rows of `target` by `rows`, a SELECT of them: only those of `keys` (every row with None;
-    `key`: the (source, target) column pair they are matched on) and, with `uploads`, of those uploads
-    only (`upload`: the pair of upload columns)."""
+    """Replace the rows of `target` by `rows`, a SELECT of them: those of `uploads` (`upload`: the pair of
+    upload columns) if given, else those of `keys` (every row with None; `key`: the (source, target) column
+    pair they are matched on)."""
     (source_key, target_key), (source_upload, target_upload) = key, upload
-    for chunk in _chunks(keys):
+    for chunk in _chunks(keys if uploads is None else None):
         selected, clear = rows, delete(target)
         if chunk is not None:
             selected, clear = selected.where(source_key.in_(chunk)), clear.where(target_key.in_(chunk))
@@ -348,7 +351,8 @@ def refresh(conn: Connection, task_ids: Iterable[int], appended: dict[int, dt.da
     for since, partial in sorted(after.items()):
         _summarise(conn, sorted(partial), since)
         _count_reports(conn, sorted(partial), since)
-        _count_uploaded_rows(conn, sorted(partial), since)
+    if after:  # the uploads of the reports after the earliest day hold every row appended
+        _count_uploaded_rows_after(conn, sorted(set().union(*after.values())), min(after))
 
 
 def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[str, dt.date]:

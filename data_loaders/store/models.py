@@ -296,6 +296,8 @@ class UploadedReportRows(Base):
     one report, so one task: an owner's and plan's counts add up."""
 
     __tablename__ = "uploaded_report_rows"
+    # an upload's rows of every owner: recounted after a weekly import (figures/rollups.py)
+    __table_args__ = (Index("ix_uploaded_report_rows_upload", "upload_id"),)
 
     owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
     plan: Mapped[str] = mapped_column(String(40), primary_key=True)
