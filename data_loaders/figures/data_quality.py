@@ -196,7 +196,7 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
     counted_reports = rollups.uploaded_report_rows(unit, engine)
     counted_values = indicator_rollups.uploaded_rows(unit, engine)
     if (counted_reports is None and counted_values is None) or \
-            _uploads_of_both_kinds(engine, values_counted=counted_values is not None):
+            _uploads_of_both_kinds(engine, counted_reports is not None, counted_values is not None):
         return _distinct_rows(unit, union_all(reports, values), engine)
     found = dict(counted_reports) if counted_reports is not None else _distinct_rows(unit, reports, engine)
     for key, count in (counted_values if counted_values is not None else _distinct_rows(unit, values, engine)).items():
@@ -204,17 +204,19 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
     return found
 
 
-def _uploads_of_both_kinds(engine: Engine | None, values_counted: bool) -> bool:
-    """Whether any upload stored both task reports and indicator values: found from the uploads of the
-    values' counts when they are current (`values_counted`), else from those of the reports' counts."""
+def _uploads_of_both_kinds(engine: Engine | None, reports_counted: bool, values_counted: bool) -> bool:
+    """Whether any upload stored both task reports and indicator values: the uploads of both counts when
+    both are current, else those of the one that is, looked for among the other kind's rows (by the
+    uploads' ids, so that the partial index on the reports' uploads is probed, not the reports read)."""
     with _engine(engine).connect() as conn:
-        if values_counted:
-            query = select(TaskReport.id).where(TaskReport.upload_id.in_(select(UploadedValueRows.upload_id)
-                                                                         .distinct()))
-        else:
-            query = select(IndicatorValue.id).where(IndicatorValue.upload_id.in_(
-                select(UploadedReportProvinceRows.upload_id).distinct()))
-        return conn.execute(query.limit(1)).first() is not None
+        if reports_counted and values_counted:
+            both = select(UploadedValueRows.upload_id).intersect(select(UploadedReportProvinceRows.upload_id))
+            return conn.execute(both.limit(1)).first() is not None
+        counted, other = ((UploadedValueRows, TaskReport) if values_counted
+                          else (UploadedReportProvinceRows, IndicatorValue))
+        uploads = sorted(conn.execute(select(counted.upload_id).distinct()).scalars())
+        return any(conn.execute(select(other.id).where(other.upload_id.in_(uploads[start:start + 500])).limit(1))
+                   .first() is not None for start in range(0, len(uploads), 500))
 
 
 def _distinct_rows(unit: UnitInfo, stored, engine: Engine | None) -> dict[str, int]:
