@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from data_loaders.figures import accountability, data_quality, early_warnings, rollups, tasks
+from data_loaders.figures import accountability, data_quality, early_warnings, indicator_rollups, rollups, tasks
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
@@ -26,6 +26,7 @@ from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
 from data_loaders.store.models import (
+    IndicatorValue,
     Task,
     TaskReport,
     TaskReportProvinceRollup,
@@ -36,7 +37,15 @@ from data_loaders.store.models import (
     UploadedReportRows,
 )
 from data_loaders.store.settings import get_settings
-from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    plan_code,
+    task_row,
+    workbook_bytes,
+)
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -404,6 +413,44 @@ def test_the_quality_uploaded_rows_of_reports_follow_every_write(world):
     withdraw_upload(last, actor="admin", is_admin=True, engine=engine)
     _assert_equal_to_live(engine, codes, later)
     assert _uploaded_rows(engine, "01") == 1 and _uploaded_rows(engine, "VN") == 6
+
+
+def test_the_uploaded_rows_of_each_kind_come_from_its_count_or_the_definition(world, monkeypatch):
+    """The reports' and the values' uploaded rows each from its count or, when that may not be read, from its
+    definition, and from the definition of both once an upload stored both kinds (a row stored as both counts
+    once): equal to the definition every way."""
+    engine, admin, first = world
+    codes = ["VN", "68", LD[0].code]
+    hn = communes("01", 1)[0]
+    result = import_file(workbook_bytes([indicator_row("Lâm Đồng", None, LD[0].code, "05/2025", 3, 30.0),
+                                         indicator_row("Hà Nội", None, hn.code, "05/2025", 4, 40.0)],
+                                        INDICATOR_HEADERS), "values.xlsx", engine=engine, account=admin, today=TODAY)
+    assert result.status == "imported"
+    for summaries in ({}, {"NQ57_TASK_SUMMARY": "0"}, {"NQ57_INDICATOR_SUMMARY": "0"}):
+        with monkeypatch.context() as patch:
+            for name, value in summaries.items():
+                patch.setenv(name, value)
+            _assert_quality_equal_to_live(engine, codes)
+    assert _uploaded_rows(engine, "VN") == 6 + 2
+    with engine.begin() as conn:  # a script stores LD[0]'s values from the row of a report of the first upload
+        row = conn.execute(select(TaskReport.source_row).where(TaskReport.upload_id == first)
+                           .join(Task, Task.id == TaskReport.task_id).where(Task.code == "XA-1").limit(1)).scalar_one()
+        conn.execute(update(IndicatorValue).where(IndicatorValue.unit_code == LD[0].code)
+                     .values(upload_id=first, source_row=row))
+    result = import_file(workbook_bytes([indicator_row("Hà Nội", None, hn.code, "06/2025", 5, 50.0)],
+                                        INDICATOR_HEADERS), "june.xlsx", engine=engine, account=admin, today=TODAY)
+    assert result.status == "imported"  # the indicator summary rebuilt: both counts current again
+    assert rollups.uploaded_report_rows(get_unit("VN", engine), engine) is not None
+    assert indicator_rollups.uploaded_rows(get_unit("VN", engine), engine) is not None
+    _assert_quality_equal_to_live(engine, codes)
+    assert _uploaded_rows(engine, "VN") == 6 + 1 + 1  # LD[0]'s values on a report's row: counted once
+
+
+def _assert_quality_equal_to_live(engine, codes) -> None:
+    summary = {code: data_quality.quality(code, DATES[-1], engine=engine) for code in codes}
+    with rollups.live():
+        for code in codes:
+            assert summary[code] == data_quality.quality(code, DATES[-1], engine=engine), code
 
 
 def _assert_same_rows_as_rebuilt(engine) -> None:
