@@ -26,7 +26,9 @@ national plans' tasks (scope.counted_tasks), as every task figure without a plan
 The task reports (how many, how many contradict themselves, the latest date) are read from counts
 maintained at commit per owning unit or province, plan and day (figures/rollups.py `report_counts`)
 when they are current, else counted from the reports: the same figures
-(tests/integration/test_task_status_rollup.py compares them).
+(tests/integration/test_task_status_rollup.py compares them); so are the uploaded rows, the reports'
+per owning unit or province, plan and upload (`rollups.uploaded_report_rows`), the values' per unit and
+upload (`indicator_rollups.uploaded_rows`).
 """
 
 from __future__ import annotations
@@ -51,7 +53,15 @@ from data_loaders.figures.scope import (
     scope_filter,
 )
 from data_loaders.store import engine as db
-from data_loaders.store.models import AdminUnit, IndicatorValue, Task, TaskReport, Upload, UploadedValueRows
+from data_loaders.store.models import (
+    AdminUnit,
+    IndicatorValue,
+    Task,
+    TaskReport,
+    Upload,
+    UploadedReportProvinceRows,
+    UploadedValueRows,
+)
 from data_loaders.store.settings import get_settings
 
 SCORES = ("correct", "sufficient", "clean", "live")
@@ -167,10 +177,11 @@ def _indicator_figures(unit: UnitInfo, as_of: dt.date, engine: Engine | None) ->
 
 
 def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
-    """Per child: the uploaded rows stored for it (a row is one (upload, source row)). The values' rows
-    come from their count maintained at commit (figures/indicator_rollups.py `uploaded_rows`) when it is
-    current and no upload stored both reports and values (an upload holds one kind of sheet; were one to
-    hold both, a row stored as both would count once: the live definition then)."""
+    """Per child: the uploaded rows stored for it (a row is one (upload, source row)). The reports' rows
+    and the values' rows each come from their count maintained at commit (figures/rollups.py
+    `uploaded_report_rows`, figures/indicator_rollups.py `uploaded_rows`) when it is current, the other's
+    from its live definition, as long as no upload stored both reports and values (an upload holds one kind
+    of sheet; were one to hold both, a row stored as both would count once: the live definition then)."""
     reports = (
         select(TaskReport.upload_id.label("upload_id"), TaskReport.source_row.label("source_row"),
                Task.owner_unit_code.label("unit_code"))
@@ -182,21 +193,30 @@ def _stored_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int]:
         .where(IndicatorValue.upload_id.is_not(None))
         .distinct()
     )
-    counted = indicator_rollups.uploaded_rows(unit, engine)
-    if counted is not None and not _uploads_of_both_kinds(engine):
-        found = _distinct_rows(unit, reports, engine)
-        for key, count in counted.items():
-            found[key] = found.get(key, 0) + count
-        return found
-    return _distinct_rows(unit, union_all(reports, values), engine)
+    counted_reports = rollups.uploaded_report_rows(unit, engine)
+    counted_values = indicator_rollups.uploaded_rows(unit, engine)
+    if (counted_reports is None and counted_values is None) or \
+            _uploads_of_both_kinds(engine, counted_reports is not None, counted_values is not None):
+        return _distinct_rows(unit, union_all(reports, values), engine)
+    found = dict(counted_reports) if counted_reports is not None else _distinct_rows(unit, reports, engine)
+    for key, count in (counted_values if counted_values is not None else _distinct_rows(unit, values, engine)).items():
+        found[key] = found.get(key, 0) + count
+    return found
 
 
-def _uploads_of_both_kinds(engine: Engine | None) -> bool:
-    """Whether any upload stored both task reports and indicator values."""
-    value_uploads = select(UploadedValueRows.upload_id).distinct()
+def _uploads_of_both_kinds(engine: Engine | None, reports_counted: bool, values_counted: bool) -> bool:
+    """Whether any upload stored both task reports and indicator values: the uploads of both counts when
+    both are current, else those of the one that is, looked for among the other kind's rows (by the
+    uploads' ids, so that the partial index on the reports' uploads is probed, not the reports read)."""
     with _engine(engine).connect() as conn:
-        return conn.execute(select(TaskReport.id).where(TaskReport.upload_id.in_(value_uploads)).limit(1)).first() \
-            is not None
+        if reports_counted and values_counted:
+            both = select(UploadedValueRows.upload_id).intersect(select(UploadedReportProvinceRows.upload_id))
+            return conn.execute(both.limit(1)).first() is not None
+        counted, other = ((UploadedValueRows, TaskReport) if values_counted
+                          else (UploadedReportProvinceRows, IndicatorValue))
+        uploads = sorted(conn.execute(select(counted.upload_id).distinct()).scalars())
+        return any(conn.execute(select(other.id).where(other.upload_id.in_(uploads[start:start + 500])).limit(1))
+                   .first() is not None for start in range(0, len(uploads), 500))
 
 
 def _distinct_rows(unit: UnitInfo, stored, engine: Engine | None) -> dict[str, int]:

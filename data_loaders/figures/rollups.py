@@ -30,9 +30,13 @@ live definition until the next maintained write, which rebuilds the whole summar
 The same maintenance keeps the data quality figure's report counts (figures/data_quality.py, score
 "correct"): `task_report_rollup`, per owning unit, plan and day, the reports and how many contradict
 themselves (definitions.contradicts_itself), and `task_report_province_rollup`, the same summed per
-province (the nation's figure reads a few thousand rows instead of 2.6 million reports). An owner's
-counts are recounted from its tasks' reports whenever its task summary rows are (all its days, or
-those after `since`), then its province's sums.
+province (the nation's figure reads a few thousand rows instead of 2.6 million reports); and the upload
+rows the reports were stored from (its uploaded rows): `uploaded_report_rows`, per owning unit, plan and
+upload, the distinct source rows (and whether reports without one were stored), and
+`uploaded_report_province_rows`, the same summed per province. An owner's counts are recounted from its
+tasks' reports whenever its task summary rows are (all its days, or those after `since`; its uploaded
+rows: all its uploads, or every owner's of the uploads that stored a report dated after `since`), then
+its province's sums.
 
 The summary counts what is submitted: in approved-only mode (figures/sources.py) the figures keep
 their live definition, as they do inside `live()` (what the tests compare the summary with)."""
@@ -78,6 +82,8 @@ from data_loaders.store.models import (
     TaskReportRollup,
     TaskStatusChange,
     TaskStatusRollup,
+    UploadedReportProvinceRows,
+    UploadedReportRows,
 )
 
 Result = TypeVar("Result")
@@ -216,15 +222,81 @@ def _count_reports(conn: Connection, owners: list[str] | None, after: dt.date | 
     # their provinces' sums, from every owner's counts of those provinces (and days)
     unit, provinces = AdminUnit.__table__, TaskReportProvinceRollup.__table__
     province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
-    keys = None
-    if owners is not None:
-        keys = sorted(set().union(*(conn.execute(select(province).where(unit.c.code.in_(chunk)).distinct()).scalars()
-                                    for chunk in _chunks(owners))))
+    keys = _provinces(conn, owners)
     summed = (select(province, counts.c.plan, counts.c.day, *(func.sum(counts.c[name]) for name in _REPORT_COUNTS))
               .select_from(counts.join(unit, unit.c.code == counts.c.owner_unit_code))
               .group_by(province, counts.c.plan, counts.c.day))
     _replace(conn, provinces, ["province_code", "plan", "day", *_REPORT_COUNTS], summed,
              (province, provinces.c.province_code), (counts.c.day, provinces.c.day), keys, after)
+
+
+_UPLOADED = ("rows", "unnumbered")
+
+
+def _count_uploaded_rows(conn: Connection, owners: list[str] | None = None, uploads: list[int] | None = None) -> None:
+    """Recount the upload rows the task reports were stored from (`UploadedReportRows`, the data quality
+    figure's: per owning unit, plan and upload, the distinct source rows, and whether reports without one
+    were stored), then their provinces' sums: those of the given owning units, or of the given uploads
+    (every owner's), or all of them with neither. Any pair recounted is counted whole, from its reports."""
+    report, task, counts = TaskReport.__table__, Task.__table__, UploadedReportRows.__table__
+    keys = [task.c.owner_unit_code, task.c.plan, report.c.upload_id]
+    counted = (select(*keys, func.count(func.distinct(report.c.source_row)),
+                      func.max(case((report.c.source_row.is_(None), 1), else_=0)))
+               .select_from(report.join(task, task.c.id == report.c.task_id))
+               .where(report.c.upload_id.is_not(None)).group_by(*keys))
+    _replace_uploads(conn, counts, ["owner_unit_code", "plan", "upload_id", *_UPLOADED], counted,
+                     (task.c.owner_unit_code, counts.c.owner_unit_code), (report.c.upload_id, counts.c.upload_id),
+                     owners, uploads)
+    # their provinces' sums, from every owner's counts of those provinces (or uploads)
+    unit, provinces = AdminUnit.__table__, UploadedReportProvinceRows.__table__
+    province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
+    summed = (select(province, counts.c.plan, counts.c.upload_id, func.sum(counts.c.rows),
+                     func.max(counts.c.unnumbered))
+              .select_from(counts.join(unit, unit.c.code == counts.c.owner_unit_code))
+              .group_by(province, counts.c.plan, counts.c.upload_id))
+    _replace_uploads(conn, provinces, ["province_code", "plan", "upload_id", *_UPLOADED], summed,
+                     (province, provinces.c.province_code), (counts.c.upload_id, provinces.c.upload_id),
+                     _provinces(conn, owners), uploads)
+
+
+def _count_uploaded_rows_after(conn: Connection, owners: list[str], after: dt.date) -> None:
+    """The uploaded rows after writes that only appended reports dated after `after` to tasks of these
+    owning units (a weekly import): only the uploads that stored a report dated after it gained rows (a
+    few: the week's files), so those are recounted, every owner's; the owners whole when there are many."""
+    report = TaskReport.__table__
+    uploads = sorted(conn.execute(select(report.c.upload_id).distinct()
+                                  .where(report.c.report_date > after, report.c.upload_id.is_not(None))).scalars())
+    if len(uploads) > CHUNK:
+        _count_uploaded_rows(conn, owners)
+    elif uploads:
+        _count_uploaded_rows(conn, uploads=uploads)
+
+
+def _provinces(conn: Connection, owners: list[str] | None) -> list[str] | None:
+    """The provinces of these owning units ("VN" for those of none); None for every unit."""
+    if owners is None:
+        return None
+    unit = AdminUnit.__table__
+    province = func.coalesce(unit.c.province_code, literal(NATIONAL_CODE))
+    return sorted(set().union(*(conn.execute(select(province).where(unit.c.code.in_(chunk)).distinct()).scalars()
+                                for chunk in _chunks(owners))))
+
+
+def _replace_uploads(conn: Connection, target, columns: list[str], rows, key: tuple, upload: tuple,
+                     keys: list[str] | None, uploads: list[int] | None) -> None:
+    """Replace the rows of `target` by `rows`, a SELECT of them: those of `uploads` (`upload`: the pair of
+    upload columns) if given, else those of `keys` (every row with None; `key`: the (source, target) column
+    pair they are matched on)."""
+    (source_key, target_key), (source_upload, target_upload) = key, upload
+    for chunk in _chunks(keys if uploads is None else None):
+        selected, clear = rows, delete(target)
+        if chunk is not None:
+            selected, clear = selected.where(source_key.in_(chunk)), clear.where(target_key.in_(chunk))
+        if uploads is not None:
+            selected = selected.where(source_upload.in_(uploads))
+            clear = clear.where(target_upload.in_(uploads))
+        conn.execute(clear)
+        conn.execute(insert(target).from_select(columns, selected))
 
 
 def _replace(conn: Connection, target, columns: list[str], rows, key: tuple, day: tuple, keys: list[str] | None,
@@ -275,9 +347,12 @@ def refresh(conn: Connection, task_ids: Iterable[int], appended: dict[int, dt.da
     if owners:
         _summarise(conn, sorted(owners))
         _count_reports(conn, sorted(owners))
+        _count_uploaded_rows(conn, sorted(owners))
     for since, partial in sorted(after.items()):
         _summarise(conn, sorted(partial), since)
         _count_reports(conn, sorted(partial), since)
+    if after:  # the uploads of the reports after the earliest day hold every row appended
+        _count_uploaded_rows_after(conn, sorted(set().union(*after.values())), min(after))
 
 
 def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[str, dt.date]:
@@ -307,18 +382,24 @@ def _refresh_appended(conn: Connection, appended: dict[int, dt.date]) -> dict[st
 def rebuild(conn: Connection, *, report_counts: bool = True) -> None:
     """The whole summary from the tasks and reports, and marked current (the migrations' backfill;
     after rows were written around the application). `report_counts=False`: without the report counts
-    (migration 0020's backfill: their table comes with 0023)."""
+    and their uploaded rows (migration 0020's backfill: their tables come with 0023 and 0026)."""
     conn.execute(delete(TaskStatusChange.__table__))
     conn.execute(insert(TaskStatusChange.__table__).from_select(_COLUMNS, _changes(None)))
     _summarise(conn, None)
     if report_counts:
         _count_reports(conn, None)
+        _count_uploaded_rows(conn, None)
     mark_current(conn)
 
 
 def rebuild_report_counts(conn: Connection) -> None:
     """The report counts alone, from every report (migration 0023's backfill)."""
     _count_reports(conn, None)
+
+
+def rebuild_uploaded_rows(conn: Connection) -> None:
+    """The reports' uploaded rows alone, from every report (migration 0026's backfill)."""
+    _count_uploaded_rows(conn, None)
 
 
 def rebuild_database(engine: Engine) -> None:
@@ -525,6 +606,37 @@ def report_counts(unit: UnitInfo, as_of: dt.date, start: dt.date, engine: Engine
                         "last_report": row.last_report} for row in rows}
 
 
+def uploaded_report_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int] | None:
+    """Per child of the unit (scope.child_key), the distinct upload rows the task reports of the national
+    plans' tasks (scope.counted_tasks) were stored from (figures/data_quality.py `_stored_rows`, the reports'
+    part), from the counts maintained at commit: each owner's numbered rows, plus one per upload and child
+    for reports stored without a source row. None inside `live()`, with NQ57_TASK_SUMMARY=0 or when the
+    summary is not current: the caller computes the live definition. Both modes count every stored report
+    (the scores judge what was sent)."""
+    if _LIVE.get() or os.environ.get("NQ57_TASK_SUMMARY", "1") == "0":
+        return None
+    if unit.level == "national":  # the children are the provinces (and "VN"): their sums
+        counts = UploadedReportProvinceRows
+        child = counts.province_code.label("child")
+    else:
+        counts = UploadedReportRows
+        child = child_key(unit, AdminUnit).label("child")
+    numbered = select(child, func.sum(counts.rows).label("rows")).where(counted_tasks(None, counts.plan))
+    unnumbered = (select(child, func.count(func.distinct(counts.upload_id)).label("rows"))
+                  .where(counted_tasks(None, counts.plan), counts.unnumbered == 1))
+    if counts is UploadedReportRows:
+        numbered, unnumbered = (
+            query.join(AdminUnit, AdminUnit.code == counts.owner_unit_code).where(scope_filter(unit, AdminUnit))
+            for query in (numbered, unnumbered))
+    rows = rows_if_current(engine, union_all(numbered.group_by(child), unnumbered.group_by(child)))
+    if rows is None:
+        return None
+    found: dict[str, int] = {}
+    for row in rows:
+        found[row.child] = found.get(row.child, 0) + int(row.rows or 0)
+    return {code: count for code, count in found.items() if count}
+
+
 def tasks_counted_in(count: str, unit: UnitInfo, as_of: dt.date, plan: str | None = None):
     """SELECT of the ids of the tasks of the unit's scope (with `plan`, that plan's; without, the national
     plans': scope.counted_tasks) that count in `count` at `as_of`: "total" (they exist), "completed" or
@@ -573,5 +685,6 @@ def task_groups(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *,
 
 
 __all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "earliest_overdue_deadlines", "is_live",
-           "live", "maintained", "read_if_current", "rebuild", "rebuild_database", "rebuild_report_counts", "refresh",
-           "report_counts", "rows_if_current", "status_counts", "task_groups", "tasks_counted_in", "usable"]
+           "live", "maintained", "read_if_current", "rebuild", "rebuild_database", "rebuild_report_counts",
+           "rebuild_uploaded_rows", "refresh", "report_counts", "rows_if_current", "status_counts", "task_groups",
+           "tasks_counted_in", "uploaded_report_rows", "usable"]

@@ -288,6 +288,38 @@ class TaskReportProvinceRollup(Base):
     contradicting: Mapped[int] = mapped_column(Integer)
 
 
+class UploadedReportRows(Base):
+    """The rows of uploads that task reports were stored from (the data quality figure's uploaded rows,
+    figures/data_quality.py), maintained at commit with the task summary (figures/rollups.py): per owning
+    unit, plan and upload, its distinct source rows, and whether reports without a source row were stored
+    from it (`unnumbered`: those count as one row per upload and child). A row of an upload's sheet holds
+    one report, so one task: an owner's and plan's counts add up."""
+
+    __tablename__ = "uploaded_report_rows"
+    # an upload's rows of every owner: recounted after a weekly import (figures/rollups.py)
+    __table_args__ = (Index("ix_uploaded_report_rows_upload", "upload_id"),)
+
+    owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    upload_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    unnumbered: Mapped[int] = mapped_column(Integer)
+
+
+class UploadedReportProvinceRows(Base):
+    """`UploadedReportRows` summed per province (the owning unit's; "VN" for the nation's own tasks), plan
+    and upload (`unnumbered`: whether any of its owners has it): what the national data quality figure
+    reads (a few thousand rows instead of every owner's)."""
+
+    __tablename__ = "uploaded_report_province_rows"
+
+    province_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), primary_key=True)
+    upload_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    unnumbered: Mapped[int] = mapped_column(Integer)
+
+
 class UploadedValueRows(Base):
     """The rows of uploads that indicator values of a unit were stored from (the data quality figure's
     uploaded rows, figures/data_quality.py), maintained at commit with the indicator summary

@@ -16,24 +16,36 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from data_loaders.figures import accountability, data_quality, early_warnings, rollups, tasks
+from data_loaders.figures import accountability, data_quality, early_warnings, indicator_rollups, rollups, tasks
 from data_loaders.figures import definitions as rules
 from data_loaders.figures.scope import child_units, get_unit
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
+from data_loaders.identity.plans import add_plan
 from data_loaders.ingest import approvals
 from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
 from data_loaders.store.models import (
+    IndicatorValue,
     Task,
     TaskReport,
     TaskReportProvinceRollup,
     TaskReportRollup,
     TaskStatusChange,
     TaskStatusRollup,
+    UploadedReportProvinceRows,
+    UploadedReportRows,
 )
 from data_loaders.store.settings import get_settings
-from tests.support.fixtures.workbooks import TASK_HEADERS, communes, plan_code, task_row, workbook_bytes
+from tests.support.fixtures.workbooks import (
+    INDICATOR_HEADERS,
+    TASK_HEADERS,
+    communes,
+    indicator_row,
+    plan_code,
+    task_row,
+    workbook_bytes,
+)
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -97,10 +109,12 @@ def _assert_equal_to_live(engine, codes, dates, plans=(None,), *, served=True) -
     if served:  # the summary is what answered
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is not None
         assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is not None
+        assert rollups.uploaded_report_rows(get_unit(codes[0], engine), engine) is not None
     summary = _figures(engine, codes, dates, plans)
     with rollups.live():
         assert rollups.status_counts(get_unit(codes[0], engine), dates[-1], engine) is None
         assert rollups.report_counts(get_unit(codes[0], engine), dates[-1], start, engine) is None
+        assert rollups.uploaded_report_rows(get_unit(codes[0], engine), engine) is None
         definition = _figures(engine, codes, dates, plans)
     for key, value in definition.items():
         assert summary[key] == value, key
@@ -261,13 +275,14 @@ def test_rows_written_around_the_application_use_the_definition_until_the_next_i
 
 
 def _change_rows(engine) -> tuple[list[tuple], ...]:
-    """The changes, the summary rows (without their ids) and the report counts."""
+    """The changes, the summary rows (without their ids), the report counts and their uploaded rows."""
     summary = TaskStatusRollup.__table__
     with engine.connect() as conn:
         return (sorted(tuple(row) for row in conn.execute(select(TaskStatusChange.__table__))),
                 sorted(tuple(row) for row in conn.execute(select(*(c for c in summary.c if c.name != "id")))),
-                sorted(tuple(row) for row in conn.execute(select(TaskReportRollup.__table__))),
-                sorted(tuple(row) for row in conn.execute(select(TaskReportProvinceRollup.__table__))))
+                *(sorted(tuple(row) for row in conn.execute(select(table.__table__)))
+                  for table in (TaskReportRollup, TaskReportProvinceRollup, UploadedReportRows,
+                                UploadedReportProvinceRows)))
 
 
 def test_an_import_that_only_appends_reports_recomputes_each_task_from_its_previous_latest_report(world,
@@ -343,6 +358,108 @@ def test_the_quality_report_counts_follow_imports_withdrawals_and_the_start_date
     withdraw_upload(upload, actor="admin", is_admin=True, engine=engine)
     _assert_equal_to_live(engine, codes, DATES)
     assert data_quality.quality("VN", dt.date(2025, 6, 30), engine=engine)["figures"]["reports"] == 6
+
+
+def _uploaded_rows(engine, code: str, day: dt.date = DATES[-1]) -> int:
+    return data_quality.quality(code, day, engine=engine)["figures"]["uploaded_rows"]
+
+
+def test_the_quality_uploaded_rows_of_reports_follow_every_write(world):
+    """The upload rows the reports were stored from (the "correct" and "clean" scores' uploaded rows),
+    counted at commit per owner, plan and upload, equal the live definition and a rebuild's rows: after
+    an import that re-sends a stored report (its row moves to the new upload), moves a task to another
+    commune and adds tasks (one of a province's own programme: not counted); after a weekly import
+    (appended reports only: only the uploads with reports after each task's previous latest are
+    recounted); after withdrawals (rows deleted, and a row given back to the upload it came from); after
+    rows written around the application (the live definition until the next import rebuilds them)."""
+    engine, admin, _ = world
+    add_plan("CT-LD", "Chương trình của Lâm Đồng", province="68", engine=engine, user="admin")
+    codes = ["VN", "68", "01", LD[0].code, LD[1].code]
+    assert _uploaded_rows(engine, "VN") == 6 and _uploaded_rows(engine, "68") == 5
+    moved = dict(province="Lâm Đồng", commune=LD[1].name, agency="Ủy ban nhân dân xã")
+    second = _import(engine, admin, [
+        task_row("LD-1", report="15/06/2025", progress=30, deadline=dt.date(2025, 5, 31)),  # re-sent, changed
+        task_row("XA-1", report="30/06/2025", progress=100, status="Hoàn thành", deadline=dt.date(2025, 6, 14),
+                 **moved),  # moved, its report unchanged (it stays the first upload's row)
+        task_row("LD-7", report="01/07/2025", **moved),
+        task_row("LD-8", report="01/07/2025", plan="CT-LD"),
+    ], "second.xlsx")
+    _assert_equal_to_live(engine, codes, DATES, (None, "CT-LD"))
+    assert _uploaded_rows(engine, "VN") == 7  # the first upload's 5 rows left, the second's LD-1 and LD-7
+    assert _uploaded_rows(engine, LD[1].code) == 3 and _uploaded_rows(engine, LD[0].code) == 0
+    _assert_same_rows_as_rebuilt(engine)
+    weekly = _import(engine, admin, [
+        task_row("LD-1", report="14/07/2025", progress=60, deadline=dt.date(2025, 5, 31)),
+        task_row("LD-7", report="14/07/2025", progress=10, **moved),
+        task_row("HN-1", province="Hà Nội", report="14/07/2025", deadline=dt.date(2025, 5, 20)),
+    ], "weekly.xlsx")
+    later = DATES + [dt.date(2025, 7, 14)]
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "VN") == 10 and _uploaded_rows(engine, "01") == 2
+    _assert_same_rows_as_rebuilt(engine)
+    withdraw_upload(weekly, actor="admin", is_admin=True, engine=engine)
+    withdraw_upload(second, actor="admin", is_admin=True, engine=engine)  # LD-1's row back to the first upload
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "VN") == 6 and _uploaded_rows(engine, LD[0].code) == 2
+    _assert_same_rows_as_rebuilt(engine)
+    with engine.begin() as conn:  # a script stores a report without its row and one with another upload's
+        conn.execute(update(TaskReport).where(TaskReport.report_date == dt.date(2025, 5, 21)).values(source_row=None))
+        conn.execute(update(TaskReport).where(TaskReport.report_date == dt.date(2025, 6, 15),
+                                              TaskReport.task_id.in_(select(Task.id).where(Task.code == "LD-1")))
+                     .values(upload_id=second, source_row=2))
+    _assert_equal_to_live(engine, codes, later, served=False)
+    last = _import(engine, admin, [task_row("HN-3", province="Hà Nội", report="01/07/2025")], "last.xlsx")
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "01") == 2  # HN-1 without its row (one per upload), HN-3
+    assert _uploaded_rows(engine, "VN") == 7
+    _assert_same_rows_as_rebuilt(engine)
+    withdraw_upload(last, actor="admin", is_admin=True, engine=engine)
+    _assert_equal_to_live(engine, codes, later)
+    assert _uploaded_rows(engine, "01") == 1 and _uploaded_rows(engine, "VN") == 6
+
+
+def test_the_uploaded_rows_of_each_kind_come_from_its_count_or_the_definition(world, monkeypatch):
+    """The reports' and the values' uploaded rows each from its count or, when that may not be read, from its
+    definition, and from the definition of both once an upload stored both kinds (a row stored as both counts
+    once): equal to the definition every way."""
+    engine, admin, first = world
+    codes = ["VN", "68", LD[0].code]
+    hn = communes("01", 1)[0]
+    result = import_file(workbook_bytes([indicator_row("Lâm Đồng", None, LD[0].code, "05/2025", 3, 30.0),
+                                         indicator_row("Hà Nội", None, hn.code, "05/2025", 4, 40.0)],
+                                        INDICATOR_HEADERS), "values.xlsx", engine=engine, account=admin, today=TODAY)
+    assert result.status == "imported"
+    for summaries in ({}, {"NQ57_TASK_SUMMARY": "0"}, {"NQ57_INDICATOR_SUMMARY": "0"}):
+        with monkeypatch.context() as patch:
+            for name, value in summaries.items():
+                patch.setenv(name, value)
+            _assert_quality_equal_to_live(engine, codes)
+    assert _uploaded_rows(engine, "VN") == 6 + 2
+    with engine.begin() as conn:  # a script stores LD[0]'s values from the row of a report of the first upload
+        row = conn.execute(select(TaskReport.source_row).where(TaskReport.upload_id == first)
+                           .join(Task, Task.id == TaskReport.task_id).where(Task.code == "XA-1").limit(1)).scalar_one()
+        conn.execute(update(IndicatorValue).where(IndicatorValue.unit_code == LD[0].code)
+                     .values(upload_id=first, source_row=row))
+    result = import_file(workbook_bytes([indicator_row("Hà Nội", None, hn.code, "06/2025", 5, 50.0)],
+                                        INDICATOR_HEADERS), "june.xlsx", engine=engine, account=admin, today=TODAY)
+    assert result.status == "imported"  # the indicator summary rebuilt: both counts current again
+    assert rollups.uploaded_report_rows(get_unit("VN", engine), engine) is not None
+    assert indicator_rollups.uploaded_rows(get_unit("VN", engine), engine) is not None
+    _assert_quality_equal_to_live(engine, codes)
+    assert _uploaded_rows(engine, "VN") == 6 + 1 + 1  # LD[0]'s values on a report's row: counted once
+
+
+def _assert_quality_equal_to_live(engine, codes) -> None:
+    summary = {code: data_quality.quality(code, DATES[-1], engine=engine) for code in codes}
+    with rollups.live():
+        for code in codes:
+            assert summary[code] == data_quality.quality(code, DATES[-1], engine=engine), code
+
+
+def _assert_same_rows_as_rebuilt(engine) -> None:
+    maintained = _change_rows(engine)
+    rollups.rebuild_database(engine)
+    assert _change_rows(engine) == maintained
 
 
 def test_approved_only_mode_keeps_the_live_definition(world):
