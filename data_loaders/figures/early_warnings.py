@@ -42,7 +42,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypedDict, TypeVar
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, null, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
@@ -176,28 +176,106 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
             for row in _candidates(unit, as_of, due_soon_days, stalled_days, engine, plan)]
 
 
-def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
-               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+# What sorts the task warnings out (`_sorted_tasks`), at these positions of a full candidate row
+_SORTED_ON = ("code", "deadline", "progress_pct", "last_report", "first_report", "derived_status")
+_FULL_AT = tuple(_CANDIDATE_COLUMNS.index(name) for name in _SORTED_ON)
+# A key row (`_key_candidates`): those columns first, then the owner and the task's id; a task the summary says is
+# overdue has neither its progress nor its reports (never read for an overdue task)
+_KEY_COLUMNS = (*_SORTED_ON, "owner_unit_code", "id")
+_KEY_AT = tuple(range(len(_SORTED_ON)))
+
+
+def _sorted_tasks(rows: list[tuple], as_of: dt.date, settings: dict,
+                  at: tuple[int, ...] = _FULL_AT) -> list[tuple[str, int, float | None, tuple]]:
     """The candidates that are task warnings, most urgent first: (kind, days, expected progress or None,
-    candidate row). Which kind a task is and where it stands in the list is decided here only; building
+    candidate row), the row's code, deadline, progress, last and first report and derived status at the
+    positions `at`. Which kind a task is and where it stands in the list is decided here only; building
     each warning (`_task_item`) is left to whoever needs it (the summary builds the first few)."""
     due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
     soon = as_of + dt.timedelta(days=due_soon)
+    code_at, deadline_at, progress_at, last_at, first_at, status_at = at
     overdue, behind, stalled = [], [], []
-    for row in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
-        code, deadline, progress, last_report, first_report, status = (row[0], row[3], float(row[12]), row[13],
-                                                                        row[14], row[17])
+    for row in rows:
+        code, deadline, status = row[code_at], row[deadline_at], row[status_at]
         if status == "overdue":
             days = rules.days_overdue(deadline, as_of, status)
             overdue.append(((-days, code), ("overdue", days, None, row)))
-        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
+            continue
+        progress = float(row[progress_at])
+        if deadline <= soon and progress < (expected := rules.expected_progress(row[first_at], deadline, as_of)):
             days = (deadline - as_of).days
             # the rounded figures the warning shows: the order a reader sees them in
             behind.append(((days, round(progress, 1) - round(expected, 1), code),
                            ("due_soon_behind", days, expected, row)))
-        elif (days := (as_of - last_report).days) > stalled_after:
+        elif (days := (as_of - row[last_at]).days) > stalled_after:
             stalled.append(((-days, code), ("stalled", days, None, row)))
     return [entry for part in (overdue, behind, stalled) for _, entry in sorted(part, key=lambda pair: pair[0])]
+
+
+def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
+               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+    """Every task warning sorted out (`_sorted_tasks`) with its full candidate row: what `warnings` builds."""
+    rows = _candidates(unit, as_of, settings["due_soon_days"], settings["stalled_days"], engine, plan)
+    return _sorted_tasks(rows, as_of, settings)
+
+
+def _key_query(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int, engine: Engine | None,
+               plan: str | None, among=None):
+    """`_candidate_query`'s tasks with the `_KEY_COLUMNS` only (no titles, agencies, provinces, documents)."""
+    latest = latest_reports(as_of, unit, plan, engine, among=among)
+    report = sources.task_reports(engine)
+    soon = as_of + dt.timedelta(days=due_soon_days)
+    first = (select(report.report_date).where(report.task_id == Task.id, report.report_date <= as_of)
+             .order_by(report.report_date).limit(1).correlate(Task).scalar_subquery())
+    return (
+        select(Task.code, Task.deadline, latest.c.progress_pct, latest.c.report_date.label("last_report"),
+               case((and_(Task.deadline >= as_of, Task.deadline <= soon), first)).label("first_report"),
+               rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"),
+               Task.owner_unit_code, Task.id)
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(scope_filter(unit, AdminUnit))
+        .where(~rules.is_completed(latest.c.status))
+        .where(or_(Task.deadline <= soon, latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
+    )
+
+
+def _task_head(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None, plan: str | None,
+               count: int) -> tuple[list[tuple[str, int, float | None, tuple]], dict[str, tuple]]:
+    """Every task warning sorted out (`_sorted_tasks`) on its key row (`_KEY_COLUMNS`), and the full candidate
+    rows of the first `count` by code, read in the same snapshot: what the summary and the keys need
+    (nationally 9,500 short rows, 50 full ones).
+
+    Nationally, when the task summary may be read (figures/rollups.py), a task it says is overdue at the date
+    (not completed, deadline before it: 8,841 of the 50,000 on the national-scale database) is overdue whatever
+    its latest report says and sorted on its deadline and code alone, so only the others not completed (whose
+    deadline is not past) are probed for their latest report; the same warnings in the same order either way."""
+    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+
+    def read(conn, rollup: bool):
+        if rollup:
+            overdue = (select(Task.code, Task.deadline, null(), null(), null(), literal("overdue"),
+                              Task.owner_unit_code, Task.id)
+                       .where(Task.id.in_(rollups.tasks_counted_in("overdue", unit, as_of, plan))))
+            not_due = and_(Task.deadline >= as_of,
+                           Task.id.not_in(rollups.tasks_counted_in("completed", unit, as_of, plan)))
+            rows = conn.execute(overdue).all() + conn.execute(
+                _key_query(unit, as_of, due_soon, stalled_after, engine, plan, not_due)).all()
+        else:
+            rows = conn.execute(_key_query(unit, as_of, due_soon, stalled_after, engine, plan)).all()
+        entries = _sorted_tasks(rows, as_of, settings, _KEY_AT)
+        ids = [row[-1] for _, _, _, row in entries[:count]]
+        full = conn.execute(_candidate_query(unit, as_of, due_soon, stalled_after, engine, plan,
+                                             Task.id.in_(ids))).all() if ids else []
+        return entries, {row[0]: tuple(row) for row in full}
+
+    if unit.level == "national" and rollups.usable(engine):
+        found = rollups.read_if_current(engine, lambda conn: read(conn, True))
+        if found is not None:
+            return found
+    with connect(engine) as conn:
+        return read(conn, False)
 
 
 def _task_item(kind: str, days: int, expected: float | None, row: tuple, as_of: dt.date) -> dict:
@@ -629,17 +707,26 @@ def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dic
     warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
     about 9,500 of them are otherwise built, stored and read back for three)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
-                                  unit, as_of, settings, engine, plan)
-    head = [_task_item(kind, days, expected, row, as_of) for kind, days, expected, row in rows[:count]]
+    (rows, full), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, count),
+                                          unit, as_of, settings, engine, plan)
+    head = [_task_item(kind, days, expected, full[row[0]], as_of) for kind, days, expected, row in rows[:count]]
     head += others[:count - len(head)]
+    return _summary(unit.as_json(), as_of.isoformat(), head,
+                    [kind for kind, *_ in rows] + [item["kind"] for item in others])
+
+
+def _summary(unit: dict, as_of: str, head: list[dict], kinds: list[str]) -> WarningsSummary:
+    """A summary of the warnings whose kinds are `kinds`, in their order, `head` the first of them."""
     counts = {kind: 0 for kind in KINDS}
-    for kind, *_ in rows:
+    for kind in kinds:
         counts[kind] += 1
-    for item in others:
-        counts[item["kind"]] += 1
-    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": head, "total": len(rows) + len(others),
-            "counts": counts}
+    return {"unit": unit, "as_of": as_of, "warnings": head, "total": len(kinds), "counts": counts}
+
+
+def summary_of(result: Warnings, count: int = HEAD) -> WarningsSummary:
+    """`warnings_summary` of the warnings `result` already gives (figures/cache.py `warm`, which computes both)."""
+    return _summary(result["unit"], result["as_of"], result["warnings"][:count],
+                    [item["kind"] for item in result["warnings"]])
 
 
 def warning_key(item: dict) -> str:
@@ -655,10 +742,16 @@ def warning_keys(unit_code: str, as_of: dt.date | None = None, settings: dict[st
     """The `warning_key` of each of `warnings`, in its order, without building the task warnings: what the
     inbox compares with what an account has seen (nationally 9,500 short keys instead of 7.75 MB)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
-                                  unit, as_of, settings, engine, plan)
-    return ([warning_key({"kind": kind, "unit": {"code": row[4]}, "task": row[0]}) for kind, _, _, row in rows]
+    (rows, _), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, 0),
+                                       unit, as_of, settings, engine, plan)
+    owner = _KEY_COLUMNS.index("owner_unit_code")
+    return ([warning_key({"kind": kind, "unit": {"code": row[owner]}, "task": row[0]}) for kind, _, _, row in rows]
             + [warning_key(item) for item in others])
+
+
+def keys_of(result: Warnings) -> list[str]:
+    """`warning_keys` of the warnings `result` already gives (figures/cache.py `warm`, which computes both)."""
+    return [warning_key(item) for item in result["warnings"]]
 
 
 def top_warnings(result: Warnings, count: int = 3) -> list[dict]:
