@@ -46,6 +46,7 @@ from sqlalchemy import Engine, and_, case, func, literal, null, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
+from data_loaders.figures.bulk import without_collection
 from data_loaders.figures.indicators import WEIGHT, indicator_series
 from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
@@ -79,6 +80,7 @@ URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting
 KINDS = URGENCY  # the counts row and every list follow the order of urgency
 COVERAGE = "fiveg_coverage_pct"
 WORST_SHOWN = 3  # communes named in a grouped card ("lowest: …")
+PROBED_AT_ONCE = 500  # communes whose value before a range is probed in one query (SQLite's bound parameters)
 Result = TypeVar("Result")
 
 
@@ -432,16 +434,18 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
     return {"projected": projected, "slope_per_day": slope, "reach_date": reach}
 
 
+@without_collection
 def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERAGE,
                    engine: Engine | None = None) -> dict[str, dict]:
     """Each commune in scope ({code, name, province_code, values}) with its value of an indicator at
     each date: its latest value on or before the date, None where it had none — or, for a percentage
     weighed by population (figures/indicators.py), no population then.
 
-    Two queries whatever the number of dates: each commune's latest value (and population) on or
-    before the first date (one backward probe of the (indicator_code, unit_code, period) index each),
-    and the values dated after it up to the last date (one range of the (indicator_code, period)
-    index); the latest of them on or before each date is picked here."""
+    Whatever the number of dates: the values dated from the first date to the last (one range of the
+    (indicator_code, period) index) with the communes' names (read meanwhile in a worker); a commune without a
+    value dated the first date (of one of the codes) then has its latest before it probed (one backward probe
+    of the (indicator_code, unit_code, period) index each, for those communes only: nationally, where every
+    commune reports each month end, none instead of 6,600); the latest on or before each date is picked here."""
     if not dates:
         return {}
     weighted = is_percent(indicator, engine)
@@ -456,11 +460,10 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
                 .order_by(value.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
 
     in_scope = (AdminUnit.level == "commune", scope_filter(unit, AdminUnit))
-    starts = select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
-                    *(latest(code).label(f"start_{index}") for index, code in enumerate(codes))).where(*in_scope)
-    later = (select(value.unit_code, value.indicator_code, value.period, value.value)
+    names = select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code).where(*in_scope)
+    dated = (select(value.unit_code, value.indicator_code, value.period, value.value)
              .join(AdminUnit, AdminUnit.code == value.unit_code)
-             .where(value.indicator_code.in_(codes), value.period > first, value.period <= last, *in_scope)
+             .where(value.indicator_code.in_(codes), value.period >= first, value.period <= last, *in_scope)
              .order_by(value.period))
     # per commune and code: [(period, value)] ascending, its value at `first` first
     timelines: dict[str, list[list[tuple[dt.date, float]]]] = {}
@@ -471,15 +474,26 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
         with connect(engine) as conn:
             return conn.execute(query).all()
 
-    # two independent queries: the later values are read in a worker (counting what this context counts,
-    # figures/sources.py) while the starting values are probed (nationally 6,600 probes)
+    # two independent queries: the names are read in a worker (counting what this context counts,
+    # figures/sources.py) while the values are read here
     with ThreadPoolExecutor(max_workers=1) as pool:
-        later_rows = pool.submit(contextvars.copy_context().run, rows, later)
-        for code, name, province_code, *start in rows(starts):
+        named = pool.submit(contextvars.copy_context().run, rows, names)
+        values = rows(dated)
+        for code, name, province_code in named.result():
             communes[code] = {"code": code, "name": name, "province_code": province_code, "values": []}
-            timelines[code] = [[(first, value)] if value is not None else [] for value in start]
-        for unit_code, indicator_code, period, number in later_rows.result():
-            timelines[unit_code][position[indicator_code]].append((period, number))
+            timelines[code] = [[] for _ in codes]
+    for unit_code, indicator_code, period, number in values:
+        timelines[unit_code][position[indicator_code]].append((period, number))
+    # the value at `first` of a commune that has none dated that day: its latest before, if any
+    unstarted = [code for code, timeline in timelines.items()
+                 if any(not points or points[0][0] != first for points in timeline)]
+    for start in range(0, len(unstarted), PROBED_AT_ONCE):
+        starts = (select(AdminUnit.code, *(latest(code).label(f"start_{index}") for index, code in enumerate(codes)))
+                  .where(AdminUnit.code.in_(unstarted[start:start + PROBED_AT_ONCE])))
+        for code, *found in rows(starts):
+            for points, number in zip(timelines[code], found):
+                if number is not None and (not points or points[0][0] != first):
+                    points.insert(0, (first, number))
     for code, entry in communes.items():
         series = [_on_dates(timeline, dates, order) for timeline in timelines[code]]
         if weighted:  # counted only where the commune has a population then
@@ -676,6 +690,7 @@ def _arguments(unit_code: str, as_of: dt.date | None, settings: dict[str, Any] |
     return unit, as_of or latest_data_date(engine) or dt.date.today(), settings or get_settings(engine)
 
 
+@without_collection
 def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
              engine: Engine | None = None, *, plan: str | None = None) -> Warnings:
     """Every warning for a unit and everything under it at a date, most urgent first. Each carries
@@ -699,6 +714,7 @@ class WarningsSummary(TypedDict):
 HEAD = 50  # the most warnings any page shows first (the inbox's new warnings; the leader's board up to 10)
 
 
+@without_collection
 def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
                      count: int = HEAD, engine: Engine | None = None, *,
                      plan: str | None = None) -> WarningsSummary:
@@ -737,6 +753,7 @@ def warning_key(item: dict) -> str:
     return f"{item['kind']}:{unit}:{subject}"
 
 
+@without_collection
 def warning_keys(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
                  engine: Engine | None = None, *, plan: str | None = None) -> list[str]:
     """The `warning_key` of each of `warnings`, in its order, without building the task warnings: what the

@@ -404,3 +404,22 @@ def test_cli_settings(empty_engine):
     bad = run_cli(url, "settings", "--set", "due_soon_days=12", "--set", "stalled_days=abc")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert get_settings(empty_engine)["due_soon_days"] == 30  # nothing changed when one assignment was bad
+
+
+def test_the_warnings_are_built_without_cyclic_collection(seeded_engine, monkeypatch):
+    """The warnings, their summary and keys build thousands of tuples and dicts (figures/bulk.py): no cyclic
+    garbage collection while they do, in the worker thread too, and it is back on afterwards."""
+    import gc
+
+    from data_loaders.figures import early_warnings
+
+    seen = []
+    sort = early_warnings._sorted_tasks
+    monkeypatch.setattr(early_warnings, "_sorted_tasks", lambda *args: seen.append(gc.isenabled()) or sort(*args))
+    settings = get_settings(seeded_engine)
+    assert gc.isenabled()
+    for figure in (warnings, warning_keys):
+        figure("VN", AS_OF, settings, engine=seeded_engine)
+    warnings_summary("VN", AS_OF, settings, 3, engine=seeded_engine)
+    assert seen == [False, False, False]
+    assert gc.isenabled()
