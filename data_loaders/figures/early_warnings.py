@@ -181,7 +181,7 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
 # What sorts the task warnings out (`_sorted_tasks`), at these positions of a full candidate row
 _SORTED_ON = ("code", "deadline", "progress_pct", "last_report", "first_report", "derived_status")
 _FULL_AT = tuple(_CANDIDATE_COLUMNS.index(name) for name in _SORTED_ON)
-# A key row (`_key_candidates`): those columns first, then the owner and the task's id; a task the summary says is
+# A key row (`_key_query`): those columns first, then the owner and the task's id; a task the summary says is
 # overdue has neither its progress nor its reports (never read for an overdue task)
 _KEY_COLUMNS = (*_SORTED_ON, "owner_unit_code", "id")
 _KEY_AT = tuple(range(len(_SORTED_ON)))
