@@ -58,7 +58,8 @@ def test_warm_takes_the_summary_and_keys_from_the_warnings(fresh_cache, monkeypa
     version = db.data_version(fresh_cache)
     computed = []
     others = early_warnings._others
-    monkeypatch.setattr(early_warnings, "_others", lambda unit, *rest: computed.append(unit.code) or others(unit, *rest))
+    monkeypatch.setattr(early_warnings, "_others",
+                        lambda unit, *rest: computed.append(unit.code) or others(unit, *rest))
     rollup_cache.warm(fresh_cache, version, ["68"])
     assert computed == ["VN", "68"]
     monkeypatch.setattr(early_warnings, "_others", others)
