@@ -42,10 +42,11 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypedDict, TypeVar
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, null, or_, select
 
 from data_loaders.figures import definitions as rules
 from data_loaders.figures import rollups, sources
+from data_loaders.figures.bulk import without_collection
 from data_loaders.figures.indicators import WEIGHT, indicator_series
 from data_loaders.figures.reporting import reported_values
 from data_loaders.figures.scope import (
@@ -79,6 +80,7 @@ URGENCY = ("overdue", "due_soon_behind", "stalled", "off_target", "not_reporting
 KINDS = URGENCY  # the counts row and every list follow the order of urgency
 COVERAGE = "fiveg_coverage_pct"
 WORST_SHOWN = 3  # communes named in a grouped card ("lowest: …")
+PROBED_AT_ONCE = 500  # communes whose value before a range is probed in one query (SQLite's bound parameters)
 Result = TypeVar("Result")
 
 
@@ -176,28 +178,106 @@ def task_candidates(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_
             for row in _candidates(unit, as_of, due_soon_days, stalled_days, engine, plan)]
 
 
-def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
-               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+# What sorts the task warnings out (`_sorted_tasks`), at these positions of a full candidate row
+_SORTED_ON = ("code", "deadline", "progress_pct", "last_report", "first_report", "derived_status")
+_FULL_AT = tuple(_CANDIDATE_COLUMNS.index(name) for name in _SORTED_ON)
+# A key row (`_key_query`): those columns first, then the owner and the task's id; a task the summary says is
+# overdue has neither its progress nor its reports (never read for an overdue task)
+_KEY_COLUMNS = (*_SORTED_ON, "owner_unit_code", "id")
+_KEY_AT = tuple(range(len(_SORTED_ON)))
+
+
+def _sorted_tasks(rows: list[tuple], as_of: dt.date, settings: dict,
+                  at: tuple[int, ...] = _FULL_AT) -> list[tuple[str, int, float | None, tuple]]:
     """The candidates that are task warnings, most urgent first: (kind, days, expected progress or None,
-    candidate row). Which kind a task is and where it stands in the list is decided here only; building
+    candidate row), the row's code, deadline, progress, last and first report and derived status at the
+    positions `at`. Which kind a task is and where it stands in the list is decided here only; building
     each warning (`_task_item`) is left to whoever needs it (the summary builds the first few)."""
     due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
     soon = as_of + dt.timedelta(days=due_soon)
+    code_at, deadline_at, progress_at, last_at, first_at, status_at = at
     overdue, behind, stalled = [], [], []
-    for row in _candidates(unit, as_of, due_soon, stalled_after, engine, plan):
-        code, deadline, progress, last_report, first_report, status = (row[0], row[3], float(row[12]), row[13],
-                                                                        row[14], row[17])
+    for row in rows:
+        code, deadline, status = row[code_at], row[deadline_at], row[status_at]
         if status == "overdue":
             days = rules.days_overdue(deadline, as_of, status)
             overdue.append(((-days, code), ("overdue", days, None, row)))
-        elif deadline <= soon and progress < (expected := rules.expected_progress(first_report, deadline, as_of)):
+            continue
+        progress = float(row[progress_at])
+        if deadline <= soon and progress < (expected := rules.expected_progress(row[first_at], deadline, as_of)):
             days = (deadline - as_of).days
             # the rounded figures the warning shows: the order a reader sees them in
             behind.append(((days, round(progress, 1) - round(expected, 1), code),
                            ("due_soon_behind", days, expected, row)))
-        elif (days := (as_of - last_report).days) > stalled_after:
+        elif (days := (as_of - row[last_at]).days) > stalled_after:
             stalled.append(((-days, code), ("stalled", days, None, row)))
     return [entry for part in (overdue, behind, stalled) for _, entry in sorted(part, key=lambda pair: pair[0])]
+
+
+def _task_rows(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None,
+               plan: str | None = None) -> list[tuple[str, int, float | None, tuple]]:
+    """Every task warning sorted out (`_sorted_tasks`) with its full candidate row: what `warnings` builds."""
+    rows = _candidates(unit, as_of, settings["due_soon_days"], settings["stalled_days"], engine, plan)
+    return _sorted_tasks(rows, as_of, settings)
+
+
+def _key_query(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days: int, engine: Engine | None,
+               plan: str | None, among=None):
+    """`_candidate_query`'s tasks with the `_KEY_COLUMNS` only (no titles, agencies, provinces, documents)."""
+    latest = latest_reports(as_of, unit, plan, engine, among=among)
+    report = sources.task_reports(engine)
+    soon = as_of + dt.timedelta(days=due_soon_days)
+    first = (select(report.report_date).where(report.task_id == Task.id, report.report_date <= as_of)
+             .order_by(report.report_date).limit(1).correlate(Task).scalar_subquery())
+    return (
+        select(Task.code, Task.deadline, latest.c.progress_pct, latest.c.report_date.label("last_report"),
+               case((and_(Task.deadline >= as_of, Task.deadline <= soon), first)).label("first_report"),
+               rules.derived_status(latest.c.status, Task.deadline, as_of).label("derived_status"),
+               Task.owner_unit_code, Task.id)
+        .select_from(latest)
+        .join(Task, Task.id == latest.c.task_id)
+        .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+        .where(scope_filter(unit, AdminUnit))
+        .where(~rules.is_completed(latest.c.status))
+        .where(or_(Task.deadline <= soon, latest.c.report_date < as_of - dt.timedelta(days=stalled_days)))
+    )
+
+
+def _task_head(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None, plan: str | None,
+               count: int) -> tuple[list[tuple[str, int, float | None, tuple]], dict[str, tuple]]:
+    """Every task warning sorted out (`_sorted_tasks`) on its key row (`_KEY_COLUMNS`), and the full candidate
+    rows of the first `count` by code, read in the same snapshot: what the summary and the keys need
+    (nationally 9,500 short rows, 50 full ones).
+
+    Nationally, when the task summary may be read (figures/rollups.py), a task it says is overdue at the date
+    (not completed, deadline before it: 8,841 of the 50,000 on the national-scale database) is overdue whatever
+    its latest report says and sorted on its deadline and code alone, so only the others not completed (whose
+    deadline is not past) are probed for their latest report; the same warnings in the same order either way."""
+    due_soon, stalled_after = settings["due_soon_days"], settings["stalled_days"]
+
+    def read(conn, rollup: bool):
+        if rollup:
+            overdue = (select(Task.code, Task.deadline, null(), null(), null(), literal("overdue"),
+                              Task.owner_unit_code, Task.id)
+                       .where(Task.id.in_(rollups.tasks_counted_in("overdue", unit, as_of, plan))))
+            not_due = and_(Task.deadline >= as_of,
+                           Task.id.not_in(rollups.tasks_counted_in("completed", unit, as_of, plan)))
+            rows = conn.execute(overdue).all() + conn.execute(
+                _key_query(unit, as_of, due_soon, stalled_after, engine, plan, not_due)).all()
+        else:
+            rows = conn.execute(_key_query(unit, as_of, due_soon, stalled_after, engine, plan)).all()
+        entries = _sorted_tasks(rows, as_of, settings, _KEY_AT)
+        ids = [row[-1] for _, _, _, row in entries[:count]]
+        full = conn.execute(_candidate_query(unit, as_of, due_soon, stalled_after, engine, plan,
+                                             Task.id.in_(ids))).all() if ids else []
+        return entries, {row[0]: tuple(row) for row in full}
+
+    if unit.level == "national" and rollups.usable(engine):
+        found = rollups.read_if_current(engine, lambda conn: read(conn, True))
+        if found is not None:
+            return found
+    with connect(engine) as conn:
+        return read(conn, False)
 
 
 def _task_item(kind: str, days: int, expected: float | None, row: tuple, as_of: dt.date) -> dict:
@@ -354,16 +434,18 @@ def projection(points: list[tuple[dt.date, float]], target: float, target_date: 
     return {"projected": projected, "slope_per_day": slope, "reach_date": reach}
 
 
+@without_collection
 def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERAGE,
                    engine: Engine | None = None) -> dict[str, dict]:
     """Each commune in scope ({code, name, province_code, values}) with its value of an indicator at
     each date: its latest value on or before the date, None where it had none — or, for a percentage
     weighed by population (figures/indicators.py), no population then.
 
-    Two queries whatever the number of dates: each commune's latest value (and population) on or
-    before the first date (one backward probe of the (indicator_code, unit_code, period) index each),
-    and the values dated after it up to the last date (one range of the (indicator_code, period)
-    index); the latest of them on or before each date is picked here."""
+    Whatever the number of dates: the values dated from the first date to the last (one range of the
+    (indicator_code, period) index) with the communes' names (read meanwhile in a worker); a commune without a
+    value dated the first date (of one of the codes) then has its latest before it probed (one backward probe
+    of the (indicator_code, unit_code, period) index each, for those communes only: nationally, where every
+    commune reports each month end, none instead of 6,600); the latest on or before each date is picked here."""
     if not dates:
         return {}
     weighted = is_percent(indicator, engine)
@@ -378,11 +460,10 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
                 .order_by(value.period.desc()).limit(1).correlate(AdminUnit).scalar_subquery())
 
     in_scope = (AdminUnit.level == "commune", scope_filter(unit, AdminUnit))
-    starts = select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code,
-                    *(latest(code).label(f"start_{index}") for index, code in enumerate(codes))).where(*in_scope)
-    later = (select(value.unit_code, value.indicator_code, value.period, value.value)
+    names = select(AdminUnit.code, AdminUnit.name, AdminUnit.province_code).where(*in_scope)
+    dated = (select(value.unit_code, value.indicator_code, value.period, value.value)
              .join(AdminUnit, AdminUnit.code == value.unit_code)
-             .where(value.indicator_code.in_(codes), value.period > first, value.period <= last, *in_scope)
+             .where(value.indicator_code.in_(codes), value.period >= first, value.period <= last, *in_scope)
              .order_by(value.period))
     # per commune and code: [(period, value)] ascending, its value at `first` first
     timelines: dict[str, list[list[tuple[dt.date, float]]]] = {}
@@ -393,15 +474,26 @@ def commune_values(unit: UnitInfo, dates: list[dt.date], indicator: str = COVERA
         with connect(engine) as conn:
             return conn.execute(query).all()
 
-    # two independent queries: the later values are read in a worker (counting what this context counts,
-    # figures/sources.py) while the starting values are probed (nationally 6,600 probes)
+    # two independent queries: the names are read in a worker (counting what this context counts,
+    # figures/sources.py) while the values are read here
     with ThreadPoolExecutor(max_workers=1) as pool:
-        later_rows = pool.submit(contextvars.copy_context().run, rows, later)
-        for code, name, province_code, *start in rows(starts):
+        named = pool.submit(contextvars.copy_context().run, rows, names)
+        values = rows(dated)
+        for code, name, province_code in named.result():
             communes[code] = {"code": code, "name": name, "province_code": province_code, "values": []}
-            timelines[code] = [[(first, value)] if value is not None else [] for value in start]
-        for unit_code, indicator_code, period, number in later_rows.result():
-            timelines[unit_code][position[indicator_code]].append((period, number))
+            timelines[code] = [[] for _ in codes]
+    for unit_code, indicator_code, period, number in values:
+        timelines[unit_code][position[indicator_code]].append((period, number))
+    # the value at `first` of a commune that has none dated that day: its latest before, if any
+    unstarted = [code for code, timeline in timelines.items()
+                 if any(not points or points[0][0] != first for points in timeline)]
+    for start in range(0, len(unstarted), PROBED_AT_ONCE):
+        starts = (select(AdminUnit.code, *(latest(code).label(f"start_{index}") for index, code in enumerate(codes)))
+                  .where(AdminUnit.code.in_(unstarted[start:start + PROBED_AT_ONCE])))
+        for code, *found in rows(starts):
+            for points, number in zip(timelines[code], found):
+                if number is not None and (not points or points[0][0] != first):
+                    points.insert(0, (first, number))
     for code, entry in communes.items():
         series = [_on_dates(timeline, dates, order) for timeline in timelines[code]]
         if weighted:  # counted only where the commune has a population then
@@ -598,6 +690,7 @@ def _arguments(unit_code: str, as_of: dt.date | None, settings: dict[str, Any] |
     return unit, as_of or latest_data_date(engine) or dt.date.today(), settings or get_settings(engine)
 
 
+@without_collection
 def warnings(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
              engine: Engine | None = None, *, plan: str | None = None) -> Warnings:
     """Every warning for a unit and everything under it at a date, most urgent first. Each carries
@@ -621,6 +714,7 @@ class WarningsSummary(TypedDict):
 HEAD = 50  # the most warnings any page shows first (the inbox's new warnings; the leader's board up to 10)
 
 
+@without_collection
 def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
                      count: int = HEAD, engine: Engine | None = None, *,
                      plan: str | None = None) -> WarningsSummary:
@@ -629,17 +723,26 @@ def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dic
     warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
     about 9,500 of them are otherwise built, stored and read back for three)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
-                                  unit, as_of, settings, engine, plan)
-    head = [_task_item(kind, days, expected, row, as_of) for kind, days, expected, row in rows[:count]]
+    (rows, full), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, count),
+                                          unit, as_of, settings, engine, plan)
+    head = [_task_item(kind, days, expected, full[row[0]], as_of) for kind, days, expected, row in rows[:count]]
     head += others[:count - len(head)]
+    return _summary(unit.as_json(), as_of.isoformat(), head,
+                    [kind for kind, *_ in rows] + [item["kind"] for item in others])
+
+
+def _summary(unit: dict, as_of: str, head: list[dict], kinds: list[str]) -> WarningsSummary:
+    """A summary of the warnings whose kinds are `kinds`, in their order, `head` the first of them."""
     counts = {kind: 0 for kind in KINDS}
-    for kind, *_ in rows:
+    for kind in kinds:
         counts[kind] += 1
-    for item in others:
-        counts[item["kind"]] += 1
-    return {"unit": unit.as_json(), "as_of": as_of.isoformat(), "warnings": head, "total": len(rows) + len(others),
-            "counts": counts}
+    return {"unit": unit, "as_of": as_of, "warnings": head, "total": len(kinds), "counts": counts}
+
+
+def summary_of(result: Warnings, count: int = HEAD) -> WarningsSummary:
+    """`warnings_summary` of the warnings `result` already gives (figures/cache.py `warm`, which computes both)."""
+    return _summary(result["unit"], result["as_of"], result["warnings"][:count],
+                    [item["kind"] for item in result["warnings"]])
 
 
 def warning_key(item: dict) -> str:
@@ -650,15 +753,22 @@ def warning_key(item: dict) -> str:
     return f"{item['kind']}:{unit}:{subject}"
 
 
+@without_collection
 def warning_keys(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
                  engine: Engine | None = None, *, plan: str | None = None) -> list[str]:
     """The `warning_key` of each of `warnings`, in its order, without building the task warnings: what the
     inbox compares with what an account has seen (nationally 9,500 short keys instead of 7.75 MB)."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    rows, others = _beside_others(lambda: _task_rows(unit, as_of, settings, engine, plan),
-                                  unit, as_of, settings, engine, plan)
-    return ([warning_key({"kind": kind, "unit": {"code": row[4]}, "task": row[0]}) for kind, _, _, row in rows]
+    (rows, _), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, 0),
+                                       unit, as_of, settings, engine, plan)
+    owner = _KEY_COLUMNS.index("owner_unit_code")
+    return ([warning_key({"kind": kind, "unit": {"code": row[owner]}, "task": row[0]}) for kind, _, _, row in rows]
             + [warning_key(item) for item in others])
+
+
+def keys_of(result: Warnings) -> list[str]:
+    """`warning_keys` of the warnings `result` already gives (figures/cache.py `warm`, which computes both)."""
+    return [warning_key(item) for item in result["warnings"]]
 
 
 def top_warnings(result: Warnings, count: int = 3) -> list[dict]:

@@ -48,3 +48,26 @@ def test_an_entry_of_an_older_version_is_recomputed(fresh_cache):
     assert rollup_cache.read(figures.task_status, fresh_cache, version, "VN", AS_OF)["total"] == 802
     with fresh_cache.connect() as conn:
         assert conn.execute(select(RollupCache.data_version).where(RollupCache.key == key)).scalar_one() == version
+
+
+def test_warm_takes_the_summary_and_keys_from_the_warnings(fresh_cache, monkeypatch):
+    """The post-upload warm step computes the warnings once per unit and stores their summary and keys taken
+    from them, each exactly as computing it directly stores it."""
+    from data_loaders.figures import early_warnings
+
+    version = db.data_version(fresh_cache)
+    computed = []
+    others = early_warnings._others
+    monkeypatch.setattr(early_warnings, "_others",
+                        lambda unit, *rest: computed.append(unit.code) or others(unit, *rest))
+    rollup_cache.warm(fresh_cache, version, ["68"])
+    assert computed == ["VN", "68"]
+    monkeypatch.setattr(early_warnings, "_others", others)
+    with fresh_cache.connect() as conn:
+        stored = dict(conn.execute(select(RollupCache.key, RollupCache.payload)).all())
+    as_of, settings = figures.latest_data_date(fresh_cache), get_settings(fresh_cache)
+    for unit in ("VN", "68"):
+        for figure, args in [(early_warnings.warnings_summary, (unit, as_of, settings, early_warnings.HEAD)),
+                             (early_warnings.warning_keys, (unit, as_of, settings))]:
+            direct = rollup_cache._dumps(figure(*args, engine=fresh_cache))
+            assert stored[rollup_cache.cache_key(figure, args)] == direct, (figure.__name__, unit)

@@ -3,6 +3,7 @@ the sample's 136 overdue tasks, the CLI JSON contract and settings (the page: te
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 
@@ -174,6 +175,31 @@ def test_the_summary_is_the_head_and_counts_of_the_warnings(seeded_engine, unit)
         assert warning_keys(unit, day, settings, engine=seeded_engine) == [warning_key(w) for w in result["warnings"]]
     plan = warnings(unit, AS_OF, settings, engine=seeded_engine, plan="01-KH/BCĐTW")
     assert summary_of(plan, 3) == warnings_summary(unit, AS_OF, settings, 3, engine=seeded_engine, plan="01-KH/BCĐTW")
+
+
+def test_the_summary_and_keys_read_full_rows_for_their_head_only(seeded_engine, monkeypatch):
+    """The summary and the keys sort the tasks out on a few columns and read the full row (title, agency,
+    province, document) of the first `count` only: never every candidate's, as the full list does. Nationally
+    they take the tasks the task summary says are overdue from it (figures/rollups.py): the same as live."""
+    from data_loaders.figures import early_warnings, rollups
+
+    settings = get_settings(seeded_engine)
+    expected = {}
+    for unit in ("VN", "68"):
+        result = warnings(unit, AS_OF, settings, engine=seeded_engine)
+        expected[unit] = (summary_of(result, 10), [warning_key(w) for w in result["warnings"]])
+    monkeypatch.setattr(early_warnings, "_candidates", _every_candidate_read)
+    for unit in ("VN", "68"):
+        for served in (True, False):
+            with rollups.live() if not served else contextlib.nullcontext():
+                summary = warnings_summary(unit, AS_OF, settings, 10, engine=seeded_engine)
+                keys = warning_keys(unit, AS_OF, settings, engine=seeded_engine)
+            assert json.dumps(summary, default=str) == json.dumps(expected[unit][0], default=str), (unit, served)
+            assert keys == expected[unit][1], (unit, served)
+
+
+def _every_candidate_read(*args, **kwargs):
+    raise AssertionError("every candidate's full row was read")
 
 
 # --- communes not reporting ---------------------------------------------------------------------
@@ -378,3 +404,22 @@ def test_cli_settings(empty_engine):
     bad = run_cli(url, "settings", "--set", "due_soon_days=12", "--set", "stalled_days=abc")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert get_settings(empty_engine)["due_soon_days"] == 30  # nothing changed when one assignment was bad
+
+
+def test_the_warnings_are_built_without_cyclic_collection(seeded_engine, monkeypatch):
+    """The warnings, their summary and keys build thousands of tuples and dicts (figures/bulk.py): no cyclic
+    garbage collection while they do, in the worker thread too, and it is back on afterwards."""
+    import gc
+
+    from data_loaders.figures import early_warnings
+
+    seen = []
+    sort = early_warnings._sorted_tasks
+    monkeypatch.setattr(early_warnings, "_sorted_tasks", lambda *args: seen.append(gc.isenabled()) or sort(*args))
+    settings = get_settings(seeded_engine)
+    assert gc.isenabled()
+    for figure in (warnings, warning_keys):
+        figure("VN", AS_OF, settings, engine=seeded_engine)
+    warnings_summary("VN", AS_OF, settings, 3, engine=seeded_engine)
+    assert seen == [False, False, False]
+    assert gc.isenabled()
