@@ -358,6 +358,23 @@ def _print_table(rows: list[list[str]]) -> None:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+def benchmark_database(database_url: str | None, national_scale: bool, workdir: Path) -> str:
+    """The database the servers read: `database_url`, the national-scale PostgreSQL database, or else the
+    sample data in a fresh SQLite file under `workdir`, loaded as ./run.sh does. Set as DATABASE_URL here too
+    (expected_figure reads the same database)."""
+    if database_url is None and national_scale:
+        base = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
+        database_url = base.rsplit("/", 1)[0] + "/nq57_bench"
+    elif database_url is None:
+        database_url = f"sqlite:///{workdir / 'nq57.sqlite'}"
+        env = {**os.environ, "DATABASE_URL": database_url}
+        for command in ("upgrade", "seed"):
+            subprocess.run([sys.executable, "-m", "data_loaders", command], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+    os.environ["DATABASE_URL"] = database_url
+    return database_url
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, nargs="+", default=[1, 10, 25, 50])
@@ -391,18 +408,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="nq57-load-"))
     try:
-        if args.database_url:
-            database_url = args.database_url
-        elif args.pg:
-            base = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
-            database_url = base.rsplit("/", 1)[0] + "/nq57_bench"
-        else:  # the sample data in a fresh SQLite file, loaded as ./run.sh does
-            database_url = f"sqlite:///{workdir / 'nq57.sqlite'}"
-            env = {**os.environ, "DATABASE_URL": database_url}
-            for command in ("upgrade", "seed"):
-                subprocess.run([sys.executable, "-m", "data_loaders", command], cwd=ROOT, env=env, check=True,
-                               stdout=subprocess.DEVNULL)
-        os.environ["DATABASE_URL"] = database_url  # expected_figure reads the same database
+        database_url = benchmark_database(args.database_url, args.pg, workdir)
         token = sign_in_token(database_url)
 
         rows: list[list[str]] = []

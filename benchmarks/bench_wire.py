@@ -27,7 +27,6 @@ import asyncio
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,10 +36,10 @@ from pathlib import Path
 from benchmarks.bench_load import (
     COMPRESSION_OFF,
     COMPRESSION_ON,
-    ROOT,
     SESSION_COOKIE,
     XSRF_COOKIE,
     _xsrf_cookie,
+    benchmark_database,
     counting_connection,
     cpu_seconds,
     expected_figure,
@@ -229,18 +228,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="nq57-wire-"))
     try:
-        if args.database_url:
-            database_url = args.database_url
-        elif args.pg:
-            base = os.environ.get("TEST_DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
-            database_url = base.rsplit("/", 1)[0] + "/nq57_bench"
-        else:
-            database_url = f"sqlite:///{workdir / 'nq57.sqlite'}"
-            env = {**os.environ, "DATABASE_URL": database_url}
-            for command in ("upgrade", "seed"):
-                subprocess.run([sys.executable, "-m", "data_loaders", command], cwd=ROOT, env=env, check=True,
-                               stdout=subprocess.DEVNULL)
-        os.environ["DATABASE_URL"] = database_url
+        database_url = benchmark_database(args.database_url, args.pg, workdir)
         token = sign_in_token(database_url)
         steps = journey(args.province)
         expected = {step.unit: expected_figure(step.unit) for step in steps}

@@ -418,12 +418,7 @@ def uploaded_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int] | Non
                   .join(AdminUnit, AdminUnit.code == table.unit_code)
                   .where(scope_filter(unit, AdminUnit), table.unnumbered == 1).group_by(child))
     rows = rollups.rows_if_current(engine, union_all(numbered, unnumbered), is_current)
-    if rows is None:
-        return None
-    found: dict[str, int] = {}
-    for row in rows:
-        found[row.child] = found.get(row.child, 0) + int(row.rows or 0)
-    return {code: count for code, count in found.items() if count}
+    return None if rows is None else rollups.rows_per_child(rows)
 
 
 __all__ = ["Maintenance", "after_writes", "before_writes", "maintained", "partials", "provinces_of", "rebuild",

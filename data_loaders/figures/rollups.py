@@ -629,8 +629,12 @@ def uploaded_report_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int
             query.join(AdminUnit, AdminUnit.code == counts.owner_unit_code).where(scope_filter(unit, AdminUnit))
             for query in (numbered, unnumbered))
     rows = rows_if_current(engine, union_all(numbered.group_by(child), unnumbered.group_by(child)))
-    if rows is None:
-        return None
+    return None if rows is None else rows_per_child(rows)
+
+
+def rows_per_child(rows) -> dict[str, int]:
+    """The numbered and the unnumbered upload rows (rows of (child, rows), a child in both) added up per
+    child, children with none left out: how both kinds' uploaded-row counts are read."""
     found: dict[str, int] = {}
     for row in rows:
         found[row.child] = found.get(row.child, 0) + int(row.rows or 0)
