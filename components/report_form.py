@@ -41,8 +41,10 @@ def _problems(result, kind: str, sent: tuple[str, ...], lang: str) -> pd.DataFra
     they were sent), its column and the problem: the form is paged and searched, so a row number of the
     typed reports would point at no row on screen."""
     named = tr("web_form_col_task") if kind == "tasks" else tr("web_form_col_commune")
+    indicators = cached.indicator_catalogue(None, include_retired=True) if kind == "indicators" else ()
     return pd.DataFrame([{named: web_form.typed_row(problem.row, sent) or "",
-                          tr("web_form_col_column"): problem.column_label(lang) or "",
+                          tr("web_form_col_column"): web_form.column_label(kind, problem.column_label(lang), lang,
+                                                                           indicators) or "",
                           tr("web_form_col_problem"): problem.message(lang)} for problem in result.errors])
 
 

@@ -49,6 +49,13 @@ def task_report_workbook(reports: list[dict]) -> bytes:
     return _workbook(TASKS.sheet_vi, [TASKS.column(key).vi for key in TASK_REPORT_COLUMNS], rows)
 
 
+def column_label(kind: str, header: str | None, lang: str, indicators: tuple[IndicatorDef, ...] = ()) -> str | None:
+    """The column a problem names — the workbook's Vietnamese header, as the form wrote it — in `lang`, as the
+    form's table heads it (`kind`: "tasks" or "indicators", with the catalogue's `indicators`)."""
+    sheet_format = TASKS if kind == "tasks" else indicator_format(indicators)
+    return next((column.header(lang) for column in sheet_format.columns if column.vi == header), header)
+
+
 def indicator_workbook(period: dt.date, values: list[dict], indicators: tuple[IndicatorDef, ...]) -> bytes:
     """Indicator values ({commune_code, <indicator code>: value, …}) of one period as an indicator
     workbook with the columns of `indicators` (the catalogue the form showed)."""

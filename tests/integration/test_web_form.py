@@ -70,3 +70,25 @@ def test_typed_indicator_values_commit_for_the_period(empty_engine):
                                          indicator_catalogue(empty_engine))
     refused = web_form.submit(clerk, "indicators", other, dry_run=False, engine=empty_engine, today=TODAY)
     assert refused.status == "rejected" and web_form.table_row(refused.errors[0].row) == 1
+
+
+def test_errors_name_the_column_as_the_form_heads_it_in_the_readers_language(empty_engine):
+    """The workbook the form writes has Vietnamese headers; the form's table is headed in the reader's language,
+    and so is the column an error names."""
+    clerk = _world(empty_engine)
+    catalogue = indicator_catalogue(empty_engine)
+    typed = [{"task_code": "XA-1", "report_date": dt.date(2025, 7, 1), "status": "in_progress", "progress_pct": 250}]
+    rejected = web_form.submit(clerk, "tasks", web_form.task_report_workbook(typed), dry_run=True,
+                               engine=empty_engine, today=TODAY)
+    [problem] = rejected.errors
+    assert web_form.column_label("tasks", problem.column_label("en"), "en") == "Progress (%)"
+    assert web_form.column_label("tasks", problem.column_label("vi"), "vi") == "Tiến độ (%)"
+    content = web_form.indicator_workbook(dt.date(2025, 6, 15), [{"commune_code": LD[0].code,
+                                                                   "fiveg_coverage_pct": 250}], catalogue)
+    rejected = web_form.submit(clerk, "indicators", content, dry_run=True, engine=empty_engine, today=TODAY)
+    [problem] = rejected.errors
+    coverage = next(indicator for indicator in catalogue if indicator.code == "fiveg_coverage_pct")
+    assert web_form.column_label("indicators", problem.column_label("en"), "en", catalogue) == \
+        f"{coverage.en} ({coverage.unit_en})"
+    assert web_form.column_label("indicators", problem.column_label("vi"), "vi", catalogue) == \
+        f"{coverage.vi} ({coverage.unit_vi})"
