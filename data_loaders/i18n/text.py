@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -35,13 +36,15 @@ def normalize(text: object) -> str:
 
 def vietnamese_sort_key(text: str) -> tuple:
     """Sort key following the Vietnamese alphabet (a ă â b c d đ …), tones as a tie-break."""
-    letters: list[int] = []
-    tones: list[int] = []
-    for char in unicodedata.normalize("NFC", text.lower()):
-        decomposed = unicodedata.normalize("NFD", char)
-        base, marks = decomposed[0], decomposed[1:]
-        letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in _LETTER_MARKS))
-        tone = next((_TONES[m] for m in marks if m in _TONES), 0)
-        letters.append(_LETTER_RANK.get(letter, 100 + ord(letter)) if letter.isalpha() else ord(letter) - 1000)
-        tones.append(tone)
-    return tuple(letters), tuple(tones)
+    ranked = [_char_key(char) for char in unicodedata.normalize("NFC", text.lower())]
+    return tuple(letter for letter, _ in ranked), tuple(tone for _, tone in ranked)
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_key(char: str) -> tuple[int, int]:
+    """A character's (letter rank, tone): worked out once per character (the sidebar sorts 3,355 names)."""
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in _LETTER_MARKS))
+    tone = next((_TONES[m] for m in marks if m in _TONES), 0)
+    return (_LETTER_RANK.get(letter, 100 + ord(letter)) if letter.isalpha() else ord(letter) - 1000), tone
