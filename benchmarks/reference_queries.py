@@ -34,7 +34,7 @@ from data_loaders.store.models import AdminUnit, Agency, IndicatorValue, Task, T
 
 
 def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: str | None = None,
-                   engine=None, *, official: str | None = None):
+                   engine=None, *, official: str | None = None, among=None):
     latest_date = (
         select(TaskReport.task_id, func.max(TaskReport.report_date).label("report_date"))
         .where(TaskReport.report_date <= as_of)
@@ -44,6 +44,8 @@ def latest_reports(as_of: dt.date, unit: figures.UnitInfo | None = None, plan: s
     if official is not None:  # one responsible official's tasks (accountability.official_tasks)
         latest_date = latest_date.where(TaskReport.task_id.in_(select(Task.id).where(
             Task.responsible_official == official)))
+    if among is not None:  # a condition on Task (the warnings' candidates not counted completed, …)
+        latest_date = latest_date.where(TaskReport.task_id.in_(select(Task.id).where(among)))
     latest_date = latest_date.group_by(TaskReport.task_id).subquery("latest_date")
     return (
         select(TaskReport.task_id, TaskReport.status, TaskReport.progress_pct, TaskReport.report_date)

@@ -157,10 +157,34 @@ def _kept(figure: Callable[..., Result], *args: Any) -> Result:
     return keep(cache.figure_name(figure), lambda: read(figure, *args), *args)
 
 
+# The largest reads (a nation's 50,000 tasks for the report form, its 9,500 warnings: 7.75 MB pickled) kept in the
+# process as they are, the last few only: st.cache_data would copy them on every run (0.3 CPU-s a view of the
+# warnings page). One lock per key: the sessions opening the same list at once wait for one read.
+_LARGE: dict[tuple, Any] = {}
+_LARGE_LOCKS: dict[tuple, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+LARGE_KEPT = 16  # a few lists of a few data versions
+
+
+def keep_large(key: tuple, compute: Callable[[], Result]) -> Result:
+    """`compute()` kept under `key` (which names the database and data version) as it is; read only."""
+    with _LOCKS_LOCK:
+        lock = _LARGE_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _LARGE:
+            value = compute()
+            with _LOCKS_LOCK:
+                if len(_LARGE) >= LARGE_KEPT:
+                    _LARGE.clear()
+                    _LARGE_LOCKS.clear()
+                _LARGE[key] = value
+        return _LARGE[key]
+
+
 def clear_kept() -> None:
     """Forget what this process keeps beside st.cache_data (the benchmarks' cold runs)."""
     _KEPT.clear()
-    _REPORTABLE.clear()
+    _LARGE.clear()
 
 
 def get_unit(code: str) -> UnitInfo:
@@ -294,7 +318,12 @@ def targets_for(unit_code: str, indicator_codes) -> list[targets.TargetInForce]:
 
 
 def warnings(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = None) -> Warnings:
-    return read(early_warnings.warnings, unit_code, as_of, settings, plan=plan)
+    """Every warning (the warnings page): kept as it is (`keep_large`); read only."""
+    chosen = {"plan": plan} if plan is not None else {}
+    key = (cache.figure_name(early_warnings.warnings), str(engine().url), data_version(),
+           digest(unit_code, as_of, settings, plan))
+    return keep_large(key, lambda: cache.read(early_warnings.warnings, read_engine(), data_version(), unit_code, as_of,
+                                              settings, **chosen))
 
 
 def warnings_summary(unit_code: str, as_of: dt.date, settings: dict) -> WarningsSummary:
@@ -366,28 +395,6 @@ class ReportableTask(NamedTuple):
     progress_pct: float | None
 
 
-# Kept in the process as they are (immutable), like `_kept`: a nation holds 50,000 tasks, which st.cache_data
-# would copy on every rerun of the form. One lock per list: the sessions opening the same list at once wait
-# for one read instead of each reading it.
-_REPORTABLE: dict[tuple, Any] = {}
-_REPORTABLE_LOCKS: dict[tuple, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
-
-
-def _reportable(key: tuple, compute: Callable[[], Result]) -> Result:
-    with _LOCKS_LOCK:
-        lock = _REPORTABLE_LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        if key not in _REPORTABLE:
-            value = compute()
-            with _LOCKS_LOCK:
-                if len(_REPORTABLE) >= 64:  # a few lists of a few data versions
-                    _REPORTABLE.clear()
-                    _REPORTABLE_LOCKS.clear()
-                _REPORTABLE[key] = value
-        return _REPORTABLE[key]
-
-
 def tasks_to_report(scope_code: str, agency: str | None, today: dt.date) -> tuple[ReportableTask, ...]:
     """The tasks a reporter of `scope_code` (and `agency`) may report on (ingest.templates.prefilled_tasks),
     by code, at the current data version."""
@@ -396,7 +403,7 @@ def tasks_to_report(scope_code: str, agency: str | None, today: dt.date) -> tupl
                                     row["progress_pct"])
                      for row in prefilled_tasks(scope_code, agency, today, engine=engine()))
 
-    return _reportable(("tasks", str(engine().url), data_version(), scope_code, agency, today), read_tasks)
+    return keep_large(("tasks", str(engine().url), data_version(), scope_code, agency, today), read_tasks)
 
 
 def task_search_texts(scope_code: str, agency: str | None, today: dt.date) -> tuple[str, ...]:
@@ -406,4 +413,4 @@ def task_search_texts(scope_code: str, agency: str | None, today: dt.date) -> tu
         return tuple(fold(f"{task.code} {task.title} {task.owner_name}")
                      for task in tasks_to_report(scope_code, agency, today))
 
-    return _reportable(("search", str(engine().url), data_version(), scope_code, agency, today), texts)
+    return keep_large(("search", str(engine().url), data_version(), scope_code, agency, today), texts)
