@@ -163,7 +163,7 @@ def _kept(figure: Callable[..., Result], *args: Any) -> Result:
 _LARGE: dict[tuple, Any] = {}
 _LARGE_LOCKS: dict[tuple, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
-LARGE_KEPT = 16  # a few lists of a few data versions
+LARGE_KEPT = 64  # a few dozen lists (the provinces' report forms), of a few data versions
 
 
 def keep_large(key: tuple, compute: Callable[[], Result]) -> Result:
