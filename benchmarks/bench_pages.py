@@ -4,7 +4,10 @@ For each backend (SQLite under benchmarks/out/, PostgreSQL with --pg), each page
 automatically: app.py's pages under pages/) and each level (the nation, province 68, a commune of it):
 
 - page (cold): the page's script time through `AppTest` (app.py + the page, as an administrator signed in
-  and opening the link `?province=68` gets it) with `st.cache_data` cleared, median of --repeat runs;
+  and opening the link `?province=68` gets it) as the first view after an upload: `st.cache_data`, what the
+  process keeps per data version and the shared rollup cache emptied (what it keeps per revision of the
+  administrative units stays, as an upload leaves it), median of --repeat runs;
+- page (shared): a new process's first view once the figures are shared (every cache of the process empty);
 - page (warm): a rerun with the caches full (what a widget click costs);
 - raw SQL: the same figures of `data_loaders.figures` the page read (recorded during its run, with the
   same arguments) replayed directly, median of --repeat runs; the slowest of them is named;
@@ -182,15 +185,16 @@ def page_errors(at) -> str:
     return "; ".join(m.splitlines()[0][:100] for m in messages if m)
 
 
-def _clear_streamlit_caches(resources: bool = False, engine=None) -> None:
+def _clear_streamlit_caches(resources: bool = False, engine=None, units: bool = True) -> None:
     """Empty this process's caches and, given the engine, the rollup cache every process shares:
-    a cold run is the first page view after an upload that nobody has warmed."""
+    a cold run is the first page view after an upload that nobody has warmed. `units=False` keeps what the
+    process keeps per revision of the administrative units (an upload leaves it)."""
     import streamlit as st
 
     from components import cached
 
     st.cache_data.clear()
-    cached.clear_kept()  # the units, dates and the report form's task lists kept in the process
+    cached.clear_kept(units=units)  # the dates, the report form's task lists (and the units) kept in the process
     if resources:
         st.cache_resource.clear()
     if engine is not None:
@@ -262,7 +266,7 @@ def bench_page(page: str, level: str, params: dict[str, str], backend: str, engi
     result.error = page_errors(at)
     cold = []
     for _ in range(repeat):
-        _clear_streamlit_caches(engine=engine)
+        _clear_streamlit_caches(engine=engine, units=False)  # after an upload: the units' store stays
         at.query_params.clear()
         at.query_params.update(params)
         started = time.perf_counter()

@@ -63,6 +63,7 @@ def read_engine() -> Engine:
 
 
 _VERSION_KEY = "_nq57_data_version"
+_UNITS_REVISION_KEY = "_nq57_units_revision"
 _THIS_RUN_KEY = "_nq57_this_run"
 
 
@@ -70,8 +71,9 @@ def refresh_data_version() -> int:
     """Read the data version once per script run (app.py calls this first on every run), where the
     figures are read, so a lagging replica's figures are never cached under a newer version. Starts the
     run's own reads afresh (`this_run`)."""
-    version = db.data_version(read_engine())
+    version, units_revision = db.versions(read_engine())
     st.session_state[_VERSION_KEY] = version
+    st.session_state[_UNITS_REVISION_KEY] = units_revision
     st.session_state[_THIS_RUN_KEY] = {}
     return version
 
@@ -93,6 +95,13 @@ def settings() -> dict:
 def data_version() -> int:
     version = st.session_state.get(_VERSION_KEY)
     return refresh_data_version() if version is None else version
+
+
+def units_revision() -> int:
+    """The administrative units' revision (store/engine.py `versions`), read with the data version."""
+    if _UNITS_REVISION_KEY not in st.session_state:
+        refresh_data_version()
+    return st.session_state[_UNITS_REVISION_KEY]
 
 
 def counted() -> str:
@@ -137,24 +146,40 @@ def reader() -> Callable[..., Any]:
 # each download's file name): immutable (UnitInfo is frozen), they are kept in the process as they are,
 # under the same key as every figure, instead of st.cache_data's hashing and copying on each read.
 _KEPT: dict[tuple, Any] = {}
+# What depends on the administrative units only (names, the drill path, the sidebar's 3,355 search labels) is
+# kept per revision of the units, not per data version: an upload leaves it as it is in every process.
+_UNITS: dict[tuple, Any] = {}
+
+
+def _keep_in(store: dict[tuple, Any], key: tuple, build: Callable[[], Result]) -> Result:
+    try:
+        return store[key]
+    except KeyError:
+        value = build()
+        if len(store) > 10_000:  # a few versions' worth of every unit
+            store.clear()
+        store[key] = value
+        return value
 
 
 def keep(name: str, build: Callable[[], Result], *args: Any) -> Result:
     """`build()` kept in this process under (name, args) for this database at the current data version, as it
     is: for values nobody changes (a copy on each read, as st.cache_data makes, costs more than they do)."""
-    key = (name, str(engine().url), data_version(), args)
-    try:
-        return _KEPT[key]
-    except KeyError:
-        value = build()
-        if len(_KEPT) > 10_000:  # a few data versions' worth of every unit
-            _KEPT.clear()
-        _KEPT[key] = value
-        return value
+    return _keep_in(_KEPT, (name, str(engine().url), data_version(), args), build)
+
+
+def keep_per_units(name: str, build: Callable[[], Result], *args: Any) -> Result:
+    """`keep`, for values that depend on the administrative units only: kept until the units change."""
+    return _keep_in(_UNITS, (name, str(engine().url), units_revision(), args), build)
 
 
 def _kept(figure: Callable[..., Result], *args: Any) -> Result:
     return keep(cache.figure_name(figure), lambda: read(figure, *args), *args)
+
+
+def _unit_figure(figure: Callable[..., Result], *args: Any) -> Result:
+    """A figure of the units (data_loaders/figures/scope.py), kept per revision of the units."""
+    return keep_per_units(cache.figure_name(figure), lambda: figure(*args, engine=read_engine()), *args)
 
 
 # The largest reads (a nation's 50,000 tasks for the report form, its 9,500 warnings: 7.75 MB pickled) kept in the
@@ -181,30 +206,36 @@ def keep_large(key: tuple, compute: Callable[[], Result]) -> Result:
         return _LARGE[key]
 
 
-def clear_kept() -> None:
-    """Forget what this process keeps beside st.cache_data (the benchmarks' cold runs)."""
+def clear_kept(units: bool = True) -> None:
+    """Forget what this process keeps beside st.cache_data (the benchmarks' cold runs); `units=False` keeps
+    what depends on the units only, as an upload does."""
     _KEPT.clear()
     _LARGE.clear()
+    if units:
+        _UNITS.clear()
+
+
+# Read only, as every kept value: a page that needs another list makes its own.
 
 
 def get_unit(code: str) -> UnitInfo:
-    return _kept(scope.get_unit, code)
+    return _unit_figure(scope.get_unit, code)
 
 
 def unit_path(code: str) -> list[UnitInfo]:
-    return read(scope.unit_path, code)
+    return _unit_figure(scope.unit_path, code)
 
 
 def child_units(code: str) -> list[UnitInfo]:
-    return read(scope.child_units, code)
+    return _unit_figure(scope.child_units, code)
 
 
 def unit_coordinates(code: str) -> dict[str, tuple[float | None, float | None]]:
-    return read(scope.unit_coordinates, code)
+    return _unit_figure(scope.unit_coordinates, code)
 
 
 def units_for_search() -> list[dict]:
-    return read(scope.units_for_search)
+    return _unit_figure(scope.units_for_search)
 
 
 def latest_data_date() -> dt.date | None:

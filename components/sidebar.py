@@ -61,9 +61,9 @@ def search_options(root_code: str) -> dict[str, str]:
     """Every province and commune the person may view, code -> label: the name (a commune's with its
     province), then the same without diacritics, so the selectbox's own filter finds "Phường Xuân
     Hương - Đà Lạt" from "xuan huong". Provinces first, then communes, each in Vietnamese order. Kept in
-    the process per data version as it is (3,355 labels nationally: a copy per run cost more than the rest of
+    the process as it is until the units change (3,355 labels nationally: a copy per run cost more than the rest of
     the sidebar); read only."""
-    return cached.keep("sidebar.search_options", lambda: _search_labels(root_code), root_code)
+    return cached.keep_per_units("sidebar.search_options", lambda: _search_labels(root_code), root_code)
 
 
 def _search_labels(root_code: str) -> dict[str, str]:

@@ -154,7 +154,7 @@ def upgrade(engine: Engine | None = None) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def data_version(engine: Engine | None = None) -> int:
+def versions(engine: Engine | None = None) -> tuple[int, int]:
     """What the UI caches are keyed on, so every app process behind a load balancer sees a change at
     once: the id of the latest upload that changed data (rejected or unchanged uploads change no
     figure, so they keep the caches), plus the plan catalogue's revision, plus the changes people made
@@ -162,7 +162,8 @@ def data_version(engine: Engine | None = None) -> int:
     administrative units. Every part only grows
     (target rows are never deleted: a change adds a row, ends one, or both; the published target seeded
     by the migration is row 0 and counts nothing), so the sum changes whenever any part does. Negative
-    when the figures count approved submissions only (see below)."""
+    when the figures count approved submissions only (see below). Returned with the units' own revision
+    (the second part), which keys what depends on the administrative units only: one query for both."""
     engine = engine or get_engine()
     # a withdrawal changes figures too: its history row moves the version like an import
     uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
@@ -185,8 +186,13 @@ def data_version(engine: Engine | None = None) -> int:
     steps = select(func.coalesce(func.max(ApprovalStep.id), 0)).scalar_subquery()
     counted = select(Setting.value).where(Setting.key == "figures_counted").scalar_subquery()
     with engine.connect() as conn:
-        version, approvals, mode = conn.execute(
-            select(uploads + plans + targets + catalogue + units, steps, counted)).one()
+        version, approvals, mode, units_revision = conn.execute(
+            select(uploads + plans + targets + catalogue + units, steps, counted, units)).one()
     if mode == "approved":  # as stored by store/settings.py (a validated choice)
-        return -(1 + version + approvals)
-    return version
+        return -(1 + version + approvals), units_revision
+    return version, units_revision
+
+
+def data_version(engine: Engine | None = None) -> int:
+    """What the figures' caches are keyed on (`versions`)."""
+    return versions(engine)[0]

@@ -58,13 +58,17 @@ def open_page_as(username: str, page: str | None = None, params: dict | None = N
 def app_runs_on(url: str) -> Iterator[str]:
     """The app (AppTest runs it in this process) pointed at `url`, with the caches of an earlier
     database dropped before and after."""
+    from components import cached  # what the app keeps in the process beside st.cache_data, too
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
         st.cache_data.clear()
         st.cache_resource.clear()
+        cached.clear_kept()
         yield url
         st.cache_data.clear()
         st.cache_resource.clear()
+        cached.clear_kept()
 
 
 @contextlib.contextmanager
