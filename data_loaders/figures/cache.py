@@ -94,7 +94,8 @@ def _decode(value: dict) -> Any:
 # orjson writes and reads a payload 5–10× faster than json (a nation's 9,516 warnings, 7.75 MB: 0.31 → 0.03 s to
 # write, 0.28 → 0.06 s to read), the larger part of the first view after an upload. Dates, times and units go to
 # `_encode` as before (passed through), so the stored text means what json's did; keys that are not strings
-# (ints) become strings as json makes them.
+# (ints) become strings as json makes them. Memory: reading those warnings leaves the process 17 MB larger than
+# json did (2 MB) once they are freed; msgspec reads as fast with 11 MB, but cannot tag dates when it writes.
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
 _TAGS = tuple(f'"__{name}__"' for name in ("date", "datetime", "unit"))
 
