@@ -200,7 +200,8 @@ def _class_of(value: Any, breaks: list[float], names: list[str], decimals: int) 
 
 
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
-          higher_is_better: bool, scheme: str, legend: bool = True, basis: pd.Series | None = None) -> dict:
+          higher_is_better: bool, scheme: str, legend: bool = True,
+          basis: pd.Series | None = None) -> alt.ColorValue:
     """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
     the value (a continuous scale when the values cannot be split), grey where there is none. Reads
     `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`).
@@ -215,15 +216,19 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
                           scheme=alt.SchemeParams(name=scheme, count=len(names), extent=CLASS_EXTENT))
         legend_spec = wrapping_legend(names, title=legend_title, symbolType="square", symbolSize=120,
                                       orient="bottom", direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT)
-        colour = alt.Color(f"{CLASS_FIELD}:O", sort=names, scale=scale, legend=legend_spec if legend else None)
+        colour = {"field": CLASS_FIELD, "type": "ordinal", "sort": names}
     else:
         scale = alt.Scale(scheme=alt.SchemeParams(name=scheme, extent=SCHEME_EXTENT), reverse=not higher_is_better,
                           domain=_domain(basis))
         legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
                                  orient="bottom", direction="horizontal", gradientLength=220,
                                  titleLimit=LEGEND_TITLE_LIMIT, **({"tickMinStep": 1} if decimals == 0 else {}))
-        colour = alt.Color(f"{COLOUR_FIELD}:Q", scale=scale, legend=legend_spec if legend else None)
-    return alt.when(_has_value(value_field)).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
+        colour = {"field": COLOUR_FIELD, "type": "quantitative"}
+    # Built as the channel object Altair would make of `alt.when(...).then(alt.Color(...)).otherwise(...)`: that
+    # chain is a dict which `encode` turns back into classes by trying each against the schema (a third of a
+    # map's build)
+    return alt.ColorValue(NO_DATA_COLOUR, condition=alt.ConditionalPredicateMarkPropFieldOrDatumDef(
+        test=_has_value(value_field), scale=scale, legend=legend_spec if legend else None, **colour))
 
 
 def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals: int,
@@ -238,13 +243,15 @@ def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals:
                                         for value in data[value_field]]})
 
 
-def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
-    """An outline channel (stroke or strokeWidth): `highlight` for the current unit (`selected_code`)
-    and for a clicked one, `normal` otherwise."""
+def _outline(channel: type[alt.StrokeValue | alt.StrokeWidthValue], selected_code: str | None,
+             selection: alt.Parameter, normal: Any, highlight: Any) -> alt.StrokeValue | alt.StrokeWidthValue:
+    """An outline channel (`alt.StrokeValue` or `alt.StrokeWidthValue`): `highlight` for the current unit
+    (`selected_code`) and for a clicked one, `normal` otherwise. (The channel object, not the dict: `encode` would
+    find its class by trying each against the schema.)"""
     conditions: list[dict] = [{"param": selection.name, "empty": False, "value": highlight}]
     if selected_code:
         conditions.insert(0, {"test": f"datum.code === {json.dumps(str(selected_code))}", "value": highlight})
-    return {"condition": conditions, "value": normal}
+    return channel(normal, condition=conditions)
 
 
 def selected_code(event: Any) -> str | None:
@@ -317,8 +324,8 @@ def province_choropleth(
         .mark_geoshape(cursor="pointer", invalid="show")  # no value: drawn grey, not dropped
         .encode(
             color=fill,
-            stroke=_outline(selected_code, selection, OUTLINE_COLOUR, HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 0.5, 2.5),
+            stroke=_outline(alt.StrokeValue, selected_code, selection, OUTLINE_COLOUR, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 0.5, 2.5),
             tooltip=tooltips,
         )
         .add_params(selection)
@@ -328,14 +335,14 @@ def province_choropleth(
     islands = (
         joined(island_points())
         .mark_circle(size=22, opacity=1, stroke="#ffffff", strokeWidth=0.5, cursor="pointer")
-        .encode(longitude="lon:Q", latitude="lat:Q", color=fill, tooltip=tooltips)
+        .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), color=fill, tooltip=tooltips)
         .project(**projection)
     )
     labels = (
         alt.Chart(alt.Data(values=[
             {"lon": lon, "lat": lat, "label": i18n.t(key, lang)} for key, lon, lat in ARCHIPELAGO_LABELS]))
         .mark_text(fontSize=10, fontStyle="italic", color="#555555")
-        .encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+        .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("label:N"))
         .project(**projection)
     )
     chart = alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True))
@@ -414,12 +421,12 @@ def commune_points(
                         *(c for c, _ in extra)]])
         .mark_circle(opacity=0.9, cursor="pointer")
         .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
+            longitude=alt.Longitude("lon:Q"),
+            latitude=alt.Latitude("lat:Q"),
             color=fill,
-            size=alt.value(POINT_SIZE),
-            stroke=_outline(selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 1, 2.5),
+            size=alt.SizeValue(POINT_SIZE),
+            stroke=_outline(alt.StrokeValue, selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 1, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
         )
         .add_params(selection)
@@ -476,11 +483,11 @@ def ranked_bars(
                 axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4,
                               **({"tickMinStep": 1} if decimals == 0 else {}))),
         color=fill,
-        stroke=alt.value(HIGHLIGHT_COLOUR),
-        strokeWidth=_outline(selected_code, selection, 0, 2),
+        stroke=alt.StrokeValue(HIGHLIGHT_COLOUR),
+        strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 0, 2),
     ).add_params(selection)
     labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333333").encode(
-        x=alt.X(f"{value_field}:Q"), text="value_label:N")
+        x=alt.X(f"{value_field}:Q"), text=alt.Text("value_label:N"))
     # A height per band, not a total: Streamlit fits a chart with a numeric height, title and axes
     # included, into that height, which squeezed the bars.
     return alt.layer(bars, labels, title=_title(title, lang, attribution=False)).properties(
