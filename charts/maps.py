@@ -16,6 +16,8 @@ Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in V
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -254,6 +256,50 @@ def _outline(channel: type[alt.StrokeValue | alt.StrokeWidthValue], selected_cod
     return channel(normal, condition=conditions)
 
 
+def _finished(chart: alt.TopLevelMixin, **properties: Any) -> alt.TopLevelMixin:
+    """`chart` (one the builder has just made, so changed in place) with top-level `properties`: what
+    `chart.properties(...)` gives, without its copy (of a layered chart: layering it all over again, each layer
+    copied twice) and its check of each value against the schema (`to_dict()` checks the whole spec, and the
+    chart tests every builder's)."""
+    for name, value in properties.items():
+        setattr(chart, name, value)
+    return chart
+
+
+# Geometry the maps read by name (`_geometry`): the dataset's name -> its features
+_GEOMETRY: dict[str, tuple[dict, ...]] = {}
+_GEOMETRY_NAMES: dict[int, tuple[tuple[dict, ...], str]] = {}  # id of the features -> (the features, their name)
+
+
+def _geometry(features: tuple[dict, ...]) -> alt.NamedData:
+    """Constant geometry (the province shapes, the islands, a province's outline: tuples cached for the process)
+    as a dataset a layer names, under the name Altair gives it inline (a hash of its JSON); `_MapLayers` puts it
+    in the spec's top-level `datasets`. The spec is the one inline geometry gave, without Altair walking the
+    shapes in every copy of the chart and serializing them twice per chart to hash them (the dataset's name and
+    the view's)."""
+    known = _GEOMETRY_NAMES.get(id(features))
+    if known is None or known[0] is not features:
+        values = list(features)
+        digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+        known = _GEOMETRY_NAMES[id(features)] = (features, "empty" if values == [{}] else f"data-{digest}")
+        _GEOMETRY[known[1]] = features  # (the name as altair.vegalite.v6.api._dataset_name gives it)
+    return alt.NamedData(name=known[1])
+
+
+class _MapLayers(alt.LayerChart):
+    """A map's layers: a layer chart whose layers may read `_geometry` by name, added to the spec's `datasets`
+    (as lists, as inline data is) when the chart is converted, also as part of a larger chart."""
+
+    def to_dict(self, validate: bool = True, *, context: dict[str, Any] | None = None, **kwargs: Any) -> dict:
+        context = {} if context is None else context
+        datasets = context.setdefault("datasets", {})
+        for layer in self.layer:
+            data = layer._get("data")
+            if isinstance(data, alt.NamedData) and data.name in _GEOMETRY:
+                datasets.setdefault(data.name, list(_GEOMETRY[data.name]))
+        return super().to_dict(validate, context=context, **kwargs)
+
+
 def selected_code(event: Any) -> str | None:
     """The code a chart click selected, from what `st.altair_chart(on_select="rerun")` returns:
     {"selection": {"unit": [{"code": "68"}]}} (an empty list or dict when nothing is selected)."""
@@ -303,11 +349,11 @@ def province_choropleth(
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
     tooltips = _tooltips(i18n.t("map_province", lang), legend_title or title, extra)
-    projection = {"type": "mercator", "fit": NATIONAL_EXTENT}
+    projection = alt.Projection(type="mercator", fit=NATIONAL_EXTENT)
 
-    def joined(features: Sequence[dict]) -> alt.Chart:
+    def joined(features: tuple[dict, ...]) -> alt.Chart:
         return (
-            alt.Chart({"values": list(features)})  # a dict: moved to datasets as is, not walked
+            alt.Chart(_geometry(features))
             .transform_lookup(lookup="code", from_=lookup)
             .transform_calculate(
                 name="isValid(datum.name) ? datum.name : datum.geo_name",
@@ -329,23 +375,22 @@ def province_choropleth(
             tooltip=tooltips,
         )
         .add_params(selection)
-        .project(**projection)
     )
     # The archipelagos: dots in their province's colour (and clickable to the province).
     islands = (
         joined(island_points())
         .mark_circle(size=22, opacity=1, stroke="#ffffff", strokeWidth=0.5, cursor="pointer")
         .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), color=fill, tooltip=tooltips)
-        .project(**projection)
     )
     labels = (
         alt.Chart(alt.Data(values=[
             {"lon": lon, "lat": lat, "label": i18n.t(key, lang)} for key, lon, lat in ARCHIPELAGO_LABELS]))
         .mark_text(fontSize=10, fontStyle="italic", color="#555555")
         .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("label:N"))
-        .project(**projection)
     )
-    chart = alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True))
+    # (each layer's projection set as `.project()` does, without checking it against the schema three times)
+    chart = _MapLayers(layer=[_finished(layer, projection=projection) for layer in (provinces, islands, labels)],
+                       title=_title(title, lang, attribution=True))
     return _fitted(chart, NATIONAL_EXTENT["geometry"]["coordinates"], width, height)
 
 
@@ -366,11 +411,14 @@ def _fitted(chart: alt.LayerChart, corners: Sequence[Sequence[float]], width: in
     (autosize "fit-x", where Streamlit's "fit" would squeeze the box into a fixed total)."""
     aspect = mercator_aspect(bounds(corners)) if corners else 1.0
     box = alt.param(name="height", expr=f"clamp(round(width * {aspect:.3f}), {MAP_MIN_HEIGHT}, {MAP_MAX_HEIGHT})")
-    return chart.properties(width=width, height=height, autosize=FIT_WIDTH).add_params(box)
+    # what `.properties(...).add_params(box)` gives: the parameter after the selection the layers lifted
+    params = [] if chart.params is alt.Undefined else list(chart.params)
+    return _finished(chart, width=width, height=height, autosize=FIT_WIDTH, params=[*params, box.param])
 
 
-def _province_outline(province: str | None) -> list[dict]:
-    return [feature for feature in province_shapes() if feature["code"] == province]
+@functools.cache
+def _province_outline(province: str | None) -> tuple[dict, ...]:
+    return tuple(feature for feature in province_shapes() if feature["code"] == province)
 
 
 def commune_points(
@@ -400,8 +448,8 @@ def commune_points(
         province_code = province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
     outline = _province_outline(province_code)
     corners = bounds(outline[0]["geometry"]["coordinates"]) if outline else data[["lon", "lat"]].values.tolist()
-    projection = {"type": "mercator", "fit": {"type": "Feature", "properties": {}, "geometry": {
-        "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}}
+    fit = {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}
     extra = _tooltip_columns(data, value_field, tooltip)
     selection = _selection()
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
@@ -411,11 +459,7 @@ def commune_points(
     counts = data[CLASS_FIELD].map(data[CLASS_FIELD].value_counts())
     order = [-len(data) - 1 if pd.isna(value) else -count for value, count in zip(data[value_field], counts)]
     data = data.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
-    base = (
-        alt.Chart({"values": outline})
-        .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
-        .project(**projection)
-    )
+    base = alt.Chart(_geometry(outline)).mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
     points = (
         alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
                         *(c for c, _ in extra)]])
@@ -430,10 +474,11 @@ def commune_points(
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
         )
         .add_params(selection)
-        .project(**projection)
     )
-    chart = alt.layer(base, points, title=_title(title, lang, attribution=True))
-    return _fitted(chart, projection["fit"]["geometry"]["coordinates"], width, height)
+    projection = alt.Projection(type="mercator", fit=fit)
+    chart = _MapLayers(layer=[_finished(layer, projection=projection) for layer in (base, points)],
+                       title=_title(title, lang, attribution=True))
+    return _fitted(chart, fit["geometry"]["coordinates"], width, height)
 
 
 def ranked_bars(
@@ -490,5 +535,5 @@ def ranked_bars(
         x=alt.X(f"{value_field}:Q"), text=alt.Text("value_label:N"))
     # A height per band, not a total: Streamlit fits a chart with a numeric height, title and axes
     # included, into that height, which squeezed the bars.
-    return alt.layer(bars, labels, title=_title(title, lang, attribution=False)).properties(
-        width=width, height=alt.Step(row_height))
+    return _finished(alt.layer(bars, labels, title=_title(title, lang, attribution=False)),
+                     width=width, height=alt.Step(row_height))
