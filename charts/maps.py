@@ -26,6 +26,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from charts.build import finished
 from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
 from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend  # (importing charts.theme enables the "nq57" theme)
 from data_loaders import i18n
@@ -256,16 +257,6 @@ def _outline(channel: type[alt.StrokeValue | alt.StrokeWidthValue], selected_cod
     return channel(normal, condition=conditions)
 
 
-def _finished(chart: alt.TopLevelMixin, **properties: Any) -> alt.TopLevelMixin:
-    """`chart` (one the builder has just made, so changed in place) with top-level `properties`: what
-    `chart.properties(...)` gives, without its copy (of a layered chart: layering it all over again, each layer
-    copied twice) and its check of each value against the schema (`to_dict()` checks the whole spec, and the
-    chart tests every builder's)."""
-    for name, value in properties.items():
-        setattr(chart, name, value)
-    return chart
-
-
 # Geometry the maps read by name (`_geometry`): the dataset's name -> its features
 _GEOMETRY: dict[str, tuple[dict, ...]] = {}
 _GEOMETRY_NAMES: dict[int, tuple[tuple[dict, ...], str]] = {}  # id of the features -> (the features, their name)
@@ -389,7 +380,7 @@ def province_choropleth(
         .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("label:N"))
     )
     # (each layer's projection set as `.project()` does, without checking it against the schema three times)
-    chart = _MapLayers(layer=[_finished(layer, projection=projection) for layer in (provinces, islands, labels)],
+    chart = _MapLayers(layer=[finished(layer, projection=projection) for layer in (provinces, islands, labels)],
                        title=_title(title, lang, attribution=True))
     return _fitted(chart, NATIONAL_EXTENT["geometry"]["coordinates"], width, height)
 
@@ -413,7 +404,7 @@ def _fitted(chart: alt.LayerChart, corners: Sequence[Sequence[float]], width: in
     box = alt.param(name="height", expr=f"clamp(round(width * {aspect:.3f}), {MAP_MIN_HEIGHT}, {MAP_MAX_HEIGHT})")
     # what `.properties(...).add_params(box)` gives: the parameter after the selection the layers lifted
     params = [] if chart.params is alt.Undefined else list(chart.params)
-    return _finished(chart, width=width, height=height, autosize=FIT_WIDTH, params=[*params, box.param])
+    return finished(chart, width=width, height=height, autosize=FIT_WIDTH, params=[*params, box.param])
 
 
 @functools.cache
@@ -476,7 +467,7 @@ def commune_points(
         .add_params(selection)
     )
     projection = alt.Projection(type="mercator", fit=fit)
-    chart = _MapLayers(layer=[_finished(layer, projection=projection) for layer in (base, points)],
+    chart = _MapLayers(layer=[finished(layer, projection=projection) for layer in (base, points)],
                        title=_title(title, lang, attribution=True))
     return _fitted(chart, fit["geometry"]["coordinates"], width, height)
 
@@ -535,5 +526,5 @@ def ranked_bars(
         x=alt.X(f"{value_field}:Q"), text=alt.Text("value_label:N"))
     # A height per band, not a total: Streamlit fits a chart with a numeric height, title and axes
     # included, into that height, which squeezed the bars.
-    return _finished(alt.layer(bars, labels, title=_title(title, lang, attribution=False)),
+    return finished(alt.layer(bars, labels, title=_title(title, lang, attribution=False)),
                      width=width, height=alt.Step(row_height))
