@@ -182,10 +182,11 @@ def _placeholder_expr(value_field: str, domain: list[float]) -> str:
     return f"{_has_value(value_field)} ? datum[{json.dumps(value_field)}] : {domain[0]!r}"
 
 
-def _classes(values: pd.Series, lang: str, decimals: int, percent: bool) -> list[str]:
+def _classes(values: pd.Series, lang: str, decimals: int, percent: bool,
+             breaks: list[float] | None = None) -> list[str]:
     """The colour classes of a chart's values (`quantile_breaks`), as their legend labels: the values themselves
     when each class holds one ("75,0", "100,0"); [] when the values cannot be split (the scale is then continuous)."""
-    breaks = quantile_breaks(values, decimals=decimals)
+    breaks = quantile_breaks(values, decimals=decimals) if breaks is None else breaks  # (given: computed once)
     if not breaks:
         return []
     distinct = _distinct(values, decimals)
@@ -204,13 +205,14 @@ def _class_of(value: Any, breaks: list[float], names: list[str], decimals: int) 
 
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
           higher_is_better: bool, scheme: str, legend: bool = True,
-          basis: pd.Series | None = None) -> alt.ColorValue:
+          basis: pd.Series | None = None, breaks: list[float] | None = None) -> alt.ColorValue:
     """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
     the value (a continuous scale when the values cannot be split), grey where there is none. Reads
     `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`).
-    `basis`: the values the classes are cut from (all the units, where the chart shows some of them)."""
+    `basis`: the values the classes are cut from (all the units, where the chart shows some of them); `breaks`:
+    their `quantile_breaks`, when the builder has them."""
     basis = data[value_field] if basis is None else basis
-    names = _classes(basis, lang, decimals, percent)
+    names = _classes(basis, lang, decimals, percent, breaks)
     if names:
         # The classes as an ordered field: its legend is a square and a label per class, wrapped onto as many
         # rows as the chart's width needs. (A threshold scale's legend is a gradient in Vega, which showed
@@ -235,12 +237,13 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
 
 
 def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals: int,
-                      percent: bool, basis: pd.Series | None = None) -> pd.DataFrame:
+                      percent: bool, basis: pd.Series | None = None,
+                      breaks: list[float] | None = None) -> pd.DataFrame:
     """`COLOUR_FIELD` and `CLASS_FIELD` of each row: always valid (see `_placeholder_expr`); the classes cut from
     `basis` (default: the rows' values)."""
     basis = data[value_field] if basis is None else basis
-    names = _classes(basis, lang, decimals, percent)
-    breaks = quantile_breaks(basis, decimals=decimals)
+    breaks = quantile_breaks(basis, decimals=decimals) if breaks is None else breaks
+    names = _classes(basis, lang, decimals, percent, breaks)
     return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(basis)[0]),
                           CLASS_FIELD: [_class_of(value, breaks, names, decimals) if names else ""
                                         for value in data[value_field]]})
@@ -333,12 +336,14 @@ def province_choropleth(
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     extra = _tooltip_columns(data, value_field, tooltip)
-    data = _with_placeholder(data, value_field, lang, decimals, percent)
-    placeholder_class = (_classes(data[value_field], lang, decimals, percent) or [""])[0]
+    breaks = quantile_breaks(data[value_field], decimals=decimals)  # the colour classes' (once: pandas quantiles)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, breaks=breaks)
+    placeholder_class = (_classes(data[value_field], lang, decimals, percent, breaks) or [""])[0]
     lookup_fields = ["name", value_field, "value_label", CLASS_FIELD, *(column for column, _ in extra)]
     lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
     selection = _selection()
-    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                 breaks=breaks)
     tooltips = _tooltips(i18n.t("map_province", lang), legend_title or title, extra)
     projection = alt.Projection(type="mercator", fit=NATIONAL_EXTENT)
 
@@ -443,8 +448,10 @@ def commune_points(
         "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}
     extra = _tooltip_columns(data, value_field, tooltip)
     selection = _selection()
-    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
-    data = _with_placeholder(data, value_field, lang, decimals, percent)
+    breaks = quantile_breaks(data[value_field], decimals=decimals)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                 breaks=breaks)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, breaks=breaks)
     # drawn in order: units without a value first, then the most common colour, the rarest last (on top), so one
     # commune at 75 among a hundred at 100 is not hidden under its neighbours' points
     counts = data[CLASS_FIELD].map(data[CLASS_FIELD].value_counts())
@@ -505,9 +512,10 @@ def ranked_bars(
     extra = [(column, heading) for column, heading in extra if column != "rank"]
     selection = _selection()
     basis = data[value_field] if class_values is None else pd.to_numeric(class_values, errors="coerce").astype(float)
+    breaks = quantile_breaks(basis, decimals=decimals)
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
-                 legend=False, basis=basis)
-    data = _with_placeholder(data, value_field, lang, decimals, percent, basis=basis)
+                 legend=False, basis=basis, breaks=breaks)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, basis=basis, breaks=breaks)
     y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
               axis=alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
     base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
