@@ -28,8 +28,12 @@ def finished(chart: Chart, **properties: Any) -> Chart:
 def with_properties(chart: Chart, **properties: Any) -> Chart:
     """A shallow copy of `chart` with top-level `properties` (`chart.properties(**properties)`, or
     `chart.configure(...)` with `config=`), without Altair layering a layered chart again to copy it. The copy
-    shares its layers and other parts with `chart`, as Altair's shallow copy does."""
+    shares its layers and other parts with `chart`, as Altair's shallow copy does (its own list of them: a layer
+    added to the copy in place, `copy += other`, is not added to `chart`)."""
+    kwds = {**chart._kwds, **properties}
+    if isinstance(kwds.get("layer"), list):
+        kwds["layer"] = list(kwds["layer"])
     copy = object.__new__(type(chart))
     object.__setattr__(copy, "_args", chart._args)
-    object.__setattr__(copy, "_kwds", {**chart._kwds, **properties})
+    object.__setattr__(copy, "_kwds", kwds)
     return copy

@@ -84,6 +84,9 @@ def test_with_properties_and_finished_give_what_properties_gives_and_leave_the_c
     before = _json(chart.to_dict())
     assert _json(with_properties(chart, width=300).to_dict()) == _json(chart.properties(width=300).to_dict())
     assert _json(chart.to_dict()) == before  # the copy shares the layers, the original keeps its properties
+    copy = with_properties(chart, width=300)
+    copy += alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x=alt.X("x:Q"))
+    assert len(copy.layer) == len(chart.layer) + 1 and _json(chart.to_dict()) == before
     fresh = maps.ranked_bars(_provinces(), "value", "5G", "vi")
     expected = _json(alt.layer(*fresh.layer).properties(width=200).to_dict())
     assert _json(finished(alt.layer(*fresh.layer), width=200).to_dict()) == expected
