@@ -9,6 +9,7 @@ Never imports streamlit, components/, pages/ or reports/ (it reads data_loaders'
     trend.py     lines over month ends (`trend_lines`) and the long frame they read (`trend_frame`)
     geometry.py  the 34 province shapes, the archipelagos' islands, bounding boxes, a commune's province
     maps.py      province choropleth, commune points, ranked bars, their value formatting, `selected_code`
+    build.py     setting a chart's properties without Altair's copies and schema checks (the same spec, cheaper)
     render.py    images with vl-convert: PNG and SVG for pages and decks, the slide spec, the bundled fonts
     fonts/       DejaVu Sans (every Vietnamese letter), used by the images and by the PDF decks
 """

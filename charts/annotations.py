@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.build import finished, with_properties
 from data_loaders.i18n import format_date
 
 NOTE_COLOUR = "#6a1b9a"
@@ -17,17 +18,16 @@ def annotated(chart: alt.Chart | alt.LayerChart, notes: list[dict], lang: str) -
     if not notes:
         return chart
     autosize = chart.autosize  # a top-level property: the layer takes it over
-    chart = chart.copy()
-    chart.autosize = alt.Undefined
+    chart = with_properties(chart, autosize=alt.Undefined)  # (not chart.copy(): a deep copy, layered all over again)
     frame = pd.DataFrame([{"date": note["on_date"].isoformat(), "number": str(index),
                            "note": f"{index}. {format_date(note['on_date'], lang)}: {note['text']}"}
                           for index, note in enumerate(notes, start=1)])
     base = alt.Chart(frame).encode(x=alt.X("yearmonth(date):T"), tooltip=[alt.Tooltip("note:N", title="")])
     rules = base.mark_rule(strokeDash=[3, 3], color=NOTE_COLOUR, strokeWidth=1.5)
     markers = base.mark_text(align="center", baseline="top", dy=2, color=NOTE_COLOUR, fontWeight="bold",
-                             fontSize=13).encode(y=alt.value(0), text="number:N")
+                             fontSize=13).encode(y=alt.YValue(0), text=alt.Text("number:N"))
     layered = alt.layer(chart, rules, markers)
-    return layered if autosize is alt.Undefined else layered.properties(autosize=autosize)
+    return layered if autosize is alt.Undefined else finished(layered, autosize=autosize)
 
 
 def note_lines(notes: list[dict], lang: str) -> list[str]:

@@ -8,6 +8,7 @@ import functools
 
 import altair as alt
 
+from charts.build import with_properties
 from data_loaders.i18n import vega_format_locale, vega_time_locale
 
 
@@ -18,5 +19,6 @@ def chart_locale(lang: str) -> alt.Locale:
 
 
 def localized(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
-    """The chart with Vega's axis and legend number format in the language's separators."""
-    return chart.configure(locale=chart_locale(lang))
+    """The chart with Vega's axis and legend number format in the language's separators: `chart.configure(locale=…)`
+    without re-layering a layered chart to copy it (a quarter of an annotated trend chart's build and conversion)."""
+    return with_properties(chart, config=alt.Config(locale=chart_locale(lang)))

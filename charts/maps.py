@@ -16,6 +16,8 @@ Numbers in tooltips are formatted in Python with the i18n catalogue (12.106 in V
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -24,6 +26,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from charts.build import finished
 from charts.geometry import NATIONAL_EXTENT, bounds, island_points, province_of_commune, province_shapes
 from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend  # (importing charts.theme enables the "nq57" theme)
 from data_loaders import i18n
@@ -179,10 +182,11 @@ def _placeholder_expr(value_field: str, domain: list[float]) -> str:
     return f"{_has_value(value_field)} ? datum[{json.dumps(value_field)}] : {domain[0]!r}"
 
 
-def _classes(values: pd.Series, lang: str, decimals: int, percent: bool) -> list[str]:
+def _classes(values: pd.Series, lang: str, decimals: int, percent: bool,
+             breaks: list[float] | None = None) -> list[str]:
     """The colour classes of a chart's values (`quantile_breaks`), as their legend labels: the values themselves
     when each class holds one ("75,0", "100,0"); [] when the values cannot be split (the scale is then continuous)."""
-    breaks = quantile_breaks(values, decimals=decimals)
+    breaks = quantile_breaks(values, decimals=decimals) if breaks is None else breaks  # (given: computed once)
     if not breaks:
         return []
     distinct = _distinct(values, decimals)
@@ -200,13 +204,15 @@ def _class_of(value: Any, breaks: list[float], names: list[str], decimals: int) 
 
 
 def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, decimals: int, percent: bool,
-          higher_is_better: bool, scheme: str, legend: bool = True, basis: pd.Series | None = None) -> dict:
+          higher_is_better: bool, scheme: str, legend: bool = True,
+          basis: pd.Series | None = None, breaks: list[float] | None = None) -> alt.ColorValue:
     """The colour channel: a sequential scheme (reversed where lower is better) in quantile classes of
     the value (a continuous scale when the values cannot be split), grey where there is none. Reads
     `CLASS_FIELD` (`_with_placeholder`), or `COLOUR_FIELD` for a continuous scale (see `_placeholder_expr`).
-    `basis`: the values the classes are cut from (all the units, where the chart shows some of them)."""
+    `basis`: the values the classes are cut from (all the units, where the chart shows some of them); `breaks`:
+    their `quantile_breaks`, when the builder has them."""
     basis = data[value_field] if basis is None else basis
-    names = _classes(basis, lang, decimals, percent)
+    names = _classes(basis, lang, decimals, percent, breaks)
     if names:
         # The classes as an ordered field: its legend is a square and a label per class, wrapped onto as many
         # rows as the chart's width needs. (A threshold scale's legend is a gradient in Vega, which showed
@@ -215,36 +221,77 @@ def _fill(data: pd.DataFrame, value_field: str, legend_title: str, lang: str, de
                           scheme=alt.SchemeParams(name=scheme, count=len(names), extent=CLASS_EXTENT))
         legend_spec = wrapping_legend(names, title=legend_title, symbolType="square", symbolSize=120,
                                       orient="bottom", direction="horizontal", titleLimit=LEGEND_TITLE_LIMIT)
-        colour = alt.Color(f"{CLASS_FIELD}:O", sort=names, scale=scale, legend=legend_spec if legend else None)
+        colour = {"field": CLASS_FIELD, "type": "ordinal", "sort": names}
     else:
         scale = alt.Scale(scheme=alt.SchemeParams(name=scheme, extent=SCHEME_EXTENT), reverse=not higher_is_better,
                           domain=_domain(basis))
         legend_spec = alt.Legend(title=legend_title, labelExpr=number_label_expr(lang, decimals, percent),
                                  orient="bottom", direction="horizontal", gradientLength=220,
                                  titleLimit=LEGEND_TITLE_LIMIT, **({"tickMinStep": 1} if decimals == 0 else {}))
-        colour = alt.Color(f"{COLOUR_FIELD}:Q", scale=scale, legend=legend_spec if legend else None)
-    return alt.when(_has_value(value_field)).then(colour).otherwise(alt.value(NO_DATA_COLOUR))
+        colour = {"field": COLOUR_FIELD, "type": "quantitative"}
+    # Built as the channel object Altair would make of `alt.when(...).then(alt.Color(...)).otherwise(...)`: that
+    # chain is a dict which `encode` turns back into classes by trying each against the schema (a third of a
+    # map's build)
+    return alt.ColorValue(NO_DATA_COLOUR, condition=alt.ConditionalPredicateMarkPropFieldOrDatumDef(
+        test=_has_value(value_field), scale=scale, legend=legend_spec if legend else None, **colour))
 
 
 def _with_placeholder(data: pd.DataFrame, value_field: str, lang: str, decimals: int,
-                      percent: bool, basis: pd.Series | None = None) -> pd.DataFrame:
+                      percent: bool, basis: pd.Series | None = None,
+                      breaks: list[float] | None = None) -> pd.DataFrame:
     """`COLOUR_FIELD` and `CLASS_FIELD` of each row: always valid (see `_placeholder_expr`); the classes cut from
     `basis` (default: the rows' values)."""
     basis = data[value_field] if basis is None else basis
-    names = _classes(basis, lang, decimals, percent)
-    breaks = quantile_breaks(basis, decimals=decimals)
+    breaks = quantile_breaks(basis, decimals=decimals) if breaks is None else breaks
+    names = _classes(basis, lang, decimals, percent, breaks)
     return data.assign(**{COLOUR_FIELD: data[value_field].fillna(_domain(basis)[0]),
                           CLASS_FIELD: [_class_of(value, breaks, names, decimals) if names else ""
                                         for value in data[value_field]]})
 
 
-def _outline(selected_code: str | None, selection: alt.Parameter, normal: Any, highlight: Any) -> dict:
-    """An outline channel (stroke or strokeWidth): `highlight` for the current unit (`selected_code`)
-    and for a clicked one, `normal` otherwise."""
+def _outline(channel: type[alt.StrokeValue | alt.StrokeWidthValue], selected_code: str | None,
+             selection: alt.Parameter, normal: Any, highlight: Any) -> alt.StrokeValue | alt.StrokeWidthValue:
+    """An outline channel (`alt.StrokeValue` or `alt.StrokeWidthValue`): `highlight` for the current unit
+    (`selected_code`) and for a clicked one, `normal` otherwise. (The channel object, not the dict: `encode` would
+    find its class by trying each against the schema.)"""
     conditions: list[dict] = [{"param": selection.name, "empty": False, "value": highlight}]
     if selected_code:
         conditions.insert(0, {"test": f"datum.code === {json.dumps(str(selected_code))}", "value": highlight})
-    return {"condition": conditions, "value": normal}
+    return channel(normal, condition=conditions)
+
+
+# Geometry the maps read by name (`_geometry`): the dataset's name -> its features
+_GEOMETRY: dict[str, tuple[dict, ...]] = {}
+_GEOMETRY_NAMES: dict[int, tuple[tuple[dict, ...], str]] = {}  # id of the features -> (the features, their name)
+
+
+def _geometry(features: tuple[dict, ...]) -> alt.NamedData:
+    """Constant geometry (the province shapes, the islands, a province's outline: tuples cached for the process)
+    as a dataset a layer names, under the name Altair gives it inline (a hash of its JSON); `_MapLayers` puts it
+    in the spec's top-level `datasets`. The spec is the one inline geometry gave, without Altair walking the
+    shapes in every copy of the chart and serializing them twice per chart to hash them (the dataset's name and
+    the view's)."""
+    known = _GEOMETRY_NAMES.get(id(features))
+    if known is None or known[0] is not features:
+        values = list(features)
+        digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+        known = _GEOMETRY_NAMES[id(features)] = (features, "empty" if values == [{}] else f"data-{digest}")
+        _GEOMETRY[known[1]] = features  # (the name as altair.vegalite.v6.api._dataset_name gives it)
+    return alt.NamedData(name=known[1])
+
+
+class _MapLayers(alt.LayerChart):
+    """A map's layers: a layer chart whose layers may read `_geometry` by name, added to the spec's `datasets`
+    (as lists, as inline data is) when the chart is converted, also as part of a larger chart."""
+
+    def to_dict(self, validate: bool = True, *, context: dict[str, Any] | None = None, **kwargs: Any) -> dict:
+        context = {} if context is None else context
+        datasets = context.setdefault("datasets", {})
+        for layer in self.layer:
+            data = layer._get("data")
+            if isinstance(data, alt.NamedData) and data.name in _GEOMETRY:
+                datasets.setdefault(data.name, list(_GEOMETRY[data.name]))
+        return super().to_dict(validate, context=context, **kwargs)
 
 
 def selected_code(event: Any) -> str | None:
@@ -289,18 +336,20 @@ def province_choropleth(
     decimals, percent = _value_format(value_field, decimals, percent)
     data = _labelled(frame, value_field, lang, decimals, percent)
     extra = _tooltip_columns(data, value_field, tooltip)
-    data = _with_placeholder(data, value_field, lang, decimals, percent)
-    placeholder_class = (_classes(data[value_field], lang, decimals, percent) or [""])[0]
+    breaks = quantile_breaks(data[value_field], decimals=decimals)  # the colour classes' (once: pandas quantiles)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, breaks=breaks)
+    placeholder_class = (_classes(data[value_field], lang, decimals, percent, breaks) or [""])[0]
     lookup_fields = ["name", value_field, "value_label", CLASS_FIELD, *(column for column, _ in extra)]
     lookup = alt.LookupData(data[["code", *lookup_fields]], key="code", fields=lookup_fields)
     selection = _selection()
-    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                 breaks=breaks)
     tooltips = _tooltips(i18n.t("map_province", lang), legend_title or title, extra)
-    projection = {"type": "mercator", "fit": NATIONAL_EXTENT}
+    projection = alt.Projection(type="mercator", fit=NATIONAL_EXTENT)
 
-    def joined(features: Sequence[dict]) -> alt.Chart:
+    def joined(features: tuple[dict, ...]) -> alt.Chart:
         return (
-            alt.Chart({"values": list(features)})  # a dict: moved to datasets as is, not walked
+            alt.Chart(_geometry(features))
             .transform_lookup(lookup="code", from_=lookup)
             .transform_calculate(
                 name="isValid(datum.name) ? datum.name : datum.geo_name",
@@ -317,28 +366,27 @@ def province_choropleth(
         .mark_geoshape(cursor="pointer", invalid="show")  # no value: drawn grey, not dropped
         .encode(
             color=fill,
-            stroke=_outline(selected_code, selection, OUTLINE_COLOUR, HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 0.5, 2.5),
+            stroke=_outline(alt.StrokeValue, selected_code, selection, OUTLINE_COLOUR, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 0.5, 2.5),
             tooltip=tooltips,
         )
         .add_params(selection)
-        .project(**projection)
     )
     # The archipelagos: dots in their province's colour (and clickable to the province).
     islands = (
         joined(island_points())
         .mark_circle(size=22, opacity=1, stroke="#ffffff", strokeWidth=0.5, cursor="pointer")
-        .encode(longitude="lon:Q", latitude="lat:Q", color=fill, tooltip=tooltips)
-        .project(**projection)
+        .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), color=fill, tooltip=tooltips)
     )
     labels = (
         alt.Chart(alt.Data(values=[
             {"lon": lon, "lat": lat, "label": i18n.t(key, lang)} for key, lon, lat in ARCHIPELAGO_LABELS]))
         .mark_text(fontSize=10, fontStyle="italic", color="#555555")
-        .encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
-        .project(**projection)
+        .encode(longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("label:N"))
     )
-    chart = alt.layer(provinces, islands, labels, title=_title(title, lang, attribution=True))
+    # (each layer's projection set as `.project()` does, without checking it against the schema three times)
+    chart = _MapLayers(layer=[finished(layer, projection=projection) for layer in (provinces, islands, labels)],
+                       title=_title(title, lang, attribution=True))
     return _fitted(chart, NATIONAL_EXTENT["geometry"]["coordinates"], width, height)
 
 
@@ -359,11 +407,14 @@ def _fitted(chart: alt.LayerChart, corners: Sequence[Sequence[float]], width: in
     (autosize "fit-x", where Streamlit's "fit" would squeeze the box into a fixed total)."""
     aspect = mercator_aspect(bounds(corners)) if corners else 1.0
     box = alt.param(name="height", expr=f"clamp(round(width * {aspect:.3f}), {MAP_MIN_HEIGHT}, {MAP_MAX_HEIGHT})")
-    return chart.properties(width=width, height=height, autosize=FIT_WIDTH).add_params(box)
+    # what `.properties(...).add_params(box)` gives: the parameter after the selection the layers lifted
+    params = [] if chart.params is alt.Undefined else list(chart.params)
+    return finished(chart, width=width, height=height, autosize=FIT_WIDTH, params=[*params, box.param])
 
 
-def _province_outline(province: str | None) -> list[dict]:
-    return [feature for feature in province_shapes() if feature["code"] == province]
+@functools.cache
+def _province_outline(province: str | None) -> tuple[dict, ...]:
+    return tuple(feature for feature in province_shapes() if feature["code"] == province)
 
 
 def commune_points(
@@ -393,40 +444,39 @@ def commune_points(
         province_code = province_of_commune().get(str(frame["code"].iloc[0]).zfill(5))
     outline = _province_outline(province_code)
     corners = bounds(outline[0]["geometry"]["coordinates"]) if outline else data[["lon", "lat"]].values.tolist()
-    projection = {"type": "mercator", "fit": {"type": "Feature", "properties": {}, "geometry": {
-        "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}}
+    fit = {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": corners or NATIONAL_EXTENT["geometry"]["coordinates"]}}
     extra = _tooltip_columns(data, value_field, tooltip)
     selection = _selection()
-    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme)
-    data = _with_placeholder(data, value_field, lang, decimals, percent)
+    breaks = quantile_breaks(data[value_field], decimals=decimals)
+    fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
+                 breaks=breaks)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, breaks=breaks)
     # drawn in order: units without a value first, then the most common colour, the rarest last (on top), so one
     # commune at 75 among a hundred at 100 is not hidden under its neighbours' points
     counts = data[CLASS_FIELD].map(data[CLASS_FIELD].value_counts())
     order = [-len(data) - 1 if pd.isna(value) else -count for value, count in zip(data[value_field], counts)]
     data = data.assign(_order=order).sort_values("_order", kind="stable").drop(columns="_order")
-    base = (
-        alt.Chart({"values": outline})
-        .mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
-        .project(**projection)
-    )
+    base = alt.Chart(_geometry(outline)).mark_geoshape(fill="#f2f2f2", stroke="#999999", strokeWidth=0.8)
     points = (
         alt.Chart(data[["code", "name", "lat", "lon", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
                         *(c for c, _ in extra)]])
         .mark_circle(opacity=0.9, cursor="pointer")
         .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
+            longitude=alt.Longitude("lon:Q"),
+            latitude=alt.Latitude("lat:Q"),
             color=fill,
-            size=alt.value(POINT_SIZE),
-            stroke=_outline(selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
-            strokeWidth=_outline(selected_code, selection, 1, 2.5),
+            size=alt.SizeValue(POINT_SIZE),
+            stroke=_outline(alt.StrokeValue, selected_code, selection, POINT_OUTLINE, HIGHLIGHT_COLOUR),
+            strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 1, 2.5),
             tooltip=_tooltips(i18n.t("map_commune", lang), legend_title or title, extra),
         )
         .add_params(selection)
-        .project(**projection)
     )
-    chart = alt.layer(base, points, title=_title(title, lang, attribution=True))
-    return _fitted(chart, projection["fit"]["geometry"]["coordinates"], width, height)
+    projection = alt.Projection(type="mercator", fit=fit)
+    chart = _MapLayers(layer=[finished(layer, projection=projection) for layer in (base, points)],
+                       title=_title(title, lang, attribution=True))
+    return _fitted(chart, fit["geometry"]["coordinates"], width, height)
 
 
 def ranked_bars(
@@ -462,9 +512,10 @@ def ranked_bars(
     extra = [(column, heading) for column, heading in extra if column != "rank"]
     selection = _selection()
     basis = data[value_field] if class_values is None else pd.to_numeric(class_values, errors="coerce").astype(float)
+    breaks = quantile_breaks(basis, decimals=decimals)
     fill = _fill(data, value_field, legend_title or title, lang, decimals, percent, higher_is_better, scheme,
-                 legend=False, basis=basis)
-    data = _with_placeholder(data, value_field, lang, decimals, percent, basis=basis)
+                 legend=False, basis=basis, breaks=breaks)
+    data = _with_placeholder(data, value_field, lang, decimals, percent, basis=basis, breaks=breaks)
     y = alt.Y("name:N", sort=alt.EncodingSortField(field="rank", order="ascending"), title=None,
               axis=alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
     base = alt.Chart(data[["code", "name", "rank", value_field, COLOUR_FIELD, CLASS_FIELD, "value_label",
@@ -476,12 +527,12 @@ def ranked_bars(
                 axis=alt.Axis(labelExpr=number_label_expr(lang, decimals, percent), tickCount=4,
                               **({"tickMinStep": 1} if decimals == 0 else {}))),
         color=fill,
-        stroke=alt.value(HIGHLIGHT_COLOUR),
-        strokeWidth=_outline(selected_code, selection, 0, 2),
+        stroke=alt.StrokeValue(HIGHLIGHT_COLOUR),
+        strokeWidth=_outline(alt.StrokeWidthValue, selected_code, selection, 0, 2),
     ).add_params(selection)
     labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333333").encode(
-        x=alt.X(f"{value_field}:Q"), text="value_label:N")
+        x=alt.X(f"{value_field}:Q"), text=alt.Text("value_label:N"))
     # A height per band, not a total: Streamlit fits a chart with a numeric height, title and axes
     # included, into that height, which squeezed the bars.
-    return alt.layer(bars, labels, title=_title(title, lang, attribution=False)).properties(
-        width=width, height=alt.Step(row_height))
+    return finished(alt.layer(bars, labels, title=_title(title, lang, attribution=False)),
+                     width=width, height=alt.Step(row_height))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from charts.build import finished
 from charts.theme import STATUS_COLOURS, wrapping_legend
 from charts.trend import trend_frame, trend_lines
 from data_loaders.i18n import format_number, format_percent, t
@@ -66,8 +67,8 @@ def status_bars(status: dict[str, int], lang: str) -> alt.Chart:
         color=alt.Color("status:N", scale=_status_scale(lang), legend=None),
         tooltip=[alt.Tooltip("status:N", title=t("status", lang)), alt.Tooltip("label:N", title=t("count", lang))],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=14).encode(text="label:N")
-    return (bars + text).properties(height=150)
+    text = base.mark_text(align="left", dx=4, fontSize=14).encode(text=alt.Text("label:N"))
+    return finished(bars + text, height=150)  # (see charts/build.py)
 
 
 def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: str, tooltip: list,
@@ -76,7 +77,7 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
     `wrapped`: the names hold line breaks (wrapped_label), drawn as lines."""
     axis = (alt.Axis(labelExpr=_LINES_EXPR, labelLimit=0, labelBaseline="middle") if wrapped
             else alt.Axis(labelLimit=alt.ExprRef(NAME_LIMIT_EXPR)))
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
@@ -88,8 +89,14 @@ def _stacked_status(frame: pd.DataFrame, y_field: str, order: list[str], lang: s
             order=alt.Order("order:Q"),
             tooltip=tooltip,
         )
-        .properties(height=alt.Step(26))
     )
+    return finished(chart, height=alt.Step(26))
+
+
+def selected_opacity(select: alt.Parameter) -> alt.OpacityValue:
+    """`alt.condition(select, alt.value(1.0), alt.value(0.55))` as the channel object (that dict, `encode` turns into
+    one by trying classes against the schema): the clicked unit opaque, the others faded."""
+    return alt.OpacityValue(0.55, condition={"param": select.name, "value": 1.0})
 
 
 def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_width: int | None = None) -> alt.Chart:
@@ -125,7 +132,7 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_
         alt.Tooltip("rate_label:N", title=t("overdue_rate", lang)),
     ]
     return (_stacked_status(frame, "unit", unit_order, lang, tooltip, wrapped=bool(label_width))
-            .encode(opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)))
+            .encode(opacity=selected_opacity(select))
             .add_params(select))
 
 

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
+from charts.build import finished
 from charts.theme import FIT_WIDTH, fitting_title, wrapping_legend
 from data_loaders.figures.targets import is_percent, path_value
 from data_loaders.i18n import format_date, format_number, format_percent, t
@@ -43,7 +44,7 @@ def trend_lines(frame: pd.DataFrame, value_title: str, lang: str, targets: list[
         chart = chart + target_layers(target, dates, lang, below=_label_below(target, frame, dates))
     # The plot keeps its 260 px whatever the title and legend take ("fit-x": fitted to the width only); with
     # Streamlit's default ("fit") a legend wrapped onto three rows on a phone would squeeze it to a strip.
-    return chart.properties(height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
+    return finished(chart, height=260, title=fitting_title(value_title), autosize=FIT_WIDTH)
 
 
 # A tick about every 50 px of a value axis: 0, 50, … 200 on a 260-px plot, where a tick every 20 stations (0 … 220)
@@ -157,8 +158,9 @@ def target_layers(target: dict, dates: list[str], lang: str, below: bool = False
     # at the chart's left edge, so a label never runs off the right of a narrow chart; under its rule where the
     # lines pass above it; on a white halo, so a line running through it does not make it unreadable
     text = {"align": "left", "dx": 2, **({"baseline": "top", "dy": 6} if below else {"dy": -8})}
-    where = {"x": alt.value(0), "y": "target:Q", "text": "label:N"}
-    layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y="target:Q"),
+    # (channel objects: strings and dicts are turned into them by trying classes against the schema)
+    where = {"x": alt.XValue(0), "y": alt.Y("target:Q"), "text": alt.Text("label:N")}
+    layers = [rule.mark_rule(strokeDash=[6, 4], color=TARGET_COLOUR).encode(y=alt.Y("target:Q")),
               rule.mark_text(**text, color="white", stroke="white", strokeWidth=4, strokeJoin="round").encode(**where),
               rule.mark_text(**text, color=TARGET_COLOUR).encode(**where)]
     points = [(day, path_value(target, day)) for day in path_dates(target, dates)]
@@ -167,7 +169,7 @@ def target_layers(target: dict, dates: list[str], lang: str, below: bool = False
                              "series": t("chart_path_label", lang),
                              "path_label": [_amount(indicator, value, lang) for _, value in points]})
         layers.append(alt.Chart(path).mark_line(strokeDash=[2, 3], strokeWidth=2, color=TARGET_COLOUR).encode(
-            x="yearmonth(date):T", y="path:Q",
+            x=alt.X("yearmonth(date):T"), y=alt.Y("path:Q"),
             tooltip=[alt.Tooltip("series:N", title=""), alt.Tooltip("path_label:N", title=label)]))
     return alt.layer(*layers)
 

@@ -12,7 +12,8 @@ import altair as alt
 import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
-from charts.status import TICKS_EXPR
+from charts.build import finished
+from charts.status import TICKS_EXPR, selected_opacity
 from charts.theme import STATUS_COLOURS
 from data_loaders.i18n import format_number, format_percent, t
 
@@ -50,7 +51,7 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
         x = alt.X("value:Q", stack="zero", title=t("count", lang),
                   axis=alt.Axis(format="d", tickMinStep=1, tickCount=alt.ExprRef(TICKS_EXPR)))
     select = alt.selection_point(name="unit", fields=["code"], on="click")
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_bar(cursor="pointer")
         .encode(
@@ -63,7 +64,7 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
                             scale=alt.Scale(domain=[labels[s] for s in reversed(STACK_ORDER)],
                                             range=[STATUS_COLOURS[s] for s in reversed(STACK_ORDER)])),
             order=alt.Order("order:Q"),
-            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+            opacity=selected_opacity(select),
             tooltip=[alt.Tooltip("unit:N", title=t("unit_name", lang)),
                      alt.Tooltip("status:N", title=t("status", lang)),
                      alt.Tooltip("count_label:N", title=t("count", lang)),
@@ -71,5 +72,5 @@ def status_share_by_unit(rows: list[dict], lang: str, view: str = "rate", legend
                      alt.Tooltip("total_label:N", title=t("tasks_total", lang))],
         )
         .add_params(select)
-        .properties(height=alt.Step(ROW_HEIGHT))
     )
+    return finished(chart, height=alt.Step(ROW_HEIGHT))  # (see charts/build.py)
