@@ -8,6 +8,7 @@ import pandas as pd
 
 import charts.theme  # noqa: F401  (registers and enables the app's "nq57" theme)
 from charts.build import finished, with_properties
+from charts.trend import trend_lines
 from data_loaders.i18n import format_date
 
 NOTE_COLOUR = "#6a1b9a"
@@ -28,6 +29,13 @@ def annotated(chart: alt.Chart | alt.LayerChart, notes: list[dict], lang: str) -
                              fontSize=13).encode(y=alt.YValue(0), text=alt.Text("number:N"))
     layered = alt.layer(chart, rules, markers)
     return layered if autosize is alt.Undefined else finished(layered, autosize=autosize)
+
+
+def annotated_trend(frame: pd.DataFrame, value_title: str, lang: str, targets: list[dict] | None = None,
+                    notes: list[dict] | None = None) -> alt.Chart | alt.LayerChart:
+    """`trend_lines` with `notes` marked (`annotated`): one builder of plain data, so a page can keep its spec
+    (components/display.py `show_chart_of`) instead of building it again on every run."""
+    return annotated(trend_lines(frame, value_title, lang, targets=targets), notes or [], lang)
 
 
 def note_lines(notes: list[dict], lang: str) -> list[str]:

@@ -136,11 +136,15 @@ def status_by_unit(rows: list[dict], lang: str, sort_by: str = "overdue", label_
             .add_params(select))
 
 
-def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key,
-                     label_width: int | None = None) -> alt.Chart:
-    """Stacked status bars per area, plan or lead agency (no drilling: these are not units).
-    `label_width`: names wrapped onto lines of that many characters (a slide's narrow column)."""
+def status_breakdown(rows: list[dict], lang: str, label_of=None, label_width: int | None = None, *,
+                     names: dict[str, str] | None = None, row_step: int | None = None) -> alt.Chart:
+    """Stacked status bars per area, plan or lead agency (no drilling: these are not units), each named
+    `label_of(key)` or `names[key]` (else its key: plain data, so a page can keep the spec).
+    `label_width`: names wrapped onto lines of that many characters (a slide's narrow column);
+    `row_step`: px a bar's row (room for its wrapped name)."""
     labels = status_labels(lang)
+    if label_of is None:
+        label_of = (lambda key: names.get(key, key)) if names else (lambda key: key)
 
     def group(key: str) -> str:
         return wrapped_label(label_of(key), label_width) if label_width else label_of(key)
@@ -153,8 +157,9 @@ def status_breakdown(rows: list[dict], lang: str, label_of=lambda key: key,
     ])
     tooltip = [alt.Tooltip("name:N", title=""), alt.Tooltip("status:N", title=t("status", lang)),
                alt.Tooltip("count_label:N", title=t("count", lang))]
-    return _stacked_status(frame, "group", [group(row["key"]) for row in rows], lang, tooltip,
-                           wrapped=bool(label_width))
+    chart = _stacked_status(frame, "group", [group(row["key"]) for row in rows], lang, tooltip,
+                            wrapped=bool(label_width))
+    return finished(chart, height={"step": row_step}) if row_step else chart
 
 
 def status_trend_chart(rows: list[dict], lang: str) -> alt.Chart:

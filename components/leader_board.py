@@ -12,10 +12,10 @@ from typing import Any
 import streamlit as st
 
 from charts.status import status_bars, status_breakdown, status_trend_chart
-from charts.trend import trend_frame, trend_lines
+from charts.trend import trend_frame
 from components import auth, cached
-from components.annotations_view import unit_notes, with_notes
-from components.display import show_chart, show_chart_of
+from components.annotations_view import show_trend, unit_notes
+from components.display import show_chart_of
 from components.headline import delta, task_kpis
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
@@ -140,8 +140,9 @@ def _task_status_block(unit: UnitInfo, day: dt.date, since: dt.date | None, opti
         return
     if len(rows) == 1:
         task_kpis(rows[0], lang)
-    show_chart(status_breakdown(rows, lang, lambda code: _plan_label(code, lang), label_width=32),
-               name=tr("board_kind_task_status"), key=f"{key}::plans")
+    show_chart_of(status_breakdown, (rows, lang),
+                  {"names": {row["key"]: _plan_label(row["key"], lang) for row in rows}, "label_width": 32},
+                  name=tr("board_kind_task_status"), key=f"{key}::plans")
 
 
 def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: str) -> None:
@@ -154,8 +155,7 @@ def _trend_block(unit: UnitInfo, day: dt.date, options: dict, lang: str, key: st
     target = boards.indicator_target(code, unit.code, cached.engine())
     label = indicator.label(lang)
     frame = trend_frame(cached.indicator_trend(unit.code, day), {code: label}, lang, percent=indicator.unit_vi == "%")
-    chart = trend_lines(frame, label, lang, targets=[target] if target else None)
-    show_chart(with_notes(chart, unit_notes(unit, (code,)), (code,)), name=label, key=f"{key}::chart")
+    show_trend(frame, label, [target] if target else [], unit_notes(unit, (code,)), (code,), key=f"{key}::chart")
 
 
 def render_blocks(unit: UnitInfo, day: dt.date, since: dt.date | None, blocks: list[dict], key: str) -> None:

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from charts.trend import trend_frame, trend_lines
+from charts.trend import trend_frame
 from components import auth, cached
-from components.annotations_view import notes_section, unit_notes, with_notes
+from components.annotations_view import notes_section, show_trend, unit_notes
 from components.breadcrumb import page_header
 from components.catalogue_view import added_section
-from components.display import show_chart
 from components.headline import ecosystem_kpis, no_data_notice
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
@@ -36,9 +35,7 @@ for column, fields, title in ((left, fields_left, tr("ecosystem_trend_enterprise
                               (right, fields_right, tr("ecosystem_trend_digital"))):
     frame = trend_frame(trend, fields, lang)
     with column:
-        show_chart(with_notes(trend_lines(frame, title, lang,
-                                          targets=cached.targets_for(unit.code, fields)), notes, tuple(fields)),
-                   name=title)
+        show_trend(frame, title, cached.targets_for(unit.code, fields), notes, tuple(fields))
 notes_section(auth.current_account(), unit, notes, (tuple(fields_left), tuple(fields_right)), key="ecosystem")
 
 added = added_section(unit, day, since, "ecosystem", lang)  # indicators an administrator added

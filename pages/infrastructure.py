@@ -3,12 +3,11 @@ the target's path on the trend charts) where it has one."""
 
 import streamlit as st
 
-from charts.trend import trend_frame, trend_lines
+from charts.trend import trend_frame
 from components import auth, cached
-from components.annotations_view import notes_section, unit_notes, with_notes
+from components.annotations_view import notes_section, show_trend, unit_notes
 from components.breadcrumb import page_header
 from components.catalogue_view import added_section
-from components.display import show_chart
 from components.headline import infrastructure_kpis, no_data_notice
 from components.ranking import ranking_section
 from components.shell_guard import require_app_shell
@@ -33,22 +32,16 @@ notes = unit_notes(unit, CHARTED)  # a leader's dated notes, marked on the chart
 coverage, stations, villages = st.columns(3)
 
 with coverage:
-    show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
-                                                          "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
-                                      tr("coverage_trend"), lang, targets=cached.targets_for(unit.code, CHARTED[:2])),
-                          notes, CHARTED[:2]), name=tr("coverage_trend"))
+    show_trend(trend_frame(trend, {"fiveg_coverage_pct": tr("kpi_fiveg_coverage"),
+                                  "fiber_coverage_pct": tr("kpi_fiber")}, lang, percent=True),
+               tr("coverage_trend"), cached.targets_for(unit.code, CHARTED[:2]), notes, CHARTED[:2])
 with stations:
-    show_chart(with_notes(trend_lines(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
-                                      tr("stations_trend"), lang, targets=cached.targets_for(unit.code, CHARTED[2:3])),
-                          notes, CHARTED[2:3]),
-               name=tr("stations_trend"))
+    show_trend(trend_frame(trend, {"fiveg_stations": tr("kpi_fiveg_stations")}, lang),
+               tr("stations_trend"), cached.targets_for(unit.code, CHARTED[2:3]), notes, CHARTED[2:3])
 with villages:
-    villages_frame = trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"),
-                                         "villages_no_power": tr("kpi_no_power")}, lang)
-    show_chart(with_notes(trend_lines(villages_frame, tr("villages_trend"), lang,
-                                      targets=cached.targets_for(unit.code, CHARTED[3:])),
-                          notes, CHARTED[3:]),
-               name=tr("villages_trend"))
+    show_trend(trend_frame(trend, {"villages_no_signal": tr("kpi_no_signal"), "villages_no_power": tr("kpi_no_power")},
+                           lang),
+               tr("villages_trend"), cached.targets_for(unit.code, CHARTED[3:]), notes, CHARTED[3:])
 notes_section(auth.current_account(), unit, notes, (CHARTED[:2], CHARTED[2:3], CHARTED[3:]), key="infrastructure")
 
 added = added_section(unit, day, since, "infrastructure", lang)  # indicators an administrator added

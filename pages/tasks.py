@@ -7,7 +7,7 @@ from charts.units import VIEWS, status_share_by_unit
 from components import auth, cached
 from components.breadcrumb import page_header
 from components.directions_view import task_directions
-from components.display import show_chart, show_chart_of
+from components.display import show_chart_of
 from components.exports import show_table
 from components.headline import task_kpis
 from components.markdown import escape
@@ -76,16 +76,15 @@ by_area, by_agency, by_plan = st.tabs([tr("by_area"), tr("by_agency"), tr("by_pl
 with by_area:
     # the seven areas' names wrapped onto two lines, whole even on a phone (cut with "…" there otherwise), each
     # bar given the room of its two lines (at 26 px a row Vega hid every other name)
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "area", plan), lang,
-                                lambda code: areas[code].label(lang) if code in areas else code, label_width=20)
-               .properties(height={"step": 36}), name=tr("by_area"))
+    show_chart_of(status_breakdown, (cached.task_status_by(unit.code, day, "area", plan), lang),
+                  {"names": {code: area.label(lang) for code, area in areas.items()}, "label_width": 20,
+                   "row_step": 36}, name=tr("by_area"))
 with by_agency:
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "lead_agency", plan)[:25], lang),
-               name=tr("by_agency"))
+    show_chart_of(status_breakdown, (cached.task_status_by(unit.code, day, "lead_agency", plan)[:25], lang),
+                  name=tr("by_agency"))
 with by_plan:  # the national plans side by side (unfiltered), or the one plan or programme chosen
-    show_chart(status_breakdown(cached.task_status_by(unit.code, day, "plan", plan), lang,
-                                lambda code: f"{code} — {plans[code].label(lang)}" if code in plans else code),
-               name=tr("by_plan"))
+    show_chart_of(status_breakdown, (cached.task_status_by(unit.code, day, "plan", plan), lang),
+                  {"names": {code: f"{code} — {info.label(lang)}" for code, info in plans.items()}}, name=tr("by_plan"))
 
 st.subheader(tr("overdue_list"))
 # One query serves both lists when no filter is set: the list puts overdue tasks first.
