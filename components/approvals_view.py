@@ -292,6 +292,14 @@ def _counting_note(database: str, version: int, decisions: int, unit_code: str, 
     return approvals.counting_note(unit_code, day, cached.engine(), counted=counted)
 
 
+def counting_note(unit: UnitInfo, day: dt.date, counted: str | None = None, engine=None):
+    """approvals.counting_note for the unit and the month of `day`, cached as the caption's is (on the data
+    version and the latest approval step); `counted` defaults to this run's mode. For the presentation's deck."""
+    engine = cached.engine()
+    return _counting_note(str(engine.url), cached.data_version(), approvals.decisions_version(engine), unit.code, day,
+                          counted or cached.counted())
+
+
 def approval_caption(unit: UnitInfo, day: dt.date) -> None:
     """What a leader's figures for the month of `day` count (ingest/approvals.py `counting_note`, in the
     mode the page's figures were read in): "gồm N/M báo cáo chưa được phê duyệt", or in approved-only

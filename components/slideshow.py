@@ -7,12 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
+from typing import Callable, NamedTuple
 
 import streamlit as st
+from streamlit import dataframe_util
+from streamlit.elements.vega_charts import _is_geojson_or_topojson_payload
 
 from charts.render import slide_spec
 from charts.theme import TITLE_FONT, refitted_titles
 from components import auth, cached
+from components.approvals_view import counting_note
 from components.directions_view import open_requested_direction, request_direction
 from components.exports import audited
 from components.state import language, tr
@@ -21,7 +25,7 @@ from data_loaders.figures.views import SLIDE_KEY
 from data_loaders.follow_up.directions import may_direct
 from data_loaders.store.settings import url_is_local
 from reports.qr import qr_png
-from reports.slides import Deck, Figure, Slide, build_slides
+from reports.slides import Deck, Figure, Slide, build_slide, build_slides, deck_context, deck_outline, unversioned
 
 AUTOPLAY_KEY, INTERVAL_KEY, FULLSCREEN_KEY = "presentation_autoplay", "presentation_interval", "presentation_fullscreen"
 _SHOWN_AT = "_nq57_slide_shown_at"  # when the current slide appeared: auto-advance counts from here
@@ -207,10 +211,61 @@ _SCRIPT = """
 """
 
 
-def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str, plan: str | None = None) -> Deck:
+class SlideShow(NamedTuple):
+    """The deck the page shows: its outline (every slide's number, kind, title and links, no figure), the
+    shown slide built on asking (`slide(number)`), and the whole deck for the downloads (`full()`)."""
+
+    deck: Deck
+    slide: Callable[[int], Slide]
+    chart: Callable[[int, bool], dict]  # the shown slide's chart spec as the page draws it (chart_spec)
+    full: Callable[[], Deck]
+
+
+def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str, plan: str | None = None) -> SlideShow:
     """The deck of the sidebar's unit and dates (its task slides of `plan` only, if given), from the
-    app's cached queries."""
-    return build_slides(unit.code, day, since, lang=lang, engine=cached.engine(), read=cached.read, plan=plan)
+    app's cached queries. A run builds the slide it shows, not the deck: the slide is kept in the process
+    (cached.keep) on the data version, the settings and what else it reads (reports.slides.unversioned)."""
+    settings = cached.settings()
+    ctx = deck_context(unit.code, day, since, lang, engine=cached.engine(), read=cached.read, plan=plan,
+                       settings=settings, version=cached.data_version(), counting=counting_note)
+    # the outline's source line is left out: the title slide, built, carries it
+    outline = Deck(unit=ctx.unit, unit_label=ctx.label, as_of=ctx.as_of, compare=ctx.compare, lang=lang, source="",
+                   base_url=ctx.base_url, slides=deck_outline(ctx))
+    settled = (unit.code, day, since, lang, plan, cached.digest(settings))
+    keys: dict[int, tuple | None] = {}
+
+    def key(number: int) -> tuple | None:  # what slide `number` is kept under; None: built afresh
+        if number not in keys:
+            kind = outline.slides[number - 1].kind
+            extra = unversioned(ctx, kind)
+            keys[number] = None if extra is None else (*settled, number, kind, cached.digest(extra))
+        return keys[number]
+
+    def slide(number: int) -> Slide:
+        kept = key(number)
+        build = lambda: build_slide(ctx, outline.slides[number - 1].kind, number)  # noqa: E731
+        return build() if kept is None else cached.keep("deck_slide", build, *kept)
+
+    def chart(number: int, fullscreen: bool) -> dict:
+        kept = key(number)
+        build = lambda: page_spec(chart_spec(slide(number), lang, fullscreen))  # noqa: E731
+        return build() if kept is None else cached.keep("deck_chart", build, *kept, fullscreen)
+
+    engine = cached.engine()
+
+    def full() -> Deck:  # when a download is clicked, on its own thread: the figures read on the database
+        return build_slides(unit.code, day, since, lang=lang, engine=engine, plan=plan)
+
+    return SlideShow(outline, slide, chart, full)
+
+
+def page_spec(spec: dict) -> dict:
+    """A chart spec with its tables as the Arrow bytes st.vega_lite_chart sends (converted once, as
+    components.display keeps its specs), kept as it is: st.vega_lite_chart copies what it changes."""
+    for name, values in spec.get("datasets", {}).items():
+        if not _is_geojson_or_topojson_payload(values):
+            spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(values)
+    return spec
 
 
 def slide_number(count: int) -> int:
@@ -383,7 +438,7 @@ def _untitled_legends(spec: object) -> None:
             _untitled_legends(value)
 
 
-def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
+def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False, spec: dict | None = None) -> None:
     """One slide, as large as the window allows (the type is a share of the window's height)."""
     lang = deck.lang
     with st.container(key="nq57-slide"):
@@ -399,7 +454,7 @@ def render_slide(deck: Deck, slide: Slide, fullscreen: bool = False) -> None:
         if slide.chart is not None:
             chart_column, side = st.columns([3, 2], gap="large")
             with chart_column, st.container(key="nq57-chart"):
-                st.vega_lite_chart(spec=chart_spec(slide, lang, fullscreen), theme=None, width="stretch",
+                st.vega_lite_chart(spec=spec or chart_spec(slide, lang, fullscreen), theme=None, width="stretch",
                                    height="stretch" if fullscreen else "content")
             with side:
                 st.markdown(_figures_html(slide.figures), unsafe_allow_html=True)
@@ -463,14 +518,15 @@ def _direct_units(deck: Deck, slide: Slide) -> None:
                       icon=":material/assignment_late:", on_click=request_direction, args=(code,))
 
 
-def _downloads(deck: Deck) -> None:
+def _downloads(deck: Deck, full: Callable[[], Deck]) -> None:
+    """The whole deck (`full()`, built on the click: a run builds only the slide it shows) as .pptx and PDF."""
     def pptx() -> bytes:
         from reports.pptx_deck import deck_pptx
-        return deck_pptx(deck)
+        return deck_pptx(full())
 
     def pdf() -> bytes:
         from reports.pdf import deck_pdf
-        return deck_pdf(deck)
+        return deck_pdf(full())
 
     left, right = st.columns(2)
     # A callable is run only when the button is pressed, on its own thread: no file is built per rerun.
@@ -496,8 +552,9 @@ def local_qr_warning(deck: Deck) -> None:
         st.warning(tr("slides_qr_local", url=deck.base_url), icon=":material/qr_code_2:")
 
 
-def presentation(deck: Deck) -> None:
+def presentation(slideshow: SlideShow) -> None:
     """The slideshow with its controls. Only the slide and its buttons rerun on a click."""
+    deck = slideshow.deck
     fullscreen = fullscreen_requested()
     st.html(_STYLE)
     if fullscreen:
@@ -516,10 +573,11 @@ def presentation(deck: Deck) -> None:
         if autoplay and time.monotonic() - shown_at >= interval - 0.5:  # a timer tick, not a click
             number = step(number, count, 1)
             _go(number)
-        render_slide(deck, deck.slides[number - 1], fullscreen)
+        slide = slideshow.slide(number)
+        render_slide(deck, slide, fullscreen, slideshow.chart(number, fullscreen) if slide.chart is not None else None)
         _controls(deck, number)
         if not fullscreen:
-            _direct_units(deck, deck.slides[number - 1])
+            _direct_units(deck, slide)
 
     show()
     if fullscreen:  # Esc, or the browser leaving full screen, presses it (the whole page reruns: sidebar back)
@@ -534,4 +592,4 @@ def presentation(deck: Deck) -> None:
                                  format_func=lambda seconds: f"{seconds} s", on_change=restart,
                                  label_visibility="collapsed")
         st.caption(tr("presentation_help"))
-        _downloads(deck)
+        _downloads(deck, slideshow.full)

@@ -4,11 +4,13 @@ the serving computer itself (localhost, 127.0.0.1) opens nothing on a phone in t
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 
+@lru_cache(maxsize=512)  # a slideshow draws its slide's code on every run: 35 ms each
 def qr_png(url: str, box_size: int = 10, border: int = 2) -> bytes:
     """A black-on-white PNG of `url`; medium error correction survives a projector's glare."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 import altair as alt
@@ -51,6 +52,12 @@ OPTIONAL_KINDS = ("added_indicators", "directions")
 VIEW_PAGES = {"title": "presentation", "headline": "overview", "task_status": "tasks", "lagging_children": "tasks",
               "overdue_by_agency": "tasks", "infrastructure": "infrastructure", "ecosystem": "ecosystem",
               "quality": "quality", "warnings": "warnings", "directions": "directions", "added_indicators": "map"}
+# Each slide's title (the task slides name the plan filter's plan after it): known without reading a figure.
+TITLES = {"title": "deck_title", "headline": "deck_slide_headline", "task_status": "deck_slide_task_status",
+          "lagging_children": "deck_slide_lagging_children", "overdue_by_agency": "deck_slide_overdue_by_agency",
+          "infrastructure": "deck_slide_infrastructure", "ecosystem": "deck_slide_ecosystem",
+          "quality": "deck_slide_quality", "warnings": "deck_slide_warnings", "directions": "deck_slide_directions",
+          "added_indicators": "deck_slide_added"}
 ADDED_FIGURES = 6  # the added indicators a slide shows as figures; the rest are lines below them
 LIST_LENGTH = 8  # rows on a lagging-units or agencies slide: what a hall can read
 WARNINGS_SHOWN = 5  # at most early_warnings.HEAD: the summary holds that many
@@ -311,7 +318,7 @@ def _infrastructure_slide(ctx: _Context) -> Slide:
     charted = [statuses[code]["target"] for code in ("fiveg_coverage_pct", "fiber_coverage_pct") if code in statuses]
     chart = trend_lines(frame, t("coverage_trend", lang), lang,
                         targets=charted).properties(height=300) if len(frame) else None
-    notes = _notes(ctx, ("fiveg_coverage_pct", "fiber_coverage_pct"))  # a leader's dated notes on these series
+    notes = ctx.infrastructure_notes  # a leader's dated notes on these series
     if chart is not None and notes:
         chart = annotated(chart, notes, lang)
     return ctx.slide("infrastructure", t("deck_slide_infrastructure", lang), sentence, figures=figures, chart=chart,
@@ -430,7 +437,7 @@ def _directions_slide(ctx: _Context) -> Slide | None:
     from data_loaders.follow_up.directions import direction_answers, list_directions
 
     lang = ctx.lang
-    counts = direction_counts(ctx.unit.code, ctx.as_of, ctx.engine)
+    counts = ctx.directions
     if not counts["total"]:
         return None
     figures = [Figure(t(f"direction_state_{state}", lang), format_number(counts[state], lang), counts[state],
@@ -459,9 +466,7 @@ def _added_slide(ctx: _Context) -> Slide | None:
     """The indicators an administrator added to the catalogue (national, and the unit's province's
     own): each with its value and change; units below ranked on the first. None when there are none."""
     lang = ctx.lang
-    # the provinces' DTI is the accountability page's, not an added NQ57 indicator: the national deck stays as it was
-    added = tuple(i for i in indicator_catalogue(ctx.engine, scope=ctx.unit.code)
-                  if not i.builtin and i.group != DTI_GROUP)
+    added = ctx.added
     if not added:
         return None
     since = ctx.since if ctx.since < ctx.as_of else None
@@ -496,6 +501,10 @@ def _added_slide(ctx: _Context) -> Slide | None:
 
 @dataclass
 class _Context:
+    """What the slides of one deck share. The figures more than one slide reads (the task status, the
+    indicator totals), the source line and the optional slides' contents are read on first use: a slideshow
+    that builds one slide reads only what that slide needs."""
+
     unit: UnitInfo
     label: str
     as_of: dt.date
@@ -505,12 +514,56 @@ class _Context:
     read: FigureReader
     settings: dict
     base_url: str
-    source: str
     engine: Engine | None = None
     plan: str | None = None  # the plan filter of the task slides (TASK_SLIDES)
-    status: dict = field(default_factory=dict)
-    plan_status: dict = field(default_factory=dict)  # `status` of the plan's tasks (all tasks without a plan)
-    indicators: dict = field(default_factory=dict)
+    latest: dt.date | None = None
+    version: int | None = None  # the data version the figures are read at, when the caller knows it
+    counting: Callable[[UnitInfo, dt.date, str], Any] | None = None  # approvals.counting_note, or a cached one
+
+    @cached_property
+    def source(self) -> str:
+        """The data source and freshness, with what the figures count: the title slide and every slide's notes."""
+        read, engine = self.read, self.engine
+        source = source_line(engine, self.latest, self.lang, read(scope.holds_sample_data))
+        # what the figures count (figures/sources.py)
+        if isinstance(read, Reader):
+            counted = sources.mode_of_version(read.version)
+        elif self.version is not None:
+            counted = sources.mode_of_version(self.version)
+        else:
+            counted = sources.mode(engine)
+        note = (self.counting or _counting_note)(self.unit, self.as_of, counted, engine)
+        return source if note is None else f"{source} {render(note, self.lang)}"
+
+    @cached_property
+    def status(self) -> dict:
+        return self.read(tasks.task_status, self.unit.code, self.as_of)
+
+    @cached_property
+    def plan_status(self) -> dict:
+        """`status` of the plan's tasks (all tasks without a plan)."""
+        return self.read(tasks.task_status, self.unit.code, self.as_of, plan=self.plan) if self.plan else self.status
+
+    @cached_property
+    def indicators(self) -> dict:
+        return self.read(indicators.indicator_totals, self.unit.code, self.as_of)
+
+    @cached_property
+    def directions(self) -> dict:
+        """The directions on the unit at the date, by state (read afresh: writing one moves no data version)."""
+        return direction_counts(self.unit.code, self.as_of, self.engine)
+
+    @cached_property
+    def added(self) -> tuple:
+        """The indicators an administrator added that the unit sees (the provinces' DTI is the accountability
+        page's, not an added NQ57 indicator: the national deck stays as it was)."""
+        return tuple(i for i in indicator_catalogue(self.engine, scope=self.unit.code, version=self.version)
+                     if not i.builtin and i.group != DTI_GROUP)
+
+    @cached_property
+    def infrastructure_notes(self) -> list[dict]:
+        """The leaders' notes on the coverage series (read afresh: a note moves no data version)."""
+        return _notes(self, ("fiveg_coverage_pct", "fiber_coverage_pct"))
 
     def slide(self, kind: str, title: str, sentence: str, **content: Any) -> Slide:
         plan = self.plan if kind in TASK_SLIDES else None
@@ -521,17 +574,86 @@ class _Context:
                      url=view_url(self.base_url, VIEW_PAGES[kind], self.unit, self.as_of, self.compare, plan=plan),
                      **content)
 
+    def numbered(self, slide: Slide, number: int) -> Slide:
+        """The slide as slide `number` of the deck, with its link into the dashboard's slideshow."""
+        slide.number = number
+        slide.presentation_url = view_url(self.base_url, "presentation", self.unit, self.as_of, self.compare,
+                                          slide=number, plan=self.plan)
+        if slide.kind == "title":
+            slide.url = slide.presentation_url
+        return slide
+
+    def deck(self, slides: list[Slide] | None = None) -> Deck:
+        return Deck(unit=self.unit, unit_label=self.label, as_of=self.as_of, compare=self.compare, lang=self.lang,
+                    source=self.source, base_url=self.base_url, slides=slides or [])
+
+
+def _counting_note(unit: UnitInfo, day: dt.date, counted: str, engine: Engine | None) -> Any:
+    return approvals.counting_note(unit.code, day, engine, counted=counted)
+
 
 BUILDERS = {"title": _title_slide, "headline": _headline_slide, "task_status": _task_status_slide,
             "lagging_children": _lagging_slide, "overdue_by_agency": _agency_slide,
             "infrastructure": _infrastructure_slide, "ecosystem": _ecosystem_slide, "quality": _quality_slide,
             "warnings": _warnings_slide, "directions": _directions_slide, "added_indicators": _added_slide}
+# whether an optional slide is there, decided without building it
+_PRESENT = {"directions": lambda ctx: bool(ctx.directions["total"]), "added_indicators": lambda ctx: bool(ctx.added)}
 
 
 def slide_kinds(unit: UnitInfo) -> tuple[str, ...]:
     """The slides of a unit's deck, in order (a commune has no units below it to rank)."""
     return tuple(kind for kind in SLIDE_KINDS + OPTIONAL_KINDS
                  if not (kind == "lagging_children" and unit.level == "commune"))
+
+
+def deck_context(unit_code: str, as_of: dt.date | None = None, compare: dt.date | None = None, lang: str = "vi",
+                 engine: Engine | None = None, base_url: str | None = None, read: FigureReader | None = None,
+                 plan: str | None = None, *, settings: dict | None = None, version: int | None = None,
+                 counting: Callable[[UnitInfo, dt.date, str], Any] | None = None) -> _Context:
+    """What `build_slides` builds a deck's slides from, reading no figure but the unit and the data's dates:
+    for a slideshow that builds the slide it shows (`deck_outline`, `build_slide`). `settings` (get_settings'
+    dict), `version` (the data version `read` reads at) and `counting` (counting_note(unit, day, counted,
+    engine)) save the caller's own reads; by default they are read here."""
+    engine = engine or db.get_engine()
+    read = read or Reader(engine)
+    unit = read(scope.get_unit, unit_code)
+    latest = read(scope.latest_data_date)
+    as_of = as_of or latest or dt.date.today()
+    settings = get_settings(engine) if settings is None else settings
+    base_url = base_url or settings["public_base_url"]
+    since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
+    return _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
+                    read=read, settings=settings, base_url=base_url, engine=engine, plan=plan, latest=latest,
+                    version=read.version if isinstance(read, Reader) else version, counting=counting)
+
+
+def deck_outline(ctx: _Context) -> list[Slide]:
+    """The deck's slides as the slideshow's controls need them, every figure left out: number, kind, title and
+    links. The optional slides are there when they would be (a count of directions, the catalogue)."""
+    kinds = [kind for kind in slide_kinds(ctx.unit) if kind not in _PRESENT or _PRESENT[kind](ctx)]
+    return [ctx.numbered(ctx.slide(kind, t(TITLES[kind], ctx.lang), ""), number)
+            for number, kind in enumerate(kinds, start=1)]
+
+
+def build_slide(ctx: _Context, kind: str, number: int) -> Slide:
+    """Slide `number` of the deck, of `kind` (from `deck_outline`), with every figure, as `build_slides` makes it."""
+    slide = BUILDERS[kind](ctx)
+    if slide is None:  # not with the same context: the outline asked the same question
+        slide = ctx.slide(kind, t(TITLES[kind], ctx.lang), "")
+    return ctx.numbered(slide, number)
+
+
+def unversioned(ctx: _Context, kind: str) -> tuple | None:
+    """What a slide of `kind` reads that no data version follows (a slide kept between runs is keyed on it too):
+    the title slide's counting line the latest approval step, the infrastructure slide the leaders' notes.
+    None for the directions slide: read afresh every time."""
+    if kind == "directions":
+        return None
+    if kind == "title":
+        return (approvals.decisions_version(ctx.engine),)
+    if kind == "infrastructure":
+        return tuple(tuple(note.items()) for note in ctx.infrastructure_notes)
+    return ()
 
 
 def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date | None = None, lang: str = "vi",
@@ -541,36 +663,11 @@ def build_slides(unit_code: str, as_of: dt.date | None = None, compare: dt.date 
     (the app passes its cached reader; by default the figures are read on `engine`). With `plan` (a
     plan the unit sees: figures.plans.plan_filter), the task slides count that plan's tasks only.
     Raises data_loaders.figures.scope.UnknownUnit for a code that names no unit."""
-    engine = engine or db.get_engine()
-    read = read or Reader(engine)
-    unit = read(scope.get_unit, unit_code)
-    latest = read(scope.latest_data_date)
-    as_of = as_of or latest or dt.date.today()
-    settings = get_settings(engine)
-    base_url = base_url or settings["public_base_url"]
-    since = compare or rules.default_comparison_date(as_of, read(scope.earliest_data_date))
-    source = source_line(engine, latest, lang, read(scope.holds_sample_data))
-    # what the figures count (figures/sources.py), on the title slide and in every slide's notes
-    counted = sources.mode_of_version(read.version) if isinstance(read, Reader) else sources.mode(engine)
-    note = approvals.counting_note(unit.code, as_of, engine, counted=counted)
-    if note is not None:
-        source = f"{source} {render(note, lang)}"
-    ctx = _Context(unit=unit, label=unit_label(unit, lang), as_of=as_of, compare=compare, since=since, lang=lang,
-                   read=read, settings=settings, base_url=base_url, source=source, engine=engine, plan=plan)
-    ctx.status = read(tasks.task_status, unit.code, as_of)
-    ctx.plan_status = read(tasks.task_status, unit.code, as_of, plan=plan) if plan else ctx.status
-    ctx.indicators = read(indicators.indicator_totals, unit.code, as_of)
-    deck = Deck(unit=unit, unit_label=ctx.label, as_of=as_of, compare=compare, lang=lang, source=ctx.source,
-                base_url=base_url)
-    number = 0
-    for kind in slide_kinds(unit):
+    ctx = deck_context(unit_code, as_of, compare, lang, engine, base_url, read, plan)
+    slides = []
+    for kind in slide_kinds(ctx.unit):
         slide = BUILDERS[kind](ctx)
         if slide is None:  # a slide with nothing to show (directions, where none were written; no added indicators)
             continue
-        number += 1
-        slide.number = number
-        slide.presentation_url = view_url(base_url, "presentation", unit, as_of, compare, slide=number, plan=plan)
-        if kind == "title":
-            slide.url = slide.presentation_url
-        deck.slides.append(slide)
-    return deck
+        slides.append(ctx.numbered(slide, len(slides) + 1))
+    return ctx.deck(slides)

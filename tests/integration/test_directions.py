@@ -226,3 +226,29 @@ def test_a_note_on_the_coverage_series_shows_on_the_deck_slide(world):
     assert "từ 05/2025 tính cả trạm 5G dùng chung" in slide.notes(deck.source, "vi")
     earlier = build_slides(LAM_DONG, dt.date(2025, 4, 30), engine=engine)  # noted after that date: not shown
     assert earlier.slides[earlier.kinds.index("infrastructure")].bullets == []
+
+
+def test_the_slideshow_sees_a_new_direction_and_note_at_once(world):
+    """Issue 17: writing a direction or a note moves no data version. The slideshow's outline counts the
+    directions afresh, its directions slide is never kept, and a kept infrastructure slide is keyed on its notes."""
+    from data_loaders.follow_up import annotations
+    from reports.slides import build_slide, build_slides, deck_context, deck_outline, unversioned
+
+    engine, people = world
+    day = dt.date(2025, 7, 5)
+
+    def context():
+        return deck_context(LAM_DONG, day, engine=engine)
+
+    assert "directions" not in [slide.kind for slide in deck_outline(context())]
+    notes_before = unversioned(context(), "infrastructure")
+    directions.create_direction(people["province_leader"], text="Khẩn trương hoàn thành lắp đặt", task_code="XA-1",
+                                due_date=dt.date(2025, 7, 10), engine=engine, now=NOW)
+    annotations.add_annotation(people["province_leader"], LAM_DONG, "fiveg_coverage_pct", dt.date(2025, 5, 1),
+                               "từ 05/2025 tính cả trạm 5G dùng chung", engine=engine)
+    outline = deck_outline(context())
+    deck = build_slides(LAM_DONG, day, engine=engine)
+    assert [slide.kind for slide in outline] == deck.kinds and outline[-1].kind == "directions"
+    assert build_slide(context(), "directions", outline[-1].number).bullets == deck.slides[-1].bullets
+    assert unversioned(context(), "directions") is None
+    assert unversioned(context(), "infrastructure") != notes_before

@@ -509,3 +509,35 @@ def test_pptx_warnings_slides_carry_every_warning_at_a_readable_size(national):
     # the warnings slide's own number on its continuation pages, as in the slideshow
     label = f"Trang {warnings.number}/{len(deck.slides)} (tiếp)"
     assert all(label in texts[index] for index in continued) and label in pdf_text
+
+
+def _chart(slide) -> str | None:
+    """A slide's chart as Vega-Lite JSON, Altair's numbered names (param_3, view_7) left out."""
+    import json
+    import re
+
+    if slide.chart is None:
+        return None
+    return re.sub(r"(param|view)_\d+", r"\1", json.dumps(slide.chart.to_dict(validate=False), sort_keys=True,
+                                                         default=str))
+
+
+@pytest.mark.parametrize("unit, planned, lang", [("VN", False, "vi"), (PROVINCE, False, "en"), (PROVINCE, True, "vi")])
+def test_a_slide_built_alone_is_the_decks_slide(seeded_engine, unit, planned, lang):
+    """Issue 17: the slideshow builds its outline (every slide's number, kind, title and links) and the shown
+    slide only; both are what build_slides makes for the .pptx and the PDF: figures, sentence, chart, notes."""
+    from data_loaders.store.catalogue import plans
+    from reports.slides import build_slide, deck_context, deck_outline
+
+    plan = plans()[0].code if planned else None
+    deck = build_slides(unit, AS_OF, lang=lang, engine=seeded_engine, base_url=BASE_URL, plan=plan)
+    ctx = deck_context(unit, AS_OF, None, lang, seeded_engine, BASE_URL, plan=plan)
+    outline = deck_outline(ctx)
+    assert [(s.number, s.kind, s.title, s.url, s.presentation_url) for s in outline] == [
+        (s.number, s.kind, s.title, s.url, s.presentation_url) for s in deck.slides]
+    for expected in deck.slides:
+        alone = build_slide(deck_context(unit, AS_OF, None, lang, seeded_engine, BASE_URL, plan=plan),
+                            expected.kind, expected.number)
+        assert {**vars(alone), "chart": None} == {**vars(expected), "chart": None}
+        assert _chart(alone) == _chart(expected)
+        assert alone.notes(ctx.source, lang) == expected.notes(deck.source, lang)

@@ -155,3 +155,47 @@ def test_an_administrator_publishes_the_static_copy(app_database, tmp_path, monk
     folder = next(tmp_path.iterdir())
     assert folder.name.startswith("68-") and f"/snapshot/{folder.name}/" in message
     assert (folder / "index.html").exists() and (folder / "snapshot.json").exists()
+
+
+def test_a_run_builds_the_shown_slide_only_and_the_next_run_none(app_database, monkeypatch):
+    """Issue 17: the page shows one slide, so a run builds that slide (its figures, its chart), not the deck;
+    the slide and its chart's spec are kept in the process, so the next run builds nothing at all. The
+    slide count and every title of the picker are the deck's."""
+    import streamlit as st
+
+    from components import cached, slideshow
+    from reports import slides
+
+    built, specs = [], []
+    for kind, builder in list(slides.BUILDERS.items()):
+        monkeypatch.setitem(slides.BUILDERS, kind,
+                            lambda ctx, kind=kind, builder=builder: built.append(kind) or builder(ctx))
+    spec_of = slideshow.chart_spec
+    monkeypatch.setattr(slideshow, "chart_spec", lambda *args: specs.append(args[0].kind) or spec_of(*args))
+    st.cache_data.clear()
+    cached.clear_kept()
+    deck = build_slides("VN", AS_OF, lang="vi", engine=cached.engine())
+    built.clear()
+    app = run_presentation({"slide": "3"})
+    assert built == ["task_status"] and specs == ["task_status"]
+    assert f"Trang 3/{len(deck.slides)}" in shown(app)
+    picker = next(box for box in app.selectbox if (box.key or "").startswith("slide_pick::"))
+    assert list(picker.options) == [f"{slide.number}. {slide.title}" for slide in deck.slides]
+    app.run()
+    assert built == ["task_status"] and specs == ["task_status"]  # the second run built nothing
+    assert f"Trang 3/{len(deck.slides)}" in shown(app)
+
+
+def test_the_downloads_build_the_whole_deck_when_clicked(app_database, monkeypatch):
+    """The page builds one slide; the .pptx and PDF are of the whole deck, built on the click (on the download's
+    own thread, outside the script run), the deck build_slides makes."""
+    from components import cached, slideshow
+
+    offered = []
+    monkeypatch.setattr(slideshow, "_downloads", lambda deck, full: offered.append(full))
+    run_presentation({"slide": "2"}, lang="en")
+    deck = offered[-1]()  # what a click builds
+    expected = build_slides("VN", AS_OF, lang="en", engine=cached.engine())
+    assert deck.kinds == expected.kinds and deck.source == expected.source
+    assert [(s.title, s.sentence, s.figures, s.bullets, s.url) for s in deck.slides] == [
+        (s.title, s.sentence, s.figures, s.bullets, s.url) for s in expected.slides]
