@@ -149,14 +149,18 @@ _KEPT: dict[tuple, Any] = {}
 # What depends on the administrative units only (names, the drill path, the sidebar's 3,355 search labels) is
 # kept per revision of the units, not per data version: an upload leaves it as it is in every process.
 _UNITS: dict[tuple, Any] = {}
+# The presentation's built slides and their charts' specs (components/slideshow.py): 30–70 KB each, so a few
+# hundred, not the 10,000 small values of the others.
+_SLIDES: dict[tuple, Any] = {}
+SLIDES_KEPT = 400
 
 
-def _keep_in(store: dict[tuple, Any], key: tuple, build: Callable[[], Result]) -> Result:
+def _keep_in(store: dict[tuple, Any], key: tuple, build: Callable[[], Result], limit: int = 10_000) -> Result:
     try:
         return store[key]
     except KeyError:
         value = build()
-        if len(store) > 10_000:  # a few versions' worth of every unit
+        if len(store) >= limit:  # a few versions' worth of every unit
             store.clear()
         store[key] = value
         return value
@@ -166,6 +170,11 @@ def keep(name: str, build: Callable[[], Result], *args: Any) -> Result:
     """`build()` kept in this process under (name, args) for this database at the current data version, as it
     is: for values nobody changes (a copy on each read, as st.cache_data makes, costs more than they do)."""
     return _keep_in(_KEPT, (name, str(engine().url), data_version(), args), build)
+
+
+def keep_slide(name: str, build: Callable[[], Result], *args: Any) -> Result:
+    """`keep`, for the presentation's slides and chart specs: the last `SLIDES_KEPT` of them."""
+    return _keep_in(_SLIDES, (name, str(engine().url), data_version(), args), build, SLIDES_KEPT)
 
 
 def keep_per_units(name: str, build: Callable[[], Result], *args: Any) -> Result:
@@ -211,6 +220,7 @@ def clear_kept(units: bool = True) -> None:
     what depends on the units only, as an upload does."""
     _KEPT.clear()
     _LARGE.clear()
+    _SLIDES.clear()
     if units:
         _UNITS.clear()
 

@@ -224,7 +224,7 @@ class SlideShow(NamedTuple):
 def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str, plan: str | None = None) -> SlideShow:
     """The deck of the sidebar's unit and dates (its task slides of `plan` only, if given), from the
     app's cached queries. A run builds the slide it shows, not the deck: the slide is kept in the process
-    (cached.keep) on the data version, the settings and what else it reads (reports.slides.unversioned)."""
+    (cached.keep_slide) on the data version, the settings and what else it reads (reports.slides.unversioned)."""
     settings = cached.settings()
     ctx = deck_context(unit.code, day, since, lang, engine=cached.engine(), read=cached.read, plan=plan,
                        settings=settings, version=cached.data_version(), counting=counting_note)
@@ -244,12 +244,12 @@ def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str,
     def slide(number: int) -> Slide:
         kept = key(number)
         build = lambda: build_slide(ctx, outline.slides[number - 1].kind, number)  # noqa: E731
-        return build() if kept is None else cached.keep("deck_slide", build, *kept)
+        return build() if kept is None else cached.keep_slide("deck_slide", build, *kept)
 
     def chart(number: int, fullscreen: bool) -> dict:
         kept = key(number)
         build = lambda: page_spec(chart_spec(slide(number), lang, fullscreen))  # noqa: E731
-        return build() if kept is None else cached.keep("deck_chart", build, *kept, fullscreen)
+        return build() if kept is None else cached.keep_slide("deck_chart", build, *kept, fullscreen)
 
     engine = cached.engine()
 
