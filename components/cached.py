@@ -153,6 +153,9 @@ _UNITS: dict[tuple, Any] = {}
 # hundred, not the 10,000 small values of the others.
 _SLIDES: dict[tuple, Any] = {}
 SLIDES_KEPT = 400
+# Display frames of long tables (a nation's 5,000 tasks: 80 ms to build, on every run of the tasks page).
+_TABLES: dict[tuple, Any] = {}
+TABLES_KEPT = 64
 
 
 def _keep_in(store: dict[tuple, Any], key: tuple, build: Callable[[], Result], limit: int = 10_000) -> Result:
@@ -175,6 +178,12 @@ def keep(name: str, build: Callable[[], Result], *args: Any) -> Result:
 def keep_slide(name: str, build: Callable[[], Result], *args: Any) -> Result:
     """`keep`, for the presentation's slides and chart specs: the last `SLIDES_KEPT` of them."""
     return _keep_in(_SLIDES, (name, str(engine().url), data_version(), args), build, SLIDES_KEPT)
+
+
+def keep_table(name: str, build: Callable[[], Result], *args: Any) -> Result:
+    """`keep`, for a long table's display frame (read only: st.dataframe and the downloads copy what they
+    change): the last `TABLES_KEPT` of them."""
+    return _keep_in(_TABLES, (name, str(engine().url), data_version(), args), build, TABLES_KEPT)
 
 
 def keep_per_units(name: str, build: Callable[[], Result], *args: Any) -> Result:
@@ -221,6 +230,7 @@ def clear_kept(units: bool = True) -> None:
     _KEPT.clear()
     _LARGE.clear()
     _SLIDES.clear()
+    _TABLES.clear()
     if units:
         _UNITS.clear()
 
