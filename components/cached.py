@@ -33,7 +33,7 @@ from data_loaders.figures import (
 )
 from data_loaders.figures.accountability import RankedRow
 from data_loaders.figures.dti import DtiRow
-from data_loaders.figures.early_warnings import Warnings, WarningsSummary
+from data_loaders.figures.early_warnings import WarningsSummary
 from data_loaders.figures.headline import Summary
 from data_loaders.figures.headline import summary as _summary
 from data_loaders.figures.indicators import ChildIndicatorValues, DatedIndicatorValues, IndicatorValues
@@ -200,9 +200,9 @@ def _unit_figure(figure: Callable[..., Result], *args: Any) -> Result:
     return keep_per_units(cache.figure_name(figure), lambda: figure(*args, engine=read_engine()), *args)
 
 
-# The largest reads (a nation's 50,000 tasks for the report form, its 9,500 warnings: 7.75 MB pickled) kept in the
-# process as they are, the last few only: st.cache_data would copy them on every run (0.3 CPU-s a view of the
-# warnings page). One lock per key: the sessions opening the same list at once wait for one read.
+# The largest reads (a nation's 50,000 tasks for the report form and their search texts) kept in the process as
+# they are, the last few only: st.cache_data would copy them on every run. One lock per key: the sessions opening
+# the same list at once wait for one read.
 _LARGE: dict[tuple, Any] = {}
 _LARGE_LOCKS: dict[tuple, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
@@ -368,18 +368,10 @@ def targets_for(unit_code: str, indicator_codes) -> list[targets.TargetInForce]:
 # --- warnings, accountability, quality (keyed on the thresholds: pass get_settings()'s dict) -------
 
 
-def warnings(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = None) -> Warnings:
-    """Every warning (the warnings page): kept as it is (`keep_large`); read only."""
-    chosen = {"plan": plan} if plan is not None else {}
-    key = (cache.figure_name(early_warnings.warnings), str(engine().url), data_version(),
-           digest(unit_code, as_of, settings, plan))
-    return keep_large(key, lambda: cache.read(early_warnings.warnings, read_engine(), data_version(), unit_code, as_of,
-                                              settings, **chosen))
-
-
-def warnings_summary(unit_code: str, as_of: dt.date, settings: dict) -> WarningsSummary:
-    """The unit's most urgent warnings (early_warnings.HEAD of them), how many there are and of each kind."""
-    return read(early_warnings.warnings_summary, unit_code, as_of, settings, early_warnings.HEAD)
+def warnings_summary(unit_code: str, as_of: dt.date, settings: dict, plan: str | None = None) -> WarningsSummary:
+    """The unit's most urgent warnings (early_warnings.HEAD of them), how many there are and of each kind; with
+    `plan`, its task warnings only."""
+    return read(early_warnings.warnings_summary, unit_code, as_of, settings, early_warnings.HEAD, plan=plan)
 
 
 def warnings_head(unit_code: str, as_of: dt.date, settings: dict, count: int) -> WarningsSummary:
@@ -387,6 +379,17 @@ def warnings_head(unit_code: str, as_of: dt.date, settings: dict, count: int) ->
     the overview and the leader's board show, from the small summary (a nation has thousands of warnings)."""
     summary = warnings_summary(unit_code, as_of, settings)
     return {**summary, "warnings": summary["warnings"][:count]}
+
+
+def warnings_shown(unit_code: str, as_of: dt.date, settings: dict, plan: str | None, kinds: list[str] | None,
+                   count: int) -> WarningsSummary:
+    """The first `count` warnings of `kinds` (None: every kind): the warnings page, a page more at each "show
+    more". The summary the overview reads when it holds them (every kind, no more than its HEAD), else a summary
+    of their own (nationally 9,500 warnings sorted out, `count` of them built)."""
+    if kinds is None and count <= early_warnings.HEAD:
+        return warnings_summary(unit_code, as_of, settings, plan)
+    chosen = None if kinds is None else [kind for kind in early_warnings.KINDS if kind in kinds]
+    return read(early_warnings.warnings_summary, unit_code, as_of, settings, count, plan=plan, kinds=chosen)
 
 
 def quality(unit_code: str, as_of: dt.date, settings: dict) -> data_quality.Quality:

@@ -4,6 +4,8 @@ the unit's indicators); and the overview's three most urgent."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
 from components import auth, cached
@@ -12,7 +14,7 @@ from components.exports import PHONE_MAX_PX
 from components.kpi import Kpi, kpi_row
 from components.markdown import escape
 from components.state import go_to
-from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, warning_counts
+from data_loaders.figures.early_warnings import KINDS, WORST_SHOWN, WarningsSummary, warning_counts
 from data_loaders.figures.targets import is_percent
 from data_loaders.figures.tasks import document_message
 from data_loaders.follow_up.directions import may_direct
@@ -135,11 +137,22 @@ def top_warnings(head: dict, lang: str, key: str) -> None:
                   on_click=lambda: st.session_state.__setitem__(_OPEN_KEY, "pages/warnings.py"))
 
 
-def warning_list(result: dict, lang: str, key: str) -> None:
-    """The warnings of the chosen kinds, PAGE_SIZE at a time, in the order of urgency."""
+def listed(items: list[dict]) -> tuple[dict, Callable[[list[str] | None, int], dict]]:
+    """`warning_list`'s two arguments for warnings already in hand (the inbox's new ones)."""
+    def shown_of(kinds: list[str] | None, count: int) -> dict:
+        return {"warnings": [item for item in items if kinds is None or item["kind"] in kinds][:count]}
+
+    return {"warnings": items}, shown_of
+
+
+def warning_list(summary: WarningsSummary, shown_of: Callable[[list[str] | None, int], WarningsSummary], lang: str,
+                 key: str) -> None:
+    """The warnings of the chosen kinds, PAGE_SIZE at a time, in the order of urgency. `summary` gives the counts
+    of every kind; `shown_of(kinds, count)` the first `count` warnings of `kinds` (None: every kind), so that only
+    the warnings shown are built (a nation has 9,500)."""
     open_requested_page()
     st.html(CARD_CSS)
-    counts = warning_counts(result)
+    counts = warning_counts(summary)
     present = [kind for kind in KINDS if counts[kind]]
     if not present:
         st.success(t("warnings_none", lang))
@@ -150,14 +163,16 @@ def warning_list(result: dict, lang: str, key: str) -> None:
                                                f"({format_number(counts[kind], lang)})",
                       label_visibility="collapsed")
     st.caption(t("warnings_order", lang))
-    items = [w for w in result["warnings"] if w["kind"] in (chosen or present)]
+    kinds = None if not chosen or set(chosen) >= set(present) else list(chosen)  # none chosen: every kind
+    total = sum(counts[kind] for kind in (kinds or present))
     limit_key = f"{key}::shown"
     shown = st.session_state.get(limit_key, PAGE_SIZE)
+    items = shown_of(kinds, shown)["warnings"][:shown]
     account = auth.current_account()  # read once for the cards' "Chỉ đạo" buttons
-    for index, item in enumerate(items[:shown]):
+    for index, item in enumerate(items):
         warning_card(item, lang, key=f"{key}::open::{index}", account=account)
-    st.caption(tn("warnings_shown", len(items), lang, shown=format_number(min(shown, len(items)), lang),
-                 total=format_number(len(items), lang)))
-    if shown < len(items):
+    st.caption(tn("warnings_shown", total, lang, shown=format_number(min(shown, total), lang),
+                 total=format_number(total, lang)))
+    if shown < total:
         st.button(t("warnings_show_more", lang), key=f"{key}::more",
                   on_click=lambda: st.session_state.__setitem__(limit_key, shown + PAGE_SIZE))

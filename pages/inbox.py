@@ -7,7 +7,7 @@ from components import auth, cached
 from components.directions_view import direction_list, local_today, show_outcome
 from components.shell_guard import require_app_shell
 from components.state import language, tr
-from components.warning_list import warning_list
+from components.warning_list import listed, warning_list
 from data_loaders.follow_up import inbox
 from data_loaders.identity import access
 from data_loaders.identity.accounts import AccountError
@@ -33,7 +33,7 @@ st.subheader(tr("inbox_answered_for_me", count=len(items["answered_for_me"])))
 direction_list(account, items["answered_for_me"], empty_key="inbox_no_answers")
 st.subheader(tr("inbox_new_warnings", count=len(items["new_warnings"])))
 if items["new_warnings"]:
-    warning_list({"warnings": items["new_warnings"]}, lang, key="inbox")
+    warning_list(*listed(items["new_warnings"]), lang, key="inbox")
 else:
     st.success(tr("inbox_no_new_warnings"), icon=":material/check_circle:")
 # shown now: the next visit lists only warnings that appear after it

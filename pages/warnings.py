@@ -27,9 +27,10 @@ approval_caption(unit, day)  # what the figures count: submissions not yet appro
 # the plan filter: that plan's task warnings only (indicator and reporting warnings belong to no plan)
 plan = plan_filter(unit, st.columns([2, 1])[0], help_key="plan_filter_warnings_help")
 plan_caption(plan)
-result = cached.warnings(unit.code, day, settings, plan)
-warning_counts_row(result, lang)
+summary = cached.warnings_summary(unit.code, day, settings, plan)  # the counts; the overview's head
+warning_counts_row(summary, lang)
 st.caption(tr("warnings_thresholds", due_soon=settings["due_soon_days"], stalled=settings["stalled_days"],
               targets=targets_sentence(cached.target_status(unit.code, day), lang)))
 overdue_directions(auth.current_account(), unit)  # directions unanswered past their date: live, as of today
-warning_list(result, lang, key=f"warnings::{unit.code}::{day}" + (f"::{plan}" if plan else ""))
+warning_list(summary, lambda kinds, count: cached.warnings_shown(unit.code, day, settings, plan, kinds, count), lang,
+             key=f"warnings::{unit.code}::{day}" + (f"::{plan}" if plan else ""))

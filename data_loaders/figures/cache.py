@@ -35,6 +35,7 @@ from data_loaders.figures.definitions import default_comparison_date
 from data_loaders.figures.indicators import indicator_series, indicator_totals, indicator_trend, indicators_by_child
 from data_loaders.figures.scope import UnitInfo, earliest_data_date, latest_data_date
 from data_loaders.store import engine as db
+from data_loaders.store import indicator_catalogue
 from data_loaders.store.models import RollupCache
 from data_loaders.store.settings import get_settings
 
@@ -250,7 +251,8 @@ def read(figure: Callable[..., Result], engine: Engine, version: int, *args: Any
     and key as without them). The figure counts what the version says (figures/sources.py: approved
     submissions only when it is negative), so a cached figure and the version it is stored under agree."""
     filters = {name: value for name, value in filters.items() if value is not None}
-    with sources.counting(sources.mode_of_version(version)):  # what the version was read to count
+    # what the version was read to count, and the indicator catalogue at that version
+    with sources.counting(sources.mode_of_version(version)), indicator_catalogue.at_version(engine, version):
         if figure in SHARED:
             return _shared(figure, engine, version, args, filters)
         return figure(*args, engine=engine, **filters)
@@ -278,7 +280,7 @@ def page_calls(unit_code: str, as_of: dt.date, *, settings: dict | None = None,
     warnings, quality and accountability figures, which are keyed on the thresholds."""
     since = default_comparison_date(as_of, earliest)
     judged = [] if settings is None else [
-        (early_warnings.warnings, (unit_code, as_of, settings)),  # the warnings page and the inbox
+        (early_warnings.warnings, (unit_code, as_of, settings)),  # the inbox (new warnings past the head)
         (early_warnings.warnings_summary, (unit_code, as_of, settings, early_warnings.HEAD)),  # overview, board, deck
         (early_warnings.warning_keys, (unit_code, as_of, settings)),  # the inbox (with the summary's head)
         (data_quality.quality, (unit_code, as_of, settings)),

@@ -244,10 +244,11 @@ def _key_query(unit: UnitInfo, as_of: dt.date, due_soon_days: int, stalled_days:
 
 
 def _task_head(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | None, plan: str | None,
-               count: int) -> tuple[list[tuple[str, int, float | None, tuple]], dict[str, tuple]]:
+               count: int, kinds: frozenset[str] | None = None
+               ) -> tuple[list[tuple[str, int, float | None, tuple]], dict[str, tuple]]:
     """Every task warning sorted out (`_sorted_tasks`) on its key row (`_KEY_COLUMNS`), and the full candidate
-    rows of the first `count` by code, read in the same snapshot: what the summary and the keys need
-    (nationally 9,500 short rows, 50 full ones).
+    rows of the first `count` (of `kinds`, with them) by code, read in the same snapshot: what the summary and
+    the keys need (nationally 9,500 short rows, 50 full ones).
 
     Nationally, when the task summary may be read (figures/rollups.py), a task it says is overdue at the date
     (not completed, deadline before it: 8,841 of the 50,000 on the national-scale database) is overdue whatever
@@ -267,7 +268,7 @@ def _task_head(unit: UnitInfo, as_of: dt.date, settings: dict, engine: Engine | 
         else:
             rows = conn.execute(_key_query(unit, as_of, due_soon, stalled_after, engine, plan)).all()
         entries = _sorted_tasks(rows, as_of, settings, _KEY_AT)
-        ids = [row[-1] for _, _, _, row in entries[:count]]
+        ids = [row[-1] for _, _, _, row in _of_kinds(entries, kinds)[:count]]
         full = conn.execute(_candidate_query(unit, as_of, due_soon, stalled_after, engine, plan,
                                              Task.id.in_(ids))).all() if ids else []
         return entries, {row[0]: tuple(row) for row in full}
@@ -717,18 +718,27 @@ HEAD = 50  # the most warnings any page shows first (the inbox's new warnings; t
 @without_collection
 def warnings_summary(unit_code: str, as_of: dt.date | None = None, settings: dict[str, Any] | None = None,
                      count: int = HEAD, engine: Engine | None = None, *,
-                     plan: str | None = None) -> WarningsSummary:
+                     plan: str | None = None, kinds: list[str] | None = None) -> WarningsSummary:
     """The `count` most urgent of `warnings` (the same warnings, in the same order), how many there are
     and how many of each kind: what the overview, the leader's board and the deck show. The task
     warnings are sorted out as `warnings` does, but only the first `count` are built (nationally
-    about 9,500 of them are otherwise built, stored and read back for three)."""
+    about 9,500 of them are otherwise built, stored and read back for three). With `kinds`, the first
+    `count` of those kinds (the warnings page, a page of them at a time); the total and the counts stay
+    every kind's."""
     unit, as_of, settings = _arguments(unit_code, as_of, settings, engine)
-    (rows, full), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, count),
+    chosen = None if kinds is None else frozenset(kinds)
+    (rows, full), others = _beside_others(lambda: _task_head(unit, as_of, settings, engine, plan, count, chosen),
                                           unit, as_of, settings, engine, plan)
-    head = [_task_item(kind, days, expected, full[row[0]], as_of) for kind, days, expected, row in rows[:count]]
-    head += others[:count - len(head)]
+    head = [_task_item(kind, days, expected, full[row[0]], as_of)
+            for kind, days, expected, row in _of_kinds(rows, chosen)[:count]]
+    head += _of_kinds(others, chosen, lambda item: item["kind"])[:count - len(head)]
     return _summary(unit.as_json(), as_of.isoformat(), head,
                     [kind for kind, *_ in rows] + [item["kind"] for item in others])
+
+
+def _of_kinds(entries: list, kinds: frozenset[str] | None, kind_of: Callable[[Any], str] = lambda entry: entry[0]):
+    """The entries of those kinds (every entry with None), in their order."""
+    return entries if kinds is None else [entry for entry in entries if kind_of(entry) in kinds]
 
 
 def _summary(unit: dict, as_of: str, head: list[dict], kinds: list[str]) -> WarningsSummary:

@@ -16,8 +16,11 @@ as they are whatever the provinces add.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 from collections import OrderedDict
+from typing import Iterator
 
 from sqlalchemy import Engine, select
 
@@ -28,6 +31,20 @@ from data_loaders.store.models import NATIONAL_CODE, AdminUnit, Indicator
 _CACHE: OrderedDict[tuple[str, int], tuple[IndicatorDef, ...]] = OrderedDict()
 _CACHE_SIZE = 16
 _LOCK = threading.Lock()
+# The data version a figure is being computed at (figures/cache.py `read`), for its engine: the catalogue lookups
+# inside it (a dozen per warnings summary) read that version's catalogue without asking the database each time.
+_KNOWN_VERSION: contextvars.ContextVar[tuple[Engine, int] | None] = contextvars.ContextVar(
+    "nq57_catalogue_version", default=None)
+
+
+@contextlib.contextmanager
+def at_version(engine: Engine, version: int) -> Iterator[None]:
+    """Inside, the catalogue of `engine` is the one at data `version` (the caller read it) without a query."""
+    token = _KNOWN_VERSION.set((engine, version))
+    try:
+        yield
+    finally:
+        _KNOWN_VERSION.reset(token)
 
 
 def _definition(row: Indicator) -> IndicatorDef:
@@ -44,7 +61,9 @@ def _definition(row: Indicator) -> IndicatorDef:
 
 
 def _all(engine: Engine, version: int | None) -> tuple[IndicatorDef, ...]:
-    version = db.data_version(engine) if version is None else version
+    if version is None:
+        known = _KNOWN_VERSION.get()
+        version = known[1] if known is not None and known[0] is engine else db.data_version(engine)
     key = (engine.url.render_as_string(hide_password=True), version)
     with _LOCK:
         if key in _CACHE:

@@ -71,3 +71,21 @@ def test_warm_takes_the_summary_and_keys_from_the_warnings(fresh_cache, monkeypa
                              (early_warnings.warning_keys, (unit, as_of, settings))]:
             direct = rollup_cache._dumps(figure(*args, engine=fresh_cache))
             assert stored[rollup_cache.cache_key(figure, args)] == direct, (figure.__name__, unit)
+
+
+def test_a_figure_reads_the_catalogue_at_the_version_it_is_read_at(fresh_cache, monkeypatch):
+    """Inside `read`, the indicator catalogue's lookups (a dozen in a warnings summary) take the version the
+    reader passed: no query of the data version each, and the same figure as computed outside."""
+    from data_loaders.figures import early_warnings
+    from data_loaders.store import indicator_catalogue
+
+    version = db.data_version(fresh_cache)
+    settings = get_settings(fresh_cache)
+    expected = early_warnings.warnings_summary("68", AS_OF, settings, 10, engine=fresh_cache)
+    indicator_catalogue._CACHE.clear()
+    asked = []
+    real = db.versions
+    monkeypatch.setattr(db, "versions", lambda engine=None: asked.append(engine) or real(engine))
+    found = rollup_cache.read(early_warnings.warnings_summary, fresh_cache, version, "68", AS_OF, settings, 10)
+    assert found == expected
+    assert asked == []

@@ -177,6 +177,22 @@ def test_the_summary_is_the_head_and_counts_of_the_warnings(seeded_engine, unit)
     assert summary_of(plan, 3) == warnings_summary(unit, AS_OF, settings, 3, engine=seeded_engine, plan="01-KH/BCĐTW")
 
 
+@pytest.mark.parametrize("unit", ["VN", "68"])
+def test_a_summary_of_some_kinds_is_their_head_of_the_warnings(seeded_engine, unit):
+    """The warnings page's pages: with `kinds`, the first `count` warnings of those kinds in the full list's
+    order (tasks and the others mixed as it mixes them), the total and counts still every kind's."""
+    settings = get_settings(seeded_engine)
+    result = warnings(unit, AS_OF, settings, engine=seeded_engine)
+    present = [kind for kind in KINDS if any(w["kind"] == kind for w in result["warnings"])]
+    assert len(present) >= 3, present
+    for kinds in ([present[-1]], [present[0], present[-1]], present[1:]):
+        for count in (1, 7, 100):
+            summary = warnings_summary(unit, AS_OF, settings, count, engine=seeded_engine, kinds=kinds)
+            expected = [w for w in result["warnings"] if w["kind"] in kinds][:count]
+            assert json.dumps(summary["warnings"], default=str) == json.dumps(expected, default=str), (kinds, count)
+            assert summary["total"] == len(result["warnings"]) and summary["counts"] == warning_counts(result)
+
+
 def test_the_summary_and_keys_read_full_rows_for_their_head_only(seeded_engine, monkeypatch):
     """The summary and the keys sort the tasks out on a few columns and read the full row (title, agency,
     province, document) of the first `count` only: never every candidate's, as the full list does. Nationally

@@ -39,6 +39,26 @@ def test_warnings_page_in_english_and_show_more(app_database):
     assert len([b for b in app.button if b.label == "Open"]) == 60
 
 
+def test_choosing_kinds_lists_those_only(app_database, seeded_engine):
+    """The kinds' pills: the cards of the chosen kinds only, in the order of urgency, counted in the caption;
+    the cards come from summaries of those kinds (never the full list)."""
+    from data_loaders.figures import early_warnings
+
+    app = render_page("warnings", {}, lang="en")
+    expected = warnings("VN", AS_OF, engine=seeded_engine)["warnings"]
+    pills = app.get("button_group")[0]
+    chosen = [kind for kind in early_warnings.KINDS if kind in ("off_target", "not_reporting")]
+    pills.set_value(chosen).run()
+    assert not app.exception, app.exception
+    of_kinds = [w for w in expected if w["kind"] in chosen]
+    cards = [m.value.replace("\\", "") for m in app.markdown]
+    firsts = [render(w["message"], "en") for w in of_kinds[:3]]
+    assert all(any(first in card for card in cards) for first in firsts)
+    assert not any(render(w["message"], "en") in card for w in expected if w["kind"] not in chosen
+                   for card in cards)
+    assert len([b for b in app.button if b.label == "Open"]) == min(30, len(of_kinds))
+
+
 @pytest.fixture
 def app_with_warnings_page(app_database):
     """app.py, or (until the lead registers the page there) a temporary copy that registers it."""
