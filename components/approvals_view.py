@@ -296,7 +296,7 @@ def counting_note(unit: UnitInfo, day: dt.date, counted: str | None = None, engi
     """approvals.counting_note for the unit and the month of `day`, cached as the caption's is (on the data
     version and the latest approval step); `counted` defaults to this run's mode. For the presentation's deck."""
     engine = cached.engine()
-    return _counting_note(str(engine.url), cached.data_version(), approvals.decisions_version(engine), unit.code, day,
+    return _counting_note(str(engine.url), cached.data_version(), cached.decisions_version(), unit.code, day,
                           counted or cached.counted())
 
 
@@ -304,9 +304,9 @@ def approval_caption(unit: UnitInfo, day: dt.date) -> None:
     """What a leader's figures for the month of `day` count (ingest/approvals.py `counting_note`, in the
     mode the page's figures were read in): "gồm N/M báo cáo chưa được phê duyệt", or in approved-only
     mode "chỉ tính số liệu đã phê duyệt: N báo cáo đang chờ … không được tính". Cached on the data version
-    and the latest approval step (one indexed max per run)."""
+    and the latest approval step (both read with the run's data version)."""
     engine = cached.engine()
-    note = _counting_note(str(engine.url), cached.data_version(), approvals.decisions_version(engine), unit.code, day,
+    note = _counting_note(str(engine.url), cached.data_version(), cached.decisions_version(), unit.code, day,
                           cached.counted())
     if note is not None:
         st.caption(render(note, language()))

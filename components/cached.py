@@ -64,6 +64,7 @@ def read_engine() -> Engine:
 
 _VERSION_KEY = "_nq57_data_version"
 _UNITS_REVISION_KEY = "_nq57_units_revision"
+_DECISIONS_KEY = "_nq57_decisions_version"
 _THIS_RUN_KEY = "_nq57_this_run"
 
 
@@ -71,11 +72,12 @@ def refresh_data_version() -> int:
     """Read the data version once per script run (app.py calls this first on every run), where the
     figures are read, so a lagging replica's figures are never cached under a newer version. Starts the
     run's own reads afresh (`this_run`)."""
-    version, units_revision = db.versions(read_engine())
-    st.session_state[_VERSION_KEY] = version
-    st.session_state[_UNITS_REVISION_KEY] = units_revision
+    read = db.versions(read_engine())
+    st.session_state[_VERSION_KEY] = read.data
+    st.session_state[_UNITS_REVISION_KEY] = read.units
+    st.session_state[_DECISIONS_KEY] = read.decisions
     st.session_state[_THIS_RUN_KEY] = {}
-    return version
+    return read.data
 
 
 def this_run() -> dict:
@@ -102,6 +104,13 @@ def units_revision() -> int:
     if _UNITS_REVISION_KEY not in st.session_state:
         refresh_data_version()
     return st.session_state[_UNITS_REVISION_KEY]
+
+
+def decisions_version() -> int:
+    """The latest approval step (ingest/approvals.py `decisions_version`), read with the data version."""
+    if _DECISIONS_KEY not in st.session_state:
+        refresh_data_version()
+    return st.session_state[_DECISIONS_KEY]
 
 
 def counted() -> str:

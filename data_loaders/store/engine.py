@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from alembic import command
 from alembic.config import Config
@@ -154,7 +155,15 @@ def upgrade(engine: Engine | None = None) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def versions(engine: Engine | None = None) -> tuple[int, int]:
+class Versions(NamedTuple):
+    """What a script run keys its caches on, read in one query (`versions`)."""
+
+    data: int  # the data version: what every figure's cache is keyed on
+    units: int  # the administrative units' revision: what depends on the units only
+    decisions: int  # the latest approval step (0 before any): what the counting line is keyed on besides the data
+
+
+def versions(engine: Engine | None = None) -> Versions:
     """What the UI caches are keyed on, so every app process behind a load balancer sees a change at
     once: the id of the latest upload that changed data (rejected or unchanged uploads change no
     figure, so they keep the caches), plus the plan catalogue's revision, plus the changes people made
@@ -163,7 +172,9 @@ def versions(engine: Engine | None = None) -> tuple[int, int]:
     (target rows are never deleted: a change adds a row, ends one, or both; the published target seeded
     by the migration is row 0 and counts nothing), so the sum changes whenever any part does. Negative
     when the figures count approved submissions only (see below). Returned with the units' own revision
-    (the second part), which keys what depends on the administrative units only: one query for both."""
+    (the second part), which keys what depends on the administrative units only, and the latest approval
+    step (in the default mode a decision moves no figure, only the line on what the figures count): one
+    query for the three."""
     engine = engine or get_engine()
     # a withdrawal changes figures too: its history row moves the version like an import
     uploads = select(func.coalesce(func.max(Upload.id), 0)).where(
@@ -189,8 +200,8 @@ def versions(engine: Engine | None = None) -> tuple[int, int]:
         version, approvals, mode, units_revision = conn.execute(
             select(uploads + plans + targets + catalogue + units, steps, counted, units)).one()
     if mode == "approved":  # as stored by store/settings.py (a validated choice)
-        return -(1 + version + approvals), units_revision
-    return version, units_revision
+        return Versions(-(1 + version + approvals), units_revision, approvals)
+    return Versions(version, units_revision, approvals)
 
 
 def data_version(engine: Engine | None = None) -> int:

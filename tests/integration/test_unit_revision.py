@@ -39,16 +39,16 @@ def test_a_renamed_unit_moves_the_data_version_and_every_cached_figure_follows(e
 def test_the_units_revision_moves_with_the_units_and_not_with_an_upload(empty_engine):
     """What depends on the units only (the sidebar's search labels, the drill path) is kept per units' revision:
     an upload must leave it, a renamed unit must move it."""
-    version, units = db.versions(empty_engine)
+    version, units, _ = db.versions(empty_engine)
     assert db.data_version(empty_engine) == version
     builder = Builder(empty_engine)
     builder.task("T1", dt.date(2025, 12, 31), [(dt.date(2025, 5, 1), "in_progress", 40)], upload_id=builder.upload())
     engine = builder.commit()
-    uploaded, units_after_upload = db.versions(engine)
+    uploaded, units_after_upload, _ = db.versions(engine)
     assert uploaded > version and units_after_upload == units
     with engine.begin() as conn:
         conn.execute(update(AdminUnit).where(AdminUnit.code == COMMUNE).values(name="Phường Xuân Hương"))
-    renamed, units_after_rename = db.versions(engine)
+    renamed, units_after_rename, _ = db.versions(engine)
     assert renamed > uploaded and units_after_rename > units
 
 

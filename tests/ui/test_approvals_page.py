@@ -18,6 +18,7 @@ from tests.support import PROJECT_DIR
 from tests.support.auth_helpers import ACTOR, PASSWORD, sign_in
 from tests.support.databases import TEMPLATES
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
+from tests.support.pages import open_page_as
 
 XUAN, OTHER = communes("68", 2)
 JUNE = dt.date(2025, 6, 1)
@@ -170,3 +171,17 @@ def test_the_unit_picker_says_the_new_state_right_after_a_decision(database):
     picker = app.selectbox(key="approval_pick")
     assert picker.proto.set_value and picker.proto.raw_value == f"{XUAN.name} · Đã phê duyệt"
     assert all(option.endswith("· Đã phê duyệt") for option in picker.options), picker.options
+
+
+def test_a_leaders_counting_line_follows_a_decision_in_the_same_session(database):
+    """A decision moves no figure in the default mode, only the counting line: the overview's line, read with
+    the run's data version and latest approval step, says so on the next run of a session that already showed
+    it (no upload in between)."""
+    overview = open_page_as("ld.duyet", params={"province": "68", "as_of": "2025-06-30"})
+    before = [c.value for c in overview.caption if "06/2025" in c.value]
+    assert before and "1/1" in before[0], before
+    approver = accounts.get_account("ld.duyet", engine=database)
+    approvals.decide("approve", XUAN.code, JUNE, actor="ld.duyet", account=approver, engine=database)
+    overview.run()
+    after = [c.value for c in overview.caption if "06/2025" in c.value]
+    assert after and after != before and "1/1" not in after[0], after

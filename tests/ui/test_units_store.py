@@ -43,7 +43,7 @@ def test_search_labels_outlive_an_upload_and_follow_a_renamed_unit(app_database)
         assert _label(app, COMMUNE).startswith("Phường Xuân Hương - Đà Lạt — Lâm Đồng")
         [labels] = _kept_labels()
 
-        version, units = versions(engine)
+        version, units, _ = versions(engine)
         builder = Builder(engine)
         builder.upload()  # an upload: a new data version, the same units
         builder.commit()
