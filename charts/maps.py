@@ -294,6 +294,14 @@ class _MapLayers(alt.LayerChart):
         return super().to_dict(validate, context=context, **kwargs)
 
 
+def served_geometry() -> dict[str, tuple[dict, ...]]:
+    """The constant geometry worth loading by URL on a page (charts.static_geometry), by its dataset name: the 34
+    province shapes (363 KB of JSON in every national map's spec). A province's outline (5–25 KB) and the
+    islands (2 KB) stay inline: a request of their own would cost about what they weigh."""
+    shapes = province_shapes()
+    return {_geometry(shapes).name: shapes}
+
+
 def selected_code(event: Any) -> str | None:
     """The code a chart click selected, from what `st.altair_chart(on_select="rerun")` returns:
     {"selection": {"unit": [{"code": "68"}]}} (an empty list or dict when nothing is selected)."""

@@ -10,18 +10,19 @@ from streamlit import dataframe_util
 from streamlit.elements.vega_charts import _is_geojson_or_topojson_payload
 
 from charts.locale import localized
+from charts.static_geometry import served_urls
 from components import cached
 from components.exports import chart_downloads
 from components.state import language
 
-__all__ = ["localized", "show_chart", "show_chart_of"]
+__all__ = ["localized", "page_spec", "show_chart", "show_chart_of"]
 
 
 def show_chart(chart: alt.TopLevelMixin, *, name: str | None = None, key: str | None = None, **kwargs):
     """The chart with the user's number locale, and (when `name` is given: the chart's title in the user's
     language, used for the file name) its image downloads. Returns the selection event if any."""
     lang = language()
-    return _show(localized(chart, lang).to_dict(validate=False), lambda: chart, lang, name, key, kwargs)
+    return _show(page_spec(localized(chart, lang).to_dict(validate=False)), lambda: chart, lang, name, key, kwargs)
 
 
 def show_chart_of(builder: Callable[..., alt.TopLevelMixin], args: tuple, builder_kwargs: dict | None = None, *,
@@ -41,14 +42,42 @@ def _spec(builder_name: str, arguments: str, lang: str, version: int, _builder: 
           _args: tuple, _builder_kwargs: tuple) -> dict:
     # Keyed on the arguments' digest (cached.digest: a chart's data hashed by st.cache_data cost more than its
     # spec read back). The data version is in the key because a builder may read the indicator catalogue.
-    spec = localized(_builder(*_args, **dict(_builder_kwargs)), lang).to_dict(validate=False)
-    # Tables as the Arrow bytes st.vega_lite_chart sends (it passes bytes through as they are): converted once
-    # here, not on every run, and a cached copy of bytes is cheaper to read back than rows of dicts.
-    # GeoJSON stays in the spec, where Vega-Lite reads it (as st.vega_lite_chart leaves it).
-    for name, values in spec.get("datasets", {}).items():
+    return page_spec(localized(_builder(*_args, **dict(_builder_kwargs)), lang).to_dict(validate=False))
+
+
+def page_spec(spec: dict) -> dict:
+    """A chart's spec as a page sends it (changed in place): tables as the Arrow bytes st.vega_lite_chart sends
+    (it passes bytes through as they are: converted once when the spec is kept, not on every run, and a cached
+    copy of bytes is cheaper to read back than rows of dicts); the large constant geometry loaded by URL from a
+    static file the browser caches (charts.static_geometry: st.vega_lite_chart serialized its 363 KB twice on
+    every run, and sent it to every viewer); other GeoJSON inline, where Vega-Lite reads it."""
+    datasets = spec.get("datasets", {})
+    served = served_urls()
+    by_url = {name: served[name] for name in datasets if name in served}
+    for name in by_url:
+        del datasets[name]
+    for name, values in datasets.items():
         if not _is_geojson_or_topojson_payload(values):
-            spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(values)
+            datasets[name] = dataframe_util.convert_anything_to_arrow_bytes(values)
+    if by_url:
+        _load_by_url(spec, by_url)
     return spec
+
+
+def _load_by_url(node: Any, urls: dict[str, str]) -> None:
+    """Each view's `data: {"name": N}` of a dataset in `urls` -> `data: {"url": ..., "format": {"type": "json"}}`
+    (a JSON array of features, as the dataset held), in the layers and concatenated views at any depth. Data
+    itself (`datasets`, inline `values`) is not walked."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict) and data.keys() == {"name"} and data["name"] in urls:
+            node["data"] = {"url": urls[data["name"]], "format": {"type": "json"}}
+        for key, value in node.items():
+            if key not in ("datasets", "values"):
+                _load_by_url(value, urls)
+    elif isinstance(node, list):
+        for item in node:
+            _load_by_url(item, urls)
 
 
 def _show(spec: dict, chart: Callable[[], alt.TopLevelMixin], lang: str, name: str | None, key: str | None,

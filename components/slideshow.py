@@ -10,14 +10,13 @@ import time
 from typing import Callable, NamedTuple
 
 import streamlit as st
-from streamlit import dataframe_util
-from streamlit.elements.vega_charts import _is_geojson_or_topojson_payload
 
 from charts.render import slide_spec
 from charts.theme import TITLE_FONT, refitted_titles
 from components import auth, cached
 from components.approvals_view import counting_note
 from components.directions_view import open_requested_direction, request_direction
+from components.display import page_spec
 from components.exports import audited
 from components.state import language, tr
 from data_loaders.figures.scope import UnitInfo
@@ -257,15 +256,6 @@ def current_deck(unit: UnitInfo, day: dt.date, since: dt.date | None, lang: str,
         return build_slides(unit.code, day, since, lang=lang, engine=engine, plan=plan)
 
     return SlideShow(outline, slide, chart, full)
-
-
-def page_spec(spec: dict) -> dict:
-    """A chart spec with its tables as the Arrow bytes st.vega_lite_chart sends (converted once, as
-    components.display keeps its specs), kept as it is: st.vega_lite_chart copies what it changes."""
-    for name, values in spec.get("datasets", {}).items():
-        if not _is_geojson_or_topojson_payload(values):
-            spec["datasets"][name] = dataframe_util.convert_anything_to_arrow_bytes(values)
-    return spec
 
 
 def slide_number(count: int) -> int:

@@ -30,6 +30,7 @@ PYTHON="${NQ57_PYTHON:-$PROJECT_DIR/.venv/bin/python}"
 NGINX="${NQ57_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 START_TIMEOUT="${NQ57_START_TIMEOUT:-180}"
 SNAPSHOT_DIR="${NQ57_SNAPSHOT_DIR:-$PROJECT_DIR/var/snapshot}"  # served at /snapshot/ (python -m reports snapshot)
+APP_STATIC_DIR="$PROJECT_DIR/static"  # the app's own static files (the maps' geometry), served at /app/static/
 
 die() { echo "stack.sh: $*" >&2; exit 1; }
 say() { echo "stack.sh: $*" >&2; }
@@ -114,6 +115,7 @@ render() {  # TEMPLATE: replace @NAME@ placeholders
     text=${text//@UPSTREAMS@/$UPSTREAM_LINES}
     text=${text//@STATIC_DIR@/$STATIC_DIR}
     text=${text//@SNAPSHOT_DIR@/$SNAPSHOT_DIR}
+    text=${text//@APP_STATIC_DIR@/$APP_STATIC_DIR}
     text=${text//@MAX_BODY@/$MAX_BODY}
     text=${text//@RUN_DIR@/$RUN_DIR}
     text=${text//@TEMP_DIR@/${TEMP_DIR:-}}
@@ -196,6 +198,8 @@ cmd_start() {
     # Once, before any replica starts, so N processes never race to migrate or seed.
     "$PYTHON" -m data_loaders upgrade >/dev/null || die "the database cannot be reached or migrated (DATABASE_URL)"
     "$PYTHON" -m data_loaders seed >/dev/null || die "loading the sample data failed"
+    # The maps' geometry files equal to the shapes (committed; written again only if the shapes changed)
+    "$PYTHON" -m charts.static_geometry >/dev/null || die "writing the maps' geometry files failed"
     check_connections || exit 1
 
     for port in $(replica_ports); do

@@ -180,6 +180,28 @@ def test_two_clicks_from_the_nation_to_a_commune(app_url, page):
     assert "commune=" not in page.url
 
 
+def test_the_national_map_draws_the_shapes_from_the_static_file_and_a_province_drills(app_url, page):
+    """The province shapes reach the browser as a static file (charts/static_geometry.py), not in the chart's
+    spec: the map draws every province from it, joined to its figures (name and value in its label and
+    tooltip), and a click on one opens it."""
+    geometry = []
+    page.on("response", lambda response: geometry.append(response) if "/app/static/geo/" in response.url else None)
+    open_signed_in(page, f"{app_url}/map")
+    assert [(response.status, response.headers["content-type"]) for response in geometry] == [
+        (200, "application/json")]
+    shapes = page.locator(".vega-embed").first.locator('g.role-mark path[aria-label*="Tỉnh, thành phố: "]')
+    labels = {re.search(r"Tỉnh, thành phố: ([^;]+);", shapes.nth(i).get_attribute("aria-label")).group(1)
+              for i in range(shapes.count())}
+    assert len(labels) == 34 and "Lâm Đồng" in labels
+    province = page.locator(".vega-embed").first.locator('path[aria-label*="Tỉnh, thành phố: Lâm Đồng;"]').first
+    province.hover()
+    assert "Lâm Đồng" in page.locator("#vg-tooltip-element").inner_text()
+    province.click()
+    page.wait_for_url(re.compile(r"province=68"))
+    wait_until_run_finished(page)
+    assert "Lâm Đồng" in page.locator('[data-testid="stMain"]').inner_text()
+
+
 def test_slide_charts_keep_their_bars_on_a_1280_px_screen(app_url, browser):
     """A projector or laptop at 1280x720: the slide's chart column is about 480 px, and long unit or
     agency names with a legend beside the plot once left the bars no width at all."""

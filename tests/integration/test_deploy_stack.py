@@ -207,6 +207,22 @@ def test_static_files_are_served_by_nginx_gzipped_with_a_long_cache(stack):
     assert replica_headers["ETag"] != f'"{int(stat.st_mtime):x}-{stat.st_size:x}"'
 
 
+def test_the_maps_geometry_is_served_by_nginx_gzipped_with_a_long_cache(stack):
+    """The province shapes the pages' maps load by URL (charts/static_geometry.py) come from the project's static/
+    folder through nginx, gzipped, cached for a year (their name is a hash of their content)."""
+    from charts import static_geometry
+
+    ((name, content),) = static_geometry.expected_files().items()
+    status, headers, body = get(f"{stack.proxy}/{static_geometry.URL_PREFIX}{name}", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Server"].startswith("nginx")
+    assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+    assert headers["Content-Type"] == "application/json" and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == content and len(body) < len(content) / 3
+    # a replica serves the same file (server.enableStaticServing), for a browser that reaches it without nginx
+    _, _, direct = get(f"{stack.replicas[0]}/{static_geometry.URL_PREFIX}{name}")
+    assert direct == content
+
+
 def test_the_websocket_is_compressed_through_nginx(stack):
     # .streamlit/config.toml (server.enableWebsocketCompression), read by every replica: the client's
     # permessage-deflate offer (every browser makes it) reaches the replica through nginx, the answer
