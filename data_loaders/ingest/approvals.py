@@ -429,26 +429,27 @@ def unapproved_submissions(unit_code: str, period: dt.date, engine: Engine | Non
     values = select(IndicatorValue.unit_code.label("code")).where(IndicatorValue.period == last)
     if unit.level != "national":  # the nation: every unit's values, no join needed
         values = values.join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code).where(scope_filter(unit, AdminUnit))
-
-    def submitting(owners):
-        def read(conn: Connection) -> tuple[set[str], set[tuple[str, dt.date]]]:
-            codes = set(conn.execute(union(values, owners)).scalars())  # UNION: each unit once
-            return codes, _approved(conn, [period])
-        return read
-
-    summary = rollups.report_owners(unit, first, last)
-    found = None if summary is None else rollups.read_if_current(engine, submitting(summary))
-    if found is None:
+    counted = rollups.report_owners(unit, first, last)
+    found = None
+    if counted is not None:
+        found = rollups.read_if_current(engine, functools.partial(_submitting, values=values, owners=counted,
+                                                                   period=period))
+    if found is None:  # inside rollups.live(), or the counts not current: the reports themselves
         reports = (select(Task.owner_unit_code.label("code")).select_from(TaskReport)
                    .join(Task, Task.id == TaskReport.task_id)
                    .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
                    .where(scope_filter(unit, AdminUnit), AdminUnit.level != "national",
                           TaskReport.report_date >= first, TaskReport.report_date <= last))
         with connect(engine) as conn:
-            found = submitting(reports)(conn)
+            found = _submitting(conn, values=values, owners=reports, period=period)
     codes, approved = found
     unapproved = sum(1 for code in codes if not _locking_unit(approved, code, period))
     return {"unapproved": unapproved, "submissions": len(codes)}
+
+
+def _submitting(conn: Connection, *, values, owners, period: dt.date) -> tuple[set[str], set[tuple[str, dt.date]]]:
+    """The units with values or (`owners`) task reports for the month, each once, and the month's approvals."""
+    return set(conn.execute(union(values, owners)).scalars()), _approved(conn, [period])
 
 
 def decisions_version(engine: Engine | None = None) -> int:
