@@ -688,6 +688,25 @@ def task_groups(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *,
     return rows_if_current(engine, query.distinct())
 
 
+def report_owners(unit: UnitInfo, first: dt.date, last: dt.date):
+    """SELECT of the owning units inside the unit (the nation's own tasks left out) with task reports dated
+    from `first` to `last`, any plan, from the report counts maintained at commit: an owner has a
+    `TaskReportRollup` row for each plan and day it has reports on. None inside `live()` or with
+    NQ57_TASK_SUMMARY=0; the caller reads it through `read_if_current` (both modes: every stored report
+    counts) and reads the reports otherwise (ingest/approvals.py `unapproved_submissions`)."""
+    if _LIVE.get() or os.environ.get("NQ57_TASK_SUMMARY", "1") == "0":
+        return None
+    counts = TaskReportRollup
+    dated = and_(counts.day >= first, counts.day <= last)
+    if unit.level == "national":  # the month's entries of the index on day and owner (migration 0027), once each
+        owners = select(counts.owner_unit_code.label("code")).where(dated).distinct().subquery("owner")
+        return (select(owners.c.code).join(AdminUnit, AdminUnit.code == owners.c.code)
+                .where(AdminUnit.level != "national"))
+    # a province or a commune: one probe of the primary key per unit inside it
+    reported = select(counts.owner_unit_code).where(counts.owner_unit_code == AdminUnit.code, dated).exists()
+    return select(AdminUnit.code).where(scope_filter(unit, AdminUnit), AdminUnit.level != "national", reported)
+
+
 __all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "earliest_overdue_deadlines", "is_live",
            "live", "maintained", "read_if_current", "rebuild", "rebuild_database", "rebuild_report_counts",
            "rebuild_uploaded_rows", "refresh", "report_counts", "rows_if_current", "status_counts", "task_groups",

@@ -37,9 +37,9 @@ import datetime as dt
 import functools
 from typing import TypedDict
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, union, update
 
-from data_loaders.figures import reporting, sources
+from data_loaders.figures import reporting, rollups, sources
 from data_loaders.figures.scope import UnitInfo, UnknownUnit, connect, get_unit, scope_filter
 from data_loaders.i18n.message import Message
 from data_loaders.identity import access, audit
@@ -417,22 +417,39 @@ def unapproved_submissions(unit_code: str, period: dt.date, engine: Engine | Non
     """How many of the submissions inside a unit that hold data for the month are not approved (neither
     the unit's own approval nor its province's): {"unapproved", "submissions"}. A submission is a commune
     with data for the month, or a province with reports on its own tasks; the nation's own tasks are
-    not submitted to anyone. What leaders' views say they include."""
+    not submitted to anyone. What leaders' views say they include.
+
+    The owners with reports in the month come from the task report counts maintained at commit when they
+    are current (figures/rollups.py `report_owners`: nationally a month's index entries instead of 200,000
+    reports joined with their tasks), else from the reports themselves; the same units either way."""
     engine = engine or db.get_engine()
     unit = get_unit(unit_code, engine)
-    first, last = reporting.period_bounds(month(period))
-    values = (select(IndicatorValue.unit_code.label("code")).join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code)
-              .where(scope_filter(unit, AdminUnit), IndicatorValue.period == last))
-    reports = (select(Task.owner_unit_code.label("code")).select_from(TaskReport)
-               .join(Task, Task.id == TaskReport.task_id)
-               .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
-               .where(scope_filter(unit, AdminUnit), AdminUnit.level != "national",
-                      TaskReport.report_date >= first, TaskReport.report_date <= last))
-    with connect(engine) as conn:
-        codes = {row.code for query in (values.distinct(), reports.distinct()) for row in conn.execute(query)}
-        approved = _approved(conn, [month(period)])
-    unapproved = sum(1 for code in codes if not _locking_unit(approved, code, month(period)))
+    period = month(period)
+    first, last = reporting.period_bounds(period)
+    values = select(IndicatorValue.unit_code.label("code")).where(IndicatorValue.period == last)
+    if unit.level != "national":  # the nation: every unit's values, no join needed
+        values = values.join(AdminUnit, AdminUnit.code == IndicatorValue.unit_code).where(scope_filter(unit, AdminUnit))
+    counted = rollups.report_owners(unit, first, last)
+    found = None
+    if counted is not None:
+        found = rollups.read_if_current(engine, functools.partial(_submitting, values=values, owners=counted,
+                                                                   period=period))
+    if found is None:  # inside rollups.live(), or the counts not current: the reports themselves
+        reports = (select(Task.owner_unit_code.label("code")).select_from(TaskReport)
+                   .join(Task, Task.id == TaskReport.task_id)
+                   .join(AdminUnit, AdminUnit.code == Task.owner_unit_code)
+                   .where(scope_filter(unit, AdminUnit), AdminUnit.level != "national",
+                          TaskReport.report_date >= first, TaskReport.report_date <= last))
+        with connect(engine) as conn:
+            found = _submitting(conn, values=values, owners=reports, period=period)
+    codes, approved = found
+    unapproved = sum(1 for code in codes if not _locking_unit(approved, code, period))
     return {"unapproved": unapproved, "submissions": len(codes)}
+
+
+def _submitting(conn: Connection, *, values, owners, period: dt.date) -> tuple[set[str], set[tuple[str, dt.date]]]:
+    """The units with values or (`owners`) task reports for the month, each once, and the month's approvals."""
+    return set(conn.execute(union(values, owners)).scalars()), _approved(conn, [period])
 
 
 def decisions_version(engine: Engine | None = None) -> int:

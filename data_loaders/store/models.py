@@ -266,6 +266,8 @@ class TaskReportRollup(Base):
     counts up to a date are the sums over the days up to it."""
 
     __tablename__ = "task_report_rollup"
+    # the owners with reports in a month (ingest/approvals.py `unapproved_submissions`) from the index alone
+    __table_args__ = (Index("ix_task_report_rollup_day_owner", "day", "owner_unit_code"),)
 
     owner_unit_code: Mapped[str] = mapped_column(String(8), primary_key=True)
     plan: Mapped[str] = mapped_column(String(40), primary_key=True)
