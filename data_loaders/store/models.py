@@ -177,7 +177,9 @@ class IndicatorValue(Base):
     __tablename__ = "indicator_value"
     __table_args__ = (
         UniqueConstraint("indicator_code", "unit_code", "period", name="uq_indicator_value_key"),
-        Index("ix_indicator_value_period", "indicator_code", "period"),
+        # an indicator's values over a range of periods, read from the index alone (the communes' values of the
+        # warnings' trends, early_warnings.commune_values: 40,000 rows scattered over 5,800 table pages nationally)
+        Index("ix_indicator_value_period", "indicator_code", "period", "unit_code", "value"),
         # latest/earliest data date; the values of a period (reported_values: read from the index alone)
         Index("ix_indicator_value_period_unit", "period", "indicator_code", "unit_code"),
         # a unit's upload rows, recounted at commit from the index alone (indicator_rollups.count_uploaded_rows)
