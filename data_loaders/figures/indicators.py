@@ -27,7 +27,7 @@ from sqlalchemy import Engine, and_, case, func, select, true
 
 from data_loaders.figures import indicator_rollups, sources
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
-from data_loaders.figures.tasks import at_month_ends
+from data_loaders.figures.tasks import at_month_ends, month_ends_with_data, on_days
 from data_loaders.i18n import format_number, format_percent
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, IndicatorDef
@@ -170,6 +170,18 @@ def _rolled_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
     return partials
 
 
+def _rolled_partials_on(unit: UnitInfo, days: list[dt.date], indicators: tuple[IndicatorDef, ...],
+                        engine: Engine | None) -> list[dict[str, dict]] | None:
+    """`_rolled_partials` of the unit as a whole at each of `days` from the summary in one pass
+    (indicator_rollups.partials_on); None where `_rolled_partials` would not read it (a commune, the summary
+    not readable): the caller computes each day."""
+    pivoted = [i for i in indicators if i.rolled_up and i.rollup != "latest"]
+    if not pivoted:
+        return [{} for _ in days]
+    summed = indicator_rollups.partials_on(unit, days, [i.code for i in pivoted], engine)
+    return None if summed is None else [_summary_partials(pivoted, at_day) for at_day in summed]
+
+
 def _summary_partials(pivoted: list[IndicatorDef], summed: dict[str, dict[str, indicator_rollups.Sums]]
                       ) -> dict[str, dict]:
     """The summary's sums in the shape `_rolled_partials` computes them (a sum: None where no commune
@@ -245,8 +257,11 @@ def _own_values(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, 
 
 
 def _parts(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, ...], engine: Engine | None,
-           children: list[str] | None = None) -> Parts:
-    parts = Parts(children=_rolled_partials(unit, as_of, indicators, engine, whole=not children))
+           children: list[str] | None = None, rolled: dict[str, dict] | None = None) -> Parts:
+    """`rolled`: the rolled-up partials when the caller read them already (`_rolled_partials_on`)."""
+    if rolled is None:
+        rolled = _rolled_partials(unit, as_of, indicators, engine, whole=not children)
+    parts = Parts(children=rolled)
     for child, latest in _latest_partials(unit, as_of, indicators, engine).items():
         parts.children.setdefault(child, {}).update(latest)
     parts.own = _own_values(unit, as_of, indicators, [unit.code, *(children or [])], engine)
@@ -299,9 +314,19 @@ def indicators_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = 
 
 def indicator_trend(unit_code: str, as_of: dt.date, months: int = 6,
                     engine: Engine | None = None) -> list[DatedIndicatorValues]:
-    """Every indicator rolled up at each of the last `months` month ends (state on that date)."""
-    return [{"date": day, **values}
-            for day, values in at_month_ends(indicator_totals, unit_code, as_of, months, engine)]
+    """Every indicator rolled up at each of the last `months` month ends (state on that date): `indicator_totals`
+    at each, its rolled-up sums read from the summary in one pass when it may be read (the nation, a province)."""
+    days = month_ends_with_data(as_of, months, engine)
+    unit = get_unit(unit_code, engine)
+    indicators = unit_indicators(unit, engine)
+    rolled = _rolled_partials_on(unit, days, indicators, engine)
+    if rolled is None:
+        return [{"date": day, **values} for day, values in on_days(indicator_totals, unit_code, days, engine)]
+    trend: list[DatedIndicatorValues] = []
+    for day, rolled_at_day in zip(days, rolled):  # the rest per day: "latest" and own values (a probe each)
+        parts = _parts(unit, day, indicators, engine, rolled=rolled_at_day)
+        trend.append({"date": day, **_combine(indicators, list(parts.children.values()), parts.own.get(unit.code))})
+    return trend
 
 
 def indicator_series(unit_code: str, indicator_code: str, as_of: dt.date, months: int,
