@@ -156,12 +156,12 @@ def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world)
         assert conn.execute(select(IndicatorRollup.day)).first() is None
 
 
-def _summary_statements(engine, run) -> int:
-    """How many statements reading the indicator summary `run()` issues."""
+def _summary_statements(engine, run, table: str = "indicator_rollup") -> int:
+    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
     statements = []
 
     def seen(conn, cursor, statement, *args):
-        if "indicator_rollup" in statement:
+        if table in statement:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", seen)
@@ -190,6 +190,9 @@ def test_the_trend_reads_the_summary_once_and_equals_the_totals_at_each_date(wor
         == [15, 17, 18]
     # the nation's trend over six month ends: one statement reads the summary, not one per month end
     assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine)) == 1
+    # and as many statements in all over two month ends as over six
+    assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine), "") == \
+        _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 2, engine), "")
     with rollups.live():  # the live definition at each month end, which never reads the summary
         assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine)) == 0
 

@@ -188,12 +188,12 @@ def _plans(engine) -> list[str]:
         return sorted(conn.execute(select(Task.plan).distinct()).scalars())
 
 
-def _summary_statements(engine, run) -> int:
-    """How many statements reading the task summary `run()` issues."""
+def _summary_statements(engine, run, table: str = "task_status_rollup") -> int:
+    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
     statements = []
 
     def seen(conn, cursor, statement, *args):
-        if "task_status_rollup" in statement:
+        if table in statement:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", seen)
@@ -221,6 +221,9 @@ def test_the_trend_reads_the_summary_once_and_equals_the_counts_at_each_date(wor
     assert [row["total"] for row in tasks.task_status_trend("68", DATES[-1], 3, engine)] == [3, 3, 3]
     # the nation's trend over six month ends: one statement reads the summary, not one per month end
     assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine)) == 1
+    # and as many statements in all over two month ends as over six
+    assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine), "") == \
+        _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 2, engine), "")
     with rollups.live():  # the live definition at each month end, which never reads the summary
         assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine)) == 0
 
