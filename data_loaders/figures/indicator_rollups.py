@@ -395,9 +395,44 @@ def partials(unit: UnitInfo, as_of: dt.date, codes: list[str],
         return None
     found: dict[str, dict[str, Sums]] = {}
     for row in rows:
-        found.setdefault(row.province_code, {})[row.indicator_code] = (
-            float(row.total or 0), int(row.reported or 0), float(row.weighted or 0), float(row.weight or 0),
-            int(row.weighed or 0))
+        found.setdefault(row.province_code, {})[row.indicator_code] = _sums(row[2:])
+    return found
+
+
+def _sums(summed) -> Sums:
+    """The Sums from the summed SUMS, in their order (NULL sums: 0)."""
+    total, reported, weighted, weight, weighed = (value or 0 for value in summed)
+    return float(total), int(reported), float(weighted), float(weight), int(weighed)
+
+
+def partials_on(unit: UnitInfo, days: list[dt.date], codes: list[str],
+                engine: Engine | None) -> list[dict[str, dict[str, Sums]]] | None:
+    """`partials` at each of `days` (a trend's month ends) in one pass over the summary instead of one per
+    day: per province and indicator, each sum at each day as `SUM(change) WHERE day <= date` (a conditional
+    sum per day: the same rows summed as `partials` sums them, so the same floating-point sums); a province
+    and indicator present at the days it has rows by. None as `partials` says."""
+    if unit.level not in ("national", "province") or not codes or not usable(engine):
+        return None
+    if not days:
+        return []
+    rollup = IndicatorRollup
+    query = (select(rollup.province_code, rollup.indicator_code,
+                    *(func.sum(case((rollup.day <= day, getattr(rollup, name)))).label(f"{name}_{index}")
+                      for index, day in enumerate(days) for name in SUMS))
+             .where(rollup.day <= max(days), rollup.indicator_code.in_(codes))
+             .group_by(rollup.province_code, rollup.indicator_code))
+    if unit.level == "province":
+        query = query.where(rollup.province_code == unit.code)
+    rows = rollups.rows_if_current(engine, query, is_current)
+    if rows is None:
+        return None
+    found: list[dict[str, dict[str, Sums]]] = [{} for _ in days]
+    width = len(SUMS)
+    for province, code, *summed in rows:
+        for index, at_day in enumerate(found):
+            sums = summed[index * width:(index + 1) * width]
+            if sums[0] is not None:  # rows by that day (total is never NULL in a row)
+                at_day.setdefault(province, {})[code] = _sums(sums)
     return found
 
 
@@ -421,5 +456,5 @@ def uploaded_rows(unit: UnitInfo, engine: Engine | None) -> dict[str, int] | Non
     return None if rows is None else rollups.rows_per_child(rows)
 
 
-__all__ = ["Maintenance", "after_writes", "before_writes", "maintained", "partials", "provinces_of", "rebuild",
-           "count_uploaded_rows", "rebuild_database", "refresh", "uploaded_rows", "usable"]
+__all__ = ["Maintenance", "after_writes", "before_writes", "maintained", "partials", "partials_on", "provinces_of",
+           "rebuild", "count_uploaded_rows", "rebuild_database", "refresh", "uploaded_rows", "usable"]

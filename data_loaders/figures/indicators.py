@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from sqlalchemy import Engine, and_, case, func, select, true
+from sqlalchemy import Engine, and_, case, func, literal_column, select, true, union_all
 
 from data_loaders.figures import indicator_rollups, sources
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
-from data_loaders.figures.tasks import at_month_ends
+from data_loaders.figures.tasks import at_month_ends, month_ends_with_data, on_days
 from data_loaders.i18n import format_number, format_percent
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, IndicatorDef
@@ -170,6 +170,18 @@ def _rolled_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
     return partials
 
 
+def _rolled_partials_on(unit: UnitInfo, days: list[dt.date], indicators: tuple[IndicatorDef, ...],
+                        engine: Engine | None) -> list[dict[str, dict]] | None:
+    """`_rolled_partials` of the unit as a whole at each of `days` from the summary in one pass
+    (indicator_rollups.partials_on); None where `_rolled_partials` would not read it (a commune, the summary
+    not readable): the caller computes each day."""
+    pivoted = [i for i in indicators if i.rolled_up and i.rollup != "latest"]
+    if not pivoted:
+        return [{} for _ in days]
+    summed = indicator_rollups.partials_on(unit, days, [i.code for i in pivoted], engine)
+    return None if summed is None else [_summary_partials(pivoted, at_day) for at_day in summed]
+
+
 def _summary_partials(pivoted: list[IndicatorDef], summed: dict[str, dict[str, indicator_rollups.Sums]]
                       ) -> dict[str, dict]:
     """The summary's sums in the shape `_rolled_partials` computes them (a sum: None where no commune
@@ -218,38 +230,54 @@ def _latest_partials(unit: UnitInfo, as_of: dt.date, indicators: tuple[Indicator
 def _own_values(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, ...], unit_codes: list[str],
                 engine: Engine | None) -> dict[str, dict[str, float]]:
     """The latest value each of `unit_codes` reported itself of each indicator that is not rolled up."""
+    return _own_values_on(unit, [as_of], indicators, unit_codes, engine)[0]
+
+
+def _own_values_on(unit: UnitInfo, days: list[dt.date], indicators: tuple[IndicatorDef, ...], unit_codes: list[str],
+                   engine: Engine | None) -> list[dict[str, dict[str, float]]]:
+    """`_own_values` at each of `days`, in one statement."""
     codes = [i.code for i in indicators if not i.rolled_up]
-    if not codes or not unit_codes:
-        return {}
+    own: list[dict[str, dict[str, float]]] = [{} for _ in days]
+    if not codes or not unit_codes or not days:
+        return own
     stored = sources.indicator_values(engine)
-    latest = (
-        select(stored.value)
-        .where(stored.indicator_code == Indicator.code, stored.unit_code == AdminUnit.code, stored.period <= as_of)
-        .order_by(stored.period.desc())
-        .limit(1)
-        .correlate(Indicator, AdminUnit)
-        .scalar_subquery()
-    )
-    query = (
-        select(Indicator.code.label("indicator_code"), AdminUnit.code.label("unit_code"), latest.label("value"))
-        .select_from(AdminUnit)
-        .join(Indicator, true())
-        .where(and_(AdminUnit.code.in_(unit_codes), Indicator.code.in_(codes)))
-    )
-    own: dict[str, dict[str, float]] = {}
+
+    def on(position: int, day: dt.date):
+        latest = (
+            select(stored.value)
+            .where(stored.indicator_code == Indicator.code, stored.unit_code == AdminUnit.code, stored.period <= day)
+            .order_by(stored.period.desc())
+            .limit(1)
+            .correlate(Indicator, AdminUnit)
+            .scalar_subquery()
+        )
+        return (
+            select(literal_column(str(position)).label("position"), Indicator.code.label("indicator_code"),
+                   AdminUnit.code.label("unit_code"), latest.label("value"))
+            .select_from(AdminUnit)
+            .join(Indicator, true())
+            .where(and_(AdminUnit.code.in_(unit_codes), Indicator.code.in_(codes)))
+        )
+
+    query = on(0, days[0]) if len(days) == 1 else union_all(*(on(position, day) for position, day in enumerate(days)))
     with connect(engine) as conn:
         for row in conn.execute(query):
             if row.value is not None:
-                own.setdefault(row.unit_code, {})[row.indicator_code] = row.value
+                own[int(row.position)].setdefault(row.unit_code, {})[row.indicator_code] = row.value
     return own
 
 
 def _parts(unit: UnitInfo, as_of: dt.date, indicators: tuple[IndicatorDef, ...], engine: Engine | None,
-           children: list[str] | None = None) -> Parts:
-    parts = Parts(children=_rolled_partials(unit, as_of, indicators, engine, whole=not children))
+           children: list[str] | None = None, rolled: dict[str, dict] | None = None,
+           own: dict[str, dict[str, float]] | None = None) -> Parts:
+    """`rolled`, `own`: the rolled-up partials and the units' own values when the caller read them already
+    (`_rolled_partials_on`, `_own_values_on`)."""
+    if rolled is None:
+        rolled = _rolled_partials(unit, as_of, indicators, engine, whole=not children)
+    parts = Parts(children=rolled)
     for child, latest in _latest_partials(unit, as_of, indicators, engine).items():
         parts.children.setdefault(child, {}).update(latest)
-    parts.own = _own_values(unit, as_of, indicators, [unit.code, *(children or [])], engine)
+    parts.own = own if own is not None else _own_values(unit, as_of, indicators, [unit.code, *(children or [])], engine)
     return parts
 
 
@@ -299,9 +327,20 @@ def indicators_by_child(unit_code: str, as_of: dt.date, engine: Engine | None = 
 
 def indicator_trend(unit_code: str, as_of: dt.date, months: int = 6,
                     engine: Engine | None = None) -> list[DatedIndicatorValues]:
-    """Every indicator rolled up at each of the last `months` month ends (state on that date)."""
-    return [{"date": day, **values}
-            for day, values in at_month_ends(indicator_totals, unit_code, as_of, months, engine)]
+    """Every indicator rolled up at each of the last `months` month ends (state on that date): `indicator_totals`
+    at each, its rolled-up sums read from the summary in one pass when it may be read (the nation, a province)."""
+    days = month_ends_with_data(as_of, months, engine)
+    unit = get_unit(unit_code, engine)
+    indicators = unit_indicators(unit, engine)
+    rolled = _rolled_partials_on(unit, days, indicators, engine)
+    if rolled is None:
+        return [{"date": day, **values} for day, values in on_days(indicator_totals, unit_code, days, engine)]
+    own = _own_values_on(unit, days, indicators, [unit.code], engine)
+    trend: list[DatedIndicatorValues] = []
+    for day, rolled_at_day, own_at_day in zip(days, rolled, own):  # "latest" indicators per day (none of NQ57's)
+        parts = _parts(unit, day, indicators, engine, rolled=rolled_at_day, own=own_at_day)
+        trend.append({"date": day, **_combine(indicators, list(parts.children.values()), parts.own.get(unit.code))})
+    return trend
 
 
 def indicator_series(unit_code: str, indicator_code: str, as_of: dt.date, months: int,

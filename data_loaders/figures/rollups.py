@@ -526,6 +526,26 @@ def usable(engine: Engine | None) -> bool:
     return sources.mode(engine) == sources.SUBMITTED
 
 
+def _scoped(query, rollup, unit: UnitInfo, plan: str | None, group: str | None = None):
+    """`query` over `rollup` (the summary or the per-task changes) kept to the rows of the unit's scope and
+    of the counted plans (scope.counted_tasks: the national plans unless a plan is chosen), joined to what
+    `group` keys on."""
+    if unit.level != "national" or group == "child":  # the nation: every owner, no join needed
+        query = query.join(AdminUnit, AdminUnit.code == rollup.owner_unit_code).where(scope_filter(unit, AdminUnit))
+    if group == "lead_agency":
+        query = query.join(Agency, Agency.id == rollup.lead_agency_id)
+    elif group == "responsible_official":
+        query = query.join(Task, Task.id == rollup.task_id)
+    return query.where(counted_tasks(plan, rollup.plan))
+
+
+def _status(sums) -> dict:
+    """The counts of a TaskStatus and the lateness buckets from the summed changes (a mapping of COUNTS)."""
+    total, completed, overdue, late_30, late_90 = (int(sums[name] or 0) for name in COUNTS)
+    return {"total": total, "completed": completed, "on_schedule": total - completed - overdue,
+            "overdue": overdue, "le_30": overdue - late_30, "31_90": late_30 - late_90, "gt_90": late_90}
+
+
 def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan: str | None = None,
                   group: str | None = None) -> dict | None:
     """The task status counts of the unit's scope at `as_of` from the summary, keyed by the unit's child
@@ -552,26 +572,42 @@ def status_counts(unit: UnitInfo, as_of: dt.date, engine: Engine | None, *, plan
         .select_from(rollup)
         .where(rollup.day <= as_of)
     )
-    if unit.level != "national" or group == "child":  # the nation: every owner, no join needed
-        query = query.join(AdminUnit, AdminUnit.code == rollup.owner_unit_code).where(scope_filter(unit, AdminUnit))
-    if group == "lead_agency":
-        query = query.join(Agency, Agency.id == rollup.lead_agency_id)
-    elif group == "responsible_official":
-        query = query.join(Task, Task.id == rollup.task_id)
-    query = query.where(counted_tasks(plan, rollup.plan))  # the national plans unless a plan is chosen
+    query = _scoped(query, rollup, unit, plan, group)
     if group is not None:
         query = query.group_by(key)
     rows = rows_if_current(engine, query)
     if rows is None:
         return None
-    counts = {}
-    for row in rows:
-        if group is not None and not row.total:
-            continue
-        total, completed, overdue, late_30, late_90 = (int(row._mapping[name]) for name in COUNTS)
-        counts[row.key] = {"total": total, "completed": completed, "on_schedule": total - completed - overdue,
-                           "overdue": overdue, "le_30": overdue - late_30, "31_90": late_30 - late_90,
-                           "gt_90": late_90}
+    return {row.key: _status(row._mapping) for row in rows if group is None or row.total}
+
+
+def status_counts_on(unit: UnitInfo, days: list[dt.date], engine: Engine | None, *,
+                     plan: str | None = None) -> list[dict] | None:
+    """`status_counts` of the unit's scope as a whole at each of `days` (ascending: a trend's month ends),
+    in one pass over the summary instead of one per day: each row is summed into the first of the days
+    on or after its own, and the counts at a day are the running sum of those sums up to it — the same
+    `SUM(change) WHERE day <= date` at every day. None when the summary may not be read (`usable`) or is
+    not current: the caller computes the live definition at each day."""
+    if not usable(engine):
+        return None
+    if not days:
+        return []
+    rollup = TaskStatusRollup
+    first_day_on_or_after = case(*((rollup.day <= day, index) for index, day in enumerate(days)))
+    summed = _scoped(select(first_day_on_or_after.label("position"), *(getattr(rollup, name) for name in COUNTS))
+                     .where(rollup.day <= days[-1]), rollup, unit, plan).subquery("dated")
+    query = (select(summed.c.position, *(func.sum(summed.c[name]).label(name) for name in COUNTS))
+             .group_by(summed.c.position))
+    rows = rows_if_current(engine, query)
+    if rows is None:
+        return None
+    changed = {row.position: row._mapping for row in rows}
+    running = dict.fromkeys(COUNTS, 0)
+    counts = []
+    for position in range(len(days)):
+        for name in COUNTS:
+            running[name] += int(changed[position][name] or 0) if position in changed else 0
+        counts.append(_status(running))
     return counts
 
 
@@ -709,5 +745,5 @@ def report_owners(unit: UnitInfo, first: dt.date, last: dt.date):
 
 __all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "earliest_overdue_deadlines", "is_live",
            "live", "maintained", "read_if_current", "rebuild", "rebuild_database", "rebuild_report_counts",
-           "rebuild_uploaded_rows", "refresh", "report_counts", "rows_if_current", "status_counts", "task_groups",
-           "tasks_counted_in", "uploaded_report_rows", "usable"]
+           "rebuild_uploaded_rows", "refresh", "report_counts", "rows_if_current", "status_counts", "status_counts_on",
+           "task_groups", "tasks_counted_in", "uploaded_report_rows", "usable"]

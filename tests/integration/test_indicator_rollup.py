@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 
 from data_loaders.figures import data_quality, indicator_rollups, indicators, rollups
 from data_loaders.figures.scope import child_units, get_unit
+from data_loaders.figures.tasks import month_ends_with_data
 from data_loaders.identity import accounts
 from data_loaders.identity.admin import change_setting
 from data_loaders.ingest import approvals
@@ -153,6 +154,47 @@ def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world)
     assert indicators.indicator_totals("VN", dt.date(2026, 1, 1), engine)["fiveg_stations"] is None
     with engine.connect() as conn:
         assert conn.execute(select(IndicatorRollup.day)).first() is None
+
+
+def _summary_statements(engine, run, table: str = "indicator_rollup") -> int:
+    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        if table in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return len(statements)
+
+
+def test_the_trend_reads_the_summary_once_and_equals_the_totals_at_each_date(world):
+    engine, _, _ = world
+    # a day before the first data, month ends, days between periods
+    days = [dt.date(2025, 2, 28), *DATES]
+    for code in ("VN", "68", "01"):
+        unit = get_unit(code, engine)
+        at_each = [indicator_rollups.partials(unit, day, list(CODES), engine) for day in days]
+        assert indicator_rollups.partials_on(unit, days, list(CODES), engine) == at_each, code
+    assert indicator_rollups.partials_on(get_unit("VN", engine), [], list(CODES), engine) == []
+    for code in ("VN", "68", LD[0].code):
+        trend = indicators.indicator_trend(code, DATES[-1], 12, engine)
+        assert [row["date"] for row in trend] == month_ends_with_data(DATES[-1], 12, engine)
+        assert trend == [{"date": row["date"], **indicators.indicator_totals(code, row["date"], engine)}
+                         for row in trend], code
+    assert [row["fiveg_stations"] for row in indicators.indicator_trend("68", dt.date(2025, 6, 30), 3, engine)] \
+        == [15, 17, 18]
+    # the nation's trend over six month ends: one statement reads the summary, not one per month end
+    assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine)) == 1
+    # and as many statements in all over two month ends as over six
+    assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine), "") == \
+        _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 2, engine), "")
+    with rollups.live():  # the live definition at each month end, which never reads the summary
+        assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine)) == 0
 
 
 def test_populations_or_percentages_alone_move_the_weighted_figures_from_their_period_on(world):

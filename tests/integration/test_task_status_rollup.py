@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from data_loaders.figures import accountability, data_quality, early_warnings, indicator_rollups, rollups, tasks
 from data_loaders.figures import definitions as rules
@@ -72,6 +72,8 @@ def _figures(engine, codes, dates, plans=(None,)) -> dict:
                 out[(code, day, plan, "buckets")] = accountability.overdue_buckets(code, day, engine, plan=plan)
                 out.update(_listed(engine, code, day, plan))
             out[(code, day, "quality")] = data_quality.quality(code, day, engine=engine)
+        for plan in plans:  # the trend: one pass over the summary for every month end
+            out[(code, plan, "trend")] = tasks.task_status_trend(code, dates[-1], 12, engine, plan=plan)
     return out
 
 
@@ -184,6 +186,46 @@ def test_the_officials_table_counts_every_task_past_the_task_lists_length(seeded
 def _plans(engine) -> list[str]:
     with engine.connect() as conn:
         return sorted(conn.execute(select(Task.plan).distinct()).scalars())
+
+
+def _summary_statements(engine, run, table: str = "task_status_rollup") -> int:
+    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        if table in statement:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return len(statements)
+
+
+def test_the_trend_reads_the_summary_once_and_equals_the_counts_at_each_date(world):
+    engine, _, _ = world
+    # a day before the first data, month ends, report dates and the days around them, a deadline
+    days = [dt.date(2025, 1, 31), *DATES]
+    for code in ("VN", "68", LD[0].code):
+        unit = get_unit(code, engine)
+        for plan in (None, plan_code(), _second_plan()):
+            at_each = [rollups.status_counts(unit, day, engine, plan=plan)[None] for day in days]
+            assert rollups.status_counts_on(unit, days, engine, plan=plan) == at_each, (code, plan)
+            trend = tasks.task_status_trend(code, DATES[-1], 12, engine, plan=plan)
+            assert [row["date"] for row in trend] == tasks.month_ends_with_data(DATES[-1], 12, engine)
+            assert trend == [{"date": row["date"], **tasks.task_status(code, row["date"], engine, plan=plan)}
+                             for row in trend], (code, plan)
+    assert rollups.status_counts_on(get_unit("VN", engine), [], engine) == []
+    assert [row["total"] for row in tasks.task_status_trend("68", DATES[-1], 3, engine)] == [3, 3, 3]
+    # the nation's trend over six month ends: one statement reads the summary, not one per month end
+    assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine)) == 1
+    # and as many statements in all over two month ends as over six
+    assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine), "") == \
+        _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 2, engine), "")
+    with rollups.live():  # the live definition at each month end, which never reads the summary
+        assert _summary_statements(engine, lambda: tasks.task_status_trend("VN", DATES[-1], 6, engine)) == 0
 
 
 # --- imports, withdrawals, writes around the application -------------------------------------------
