@@ -745,5 +745,5 @@ def report_owners(unit: UnitInfo, first: dt.date, last: dt.date):
 
 __all__ = ["Maintenance", "after_writes", "before_writes", "counted_once", "earliest_overdue_deadlines", "is_live",
            "live", "maintained", "read_if_current", "rebuild", "rebuild_database", "rebuild_report_counts",
-           "rebuild_uploaded_rows", "refresh", "report_counts", "rows_if_current", "status_counts", "status_counts_on",
-           "task_groups", "tasks_counted_in", "uploaded_report_rows", "usable"]
+           "rebuild_uploaded_rows", "refresh", "report_counts", "report_owners", "rows_if_current", "status_counts",
+           "status_counts_on", "task_groups", "tasks_counted_in", "uploaded_report_rows", "usable"]
