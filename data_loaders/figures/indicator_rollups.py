@@ -388,15 +388,21 @@ def partials(unit: UnitInfo, as_of: dt.date, codes: list[str],
                     *(func.sum(getattr(rollup, name)).label(name) for name in SUMS))
              .where(rollup.day <= as_of, rollup.indicator_code.in_(codes))
              .group_by(rollup.province_code, rollup.indicator_code))
-    if unit.level == "province":
-        query = query.where(rollup.province_code == unit.code)
-    rows = rollups.rows_if_current(engine, query, is_current)
+    rows = _province_rows(unit, query, engine)
     if rows is None:
         return None
     found: dict[str, dict[str, Sums]] = {}
     for row in rows:
         found.setdefault(row.province_code, {})[row.indicator_code] = _sums(row[2:])
     return found
+
+
+def _province_rows(unit: UnitInfo, query, engine: Engine | None) -> list | None:
+    """The rows of a query over the summary grouped by province, of the unit's province only at the province level
+    (the nation: every province); None when the summary is not current."""
+    if unit.level == "province":
+        query = query.where(IndicatorRollup.province_code == unit.code)
+    return rollups.rows_if_current(engine, query, is_current)
 
 
 def _sums(summed) -> Sums:
@@ -421,9 +427,7 @@ def partials_on(unit: UnitInfo, days: list[dt.date], codes: list[str],
                       for index, day in enumerate(days) for name in SUMS))
              .where(rollup.day <= max(days), rollup.indicator_code.in_(codes))
              .group_by(rollup.province_code, rollup.indicator_code))
-    if unit.level == "province":
-        query = query.where(rollup.province_code == unit.code)
-    rows = rollups.rows_if_current(engine, query, is_current)
+    rows = _province_rows(unit, query, engine)
     if rows is None:
         return None
     found: list[dict[str, dict[str, Sums]]] = [{} for _ in days]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from data_loaders.figures import data_quality, indicator_rollups, indicators, rollups
 from data_loaders.figures.scope import child_units, get_unit
@@ -26,6 +26,7 @@ from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
 from data_loaders.store.models import IndicatorRollup, IndicatorValue, UploadedValueRows
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
+from tests.support.statements import recorded_statements
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -158,18 +159,9 @@ def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world)
 
 def _summary_statements(engine, run, table: str = "indicator_rollup") -> int:
     """How many statements reading `table` (the summary; "" for any) `run()` issues."""
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        if table in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(engine) as statements:
         run()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return len(statements)
+    return sum(1 for statement in statements if table in statement)
 
 
 def test_the_trend_reads_the_summary_once_and_equals_the_totals_at_each_date(world):

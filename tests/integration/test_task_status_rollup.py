@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 
 from data_loaders.figures import accountability, data_quality, early_warnings, indicator_rollups, rollups, tasks
 from data_loaders.figures import definitions as rules
@@ -46,6 +46,7 @@ from tests.support.fixtures.workbooks import (
     task_row,
     workbook_bytes,
 )
+from tests.support.statements import recorded_statements
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -190,18 +191,9 @@ def _plans(engine) -> list[str]:
 
 def _summary_statements(engine, run, table: str = "task_status_rollup") -> int:
     """How many statements reading `table` (the summary; "" for any) `run()` issues."""
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        if table in statement:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(engine) as statements:
         run()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return len(statements)
+    return sum(1 for statement in statements if table in statement)
 
 
 def test_the_trend_reads_the_summary_once_and_equals_the_counts_at_each_date(world):
