@@ -26,7 +26,7 @@ from data_loaders.ingest.importer import import_file
 from data_loaders.ingest.withdraw import withdraw_upload
 from data_loaders.store.models import IndicatorRollup, IndicatorValue, UploadedValueRows
 from tests.support.fixtures.workbooks import INDICATOR_HEADERS, communes, indicator_row, workbook_bytes
-from tests.support.statements import recorded_statements
+from tests.support.statements import statements_reading
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -158,10 +158,7 @@ def test_imports_and_withdrawals_keep_the_summary_equal_to_the_definition(world)
 
 
 def _summary_statements(engine, run, table: str = "indicator_rollup") -> int:
-    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
-    with recorded_statements(engine) as statements:
-        run()
-    return sum(1 for statement in statements if table in statement)
+    return statements_reading(engine, table, run)  # the summary's ("" for any statement)
 
 
 def test_the_trend_reads_the_summary_once_and_equals_the_totals_at_each_date(world):

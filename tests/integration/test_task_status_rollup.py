@@ -46,7 +46,7 @@ from tests.support.fixtures.workbooks import (
     task_row,
     workbook_bytes,
 )
-from tests.support.statements import recorded_statements
+from tests.support.statements import statements_reading
 
 PASSWORD = "a long enough password"
 TODAY = dt.date(2025, 7, 15)
@@ -190,10 +190,7 @@ def _plans(engine) -> list[str]:
 
 
 def _summary_statements(engine, run, table: str = "task_status_rollup") -> int:
-    """How many statements reading `table` (the summary; "" for any) `run()` issues."""
-    with recorded_statements(engine) as statements:
-        run()
-    return sum(1 for statement in statements if table in statement)
+    return statements_reading(engine, table, run)  # the summary's ("" for any statement)
 
 
 def test_the_trend_reads_the_summary_once_and_equals_the_counts_at_each_date(world):

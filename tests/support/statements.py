@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import Engine, event
 
@@ -21,3 +21,10 @@ def recorded_statements(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_reading(engine: Engine, table: str, run: Callable[[], object]) -> int:
+    """How many statements naming `table` ("" for any) `run()` issues on `engine`."""
+    with recorded_statements(engine) as statements:
+        run()
+    return sum(1 for statement in statements if table in statement)
