@@ -181,8 +181,9 @@ def _xsrf_cookie(base_url: str) -> str:
 async def open_view(base_url: str, token: str, query_string: str, expect: bytes = b"",
                     hold: Hold | None = None, timeout: float = 300) -> ViewResult:
     """One viewer: connect, run the page, wait until its last script run has finished. With
-    `expect`, the view counts only if those bytes (a figure of the page) arrived: a sign-in screen
-    or an error page is a failure, not a fast view. With `hold`, the tab stays open (its session
+    `expect`, the view counts only if a KPI card showing that figure arrived (an `st.metric` whose value
+    is those bytes: the bytes anywhere in the stream could be part of a session id or a hash): a sign-in
+    screen or an error page is a failure, not a fast view. With `hold`, the tab stays open (its session
     alive on the server) until the event is set, so memory can be read with every session open."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -200,14 +201,13 @@ async def open_view(base_url: str, token: str, query_string: str, expect: bytes 
             request.rerun_script.query_string = query_string
             request.rerun_script.page_script_hash = ""
             await websocket.send(request.SerializeToString())
-            received = bytearray()
+            shown = not expect
             async with asyncio.timeout(timeout):
                 while True:
                     data = await websocket.recv()
-                    if expect:
-                        received += data
                     message = ForwardMsg()
                     message.ParseFromString(data)
+                    shown = shown or _shows_figure(message, expect.decode())
                     if message.WhichOneof("type") != "script_finished":
                         continue
                     status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
@@ -217,8 +217,8 @@ async def open_view(base_url: str, token: str, query_string: str, expect: bytes 
                         return ViewResult(time.perf_counter() - started, False, status)
                     # FINISHED_EARLY_FOR_RERUN / FRAGMENT_RUN: another run follows
             seconds = time.perf_counter() - started
-            result = (ViewResult(seconds, False, "the page's figure is missing") if expect and expect not in received
-                      else ViewResult(seconds, True, wire_bytes=websocket.wire_bytes))
+            result = (ViewResult(seconds, True, wire_bytes=websocket.wire_bytes) if shown
+                      else ViewResult(seconds, False, "the page's figure is missing"))
             if hold is not None:
                 await hold.arrive_and_wait()
             return result
@@ -226,6 +226,14 @@ async def open_view(base_url: str, token: str, query_string: str, expect: bytes 
         if hold is not None:
             hold.arrive()
         return ViewResult(time.perf_counter() - started, False, f"{type(error).__name__}: {error}")
+
+
+def _shows_figure(message, figure: str) -> bool:
+    """Whether a ForwardMsg draws a KPI card (st.metric) whose value is `figure`."""
+    if message.WhichOneof("type") != "delta" or message.delta.WhichOneof("type") != "new_element":
+        return False
+    element = message.delta.new_element
+    return element.WhichOneof("type") == "metric" and element.metric.body == figure
 
 
 def expected_figure(unit: str) -> bytes:
