@@ -366,10 +366,11 @@ def indicator_series(unit_code: str, indicator_code: str, as_of: dt.date, months
     `indicator_totals` at each date) and for each unit below it (as `indicators_by_child`): the nation's read
     from the summary in one pass when it may be read (`_parts_on`)."""
     unit = get_unit(unit_code, engine)
-    indicators = tuple(i for i in unit_indicators(unit, engine) if i.code == indicator_code)
+    available = unit_indicators(unit, engine)
+    indicators = tuple(i for i in available if i.code == indicator_code)
     if indicators and indicators[0].rollup == "population_weighted":
         # the weights: population comes along (its own figure is not asked for)
-        indicators = (*indicators, *(i for i in unit_indicators(unit, engine) if i.code == WEIGHT))
+        indicators = (*indicators, *(i for i in available if i.code == WEIGHT))
     children = [child.code for child in child_units(unit.code, engine)] if unit.level != "commune" else []
     days = month_ends_with_data(as_of, months, engine)
     series: IndicatorSeries = {"dates": days, "unit": [], "children": {c: [] for c in children}}
