@@ -349,7 +349,7 @@ def _parts_on(unit: UnitInfo, days: list[dt.date], indicators: tuple[IndicatorDe
     rolled-up partials from the summary in one pass (`_rolled_partials_on`, what `_rolled_partials` reads per
     province at each day) and its and its provinces' own values in one statement. Elsewhere each day as before:
     the summary holds a province's sums as a whole, not its communes' (a province's series is per commune), and
-    a commune's are live; so where the summary may not be read (`indicator_rollups.partials_on`)."""
+    a commune's are live; and so wherever the summary may not be read (`indicator_rollups.partials_on`: None)."""
     rolled = _rolled_partials_on(unit, days, indicators, engine) if unit.level == "national" else None
     if rolled is None:
         return [parts for _, parts in on_days(lambda code, day, eng: _parts(unit, day, indicators, eng, children),
