@@ -380,14 +380,16 @@ def partials(unit: UnitInfo, as_of: dt.date, codes: list[str],
              engine: Engine | None) -> dict[str, dict[str, Sums]] | None:
     """Per province of the scope (the nation: every province; a province: itself), each indicator's
     partial sums at `as_of` from the summary. None when the summary may not be read (`usable`), is not
-    current, or the unit is a commune: the caller computes the live definition."""
+    current, or the unit is a commune: the caller computes the live definition. The provinces in their codes'
+    order, as `partials_on` gives them: a figure combined from them adds them in the same order either way."""
     if unit.level not in ("national", "province") or not codes or not usable(engine):
         return None
     rollup = IndicatorRollup
     query = (select(rollup.province_code, rollup.indicator_code,
                     *(func.sum(getattr(rollup, name)).label(name) for name in SUMS))
              .where(rollup.day <= as_of, rollup.indicator_code.in_(codes))
-             .group_by(rollup.province_code, rollup.indicator_code))
+             .group_by(rollup.province_code, rollup.indicator_code)
+             .order_by(rollup.province_code, rollup.indicator_code))
     rows = _province_rows(unit, query, engine)
     if rows is None:
         return None
@@ -426,7 +428,8 @@ def partials_on(unit: UnitInfo, days: list[dt.date], codes: list[str],
                     *(func.sum(case((rollup.day <= day, getattr(rollup, name)))).label(f"{name}_{index}")
                       for index, day in enumerate(days) for name in SUMS))
              .where(rollup.day <= max(days), rollup.indicator_code.in_(codes))
-             .group_by(rollup.province_code, rollup.indicator_code))
+             .group_by(rollup.province_code, rollup.indicator_code)
+             .order_by(rollup.province_code, rollup.indicator_code))
     rows = _province_rows(unit, query, engine)
     if rows is None:
         return None

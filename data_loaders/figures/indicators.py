@@ -27,7 +27,7 @@ from sqlalchemy import Engine, and_, case, func, literal_column, select, true, u
 
 from data_loaders.figures import indicator_rollups, sources
 from data_loaders.figures.scope import UnitInfo, child_key, child_units, connect, get_unit, scope_filter
-from data_loaders.figures.tasks import at_month_ends, month_ends_with_data, on_days
+from data_loaders.figures.tasks import month_ends_with_data, on_days
 from data_loaders.i18n import format_number, format_percent
 from data_loaders.store import engine as db
 from data_loaders.store.catalogue import INDICATOR_BY_CODE, IndicatorDef
@@ -343,20 +343,38 @@ def indicator_trend(unit_code: str, as_of: dt.date, months: int = 6,
     return trend
 
 
+def _parts_on(unit: UnitInfo, days: list[dt.date], indicators: tuple[IndicatorDef, ...], children: list[str],
+              engine: Engine | None) -> list[Parts]:
+    """`_parts(unit, day, indicators, engine, children)` at each of `days`. The nation's per province: its
+    rolled-up partials from the summary in one pass (`_rolled_partials_on`, what `_rolled_partials` reads per
+    province at each day) and its and its provinces' own values in one statement. Elsewhere each day as before:
+    the summary holds a province's sums as a whole, not its communes' (a province's series is per commune), and
+    a commune's are live; and so wherever the summary may not be read (`indicator_rollups.partials_on`: None)."""
+    rolled = _rolled_partials_on(unit, days, indicators, engine) if unit.level == "national" else None
+    if rolled is None:
+        return [parts for _, parts in on_days(lambda code, day, eng: _parts(unit, day, indicators, eng, children),
+                                              unit.code, days, engine)]
+    own = _own_values_on(unit, days, indicators, [unit.code, *children], engine)
+    # "latest" indicators per day (none of NQ57's)
+    return [_parts(unit, day, indicators, engine, children, rolled=rolled_at_day, own=own_at_day)
+            for day, rolled_at_day, own_at_day in zip(days, rolled, own)]
+
+
 def indicator_series(unit_code: str, indicator_code: str, as_of: dt.date, months: int,
                      engine: Engine | None = None) -> IndicatorSeries:
     """One indicator at each of the last `months` month ends, for the unit (the same value as
-    `indicator_totals` at each date) and for each unit below it (as `indicators_by_child`)."""
+    `indicator_totals` at each date) and for each unit below it (as `indicators_by_child`): the nation's read
+    from the summary in one pass when it may be read (`_parts_on`)."""
     unit = get_unit(unit_code, engine)
-    indicators = tuple(i for i in unit_indicators(unit, engine) if i.code == indicator_code)
+    available = unit_indicators(unit, engine)
+    indicators = tuple(i for i in available if i.code == indicator_code)
     if indicators and indicators[0].rollup == "population_weighted":
         # the weights: population comes along (its own figure is not asked for)
-        indicators = (*indicators, *(i for i in unit_indicators(unit, engine) if i.code == WEIGHT))
+        indicators = (*indicators, *(i for i in available if i.code == WEIGHT))
     children = [child.code for child in child_units(unit.code, engine)] if unit.level != "commune" else []
-    dated = at_month_ends(lambda code, day, eng: _parts(unit, day, indicators, eng, children), unit.code, as_of,
-                          months, engine)
-    series: IndicatorSeries = {"dates": [day for day, _ in dated], "unit": [], "children": {c: [] for c in children}}
-    for _, parts in dated:
+    days = month_ends_with_data(as_of, months, engine)
+    series: IndicatorSeries = {"dates": days, "unit": [], "children": {c: [] for c in children}}
+    for parts in _parts_on(unit, days, indicators, children, engine):
         series["unit"].append(_combine(indicators, list(parts.children.values()),
                                        parts.own.get(unit.code)).get(indicator_code))
         for child in children:

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from data_loaders import figures
+from data_loaders.figures import indicators
 from data_loaders.identity import audit
 from data_loaders.identity import indicators as catalogue
 from data_loaders.identity.accounts import get_account
@@ -211,7 +212,7 @@ def test_deleting_an_indicator_with_data_is_refused_and_retiring_keeps_its_histo
     assert bad.returncode == 2 and _json(bad)["status"] == "error"
 
 
-def test_average_latest_and_not_rolled_up_indicators_are_computed_in_sql(world, tmp_path):
+def test_average_latest_and_not_rolled_up_indicators_are_computed_in_sql(world, tmp_path, monkeypatch):
     url, engine = world
     common = ["--unit-vi", "điểm", "--unit-en", "points", "--decimals", "2", "--max", "100", "--json"]
     for code, rollup, levels in (("avg_score", "average", "commune"), ("latest_score", "latest", "commune"),
@@ -249,6 +250,12 @@ def test_average_latest_and_not_rolled_up_indicators_are_computed_in_sql(world, 
     assert by_commune[communes[0]]["latest_score"] == 10 and by_commune[communes[0]]["own_score"] is None
     series = figures.indicator_series("VN", "own_score", JUNE, 2, engine=engine)
     assert series["unit"][-1] is None and series["children"][LAM_DONG][-1] == pytest.approx(61.25)
+    for code in ("avg_score", "latest_score", "own_score"):  # the nation's in one pass equal to each month end's
+        for unit in ("VN", LAM_DONG):
+            one_pass = figures.indicator_series(unit, code, JUNE, 2, engine=engine)
+            with monkeypatch.context() as each_day:
+                each_day.setattr(indicators, "_rolled_partials_on", lambda *args: None)
+                assert one_pass == figures.indicator_series(unit, code, JUNE, 2, engine=engine), (unit, code)
     summary = _json(run_cli(url, "summary", "--unit", LAM_DONG, "--json"))["indicators"]
     assert (summary["avg_score"], summary["latest_score"], summary["own_score"]) == (60.0, 25.0, 61.25)
     # a commune row of the province-level indicator is refused, naming the level

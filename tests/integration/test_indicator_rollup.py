@@ -186,6 +186,47 @@ def test_the_trend_reads_the_summary_once_and_equals_the_totals_at_each_date(wor
         assert _summary_statements(engine, lambda: indicators.indicator_trend("VN", DATES[-1], 6, engine)) == 0
 
 
+def _series_each_day(monkeypatch, code, indicator, as_of, months, engine):
+    """`indicator_series` computed month end by month end, as before it read the nation's in one pass."""
+    with monkeypatch.context() as patched:
+        patched.setattr(indicators, "_rolled_partials_on", lambda *args: None)
+        return indicators.indicator_series(code, indicator, as_of, months, engine)
+
+
+def test_the_series_reads_the_summary_once_and_equals_the_figures_at_each_date(world, monkeypatch):
+    engine, _, _ = world
+    # month ends from before the first data on, a day between periods, a day before any data
+    for as_of in (DATES[-1], dt.date(2025, 5, 15), dt.date(2025, 2, 28)):
+        for code in ("VN", "68", LD[0].code):
+            for indicator in CODES:
+                series = indicators.indicator_series(code, indicator, as_of, 12, engine)
+                assert series["dates"] == month_ends_with_data(as_of, 12, engine)
+                assert series == _series_each_day(monkeypatch, code, indicator, as_of, 12, engine), \
+                    (code, indicator, as_of)
+                assert series["unit"] == [indicators.indicator_totals(code, day, engine)[indicator]
+                                          for day in series["dates"]], (code, indicator, as_of)
+                by_child = [{row["code"]: row[indicator] for row in indicators.indicators_by_child(code, day, engine)}
+                            for day in series["dates"]]
+                assert series["children"] == {child: [at_day[child] for at_day in by_child]
+                                              for child in series["children"]}, (code, indicator, as_of)
+    assert indicators.indicator_series("VN", "fiveg_stations", dt.date(2025, 2, 28), 12, engine)["dates"] == []
+    assert indicators.indicator_series("VN", "fiveg_stations", DATES[-1], 12, engine)["children"]["68"][:4] \
+        == [10, 15, 17, 18]  # March to June: LD[0]'s latest, with LD[1]'s from April
+    with rollups.live():  # the live definition, month end by month end, equal too
+        for indicator in CODES:
+            assert _close(indicators.indicator_series("VN", indicator, DATES[-1], 12, engine),
+                          _series_each_day(monkeypatch, "VN", indicator, DATES[-1], 12, engine))
+    for indicator in ("fiveg_coverage_pct", "fiveg_stations"):
+        def series(months: int, indicator: str = indicator):
+            return lambda: indicators.indicator_series("VN", indicator, DATES[-1], months, engine)
+        # the nation's over six month ends: one statement reads the summary, not one per month end
+        assert _summary_statements(engine, series(6)) == 1
+        # and as many statements in all over two month ends as over six
+        assert _summary_statements(engine, series(6), "") == _summary_statements(engine, series(2), "")
+        with rollups.live():  # the live definition at each month end, which never reads the summary
+            assert _summary_statements(engine, series(6)) == 0
+
+
 def test_populations_or_percentages_alone_move_the_weighted_figures_from_their_period_on(world):
     """The refresh from the earliest period written: populations alone (later than a commune's
     percentages, and between them), a percentage alone (earlier than the populations stored), a
