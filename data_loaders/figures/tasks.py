@@ -454,12 +454,6 @@ def month_ends_with_data(as_of: dt.date, months: int, engine: Engine | None) -> 
     return [day for day in rules.month_ends(as_of, months) if not earliest or day >= earliest]
 
 
-def at_month_ends(figure: Callable[..., Result], unit_code: str, as_of: dt.date, months: int,
-                  engine: Engine | None) -> list[tuple[dt.date, Result]]:
-    """`figure(unit_code, day)` at each of the last `months` month ends with data."""
-    return on_days(figure, unit_code, month_ends_with_data(as_of, months, engine), engine)
-
-
 def on_days(figure: Callable[..., Result], unit_code: str, days: list[dt.date],
             engine: Engine | None) -> list[tuple[dt.date, Result]]:
     """`figure(unit_code, day)` at each of `days`. The dates are independent queries, so they run side by
