@@ -26,7 +26,7 @@ import os
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MB = 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
@@ -108,16 +108,19 @@ def check_rows(count: int, limits: Limits | None = None) -> None:
         raise LimitExceeded("err_too_many_rows", rows=count, max_rows=limits.max_rows)
 
 
-def verify_archive(content: bytes, limits: Limits | None = None) -> None:
+def verify_archive(content: bytes, limits: Limits | None = None, read: _Read | None = None) -> None:
     """Stream every member through zipfile in 1 MB chunks, so a member whose central-directory
     sizes lie cannot slip past `check_archive`: zipfile never yields more than the declared size
     and fails the CRC check when the data is longer or shorter. Memory stays at one chunk; the
-    time is bounded by the declared total, which check_archive has already capped."""
+    time is bounded by the declared total, which check_archive has already capped. `read`: the
+    members already streamed to their end that way (by the scan), not read again."""
     limits = limits or current_limits()
-    total = 0
+    total = read.total if read is not None else 0
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            for member in archive.infolist():
+            for position, member in enumerate(archive.infolist()):
+                if read is not None and position in read.members:
+                    continue
                 with archive.open(member) as handle:
                     while chunk := handle.read(MB):
                         total += len(chunk)
@@ -135,6 +138,18 @@ _PREFIX = re.compile(rb"<(\w+:)?(?:sheetData|sst)\b")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _T_TEXT = re.compile(rb"<(?:\w+:)?t\b[^>]*>([^<]*)</(?:\w+:)?t>")
+
+
+@dataclass
+class _Read:
+    """The members a scan streamed to their end (positions in the archive's infolist) and the bytes it
+    read: zipfile checked each one's size and CRC on the way, exactly as verify_archive does."""
+    positions: dict[int, int] = field(default_factory=dict)  # id of a ZipInfo of the scan's archive -> its position
+    members: dict[int, int] = field(default_factory=dict)  # position -> the bytes it held
+
+    @property
+    def total(self) -> int:
+        return sum(self.members.values())
 
 
 @dataclass
@@ -190,13 +205,16 @@ class _Tags:
 
 
 def _pieces(archive: zipfile.ZipFile, member: str, opening: tuple[bytes, ...] | None = None,
-            closing: bytes | None = None, prefix_found=None):
+            closing: bytes | None = None, prefix_found=None, read: _Read | None = None):
     """The member's bytes in pieces of about 1 MB, each cut where an element starts (`opening`) or
     just after one ends (`closing`), so a piece holds whole elements; the rest is carried on.
-    `prefix_found(first_chunk)` gives the tags when they depend on the part's namespace prefix."""
+    `prefix_found(first_chunk)` gives the tags when they depend on the part's namespace prefix.
+    `read` notes the member once it is read to its end."""
     carry = b""
+    size = 0
     with archive.open(member) as handle:
         while chunk := handle.read(_CHUNK):
+            size += len(chunk)
             buffer = carry + chunk
             if prefix_found is not None:
                 opening, closing = prefix_found(buffer)
@@ -213,6 +231,8 @@ def _pieces(archive: zipfile.ZipFile, member: str, opening: tuple[bytes, ...] | 
                 continue
             carry = buffer[cut:]
             yield buffer[:cut]
+        if read is not None:  # its end reached: zipfile has checked its length and CRC
+            read.members[read.positions[id(archive.getinfo(member))]] = size
     if carry:
         yield carry
 
@@ -243,7 +263,8 @@ def _cell_too_long(sheet: str, ref: str, chars: int, limits: Limits) -> LimitExc
     return LimitExceeded("ingest_cell_too_long", sheet=sheet, cell=ref, chars=chars, max_chars=limits.max_cell_chars)
 
 
-def _scan_shared_strings(archive: zipfile.ZipFile, member: str, text: _Text, limits: Limits) -> dict[int, int]:
+def _scan_shared_strings(archive: zipfile.ZipFile, member: str, text: _Text, limits: Limits,
+                         read: _Read | None = None) -> dict[int, int]:
     """Adds the shared strings' XML to `text`; returns index -> characters of every string longer
     than a cell may be (its cell is named when a sheet uses it)."""
     long_strings: dict[int, int] = {}
@@ -255,7 +276,7 @@ def _scan_shared_strings(archive: zipfile.ZipFile, member: str, text: _Text, lim
         tags = _Tags(_prefix(buffer))
         return None, tags.si_close
 
-    for piece in _pieces(archive, member, prefix_found=found):
+    for piece in _pieces(archive, member, prefix_found=found, read=read):
         text.add(len(piece))
         if len(piece) <= limits.max_cell_chars:
             index += piece.count(tags.si_open)
@@ -297,53 +318,76 @@ def _last_value(part: bytes, start: int, tags: _Tags) -> int:
 
 
 def _scan_sheet(archive: zipfile.ZipFile, member: str, sheet: str, text: _Text, long_strings: dict[int, int],
-                limits: Limits) -> SheetScan:
+                limits: Limits, read: _Read | None = None) -> SheetScan:
     """Splits the sheet's XML at every `</row>`: each part ends with one row's cells (after any
-    self-closing, empty rows). Byte searches only."""
+    self-closing, empty rows). Byte searches only; a row costs a few of them (`_last_value` and
+    `_value_column` are written out in the loop, the tags and figures kept in locals)."""
     scan = SheetScan(member, sheet)
     row_number = passed = 0
+    rows = last_row = last_column = 0
     tags = _Tags(b"")
+    max_rows, max_cell_chars, max_text = limits.max_rows, limits.max_cell_chars, limits.max_text_bytes
 
     def found(buffer: bytes) -> tuple[tuple[bytes, ...], None]:
         nonlocal tags
         tags = _Tags(_prefix(buffer))
         return tags.row_open, None
 
-    for piece in _pieces(archive, member, prefix_found=found):
-        inline = tags.inline
-        if scan.rows > limits.max_rows:  # refused: only the count is wanted, for the message
-            v_open, is_open = tags.values
-            scan.rows += sum(1 for part in piece.split(tags.row_close) if v_open in part or is_open in part)
-            continue
+    for piece in _pieces(archive, member, prefix_found=found, read=read):
         v_open, is_open = tags.values
+        if rows > max_rows:  # refused: only the count is wanted, for the message
+            rows += sum(1 for part in piece.split(tags.row_close) if v_open in part or is_open in part)
+            continue
+        inline, inline_text = tags.inline, tags.inline_text
+        row_start, cell_open, cell_close = tags.row_start, tags.cell_open, tags.cell_close
+        after_row = len(row_start)
+        cell_forms = [b"<" + tags.prefix + form for form in (b"c ", b"c>", b"c/>")]
         for part in piece.split(tags.row_close):
             if v_open not in part and is_open not in part:  # formatted empty rows: only counted
-                passed += part.count(tags.row_start)
+                passed += part.count(row_start)
                 continue
-            start = part.rfind(tags.row_start)
-            while start >= 0 and part[start + len(tags.row_start):start + len(tags.row_start) + 1] not in b" >/":
-                start = part.rfind(tags.row_start, 0, start)  # <rowBreaks>, after the rows
+            start = part.rfind(row_start)
+            while start >= 0 and part[start + after_row:start + after_row + 1] not in b" >/":
+                start = part.rfind(row_start, 0, start)  # <rowBreaks>, after the rows
             if start < 0:
                 continue  # what follows the last row
             tag_end = part.find(b">", start)
             number = _ROW_NUMBER.search(part, start, tag_end)
             row_number = (int(number.group(1)) if number
-                          else row_number + passed + part.count(tags.row_start, 0, start) + 1)
+                          else row_number + passed + part.count(row_start, 0, start) + 1)
             passed = 0
-            last_value = _last_value(part, start, tags)
+            # where the row's last value starts (_last_value)
+            last_value = -1
+            close = part.rfind(cell_close, start)
+            if close >= 0:
+                cell = part.rfind(cell_open, start, close)
+                last_value = max(part.rfind(v_open, cell, close), part.rfind(is_open, cell, close))
             if last_value < 0:
-                continue  # formatted, empty
-            scan.rows += 1
-            scan.last_row = row_number
-            column = _value_column(part, last_value, tags)
-            if column > scan.last_column:
-                scan.last_column = column
+                last_value = max(part.rfind(v_open, start), part.rfind(is_open, start))
+                if last_value < 0:
+                    continue  # formatted, empty
+            rows += 1
+            last_row = row_number
+            # its column (_value_column)
+            cell = part.rfind(cell_open, 0, last_value)
+            ref = part.find(b' r="', cell, last_value) if cell >= 0 else -1
+            if ref >= 0:
+                column, index = 0, ref + 4
+                while 65 <= part[index] <= 90:
+                    column, index = column * 26 + part[index] - 64, index + 1
+            else:
+                column = sum(part.count(form, 0, last_value) for form in cell_forms)
+            if column > last_column:
+                last_column = column
             if part.find(inline, start) >= 0:
-                text.add(sum(map(len, tags.inline_text.findall(part, start))))
-            if len(part) - start > limits.max_cell_chars:
+                text.total += sum(map(len, inline_text.findall(part, start)))
+                if text.total > max_text:
+                    text.add(0)  # raises, naming the figures
+            if len(part) - start > max_cell_chars:
                 _check_long_cells(part[start:], row_number, sheet, tags, limits)
             if long_strings:
                 _check_shared_cells(part[start:], row_number, sheet, tags, long_strings, limits)
+    scan.rows, scan.last_row, scan.last_column = rows, last_row, last_column
     return scan
 
 
@@ -399,25 +443,45 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def scan_xlsx(content: bytes, limits: Limits | None = None) -> list[SheetScan]:
+def verify_and_scan_xlsx(content: bytes, limits: Limits | None = None) -> list[SheetScan]:
+    """`verify_archive` then `scan_xlsx`, with the same outcome, the worksheets' XML inflated once
+    instead of twice: the scan streams each to its end through zipfile, which checks its size and
+    CRC on the way as verify_archive does, so only the members the scan did not read are verified
+    after it. Should the scan raise, the whole archive is verified first, so a file is refused with
+    the error it was refused with before (a damaged member before any limit). Call after
+    `check_archive`."""
+    limits = limits or current_limits()
+    read = _Read()
+    try:
+        scans = scan_xlsx(content, limits, read=read)
+    except Exception:
+        verify_archive(content, limits)
+        raise
+    verify_archive(content, limits, read=read)
+    return scans
+
+
+def scan_xlsx(content: bytes, limits: Limits | None = None, read: _Read | None = None) -> list[SheetScan]:
     """Rows, spanned cells and text of every worksheet of an .xlsx, streamed; raises LimitExceeded
     (ingest_too_much_text, ingest_cell_too_long, err_too_many_rows, ingest_too_many_cells) at the
-    first limit broken. Call after `check_archive`/`verify_archive`."""
+    first limit broken. Call after `check_archive`/`verify_archive` (or through verify_and_scan_xlsx)."""
     limits = limits or current_limits()
     text = _Text(limits)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if read is not None:  # the positions of this archive's entries
+            read.positions = {id(info): position for position, info in enumerate(archive.infolist())}
         members = archive.namelist()
         names = _sheet_names(archive)
         long_strings: dict[int, int] = {}
         try:
             for member in members:
                 if member.lower() == "xl/sharedstrings.xml":
-                    long_strings = _scan_shared_strings(archive, member, text, limits)
+                    long_strings = _scan_shared_strings(archive, member, text, limits, read)
             scans = []
             for member in members:
                 if member.startswith("xl/worksheets/") and member.endswith(".xml"):
                     sheet = names.get(member, member.rsplit("/", 1)[-1])
-                    scan = _scan_sheet(archive, member, sheet, text, long_strings, limits)
+                    scan = _scan_sheet(archive, member, sheet, text, long_strings, limits, read)
                     check_rows(scan.rows, limits)  # the count goes on, cheaply, past the limit
                     scans.append(scan)
         except LimitExceeded as error:

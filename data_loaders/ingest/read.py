@@ -23,6 +23,7 @@ import re
 import zipfile
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Iterator
 
 import pandas as pd
@@ -40,7 +41,7 @@ from data_loaders.ingest.limits import (
     check_size,
     column_letters,
     current_limits,
-    scan_xlsx,
+    verify_and_scan_xlsx,
     verify_archive,
 )
 
@@ -101,10 +102,11 @@ def check_before_parsing(content: bytes, limits: Limits | None = None) -> str:
         if kind in ("xlsx", "ods"):
             check_archive(content, limits)
             _check_members(content, kind)
-            verify_archive(content, limits)
             rows = None
-            if kind == "xlsx":
-                scan_xlsx(content, limits)  # rows holding values, cells spanned, text: streamed
+            if kind == "xlsx":  # the archive verified, and rows holding values, cells spanned, text: streamed
+                verify_and_scan_xlsx(content, limits)
+            else:
+                verify_archive(content, limits)
         elif kind == "csv":
             rows = content.count(b"\n") + 1
         else:
@@ -252,12 +254,20 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+_NAT = pd.NaT
+
+
 def is_blank(value: object) -> bool:
+    kind = value.__class__
+    if kind is str:  # the common cells first
+        return not value.strip()
+    if kind is float:
+        return value != value  # NaN
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    if value is pd.NaT:
+    if value is _NAT:
         return True
     return isinstance(value, str) and not value.strip()
 
@@ -315,13 +325,19 @@ def find_rows(sheets: dict[str, RawSheet], sheet_format: SheetFormat,
     last_rows: deque[list] = deque(maxlen=_TRAILING_TOTALS)  # whole rows, for the total-row test
     picks = list(columns.items())
     seen: dict[object, object] = {}  # one object per distinct text: a column repeats its plan, area, status…
-    for offset, values in enumerate(sheet.rows()):
-        if offset <= header_index:
-            continue
-        width = len(values)
-        picked = {key: seen.setdefault(values[i], values[i]) if isinstance(values[i], str) else values[i]
-                  for i, key in picks if i < width}
-        if all(is_blank(v) for v in picked.values()):
+    reach = max(columns) + 1 if columns else 0
+    for offset, values in enumerate(islice(sheet.rows(), header_index + 1, None), start=header_index + 1):
+        if len(values) >= reach:  # every column there (calamine and CSV rows are as wide as the sheet)
+            picked = {key: seen.setdefault(values[i], values[i]) if isinstance(values[i], str) else values[i]
+                      for i, key in picks}
+        else:
+            width = len(values)
+            picked = {key: seen.setdefault(values[i], values[i]) if isinstance(values[i], str) else values[i]
+                      for i, key in picks if i < width}
+        for value in picked.values():  # blank unless a value is not (the first, usually)
+            if not is_blank(value):
+                break
+        else:
             continue
         kept.append((offset + 1, picked))
         last_rows.append(values)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from itertools import repeat
+from operator import itemgetter, le
+from typing import Callable, NamedTuple
 
 from data_loaders.i18n.text import fold
 from data_loaders.ingest.formats import TASKS, SheetFormat
@@ -62,9 +64,11 @@ class ReportRecord(NamedTuple):
     source_row: int
 
 
-class ValueRecord(NamedTuple):
-    value: float
-    source_row: int
+# an indicator value and its Excel row: a plain tuple, not a named one. A national file holds 200,000 of
+# them, and instances of a tuple subclass stay tracked by the garbage collector, whose full passes then
+# walk them all again (a third of the validation's time, and more in the commit after it); a tuple of
+# two numbers is untracked at its first pass.
+ValueRecord = tuple[float, int]
 
 
 class Claim(NamedTuple):
@@ -206,6 +210,13 @@ class _RowChecker(SheetProblems):
         """The unit a row names. Matching is memoized per distinct cells as typed (a sheet names each
         commune once per period, so the 20,000 rows of a typical file hold about 3,300 distinct units),
         and the province per distinct province cells."""
+        code, problems = self.unit_match(raw, commune_required)
+        for column, value, message_key, warning, params in problems:
+            self.add(excel_row, column, value, message_key, warning=warning, **params)
+        return code
+
+    def unit_match(self, raw: dict, commune_required: bool) -> tuple[str | None, list[tuple]]:
+        """(unit code or None, problems as `_match_unit` gives them), memoized per distinct cells."""
         key = (raw.get("province_code"), raw.get("province_name"), raw.get("commune_code"), raw.get("commune_name"),
                commune_required)
         try:
@@ -217,10 +228,7 @@ class _RowChecker(SheetProblems):
             cached = _match_unit(cells, commune_required, self._province_cache)
             if key is not None:
                 self._unit_cache[key] = cached
-        code, problems = cached
-        for column, value, message_key, warning, params in problems:
-            self.add(excel_row, column, value, message_key, warning=warning, **params)
-        return code
+        return cached
 
     def claim(self, excel_row: int, raw: dict, unit_code: str | None, task_code: str | None = None,
               lead_agency: str | None = None) -> None:
@@ -357,68 +365,155 @@ def _validate_indicators(sheet_format: SheetFormat, rows: SheetRows, today: dt.d
     checker.detect_fractions([i.code for i in indicator_keys if i.percent])
     # (code, is percent, read as a plain cell number, plausible range): number cells skip the text parser
     columns = [(i.code, i.percent, i.code not in checker.scale, i.plausible) for i in indicator_keys]
+    clean = _CleanRow(columns)
+    codes = clean.codes
     # the catalogue's reach: which levels report each indicator, and a province's own only there
     by_code = {i.code: i for i in indicator_keys}
     above_commune = any("province" in i.levels for i in indicator_keys)
     units = unit_index().by_code
-    reach: dict[str, frozenset[str]] = {}  # unit -> the indicators it may report (`_may_report`)
-    periods: dict[object, dt.date] = {}  # a sheet holds a few distinct period cells: parse each once
+    reach: dict[str, tuple[frozenset[str], bool]] = {}  # unit -> (the indicators it may report, all of them)
+    periods: dict[object, tuple[dt.date, bool]] = {}  # a sheet holds a few distinct period cells: each parsed once
+    errors = checker.errors
+    claims = checker.claims
+    commune_required = not above_commune
+    unit_cells = _getter(k for k in _UNIT_KEYS if k in rows.headers)
+    units_seen: dict[tuple, tuple[str | None, list[tuple]]] = {}
     for excel_row, raw in rows.rows:
         cell = raw.get("period")
-        if is_blank(cell) and all(is_blank(raw.get(code)) for code, *_ in columns):
-            continue  # a commune row of a scoped template left as it came: nothing reported for it
-        errors_before = len(checker.errors)
         try:
-            period = periods[cell]
+            period, future = periods[cell]  # a period parsed before: not blank, no error
         except (KeyError, TypeError):
+            if is_blank(cell) and all(is_blank(raw.get(code)) for code in codes):
+                continue  # a commune row of a scoped template left as it came: nothing reported for it
+            errors_before = len(errors)
             period = checker.parse(excel_row, raw, "period", parse_period, "err_bad_period", required=True)
-            if period is not None and len(checker.errors) == errors_before:
+            future = period is not None and period.replace(day=1) > today
+            if period is not None and len(errors) == errors_before:
                 try:
-                    periods[cell] = period
+                    periods[cell] = (period, future)
                 except TypeError:
                     pass
-        if period is not None and period.replace(day=1) > today:
+        else:
+            errors_before = len(errors)
+        if future:
             checker.add(excel_row, "period", cell, "err_future_date")
-        unit_code = checker.unit(excel_row, raw, commune_required=not above_commune)
-        unit = units.get(unit_code) if unit_code else None
-        if unit is not None:
-            allowed = reach.get(unit_code)
-            if allowed is None:
-                allowed = reach[unit_code] = frozenset(c for c, i in by_code.items() if _may_report(i, unit))
-        parsed = {}
-        for code, percent, plain, plausible in columns:
-            value = raw.get(code)
-            if plain and value.__class__ is float and value == value:
+        try:  # the unit, looked up by its cells as typed (checker.unit, without a call per row)
+            unit_code, unit_problems = units_seen[unit_cells(raw)]
+        except (KeyError, TypeError):
+            unit_code, unit_problems = checker.unit_match(raw, commune_required)
+            try:
+                units_seen[unit_cells(raw)] = (unit_code, unit_problems)
+            except (KeyError, TypeError):
                 pass
-            elif plain and value.__class__ is int:
-                value = float(value)
-            else:
-                value = checker.parse(excel_row, raw, code, parse_number, "err_bad_number")
-                if value is None:
+        for column, value, message_key, warning, params in unit_problems:
+            checker.add(excel_row, column, value, message_key, warning=warning, **params)
+        unit = units.get(unit_code) if unit_code else None
+        reaches_all = True
+        if unit is not None:
+            try:
+                allowed, reaches_all = reach[unit_code]
+            except KeyError:
+                allowed = frozenset(c for c, i in by_code.items() if _may_report(i, unit))
+                reaches_all = allowed.issuperset(codes)
+                reach[unit_code] = (allowed, reaches_all)
+        # the common row, every figure a number the catalogue allows, checked column-wise at once;
+        # any other row cell by cell, each problem named
+        cells = clean.cells(raw) if reaches_all else None
+        if cells is None:
+            parsed = {}
+            for code, percent, plain, plausible in columns:
+                value = raw.get(code)
+                if plain and value.__class__ is float and value == value:
+                    pass
+                elif plain and value.__class__ is int:
+                    value = float(value)
+                else:
+                    value = checker.parse(excel_row, raw, code, parse_number, "err_bad_number")
+                    if value is None:
+                        continue
+                if (not plausible.minimum <= value <= plausible.maximum
+                        or (plausible.integer and not value.is_integer())):
+                    value = _plausible(checker, excel_row, raw, code, value, percent, plausible)
+                    if value is None:
+                        continue
+                if (unit is not None and code not in allowed
+                        and not _reaches(checker, excel_row, raw, by_code[code], unit)):
                     continue
-            if not plausible.minimum <= value <= plausible.maximum or (plausible.integer and not value.is_integer()):
-                value = _plausible(checker, excel_row, raw, code, value, percent, plausible)
-                if value is None:
-                    continue
-            if unit is not None and code not in allowed and not _reaches(checker, excel_row, raw, by_code[code], unit):
-                continue
-            parsed[code] = value
-        if len(checker.errors) > errors_before or unit_code is None or period is None:
+                parsed[code] = value
+        if len(errors) > errors_before or unit_code is None or period is None:
             continue
-        checker.claim(excel_row, raw, unit_code)
+        if claims is not None:
+            checker.claim(excel_row, raw, unit_code)
         key = (unit_code, period)
         if key in seen_rows:
+            if cells is not None:
+                parsed = dict(zip(codes, cells))
             other = seen_rows[key]
             conflicts = [c for c, v in parsed.items()
-                         if (c, unit_code, period) in values and values[(c, unit_code, period)].value != v]
+                         if (c, unit_code, period) in values and values[(c, unit_code, period)][0] != v]
             if conflicts:
                 checker.add(excel_row, conflicts[0], raw.get(conflicts[0]), "err_duplicate_conflict", other_row=other)
                 continue
             checker.add(excel_row, "period", raw.get("period"), "warn_duplicate_row", warning=True, other_row=other)
-        seen_rows.setdefault(key, excel_row)
-        for code, value in parsed.items():
-            values.setdefault((code, unit_code, period), ValueRecord(value, excel_row))
+            for code, value in parsed.items():
+                values.setdefault((code, unit_code, period), (value, excel_row))
+            continue
+        seen_rows[key] = excel_row
+        # the first row of its unit and period: none of its values is there yet
+        if cells is not None:
+            values.update(zip(zip(codes, repeat(unit_code), repeat(period)), zip(cells, repeat(excel_row))))
+        else:
+            for code, value in parsed.items():
+                values[(code, unit_code, period)] = (value, excel_row)
     return Validated(sheet_format, rows, checker, checker.claims, values=values)
+
+
+_FLOATS = frozenset({float})
+_NUMBERS = frozenset({float, int})
+
+
+class _CleanRow:
+    """The indicator cells of a row that needs no cell-by-cell look: every column present and read as
+    a plain number (no percent fraction scaling), every cell a float or int (not bool) inside its
+    plausible range, a count's a whole number. `cells(raw)` gives them as floats, in the columns'
+    order, or None for any other row (a blank, text, NaN, a value out of range…), which the caller
+    then checks cell by cell exactly as before."""
+
+    def __init__(self, columns: list[tuple]) -> None:
+        self.codes = tuple(code for code, *_ in columns)
+        self.usable = bool(columns) and all(plain for _, _, plain, _ in columns)
+        self._get = _getter(self.codes)
+        self._minimums = [plausible.minimum for *_, plausible in columns]
+        self._maximums = [plausible.maximum for *_, plausible in columns]
+        self._whole = _getter([n for n, (*_, plausible) in enumerate(columns) if plausible.integer])
+
+    def cells(self, raw: dict) -> tuple | None:
+        if not self.usable:
+            return None
+        try:
+            cells = self._get(raw)
+        except KeyError:  # a column the row does not reach
+            return None
+        kinds = set(map(type, cells))
+        if kinds != _FLOATS:
+            if not kinds <= _NUMBERS:
+                return None
+            cells = tuple(map(float, cells))
+        if (all(map(le, self._minimums, cells)) and all(map(le, cells, self._maximums))  # NaN fails both
+                and all(map(float.is_integer, self._whole(cells)))):
+            return cells
+        return None
+
+
+def _getter(keys) -> Callable:  # noqa: ANN001
+    """itemgetter giving a tuple for any number of keys."""
+    keys = tuple(keys)
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda items: (items[only],)
+    return lambda _items: ()
 
 
 LEVEL_KEYS = {"commune": "catalogue_level_commune", "province": "catalogue_level_province",
